@@ -1,0 +1,5 @@
+//! Server functions, grouped by feature. Each is a few lines: who is asking, call the port, respond.
+//! All use POST (the default encoding): nothing that changes state is reachable with GET.
+
+pub mod admin;
+pub mod auth;

@@ -1,0 +1,171 @@
+//! The page frame. `SessionCtx` (provided once by `App`) holds the frame resource and the sign-in and
+//! sign-out actions, so the header refreshes when either runs. `Gate` renders its children only for a
+//! signed-in viewer with the required role; the server functions behind each page enforce the same rule.
+
+use crate::api::auth::{get_frame, SignIn, SignOut};
+use crate::components::ErrorView;
+use crate::domain::{BackendKind, Frame, Role};
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, A};
+
+#[derive(Clone, Copy)]
+pub struct SessionCtx {
+    pub frame: Resource<Result<Frame, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+impl SessionCtx {
+    pub fn provide() -> Self {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let frame = Resource::new(
+            move || (sign_in.version().get(), sign_out.version().get()),
+            |_| get_frame(),
+        );
+        let ctx = SessionCtx { frame, sign_in, sign_out };
+        provide_context(ctx);
+        ctx
+    }
+}
+
+pub fn use_session() -> SessionCtx {
+    expect_context::<SessionCtx>()
+}
+
+/// Set the HTTP status of the server-rendered page (no-op in the browser).
+pub fn set_status(_status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(code)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(_status))
+    {
+        res.set_status(code);
+    }
+}
+
+/// The layout of every page: header with product name, navigation by role, the signed-in user and
+/// sign-out; a badge when the embedded (demo) IAM is in use; the page body.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <div class="min-h-screen bg-slate-50 text-slate-900">
+            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
+                "Skip to content"
+            </a>
+            <Header/>
+            <main id="main" class="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children()}</main>
+            <footer class="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-500 sm:px-6">
+                "keydesk — self-service credentials for AWS IAM"
+            </footer>
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
+                <a href="/" class="flex items-center gap-2 rounded text-lg font-semibold tracking-tight text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+                    <span aria-hidden="true" class="inline-flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">"k"</span>
+                    "keydesk"
+                </a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.frame.await {
+                            Ok(frame) => view! { <HeaderBody frame/> }.into_any(),
+                            Err(_) => ().into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn HeaderBody(frame: Frame) -> impl IntoView {
+    let session = use_session();
+    let badge = (frame.backend == BackendKind::Embedded).then(|| view! {
+        <span data-testid="demo-badge" title="keydesk is using its built-in IAM emulation; nothing here touches an AWS account."
+            class="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
+            "Local IAM — demo data"
+        </span>
+    });
+    let nav = frame.viewer.clone().map(|v| {
+        let link = "rounded px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
+        view! {
+            <nav aria-label="Main" class="flex items-center gap-1">
+                <A href="/" attr:class=link>"My credentials"</A>
+                {v.role.is_helpdesk().then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
+                {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
+            </nav>
+        }
+    });
+    let user = frame.viewer.map(|v| view! {
+        <div class="flex items-center gap-3 text-sm">
+            <span class="text-right leading-tight">
+                <span class="block font-medium" data-testid="viewer-name">{v.display_name}</span>
+                <span class="block text-xs text-slate-500">{v.role.label()} " · IAM user " {v.iam_user.to_string()}</span>
+            </span>
+            <ActionForm action=session.sign_out>
+                <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+                    "Sign out"
+                </button>
+            </ActionForm>
+        </div>
+    });
+    view! {
+        {badge}
+        {nav}
+        <div class="ml-auto">{user}</div>
+    }
+}
+
+/// Renders `children` only for a signed-in viewer (with `role`, when given). Anonymous visitors are
+/// redirected to the sign-in page; a signed-in viewer without the role sees a 403 page.
+#[component]
+pub fn Gate(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.frame.await {
+                    Ok(Frame { viewer: Some(v), .. }) => {
+                        if role.is_none_or(|r| v.role == r) {
+                            children.with_value(|c| c()).into_any()
+                        } else {
+                            set_status(403);
+                            view! { <ErrorView error=AppError::Forbidden/> }.into_any()
+                        }
+                    }
+                    Ok(Frame { viewer: None, .. }) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A titled card for one section of a page.
+#[component]
+pub fn SectionCard(
+    #[prop(into)] title: String,
+    #[prop(into)] id: String,
+    #[prop(optional, into)] subtitle: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let heading = format!("{id}-heading");
+    let labelled_by = heading.clone();
+    view! {
+        <section id=id aria-labelledby=labelled_by class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id=heading class="text-lg font-semibold text-slate-900">{title}</h2>
+            {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
+            <div class="mt-4">{children()}</div>
+        </section>
+    }
+}

@@ -1,0 +1,8 @@
+//! Building blocks shared by the pages: the layout frame (header, navigation, demo badge), the access
+//! gate that redirects anonymous visitors and refuses the wrong role, and the error view.
+
+mod error_view;
+mod layout;
+
+pub use error_view::ErrorView;
+pub use layout::{set_status, use_session, Gate, SectionCard, SessionCtx, Shell};

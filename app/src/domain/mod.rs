@@ -1,0 +1,23 @@
+//! Pure domain types and rules. No `cfg`, no I/O: everything here compiles for WASM and the server,
+//! so the browser and the server can never disagree about a rule.
+
+pub mod ids;
+pub mod secret;
+pub mod viewer;
+
+pub use ids::{IamUserName, IdError, PortalUserName};
+pub use secret::{OneTimeSecret, Password};
+pub use viewer::{BackendKind, Frame, Role, Viewer};
+
+/// Format a UTC instant the way every table shows it: `2026-11-23 14:05`.
+pub fn fmt_utc(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}

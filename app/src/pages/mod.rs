@@ -1,0 +1,75 @@
+//! The HTML shell and the router. Every route renders in `SsrMode::Async` so that redirects and status
+//! codes (401/403/404) are decided before the first byte is sent and pages work without JavaScript.
+
+mod admin;
+mod credentials;
+mod helpdesk;
+mod not_found;
+mod sign_in;
+
+pub use admin::AdminPage;
+pub use credentials::CredentialsPage;
+pub use helpdesk::HelpdeskPage;
+pub use not_found::NotFoundPage;
+pub use sign_in::SignInPage;
+
+use crate::components::SessionCtx;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    SessionCtx::provide();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="keydesk" href="/pkg/keydesk.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "keydesk".to_owned() } else { format!("{t} · keydesk") }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Once the WASM has hydrated the page, say so: a `data-hydrated` attribute for tests and a
+/// `performance.mark` for the hydration-time benchmark. Effects never run on the server.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            if let Some(el) = window.document().and_then(|d| d.document_element()) {
+                let _ = el.set_attribute("data-hydrated", "true");
+            }
+            if let Some(perf) = window.performance() {
+                let _ = perf.mark("keydesk-hydrated");
+            }
+        }
+    });
+}

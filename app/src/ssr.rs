@@ -1,0 +1,78 @@
+//! Server-only glue between the server functions and the server crate. The server implements [`Port`]
+//! and provides it as context; its middleware resolves the session into a [`Principal`] stored in the
+//! request's extensions. Server functions stay thin: find who is asking, call the port, return.
+
+use crate::domain::{Frame, Password, Viewer};
+use crate::error::AppError;
+use http::request::Parts;
+use leptos::prelude::*;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+pub use crate::api::admin::PortalAccountSummary;
+
+/// The authenticated caller of a request, as established by the server's session middleware.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub viewer: Viewer,
+    /// When the portal password was last verified in this session (sign-in or step-up).
+    pub authenticated_at: OffsetDateTime,
+    /// Opaque id used to correlate audit records with one request.
+    pub request_id: String,
+}
+
+/// What keydesk does, as the UI sees it. Every method receives the request (for the session, headers
+/// and the principal) and returns an [`AppError`] that is safe to show.
+#[async_trait::async_trait]
+pub trait Port: Send + Sync + 'static {
+    /// The frame every page draws: the viewer if the request carries a valid session, and the backend
+    /// kind. Never fails because the caller is anonymous.
+    async fn frame(&self, req: &Parts) -> Result<Frame, AppError>;
+
+    /// Verify a portal password and, on success, start a fresh session (new session id). Every failure
+    /// cause gives [`AppError::SignInFailed`]; repeated failures give [`AppError::TooManyAttempts`].
+    async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError>;
+
+    /// End the session server-side; its cookie is useless afterwards. Idempotent.
+    async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
+
+    /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
+    async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
+}
+
+/// The port as stored in the Leptos context.
+#[derive(Clone)]
+pub struct PortHandle(pub Arc<dyn Port>);
+
+/// A programming error (the server forgot to provide something): logged under a fresh incident id.
+fn incident(what: &str) -> AppError {
+    let incident = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    tracing::error!(incident = %incident, "{what} missing from the request context");
+    AppError::Internal { incident }
+}
+
+// Each helper below goes through `respond`, so a server function may use `?` on it and still answer
+// with the right status code.
+
+pub fn port() -> Result<Arc<dyn Port>, AppError> {
+    respond(use_context::<PortHandle>().map(|h| h.0).ok_or_else(|| incident("port")))
+}
+
+pub fn request() -> Result<Parts, AppError> {
+    respond(use_context::<Parts>().ok_or_else(|| incident("request parts")))
+}
+
+/// The signed-in caller, or `NotSignedIn` (401).
+pub fn principal() -> Result<Principal, AppError> {
+    respond(request()?.extensions.get::<Principal>().cloned().ok_or(AppError::NotSignedIn))
+}
+
+/// Finish a server function: an error sets the matching HTTP status on the response.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(e.status());
+        }
+    }
+    result
+}

@@ -1,0 +1,156 @@
+//! Portal authentication: password hashing, the session store, and the middleware that turns a session
+//! cookie into a [`Principal`]. Idle and absolute timeouts are enforced here with the injected clock
+//! (tower-sessions' own expiry only counts writes and has no absolute limit).
+
+pub mod password;
+pub mod session_store;
+
+use crate::portal::Portal;
+use app::domain::{PortalUserName, Viewer};
+use app::ssr::Principal;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+use tower_sessions::Session;
+
+/// The only key keydesk stores in a session. No secret ever goes here.
+pub const SESSION_KEY: &str = "auth";
+
+/// What a session remembers about its sign-in (Unix seconds).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user: String,
+    /// First sign-in of this session: the absolute timeout counts from here.
+    pub signed_in_at: i64,
+    /// Last time the password was verified (sign-in or step-up re-authentication).
+    pub authenticated_at: i64,
+    /// Last request seen: the idle timeout counts from here.
+    pub last_seen: i64,
+}
+
+/// Refresh `last_seen` at most this often, so reads do not turn into a write per request.
+const LAST_SEEN_GRANULARITY: Duration = Duration::seconds(60);
+
+/// Facts about the client, established once per request.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub request_id: String,
+    pub user_agent: Option<String>,
+}
+
+/// The client address: the socket peer, or the right-most untrusted `X-Forwarded-For` entry when the
+/// peer is a configured trusted proxy.
+pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .or(Some(peer))
+}
+
+/// Middleware: validate the session, enforce timeouts, load the account (disabled accounts and role
+/// changes take effect at once) and attach the [`Principal`] and [`ClientInfo`] to the request.
+pub async fn resolve_principal(State(portal): State<Arc<Portal>>, mut req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let info = ClientInfo {
+        ip: client_ip(&req, &portal.config.settings.trusted_proxies),
+        request_id: request_id.clone(),
+        user_agent: req.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect()),
+    };
+    req.extensions_mut().insert(info);
+    if let Some(session) = req.extensions().get::<Session>().cloned() {
+        if let Some(principal) = portal.principal_for(&session, request_id).await {
+            req.extensions_mut().insert(principal);
+        }
+    }
+    next.run(req).await
+}
+
+impl Portal {
+    /// The principal behind a session, or `None` (anonymous, expired, disabled, or the store failed).
+    async fn principal_for(&self, session: &Session, request_id: String) -> Option<Principal> {
+        let auth = match session.get::<SessionAuth>(SESSION_KEY).await {
+            Ok(Some(a)) => a,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!(error = %e, "session store failed; treating the request as signed out");
+                return None;
+            }
+        };
+        let now = self.clock.now();
+        let t = |s: i64| OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let s = &self.config.settings;
+        let idle = Duration::minutes(i64::from(s.idle_timeout_minutes));
+        let absolute = Duration::minutes(i64::from(s.absolute_timeout_minutes));
+        let expired = if now - t(auth.last_seen) > idle {
+            Some("idle")
+        } else if now - t(auth.signed_in_at) > absolute {
+            Some("absolute")
+        } else {
+            None
+        };
+        if let Some(which) = expired {
+            tracing::info!(user = %auth.user, timeout = which, "session expired");
+            let _ = session.flush().await;
+            return None;
+        }
+        let user = PortalUserName::parse(&auth.user).ok()?;
+        let account = match self.db.find_account(&user).await {
+            Ok(Some(a)) if !a.disabled => a,
+            Ok(_) => {
+                let _ = session.flush().await;
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "account lookup failed; treating the request as signed out");
+                return None;
+            }
+        };
+        if now - t(auth.last_seen) >= LAST_SEEN_GRANULARITY {
+            let updated = SessionAuth { last_seen: now.unix_timestamp(), ..auth.clone() };
+            if let Err(e) = session.insert(SESSION_KEY, updated).await {
+                tracing::warn!(error = %e, "could not refresh session activity");
+            }
+        }
+        Some(Principal {
+            viewer: Viewer {
+                user: account.user,
+                display_name: account.display_name,
+                role: account.role,
+                iam_user: account.iam_user,
+            },
+            authenticated_at: t(auth.authenticated_at),
+            request_id,
+        })
+    }
+}
+
+/// Background task: delete expired session rows every ten minutes.
+pub async fn session_cleanup(portal: Arc<Portal>) {
+    let store = session_store::DbSessionStore::new(portal.db.clone());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match store.delete_expired(portal.clock.now().unix_timestamp()).await {
+            Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+    }
+}

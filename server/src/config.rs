@@ -1,0 +1,222 @@
+//! Command line and environment (`KEYDESK_*`). Everything is validated here, before anything starts, so a
+//! bad setting fails fast with one clear line instead of a panic later.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keydesk",
+    version,
+    about = "Self-service credentials portal for AWS IAM",
+    long_about = "Self-service credentials portal for AWS IAM.\n\nWithout a subcommand keydesk serves the portal. \
+Every option can also be set with the environment variable shown."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// Built-in IAM emulation with IAM's rules, persisted in its own database. No AWS account needed.
+    Embedded,
+    /// Real AWS IAM through STS AssumeRole per signed-in user.
+    Aws,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "KEYDESK_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// The URL people use to reach keydesk (scheme://host[:port]); requests must come from this origin.
+    /// Defaults to http://<listen>.
+    #[arg(long, env = "KEYDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Portal database: sqlite://FILE (created if missing) or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, env = "KEYDESK_DATABASE_URL", default_value = "sqlite://keydesk.db")]
+    pub database_url: String,
+
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "KEYDESK_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub db_max_connections: u32,
+
+    /// Which IAM keydesk manages.
+    #[arg(long, env = "KEYDESK_IAM_BACKEND", value_enum, default_value_t = BackendChoice::Embedded)]
+    pub iam_backend: BackendChoice,
+
+    /// Database of the embedded IAM (separate from the portal's, which never holds an IAM secret).
+    #[arg(long, env = "KEYDESK_EMBEDDED_IAM_DATABASE_URL", default_value = "sqlite://keydesk-iam.db")]
+    pub embedded_iam_database_url: String,
+
+    /// Seed demo accounts and IAM users and print their sign-in details (embedded backend only).
+    #[arg(long, env = "KEYDESK_DEMO")]
+    pub demo: bool,
+
+    /// Sign a session out after this many minutes without a request.
+    #[arg(long, env = "KEYDESK_IDLE_TIMEOUT_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub idle_timeout_minutes: u32,
+
+    /// Sign a session out this many minutes after sign-in, however active it is.
+    #[arg(long, env = "KEYDESK_ABSOLUTE_TIMEOUT_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub absolute_timeout_minutes: u32,
+
+    /// Sensitive actions need a password confirmation newer than this many minutes.
+    #[arg(long, env = "KEYDESK_REAUTH_WINDOW_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub reauth_window_minutes: u32,
+
+    /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
+    #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+
+    /// Send the session cookie without `Secure` (named `keydesk` instead of `__Host-keydesk`).
+    /// Only for plain-http development on a loopback address; refused otherwise.
+    #[arg(long, env = "KEYDESK_INSECURE_COOKIE")]
+    pub insecure_cookie: bool,
+
+    /// Log format.
+    #[arg(long, env = "KEYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. `info` or `keydesk=debug,info`.
+    #[arg(long, env = "KEYDESK_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Directory with the built site (pkg/keydesk.js, pkg/keydesk_bg.wasm, pkg/keydesk.css, favicon).
+    #[arg(long, env = "KEYDESK_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Manage portal accounts. Passwords are read from the terminal or standard input, never from argv.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a portal account.
+    Add {
+        /// Portal user name (letters, digits and + = , . @ _ -).
+        name: String,
+        /// Role of the account.
+        #[arg(long, value_parser = ["employee", "helpdesk", "admin"], default_value = "employee")]
+        role: String,
+        /// IAM user this account manages (defaults to the portal user name).
+        #[arg(long)]
+        iam_user: Option<String>,
+        /// Name shown in the header (defaults to the portal user name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a new password for a portal account.
+    Passwd { name: String },
+    /// Disable a portal account (it can no longer sign in; its sessions end on their next request).
+    Disable { name: String },
+    /// Enable a disabled portal account.
+    Enable { name: String },
+    /// List portal accounts.
+    List,
+}
+
+/// Settings checked for consistency, with derived values.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    /// The public origin, e.g. `https://keydesk.example.com` (no trailing slash).
+    pub public_origin: String,
+    pub secure_cookie: bool,
+}
+
+impl Config {
+    pub fn from_settings(settings: Settings) -> Result<Config, String> {
+        crate::db::parse_url(&settings.database_url).map_err(|e| format!("--database-url: {e}"))?;
+        if settings.iam_backend == BackendChoice::Embedded {
+            crate::db::parse_url(&settings.embedded_iam_database_url)
+                .map_err(|e| format!("--embedded-iam-database-url: {e}"))?;
+        }
+        if settings.idle_timeout_minutes > settings.absolute_timeout_minutes {
+            return Err(format!(
+                "--idle-timeout-minutes ({}) cannot exceed --absolute-timeout-minutes ({})",
+                settings.idle_timeout_minutes, settings.absolute_timeout_minutes
+            ));
+        }
+        if settings.demo && settings.iam_backend != BackendChoice::Embedded {
+            return Err("--demo seeds fake IAM users and is only allowed with --iam-backend embedded".into());
+        }
+        let public_origin = match &settings.public_url {
+            Some(u) => parse_origin(u)?,
+            None => format!("http://{}", settings.listen),
+        };
+        if settings.insecure_cookie && !settings.listen.ip().is_loopback() {
+            return Err("--insecure-cookie is only allowed when --listen is a loopback address".into());
+        }
+        let secure_cookie = !settings.insecure_cookie;
+        Ok(Config { settings, public_origin, secure_cookie })
+    }
+}
+
+/// `scheme://host[:port]` with nothing after it.
+fn parse_origin(u: &str) -> Result<String, String> {
+    let bad = || format!("--public-url {u:?} must look like https://keydesk.example.com (scheme, host, optional port)");
+    let u = u.trim_end_matches('/');
+    let (scheme, rest) = u.split_once("://").ok_or_else(bad)?;
+    if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(bad());
+    }
+    Ok(u.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let mut argv = vec!["keydesk"];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        Config::from_settings(cli.settings)
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.public_origin, "http://127.0.0.1:3000");
+        assert!(c.secure_cookie);
+        assert_eq!(c.settings.iam_backend, BackendChoice::Embedded);
+    }
+
+    #[test]
+    fn bad_settings_fail_with_one_clear_line() {
+        let e = parse(&["--database-url", "mysql://x"]).unwrap_err();
+        assert!(e.starts_with("--database-url: unsupported database URL"), "{e}");
+        assert!(!e.contains('\n'));
+        assert!(parse(&["--iam-backend", "ldap"]).unwrap_err().contains("invalid value 'ldap'"));
+        assert!(parse(&["--public-url", "https://x.example/path"]).is_err());
+        assert!(parse(&["--idle-timeout-minutes", "600", "--absolute-timeout-minutes", "60"]).is_err());
+        assert!(parse(&["--listen", "0.0.0.0:3000", "--insecure-cookie"]).is_err());
+        assert!(parse(&["--iam-backend", "aws", "--demo"]).is_err());
+    }
+
+    #[test]
+    fn public_url_is_normalised() {
+        assert_eq!(parse(&["--public-url", "https://Keydesk.Example.com/"]).unwrap().public_origin, "https://keydesk.example.com");
+    }
+}

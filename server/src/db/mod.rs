@@ -1,0 +1,121 @@
+//! The portal database: one sqlx `AnyPool` over SQLite (default, WAL, busy timeout) or PostgreSQL, with
+//! the migrations for the matching dialect applied at start-up. Queries use `$n` placeholders, which both
+//! drivers accept, and store instants as Unix seconds (BIGINT) and flags as 0/1, the types the `Any`
+//! driver maps identically on both.
+
+pub mod accounts;
+
+use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub kind: DbKind,
+}
+
+/// Which database a URL names, and the URL normalised for sqlx (SQLite files are created if missing).
+pub fn parse_url(url: &str) -> Result<(DbKind, String), DbError> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(DbError::UnsupportedUrl(url.to_owned()));
+        }
+        let normalised = if path.contains("mode=") || path.starts_with(":memory:") {
+            format!("sqlite://{path}")
+        } else if path.contains('?') {
+            format!("sqlite://{path}&mode=rwc")
+        } else {
+            format!("sqlite://{path}?mode=rwc")
+        };
+        Ok((DbKind::Sqlite, normalised))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((DbKind::Postgres, url.to_owned()))
+    } else {
+        Err(DbError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+impl Db {
+    /// Open a pool and apply pending migrations. `max_connections` bounds the pool.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let (kind, url) = parse_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(DbError::Connect)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if kind == DbKind::Sqlite {
+                        // WAL lets readers proceed during a write; the busy timeout makes concurrent
+                        // writers wait instead of failing with SQLITE_BUSY.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        let db = Db { pool, kind };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        match self.kind {
+            DbKind::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            DbKind::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Readiness probe: a trivial round trip.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        assert_eq!(parse_url("sqlite://keydesk.db").unwrap(), (DbKind::Sqlite, "sqlite://keydesk.db?mode=rwc".into()));
+        assert_eq!(parse_url("sqlite:keydesk.db").unwrap().1, "sqlite://keydesk.db?mode=rwc");
+        assert_eq!(parse_url("sqlite://x.db?mode=ro").unwrap().1, "sqlite://x.db?mode=ro");
+        assert_eq!(parse_url("postgres://u@h/d").unwrap().0, DbKind::Postgres);
+        assert!(parse_url("mysql://x").is_err());
+        assert!(parse_url("keydesk.db").is_err());
+        assert!(parse_url("sqlite://").is_err());
+    }
+}

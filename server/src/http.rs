@@ -1,0 +1,157 @@
+//! The axum router: Leptos pages and server functions, static files, health probes, and the layers every
+//! response goes through (request id, security headers, cross-site request refusal, sessions).
+
+use crate::auth::{client_ip, resolve_principal};
+use crate::portal::Portal;
+use app::error::AppError;
+use app::ssr::PortHandle;
+use app::{shell, App};
+use axum::extract::{FromRef, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use http::{header, HeaderValue, Method, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub portal: Arc<Portal>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+/// Leptos options for the built site under `site_root` (`pkg/keydesk.js`, `pkg/keydesk_bg.wasm`).
+pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("keydesk")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let portal = state.portal.clone();
+    let routes = generate_route_list(App);
+    let context = {
+        let port: Arc<dyn app::ssr::Port> = portal.clone();
+        move || provide_context(PortHandle(port.clone()))
+    };
+    let secure = portal.config.secure_cookie;
+    let idle = time::Duration::minutes(i64::from(portal.config.settings.idle_timeout_minutes));
+    let sessions = SessionManagerLayer::new(crate::auth::session_store::DbSessionStore::new(portal.db.clone()))
+        .with_name(if secure { "__Host-keydesk" } else { "keydesk" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(portal.clone(), resolve_principal))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(portal.clone(), refuse_cross_site))
+        .layer(middleware::from_fn_with_state(portal.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(portal, request_id))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.portal.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// Give every request an id: the trusted proxy's `X-Request-Id`, or a fresh one. Echoed in the response.
+async fn request_id(State(portal): State<Arc<Portal>>, mut req: Request, next: Next) -> Response {
+    let from_proxy = client_ip(&req, &[]).is_some_and(|peer| portal.config.settings.trusted_proxies.contains(&peer));
+    let incoming = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| from_proxy && !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_owned);
+    let id = incoming.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    req.headers_mut().insert("x-request-id", value.clone());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
+    res.headers_mut().insert("x-request-id", value);
+    res
+}
+
+/// Headers on every response. Server-function answers may carry a one-time secret, so they are never
+/// stored; pages are revalidated. `Referrer-Policy: same-origin` (not `no-referrer`) because forms that
+/// post without JavaScript are sent back to the page they came from using the same-origin Referer.
+async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let is_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if portal.config.secure_cookie {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
+    if is_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    }
+    res
+}
+
+/// Refuse state-changing requests that a browser marks as coming from another site (Fetch Metadata
+/// first, `Origin` as the fallback; leptos server functions have no CSRF protection of their own).
+/// Requests with neither header come from non-browser clients, which cannot ride a user's cookie.
+async fn refuse_cross_site(State(portal): State<Arc<Portal>>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed = match (site, origin) {
+        (Some(site), _) => matches!(site, "same-origin" | "none"),
+        (None, Some(origin)) => origin.eq_ignore_ascii_case(&portal.config.public_origin),
+        (None, None) => true,
+    };
+    if allowed {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), sec_fetch_site = ?site, origin = ?origin, "refused cross-site request");
+    let body = serde_json::to_string(&AppError::CrossSite).unwrap_or_default();
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}

@@ -1,0 +1,188 @@
+//! The `keydesk` binary: serve the portal, or manage portal accounts (`keydesk user …`).
+//! Configuration errors end the process with one line on stderr and exit code 2.
+
+use clap::Parser;
+use server::clock::{SharedClock, SystemClock};
+use server::config::{Cli, Command, Config, UserCommand};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_settings(cli.settings) {
+        Ok(c) => c,
+        Err(e) => return fail(2, &e),
+    };
+    if let Err(e) = server::telemetry::init(config.settings.log_format, &config.settings.log) {
+        return fail(2, &e);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(1, &format!("cannot start the runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(config).await,
+            Some(Command::User(cmd)) => user_command(config, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &format!("{e:#}")),
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "keydesk: error: {message}");
+    ExitCode::from(code)
+}
+
+fn out(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let site_root = config.settings.site_root.clone();
+    let js = site_root.join("pkg").join("keydesk.js");
+    if !js.is_file() {
+        anyhow::bail!(
+            "--site-root {}: {} is missing or unreadable; build the site first (scripts/build.sh)",
+            site_root.display(),
+            js.display()
+        );
+    }
+    let listen = config.settings.listen;
+    let demo = config.settings.demo;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let portal = server::build_portal(config, clock).await?;
+    if demo {
+        let lines = server::demo::seed(&portal).await?;
+        out("keydesk demo accounts (embedded IAM, demo data only):");
+        for l in lines {
+            out(&l);
+        }
+    }
+    let state = server::http::AppState {
+        leptos_options: server::http::leptos_options(&site_root.to_string_lossy(), listen),
+        portal: portal.clone(),
+    };
+    let app = server::http::router(state);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    out(&format!("keydesk listening on http://{listen}"));
+    tracing::info!(%listen, "keydesk started");
+    tokio::spawn(server::auth::session_cleanup(portal));
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("keydesk stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// Read a password from the terminal (twice, to catch typos) or, when stdin is not a terminal, one line.
+fn read_new_password(user: &str) -> anyhow::Result<String> {
+    let pw = if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password(format!("New password for {user}: "))?;
+        let b = rpassword::prompt_password("Repeat it: ")?;
+        if a != b {
+            anyhow::bail!("the two passwords differ; nothing was changed");
+        }
+        a
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    server::auth::password::check_portal_password(user, &pw).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(pw)
+}
+
+async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
+    use app::domain::{IamUserName, PortalUserName, Role};
+    use server::db::accounts::AccountRow;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let portal = server::build_portal(config, clock.clone()).await?;
+    let now = clock.now();
+    let name_of = |s: &str| PortalUserName::parse(s).map_err(|e| anyhow::anyhow!(e));
+    match cmd {
+        UserCommand::Add { name, role, iam_user, display_name } => {
+            let user = name_of(&name)?;
+            let iam = IamUserName::parse(iam_user.as_deref().unwrap_or(&name)).map_err(|e| anyhow::anyhow!(e))?;
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            if portal.db.find_account(&user).await?.is_some() {
+                anyhow::bail!("portal account {user} already exists");
+            }
+            let pw = read_new_password(user.as_str())?;
+            let row = AccountRow {
+                display_name: display_name.unwrap_or_else(|| name.clone()),
+                password_hash: portal.hasher.hash(&pw).await?,
+                user: user.clone(),
+                role,
+                iam_user: iam,
+                disabled: false,
+                created_at: now,
+                last_sign_in_at: None,
+            };
+            if !portal.db.insert_account(&row, now).await? {
+                anyhow::bail!("portal account {user} already exists");
+            }
+            out(&format!("created {user} ({})", role.as_str()));
+        }
+        UserCommand::Passwd { name } => {
+            let user = name_of(&name)?;
+            if portal.db.find_account(&user).await?.is_none() {
+                anyhow::bail!("no portal account {user}");
+            }
+            let pw = read_new_password(user.as_str())?;
+            portal.db.set_password_hash(&user, &portal.hasher.hash(&pw).await?, now).await?;
+            out(&format!("password changed for {user}"));
+        }
+        UserCommand::Disable { name } => {
+            let user = name_of(&name)?;
+            if !portal.db.set_disabled(&user, true, now).await? {
+                anyhow::bail!("no portal account {user}");
+            }
+            out(&format!("disabled {user}"));
+        }
+        UserCommand::Enable { name } => {
+            let user = name_of(&name)?;
+            if !portal.db.set_disabled(&user, false, now).await? {
+                anyhow::bail!("no portal account {user}");
+            }
+            out(&format!("enabled {user}"));
+        }
+        UserCommand::List => {
+            for a in portal.db.list_accounts().await? {
+                out(&format!(
+                    "{:<20} {:<9} iam={:<20} {}",
+                    a.user.as_str(),
+                    a.role.as_str(),
+                    a.iam_user.as_str(),
+                    if a.disabled { "disabled" } else { "active" }
+                ));
+            }
+        }
+    }
+    Ok(())
+}

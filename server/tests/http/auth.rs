@@ -1,0 +1,193 @@
+//! Sign-in, sessions, timeouts, sign-out, role gating and cross-site refusal.
+
+use crate::support::*;
+use app::domain::{Frame, Role};
+use app::error::AppError;
+use http::StatusCode;
+use time::Duration;
+
+async fn frame(app: &TestApp, cookie: &str) -> Frame {
+    let r = app.server_fn(Some(cookie), "get_frame", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_session_cookie_on_every_database() {
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        app.add_account("alice", Role::Employee).await;
+        let r = app.server_fn(None, "sign_in", &[("username", "Alice"), ("password", PASSWORD)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{db:?}: {}", r.body);
+        let set = r.set_cookie_headers().join("\n");
+        assert!(set.starts_with("__Host-keydesk="), "{set}");
+        for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+            assert!(set.contains(attr), "{db:?}: missing {attr} in {set}");
+        }
+        assert!(!set.contains("Domain"), "{set}");
+        let cookie = r.session_cookie().unwrap();
+        let f = frame(&app, &cookie).await;
+        assert_eq!(f.viewer.unwrap().user.as_str(), "alice", "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_sign_in_failure_gives_the_same_answer() {
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        app.add_account("alice", Role::Employee).await;
+        let wrong_pw = app.sign_in("alice", "not-the-password").await.unwrap_err();
+        let unknown = app.sign_in("mallory", PASSWORD).await.unwrap_err();
+        let malformed = app.sign_in("bad name!", PASSWORD).await.unwrap_err();
+        for r in [&wrong_pw, &unknown, &malformed] {
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{db:?}");
+            assert_eq!(r.app_error(), AppError::SignInFailed);
+            assert_eq!(r.body, wrong_pw.body);
+            assert!(r.session_cookie().is_none(), "a failed sign-in must not start a session");
+        }
+    }
+}
+
+#[tokio::test]
+async fn session_id_rotates_on_sign_in_and_the_old_id_dies() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let first = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&first), "sign_in", &[("username", "alice"), ("password", PASSWORD)]).await;
+    let second = r.session_cookie().expect("a new cookie");
+    assert_ne!(first, second);
+    assert!(frame(&app, &first).await.viewer.is_none(), "the pre-sign-in id must be dead");
+    assert!(frame(&app, &second).await.viewer.is_some());
+}
+
+#[tokio::test]
+async fn sign_out_kills_the_session_server_side() {
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        app.add_account("alice", Role::Employee).await;
+        let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+        let r = app.server_fn(Some(&cookie), "sign_out", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // Replaying the old cookie gets nowhere.
+        assert!(frame(&app, &cookie).await.viewer.is_none(), "{db:?}");
+        let page = app.get(Some(&cookie), "/").await;
+        assert_eq!(page.status, StatusCode::FOUND);
+        assert_eq!(page.location(), Some("/sign-in"));
+    }
+}
+
+#[tokio::test]
+async fn idle_timeout_signs_out_but_activity_keeps_the_session() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(20));
+        assert!(frame(&app, &cookie).await.viewer.is_some(), "activity within 30 minutes keeps the session");
+    }
+    app.clock.advance(Duration::minutes(31));
+    assert!(frame(&app, &cookie).await.viewer.is_none(), "31 idle minutes end it");
+    app.clock.advance(Duration::minutes(-31));
+    assert!(frame(&app, &cookie).await.viewer.is_none(), "and it stays ended");
+}
+
+#[tokio::test]
+async fn absolute_timeout_holds_however_active_the_session_is() {
+    let app = TestApp::with(Backend::Sqlite, &["--absolute-timeout-minutes", "120"]).await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    for _ in 0..6 {
+        app.clock.advance(Duration::minutes(20));
+        assert!(frame(&app, &cookie).await.viewer.is_some());
+    }
+    app.clock.advance(Duration::minutes(1));
+    assert!(frame(&app, &cookie).await.viewer.is_none(), "121 minutes after sign-in the session is over");
+}
+
+#[tokio::test]
+async fn disabling_an_account_refuses_sign_in_and_ends_its_sessions() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let alice = app::domain::PortalUserName::parse("alice").unwrap();
+    app.portal.db.set_disabled(&alice, true, start_time()).await.unwrap();
+    assert!(frame(&app, &cookie).await.viewer.is_none());
+    assert_eq!(app.sign_in("alice", PASSWORD).await.unwrap_err().app_error(), AppError::SignInFailed);
+}
+
+#[tokio::test]
+async fn admin_functions_are_gated_by_role() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("carol", Role::Helpdesk).await;
+    app.add_account("dave", Role::Admin).await;
+    let anon = app.server_fn(None, "list_portal_accounts", &[]).await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anon.app_error(), AppError::NotSignedIn);
+    for who in ["alice", "carol"] {
+        let c = app.sign_in(who, PASSWORD).await.unwrap();
+        let r = app.server_fn(Some(&c), "list_portal_accounts", &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(r.app_error(), AppError::Forbidden);
+    }
+    let c = app.sign_in("dave", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&c), "list_portal_accounts", &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rows: Vec<app::ssr::PortalAccountSummary> = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(rows.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(), ["alice", "carol", "dave"]);
+    assert!(!r.body.contains("argon2"), "no hash may leave the server");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let form = format!("username=alice&password={}", urlencode(PASSWORD));
+    for (name, value) in [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "https://evil.example")] {
+        let req = http::Request::post("/api/sign_in")
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(name, value)
+            .body(axum::body::Body::from(form.clone()))
+            .unwrap();
+        let r = app.send(req).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {value}");
+        assert_eq!(r.app_error(), AppError::CrossSite);
+        assert!(r.session_cookie().is_none());
+    }
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&app.portal.db.pool).await.unwrap();
+    assert_eq!(audit, 0, "a refused request never reaches the portal");
+}
+
+#[tokio::test]
+async fn sign_ins_are_audited_and_the_audit_log_is_append_only() {
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        app.add_account("alice", Role::Employee).await;
+        let _ = app.sign_in("alice", "wrong-password-here").await;
+        let _ = app.sign_in("alice", PASSWORD).await.unwrap();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT action, outcome FROM audit_events ORDER BY id").fetch_all(&app.portal.db.pool).await.unwrap();
+        assert_eq!(rows, [("portal.sign_in".into(), "failure".into()), ("portal.sign_in".into(), "success".into())]);
+        let pool = &app.portal.db.pool;
+        assert!(sqlx::query("UPDATE audit_events SET outcome = 'success'").execute(pool).await.is_err(), "{db:?}");
+        assert!(sqlx::query("DELETE FROM audit_events").execute(pool).await.is_err(), "{db:?}");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(pool).await.unwrap();
+        assert_eq!(n, 2);
+    }
+}
+
+#[tokio::test]
+async fn weak_hashes_are_upgraded_on_sign_in() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(8192, 1, 1, None).unwrap())
+        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+    let alice = app::domain::PortalUserName::parse("alice").unwrap();
+    app.portal.db.set_password_hash(&alice, &weak, start_time()).await.unwrap();
+    app.sign_in("alice", PASSWORD).await.unwrap();
+    let stored = app.portal.db.find_account(&alice).await.unwrap().unwrap().password_hash;
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+}

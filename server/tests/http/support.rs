@@ -1,0 +1,180 @@
+//! Test harness: build keydesk's real state and router around a throw-away database and a manual clock.
+
+use app::domain::{IamUserName, PortalUserName, Role};
+use axum::body::Body;
+use axum::Router;
+use clap::Parser;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use server::clock::ManualClock;
+use server::config::{Cli, Config};
+use server::db::accounts::AccountRow;
+use server::portal::Portal;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct TestApp {
+    pub router: Router,
+    pub portal: Arc<Portal>,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn start_time() -> time::OffsetDateTime {
+    time::macros::datetime!(2026-11-23 09:00 UTC)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The databases to run a test against: SQLite always, PostgreSQL when configured.
+pub fn databases() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("KEYDESK_TEST_POSTGRES_URL").is_ok() {
+        v.push(Backend::Postgres);
+    } else {
+        eprintln!("note: PostgreSQL variant skipped (KEYDESK_TEST_POSTGRES_URL is not set)");
+    }
+    v
+}
+
+/// A fresh PostgreSQL database on the configured server; returns its URL.
+async fn fresh_postgres() -> String {
+    use sqlx::Connection;
+    let base = std::env::var("KEYDESK_TEST_POSTGRES_URL").unwrap();
+    let name = format!("keydesk_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/{name}")
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with(Backend::Sqlite, &[]).await
+    }
+
+    pub async fn with(backend: Backend, extra_args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("portal.db").display()),
+            Backend::Postgres => fresh_postgres().await,
+        };
+        let iam_url = format!("sqlite://{}", dir.path().join("iam.db").display());
+        let mut argv = vec!["keydesk", "--database-url", &url, "--embedded-iam-database-url", &iam_url];
+        argv.extend_from_slice(extra_args);
+        let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
+        let clock = ManualClock::new(start_time());
+        let portal = server::build_portal(config, clock.clone()).await.unwrap();
+        let state = server::http::AppState {
+            leptos_options: server::http::leptos_options(&dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap()),
+            portal: portal.clone(),
+        };
+        TestApp { router: server::http::router(state), portal, clock, _dir: dir }
+    }
+
+    pub async fn add_account(&self, name: &str, role: Role) {
+        let row = AccountRow {
+            user: PortalUserName::parse(name).unwrap(),
+            display_name: format!("{name} (test)"),
+            password_hash: self.portal.hasher.hash(PASSWORD).await.unwrap(),
+            role,
+            iam_user: IamUserName::parse(name).unwrap(),
+            disabled: false,
+            created_at: start_time(),
+            last_sign_in_at: None,
+        };
+        assert!(self.portal.db.insert_account(&row, start_time()).await.unwrap());
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        Reply::read(res).await
+    }
+
+    /// Call a server function the way the browser's WASM client does.
+    pub async fn server_fn(&self, cookie: Option<&str>, name: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(format!("/api/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn get(&self, cookie: Option<&str>, path: &str) -> Reply {
+        let mut req = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Sign in and return the session cookie (`name=value`).
+    pub async fn sign_in(&self, user: &str, password: &str) -> Result<String, Reply> {
+        let r = self.server_fn(None, "sign_in", &[("username", user), ("password", password)]).await;
+        match (r.status, r.session_cookie()) {
+            (StatusCode::OK, Some(c)) => Ok(c),
+            _ => Err(r),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    async fn read(res: Response<Body>) -> Self {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// The session cookie this response sets (`name=value`), if any and not a removal.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            let pair = c.split(';').next()?.trim();
+            let (name, value) = pair.split_once('=')?;
+            (name.ends_with("keydesk") && !value.is_empty() && !c.contains("Max-Age=0")).then(|| pair.to_owned())
+        })
+    }
+
+    pub fn set_cookie_headers(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn app_error(&self) -> app::error::AppError {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
+    }
+}

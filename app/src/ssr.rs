@@ -67,10 +67,16 @@ pub fn principal() -> Result<Principal, AppError> {
     respond(request()?.extensions.get::<Principal>().cloned().ok_or(AppError::NotSignedIn))
 }
 
-/// Finish a server function: an error sets the matching HTTP status on the response.
+/// Finish a server function: an error sets the matching HTTP status on the response. Plain HTML form
+/// posts (no JavaScript) are left alone: Leptos answers them with a 302 back to the form, carrying the
+/// error in the URL, and a 4xx status would stop the browser from following it.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        let html_form_post = use_context::<Parts>().is_some_and(|p| {
+            p.method == http::Method::POST
+                && p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+        });
+        if let (false, Some(res)) = (html_form_post, use_context::<leptos_axum::ResponseOptions>()) {
             res.set_status(e.status());
         }
     }

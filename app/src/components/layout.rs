@@ -2,7 +2,7 @@
 //! sign-out actions, so the header refreshes when either runs. `Gate` renders its children only for a
 //! signed-in viewer with the required role; the server functions behind each page enforce the same rule.
 
-use crate::api::auth::{get_frame, SignIn, SignOut};
+use crate::api::auth::{get_frame, SignOut};
 use crate::components::ErrorView;
 use crate::domain::{BackendKind, Frame, Role};
 use crate::error::AppError;
@@ -13,19 +13,17 @@ use leptos_router::components::{Redirect, A};
 #[derive(Clone, Copy)]
 pub struct SessionCtx {
     pub frame: Resource<Result<Frame, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
 }
 
 impl SessionCtx {
+    /// Must be called inside the `Router`. The frame is fetched again on every navigation, so the
+    /// header follows sign-in (which redirects), sign-out and server-side expiry.
     pub fn provide() -> Self {
-        let sign_in = ServerAction::<SignIn>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let frame = Resource::new(
-            move || (sign_in.version().get(), sign_out.version().get()),
-            |_| get_frame(),
-        );
-        let ctx = SessionCtx { frame, sign_in, sign_out };
+        let path = leptos_router::hooks::use_location().pathname;
+        let frame = Resource::new(move || (path.get(), sign_out.version().get()), |_| get_frame());
+        let ctx = SessionCtx { frame, sign_out };
         provide_context(ctx);
         ctx
     }

@@ -42,19 +42,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    SessionCtx::provide();
     mark_hydrated();
     view! {
         <Stylesheet id="keydesk" href="/pkg/keydesk.css"/>
         <Title formatter=|t: String| if t.is_empty() { "keydesk".to_owned() } else { format!("{t} · keydesk") }/>
         <Router>
-            <Routes fallback=|| view! { <NotFoundPage/> }>
-                <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
-                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-                <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
-            </Routes>
+            <AppRoutes/>
         </Router>
+    }
+}
+
+/// The routes. The session context is created inside the router because server actions read errors
+/// of JavaScript-free form posts (`?__err=…`) from the router's location.
+#[component]
+fn AppRoutes() -> impl IntoView {
+    SessionCtx::provide();
+    view! {
+        <Routes fallback=|| view! { <NotFoundPage/> }>
+            <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
+            <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+            <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+            <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
+        </Routes>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The sign-in page. A plain form posting to the `sign_in` server function, so it works before the WASM
 //! loads and with JavaScript disabled; after hydration the "Show" toggle reveals the password.
 
+use crate::api::auth::SignIn;
 use crate::components::{use_session, ErrorView};
 use crate::domain::Frame;
 use leptos::form::ActionForm;
@@ -17,7 +18,9 @@ pub fn SignInPage() -> impl IntoView {
                 .then(|| view! { <Redirect path="/"/> })
         })
     };
-    let error = move || session.sign_in.value().get().and_then(Result::err);
+    // Created here, under the routes, so that a JavaScript-free post's error (`?__err=…`) is picked up.
+    let sign_in = ServerAction::<SignIn>::new();
+    let error = move || sign_in.value().get().and_then(Result::err);
     let show = RwSignal::new(false);
     let input = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
     view! {
@@ -31,7 +34,7 @@ pub fn SignInPage() -> impl IntoView {
                     <p class="mt-1 text-sm text-slate-600">"Manage your AWS IAM passwords, access keys and MFA."</p>
                 </div>
                 <div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-                    <ActionForm action=session.sign_in attr:class="space-y-4" attr:aria-label="Sign in">
+                    <ActionForm action=sign_in attr:class="space-y-4" attr:aria-label="Sign in">
                         <div>
                             <label for="username" class="block text-sm font-medium text-slate-700">"User name"</label>
                             <input id="username" name="username" type="text" required autocomplete="username"
@@ -53,8 +56,8 @@ pub fn SignInPage() -> impl IntoView {
                         {move || error().map(|error| view! { <ErrorView error/> })}
                         <button type="submit"
                             class="flex w-full justify-center rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-                            disabled=move || session.sign_in.pending().get()>
-                            {move || if session.sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                            disabled=move || sign_in.pending().get()>
+                            {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                         </button>
                     </ActionForm>
                 </div>

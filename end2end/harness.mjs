@@ -1,0 +1,79 @@
+// Browser-test harness: starts a real keydesk (embedded IAM, demo accounts, fresh databases) on a free
+// loopback port, and launches Debian's Chromium through playwright-core. No browser is downloaded.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
+
+export const DEMO = {
+  alice: 'amber-falcon-river',
+  bob: 'birch-canyon-ember',
+  carol: 'coral-meadow-quartz',
+  dave: 'dune-harbor-violet',
+};
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.on('error', rej);
+  });
+}
+
+export async function startServer(extraArgs = []) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'keydesk-e2e-'));
+  const bin = process.env.KEYDESK_BIN || join(targetDir, 'debug', 'keydesk');
+  const args = ['--listen', `127.0.0.1:${port}`, '--demo',
+    '--database-url', `sqlite://${join(dir, 'portal.db')}`,
+    '--embedded-iam-database-url', `sqlite://${join(dir, 'iam.db')}`,
+    '--site-root', process.env.KEYDESK_SITE_ROOT || join(targetDir, 'site'),
+    ...extraArgs];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KEYDESK_LOG: 'warn' } });
+  let output = '';
+  proc.stdout.on('data', (d) => { output += d; });
+  proc.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`keydesk exited early:\n${output}`);
+    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not up yet */ }
+    if (Date.now() > deadline) { proc.kill(); throw new Error(`keydesk did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url, dir, proc,
+    output: () => output,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/// Fill in the sign-in form and submit it (works with and without JavaScript).
+export async function signIn(page, url, user, password = DEMO[user]) {
+  await page.goto(`${url}/sign-in`);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
+}
+
+/// Wait until the WASM has hydrated the page.
+export async function hydrated(page) {
+  await page.waitForSelector('html[data-hydrated=true]', { timeout: 20_000 });
+}

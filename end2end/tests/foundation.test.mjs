@@ -1,0 +1,80 @@
+// Sign in, see your name, navigate, sign out — with JavaScript on and off — and prove hydration.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, signIn, hydrated, DEMO } from '../harness.mjs';
+
+let server; let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+for (const javaScriptEnabled of [true, false]) {
+  const mode = javaScriptEnabled ? 'JS on' : 'JS off';
+
+  test(`${mode}: sign in, see your name, sign out`, async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/sign-in', 'anonymous visitors land on sign-in');
+    if (javaScriptEnabled) await hydrated(page);
+    await signIn(page, server.url, 'alice');
+    assert.equal(await page.textContent('[data-testid=viewer-name]'), 'Alice Martin');
+    assert.equal(await page.textContent('[data-testid=iam-user]'), 'alice');
+    assert.ok(await page.isVisible('[data-testid=demo-badge]'));
+    await Promise.all([page.waitForURL(`${server.url}/sign-in`), page.click('text=Sign out')]);
+    await page.goto(`${server.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/sign-in', 'signed out for real');
+    await ctx.close();
+  });
+
+  test(`${mode}: a wrong password shows the one generic message`, async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/sign-in`);
+    if (javaScriptEnabled) await hydrated(page);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'definitely-wrong');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[role=alert]');
+    assert.match(await page.textContent('[role=alert]'), /The user name or password is incorrect\./);
+    await ctx.close();
+  });
+
+  test(`${mode}: roles see their own navigation; others get 403`, async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'dave');
+    await page.click('nav >> text=Admin');
+    await page.waitForURL(`${server.url}/admin`);
+    assert.ok(await page.isVisible('text=Portal accounts'));
+    assert.ok(await page.isVisible('td >> text=Carol Nguyen'));
+    const res = await page.goto(`${server.url}/helpdesk`);
+    assert.equal(res.status(), 403);
+    await ctx.close();
+  });
+}
+
+test('hydration happened: the password toggle responds', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/sign-in`);
+  await hydrated(page);
+  assert.equal(await page.getAttribute('#password', 'type'), 'password');
+  await page.click('[data-testid=toggle-password]');
+  assert.equal(await page.getAttribute('#password', 'type'), 'text');
+  await ctx.close();
+});
+
+test('unknown pages answer 404 with a way back', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const res = await page.goto(`${server.url}/nope`);
+  assert.equal(res.status(), 404);
+  assert.ok(await page.isVisible('text=Page not found'));
+  await ctx.close();
+});
+
+test('demo accounts were printed at start-up', () => {
+  for (const [user, pw] of Object.entries(DEMO)) {
+    assert.match(server.output(), new RegExp(`${user}\\s.*password: ${pw}`));
+  }
+});

@@ -47,7 +47,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let js = site_root.join("pkg").join("keydesk.js");
     if !js.is_file() {
         anyhow::bail!(
-            "--site-root {}: {} is missing or unreadable; build the site first (scripts/build.sh)",
+            "--site-root {}: {} is missing or unreadable; build the site first (.ci/build-site)",
             site_root.display(),
             js.display()
         );

@@ -9,7 +9,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(2, &one_line(&e.to_string())),
+    };
     let config = match Config::from_settings(cli.settings) {
         Ok(c) => c,
         Err(e) => return fail(2, &e),
@@ -30,6 +38,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &format!("{e:#}")),
+    }
+}
+
+/// clap's multi-line usage error as one line: the message plus the possible values, if any.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("For more information"));
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_owned();
+    match lines.find(|l| l.starts_with("[possible values")) {
+        Some(values) => format!("{first} {values}"),
+        None => first,
     }
 }
 

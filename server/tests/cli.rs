@@ -1,0 +1,75 @@
+//! The `keydesk` binary: configuration errors are one clear line with exit code 2, and `keydesk user`
+//! manages accounts with the password read from standard input (never argv).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn keydesk(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args(args)
+        .env_remove("KEYDESK_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn bad_configuration_fails_fast_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-site");
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let cases: [(&[&str], &str); 5] = [
+        (&["--database-url", "mysql://x"], "--database-url: unsupported database URL"),
+        (&["--iam-backend", "ldap"], "invalid value 'ldap' for '--iam-backend <IAM_BACKEND>' [possible values: embedded, aws]"),
+        (&["--listen", "nonsense"], "invalid value 'nonsense' for '--listen <LISTEN>'"),
+        (&["--log-format", "xml"], "[possible values: pretty, json]"),
+        (&["--database-url", &db, "--site-root", missing.to_str().unwrap()], "is missing or unreadable"),
+    ];
+    for (args, expected) in cases {
+        let (code, _, err) = keydesk(args, None);
+        assert_ne!(code, 0, "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?} gave: {err}");
+        assert!(err.starts_with("keydesk: error: ") && err.contains(expected), "{args:?} gave: {err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"));
+    }
+    let (code, out, _) = keydesk(&["--help"], None);
+    assert_eq!(code, 0);
+    for flag in ["--listen", "--public-url", "--database-url", "--iam-backend", "--idle-timeout-minutes",
+        "--absolute-timeout-minutes", "--trusted-proxies", "--log-format", "KEYDESK_DATABASE_URL"] {
+        assert!(out.contains(flag), "--help does not document {flag}");
+    }
+}
+
+#[test]
+fn user_subcommands_manage_accounts_without_argv_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let base = ["--database-url", db.as_str()];
+    let run = |extra: &[&str], stdin: Option<&str>| {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        keydesk(&args, stdin)
+    };
+    let (code, out, err) = run(&["user", "add", "Erin", "--role", "admin", "--iam-user", "erin.ops"], Some("a-long-enough-passphrase\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created erin (admin)"));
+    let (code, _, err) = run(&["user", "add", "erin"], Some("another-long-passphrase\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"));
+    let (code, _, err) = run(&["user", "passwd", "erin"], Some("short\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 12 characters"), "{err}");
+    let (code, _, _) = run(&["user", "disable", "erin"], None);
+    assert_eq!(code, 0);
+    let (_, out, _) = run(&["user", "list"], None);
+    assert!(out.contains("erin") && out.contains("admin") && out.contains("iam=erin.ops") && out.contains("disabled"), "{out}");
+    let (code, _, err) = run(&["user", "disable", "nobody"], None);
+    assert_eq!((code, err.trim()), (1, "keydesk: error: no portal account nobody"));
+}

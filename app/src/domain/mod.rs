@@ -1,11 +1,16 @@
 //! Pure domain types and rules. No `cfg`, no I/O: everything here compiles for WASM and the server,
 //! so the browser and the server can never disagree about a rule.
 
+pub mod credentials;
 pub mod ids;
+pub mod password_policy;
 pub mod secret;
+pub mod ssh_key;
 pub mod viewer;
 
+pub use credentials::*;
 pub use ids::{IamUserName, IdError, PortalUserName};
+pub use password_policy::{EffectivePolicy, PasswordPolicy};
 pub use secret::{OneTimeSecret, Password};
 pub use viewer::{BackendKind, Frame, Role, Viewer};
 

@@ -1,0 +1,291 @@
+//! IAM credential kinds as keydesk exchanges them: identifiers (validated newtypes), statuses and
+//! summaries. A `*Summary` never holds a secret; a `Created*` holds exactly one [`OneTimeSecret`].
+
+use super::ids::IamUserName;
+use super::secret::OneTimeSecret;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::OffsetDateTime;
+
+/// Declares an IAM identifier newtype: fixed prefixes, then 16+ upper-case letters and digits.
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal, [$($prefix:literal),+]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(s: &str) -> Result<Self, String> {
+                let s = s.trim();
+                let ok = [$($prefix),+].iter().any(|p| s.starts_with(p))
+                    && (20..=128).contains(&s.len())
+                    && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                if ok {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(format!(
+                        concat!("{:?} is not ", $what, " (it starts with {} followed by upper-case letters and digits, 20 characters in all)."),
+                        s.chars().take(40).collect::<String>(),
+                        [$($prefix),+].join(" or ")
+                    ))
+                }
+            }
+            pub fn as_str(&self) -> &str { &self.0 }
+            /// The last four characters, for places that must not show the whole id (e-mails).
+            pub fn last4(&self) -> &str { &self.0[self.0.len() - 4..] }
+        }
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> { Self::parse(&s) }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String { v.0 }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+    };
+}
+
+prefixed_id!(
+    /// An access key id: `AKIA…` (long-term) or `ASIA…` (temporary STS credentials).
+    AccessKeyId, "an access key id", ["AKIA", "ASIA"]
+);
+prefixed_id!(
+    /// A service-specific credential id (`ACCA…`).
+    ServiceCredentialId, "a service-specific credential id", ["ACCA"]
+);
+prefixed_id!(
+    /// An SSH public key id (`APKA…`); CodeCommit's SSH user name.
+    SshKeyId, "an SSH public key id", ["APKA"]
+);
+
+/// Status of an access key, service credential or SSH key. IAM may add values (`Expired` exists for
+/// some service credentials): unknown ones are kept and shown, never a panic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    Active,
+    Inactive,
+    Expired,
+    Other(String),
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "Active" => Status::Active,
+            "Inactive" => Status::Inactive,
+            "Expired" => Status::Expired,
+            other => Status::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Active => "Active",
+            Status::Inactive => "Inactive",
+            Status::Expired => "Expired",
+            Status::Other(s) => s,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self, Status::Active)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The two statuses a person may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SetStatus {
+    Active,
+    Inactive,
+}
+
+impl SetStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetStatus::Active => "Active",
+            SetStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+impl From<SetStatus> for Status {
+    fn from(s: SetStatus) -> Status {
+        match s {
+            SetStatus::Active => Status::Active,
+            SetStatus::Inactive => Status::Inactive,
+        }
+    }
+}
+
+/// An IAM user as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub name: IamUserName,
+    pub user_id: String,
+    pub arn: String,
+    pub path: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub password_last_used: Option<OffsetDateTime>,
+}
+
+/// One page of users and the marker for the next, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<IamUser>,
+    pub next_marker: Option<String>,
+}
+
+/// A console password's metadata (never the password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub reset_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeySummary {
+    pub id: AccessKeyId,
+    pub status: Status,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `GetAccessKeyLastUsed`: all `None` when the key was never used.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct KeyLastUsed {
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+}
+
+/// A new access key with its secret, which IAM returns this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAccessKey {
+    pub key: AccessKeySummary,
+    pub secret: OneTimeSecret,
+}
+
+/// An MFA device assigned to a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDevice {
+    pub serial: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enabled_at: OffsetDateTime,
+}
+
+impl MfaDevice {
+    /// Virtual devices have an IAM ARN as serial; hardware tokens have a plain serial number.
+    pub fn is_virtual(&self) -> bool {
+        self.serial.starts_with("arn:aws:iam::") && self.serial.contains(":mfa/")
+    }
+}
+
+/// A new virtual MFA device: the Base32 seed (the secret) and its otpauth URI for the QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedVirtualMfa {
+    pub serial: String,
+    pub seed: OneTimeSecret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCredential {
+    pub id: ServiceCredentialId,
+    pub service_name: String,
+    pub service_user_name: String,
+    pub status: Status,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A new or reset service-specific credential and its password, returned this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedServiceCredential {
+    pub credential: ServiceCredential,
+    pub password: OneTimeSecret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeySummary {
+    pub id: SshKeyId,
+    pub status: Status,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+}
+
+/// `GetSSHPublicKey`: the key body in the requested encoding and IAM's (MD5) fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyDetail {
+    pub summary: SshKeySummary,
+    pub fingerprint: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SshEncoding {
+    Ssh,
+    Pem,
+}
+
+/// The CSV credential report and when IAM generated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    #[serde(with = "time::serde::rfc3339")]
+    pub generated_at: OffsetDateTime,
+    pub csv: String,
+}
+
+/// The credential report's columns, in IAM's order.
+pub const CREDENTIAL_REPORT_COLUMNS: [&str; 22] = [
+    "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
+    "password_next_rotation", "mfa_active", "access_key_1_active", "access_key_1_last_rotated",
+    "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
+    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+    "access_key_2_last_used_region", "access_key_2_last_used_service", "cert_1_active", "cert_1_last_rotated",
+    "cert_2_active", "cert_2_last_rotated",
+];
+
+/// Who a credential belongs to, for look-ups by id ("who owns this key?").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOwner {
+    pub user: IamUserName,
+    pub key: AccessKeySummary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_validate_prefix_length_and_alphabet() {
+        assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPLE").is_ok());
+        assert!(AccessKeyId::parse(" ASIAIOSFODNN7EXAMPLE ").is_ok());
+        assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPL").is_err(), "19 characters");
+        assert!(AccessKeyId::parse("akiaiosfodnn7example").is_err());
+        assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPL+").is_err());
+        let e = AccessKeyId::parse("APKAIOSFODNN7EXAMPLE").unwrap_err();
+        assert!(e.contains("not an access key id") && e.contains("AKIA or ASIA"), "{e}");
+        assert!(SshKeyId::parse("APKAIOSFODNN7EXAMPLE").is_ok());
+        assert!(ServiceCredentialId::parse("ACCAIOSFODNN7EXAMPLE").is_ok());
+        assert_eq!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPLE").unwrap().last4(), "MPLE");
+    }
+
+    #[test]
+    fn unknown_statuses_are_kept() {
+        assert_eq!(Status::parse("Active"), Status::Active);
+        assert_eq!(Status::parse("Bogus"), Status::Other("Bogus".into()));
+        assert_eq!(Status::parse("Bogus").to_string(), "Bogus");
+    }
+}

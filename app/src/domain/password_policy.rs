@@ -1,0 +1,262 @@
+//! The IAM account password policy and the one validator keydesk uses for IAM console passwords: the
+//! browser runs [`PasswordPolicy::check`] on every keystroke and the server runs it again before calling
+//! IAM, so both always give the same verdict. Character set, length limits and the symbol set follow IAM.
+
+use serde::{Deserialize, Serialize};
+
+/// The characters IAM counts as symbols.
+pub const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
+/// IAM's absolute password length limits.
+pub const IAM_MAX_LEN: usize = 128;
+
+/// The account password policy (`GetAccountPasswordPolicy`). `None` fields mean "not set".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_length: u8,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub allow_users_to_change: bool,
+    pub max_age_days: Option<u16>,
+    pub reuse_prevention: Option<u8>,
+    pub hard_expiry: bool,
+}
+
+/// The policy in force: the account's custom policy, or IAM's default when none is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EffectivePolicy {
+    Custom(PasswordPolicy),
+    IamDefault,
+}
+
+/// One rule of the policy and whether a candidate password meets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleCheck {
+    pub rule: Rule,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rule {
+    MinLength(u8),
+    MaxLength,
+    Charset,
+    Uppercase,
+    Lowercase,
+    Number,
+    Symbol,
+    /// IAM's default policy: at least three of the four character classes.
+    ThreeOfFourClasses,
+}
+
+impl Rule {
+    /// The rule as the checklist words it.
+    pub fn describe(&self) -> String {
+        match self {
+            Rule::MinLength(n) => format!("At least {n} characters"),
+            Rule::MaxLength => format!("At most {IAM_MAX_LEN} characters"),
+            Rule::Charset => "Only letters, digits, spaces, symbols and Latin-1 characters".to_owned(),
+            Rule::Uppercase => "At least one uppercase letter (A–Z)".to_owned(),
+            Rule::Lowercase => "At least one lowercase letter (a–z)".to_owned(),
+            Rule::Number => "At least one number (0–9)".to_owned(),
+            Rule::Symbol => format!("At least one symbol ({})", SYMBOLS.chars().map(String::from).collect::<Vec<_>>().join(" ")),
+            Rule::ThreeOfFourClasses => "At least three of: uppercase, lowercase, numbers, symbols".to_owned(),
+        }
+    }
+}
+
+/// A candidate password's verdict: every rule with whether it is met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub checks: Vec<RuleCheck>,
+}
+
+impl Verdict {
+    pub fn is_ok(&self) -> bool {
+        self.checks.iter().all(|c| c.met)
+    }
+
+    /// The first unmet rule, worded as an error.
+    pub fn first_failure(&self) -> Option<String> {
+        self.checks.iter().find(|c| !c.met).map(|c| format!("The password does not meet the policy: {}.", c.rule.describe().to_lowercase()))
+    }
+}
+
+/// Characters IAM accepts in a password: tab, LF, CR and U+0020–U+00FF.
+pub fn iam_char(c: char) -> bool {
+    matches!(c, '\u{09}' | '\u{0A}' | '\u{0D}' | '\u{20}'..='\u{FF}')
+}
+
+#[derive(Default)]
+struct Classes {
+    upper: bool,
+    lower: bool,
+    number: bool,
+    symbol: bool,
+}
+
+fn classes(pw: &str) -> Classes {
+    let mut c = Classes::default();
+    for ch in pw.chars() {
+        c.upper |= ch.is_ascii_uppercase();
+        c.lower |= ch.is_ascii_lowercase();
+        c.number |= ch.is_ascii_digit();
+        c.symbol |= SYMBOLS.contains(ch);
+    }
+    c
+}
+
+impl PasswordPolicy {
+    /// IAM's minimum for `MinimumPasswordLength`.
+    pub const MIN_LENGTH_FLOOR: u8 = 6;
+}
+
+impl EffectivePolicy {
+    pub fn min_length(&self) -> usize {
+        match self {
+            EffectivePolicy::Custom(p) => usize::from(p.minimum_length.max(PasswordPolicy::MIN_LENGTH_FLOOR)),
+            EffectivePolicy::IamDefault => 8,
+        }
+    }
+
+    pub fn allow_users_to_change(&self) -> bool {
+        match self {
+            EffectivePolicy::Custom(p) => p.allow_users_to_change,
+            // Without a custom policy IAM lets users change their own password.
+            EffectivePolicy::IamDefault => true,
+        }
+    }
+
+    pub fn max_age_days(&self) -> Option<u16> {
+        match self {
+            EffectivePolicy::Custom(p) => p.max_age_days,
+            EffectivePolicy::IamDefault => None,
+        }
+    }
+
+    pub fn reuse_prevention(&self) -> Option<u8> {
+        match self {
+            EffectivePolicy::Custom(p) => p.reuse_prevention,
+            EffectivePolicy::IamDefault => None,
+        }
+    }
+
+    pub fn hard_expiry(&self) -> bool {
+        matches!(self, EffectivePolicy::Custom(p) if p.hard_expiry)
+    }
+
+    /// Check a candidate password against every rule of the policy (reuse is checked by IAM, which
+    /// alone knows the password history).
+    pub fn check(&self, pw: &str) -> Verdict {
+        let len = pw.chars().count();
+        let c = classes(pw);
+        let mut checks = vec![
+            RuleCheck { rule: Rule::MinLength(self.min_length() as u8), met: len >= self.min_length() },
+            RuleCheck { rule: Rule::MaxLength, met: len <= IAM_MAX_LEN },
+            RuleCheck { rule: Rule::Charset, met: pw.chars().all(iam_char) },
+        ];
+        match self {
+            EffectivePolicy::Custom(p) => {
+                let mut add = |on: bool, rule: Rule, met: bool| {
+                    if on {
+                        checks.push(RuleCheck { rule, met });
+                    }
+                };
+                add(p.require_uppercase, Rule::Uppercase, c.upper);
+                add(p.require_lowercase, Rule::Lowercase, c.lower);
+                add(p.require_numbers, Rule::Number, c.number);
+                add(p.require_symbols, Rule::Symbol, c.symbol);
+            }
+            EffectivePolicy::IamDefault => {
+                let n = [c.upper, c.lower, c.number, c.symbol].iter().filter(|b| **b).count();
+                checks.push(RuleCheck { rule: Rule::ThreeOfFourClasses, met: n >= 3 });
+            }
+        }
+        Verdict { checks }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn custom() -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_length: 14,
+            require_symbols: true,
+            require_numbers: true,
+            require_uppercase: true,
+            require_lowercase: true,
+            allow_users_to_change: true,
+            max_age_days: Some(90),
+            reuse_prevention: Some(24),
+            hard_expiry: false,
+        }
+    }
+
+    #[test]
+    fn length_boundaries() {
+        let p = EffectivePolicy::Custom(custom());
+        assert!(!p.check("Aa1!aaaaaaaaa").is_ok(), "13 characters");
+        assert!(p.check("Aa1!aaaaaaaaaa").is_ok(), "14 characters");
+        assert!(p.check(&format!("Aa1!{}", "a".repeat(124))).is_ok(), "128 characters");
+        assert!(!p.check(&format!("Aa1!{}", "a".repeat(125))).is_ok(), "129 characters");
+        let d = EffectivePolicy::IamDefault;
+        assert!(!d.check("Aa1aaaa").is_ok(), "7 characters");
+        assert!(d.check("Aa1aaaaa").is_ok(), "8 characters, 3 classes");
+    }
+
+    #[test]
+    fn each_class_is_checked_only_when_required() {
+        let mut p = custom();
+        let ok = "Abcdefgh1234!x";
+        assert!(EffectivePolicy::Custom(p.clone()).check(ok).is_ok());
+        for (bad, rule) in [
+            ("abcdefgh1234!x", Rule::Uppercase),
+            ("ABCDEFGH1234!X", Rule::Lowercase),
+            ("Abcdefghijkl!x", Rule::Number),
+            ("Abcdefgh1234xx", Rule::Symbol),
+        ] {
+            let v = EffectivePolicy::Custom(p.clone()).check(bad);
+            assert_eq!(v.checks.iter().filter(|c| !c.met).map(|c| c.rule.clone()).collect::<Vec<_>>(), [rule], "{bad}");
+        }
+        p.require_symbols = false;
+        assert!(EffectivePolicy::Custom(p).check("Abcdefgh1234xx").is_ok());
+    }
+
+    #[test]
+    fn only_iams_symbols_count() {
+        let p = EffectivePolicy::Custom(PasswordPolicy { require_uppercase: false, require_lowercase: false, require_numbers: false, ..custom() });
+        for s in SYMBOLS.chars() {
+            assert!(p.check(&format!("aaaaaaaaaaaaa{s}")).is_ok(), "{s} is a symbol");
+        }
+        for s in ['~', '`', '"', ';', ':', '<', '>', ',', '.', '?', '/', '\\', ' ', 'é'] {
+            assert!(!p.check(&format!("aaaaaaaaaaaaa{s}")).is_ok(), "{s:?} is not an IAM symbol");
+        }
+    }
+
+    #[test]
+    fn iam_character_set() {
+        assert!(iam_char('\t') && iam_char('\n') && iam_char('\r') && iam_char(' ') && iam_char('ÿ'));
+        assert!(!iam_char('\u{0B}') && !iam_char('\u{1F}') && !iam_char('\u{100}') && !iam_char('€') && !iam_char('😀'));
+        let d = EffectivePolicy::IamDefault;
+        assert!(!d.check("Aa1aaaaa€").is_ok());
+        assert!(d.check("Aa1 aaaé").is_ok());
+    }
+
+    #[test]
+    fn default_policy_needs_three_of_four_classes() {
+        let d = EffectivePolicy::IamDefault;
+        assert!(!d.check("aaaaaaaa11").is_ok());
+        assert!(d.check("aaaaaaaa1!").is_ok());
+        assert!(d.check("AAAAAAAAa!").is_ok());
+        assert!(d.allow_users_to_change() && !d.hard_expiry() && d.max_age_days().is_none());
+    }
+
+    #[test]
+    fn first_failure_names_the_rule() {
+        let v = EffectivePolicy::Custom(custom()).check("short");
+        assert_eq!(v.first_failure().unwrap(), "The password does not meet the policy: at least 14 characters.");
+    }
+}

@@ -56,9 +56,23 @@ pub fn parse_url(url: &str) -> Result<(DbKind, String), DbError> {
     }
 }
 
+/// Which set of migrations a database gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Portal accounts, sessions, audit.
+    Portal,
+    /// The embedded IAM's state (kept apart so the portal's tables provably hold no IAM secret).
+    EmbeddedIam,
+}
+
 impl Db {
-    /// Open a pool and apply pending migrations. `max_connections` bounds the pool.
+    /// Open a pool and apply pending portal migrations. `max_connections` bounds the pool.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Self::connect_schema(url, max_connections, Schema::Portal).await
+    }
+
+    /// Open a pool and apply the pending migrations of `schema`.
+    pub async fn connect_schema(url: &str, max_connections: u32, schema: Schema) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (kind, url) = parse_url(url)?;
         let options = AnyConnectOptions::from_str(&url)
@@ -85,14 +99,18 @@ impl Db {
             .await
             .map_err(DbError::Connect)?;
         let db = Db { pool, kind };
-        db.migrate().await?;
+        db.migrate(schema).await?;
         Ok(db)
     }
 
-    async fn migrate(&self) -> Result<(), DbError> {
-        match self.kind {
-            DbKind::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            DbKind::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+    async fn migrate(&self, schema: Schema) -> Result<(), DbError> {
+        match (schema, self.kind) {
+            (Schema::Portal, DbKind::Sqlite) => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            (Schema::Portal, DbKind::Postgres) => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+            (Schema::EmbeddedIam, DbKind::Sqlite) => sqlx::migrate!("../migrations/embedded-iam/sqlite").run(&self.pool).await?,
+            (Schema::EmbeddedIam, DbKind::Postgres) => {
+                sqlx::migrate!("../migrations/embedded-iam/postgres").run(&self.pool).await?
+            }
         }
         Ok(())
     }

@@ -1,0 +1,425 @@
+//! The conformance suite: the IAM behaviour every [`IamBackend`] must show, run against the embedded
+//! backend always and against the AWS backend talking to moto when `KEYDESK_TEST_MOTO_URL` is set.
+//! Where moto lacks an operation or a rule, a named [`Capabilities`] flag skips that check and says so
+//! (nothing is skipped silently); the embedded backend claims every capability.
+
+use super::*;
+use app::domain::ssh_key;
+use async_trait::async_trait;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// What a backend under test really implements. `false` means "this emulator lacks it" and the check
+/// is skipped with a printed reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Capabilities {
+    pub name: &'static str,
+    pub enforces_password_policy: bool,
+    pub verifies_mfa_codes: bool,
+    pub resync_mfa: bool,
+    pub service_credentials: bool,
+    pub validates_ssh_keys: bool,
+    pub paginates_users: bool,
+    pub enforces_caller_scope: bool,
+    pub validates_tags: bool,
+}
+
+impl Capabilities {
+    pub const FULL: Capabilities = Capabilities {
+        name: "embedded",
+        enforces_password_policy: true,
+        verifies_mfa_codes: true,
+        resync_mfa: true,
+        service_credentials: true,
+        validates_ssh_keys: true,
+        paginates_users: true,
+        enforces_caller_scope: true,
+        validates_tags: true,
+    };
+
+    /// Print that a check is skipped for this backend, and return whether it should run.
+    pub fn has(&self, flag: bool, what: &str) -> bool {
+        if !flag {
+            eprintln!("contract[{}]: SKIPPED {what}: not implemented by this backend (see README, moto gaps)", self.name);
+        }
+        flag
+    }
+}
+
+/// A backend under test plus the administrative operations the suite needs to set up state.
+#[async_trait]
+pub trait Harness: Send + Sync {
+    fn backend(&self) -> Arc<dyn IamBackend>;
+    fn caps(&self) -> Capabilities;
+    /// "Now" for TOTP codes, as the backend sees it.
+    fn now(&self) -> OffsetDateTime;
+    async fn create_user(&self, name: &str) -> IamUserName;
+    async fn set_password_policy(&self, policy: Option<&PasswordPolicy>);
+}
+
+/// A unique user name per test, so suites can share one emulator.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+const SVC: Caller = Caller::Service;
+
+fn helpdesk() -> Caller {
+    Caller::Helpdesk { portal_user: "carol".into() }
+}
+
+pub async fn access_key_lifecycle(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("keys")).await;
+    assert!(b.list_access_keys(&SVC, &user).await.unwrap().is_empty());
+    let created = b.create_access_key(&helpdesk(), &user).await.unwrap();
+    let id = created.key.id.clone();
+    assert!(id.as_str().starts_with("AKIA") && id.as_str().len() == 20, "{id}");
+    let secret = created.secret.expose();
+    assert_eq!(secret.len(), 40);
+    assert!(secret.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/'));
+    assert_eq!(created.key.status, Status::Active);
+    let listed = b.list_access_keys(&SVC, &user).await.unwrap();
+    assert_eq!(listed.iter().map(|k| (&k.id, &k.status)).collect::<Vec<_>>(), [(&id, &Status::Active)]);
+    // The secret appears in no later answer.
+    let (owner, last) = b.access_key_last_used(&SVC, &id).await.unwrap();
+    assert_eq!(owner.as_str(), user.as_str());
+    assert_eq!(last.at, None, "a new key was never used");
+    let later = format!("{listed:?}{last:?}{:?}", b.list_user_tags(&SVC, &user).await.unwrap());
+    assert!(!later.contains(secret));
+
+    b.update_access_key(&helpdesk(), &user, &id, SetStatus::Inactive).await.unwrap();
+    b.update_access_key(&helpdesk(), &user, &id, SetStatus::Inactive).await.unwrap();
+    assert_eq!(b.list_access_keys(&SVC, &user).await.unwrap()[0].status, Status::Inactive);
+    b.update_access_key(&helpdesk(), &user, &id, SetStatus::Active).await.unwrap();
+    b.delete_access_key(&helpdesk(), &user, &id).await.unwrap();
+    assert!(b.list_access_keys(&SVC, &user).await.unwrap().is_empty());
+    assert!(matches!(b.delete_access_key(&helpdesk(), &user, &id).await, Err(IamError::NotFound(_))));
+    assert!(matches!(b.update_access_key(&helpdesk(), &user, &id, SetStatus::Active).await, Err(IamError::NotFound(_))));
+}
+
+pub async fn two_access_keys_at_most_inactive_ones_count(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("limit")).await;
+    let first = b.create_access_key(&SVC, &user).await.unwrap();
+    b.update_access_key(&SVC, &user, &first.key.id, SetStatus::Inactive).await.unwrap();
+    b.create_access_key(&SVC, &user).await.unwrap();
+    assert!(matches!(b.create_access_key(&SVC, &user).await, Err(IamError::LimitExceeded(_))));
+    assert_eq!(b.list_access_keys(&SVC, &user).await.unwrap().len(), 2);
+}
+
+pub async fn unknown_users_and_ids_are_not_found(h: &dyn Harness) {
+    let b = h.backend();
+    let ghost = IamUserName::parse(&unique("ghost")).unwrap();
+    assert!(matches!(b.get_user(&SVC, &ghost).await, Err(IamError::NotFound(_))));
+    assert!(matches!(b.list_access_keys(&SVC, &ghost).await, Err(IamError::NotFound(_))));
+    assert!(matches!(b.create_access_key(&SVC, &ghost).await, Err(IamError::NotFound(_))));
+    let user = h.create_user(&unique("ids")).await;
+    let unknown = AccessKeyId::parse("AKIAAAAAAAAAAAAAAAAA").unwrap();
+    assert!(matches!(b.delete_access_key(&SVC, &user, &unknown).await, Err(IamError::NotFound(_))));
+    assert!(matches!(b.update_access_key(&SVC, &user, &unknown, SetStatus::Inactive).await, Err(IamError::NotFound(_))));
+}
+
+pub async fn descriptions_are_user_tags(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("tags")).await;
+    let key = b.create_access_key(&SVC, &user).await.unwrap().key.id;
+    b.tag_user(&SVC, &user, key.as_str(), "laptop CLI").await.unwrap();
+    b.tag_user(&SVC, &user, key.as_str(), "build server").await.unwrap();
+    assert_eq!(b.list_user_tags(&SVC, &user).await.unwrap(), [(key.to_string(), "build server".to_owned())]);
+    if h.caps().has(h.caps().validates_tags, "tag value length limit") {
+        assert!(matches!(b.tag_user(&SVC, &user, key.as_str(), &"x".repeat(257)).await, Err(IamError::InvalidInput(_))));
+    }
+    b.untag_user(&SVC, &user, key.as_str()).await.unwrap();
+    b.untag_user(&SVC, &user, key.as_str()).await.unwrap();
+    assert!(b.list_user_tags(&SVC, &user).await.unwrap().is_empty());
+}
+
+fn codes_at(seed_b32: &str, at: OffsetDateTime) -> (String, String) {
+    let seed = totp::base32_decode(seed_b32).expect("Base32 seed");
+    let s = totp::step_at(at.unix_timestamp());
+    (totp::code(&seed, s - 1), totp::code(&seed, s))
+}
+
+pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
+    let b = h.backend();
+    let name = unique("mfa");
+    let user = h.create_user(&name).await;
+    let me = Caller::SelfService { portal_user: name.clone(), iam_user: user.clone() };
+    let dev = b.create_virtual_mfa(&me, &format!("{name}-phone")).await.unwrap();
+    assert!(dev.serial.ends_with(&format!(":mfa/{name}-phone")), "{}", dev.serial);
+    assert!(totp::base32_decode(dev.seed.expose()).is_some_and(|s| s.len() >= 20));
+    assert!(b.list_unassigned_virtual_mfa(&me).await.unwrap().contains(&dev.serial));
+    assert!(matches!(b.create_virtual_mfa(&me, &format!("{name}-phone")).await, Err(IamError::EntityAlreadyExists(_))));
+
+    let (c1, c2) = codes_at(dev.seed.expose(), h.now());
+    if h.caps().has(h.caps().verifies_mfa_codes, "wrong or swapped TOTP codes refused") {
+        assert!(matches!(b.enable_mfa(&me, &user, &dev.serial, &c2, &c1).await, Err(IamError::InvalidAuthenticationCode(_))));
+        assert!(matches!(b.enable_mfa(&me, &user, &dev.serial, "000000", "111111").await, Err(IamError::InvalidAuthenticationCode(_))));
+        assert!(matches!(b.enable_mfa(&me, &user, &dev.serial, "12345", "123456").await, Err(IamError::InvalidAuthenticationCode(_))));
+    }
+    b.enable_mfa(&me, &user, &dev.serial, &c1, &c2).await.unwrap();
+    let devices = b.list_mfa_devices(&me, &user).await.unwrap();
+    assert_eq!(devices.iter().map(|d| d.serial.as_str()).collect::<Vec<_>>(), [dev.serial.as_str()]);
+    assert!(devices[0].is_virtual());
+    assert!(!b.list_unassigned_virtual_mfa(&me).await.unwrap().contains(&dev.serial));
+
+    if h.caps().has(h.caps().resync_mfa, "ResyncMFADevice") {
+        // Codes already used for enabling cannot be replayed to resync.
+        assert!(matches!(b.resync_mfa(&me, &user, &dev.serial, &c1, &c2).await, Err(IamError::InvalidAuthenticationCode(_))));
+    }
+    if h.caps().has(h.caps().verifies_mfa_codes, "delete of an assigned device refused") {
+        assert!(matches!(b.delete_virtual_mfa(&me, &dev.serial).await, Err(IamError::Conflict(_))));
+    }
+    b.deactivate_mfa(&me, &user, &dev.serial).await.unwrap();
+    assert!(b.list_mfa_devices(&me, &user).await.unwrap().is_empty());
+    b.delete_virtual_mfa(&me, &dev.serial).await.unwrap();
+    assert!(!b.list_unassigned_virtual_mfa(&SVC).await.unwrap().contains(&dev.serial));
+    assert!(matches!(b.deactivate_mfa(&me, &user, &dev.serial).await, Err(IamError::NotFound(_))));
+}
+
+pub async fn service_credential_lifecycle_and_limit(h: &dyn Harness) {
+    if !h.caps().has(h.caps().service_credentials, "service-specific credentials") {
+        return;
+    }
+    let b = h.backend();
+    let user = h.create_user(&unique("git")).await;
+    let first = b.create_service_credential(&SVC, &user, CODECOMMIT).await.unwrap();
+    assert!(first.credential.id.as_str().starts_with("ACCA"));
+    assert!(first.credential.service_user_name.starts_with(&format!("{user}-at-")));
+    assert!(!first.password.expose().is_empty());
+    b.create_service_credential(&SVC, &user, CODECOMMIT).await.unwrap();
+    assert!(matches!(b.create_service_credential(&SVC, &user, CODECOMMIT).await, Err(IamError::LimitExceeded(_))));
+    assert!(matches!(b.create_service_credential(&SVC, &user, "ec2.amazonaws.com").await, Err(IamError::InvalidInput(_))));
+    let listed = b.list_service_credentials(&SVC, &user, Some(CODECOMMIT)).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(!format!("{listed:?}").contains(first.password.expose()));
+    let id = &first.credential.id;
+    let reset = b.reset_service_credential(&SVC, &user, id).await.unwrap();
+    assert_ne!(reset.password.expose(), first.password.expose());
+    b.update_service_credential(&SVC, &user, id, SetStatus::Inactive).await.unwrap();
+    let status = b.list_service_credentials(&SVC, &user, None).await.unwrap().into_iter().find(|c| &c.id == id).unwrap().status;
+    assert_eq!(status, Status::Inactive);
+    b.delete_service_credential(&SVC, &user, id).await.unwrap();
+    assert!(matches!(b.delete_service_credential(&SVC, &user, id).await, Err(IamError::NotFound(_))));
+}
+
+/// A real-looking RSA public key of `bits` bits (syntactically valid; no private half exists).
+pub fn rsa_public_key(bits: usize, seed: u8) -> String {
+    use base64::Engine;
+    let mut n = vec![0xA7u8 ^ seed; bits / 8];
+    n[0] = 0xC1;
+    let mut blob = Vec::new();
+    for part in [b"ssh-rsa".to_vec(), vec![1, 0, 1], [vec![0], n].concat()] {
+        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        blob.extend_from_slice(&part);
+    }
+    format!("ssh-rsa {} test@keydesk", base64::engine::general_purpose::STANDARD.encode(blob))
+}
+
+pub async fn ssh_key_lifecycle_and_bad_keys(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("ssh")).await;
+    let body = rsa_public_key(2048, 1);
+    let up = b.upload_ssh_key(&SVC, &user, &body).await.unwrap();
+    assert!(up.id.as_str().starts_with("APKA"));
+    assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap(), [up.clone()]);
+    let detail = b.get_ssh_key(&SVC, &user, &up.id, SshEncoding::Ssh).await.unwrap();
+    assert_eq!(detail.body.split_whitespace().take(2).collect::<Vec<_>>(), body.split_whitespace().take(2).collect::<Vec<_>>());
+    if h.caps().has(h.caps().validates_ssh_keys, "IAM's MD5 fingerprint and PEM encoding") {
+        assert_eq!(detail.fingerprint, ssh_key::parse(&body).unwrap().md5_fingerprint());
+        let pem = b.get_ssh_key(&SVC, &user, &up.id, SshEncoding::Pem).await.unwrap();
+        assert!(pem.body.starts_with("-----BEGIN PUBLIC KEY-----"), "{}", pem.body);
+    }
+    b.update_ssh_key(&SVC, &user, &up.id, SetStatus::Inactive).await.unwrap();
+    assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap()[0].status, Status::Inactive);
+    if h.caps().has(h.caps().validates_ssh_keys, "SSH key validation, duplicates and the 5-key limit") {
+        for bad in [rsa_public_key(1024, 2), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE x".into(), "garbage".into()] {
+            assert!(matches!(b.upload_ssh_key(&SVC, &user, &bad).await, Err(IamError::InvalidInput(_))), "{bad}");
+        }
+        assert!(matches!(b.upload_ssh_key(&SVC, &user, &body).await, Err(IamError::EntityAlreadyExists(_))));
+        for i in 0..4 {
+            b.upload_ssh_key(&SVC, &user, &rsa_public_key(2048, 10 + i)).await.unwrap();
+        }
+        assert!(matches!(b.upload_ssh_key(&SVC, &user, &rsa_public_key(2048, 20)).await, Err(IamError::LimitExceeded(_))));
+    }
+    b.delete_ssh_key(&SVC, &user, &up.id).await.unwrap();
+    assert!(matches!(b.delete_ssh_key(&SVC, &user, &up.id).await, Err(IamError::NotFound(_))));
+}
+
+pub async fn console_password_and_policy(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("pw")).await;
+    assert_eq!(b.password_state(&SVC, &user).await.unwrap().profile, None);
+    b.set_password(&SVC, &user, &Password::new("First-Password-1"), true).await.unwrap();
+    let p = b.password_state(&SVC, &user).await.unwrap().profile.unwrap();
+    if h.caps().has(h.caps().enforces_password_policy, "CreateLoginProfile's PasswordResetRequired") {
+        assert!(p.reset_required);
+    }
+    b.set_password(&SVC, &user, &Password::new("Second-Password-2"), false).await.unwrap();
+    if !h.caps().has(h.caps().enforces_password_policy, "password policy enforcement") {
+        return;
+    }
+    assert!(!b.password_state(&SVC, &user).await.unwrap().profile.unwrap().reset_required);
+    let policy = PasswordPolicy {
+        minimum_length: 14,
+        require_symbols: true,
+        require_numbers: true,
+        require_uppercase: true,
+        require_lowercase: true,
+        allow_users_to_change: true,
+        max_age_days: Some(90),
+        reuse_prevention: Some(3),
+        hard_expiry: false,
+    };
+    h.set_password_policy(Some(&policy)).await;
+    assert_eq!(b.password_state(&SVC, &user).await.unwrap().policy, EffectivePolicy::Custom(policy));
+    assert!(matches!(b.set_password(&SVC, &user, &Password::new("Short-1!"), false).await, Err(IamError::PolicyViolation(_))));
+    assert!(matches!(b.set_password(&SVC, &user, &Password::new("no-upper-case-123!"), false).await, Err(IamError::PolicyViolation(_))));
+    b.set_password(&SVC, &user, &Password::new("Third-Password-333!"), false).await.unwrap();
+    let reused = b.set_password(&SVC, &user, &Password::new("Third-Password-333!"), false).await;
+    assert!(matches!(reused, Err(IamError::PolicyViolation(ref m)) if m.contains("last 3")), "{reused:?}");
+    h.set_password_policy(None).await;
+    assert_eq!(b.password_state(&SVC, &user).await.unwrap().policy, EffectivePolicy::IamDefault);
+    assert!(matches!(b.set_password(&SVC, &user, &Password::new("alllowercase1"), false).await, Err(IamError::PolicyViolation(_))));
+}
+
+pub async fn users_paginate_past_one_page(h: &dyn Harness) {
+    let b = h.backend();
+    let prefix = unique("page");
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(h.create_user(&format!("{prefix}-{i}")).await.to_string());
+    }
+    let (mut seen, mut marker, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let page = b.list_users(&helpdesk(), marker.take(), 2).await.unwrap();
+        pages += 1;
+        if h.caps().paginates_users {
+            assert!(page.users.len() <= 2);
+        }
+        seen.extend(page.users.into_iter().map(|u| u.name.to_string()));
+        match page.next_marker {
+            Some(m) => marker = Some(m),
+            None => break,
+        }
+        assert!(pages < 10_000);
+    }
+    for name in &made {
+        assert_eq!(seen.iter().filter(|s| *s == name).count(), 1, "{name} listed exactly once");
+    }
+    if h.caps().has(h.caps().paginates_users, "ListUsers MaxItems/Marker") {
+        assert!(pages >= 3);
+    }
+}
+
+pub async fn credential_report_has_iams_columns(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("report")).await;
+    b.create_access_key(&SVC, &user).await.unwrap();
+    let mut state = b.generate_credential_report(&helpdesk()).await.unwrap();
+    for _ in 0..50 {
+        if state == ReportState::Complete {
+            break;
+        }
+        state = b.generate_credential_report(&helpdesk()).await.unwrap();
+    }
+    let report = b.get_credential_report(&helpdesk()).await.unwrap();
+    let mut lines = report.csv.lines();
+    assert_eq!(lines.next().unwrap(), CREDENTIAL_REPORT_COLUMNS.join(","));
+    let _ = lines.count();
+}
+
+pub async fn callers_stay_within_their_authority(h: &dyn Harness) {
+    if !h.caps().has(h.caps().enforces_caller_scope, "per-caller session policy evaluation") {
+        return;
+    }
+    let b = h.backend();
+    let (a, other) = (h.create_user(&unique("alice")).await, h.create_user(&unique("bob")).await);
+    let alice = Caller::SelfService { portal_user: a.to_string(), iam_user: a.clone() };
+    let other_key = b.create_access_key(&SVC, &other).await.unwrap().key.id;
+    assert!(b.create_access_key(&alice, &a).await.is_ok(), "own user");
+    for denied in [
+        b.create_access_key(&alice, &other).await.map(|_| ()),
+        b.list_access_keys(&alice, &other).await.map(|_| ()),
+        b.update_access_key(&alice, &other, &other_key, SetStatus::Inactive).await,
+        b.delete_access_key(&alice, &other, &other_key).await,
+        b.access_key_last_used(&alice, &other_key).await.map(|_| ()),
+        b.list_users(&alice, None, 10).await.map(|_| ()),
+        b.create_virtual_mfa(&alice, &format!("{other}-phone")).await.map(|_| ()),
+        b.set_password(&alice, &other, &Password::new("Some-Password-123!"), false).await,
+    ] {
+        assert!(matches!(denied, Err(IamError::AccessDenied(_))), "{denied:?}");
+    }
+    let admin = Caller::Admin { portal_user: "dave".into() };
+    assert!(b.list_access_keys(&admin, &other).await.is_ok(), "admins review");
+    assert!(matches!(b.delete_access_key(&admin, &other, &other_key).await, Err(IamError::AccessDenied(_))), "admins do not change");
+    assert_eq!(b.list_access_keys(&SVC, &other).await.unwrap().len(), 1, "denied calls changed nothing");
+}
+
+/// Instantiate every contract case as a test for one harness factory (an async fn returning
+/// `Option<Arc<dyn Harness>>`; `None` means "not available here", which the factory reports).
+#[macro_export]
+macro_rules! contract_suite {
+    ($factory:path) => {
+        $crate::contract_suite!(@cases $factory;
+            access_key_lifecycle, two_access_keys_at_most_inactive_ones_count, unknown_users_and_ids_are_not_found,
+            descriptions_are_user_tags, virtual_mfa_enrol_deactivate_delete, service_credential_lifecycle_and_limit,
+            ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
+            credential_report_has_iams_columns, callers_stay_within_their_authority);
+    };
+    (@cases $factory:path; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                if let Some(h) = $factory().await {
+                    $crate::iam::contract::$case(&*h).await;
+                }
+            }
+        )*
+    };
+}
+
+mod embedded_backend {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::iam::embedded::EmbeddedIam;
+
+    struct EmbeddedHarness {
+        iam: Arc<EmbeddedIam>,
+        clock: Arc<ManualClock>,
+        _dir: tempfile::TempDir,
+    }
+
+    #[async_trait]
+    impl Harness for EmbeddedHarness {
+        fn backend(&self) -> Arc<dyn IamBackend> {
+            self.iam.clone()
+        }
+        fn caps(&self) -> Capabilities {
+            Capabilities::FULL
+        }
+        fn now(&self) -> OffsetDateTime {
+            use crate::clock::Clock;
+            self.clock.now()
+        }
+        async fn create_user(&self, name: &str) -> IamUserName {
+            let user = IamUserName::parse(name).unwrap();
+            self.iam.create_user(&user, "/", self.now()).await.unwrap();
+            user
+        }
+        async fn set_password_policy(&self, policy: Option<&PasswordPolicy>) {
+            self.iam.set_password_policy(policy).await.unwrap();
+        }
+    }
+
+    async fn harness() -> Option<Arc<dyn Harness>> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("iam.db").display());
+        let db = crate::db::Db::connect_schema(&url, 5, crate::db::Schema::EmbeddedIam).await.unwrap();
+        let clock = ManualClock::new(time::macros::datetime!(2026-11-23 10:00:00 UTC));
+        Some(Arc::new(EmbeddedHarness { iam: Arc::new(EmbeddedIam::new(db, clock.clone())), clock, _dir: dir }))
+    }
+
+    crate::contract_suite!(harness);
+}

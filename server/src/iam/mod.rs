@@ -1,0 +1,240 @@
+//! The IAM port: one trait, [`IamBackend`], implemented by an in-process IAM ([`embedded`]) and by real
+//! AWS IAM through STS ([`aws`]). A backend is a faithful IAM that knows nothing of the portal: it
+//! enforces IAM's own rules (limits, formats, secrets returned once, password policy) and the
+//! authority of the [`Caller`] (what the assumed role's session policy would allow), nothing more.
+//! keydesk's rules (who may act on whom, re-authentication, audit) live in the portal.
+
+pub mod embedded;
+pub mod totp;
+
+#[cfg(test)]
+pub mod contract;
+
+use app::domain::*;
+use async_trait::async_trait;
+
+/// What went wrong, in IAM's terms; each maps to something a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IamError {
+    /// `NoSuchEntity`: the user, key, device or credential does not exist (any more).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// `LimitExceeded`: 2 access keys, 5 SSH keys, 2 credentials per service, 8 MFA devices.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
+    /// `EntityAlreadyExists`: a login profile, a device name, a duplicate SSH key.
+    #[error("already exists: {0}")]
+    EntityAlreadyExists(String),
+    /// `PasswordPolicyViolation`, including reuse of a recent password.
+    #[error("password policy violation: {0}")]
+    PolicyViolation(String),
+    /// `InvalidAuthenticationCode`: MFA codes wrong, reused or out of sync.
+    #[error("invalid authentication code: {0}")]
+    InvalidAuthenticationCode(String),
+    /// `InvalidInput`, `MalformedPolicyDocument`, `InvalidPublicKey`, `UnrecognizedPublicKeyEncoding`,
+    /// `DuplicateSSHPublicKey` is EntityAlreadyExists.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// `DeleteConflict`, `EntityTemporarilyUnmodifiable`, `ConcurrentModification`.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The caller's role or session policy does not allow this.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// `Throttling`: nothing was changed; retry later.
+    #[error("throttled")]
+    Throttled,
+    /// IAM could not be reached or answered 5xx before doing anything.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The request may or may not have been applied (timeout or lost response after sending).
+    #[error("ambiguous outcome: {0}")]
+    Ambiguous(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type IamResult<T> = Result<T, IamError>;
+
+/// Whose authority a call uses. The AWS backend assumes a different role for each kind; the embedded
+/// backend enforces the same boundaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An employee acting on their own IAM user only (session policy naming exactly that user and its
+    /// own MFA devices).
+    SelfService { portal_user: String, iam_user: IamUserName },
+    /// Help-desk staff: may act on any user's credentials (the portal narrows whom).
+    Helpdesk { portal_user: String },
+    /// Administrators: read-only review (users, keys, last use, MFA, credential report).
+    Admin { portal_user: String },
+    /// keydesk itself: start-up checks and demo seeding.
+    Service,
+}
+
+impl Caller {
+    /// The portal user name recorded as the session name / source identity.
+    pub fn portal_user(&self) -> &str {
+        match self {
+            Caller::SelfService { portal_user, .. } | Caller::Helpdesk { portal_user } | Caller::Admin { portal_user } => portal_user,
+            Caller::Service => "keydesk",
+        }
+    }
+}
+
+/// Virtual MFA device names a self-service session may create and delete: the user name itself, or the
+/// user name followed by `-` and more (the session policy grants `mfa/<user>` and `mfa/<user>-*`).
+pub fn self_service_mfa_name_ok(user: &IamUserName, device_name: &str) -> bool {
+    device_name == user.as_str() || device_name.strip_prefix(user.as_str()).is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// The console password's state: profile metadata, when it last changed, and the policy in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordState {
+    pub profile: Option<LoginProfile>,
+    pub policy: EffectivePolicy,
+}
+
+/// How far a credential report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportState {
+    Started,
+    InProgress,
+    Complete,
+}
+
+/// IAM, as keydesk needs it. Every method takes the [`Caller`] whose authority it uses; calls that
+/// the caller may not make fail with [`IamError::AccessDenied`] without side effects.
+///
+/// Unless stated otherwise, methods are idempotent reads or idempotent updates. Creates are NOT
+/// idempotent (IAM takes no idempotency token): callers must serialise them per user and reconcile an
+/// [`IamError::Ambiguous`] outcome by listing (SECURITY.md §1.3). Backends never retry a create.
+#[async_trait]
+pub trait IamBackend: Send + Sync + 'static {
+    fn kind(&self) -> BackendKind;
+
+    /// The AWS account id (12 digits) used in ARNs.
+    fn account_id(&self) -> &str;
+
+    // --- users ---
+
+    /// `GetUser`. Errors: NotFound.
+    async fn get_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<IamUser>;
+
+    /// `ListUsers`, one page of at most `max_items` (1-1000) in name order; pass the returned marker to
+    /// continue. Helpdesk/Admin/Service only.
+    async fn list_users(&self, caller: &Caller, marker: Option<String>, max_items: u32) -> IamResult<UserPage>;
+
+    // --- console password ---
+
+    /// `GetLoginProfile` (None when the user has no console password) and `GetAccountPasswordPolicy`
+    /// (IAM's default when none is set).
+    async fn password_state(&self, caller: &Caller, user: &IamUserName) -> IamResult<PasswordState>;
+
+    /// `CreateLoginProfile` when the user has none, else `UpdateLoginProfile`: sets the password and the
+    /// reset-required flag. Enforces the account policy, including reuse prevention
+    /// (PolicyViolation). Does NOT check the old password. Errors: NotFound, PolicyViolation.
+    async fn set_password(&self, caller: &Caller, user: &IamUserName, password: &Password, reset_required: bool) -> IamResult<()>;
+
+    // --- access keys ---
+
+    /// `ListAccessKeys`: active and inactive keys, oldest first.
+    async fn list_access_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<AccessKeySummary>>;
+
+    /// `CreateAccessKey`: a new active key; its secret is returned here and never again. Not idempotent.
+    /// Errors: LimitExceeded (2 keys, active or not), NotFound.
+    async fn create_access_key(&self, caller: &Caller, user: &IamUserName) -> IamResult<CreatedAccessKey>;
+
+    /// `UpdateAccessKey` to Active or Inactive. Idempotent. Errors: NotFound.
+    async fn update_access_key(&self, caller: &Caller, user: &IamUserName, key: &AccessKeyId, status: SetStatus) -> IamResult<()>;
+
+    /// `DeleteAccessKey`. Errors: NotFound (also on a second delete).
+    async fn delete_access_key(&self, caller: &Caller, user: &IamUserName, key: &AccessKeyId) -> IamResult<()>;
+
+    /// `GetAccessKeyLastUsed` plus the owner: IAM answers for any key id in the account.
+    /// Errors: NotFound (as AccessDenied in real IAM for unknown ids; reported as NotFound here).
+    async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)>;
+
+    /// `ListUserTags`.
+    async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>>;
+
+    /// `TagUser` with one tag (replaces the value of an existing key). Errors: InvalidInput (value over
+    /// 256 characters), LimitExceeded (50 tags).
+    async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()>;
+
+    /// `UntagUser`. Idempotent.
+    async fn untag_user(&self, caller: &Caller, user: &IamUserName, key: &str) -> IamResult<()>;
+
+    // --- MFA ---
+
+    /// `CreateVirtualMFADevice` named `name`: returns the serial (ARN) and the Base32 seed, once. The
+    /// device stays unassigned until enabled. Not idempotent. Errors: EntityAlreadyExists.
+    async fn create_virtual_mfa(&self, caller: &Caller, name: &str) -> IamResult<CreatedVirtualMfa>;
+
+    /// `EnableMFADevice` with two consecutive codes. Errors: InvalidAuthenticationCode, NotFound,
+    /// EntityAlreadyExists (already assigned), LimitExceeded (8 devices).
+    async fn enable_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()>;
+
+    /// `ResyncMFADevice` with two consecutive codes. Errors: InvalidAuthenticationCode, NotFound.
+    async fn resync_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()>;
+
+    /// `DeactivateMFADevice`: unassigns it (a virtual device then shows as unassigned). Errors: NotFound.
+    async fn deactivate_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str) -> IamResult<()>;
+
+    /// `DeleteVirtualMFADevice`. Errors: NotFound, Conflict (still assigned).
+    async fn delete_virtual_mfa(&self, caller: &Caller, serial: &str) -> IamResult<()>;
+
+    /// `ListMFADevices` of a user.
+    async fn list_mfa_devices(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<MfaDevice>>;
+
+    /// `ListVirtualMFADevices` with status Unassigned: serials only, never seeds.
+    async fn list_unassigned_virtual_mfa(&self, caller: &Caller) -> IamResult<Vec<String>>;
+
+    // --- service-specific credentials (CodeCommit HTTPS Git credentials) ---
+
+    /// `CreateServiceSpecificCredential`: the password is returned here and never again. Not idempotent.
+    /// Errors: LimitExceeded (2 per service), NotFound, InvalidInput (unknown service).
+    async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential>;
+
+    /// `ListServiceSpecificCredentials`, optionally for one service.
+    async fn list_service_credentials(&self, caller: &Caller, user: &IamUserName, service: Option<&str>) -> IamResult<Vec<ServiceCredential>>;
+
+    /// `UpdateServiceSpecificCredential`. Errors: NotFound.
+    async fn update_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId, status: SetStatus) -> IamResult<()>;
+
+    /// `ResetServiceSpecificCredential`: a new password, returned once; the old one stops working.
+    /// Errors: NotFound.
+    async fn reset_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<CreatedServiceCredential>;
+
+    /// `DeleteServiceSpecificCredential`. Errors: NotFound.
+    async fn delete_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<()>;
+
+    // --- SSH public keys ---
+
+    /// `UploadSSHPublicKey`. Errors: InvalidInput (format, type, size), EntityAlreadyExists (duplicate),
+    /// LimitExceeded (5 keys).
+    async fn upload_ssh_key(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SshKeySummary>;
+
+    /// `ListSSHPublicKeys`.
+    async fn list_ssh_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SshKeySummary>>;
+
+    /// `GetSSHPublicKey` in SSH or PEM encoding, with IAM's MD5 fingerprint. Errors: NotFound.
+    async fn get_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, encoding: SshEncoding) -> IamResult<SshKeyDetail>;
+
+    /// `UpdateSSHPublicKey`. Errors: NotFound.
+    async fn update_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, status: SetStatus) -> IamResult<()>;
+
+    /// `DeleteSSHPublicKey`. Errors: NotFound.
+    async fn delete_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId) -> IamResult<()>;
+
+    // --- credential report ---
+
+    /// `GenerateCredentialReport`: starts a new report unless the current one is under 4 hours old.
+    async fn generate_credential_report(&self, caller: &Caller) -> IamResult<ReportState>;
+
+    /// `GetCredentialReport`. Errors: NotFound (never generated), Conflict (not ready yet).
+    async fn get_credential_report(&self, caller: &Caller) -> IamResult<CredentialReport>;
+}
+
+/// The service name of AWS CodeCommit HTTPS Git credentials.
+pub const CODECOMMIT: &str = "codecommit.amazonaws.com";

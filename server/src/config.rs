@@ -63,6 +63,34 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_EMBEDDED_IAM_DATABASE_URL", default_value = "sqlite://keydesk-iam.db")]
     pub embedded_iam_database_url: String,
 
+    /// AWS region of the IAM and STS endpoints (aws backend).
+    #[arg(long, env = "KEYDESK_AWS_REGION", default_value = "us-east-1")]
+    pub aws_region: String,
+
+    /// Role employees' sessions assume (aws backend); narrowed per user by a session policy.
+    #[arg(long, env = "KEYDESK_AWS_USER_ROLE_ARN")]
+    pub aws_user_role_arn: Option<String>,
+
+    /// Role help-desk sessions assume (aws backend).
+    #[arg(long, env = "KEYDESK_AWS_HELPDESK_ROLE_ARN")]
+    pub aws_helpdesk_role_arn: Option<String>,
+
+    /// Role admin sessions assume: read-only review and the credential report (aws backend).
+    #[arg(long, env = "KEYDESK_AWS_ADMIN_ROLE_ARN")]
+    pub aws_admin_role_arn: Option<String>,
+
+    /// Override the IAM endpoint, e.g. an emulator on http://127.0.0.1:5000 (aws backend).
+    #[arg(long, env = "KEYDESK_IAM_ENDPOINT")]
+    pub iam_endpoint: Option<String>,
+
+    /// Override the STS endpoint (aws backend).
+    #[arg(long, env = "KEYDESK_STS_ENDPOINT")]
+    pub sts_endpoint: Option<String>,
+
+    /// Lifetime of assumed-role sessions in seconds (900-3600; role chaining caps it at one hour).
+    #[arg(long, env = "KEYDESK_AWS_SESSION_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=3600))]
+    pub aws_session_seconds: i32,
+
     /// Seed demo accounts and IAM users and print their sign-in details (embedded backend only).
     #[arg(long, env = "KEYDESK_DEMO")]
     pub demo: bool,
@@ -161,6 +189,28 @@ impl Config {
         if settings.demo && settings.iam_backend != BackendChoice::Embedded {
             return Err("--demo seeds fake IAM users and is only allowed with --iam-backend embedded".into());
         }
+        if settings.iam_backend == BackendChoice::Aws {
+            for (flag, value) in [
+                ("--aws-user-role-arn", &settings.aws_user_role_arn),
+                ("--aws-helpdesk-role-arn", &settings.aws_helpdesk_role_arn),
+                ("--aws-admin-role-arn", &settings.aws_admin_role_arn),
+            ] {
+                match value {
+                    None => return Err(format!("{flag} is required with --iam-backend aws")),
+                    Some(arn) if crate::iam::aws::account_of(arn).is_none() || !arn.contains(":role/") => {
+                        return Err(format!("{flag} {arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (flag, value) in [("--iam-endpoint", &settings.iam_endpoint), ("--sts-endpoint", &settings.sts_endpoint)] {
+                if let Some(url) = value {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(format!("{flag} {url:?} must be an http:// or https:// URL"));
+                    }
+                }
+            }
+        }
         let public_origin = match &settings.public_url {
             Some(u) => parse_origin(u)?,
             None => format!("http://{}", settings.listen),
@@ -213,6 +263,14 @@ mod tests {
         assert!(parse(&["--idle-timeout-minutes", "600", "--absolute-timeout-minutes", "60"]).is_err());
         assert!(parse(&["--listen", "0.0.0.0:3000", "--insecure-cookie"]).is_err());
         assert!(parse(&["--iam-backend", "aws", "--demo"]).is_err());
+        assert!(parse(&["--iam-backend", "aws"]).unwrap_err().contains("--aws-user-role-arn is required"));
+        let roles = ["--aws-user-role-arn", "arn:aws:iam::123456789012:role/u", "--aws-helpdesk-role-arn",
+            "arn:aws:iam::123456789012:role/h", "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/a"];
+        let mut args = vec!["--iam-backend", "aws"];
+        args.extend(roles);
+        assert!(parse(&args).is_ok());
+        args[3] = "not-an-arn";
+        assert!(parse(&args).unwrap_err().contains("is not an IAM role ARN"));
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub mod telemetry;
 use crate::auth::password::Hasher;
 use crate::clock::SharedClock;
 use crate::config::{BackendChoice, Config};
-use crate::db::Db;
+use crate::db::{Db, Schema};
+use crate::iam::aws::{AwsIam, AwsSettings};
+use crate::iam::embedded::EmbeddedIam;
+use crate::iam::IamBackend;
 use crate::portal::Portal;
-use app::domain::BackendKind;
 use std::sync::Arc;
 
 /// Everything a running keydesk needs, built from validated configuration.
@@ -28,9 +30,33 @@ pub async fn build_portal(config: Config, clock: SharedClock) -> anyhow::Result<
     // sign-ins cannot starve page rendering.
     let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
     let hasher = Hasher::new(permits)?;
-    let backend = match s.iam_backend {
-        BackendChoice::Embedded => BackendKind::Embedded,
-        BackendChoice::Aws => BackendKind::Aws,
+    let (iam, embedded): (Arc<dyn IamBackend>, Option<Arc<EmbeddedIam>>) = match s.iam_backend {
+        BackendChoice::Embedded => {
+            let iam_db = Db::connect_schema(&s.embedded_iam_database_url, s.db_max_connections, Schema::EmbeddedIam)
+                .await
+                .map_err(|e| anyhow::anyhow!("--embedded-iam-database-url: {e}"))?;
+            let e = Arc::new(EmbeddedIam::new(iam_db, clock.clone()));
+            (e.clone(), Some(e))
+        }
+        BackendChoice::Aws => {
+            let aws = AwsIam::from_env(aws_settings(s), clock.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
+            aws.check().await.map_err(|e| anyhow::anyhow!(e))?;
+            (Arc::new(aws), None)
+        }
     };
-    Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend }))
+    let backend = iam.kind();
+    Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend, iam, embedded }))
+}
+
+/// The AWS backend's settings, from validated configuration.
+pub fn aws_settings(s: &config::Settings) -> AwsSettings {
+    AwsSettings {
+        region: s.aws_region.clone(),
+        user_role_arn: s.aws_user_role_arn.clone().unwrap_or_default(),
+        helpdesk_role_arn: s.aws_helpdesk_role_arn.clone().unwrap_or_default(),
+        admin_role_arn: s.aws_admin_role_arn.clone().unwrap_or_default(),
+        iam_endpoint: s.iam_endpoint.clone(),
+        sts_endpoint: s.sts_endpoint.clone(),
+        session_seconds: s.aws_session_seconds,
+    }
 }

@@ -8,6 +8,8 @@ use crate::auth::{ClientInfo, SessionAuth, SESSION_KEY};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::iam::embedded::EmbeddedIam;
+use crate::iam::IamBackend;
 use app::api::admin::PortalAccountSummary;
 use app::domain::{BackendKind, Frame, Password, PortalUserName, Viewer};
 use app::error::AppError;
@@ -23,6 +25,9 @@ pub struct Portal {
     pub hasher: Hasher,
     pub config: Arc<Config>,
     pub backend: BackendKind,
+    pub iam: Arc<dyn IamBackend>,
+    /// The embedded IAM when it is the backend (demo seeding; fault injection in tests).
+    pub embedded: Option<Arc<EmbeddedIam>>,
 }
 
 /// Log an unexpected failure with a fresh incident id and turn it into the error the user sees.

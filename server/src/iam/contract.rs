@@ -423,3 +423,102 @@ mod embedded_backend {
 
     crate::contract_suite!(harness);
 }
+
+mod aws_backend_on_moto {
+    use super::*;
+    use crate::clock::{Clock, SystemClock};
+    use crate::iam::aws::{AwsIam, AwsSettings};
+
+    const ACCOUNT: &str = "123456789012";
+
+    /// moto 5.2 (see README "moto gaps"): these IAM rules and operations are not emulated.
+    const MOTO: Capabilities = Capabilities {
+        name: "aws+moto",
+        enforces_password_policy: false,
+        verifies_mfa_codes: false,
+        resync_mfa: false,
+        service_credentials: false,
+        validates_ssh_keys: false,
+        paginates_users: false,
+        enforces_caller_scope: false,
+        validates_tags: false,
+    };
+
+    struct MotoHarness {
+        iam: Arc<AwsIam>,
+        admin: aws_sdk_iam::Client,
+    }
+
+    #[async_trait]
+    impl Harness for MotoHarness {
+        fn backend(&self) -> Arc<dyn IamBackend> {
+            self.iam.clone()
+        }
+        fn caps(&self) -> Capabilities {
+            MOTO
+        }
+        fn now(&self) -> OffsetDateTime {
+            SystemClock.now()
+        }
+        async fn create_user(&self, name: &str) -> IamUserName {
+            self.admin.create_user().user_name(name).send().await.unwrap();
+            IamUserName::parse(name).unwrap()
+        }
+        async fn set_password_policy(&self, policy: Option<&PasswordPolicy>) {
+            match policy {
+                None => {
+                    let _ = self.admin.delete_account_password_policy().send().await;
+                }
+                Some(p) => {
+                    self.admin
+                        .update_account_password_policy()
+                        .minimum_password_length(i32::from(p.minimum_length))
+                        .require_symbols(p.require_symbols)
+                        .require_numbers(p.require_numbers)
+                        .require_uppercase_characters(p.require_uppercase)
+                        .require_lowercase_characters(p.require_lowercase)
+                        .allow_users_to_change_password(p.allow_users_to_change)
+                        .set_max_password_age(p.max_age_days.map(i32::from))
+                        .set_password_reuse_prevention(p.reuse_prevention.map(i32::from))
+                        .hard_expiry(p.hard_expiry)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+
+    pub(super) async fn harness() -> Option<Arc<dyn Harness>> {
+        let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+            eprintln!("contract[aws+moto]: SKIPPED: KEYDESK_TEST_MOTO_URL is not set (.ci/test starts moto_server and sets it)");
+            return None;
+        };
+        let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "keydesk-tests"))
+            .endpoint_url(&url)
+            .load()
+            .await;
+        let admin = aws_sdk_iam::Client::new(&base);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}"#;
+        for role in ["keydesk-user", "keydesk-helpdesk", "keydesk-admin"] {
+            // Several tests race to create the roles; one wins, the rest see EntityAlreadyExists.
+            let _ = admin.create_role().role_name(role).assume_role_policy_document(trust).send().await;
+        }
+        let settings = AwsSettings {
+            region: "us-east-1".into(),
+            user_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-user"),
+            helpdesk_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-helpdesk"),
+            admin_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-admin"),
+            iam_endpoint: Some(url.clone()),
+            sts_endpoint: Some(url),
+            session_seconds: 3600,
+        };
+        let iam = AwsIam::new(settings, base, Arc::new(SystemClock)).unwrap();
+        iam.check().await.unwrap();
+        Some(Arc::new(MotoHarness { iam: Arc::new(iam), admin }))
+    }
+
+    crate::contract_suite!(harness);
+}

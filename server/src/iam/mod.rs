@@ -4,7 +4,9 @@
 //! authority of the [`Caller`] (what the assumed role's session policy would allow), nothing more.
 //! keydesk's rules (who may act on whom, re-authentication, audit) live in the portal.
 
+pub mod aws;
 pub mod embedded;
+pub mod policy;
 pub mod totp;
 
 #[cfg(test)]

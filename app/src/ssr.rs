@@ -36,6 +36,9 @@ pub trait Port: Send + Sync + 'static {
     /// End the session server-side; its cookie is useless afterwards. Idempotent.
     async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
 
+    /// The caller's own IAM credentials (read through their own scoped IAM session).
+    async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
+
     /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
 }

@@ -5,6 +5,7 @@ use crate::db::accounts::AccountRow;
 use crate::portal::Portal;
 use app::domain::{IamUserName, PortalUserName, Role};
 
+
 /// (user, display name, role, password). Passwords are fixed so the README can name them; they only
 /// ever exist on a demo instance bound to loopback.
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
@@ -35,4 +36,80 @@ pub async fn seed(portal: &Portal) -> anyhow::Result<Vec<String>> {
         lines.push(format!("  {:<8} {:<14} password: {}", user, role.label(), password));
     }
     Ok(lines)
+}
+
+/// One demo IAM user: (name, path, days since creation, console password age in days, last console
+/// sign-in days ago, keys as (age days, last used days ago + service + region, active, description),
+/// MFA device enabled).
+type DemoKey = (i64, Option<(i64, &'static str, &'static str)>, bool, Option<&'static str>);
+type DemoUser = (&'static str, &'static str, i64, Option<(i64, Option<i64>)>, &'static [DemoKey], bool);
+
+const DEMO_IAM_USERS: &[DemoUser] = &[
+    ("alice", "/engineering/", 400, Some((121, Some(2))), &[(134, Some((1, "s3", "eu-west-1")), true, Some("laptop CLI"))], false),
+    ("bob", "/engineering/", 700, Some((30, Some(0))), &[(30, Some((0, "ec2", "us-east-1")), true, Some("deploy script")), (200, Some((150, "sts", "us-east-1")), false, None)], true),
+    ("carol", "/it/", 900, Some((45, Some(1))), &[], true),
+    ("dave", "/it/", 1200, Some((10, Some(0))), &[(10, None, true, None)], true),
+    ("erin", "/engineering/", 300, Some((95, Some(40))), &[(95, Some((60, "lambda", "eu-central-1")), true, None)], false),
+    ("frank", "/finance/", 250, Some((20, Some(3))), &[], false),
+    ("grace", "/engineering/", 150, None, &[(150, None, true, Some("CI pipeline"))], false),
+    ("heidi", "/data/", 500, Some((300, Some(300))), &[(480, Some((5, "athena", "us-west-2")), true, None), (20, Some((0, "s3", "us-west-2")), true, None)], true),
+    ("svc-backup", "/service/", 1000, None, &[(365, Some((0, "s3", "eu-west-1")), true, Some("nightly backup"))], false),
+];
+
+/// Create the demo IAM users in the embedded IAM (once; existing users are left alone).
+pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
+    use crate::iam::{totp, Caller, IamBackend, IamError};
+    use app::domain::{Password, PasswordPolicy, SetStatus};
+    use time::Duration;
+    let Some(iam) = portal.embedded.clone() else { return Ok(0) };
+    let now = portal.clock.now();
+    let days = |d: i64| now - Duration::days(d);
+    iam.set_password_policy(Some(&PasswordPolicy {
+        minimum_length: 14,
+        require_symbols: true,
+        require_numbers: true,
+        require_uppercase: true,
+        require_lowercase: true,
+        allow_users_to_change: true,
+        max_age_days: Some(90),
+        reuse_prevention: Some(24),
+        hard_expiry: false,
+    }))
+    .await?;
+    let svc = Caller::Service;
+    let mut created = 0;
+    for (name, path, age, password, keys, mfa) in DEMO_IAM_USERS {
+        let user = IamUserName::parse(name)?;
+        match iam.create_user(&user, path, days(*age)).await {
+            Ok(_) => created += 1,
+            Err(IamError::EntityAlreadyExists(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        if let Some((changed, last_sign_in)) = password {
+            // A random console password nobody knows: the demo is about managing it, not using it.
+            let pw = format!("Demo-{}-9!", uuid::Uuid::new_v4().simple());
+            iam.set_password(&svc, &user, &Password::new(pw), false).await?;
+            iam.backdate_password(&user, days(*changed), last_sign_in.map(days)).await?;
+        }
+        for (key_age, used, active, description) in keys.iter() {
+            let k = iam.create_access_key(&svc, &user).await?.key;
+            iam.backdate_key(&user, &k.id, days(*key_age)).await?;
+            if let Some((ago, service, region)) = used {
+                iam.record_key_use(&k.id, days(*ago), service, region).await?;
+            }
+            if !active {
+                iam.update_access_key(&svc, &user, &k.id, SetStatus::Inactive).await?;
+            }
+            if let Some(d) = description {
+                iam.tag_user(&svc, &user, k.id.as_str(), d).await?;
+            }
+        }
+        if *mfa {
+            let dev = iam.create_virtual_mfa(&svc, &format!("{name}-phone")).await?;
+            let seed = totp::base32_decode(dev.seed.expose()).ok_or_else(|| anyhow::anyhow!("bad seed"))?;
+            let step = totp::step_at(now.unix_timestamp());
+            iam.enable_mfa(&svc, &user, &dev.serial, &totp::code(&seed, step - 1), &totp::code(&seed, step)).await?;
+        }
+    }
+    Ok(created)
 }

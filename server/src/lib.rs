@@ -25,11 +25,6 @@ use std::sync::Arc;
 /// Everything a running keydesk needs, built from validated configuration.
 pub async fn build_portal(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Portal>> {
     let s = &config.settings;
-    let db = Db::connect(&s.database_url, s.db_max_connections).await?;
-    // Two concurrent argon2 hashes per core: enough to keep sign-in fast, bounded so a burst of
-    // sign-ins cannot starve page rendering.
-    let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
-    let hasher = Hasher::new(permits)?;
     let (iam, embedded): (Arc<dyn IamBackend>, Option<Arc<EmbeddedIam>>) = match s.iam_backend {
         BackendChoice::Embedded => {
             let iam_db = Db::connect_schema(&s.embedded_iam_database_url, s.db_max_connections, Schema::EmbeddedIam)
@@ -44,6 +39,22 @@ pub async fn build_portal(config: Config, clock: SharedClock) -> anyhow::Result<
             (Arc::new(aws), None)
         }
     };
+    build_portal_with(config, clock, iam, embedded).await
+}
+
+/// Build the portal around an IAM backend chosen by the caller (tests use this to inject one).
+pub async fn build_portal_with(
+    config: Config,
+    clock: SharedClock,
+    iam: Arc<dyn IamBackend>,
+    embedded: Option<Arc<EmbeddedIam>>,
+) -> anyhow::Result<Arc<Portal>> {
+    let s = &config.settings;
+    let db = Db::connect(&s.database_url, s.db_max_connections).await?;
+    // Two concurrent argon2 hashes per core: enough to keep sign-in fast, bounded so a burst of
+    // sign-ins cannot starve page rendering.
+    let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
+    let hasher = Hasher::new(permits)?;
     let backend = iam.kind();
     Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend, iam, embedded }))
 }

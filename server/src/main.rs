@@ -76,6 +76,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let portal = server::build_portal(config, clock).await?;
     if demo {
         let lines = server::demo::seed(&portal).await?;
+        let users = server::demo::seed_iam(&portal).await?;
+        if users > 0 {
+            out(&format!("seeded {users} demo IAM users with keys, last-use data and MFA devices"));
+        }
         out("keydesk demo accounts (embedded IAM, demo data only):");
         for l in lines {
             out(&l);

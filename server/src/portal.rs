@@ -9,7 +9,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::iam::embedded::EmbeddedIam;
-use crate::iam::IamBackend;
+use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
+use app::api::credentials::{AccessKeyView, CredentialsOverview, PasswordView};
 use app::api::admin::PortalAccountSummary;
 use app::domain::{BackendKind, Frame, Password, PortalUserName, Viewer};
 use app::error::AppError;
@@ -35,6 +36,41 @@ pub fn internal(context: &str, cause: impl Display) -> AppError {
     let incident = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     tracing::error!(incident = %incident, error = %cause, "{context}");
     AppError::Internal { incident }
+}
+
+/// Translate an IAM failure into something the person can act on. Unexpected ones are logged once,
+/// under an incident id.
+pub fn iam_error(context: &str, e: IamError) -> AppError {
+    match e {
+        IamError::NotFound(_) => AppError::NotFound {
+            message: "It no longer exists in IAM: someone may have changed it meanwhile. Reload the page to see the current state.".into(),
+        },
+        IamError::LimitExceeded(m) => AppError::LimitExceeded { message: format!("IAM's limit is reached ({m}). Delete one first.") },
+        IamError::EntityAlreadyExists(m) => AppError::Conflict { message: format!("It already exists in IAM ({m}).") },
+        IamError::PolicyViolation(m) => AppError::invalid("password", m),
+        IamError::InvalidAuthenticationCode(_) => AppError::invalid(
+            "code",
+            "Those codes were not accepted. Enter two consecutive codes from your app, without reusing codes already entered.",
+        ),
+        IamError::InvalidInput(m) => AppError::invalid("input", m),
+        IamError::Conflict(_) => AppError::Conflict { message: "IAM is busy with another change to this item. Try again in a moment.".into() },
+        IamError::AccessDenied(m) => {
+            tracing::warn!(error = %m, context, "IAM denied the call");
+            AppError::NotAllowed { message: "AWS IAM did not allow this with keydesk's role. Ask your administrator to check keydesk's IAM roles.".into() }
+        }
+        IamError::Throttled => AppError::IamBusy,
+        IamError::Unavailable(m) => {
+            tracing::warn!(error = %m, context, "IAM unavailable");
+            AppError::IamUnavailable
+        }
+        IamError::Ambiguous(m) => AppError::Ambiguous { message: format!("Reload the page to see the current state before trying again. ({m})") },
+        other => internal(context, other),
+    }
+}
+
+/// Whole days from `from` to `to` (never negative).
+pub fn days_between(from: time::OffsetDateTime, to: time::OffsetDateTime) -> i64 {
+    (to - from).whole_days().max(0)
 }
 
 fn session_of(req: &Parts) -> Result<Session, AppError> {
@@ -123,6 +159,48 @@ impl Port for Portal {
             self.audit_sign_in(req, Some(&user), "portal.sign_out", "success").await;
         }
         Ok(())
+    }
+
+    async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {
+        let me = &who.viewer.iam_user;
+        let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
+        let iam = &self.iam;
+        let err = |e| iam_error("reading own credentials", e);
+        let (core, mfa_devices, git_credentials, ssh_keys) = tokio::join!(
+            async {
+                tokio::try_join!(
+                    async { iam.get_user(&caller, me).await.map_err(err) },
+                    async { iam.password_state(&caller, me).await.map_err(err) },
+                    async { iam.list_access_keys(&caller, me).await.map_err(err) },
+                    async { iam.list_user_tags(&caller, me).await.map_err(err) },
+                )
+            },
+            async { iam.list_mfa_devices(&caller, me).await.map_err(err) },
+            async { iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err) },
+            async { iam.list_ssh_keys(&caller, me).await.map_err(err) },
+        );
+        let (user, password, keys, tags) = core?;
+        let now = self.clock.now();
+        let mut access_keys = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
+            let description = tags.iter().find(|(k, _)| k == key.id.as_str()).map(|(_, v)| v.clone());
+            access_keys.push(AccessKeyView {
+                age_days: days_between(key.created_at, now),
+                idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                key,
+                last_used,
+                description,
+            });
+        }
+        Ok(CredentialsOverview {
+            user,
+            password: PasswordView { profile: password.profile, policy: password.policy },
+            access_keys,
+            mfa_devices,
+            git_credentials,
+            ssh_keys,
+        })
     }
 
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError> {

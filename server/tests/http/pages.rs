@@ -100,3 +100,75 @@ async fn request_ids_from_untrusted_clients_are_replaced() {
     let r = app.send(req).await;
     assert_ne!(r.headers["x-request-id"], "attacker-chosen");
 }
+
+#[tokio::test]
+async fn the_credentials_page_shows_real_iam_data_and_never_a_secret() {
+    use server::iam::{Caller, IamBackend};
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let alice = app::domain::IamUserName::parse("alice").unwrap();
+    let created = iam.create_access_key(&Caller::Service, &alice).await.unwrap();
+    iam.backdate_key(&alice, &created.key.id, start_time() - time::Duration::days(120)).await.unwrap();
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let page = app.get(Some(&cookie), "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(created.key.id.as_str()), "the key id is listed");
+    assert!(page.body.contains("1 of 2 access keys used"));
+    assert!(page.body.contains("120 days") && page.body.contains("rotate it (CIS 2.11)"));
+    assert!(page.body.contains("Never used in 120 days"));
+    assert!(page.body.contains("No MFA device"));
+    assert!(page.body.contains("arn:aws:iam::123456789012:user/alice"));
+    assert!(!page.body.contains(created.secret.expose()), "a secret never reaches a page");
+}
+
+#[tokio::test]
+async fn iam_outages_show_a_clear_retryable_message_not_a_500() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let faults = app.portal.embedded.as_ref().unwrap().faults();
+    faults.unavailable.store(true, Ordering::SeqCst);
+    let page = app.get(Some(&cookie), "/").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("AWS IAM cannot be reached right now"), "{}", page.body);
+    assert!(page.body.contains("alice (test)"), "the frame still renders: sign-in does not depend on IAM");
+    faults.unavailable.store(false, Ordering::SeqCst);
+    faults.throttle_percent.store(100, Ordering::SeqCst);
+    let r = app.server_fn(Some(&cookie), "get_my_credentials", &[]).await;
+    assert_eq!(r.app_error(), app::error::AppError::IamBusy);
+}
+
+#[tokio::test]
+async fn the_aws_backend_against_moto_serves_the_same_pages() {
+    use server::iam::Caller;
+    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: AWS-backend page test skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let name = format!("kd-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    admin.create_user().user_name(&name).send().await.unwrap();
+    let row = server::db::accounts::AccountRow {
+        user: app::domain::PortalUserName::parse(&name).unwrap(),
+        display_name: "Moto User".into(),
+        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
+        role: Role::Employee,
+        iam_user: app::domain::IamUserName::parse(&name).unwrap(),
+        disabled: false,
+        created_at: start_time(),
+        last_sign_in_at: None,
+    };
+    app.portal.db.insert_account(&row, start_time()).await.unwrap();
+    let key = app.portal.iam.create_access_key(&Caller::Service, &row.iam_user).await.unwrap();
+    let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
+    let page = app.get(Some(&cookie), "/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("Local IAM — demo data"), "no demo badge on the AWS backend");
+    assert!(page.body.contains(&format!("arn:aws:iam::123456789012:user/{name}")));
+    assert!(page.body.contains(key.key.id.as_str()));
+    assert!(page.body.contains("1 of 2 access keys used"));
+    assert!(!page.body.contains(key.secret.expose()));
+    assert!(page.body.contains("AWS IAM cannot be reached"), "moto lacks Git credentials: only that section says so");
+}

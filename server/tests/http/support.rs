@@ -60,6 +60,34 @@ impl TestApp {
     }
 
     pub async fn with(backend: Backend, extra_args: &[&str]) -> Self {
+        Self::build(backend, extra_args, None).await
+    }
+
+    /// keydesk on the AWS backend talking to moto at `moto_url` (roles are created there first).
+    pub async fn on_moto(moto_url: &str) -> (Self, aws_sdk_iam::Client) {
+        let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
+            .endpoint_url(moto_url)
+            .load()
+            .await;
+        let admin = aws_sdk_iam::Client::new(&base);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+        for role in ["keydesk-user", "keydesk-helpdesk", "keydesk-admin"] {
+            let _ = admin.create_role().role_name(role).assume_role_policy_document(trust).send().await;
+        }
+        let args = [
+            "--iam-backend", "aws",
+            "--aws-user-role-arn", "arn:aws:iam::123456789012:role/keydesk-user",
+            "--aws-helpdesk-role-arn", "arn:aws:iam::123456789012:role/keydesk-helpdesk",
+            "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/keydesk-admin",
+            "--iam-endpoint", moto_url, "--sts-endpoint", moto_url,
+        ];
+        let app = Self::build(Backend::Sqlite, &args, Some(base)).await;
+        (app, admin)
+    }
+
+    async fn build(backend: Backend, extra_args: &[&str], aws: Option<aws_config::SdkConfig>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("portal.db").display()),
@@ -70,7 +98,14 @@ impl TestApp {
         argv.extend_from_slice(extra_args);
         let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
         let clock = ManualClock::new(start_time());
-        let portal = server::build_portal(config, clock.clone()).await.unwrap();
+        let portal = match aws {
+            None => server::build_portal(config, clock.clone()).await.unwrap(),
+            Some(base) => {
+                let iam = server::iam::aws::AwsIam::new(server::aws_settings(&config.settings), base, clock.clone()).unwrap();
+                iam.check().await.unwrap();
+                server::build_portal_with(config, clock.clone(), Arc::new(iam), None).await.unwrap()
+            }
+        };
         let state = server::http::AppState {
             leptos_options: server::http::leptos_options(&dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap()),
             portal: portal.clone(),
@@ -78,7 +113,11 @@ impl TestApp {
         TestApp { router: server::http::router(state), portal, clock, _dir: dir }
     }
 
+    /// A portal account and, on the embedded backend, its IAM user.
     pub async fn add_account(&self, name: &str, role: Role) {
+        if let Some(iam) = &self.portal.embedded {
+            iam.create_user(&IamUserName::parse(name).unwrap(), "/", start_time()).await.unwrap();
+        }
         let row = AccountRow {
             user: PortalUserName::parse(name).unwrap(),
             display_name: format!("{name} (test)"),

@@ -1,0 +1,45 @@
+//! The signed-in employee's own credentials, read through their own scoped IAM session.
+
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An access key as the page shows it: metadata, age and last use. Never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeyView {
+    pub key: AccessKeySummary,
+    pub age_days: i64,
+    pub last_used: KeyLastUsed,
+    /// Days since last use, or since creation for a key never used.
+    pub idle_days: i64,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordView {
+    pub profile: Option<LoginProfile>,
+    pub policy: EffectivePolicy,
+}
+
+/// Everything "My security credentials" shows, in one read. Contains no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsOverview {
+    pub user: IamUser,
+    pub password: PasswordView,
+    pub access_keys: Vec<AccessKeyView>,
+    /// Sections that fail on their own (IAM refusing or lacking one operation) without hiding the rest.
+    pub mfa_devices: Result<Vec<MfaDevice>, AppError>,
+    pub git_credentials: Result<Vec<ServiceCredential>, AppError>,
+    pub ssh_keys: Result<Vec<SshKeySummary>, AppError>,
+}
+
+pub const MAX_ACCESS_KEYS: usize = 2;
+pub const MAX_SSH_KEYS: usize = 5;
+pub const MAX_GIT_CREDENTIALS: usize = 2;
+
+#[server(endpoint = "get_my_credentials")]
+pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
+    use crate::ssr::*;
+    respond(port()?.my_credentials(&principal()?).await)
+}

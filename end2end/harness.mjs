@@ -68,6 +68,8 @@ export async function launchBrowser() {
 /// Fill in the sign-in form and submit it (works with and without JavaScript).
 export async function signIn(page, url, user, password = DEMO[user]) {
   await page.goto(`${url}/sign-in`);
+  // With JavaScript on, let the WASM take over the form first so the submit path is always the same.
+  if (await page.evaluate(() => typeof WebAssembly === 'object').catch(() => false)) await hydrated(page);
   await page.fill('#username', user);
   await page.fill('#password', password);
   await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);

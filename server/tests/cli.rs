@@ -73,3 +73,25 @@ fn user_subcommands_manage_accounts_without_argv_passwords() {
     let (code, _, err) = run(&["user", "disable", "nobody"], None);
     assert_eq!((code, err.trim()), (1, "keydesk: error: no portal account nobody"));
 }
+
+#[test]
+fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args(["--database-url", &db, "--iam-backend", "aws",
+            "--aws-user-role-arn", "arn:aws:iam::123456789012:role/u",
+            "--aws-helpdesk-role-arn", "arn:aws:iam::123456789012:role/h",
+            "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/a",
+            "--sts-endpoint", "http://127.0.0.1:9", "--iam-endpoint", "http://127.0.0.1:9", "user", "list"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("keydesk: error: AWS credentials for keydesk itself do not work (unavailable"), "{err}");
+    assert!(!err.contains("not-a-real-secret"), "credentials never reach an error message");
+}

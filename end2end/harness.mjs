@@ -66,10 +66,11 @@ export async function launchBrowser() {
 }
 
 /// Fill in the sign-in form and submit it (works with and without JavaScript).
-export async function signIn(page, url, user, password = DEMO[user]) {
+/// With `js` (the default), wait until the WASM has taken over the form so the submit path is always
+/// the hydrated one; pass `js: false` for contexts with JavaScript disabled.
+export async function signIn(page, url, user, { password = DEMO[user], js = true } = {}) {
   await page.goto(`${url}/sign-in`);
-  // With JavaScript on, let the WASM take over the form first so the submit path is always the same.
-  if (await page.evaluate(() => typeof WebAssembly === 'object').catch(() => false)) await hydrated(page);
+  if (js) await hydrated(page);
   await page.fill('#username', user);
   await page.fill('#password', password);
   await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);

@@ -15,8 +15,8 @@ for (const javaScriptEnabled of [true, false]) {
     const page = await ctx.newPage();
     await page.goto(`${server.url}/`);
     assert.equal(new URL(page.url()).pathname, '/sign-in', 'anonymous visitors land on sign-in');
-    if (javaScriptEnabled) await hydrated(page);
-    await signIn(page, server.url, 'alice');
+    await signIn(page, server.url, 'alice', { js: javaScriptEnabled });
+    await page.waitForSelector('[data-testid=iam-user]');
     assert.equal(await page.textContent('[data-testid=viewer-name]'), 'Alice Martin');
     assert.equal(await page.textContent('[data-testid=iam-user]'), 'alice');
     assert.ok(await page.isVisible('[data-testid=demo-badge]'));
@@ -42,11 +42,12 @@ for (const javaScriptEnabled of [true, false]) {
   test(`${mode}: roles see their own navigation; others get 403`, async () => {
     const ctx = await browser.newContext({ javaScriptEnabled });
     const page = await ctx.newPage();
-    await signIn(page, server.url, 'dave');
+    await signIn(page, server.url, 'dave', { js: javaScriptEnabled });
     await page.click('nav >> text=Admin');
     await page.waitForURL(`${server.url}/admin`);
-    assert.ok(await page.isVisible('text=Portal accounts'));
-    assert.ok(await page.isVisible('td >> text=Carol Nguyen'));
+    // Client-side navigation changes the URL before the data arrives: wait for the content itself.
+    await page.waitForSelector('text=Portal accounts');
+    await page.waitForSelector('td >> text=Carol Nguyen');
     const res = await page.goto(`${server.url}/helpdesk`);
     assert.equal(res.status(), 403);
     await ctx.close();

@@ -413,15 +413,39 @@ mod embedded_backend {
         }
     }
 
-    async fn harness() -> Option<Arc<dyn Harness>> {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("iam.db").display());
+    async fn on(url: String, dir: tempfile::TempDir) -> Option<Arc<dyn Harness>> {
         let db = crate::db::Db::connect_schema(&url, 5, crate::db::Schema::EmbeddedIam).await.unwrap();
         let clock = ManualClock::new(time::macros::datetime!(2026-11-23 10:00:00 UTC));
         Some(Arc::new(EmbeddedHarness { iam: Arc::new(EmbeddedIam::new(db, clock.clone())), clock, _dir: dir }))
     }
 
+    async fn harness() -> Option<Arc<dyn Harness>> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("iam.db").display());
+        on(url, dir).await
+    }
+
     crate::contract_suite!(harness);
+
+    /// The same embedded IAM on PostgreSQL (how several keydesk instances share it).
+    mod on_postgres {
+        use super::*;
+
+        async fn harness() -> Option<Arc<dyn Harness>> {
+            use sqlx::Connection;
+            let Ok(base) = std::env::var("KEYDESK_TEST_POSTGRES_URL") else {
+                eprintln!("contract[embedded+postgres]: SKIPPED: KEYDESK_TEST_POSTGRES_URL is not set");
+                return None;
+            };
+            let name = format!("keydesk_iam_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            on(format!("{prefix}/{name}"), tempfile::tempdir().unwrap()).await
+        }
+
+        crate::contract_suite!(harness);
+    }
 }
 
 mod aws_backend_on_moto {

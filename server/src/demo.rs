@@ -64,18 +64,7 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     let Some(iam) = portal.embedded.clone() else { return Ok(0) };
     let now = portal.clock.now();
     let days = |d: i64| now - Duration::days(d);
-    iam.set_password_policy(Some(&PasswordPolicy {
-        minimum_length: 14,
-        require_symbols: true,
-        require_numbers: true,
-        require_uppercase: true,
-        require_lowercase: true,
-        allow_users_to_change: true,
-        max_age_days: Some(90),
-        reuse_prevention: Some(24),
-        hard_expiry: false,
-    }))
-    .await?;
+    iam.set_password_policy(Some(&PasswordPolicy::cis_recommended())).await?;
     let svc = Caller::Service;
     let mut created = 0;
     for (name, path, age, password, keys, mfa) in DEMO_IAM_USERS {

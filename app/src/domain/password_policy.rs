@@ -110,6 +110,22 @@ fn classes(pw: &str) -> Classes {
 impl PasswordPolicy {
     /// IAM's minimum for `MinimumPasswordLength`.
     pub const MIN_LENGTH_FLOOR: u8 = 6;
+
+    /// The CIS AWS Foundations Benchmark recommendations: at least 14 characters, all four character
+    /// classes, expiry after 90 days, no reuse of the last 24 passwords.
+    pub fn cis_recommended() -> Self {
+        PasswordPolicy {
+            minimum_length: 14,
+            require_symbols: true,
+            require_numbers: true,
+            require_uppercase: true,
+            require_lowercase: true,
+            allow_users_to_change: true,
+            max_age_days: Some(90),
+            reuse_prevention: Some(24),
+            hard_expiry: false,
+        }
+    }
 }
 
 impl EffectivePolicy {
@@ -182,17 +198,7 @@ mod tests {
     use super::*;
 
     fn custom() -> PasswordPolicy {
-        PasswordPolicy {
-            minimum_length: 14,
-            require_symbols: true,
-            require_numbers: true,
-            require_uppercase: true,
-            require_lowercase: true,
-            allow_users_to_change: true,
-            max_age_days: Some(90),
-            reuse_prevention: Some(24),
-            hard_expiry: false,
-        }
+        PasswordPolicy::cis_recommended()
     }
 
     #[test]

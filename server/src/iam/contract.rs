@@ -261,17 +261,7 @@ pub async fn console_password_and_policy(h: &dyn Harness) {
         return;
     }
     assert!(!b.password_state(&SVC, &user).await.unwrap().profile.unwrap().reset_required);
-    let policy = PasswordPolicy {
-        minimum_length: 14,
-        require_symbols: true,
-        require_numbers: true,
-        require_uppercase: true,
-        require_lowercase: true,
-        allow_users_to_change: true,
-        max_age_days: Some(90),
-        reuse_prevention: Some(3),
-        hard_expiry: false,
-    };
+    let policy = PasswordPolicy { reuse_prevention: Some(3), ..PasswordPolicy::cis_recommended() };
     h.set_password_policy(Some(&policy)).await;
     assert_eq!(b.password_state(&SVC, &user).await.unwrap().policy, EffectivePolicy::Custom(policy));
     assert!(matches!(b.set_password(&SVC, &user, &Password::new("Short-1!"), false).await, Err(IamError::PolicyViolation(_))));

@@ -122,6 +122,31 @@ struct MfaDoc {
     last_step: Option<i64>,
 }
 
+/// What the three stored credential kinds (access keys, service credentials, SSH keys) share.
+trait StoredCredential {
+    const WHAT: &'static str;
+    fn id(&self) -> &str;
+    fn set_status(&mut self, status: SetStatus);
+}
+
+macro_rules! stored_credential {
+    ($ty:ty, $what:literal) => {
+        impl StoredCredential for $ty {
+            const WHAT: &'static str = $what;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn set_status(&mut self, status: SetStatus) {
+                self.status = status.as_str().to_owned();
+            }
+        }
+    };
+}
+
+stored_credential!(KeyDoc, "Access Key");
+stored_credential!(ServiceCredDoc, "service-specific credential");
+stored_credential!(SshDoc, "SSH public key");
+
 fn t(s: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
@@ -376,6 +401,49 @@ impl EmbeddedIam {
             created_at: t(d.created_at),
             password_last_used: d.password_last_used.map(t),
         })
+    }
+
+    /// `Update*` for any stored credential kind: set the status of credential `id` of `user`.
+    async fn set_credential_status<C: StoredCredential>(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &str,
+        status: SetStatus,
+        list: fn(&mut UserDoc) -> &mut Vec<C>,
+    ) -> IamResult<()> {
+        self.enter().await?;
+        self.may_touch(caller, user, true)?;
+        self.mutate(user, |d| {
+            let c = list(d).iter_mut().find(|c| c.id() == id).ok_or_else(|| not_found(C::WHAT, id))?;
+            c.set_status(status);
+            Ok(((), vec![], vec![]))
+        })
+        .await?;
+        self.leave(())
+    }
+
+    /// `Delete*` for any stored credential kind; the id leaves the owner index too.
+    async fn delete_credential<C: StoredCredential>(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &str,
+        list: fn(&mut UserDoc) -> &mut Vec<C>,
+    ) -> IamResult<()> {
+        self.enter().await?;
+        self.may_touch(caller, user, true)?;
+        self.mutate(user, |d| {
+            let items = list(d);
+            let before = items.len();
+            items.retain(|c| c.id() != id);
+            if items.len() == before {
+                return Err(not_found(C::WHAT, id));
+            }
+            Ok(((), vec![], vec![id.to_owned()]))
+        })
+        .await?;
+        self.leave(())
     }
 
     // ---------- administration of the emulation itself (demo seeding, tests) ----------
@@ -663,30 +731,11 @@ impl IamBackend for EmbeddedIam {
     }
 
     async fn update_access_key(&self, caller: &Caller, user: &IamUserName, key: &AccessKeyId, status: SetStatus) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let k = d.access_keys.iter_mut().find(|k| k.id == key.as_str()).ok_or_else(|| not_found("Access Key", key.as_str()))?;
-            k.status = status.as_str().to_owned();
-            Ok(((), vec![], vec![]))
-        })
-        .await?;
-        self.leave(())
+        self.set_credential_status(caller, user, key.as_str(), status, |d| &mut d.access_keys).await
     }
 
     async fn delete_access_key(&self, caller: &Caller, user: &IamUserName, key: &AccessKeyId) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let before = d.access_keys.len();
-            d.access_keys.retain(|k| k.id != key.as_str());
-            if d.access_keys.len() == before {
-                return Err(not_found("Access Key", key.as_str()));
-            }
-            Ok(((), vec![], vec![key.to_string()]))
-        })
-        .await?;
-        self.leave(())
+        self.delete_credential(caller, user, key.as_str(), |d| &mut d.access_keys).await
     }
 
     async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)> {
@@ -955,15 +1004,7 @@ impl IamBackend for EmbeddedIam {
     }
 
     async fn update_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId, status: SetStatus) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let c = d.service_credentials.iter_mut().find(|c| c.id == id.as_str()).ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
-            c.status = status.as_str().to_owned();
-            Ok(((), vec![], vec![]))
-        })
-        .await?;
-        self.leave(())
+        self.set_credential_status(caller, user, id.as_str(), status, |d| &mut d.service_credentials).await
     }
 
     async fn reset_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<CreatedServiceCredential> {
@@ -978,18 +1019,7 @@ impl IamBackend for EmbeddedIam {
     }
 
     async fn delete_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let before = d.service_credentials.len();
-            d.service_credentials.retain(|c| c.id != id.as_str());
-            if before == d.service_credentials.len() {
-                return Err(not_found("service-specific credential", id.as_str()));
-            }
-            Ok(((), vec![], vec![id.to_string()]))
-        })
-        .await?;
-        self.leave(())
+        self.delete_credential(caller, user, id.as_str(), |d| &mut d.service_credentials).await
     }
 
     async fn upload_ssh_key(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SshKeySummary> {
@@ -1036,30 +1066,11 @@ impl IamBackend for EmbeddedIam {
     }
 
     async fn update_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, status: SetStatus) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let k = d.ssh_keys.iter_mut().find(|k| k.id == id.as_str()).ok_or_else(|| not_found("SSH public key", id.as_str()))?;
-            k.status = status.as_str().to_owned();
-            Ok(((), vec![], vec![]))
-        })
-        .await?;
-        self.leave(())
+        self.set_credential_status(caller, user, id.as_str(), status, |d| &mut d.ssh_keys).await
     }
 
     async fn delete_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId) -> IamResult<()> {
-        self.enter().await?;
-        self.may_touch(caller, user, true)?;
-        self.mutate(user, |d| {
-            let before = d.ssh_keys.len();
-            d.ssh_keys.retain(|k| k.id != id.as_str());
-            if before == d.ssh_keys.len() {
-                return Err(not_found("SSH public key", id.as_str()));
-            }
-            Ok(((), vec![], vec![id.to_string()]))
-        })
-        .await?;
-        self.leave(())
+        self.delete_credential(caller, user, id.as_str(), |d| &mut d.ssh_keys).await
     }
 
     async fn generate_credential_report(&self, caller: &Caller) -> IamResult<ReportState> {

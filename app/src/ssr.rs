@@ -36,6 +36,20 @@ pub trait Port: Send + Sync + 'static {
     /// End the session server-side; its cookie is useless afterwards. Idempotent.
     async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
 
+    /// Step-up: verify the caller's portal password again; on success the session id is cycled and
+    /// sensitive actions are allowed for the re-authentication window. Errors: `SignInFailed`.
+    async fn confirm_password(&self, req: &Parts, who: &Principal, password: &Password) -> Result<(), AppError>;
+
+    /// Create an access key for the caller's own IAM user (fresh re-authentication required). Serialised
+    /// per IAM user; audited (intent before the IAM call); an ambiguous outcome is reconciled and any
+    /// orphan key deleted. The secret is returned here only.
+    async fn create_access_key(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        description: Option<String>,
+    ) -> Result<crate::domain::CreatedAccessKey, AppError>;
+
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod iam;
+pub mod mutation;
 pub mod portal;
 pub mod telemetry;
 

@@ -12,7 +12,7 @@ use crate::iam::embedded::EmbeddedIam;
 use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
 use app::api::credentials::{AccessKeyView, CredentialsOverview, PasswordView};
 use app::api::admin::PortalAccountSummary;
-use app::domain::{BackendKind, Frame, Password, PortalUserName, Viewer};
+use app::domain::{AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer};
 use app::error::AppError;
 use app::ssr::{Port, Principal};
 use http::request::Parts;
@@ -86,6 +86,67 @@ fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
 }
 
 impl Portal {
+    /// The body of `create_access_key`, run under the user's lease.
+    async fn create_key_locked(&self, req: &Parts, who: &Principal, me: &IamUserName, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
+        let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
+        let before = self.iam.list_access_keys(&caller, me).await.map_err(|e| iam_error("listing keys", e))?;
+        if before.len() >= app::api::credentials::MAX_ACCESS_KEYS {
+            return Err(AppError::LimitExceeded {
+                message: "You already have 2 access keys (inactive ones count too). Delete one first.".into(),
+            });
+        }
+        let intent = self.audit_intent(req, who, me, "access_key.create", None).await?;
+        match self.iam.create_access_key(&caller, me).await {
+            Ok(created) => {
+                let id = created.key.id.to_string();
+                let mut detail = None;
+                if let Some(d) = &description {
+                    if let Err(e) = self.iam.tag_user(&caller, me, &id, d).await {
+                        tracing::warn!(error = %e, "the key was created but its description could not be saved");
+                        detail = Some("description not saved".to_owned());
+                    }
+                }
+                self.audit_final(intent, "success", Some(id), detail).await;
+                Ok(created)
+            }
+            Err(IamError::Ambiguous(cause)) => {
+                let (outcome, message) = self.reconcile_key_create(&caller, me, &before).await;
+                self.audit_final(intent, outcome, None, Some(cause)).await;
+                Err(AppError::Ambiguous { message })
+            }
+            Err(e) => {
+                self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                Err(iam_error("creating an access key", e))
+            }
+        }
+    }
+
+    /// After an ambiguous create: look (with bounded back-off, IAM is eventually consistent) for a key
+    /// that appeared; nobody has its secret, so deactivate and delete it.
+    async fn reconcile_key_create(&self, caller: &Caller, me: &IamUserName, before: &[AccessKeySummary]) -> (&'static str, String) {
+        for pause_ms in [0u64, 200, 600, 1800] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            let Ok(now) = self.iam.list_access_keys(caller, me).await else { continue };
+            let orphans: Vec<_> = now.iter().filter(|k| !before.iter().any(|b| b.id == k.id)).collect();
+            if orphans.is_empty() && pause_ms > 0 {
+                return ("resolved_not_created", "No key was created. You can try again.".into());
+            }
+            for orphan in orphans {
+                let gone = self.iam.update_access_key(caller, me, &orphan.id, SetStatus::Inactive).await.is_ok()
+                    && self.iam.delete_access_key(caller, me, &orphan.id).await.is_ok();
+                if gone {
+                    tracing::warn!(key = %orphan.id, "deleted an access key whose secret was lost in transit");
+                    return (
+                        "orphan_deleted",
+                        format!("A key ({}) was created but its secret was lost on the way, so keydesk deleted it. Nothing is active that you have not seen. You can try again.", orphan.id),
+                    );
+                }
+            }
+        }
+        tracing::error!(user = %me, "could not reconcile an ambiguous access-key create");
+        ("unresolved", "Check your keys below before trying again, and delete any key whose secret you never saw.".into())
+    }
+
     async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: &str) {
         let (client_ip, request_id) = client_of(req);
         let event = AuditEvent {
@@ -159,6 +220,47 @@ impl Port for Portal {
             self.audit_sign_in(req, Some(&user), "portal.sign_out", "success").await;
         }
         Ok(())
+    }
+
+    async fn confirm_password(&self, req: &Parts, who: &Principal, password: &Password) -> Result<(), AppError> {
+        let hash_err = |e| internal("password verification failed", e);
+        let account = self.db.find_account(&who.viewer.user).await.map_err(|e| internal("account lookup failed", e))?;
+        let ok = match account {
+            Some(a) if !a.disabled => self.hasher.verify(&a.password_hash, password.expose()).await.map_err(hash_err)?,
+            _ => false,
+        };
+        let user = who.viewer.user.to_string();
+        if !ok {
+            self.audit_sign_in(req, Some(&user), "portal.reauth", "failure").await;
+            return Err(AppError::SignInFailed);
+        }
+        let session = session_of(req)?;
+        let mut auth = session
+            .get::<SessionAuth>(SESSION_KEY)
+            .await
+            .map_err(|e| internal("session read failed", e))?
+            .ok_or(AppError::NotSignedIn)?;
+        let now = self.clock.now().unix_timestamp();
+        auth.authenticated_at = now;
+        auth.last_seen = now;
+        // Step-up raises the session's privilege: give it a new id, as at sign-in.
+        session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
+        session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
+        session.save().await.map_err(|e| internal("session write failed", e))?;
+        self.audit_sign_in(req, Some(&user), "portal.reauth", "success").await;
+        Ok(())
+    }
+
+    async fn create_access_key(&self, req: &Parts, who: &Principal, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
+        self.require_fresh_auth(who)?;
+        let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+        if let Some(d) = &description {
+            if d.chars().count() > 256 {
+                return Err(AppError::invalid("description", format!("A description has at most 256 characters (this one has {}).", d.chars().count())));
+            }
+        }
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, self.create_key_locked(req, who, &me, description)).await
     }
 
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {

@@ -1,6 +1,7 @@
 //! Server functions, grouped by feature. Each is a few lines: who is asking, call the port, respond.
 //! All use POST (the default encoding): nothing that changes state is reachable with GET.
 
+pub mod access_keys;
 pub mod admin;
 pub mod auth;
 pub mod credentials;

@@ -4,6 +4,7 @@
 //! driver maps identically on both.
 
 pub mod accounts;
+pub mod leases;
 
 use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

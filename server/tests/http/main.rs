@@ -3,5 +3,6 @@
 
 mod support;
 
+mod access_keys;
 mod auth;
 mod pages;

@@ -2,6 +2,7 @@
 //! so the browser and the server can never disagree about a rule.
 
 pub mod credentials;
+pub mod export;
 pub mod ids;
 pub mod password_policy;
 pub mod secret;

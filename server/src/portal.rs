@@ -12,7 +12,7 @@ use crate::iam::embedded::EmbeddedIam;
 use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
 use app::api::credentials::{AccessKeyView, CredentialsOverview, PasswordView};
 use app::api::admin::PortalAccountSummary;
-use app::domain::{AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer};
+use app::domain::{AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer};
 use app::error::AppError;
 use app::ssr::{Port, Principal};
 use http::request::Parts;
@@ -86,9 +86,28 @@ fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
 }
 
 impl Portal {
+    /// The caller's own scoped IAM authority.
+    fn self_service(&self, who: &Principal) -> Caller {
+        Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: who.viewer.iam_user.clone() }
+    }
+
+    /// Write the final audit record of an idempotent mutation and translate its result.
+    async fn finish(&self, intent: crate::mutation::Intent, result: Result<(), IamError>, context: &str) -> Result<(), AppError> {
+        match result {
+            Ok(()) => {
+                self.audit_final(intent, "success", None, None).await;
+                Ok(())
+            }
+            Err(e) => {
+                self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                Err(iam_error(context, e))
+            }
+        }
+    }
+
     /// The body of `create_access_key`, run under the user's lease.
     async fn create_key_locked(&self, req: &Parts, who: &Principal, me: &IamUserName, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
-        let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
+        let caller = self.self_service(who);
         let before = self.iam.list_access_keys(&caller, me).await.map_err(|e| iam_error("listing keys", e))?;
         if before.len() >= app::api::credentials::MAX_ACCESS_KEYS {
             return Err(AppError::LimitExceeded {
@@ -261,6 +280,52 @@ impl Port for Portal {
         }
         let me = who.viewer.iam_user.clone();
         self.with_user_lease(&me, self.create_key_locked(req, who, &me, description)).await
+    }
+
+    async fn set_access_key_status(&self, req: &Parts, who: &Principal, key_id: &str, status: SetStatus) -> Result<(), AppError> {
+        let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        let action = if status == SetStatus::Active { "access_key.activate" } else { "access_key.deactivate" };
+        self.with_user_lease(&me, async {
+            let caller = self.self_service(who);
+            let intent = self.audit_intent(req, who, &me, action, Some(id.to_string())).await?;
+            let result = self.iam.update_access_key(&caller, &me, &id, status).await;
+            self.finish(intent, result, "changing an access key's status").await
+        })
+        .await
+    }
+
+    async fn delete_access_key(&self, req: &Parts, who: &Principal, key_id: &str, confirm: &str) -> Result<(), AppError> {
+        let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
+        if confirm.trim() != id.as_str() {
+            return Err(AppError::invalid("confirm", format!("Type the key id {id} exactly to confirm the deletion.")));
+        }
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, async {
+            let caller = self.self_service(who);
+            let keys = self.iam.list_access_keys(&caller, &me).await.map_err(|e| iam_error("listing keys", e))?;
+            match keys.iter().find(|k| k.id == id) {
+                None => return Err(AppError::NotFound { message: format!("You have no access key {id} (any more). Reload the page.") }),
+                Some(k) if k.status.is_active() => {
+                    return Err(AppError::NotAllowed {
+                        message: "Deactivate the key first, check nothing broke, then delete it.".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+            let intent = self.audit_intent(req, who, &me, "access_key.delete", Some(id.to_string())).await?;
+            let result = self.iam.delete_access_key(&caller, &me, &id).await;
+            if result.is_ok() {
+                // The console keeps a key's description as a user tag named after it; it goes too.
+                if let Err(e) = self.iam.untag_user(&caller, &me, id.as_str()).await {
+                    tracing::warn!(error = %e, "the key was deleted but its description tag remains");
+                }
+            }
+            self.finish(intent, result, "deleting an access key").await
+        })
+        .await
     }
 
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {

@@ -18,3 +18,19 @@ pub async fn create_access_key(description: Option<String>) -> Result<CreatedAcc
     use crate::ssr::*;
     respond(port()?.create_access_key(&request()?, &principal()?, description).await)
 }
+
+/// Activate or deactivate one of the caller's own access keys.
+#[server(endpoint = "set_access_key_status")]
+pub async fn set_access_key_status(key_id: String, active: bool) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let status = if active { SetStatus::Active } else { SetStatus::Inactive };
+    respond(port()?.set_access_key_status(&request()?, &principal()?, &key_id, status).await)
+}
+
+/// Delete one of the caller's own access keys. Only an inactive key can be deleted (as in the
+/// console), and `confirm` must repeat the key id.
+#[server(endpoint = "delete_access_key")]
+pub async fn delete_access_key(key_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(port()?.delete_access_key(&request()?, &principal()?, &key_id, &confirm).await)
+}

@@ -137,3 +137,55 @@ async fn descriptions_are_validated_and_state_is_unchanged() {
     assert!(r.app_error().to_string().contains("at most 256 characters (this one has 257)"));
     assert_eq!(keys_of(&app, "alice").await, 0);
 }
+
+#[tokio::test]
+async fn deactivate_then_delete_with_typed_confirmation() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("bob", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", "temp")]).await;
+    let id = serde_json::from_str::<CreatedAccessKey>(&r.body).unwrap().key.id.to_string();
+
+    let r = app.server_fn(Some(&cookie), "delete_access_key", &[("key_id", &id), ("confirm", &id)]).await;
+    assert!(matches!(r.app_error(), AppError::NotAllowed { .. }), "active keys are not deleted: {}", r.body);
+    let r = app.server_fn(Some(&cookie), "set_access_key_status", &[("key_id", &id), ("active", "false")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&cookie), "delete_access_key", &[("key_id", &id), ("confirm", "AKIA-wrong")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.app_error().to_string().contains(&format!("Type the key id {id} exactly")));
+    let r = app.server_fn(Some(&cookie), "delete_access_key", &[("key_id", &id), ("confirm", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(keys_of(&app, "alice").await, 0);
+    let r = app.server_fn(Some(&cookie), "delete_access_key", &[("key_id", &id), ("confirm", &id)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a second delete says the key is gone");
+    let r = app.server_fn(Some(&cookie), "set_access_key_status", &[("key_id", "not-a-key"), ("active", "true")]).await;
+    assert!(r.app_error().to_string().contains("is not an access key id"));
+    let actions: Vec<(String, String)> = audit(&app).await;
+    assert_eq!(
+        actions.iter().filter(|(_, o)| o != "pending").map(|(a, o)| format!("{a}:{o}")).collect::<Vec<_>>(),
+        ["access_key.create:success", "access_key.deactivate:success", "access_key.delete:success"]
+    );
+}
+
+#[tokio::test]
+async fn nobody_touches_another_users_key_even_with_its_valid_id() {
+    use server::iam::Caller;
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("bob", Role::Employee).await;
+    let bob = app::domain::IamUserName::parse("bob").unwrap();
+    let bobs = app.portal.iam.create_access_key(&Caller::Service, &bob).await.unwrap().key.id.to_string();
+    app.portal.iam.update_access_key(&Caller::Service, &bob, &app::domain::AccessKeyId::parse(&bobs).unwrap(), app::domain::SetStatus::Inactive).await.unwrap();
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    for (name, form) in [
+        ("set_access_key_status", vec![("key_id", bobs.as_str()), ("active", "true")]),
+        ("delete_access_key", vec![("key_id", bobs.as_str()), ("confirm", bobs.as_str())]),
+    ] {
+        let r = app.server_fn(Some(&alice), name, &form).await;
+        assert!(matches!(r.status, StatusCode::NOT_FOUND), "{name}: {} {}", r.status, r.body);
+    }
+    let keys = app.portal.iam.list_access_keys(&Caller::Service, &bob).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].status, app::domain::Status::Inactive, "bob's key is untouched");
+}

@@ -2,6 +2,8 @@
 //! the one error type that crosses the wire, the server functions and the Leptos views.
 //! The `ssr` feature adds the port the server implements; `hydrate` adds browser-only glue.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;

@@ -1,6 +1,7 @@
 //! Building blocks shared by the pages: the layout frame (header, navigation, demo badge), the access
 //! gate that redirects anonymous visitors and refuses the wrong role, and the error view.
 
+pub mod browser;
 mod error_view;
 mod layout;
 

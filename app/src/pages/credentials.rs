@@ -1,6 +1,7 @@
 //! "My security credentials": the signed-in employee's own IAM credentials, one section per kind, read
 //! in one call through their own scoped IAM session. Nothing secret is ever in this page's resource.
 
+use super::access_keys::{AccessKeysSection, KeyActions};
 use crate::api::credentials::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::password_policy::EffectivePolicy;
@@ -28,7 +29,12 @@ pub fn CredentialsPage() -> impl IntoView {
 
 #[component]
 fn Overview() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_my_credentials());
+    let actions = KeyActions::new();
+    provide_context(actions);
+    let overview = Resource::new(
+        move || (actions.create.version().get(), actions.set_status.version().get(), actions.delete.version().get()),
+        |_| get_my_credentials(),
+    );
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
@@ -60,7 +66,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             </SectionCard>
             <SectionCard id="access-keys" title="Access keys"
                 subtitle="Long-term credentials for the AWS CLI, SDKs and API calls. IAM allows 2 per user, active or not.">
-                <AccessKeyTable keys=o.access_keys/>
+                <AccessKeysSection keys=o.access_keys iam_user=o.user.name.to_string()/>
             </SectionCard>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
@@ -81,7 +87,7 @@ fn badge(text: &'static str, class: &'static str) -> impl IntoView {
     view! { <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 {class}")>{text}</span> }
 }
 
-fn status_badge(s: &Status) -> AnyView {
+pub(super) fn status_badge(s: &Status) -> AnyView {
     match s {
         Status::Active => badge("Active", "bg-emerald-50 text-emerald-800 ring-emerald-200").into_any(),
         Status::Inactive => badge("Inactive", "bg-slate-100 text-slate-700 ring-slate-300").into_any(),
@@ -131,81 +137,6 @@ fn PasswordSummary(password: PasswordView) -> impl IntoView {
                 <dd class="mt-0.5">{policy}</dd>
             </div>
         </dl>
-    }
-}
-
-#[component]
-fn AccessKeyTable(keys: Vec<AccessKeyView>) -> impl IntoView {
-    let used = keys.len();
-    let th = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
-    view! {
-        <p class="mb-3 text-sm text-slate-700" data-testid="key-count">
-            {format!("{used} of {MAX_ACCESS_KEYS} access keys used")}
-            {(used >= MAX_ACCESS_KEYS).then(|| view! { <span class="text-slate-500">" — inactive keys count too; delete one to make room."</span> })}
-        </p>
-        {if keys.is_empty() {
-            view! { <p class="text-sm text-slate-600">"You have no access keys. Prefer temporary credentials (aws configure sso) where you can."</p> }.into_any()
-        } else {
-            view! {
-                <div class="overflow-x-auto">
-                    <table class="min-w-full divide-y divide-slate-200 text-sm">
-                        <thead><tr>
-                            <th scope="col" class=th>"Access key ID"</th>
-                            <th scope="col" class=th>"Status"</th>
-                            <th scope="col" class=th>"Created (UTC)"</th>
-                            <th scope="col" class=th>"Age"</th>
-                            <th scope="col" class=th>"Last used"</th>
-                            <th scope="col" class=th>"Description"</th>
-                        </tr></thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {keys.into_iter().map(|k| view! { <AccessKeyRow k/> }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }.into_any()
-        }}
-    }
-}
-
-#[component]
-fn AccessKeyRow(k: AccessKeyView) -> impl IntoView {
-    let mut flags = Vec::new();
-    if k.key.status.is_active() && k.age_days > ROTATE_AFTER_DAYS {
-        flags.push(format!("Older than {ROTATE_AFTER_DAYS} days: rotate it (CIS 2.11)."));
-    }
-    if k.key.status.is_active() && k.idle_days >= IDLE_AFTER_DAYS {
-        flags.push(match k.last_used.at {
-            Some(_) => format!("Unused for {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
-            None => format!("Never used in {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
-        });
-    }
-    let last = match (&k.last_used.at, &k.last_used.service, &k.last_used.region) {
-        (Some(at), service, region) => format!(
-            "{} · {} · {}",
-            fmt_utc(*at),
-            service.clone().unwrap_or_else(|| "unknown service".into()),
-            region.clone().unwrap_or_else(|| "unknown region".into())
-        ),
-        (None, _, _) => "Never".to_owned(),
-    };
-    view! {
-        <tr data-testid="access-key-row">
-            <td class="py-2 pr-4 align-top font-mono">{k.key.id.to_string()}</td>
-            <td class="py-2 pr-4 align-top">{status_badge(&k.key.status)}</td>
-            <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.created_at)}</td>
-            <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", k.age_days)}</td>
-            <td class="py-2 pr-4 align-top">{last}</td>
-            <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
-        </tr>
-        {(!flags.is_empty()).then(|| view! {
-            <tr>
-                <td colspan="6" class="pb-3">
-                    <ul class="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200" data-testid="key-flags">
-                        {flags.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
-                    </ul>
-                </td>
-            </tr>
-        })}
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTML shell and the router. Every route renders in `SsrMode::Async` so that redirects and status
 //! codes (401/403/404) are decided before the first byte is sent and pages work without JavaScript.
 
+mod access_keys;
 mod admin;
 mod credentials;
 mod helpdesk;

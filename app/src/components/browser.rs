@@ -1,0 +1,49 @@
+//! Browser-only helpers (no-ops during server rendering): confirmation prompts, the clipboard, and
+//! downloads built from a Blob, so a secret never appears in a URL.
+
+/// Ask the person to confirm; on the server (no JavaScript) the answer is always yes.
+pub fn confirm(_message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        return web_sys::window().and_then(|w| w.confirm_with_message(_message).ok()).unwrap_or(false);
+    }
+    #[allow(unreachable_code)]
+    true
+}
+
+/// Copy text to the clipboard. Returns false when the browser refuses.
+pub fn copy(_text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(_text);
+            return true;
+        }
+    }
+    false
+}
+
+/// Offer `body` as a file download (a Blob URL, revoked right after the click).
+pub fn download(_file_name: &str, _mime: &str, _body: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let run = || -> Option<()> {
+            let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(_body));
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type(_mime);
+            let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+            let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+            let document = web_sys::window()?.document()?;
+            let a = document.create_element("a").ok()?.dyn_into::<web_sys::HtmlAnchorElement>().ok()?;
+            a.set_href(&url);
+            a.set_download(_file_name);
+            a.click();
+            let _ = web_sys::Url::revoke_object_url(&url);
+            Some(())
+        };
+        return run().is_some();
+    }
+    #[allow(unreachable_code)]
+    false
+}

@@ -1,0 +1,347 @@
+//! The access-keys section of "My security credentials": the table, the create wizard, the one-time
+//! secret view, the re-authentication prompt and the activate/deactivate/delete actions.
+//! The secret lives only in the create action's value; closing the view clears it for good.
+
+use crate::api::access_keys::*;
+use crate::api::credentials::{AccessKeyView, MAX_ACCESS_KEYS};
+use crate::components::browser;
+use crate::components::ErrorView;
+use crate::domain::export::{access_key_csv, snippets};
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+/// The actions of this section, created by the page so its resource can follow their versions.
+#[derive(Clone, Copy)]
+pub struct KeyActions {
+    pub create: ServerAction<CreateAccessKey>,
+    pub set_status: ServerAction<SetAccessKeyStatus>,
+    pub delete: ServerAction<DeleteAccessKey>,
+    pub confirm: ServerAction<ConfirmPassword>,
+}
+
+impl KeyActions {
+    pub fn new() -> Self {
+        let actions = KeyActions {
+            create: ServerAction::new(),
+            set_status: ServerAction::new(),
+            delete: ServerAction::new(),
+            confirm: ServerAction::new(),
+        };
+        // After a successful password confirmation, run the create that asked for it again.
+        let pending_create = StoredValue::new(None::<CreateAccessKey>);
+        Effect::new(move |_| {
+            if let Some(input) = actions.create.input().get() {
+                pending_create.set_value(Some(input));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = actions.confirm.value().get() {
+                if let Some(Err(AppError::ReauthRequired)) = actions.create.value().get_untracked() {
+                    if let Some(input) = pending_create.get_value() {
+                        actions.create.dispatch(input);
+                    }
+                }
+            }
+        });
+        actions
+    }
+
+    /// True while any action asks for a password confirmation.
+    fn needs_reauth(&self) -> bool {
+        let asks = |v: Option<Result<(), AppError>>| matches!(v, Some(Err(AppError::ReauthRequired)));
+        matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired)))
+            && !matches!(self.confirm.value().get(), Some(Ok(())))
+            || asks(self.set_status.value().get())
+            || asks(self.delete.value().get())
+    }
+}
+
+impl Default for KeyActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const BUTTON: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:bg-slate-300";
+const SECONDARY: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+const DANGER: &str = "rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
+const INPUT: &str = "block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
+
+#[component]
+pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
+    let actions = expect_context::<KeyActions>();
+    let used = keys.len();
+    let full = used >= MAX_ACCESS_KEYS;
+    let th = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+    let action_error = move || {
+        [actions.set_status.value().get(), actions.delete.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err().filter(|e| *e != AppError::ReauthRequired))
+    };
+    view! {
+        <SecretView iam_user=iam_user.clone()/>
+        <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
+        {move || action_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
+            <p class="text-sm text-slate-700" data-testid="key-count">
+                {format!("{used} of {MAX_ACCESS_KEYS} access keys used")}
+                {full.then(|| view! { <span class="text-slate-500">" — inactive keys count too; delete one to make room."</span> })}
+            </p>
+        </div>
+        <CreateWizard full/>
+        {if keys.is_empty() {
+            view! { <p class="mt-4 text-sm text-slate-600">"You have no access keys. Prefer temporary credentials (aws configure sso) where you can."</p> }.into_any()
+        } else {
+            view! {
+                <div class="mt-4 overflow-x-auto">
+                    <table class="min-w-full divide-y divide-slate-200 text-sm">
+                        <thead><tr>
+                            <th scope="col" class=th>"Access key ID"</th>
+                            <th scope="col" class=th>"Status"</th>
+                            <th scope="col" class=th>"Created (UTC)"</th>
+                            <th scope="col" class=th>"Age"</th>
+                            <th scope="col" class=th>"Last used"</th>
+                            <th scope="col" class=th>"Description"</th>
+                            <th scope="col" class=th><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {keys.into_iter().map(|k| view! { <AccessKeyRow k/> }.into_any()).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+/// Use cases the console asks about, with the safer alternative for each.
+const USE_CASES: &[(&str, &str, &str)] = &[
+    ("cli", "Command line interface (CLI)", "Safer: run `aws configure sso` and sign in through IAM Identity Center — short-lived credentials, nothing to rotate."),
+    ("local-code", "Local code", "Safer: use an IDE toolkit or `aws configure sso` so your code picks up temporary credentials from the SDK's default chain."),
+    ("aws-compute", "Application running on AWS compute", "Safer: give the EC2 instance, ECS task or Lambda function an IAM role; the SDK gets rotating credentials automatically."),
+    ("third-party", "Third-party service", "Safer: if the service supports it, let it assume an IAM role in your account with an external id instead of holding a key."),
+    ("other", "Other", "Store the key in a secrets manager, never in source code, and rotate it at least every 90 days."),
+];
+
+#[component]
+fn CreateWizard(full: bool) -> impl IntoView {
+    let actions = expect_context::<KeyActions>();
+    let use_case = RwSignal::new("cli".to_owned());
+    let advice = move || USE_CASES.iter().find(|(id, _, _)| *id == use_case.get()).map(|(_, _, a)| *a).unwrap_or_default();
+    let create_error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    view! {
+        <details class="group rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="create-key">
+            <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                class:pointer-events-none=full class:text-slate-400=full aria-disabled=full.to_string()>
+                {if full { "Create access key — unavailable: you already have 2 keys; delete one first" } else { "Create access key" }}
+            </summary>
+            {(!full).then(|| view! {
+                <ActionForm action=actions.create attr:class="space-y-4 px-4 pb-4">
+                    <fieldset>
+                        <legend class="text-sm font-medium text-slate-800">"What will you use it for?"</legend>
+                        <div class="mt-2 grid gap-2 sm:grid-cols-2">
+                            {USE_CASES.iter().map(|(id, label, _)| view! {
+                                <label class="flex items-center gap-2 text-sm">
+                                    <input type="radio" name="use_case_ui" value=*id checked=*id == "cli"
+                                        on:change=move |_| use_case.set((*id).to_owned())/>
+                                    {*label}
+                                </label>
+                            }).collect_view()}
+                        </div>
+                        <p class="mt-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="alternative">{advice}</p>
+                    </fieldset>
+                    <div>
+                        <label for="key-description" class="block text-sm font-medium text-slate-800">"Description (optional)"</label>
+                        <input id="key-description" name="description" maxlength="256" placeholder="e.g. laptop CLI" class=INPUT/>
+                        <p class="mt-1 text-xs text-slate-500">"Saved as a tag on your IAM user, as the AWS console does."</p>
+                    </div>
+                    {move || create_error().map(|error| view! { <ErrorView error/> })}
+                    <button type="submit" class=BUTTON disabled=move || actions.create.pending().get()>
+                        {move || if actions.create.pending().get() { "Creating…" } else { "Create access key" }}
+                    </button>
+                </ActionForm>
+            })}
+        </details>
+    }
+}
+
+#[component]
+fn SecretView(iam_user: String) -> impl IntoView {
+    let actions = expect_context::<KeyActions>();
+    let shown = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    let closed = RwSignal::new(false);
+    let created = move || actions.create.value().get().and_then(Result::ok);
+    Effect::new(move |_| {
+        if created().is_some() {
+            closed.set(false);
+            saved.set(false);
+            shown.set(false);
+        }
+    });
+    let close = move |_| {
+        if saved.get_untracked() || browser::confirm("You have not copied or downloaded the secret. It cannot be shown again. Close anyway?") {
+            // Forget the secret: the action's value is the only place it lived.
+            actions.create.value().set(None);
+            closed.set(true);
+        }
+    };
+    view! {
+        {move || closed.get().then(|| view! {
+            <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
+                "The secret access key is gone for good: keydesk never stored it. If you did not save it, deactivate that key and create a new one."
+            </p>
+        })}
+        {move || created().map(|k| {
+            let user = iam_user.clone();
+            let (file, csv) = access_key_csv(&user, &k);
+            let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
+            let id = k.key.id.to_string();
+            let secret = k.secret.expose().to_owned();
+            let (id_copy, secret_copy) = (id.clone(), secret.clone());
+            view! {
+                <div role="region" aria-label="New access key" class="mb-6 rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5" data-testid="secret-view">
+                    <h3 class="text-base font-semibold text-emerald-900">"Your new access key"</h3>
+                    <p class="mt-1 text-sm text-emerald-900">"This is the only time the secret access key can be viewed or downloaded. Save it now."</p>
+                    <dl class="mt-4 grid gap-3 text-sm">
+                        <div class="flex flex-wrap items-center gap-2">
+                            <dt class="w-40 font-medium">"Access key ID"</dt>
+                            <dd class="font-mono" data-testid="new-key-id">{id.clone()}</dd>
+                            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&id_copy); }>"Copy"</button>
+                        </div>
+                        <div class="flex flex-wrap items-center gap-2">
+                            <dt class="w-40 font-medium">"Secret access key"</dt>
+                            <dd class="font-mono" data-testid="new-key-secret">
+                                {let s = secret.clone(); move || if shown.get() { s.clone() } else { "•".repeat(40) }}
+                            </dd>
+                            <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
+                                on:click=move |_| shown.update(|v| *v = !*v)>{move || if shown.get() { "Hide" } else { "Show" }}</button>
+                            <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&secret_copy) { saved.set(true); } }>"Copy"</button>
+                        </div>
+                    </dl>
+                    <div class="mt-4 flex flex-wrap gap-2">
+                        <button type="button" class=BUTTON data-testid="download-csv"
+                            on:click=move |_| { if browser::download(&file, "text/csv", &csv) { saved.set(true); } }>"Download .csv file"</button>
+                        <button type="button" class=SECONDARY data-testid="close-secret" on:click=close>"Done"</button>
+                    </div>
+                    <Show when=move || shown.get()>
+                        <div class="mt-4 grid gap-3">
+                            <Snippet title="aws configure" text=snip.aws_configure.clone()/>
+                            <Snippet title="~/.aws/credentials" text=snip.credentials_file.clone()/>
+                            <Snippet title="Environment variables" text=snip.exports.clone()/>
+                        </div>
+                    </Show>
+                </div>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Snippet(title: &'static str, text: String) -> impl IntoView {
+    view! {
+        <figure>
+            <figcaption class="text-xs font-semibold uppercase tracking-wide text-emerald-900">{title}</figcaption>
+            <pre class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
+        </figure>
+    }
+}
+
+#[component]
+fn ReauthPrompt() -> impl IntoView {
+    let actions = expect_context::<KeyActions>();
+    let failed = move || matches!(actions.confirm.value().get(), Some(Err(_)));
+    view! {
+        <div role="dialog" aria-labelledby="reauth-title" class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+            <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm your password"</h3>
+            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
+            <ActionForm action=actions.confirm attr:class="mt-3 flex flex-wrap items-end gap-2">
+                <label class="text-sm">
+                    <span class="sr-only">"Password"</span>
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
+                </label>
+                <button type="submit" class=BUTTON>"Confirm"</button>
+            </ActionForm>
+            {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn AccessKeyRow(k: AccessKeyView) -> impl IntoView {
+    let actions = expect_context::<KeyActions>();
+    let mut flags = Vec::new();
+    if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS {
+        flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS));
+    }
+    if k.key.status.is_active() && k.idle_days >= super::credentials::IDLE_AFTER_DAYS {
+        flags.push(match k.last_used.at {
+            Some(_) => format!("Unused for {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
+            None => format!("Never used in {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
+        });
+    }
+    let last = match (&k.last_used.at, &k.last_used.service, &k.last_used.region) {
+        (Some(at), service, region) => format!(
+            "{} · {} · {}",
+            fmt_utc(*at),
+            service.clone().unwrap_or_else(|| "unknown service".into()),
+            region.clone().unwrap_or_else(|| "unknown region".into())
+        ),
+        (None, _, _) => "Never".to_owned(),
+    };
+    let id = k.key.id.to_string();
+    let active = k.key.status.is_active();
+    let warn = if active {
+        format!("Deactivate {id}? It was last used: {last}. Anything still using it will stop working (you can reactivate it).")
+    } else {
+        format!("Reactivate {id}?")
+    };
+    let on_toggle = move |ev: leptos::ev::MouseEvent| {
+        if !browser::confirm(&warn) {
+            ev.prevent_default();
+        }
+    };
+    let (id_for_delete, id_label) = (id.clone(), id.clone());
+    view! {
+        <tr data-testid="access-key-row">
+            <td class="py-2 pr-4 align-top font-mono">{id.clone()}</td>
+            <td class="py-2 pr-4 align-top">{super::credentials::status_badge(&k.key.status)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.created_at)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", k.age_days)}</td>
+            <td class="py-2 pr-4 align-top">{last}</td>
+            <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
+            <td class="py-2 align-top">
+                <div class="flex flex-col items-end gap-2">
+                    <ActionForm action=actions.set_status>
+                        <input type="hidden" name="key_id" value=id.clone()/>
+                        <input type="hidden" name="active" value=(!active).to_string()/>
+                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="toggle-key">
+                            {if active { "Deactivate" } else { "Activate" }}
+                        </button>
+                    </ActionForm>
+                    {(!active).then(|| view! {
+                        <ActionForm action=actions.delete attr:class="flex items-center gap-2">
+                            <input type="hidden" name="key_id" value=id_for_delete/>
+                            <label class="sr-only" for=format!("confirm-{id_label}")>"Type the key id to confirm"</label>
+                            <input id=format!("confirm-{id_label}") name="confirm" required placeholder="Type the key id"
+                                class="w-52 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="delete-confirm"/>
+                            <button type="submit" class=DANGER data-testid="delete-key">"Delete"</button>
+                        </ActionForm>
+                    })}
+                </div>
+            </td>
+        </tr>
+        {(!flags.is_empty()).then(|| view! {
+            <tr>
+                <td colspan="7" class="pb-3">
+                    <ul class="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200" data-testid="key-flags">
+                        {flags.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
+                    </ul>
+                </td>
+            </tr>
+        })}
+    }
+}

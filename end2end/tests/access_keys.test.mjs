@@ -1,0 +1,70 @@
+// Access keys in a real browser: the create wizard, the one-time secret and its CSV, the secret gone
+// after a reload, deactivate then delete — and delete with JavaScript off.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, signIn } from '../harness.mjs';
+
+let server; let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('JS on: create a key, save the secret once, then deactivate and delete it', async () => {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, server.url, 'alice');
+  await page.waitForSelector('text=1 of 2 access keys used');
+
+  await page.click('[data-testid=create-key] summary');
+  await page.check('input[value=local-code]');
+  assert.match(await page.textContent('[data-testid=alternative]'), /IDE toolkit/);
+  await page.fill('#key-description', 'e2e key');
+  await page.click('[data-testid=create-key] button[type=submit]');
+  await page.waitForSelector('[data-testid=secret-view]');
+  const id = (await page.textContent('[data-testid=new-key-id]')).trim();
+  assert.match(id, /^AKIA[A-Z2-7]{16}$/);
+  assert.match(await page.textContent('[data-testid=new-key-secret]'), /^•{40}$/, 'hidden until asked');
+  await page.click('[data-testid=secret-view] >> text=Show');
+  const secret = (await page.textContent('[data-testid=new-key-secret]')).trim();
+  assert.equal(secret.length, 40);
+  assert.ok((await page.textContent('[data-testid=secret-view]')).includes(`aws_secret_access_key = ${secret}`));
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  assert.equal(download.suggestedFilename(), 'alice_accessKeys.csv');
+  const csv = readFileSync(await download.path(), 'utf8');
+  const cell = (v) => (/^[=+\-@]/.test(v) ? `"${v}"` : v);
+  assert.equal(csv, `Access key ID,Secret access key\r\n${id},${cell(secret)}\r\n`);
+
+  await page.click('[data-testid=close-secret]');
+  await page.waitForSelector('[data-testid=secret-gone]');
+  await page.reload();
+  await page.waitForSelector('text=2 of 2 access keys used');
+  const html = await page.content();
+  assert.ok(html.includes(id) && html.includes('e2e key'));
+  assert.ok(!html.includes(secret), 'the secret is gone for good after a reload');
+  assert.match(await page.textContent('[data-testid=create-key] summary'), /unavailable: you already have 2 keys/);
+
+  const row = page.locator('[data-testid=access-key-row]', { hasText: id });
+  await row.locator('[data-testid=toggle-key]').click();
+  await page.waitForSelector(`[data-testid=access-key-row]:has-text("${id}") >> text=Inactive`);
+  await row.locator('[data-testid=delete-confirm]').fill(id);
+  await row.locator('[data-testid=delete-key]').click();
+  await page.waitForSelector('text=1 of 2 access keys used');
+  assert.equal(await page.locator(`text=${id}`).count(), 0);
+  await ctx.close();
+});
+
+test('JS off: delete an inactive key by typing its id', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'bob', { js: false });
+  await page.waitForSelector('text=2 of 2 access keys used');
+  const row = page.locator('[data-testid=access-key-row]', { hasText: 'Inactive' });
+  const id = (await row.locator('td').first().textContent()).trim();
+  await row.locator('[data-testid=delete-confirm]').fill(id);
+  await Promise.all([page.waitForNavigation(), row.locator('[data-testid=delete-key]').click()]);
+  await page.waitForSelector('text=1 of 2 access keys used');
+  assert.equal(await page.locator(`text=${id}`).count(), 0);
+  await ctx.close();
+});

@@ -68,3 +68,37 @@ test('JS off: delete an inactive key by typing its id', async () => {
   assert.equal(await page.locator(`text=${id}`).count(), 0);
   await ctx.close();
 });
+
+test('JS on: rotate without downtime, step by step', async () => {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, server.url, 'dave');
+  await page.waitForSelector('text=1 of 2 access keys used');
+  const old = (await page.locator('[data-testid=access-key-row] td').first().textContent()).trim();
+  await page.click('[data-testid=rotate-key]');
+  await page.waitForSelector('[data-testid=rotation]');
+  assert.match(await page.textContent('[data-testid=rotation] [aria-current=step]'), /1\. Create a new access key/);
+
+  await page.click('[data-testid=create-key] summary');
+  await page.click('[data-testid=create-key] button[type=submit]');
+  await page.waitForSelector('[data-testid=secret-view]');
+  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  await page.click('[data-testid=close-secret]');
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=2. Update your applications');
+
+  await page.click('[data-testid=rotate-watched]');
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=3. Deactivate the old key');
+  await page.click('[data-testid=rotate-deactivate]');
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=4. Check that nothing broke');
+  await page.click('[data-testid=rotate-verified]');
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=5. Delete the old key');
+  await page.fill('[data-testid=rotate-delete-confirm]', old);
+  await page.click('[data-testid=rotate-delete]');
+  await page.waitForSelector('text=Rotation complete');
+  await page.reload();
+  await page.waitForSelector('text=Rotation complete');
+  assert.equal(await page.locator(`[data-testid=access-key-row] >> text=${old}`).count(), 0);
+  await page.waitForSelector('text=1 of 2 access keys used');
+  await ctx.close();
+});

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod export;
 pub mod ids;
 pub mod password_policy;
+pub mod rotation;
 pub mod secret;
 pub mod ssh_key;
 pub mod viewer;

@@ -81,7 +81,14 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
             .flatten()
             .find_map(|r| r.err().filter(|e| *e != AppError::ReauthRequired))
     };
+    let query = leptos_router::hooks::use_query_map();
+    let rotate_param = move || query.with(|q| q.get("rotate")).and_then(|id| AccessKeyId::parse(&id).ok());
+    let rotating = rotate_param.clone()();
+    // Re-rendered whenever the query changes (the guide's links only change the query).
+    let guide_keys = StoredValue::new(keys.clone());
+    let guide = move || rotate_param().map(|old| view! { <RotationGuide old keys=guide_keys.get_value()/> });
     view! {
+        {guide}
         <SecretView iam_user=iam_user.clone()/>
         <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
         {move || action_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
@@ -108,7 +115,7 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
                             <th scope="col" class=th><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody class="divide-y divide-slate-100">
-                            {keys.into_iter().map(|k| view! { <AccessKeyRow k/> }.into_any()).collect_view()}
+                            {keys.into_iter().map(|k| view! { <AccessKeyRow k rotating=rotating.is_some()/> }.into_any()).collect_view()}
                         </tbody>
                     </table>
                 </div>
@@ -271,7 +278,7 @@ fn ReauthPrompt() -> impl IntoView {
 }
 
 #[component]
-fn AccessKeyRow(k: AccessKeyView) -> impl IntoView {
+fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
     let actions = expect_context::<KeyActions>();
     let mut flags = Vec::new();
     if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS {
@@ -315,6 +322,9 @@ fn AccessKeyRow(k: AccessKeyView) -> impl IntoView {
             <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
+                    {(active && !rotating).then(|| view! {
+                        <a href=format!("/?rotate={id}") class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
+                    })}
                     <ActionForm action=actions.set_status>
                         <input type="hidden" name="key_id" value=id.clone()/>
                         <input type="hidden" name="active" value=(!active).to_string()/>
@@ -343,5 +353,93 @@ fn AccessKeyRow(k: AccessKeyView) -> impl IntoView {
                 </td>
             </tr>
         })}
+    }
+}
+
+/// The rotation guide for `?rotate=<old key id>`: every step derived from the keys IAM lists now.
+#[component]
+fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
+    use crate::domain::rotation::{progress, Progress, Step, STEPS};
+    let actions = expect_context::<KeyActions>();
+    let query = leptos_router::hooks::use_query_map();
+    let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
+    let (watched, verified) = (flag("watched"), flag("verified"));
+    let listed: Vec<_> = keys.iter().map(|k| (k.key.clone(), k.last_used.clone())).collect();
+    let state = progress(&old, &listed, watched, verified);
+    let last_use = |id: &AccessKeyId| {
+        keys.iter()
+            .find(|k| &k.key.id == id)
+            .map(|k| k.last_used.at.map(fmt_utc).map_or_else(|| "never".to_owned(), |t| format!("{t} UTC")))
+            .unwrap_or_else(|| "—".into())
+    };
+    let base = format!("/?rotate={old}");
+    let heading = old.to_string();
+    let current = match &state {
+        Progress::At { step, .. } => STEPS.iter().position(|(s, _)| s == step).unwrap_or(0),
+        Progress::Blocked => 0,
+        Progress::Done => STEPS.len(),
+    };
+    let body = match state {
+        Progress::Blocked => view! {
+            <p>"Both key slots are taken. Delete your other, inactive key first (or deactivate one you no longer need), then create the new one."</p>
+        }.into_any(),
+        Progress::Done => view! {
+            <p class="font-medium text-emerald-800">"Rotation complete: the old key is deleted and your applications use the new one."</p>
+            <a href="/" class="mt-2 inline-block text-indigo-700 underline">"Close the guide"</a>
+        }.into_any(),
+        Progress::At { step: Step::CreateNew, .. } => view! {
+            <p>"Open “Create access key” below. Your old key keeps working while you switch."</p>
+        }.into_any(),
+        Progress::At { step: Step::UpdateAndWatch, new_key } => {
+            let new_key = new_key.unwrap_or_else(|| old.clone());
+            view! {
+                <p>"Put the new key " <span class="font-mono">{new_key.to_string()}</span> " into every application that used the old one."</p>
+                <p class="mt-1">"New key last used: " <strong>{last_use(&new_key)}</strong>
+                    " · old key last used: " <strong data-testid="old-last-used">{last_use(&old)}</strong></p>
+                <p class="mt-1 text-slate-600">"Reload this page now and then: when the old key's last use stops changing, nothing needs it any more."</p>
+                <a href=format!("{base}&watched=1") class=format!("mt-2 inline-block {BUTTON}") data-testid="rotate-watched">"Nothing uses the old key any more"</a>
+            }.into_any()
+        }
+        Progress::At { step: Step::Deactivate, .. } => view! {
+            <ActionForm action=actions.set_status>
+                <input type="hidden" name="key_id" value=old.to_string()/>
+                <input type="hidden" name="active" value="false"/>
+                <button type="submit" class=BUTTON data-testid="rotate-deactivate">{format!("Deactivate {old}")}</button>
+            </ActionForm>
+        }.into_any(),
+        Progress::At { step: Step::Verify, .. } => view! {
+            <p>"Check your applications, jobs and scripts. Anything still using the old key now fails with InvalidClientTokenId."</p>
+            <div class="mt-2 flex flex-wrap gap-2">
+                <a href=format!("{base}&watched=1&verified=1") class=BUTTON data-testid="rotate-verified">"Everything works"</a>
+                <ActionForm action=actions.set_status>
+                    <input type="hidden" name="key_id" value=old.to_string()/>
+                    <input type="hidden" name="active" value="true"/>
+                    <button type="submit" class=SECONDARY>"Something broke: reactivate the old key"</button>
+                </ActionForm>
+            </div>
+        }.into_any(),
+        Progress::At { step: Step::Delete, .. } => view! {
+            <ActionForm action=actions.delete attr:class="flex flex-wrap items-center gap-2">
+                <input type="hidden" name="key_id" value=old.to_string()/>
+                <input name="confirm" required placeholder="Type the old key id" aria-label="Type the old key id to confirm"
+                    class="w-60 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="rotate-delete-confirm"/>
+                <button type="submit" class=DANGER data-testid="rotate-delete">"Delete the old key"</button>
+            </ActionForm>
+        }.into_any(),
+    };
+    view! {
+        <section aria-label="Key rotation" class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50/60 p-4 text-sm" data-testid="rotation">
+            <div class="flex items-center justify-between">
+                <h3 class="font-semibold text-indigo-900">"Rotating " <span class="font-mono">{heading}</span></h3>
+                <a href="/" class="text-xs text-indigo-700 underline">"Leave the guide"</a>
+            </div>
+            <ol class="mt-3 grid gap-1">
+                {STEPS.iter().enumerate().map(|(i, (_, label))| {
+                    let (mark, class) = if i < current { ("✓", "text-emerald-700") } else if i == current { ("→", "font-semibold text-indigo-900") } else { ("○", "text-slate-500") };
+                    view! { <li class=class aria-current=(i == current).then_some("step")>{mark} " " {format!("{}. {label}", i + 1)}</li> }
+                }).collect_view()}
+            </ol>
+            <div class="mt-3 rounded-md bg-white p-3 ring-1 ring-indigo-100">{body}</div>
+        </section>
     }
 }

@@ -189,3 +189,59 @@ async fn nobody_touches_another_users_key_even_with_its_valid_id() {
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].status, app::domain::Status::Inactive, "bob's key is untouched");
 }
+
+#[tokio::test]
+async fn credential_changes_from_another_site_are_refused() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    for (name, body) in [
+        ("create_access_key", String::new()),
+        ("set_access_key_status", "key_id=AKIAAAAAAAAAAAAAAAAA&active=false".to_owned()),
+        ("delete_access_key", "key_id=AKIAAAAAAAAAAAAAAAAA&confirm=AKIAAAAAAAAAAAAAAAAA".to_owned()),
+        ("confirm_password", format!("password={PASSWORD}")),
+    ] {
+        let req = http::Request::post(format!("/api/{name}"))
+            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(http::header::COOKIE, &cookie)
+            .header("sec-fetch-site", "cross-site")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let r = app.send(req).await;
+        assert_eq!((r.status, r.app_error()), (StatusCode::FORBIDDEN, AppError::CrossSite), "{name}");
+    }
+    assert_eq!(keys_of(&app, "alice").await, 0);
+}
+
+#[tokio::test]
+async fn the_key_lifecycle_works_on_the_aws_backend_against_moto() {
+    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: AWS-backend access-key test skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let name = format!("kd-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    admin.create_user().user_name(&name).send().await.unwrap();
+    let row = server::db::accounts::AccountRow {
+        user: app::domain::PortalUserName::parse(&name).unwrap(),
+        display_name: "Moto User".into(),
+        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
+        role: Role::Employee,
+        iam_user: app::domain::IamUserName::parse(&name).unwrap(),
+        disabled: false,
+        created_at: start_time(),
+        last_sign_in_at: None,
+    };
+    app.portal.db.insert_account(&row, start_time()).await.unwrap();
+    let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", "moto key")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = serde_json::from_str::<CreatedAccessKey>(&r.body).unwrap().key.id.to_string();
+    let page = app.get(Some(&cookie), "/").await;
+    assert!(page.body.contains(&id) && page.body.contains("moto key"));
+    let r = app.server_fn(Some(&cookie), "set_access_key_status", &[("key_id", &id), ("active", "false")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&cookie), "delete_access_key", &[("key_id", &id), ("confirm", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!app.get(Some(&cookie), "/").await.body.contains(&id));
+}

@@ -19,7 +19,9 @@ pub struct TestApp {
     pub router: Router,
     pub portal: Arc<Portal>,
     pub clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
+    /// The databases live here (the canary test scans these files).
+    #[allow(dead_code)]
+    pub dir: tempfile::TempDir,
 }
 
 pub fn start_time() -> time::OffsetDateTime {
@@ -110,7 +112,7 @@ impl TestApp {
             leptos_options: server::http::leptos_options(&dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap()),
             portal: portal.clone(),
         };
-        TestApp { router: server::http::router(state), portal, clock, _dir: dir }
+        TestApp { router: server::http::router(state), portal, clock, dir }
     }
 
     /// A portal account and, on the embedded backend, its IAM user.

@@ -1,0 +1,79 @@
+//! G16 canaries, in a test binary of their own because it installs the process-wide log subscriber:
+//! TRACE level, JSON and pretty output at once, with the `log` bridge (sqlx logs its statements through
+//! `log`) as the real binary has it. The access-key secret and the portal password must appear in the
+//! create response only: never in a log line, a database file (portal and embedded IAM, WAL included),
+//! an audit row, a session or a later page.
+
+#[path = "http/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use app::domain::{CreatedAccessKey, Role};
+use std::sync::{Arc, Mutex};
+use support::*;
+use tracing_subscriber::prelude::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
+    let (json, pretty) = (Captured::default(), Captured::default());
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().json().with_writer(json.clone()))
+        .with(tracing_subscriber::fmt::layer().with_writer(pretty.clone()))
+        .with(tracing_subscriber::filter::LevelFilter::TRACE)
+        .try_init()
+        .unwrap();
+
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", "canary")]).await;
+    let created: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+    let secret = created.secret.expose().to_owned();
+    assert!(r.body.contains(&secret), "the create response carries it, once");
+    let later = [app.get(Some(&cookie), "/").await.body, app.server_fn(Some(&cookie), "get_my_credentials", &[]).await.body];
+    assert!(later.iter().all(|b| !b.contains(&secret)), "no later page or answer shows it");
+
+    for (name, logs) in [("JSON", &json), ("pretty", &pretty)] {
+        let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+        assert!(text.contains("INSERT INTO audit_events"), "{name}: TRACE statements were captured");
+        assert!(!text.contains(&secret), "{name}: the access-key secret is in the logs");
+        assert!(!text.contains(PASSWORD), "{name}: the portal password is in the logs");
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE, secret 0 times, password 0 times", text.len());
+    }
+    let leaked = files_containing(app.dir.path(), &secret);
+    assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
+    assert!(files_containing(app.dir.path(), PASSWORD).is_empty(), "portal password stored in clear");
+    assert!(
+        files_containing(app.dir.path(), created.key.id.as_str()).iter().any(|f| f.starts_with("iam.db")),
+        "the file scan does see what is stored (the key id)"
+    );
+}

@@ -220,19 +220,7 @@ async fn the_key_lifecycle_works_on_the_aws_backend_against_moto() {
         return;
     };
     let (app, admin) = TestApp::on_moto(&url).await;
-    let name = format!("kd-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    admin.create_user().user_name(&name).send().await.unwrap();
-    let row = server::db::accounts::AccountRow {
-        user: app::domain::PortalUserName::parse(&name).unwrap(),
-        display_name: "Moto User".into(),
-        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
-        role: Role::Employee,
-        iam_user: app::domain::IamUserName::parse(&name).unwrap(),
-        disabled: false,
-        created_at: start_time(),
-        last_sign_in_at: None,
-    };
-    app.portal.db.insert_account(&row, start_time()).await.unwrap();
+    let name = app.moto_employee(&admin).await;
     let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
     let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", "moto key")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

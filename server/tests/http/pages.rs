@@ -148,20 +148,8 @@ async fn the_aws_backend_against_moto_serves_the_same_pages() {
         return;
     };
     let (app, admin) = TestApp::on_moto(&url).await;
-    let name = format!("kd-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    admin.create_user().user_name(&name).send().await.unwrap();
-    let row = server::db::accounts::AccountRow {
-        user: app::domain::PortalUserName::parse(&name).unwrap(),
-        display_name: "Moto User".into(),
-        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
-        role: Role::Employee,
-        iam_user: app::domain::IamUserName::parse(&name).unwrap(),
-        disabled: false,
-        created_at: start_time(),
-        last_sign_in_at: None,
-    };
-    app.portal.db.insert_account(&row, start_time()).await.unwrap();
-    let key = app.portal.iam.create_access_key(&Caller::Service, &row.iam_user).await.unwrap();
+    let name = app.moto_employee(&admin).await;
+    let key = app.portal.iam.create_access_key(&Caller::Service, &app::domain::IamUserName::parse(&name).unwrap()).await.unwrap();
     let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
     let page = app.get(Some(&cookie), "/").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);

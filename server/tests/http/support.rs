@@ -89,6 +89,24 @@ impl TestApp {
         (app, admin)
     }
 
+    /// On moto: a fresh IAM user and a portal employee account acting for it; returns the name.
+    pub async fn moto_employee(&self, admin: &aws_sdk_iam::Client) -> String {
+        let name = format!("kd-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        admin.create_user().user_name(&name).send().await.unwrap();
+        let row = AccountRow {
+            user: PortalUserName::parse(&name).unwrap(),
+            display_name: "Moto User".into(),
+            password_hash: self.portal.hasher.hash(PASSWORD).await.unwrap(),
+            role: Role::Employee,
+            iam_user: IamUserName::parse(&name).unwrap(),
+            disabled: false,
+            created_at: start_time(),
+            last_sign_in_at: None,
+        };
+        assert!(self.portal.db.insert_account(&row, start_time()).await.unwrap());
+        name
+    }
+
     async fn build(backend: Backend, extra_args: &[&str], aws: Option<aws_config::SdkConfig>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = match backend {

@@ -55,6 +55,38 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
   await ctx.close();
 });
 
+test('JS on: leaving an unsaved secret asks first, a saved one does not', async () => {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'carol');
+  await page.click('[data-testid=create-key] summary');
+  await page.click('[data-testid=create-key] button[type=submit]');
+  await page.waitForSelector('[data-testid=secret-view]');
+  // What the browser does before unloading: a cancelable beforeunload event; cancelled = "ask first".
+  const leaving = () => page.evaluate(() => {
+    const e = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+  assert.equal(await leaving(), true, 'unsaved secret: the browser asks');
+  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  assert.equal(await leaving(), false, 'downloaded: leaving is fine');
+  await ctx.close();
+});
+
+test('JS off: deactivate a key (the one carol left unsaved above)', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'carol', { js: false });
+  await page.waitForSelector('text=1 of 2 access keys used');
+  const row = page.locator('[data-testid=access-key-row]').first();
+  assert.match(await row.textContent(), /Active/);
+  await Promise.all([page.waitForNavigation(), row.locator('[data-testid=toggle-key]').click()]);
+  await page.waitForSelector('[data-testid=access-key-row] >> text=Inactive');
+  assert.ok(await page.isVisible('[data-testid=access-key-row] >> text=Activate'));
+  await ctx.close();
+});
+
 test('JS off: delete an inactive key by typing its id', async () => {
   const ctx = await browser.newContext({ javaScriptEnabled: false });
   const page = await ctx.newPage();

@@ -189,6 +189,18 @@ fn SecretView(iam_user: String) -> impl IntoView {
             shown.set(false);
         }
     });
+    // Leaving the page (reload, close, navigate away) while an unsaved secret is shown asks first.
+    #[cfg(feature = "hydrate")]
+    {
+        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
+            let unsaved = actions.create.value().with_untracked(|v| matches!(v, Some(Ok(_)))) && !saved.get_untracked();
+            if unsaved {
+                ev.prevent_default();
+                ev.set_return_value("The secret access key has not been saved.");
+            }
+        });
+        on_cleanup(move || guard.remove());
+    }
     let close = move |_| {
         if saved.get_untracked() || browser::confirm("You have not copied or downloaded the secret. It cannot be shown again. Close anyway?") {
             // Forget the secret: the action's value is the only place it lived.

@@ -299,6 +299,18 @@ impl EmbeddedIam {
         Ok((serde_json::from_str(&doc).map_err(db_err)?, version))
     }
 
+    /// Write `doc` back if nobody changed it since `version` was read; `Ok(false)` when someone did.
+    async fn write_user(conn: &mut sqlx::AnyConnection, user: &IamUserName, doc: &UserDoc, version: i64) -> IamResult<bool> {
+        let res = sqlx::query("UPDATE iam_users SET doc = $1, version = version + 1 WHERE name_fold = $2 AND version = $3")
+            .bind(serde_json::to_string(doc).map_err(db_err)?)
+            .bind(user.fold())
+            .bind(version)
+            .execute(conn)
+            .await
+            .map_err(db_err)?;
+        Ok(res.rows_affected() == 1)
+    }
+
     /// Apply `f` to the user's document atomically; `f` may also return index rows to insert and ids to
     /// remove from the index. Retries when another writer got there first.
     async fn mutate<T>(
@@ -309,16 +321,8 @@ impl EmbeddedIam {
         for _ in 0..CAS_ATTEMPTS {
             let (mut doc, version) = self.load_user(user).await?;
             let (out, add, remove) = f(&mut doc)?;
-            let json = serde_json::to_string(&doc).map_err(db_err)?;
             let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-            let updated = sqlx::query("UPDATE iam_users SET doc = $1, version = version + 1 WHERE name_fold = $2 AND version = $3")
-                .bind(&json)
-                .bind(user.fold())
-                .bind(version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if updated.rows_affected() != 1 {
+            if !Self::write_user(&mut tx, user, &doc, version).await? {
                 tx.rollback().await.map_err(db_err)?;
                 tokio::task::yield_now().await;
                 continue;
@@ -845,15 +849,7 @@ impl IamBackend for EmbeddedIam {
             dev.enabled_at = Some(now);
             dev.last_step = Some(step + 1);
             let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-            let user_ok = sqlx::query("UPDATE iam_users SET doc = $1, version = version + 1 WHERE name_fold = $2 AND version = $3")
-                .bind(serde_json::to_string(&doc).map_err(db_err)?)
-                .bind(user.fold())
-                .bind(version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
-                == 1;
+            let user_ok = Self::write_user(&mut tx, user, &doc, version).await?;
             if user_ok && self.save_device(&mut *tx, &dev, dev_version).await? {
                 tx.commit().await.map_err(db_err)?;
                 return self.leave(());
@@ -898,15 +894,7 @@ impl IamBackend for EmbeddedIam {
                 return Err(IamError::NotFound(format!("MFA device {serial} is not assigned to {user}.")));
             }
             let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-            let user_ok = sqlx::query("UPDATE iam_users SET doc = $1, version = version + 1 WHERE name_fold = $2 AND version = $3")
-                .bind(serde_json::to_string(&doc).map_err(db_err)?)
-                .bind(user.fold())
-                .bind(version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
-                == 1;
+            let user_ok = Self::write_user(&mut tx, user, &doc, version).await?;
             // Hardware devices have no virtual-device row; virtual ones go back to "unassigned".
             let dev_ok = match self.load_device(serial).await {
                 Ok((mut dev, v)) => {

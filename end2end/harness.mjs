@@ -25,13 +25,18 @@ function freePort() {
   });
 }
 
-export async function startServer(extraArgs = []) {
+const bin = process.env.KEYDESK_BIN || join(targetDir, 'debug', 'keydesk');
+const databaseArgs = (dir) => ['--database-url', `sqlite://${join(dir, 'portal.db')}`,
+  '--embedded-iam-database-url', `sqlite://${join(dir, 'iam.db')}`];
+
+/// Start keydesk on a free loopback port with fresh databases in a new directory. `demo: false` starts
+/// it without demo data (the AWS backend refuses `--demo`); `before(dir)` runs first, e.g. to add
+/// portal accounts with `keydeskCli`.
+export async function startServer(extraArgs = [], { demo = true, before: prepare } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'keydesk-e2e-'));
-  const bin = process.env.KEYDESK_BIN || join(targetDir, 'debug', 'keydesk');
-  const args = ['--listen', `127.0.0.1:${port}`, '--demo',
-    '--database-url', `sqlite://${join(dir, 'portal.db')}`,
-    '--embedded-iam-database-url', `sqlite://${join(dir, 'iam.db')}`,
+  if (prepare) await prepare(dir);
+  const args = ['--listen', `127.0.0.1:${port}`, ...(demo ? ['--demo'] : []), ...databaseArgs(dir),
     '--site-root', process.env.KEYDESK_SITE_ROOT || join(targetDir, 'site'),
     ...extraArgs];
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KEYDESK_LOG: 'warn' } });
@@ -57,6 +62,19 @@ export async function startServer(extraArgs = []) {
   };
 }
 
+/// Run the keydesk CLI against the databases in `dir`, writing `stdin` to it; resolves with its output
+/// or rejects with it when the exit code is not 0.
+export function keydeskCli(dir, args, stdin = '') {
+  return new Promise((res, rej) => {
+    const proc = spawn(bin, [...databaseArgs(dir), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    proc.on('exit', (code) => (code === 0 ? res(output) : rej(new Error(`keydesk ${args.join(' ')} exited ${code}: ${output}`))));
+    proc.stdin.end(stdin);
+  });
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -79,4 +97,15 @@ export async function signIn(page, url, user, { password = DEMO[user], js = true
 /// Wait until the WASM has hydrated the page.
 export async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated=true]', { timeout: 20_000 });
+}
+
+/// Deactivate the key `id` in the access-key table (confirming the dialog), then delete it by typing
+/// its id, waiting for the page to show each change. Needs JavaScript and a dialog handler that accepts.
+export async function deactivateAndDelete(page, id) {
+  const row = page.locator('[data-testid=access-key-row]', { hasText: id });
+  await row.locator('[data-testid=toggle-key]').click();
+  await page.waitForSelector(`[data-testid=access-key-row]:has-text("${id}") >> text=Inactive`);
+  await row.locator('[data-testid=delete-confirm]').fill(id);
+  await row.locator('[data-testid=delete-key]').click();
+  await page.waitForFunction((key) => !document.body.innerText.includes(key), id);
 }

@@ -24,6 +24,17 @@ try {
     await ctx.close();
     console.log(`${out}/${name}.png`);
   }
+  // The one-time page a create without JavaScript answers with, secret revealed.
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice', { js: false });
+  await page.click('[data-testid=create-key] summary');
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=create-key] button[type=submit]')]);
+  await page.click('[data-testid=secret-view] summary >> text=Show');
+  await page.click('text=Ready-to-paste configuration');
+  await page.screenshot({ path: `${out}/new-key-no-js.png`, fullPage: true });
+  await ctx.close();
+  console.log(`${out}/new-key-no-js.png`);
 } finally {
   await browser.close();
   await server.stop();

@@ -12,4 +12,4 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use pages::{shell, App};
+pub use pages::{shell, static_shell, App};

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, signIn } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, deactivateAndDelete } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -45,11 +45,7 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
   assert.ok(!html.includes(secret), 'the secret is gone for good after a reload');
   assert.match(await page.textContent('[data-testid=create-key] summary'), /unavailable: you already have 2 keys/);
 
-  const row = page.locator('[data-testid=access-key-row]', { hasText: id });
-  await row.locator('[data-testid=toggle-key]').click();
-  await page.waitForSelector(`[data-testid=access-key-row]:has-text("${id}") >> text=Inactive`);
-  await row.locator('[data-testid=delete-confirm]').fill(id);
-  await row.locator('[data-testid=delete-key]').click();
+  await deactivateAndDelete(page, id);
   await page.waitForSelector('text=1 of 2 access keys used');
   assert.equal(await page.locator(`text=${id}`).count(), 0);
   await ctx.close();
@@ -98,6 +94,35 @@ test('JS off: delete an inactive key by typing its id', async () => {
   await Promise.all([page.waitForNavigation(), row.locator('[data-testid=delete-key]').click()]);
   await page.waitForSelector('text=1 of 2 access keys used');
   assert.equal(await page.locator(`text=${id}`).count(), 0);
+  await ctx.close();
+});
+
+test('JS off: create a key; the answer is the one-time page, and it is gone afterwards', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'bob', { js: false });
+  await page.waitForSelector('text=1 of 2 access keys used');
+  await page.click('[data-testid=create-key] summary');
+  await page.fill('#key-description', 'no-js key');
+  const [answer] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('[data-testid=create-key] button[type=submit]'),
+  ]);
+  assert.equal(answer.headers()['cache-control'], 'no-store');
+  assert.equal(new URL(page.url()).pathname, '/access-keys/new');
+  const id = (await page.textContent('[data-testid=new-key-id]')).trim();
+  assert.match(id, /^AKIA[A-Z2-7]{16}$/);
+  assert.equal(await page.isVisible('[data-testid=new-key-secret]'), false, 'hidden until asked');
+  await page.click('[data-testid=secret-view] summary >> text=Show');
+  const secret = (await page.textContent('[data-testid=new-key-secret]')).trim();
+  assert.equal(secret.length, 40);
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=close-secret]')]);
+  await page.waitForSelector('text=2 of 2 access keys used');
+  const html = await page.content();
+  assert.ok(html.includes(id) && html.includes('no-js key') && !html.includes(secret));
+  await page.goto(`${server.url}/access-keys/new`);
+  await page.waitForSelector('[data-testid=secret-gone]');
+  assert.ok(!(await page.content()).includes(secret));
   await ctx.close();
 });
 

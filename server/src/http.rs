@@ -6,7 +6,7 @@ use crate::portal::Portal;
 use app::error::AppError;
 use app::ssr::PortHandle;
 use app::{shell, App};
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{FromRef, FromRequest, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -72,6 +73,68 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(portal.clone(), security_headers))
         .layer(middleware::from_fn_with_state(portal, request_id))
         .with_state(state)
+}
+
+#[derive(serde::Deserialize)]
+struct NoJsCreateForm {
+    #[serde(default)]
+    description: String,
+    password: Option<String>,
+}
+
+/// The create wizard's form post when JavaScript is off. The secret cannot survive a redirect (it is
+/// never stored), so this answers with the one-time page itself, rendered without hydration scripts and
+/// marked `no-store`. A stale session first gets a password prompt that posts back here.
+async fn create_key_without_js(State(state): State<AppState>, req: Request) -> Response {
+    use app::pages::NoJsCreate;
+    use app::ssr::{Port, Principal};
+    let (parts, body) = req.into_parts();
+    let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
+        return axum::response::Redirect::to("/sign-in").into_response();
+    };
+    let form = match axum::Form::<NoJsCreateForm>::from_request(Request::from_parts(parts.clone(), body), &state).await {
+        Ok(axum::Form(form)) => form,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let portal = state.portal.clone();
+    let outcome = async {
+        if let Some(password) = form.password.as_deref() {
+            let password = app::domain::Password::new(password);
+            match portal.confirm_password(&parts, &who, &password).await {
+                Ok(()) => who.authenticated_at = portal.clock.now(),
+                Err(AppError::SignInFailed) => {
+                    return NoJsCreate::NeedsPassword { description: form.description.clone(), wrong: true };
+                }
+                Err(e) => return NoJsCreate::Failed(e),
+            }
+        }
+        match portal.create_access_key(&parts, &who, Some(form.description.clone())).await {
+            Ok(created) => NoJsCreate::Created(created),
+            Err(AppError::ReauthRequired) => NoJsCreate::NeedsPassword { description: form.description.clone(), wrong: false },
+            Err(e) => NoJsCreate::Failed(e),
+        }
+    }
+    .await;
+    let status = match &outcome {
+        NoJsCreate::Failed(e) => e.status(),
+        _ => StatusCode::OK,
+    };
+    let port: Arc<dyn Port> = portal.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(PortHandle(port.clone()));
+            provide_context(outcome.clone());
+        },
+        app::static_shell,
+    );
+    let mut page = Request::from_parts(parts, axum::body::Body::empty());
+    *page.method_mut() = Method::GET;
+    let mut res = render(page).await.into_response();
+    if status != StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 async fn healthz() -> &'static str {

@@ -139,6 +139,14 @@ fn CreateWizard(full: bool) -> impl IntoView {
     let use_case = RwSignal::new("cli".to_owned());
     let advice = move || USE_CASES.iter().find(|(id, _, _)| *id == use_case.get()).map(|(_, _, a)| *a).unwrap_or_default();
     let create_error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    // With JavaScript the wizard runs the server action and the secret stays in this page's memory.
+    // Without it the browser posts to NEW_KEY_PATH, which answers with the one-time page itself.
+    let description = NodeRef::<leptos::html::Input>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = description.get_untracked().map(|i| i.value()).unwrap_or_default();
+        actions.create.dispatch(CreateAccessKey { description: Some(text) });
+    };
     view! {
         <details class="group rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="create-key">
             <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
@@ -146,7 +154,7 @@ fn CreateWizard(full: bool) -> impl IntoView {
                 {if full { "Create access key — unavailable: you already have 2 keys; delete one first" } else { "Create access key" }}
             </summary>
             {(!full).then(|| view! {
-                <ActionForm action=actions.create attr:class="space-y-4 px-4 pb-4">
+                <form method="post" action=NEW_KEY_PATH class="space-y-4 px-4 pb-4" on:submit=submit>
                     <fieldset>
                         <legend class="text-sm font-medium text-slate-800">"What will you use it for?"</legend>
                         <div class="mt-2 grid gap-2 sm:grid-cols-2">
@@ -162,14 +170,14 @@ fn CreateWizard(full: bool) -> impl IntoView {
                     </fieldset>
                     <div>
                         <label for="key-description" class="block text-sm font-medium text-slate-800">"Description (optional)"</label>
-                        <input id="key-description" name="description" maxlength="256" placeholder="e.g. laptop CLI" class=INPUT/>
+                        <input id="key-description" name="description" node_ref=description maxlength="256" placeholder="e.g. laptop CLI" class=INPUT/>
                         <p class="mt-1 text-xs text-slate-500">"Saved as a tag on your IAM user, as the AWS console does."</p>
                     </div>
                     {move || create_error().map(|error| view! { <ErrorView error/> })}
                     <button type="submit" class=BUTTON disabled=move || actions.create.pending().get()>
                         {move || if actions.create.pending().get() { "Creating…" } else { "Create access key" }}
                     </button>
-                </ActionForm>
+                </form>
             })}
         </details>
     }
@@ -453,5 +461,89 @@ fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
             </ol>
             <div class="mt-3 rounded-md bg-white p-3 ring-1 ring-indigo-100">{body}</div>
         </section>
+    }
+}
+
+/// Where the create wizard posts when JavaScript is off. The server answers that POST with the one-time
+/// page rendered from a [`NoJsCreate`] it provides as context (and `Cache-Control: no-store`); a GET
+/// here has nothing to show, because the secret was never stored.
+pub const NEW_KEY_PATH: &str = "/access-keys/new";
+
+/// The outcome of a create posted without JavaScript, provided as context by the server's handler.
+#[derive(Clone, Debug)]
+pub enum NoJsCreate {
+    Created(CreatedAccessKey),
+    /// The re-authentication window has passed (or the password given was wrong): ask for it, keeping
+    /// the description the user typed.
+    NeedsPassword { description: String, wrong: bool },
+    Failed(AppError),
+}
+
+#[component]
+pub fn NewKeyPage() -> impl IntoView {
+    let outcome = use_context::<NoJsCreate>();
+    view! {
+        <leptos_meta::Title text="New access key"/>
+        <crate::components::Shell>
+            <crate::components::Gate>
+                <h1 class="text-2xl font-semibold tracking-tight">"New access key"</h1>
+                <div class="mt-6 max-w-3xl">{match outcome.clone() {
+                    None => view! {
+                        <p class="rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
+                            "Nothing to show: a secret access key is shown once, in the answer to the request that created it, and keydesk never stores it. "
+                            "If you did not save it, deactivate that key and create a new one."
+                        </p>
+                        <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
+                    }.into_any(),
+                    Some(NoJsCreate::Created(k)) => view! { <StaticSecret k/> }.into_any(),
+                    Some(NoJsCreate::NeedsPassword { description, wrong }) => view! {
+                        <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+                            <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to create the key"</h2>
+                            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
+                            <form method="post" action=NEW_KEY_PATH class="mt-3 flex flex-wrap items-end gap-2">
+                                <input type="hidden" name="description" value=description/>
+                                <label class="text-sm">
+                                    <span class="sr-only">"Password"</span>
+                                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
+                                </label>
+                                <button type="submit" class=BUTTON>"Confirm and create"</button>
+                                <a href="/" class=SECONDARY>"Cancel"</a>
+                            </form>
+                            {wrong.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+                        </div>
+                    }.into_any(),
+                    Some(NoJsCreate::Failed(error)) => view! {
+                        <ErrorView error/>
+                        <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
+                    }.into_any(),
+                }}</div>
+            </crate::components::Gate>
+        </crate::components::Shell>
+    }
+}
+
+/// The one-time view without JavaScript: `<details>` reveals the secret and the snippets.
+#[component]
+fn StaticSecret(k: CreatedAccessKey) -> impl IntoView {
+    let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
+    view! {
+        <div role="region" aria-label="New access key" class="rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5" data-testid="secret-view">
+            <p class="text-sm text-emerald-900">"This is the only time the secret access key can be viewed. Save it now: keydesk does not keep it, and reloading this page would ask to create another key."</p>
+            <dl class="mt-4 grid gap-3 text-sm">
+                <div class="flex flex-wrap gap-2"><dt class="w-40 font-medium">"Access key ID"</dt><dd class="font-mono" data-testid="new-key-id">{k.key.id.to_string()}</dd></div>
+                <div class="flex flex-wrap gap-2"><dt class="w-40 font-medium">"Secret access key"</dt>
+                    <dd><details><summary class="cursor-pointer text-indigo-700 underline">"Show"</summary>
+                        <span class="font-mono" data-testid="new-key-secret">{k.secret.expose().to_owned()}</span></details></dd></div>
+            </dl>
+            <details class="mt-4"><summary class="cursor-pointer text-sm font-medium text-emerald-900">"Ready-to-paste configuration"</summary>
+                <div class="mt-3 grid gap-3">
+                    <Snippet title="aws configure" text=snip.aws_configure/>
+                    <Snippet title="~/.aws/credentials" text=snip.credentials_file/>
+                    <Snippet title="Environment variables" text=snip.exports/>
+                </div>
+            </details>
+            <p class="mt-4 text-xs text-emerald-900">"The .csv download needs JavaScript; copy the values above instead."</p>
+            <a href="/" class=format!("mt-4 inline-block {BUTTON}") data-testid="close-secret">"Done — back to my credentials"</a>
+        </div>
     }
 }

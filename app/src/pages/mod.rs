@@ -8,6 +8,7 @@ mod helpdesk;
 mod not_found;
 mod sign_in;
 
+pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
 pub use admin::AdminPage;
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
@@ -22,6 +23,16 @@ use leptos_router::{path, SsrMode};
 
 /// The document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(Some(options))
+}
+
+/// The same document without the hydration scripts, for answers that must never hydrate: the one-time
+/// page a JavaScript-free create posts to is rendered from context the browser's WASM would not have.
+pub fn static_shell() -> impl IntoView {
+    document(None)
+}
+
+fn document(scripts: Option<LeptosOptions>) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -30,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                {scripts.map(|options| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body class="antialiased">
@@ -62,6 +73,7 @@ fn AppRoutes() -> impl IntoView {
         <Routes fallback=|| view! { <NotFoundPage/> }>
             <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+            <Route path=path!("/access-keys/new") view=NewKeyPage ssr=SsrMode::Async/>
             <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
             <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
         </Routes>

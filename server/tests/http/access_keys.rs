@@ -233,3 +233,50 @@ async fn the_key_lifecycle_works_on_the_aws_backend_against_moto() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!app.get(Some(&cookie), "/").await.body.contains(&id));
 }
+
+#[tokio::test]
+async fn without_javascript_the_create_post_answers_with_the_one_time_page() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let path = app::pages::NEW_KEY_PATH;
+
+    // Stale: a password prompt that keeps what was typed, and nothing created.
+    app.clock.advance(time::Duration::minutes(11));
+    let r = app.post_form(Some(&cookie), path, &[("description", "build box")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("data-testid=\"reauth\"") && r.body.contains("value=\"build box\""), "{}", r.body);
+    assert_eq!(keys_of(&app, "alice").await, 0);
+    let r = app.post_form(Some(&cookie), path, &[("description", "build box"), ("password", "nope")]).await;
+    assert!(r.body.contains("That password is not correct."));
+    assert_eq!(keys_of(&app, "alice").await, 0);
+
+    // The right password: the key is created and its secret is in this answer, which is never stored
+    // and carries no hydration script (the browser's WASM could not know the secret).
+    let r = app.post_form(Some(&cookie), path, &[("description", "build box"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let stepped_up = r.session_cookie().expect("the step-up cycles the session id");
+    let secret = r.body.split("data-testid=\"new-key-secret\"").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next()).unwrap_or_else(|| panic!("{}", r.body)).to_owned();
+    assert_eq!(secret.len(), 40, "{}", r.body);
+    assert!(!r.body.contains("keydesk_bg.wasm") && !r.body.contains("/pkg/keydesk.js"));
+    assert_eq!(keys_of(&app, "alice").await, 1);
+
+    // Afterwards the secret is nowhere: not on the page, not on a GET of the same address.
+    for page in ["/", path] {
+        let p = app.get(Some(&stepped_up), page).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.body.contains(&secret), "{page} shows the secret");
+    }
+    assert!(app.get(Some(&stepped_up), path).await.body.contains("Nothing to show"));
+
+    // Errors are shown on the page with their status: the third key is refused.
+    app.post_form(Some(&stepped_up), path, &[]).await;
+    let r = app.post_form(Some(&stepped_up), path, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("2"), "{}", r.body);
+    assert_eq!(keys_of(&app, "alice").await, 2);
+    // Anonymous posts go to sign-in.
+    let r = app.post_form(None, path, &[]).await;
+    assert_eq!(r.location(), Some("/sign-in"));
+}

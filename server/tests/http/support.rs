@@ -164,14 +164,23 @@ impl TestApp {
 
     /// Call a server function the way the browser's WASM client does.
     pub async fn server_fn(&self, cookie: Option<&str>, name: &str, form: &[(&str, &str)]) -> Reply {
+        self.post(cookie, &format!("/api/{name}"), "application/json", form).await
+    }
+
+    /// Post a form the way a browser without JavaScript does.
+    pub async fn post_form(&self, cookie: Option<&str>, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.post(cookie, path, "text/html", form).await
+    }
+
+    async fn post(&self, cookie: Option<&str>, path: &str, accept: &str, form: &[(&str, &str)]) -> Reply {
         let body = form
             .iter()
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let mut req = Request::post(format!("/api/{name}"))
+        let mut req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
+            .header(header::ACCEPT, accept)
             .header("sec-fetch-site", "same-origin")
             .header(header::ORIGIN, "http://127.0.0.1:3000");
         if let Some(c) = cookie {

@@ -56,6 +56,25 @@ pub trait Port: Send + Sync + 'static {
     /// Delete one of the caller's own keys: it must be inactive and `confirm` must equal its id.
     async fn delete_access_key(&self, req: &Parts, who: &Principal, key_id: &str, confirm: &str) -> Result<(), AppError>;
 
+    /// Set the caller's own console password (fresh re-authentication; `refusal` first, then IAM).
+    async fn change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError>;
+
+    /// Create a virtual MFA device for the caller (fresh re-authentication); an abandoned one of the
+    /// same name is deleted first. The seed is returned here only.
+    async fn start_mfa_enrolment(&self, req: &Parts, who: &Principal, name: &str) -> Result<crate::api::mfa::MfaEnrolment, AppError>;
+
+    /// Enable a device created by `start_mfa_enrolment` with two consecutive codes.
+    async fn enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError>;
+
+    /// Delete an unassigned device the caller started to enrol.
+    async fn cancel_mfa_enrolment(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError>;
+
+    /// Resynchronise one of the caller's devices.
+    async fn resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError>;
+
+    /// Deactivate one of the caller's devices and delete it when virtual (fresh re-authentication).
+    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError>;
+
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 

@@ -107,6 +107,14 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_REAUTH_WINDOW_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub reauth_window_minutes: u32,
 
+    /// Refuse new console passwords that the strength estimate calls weak (by default keydesk only warns).
+    #[arg(long, env = "KEYDESK_BLOCK_WEAK_PASSWORDS")]
+    pub block_weak_passwords: bool,
+
+    /// The issuer name authenticator apps show next to enrolled MFA devices.
+    #[arg(long, env = "KEYDESK_MFA_ISSUER", default_value = "AWS")]
+    pub mfa_issuer: String,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,

@@ -11,6 +11,7 @@ pub mod http;
 pub mod iam;
 pub mod mutation;
 pub mod portal;
+mod self_service;
 pub mod telemetry;
 
 use crate::auth::password::Hasher;

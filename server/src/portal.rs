@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::iam::embedded::EmbeddedIam;
 use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
-use app::api::credentials::{AccessKeyView, CredentialsOverview, PasswordView};
+use app::api::credentials::{AccessKeyView, CredentialsOverview};
 use app::api::admin::PortalAccountSummary;
 use app::domain::{AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer};
 use app::error::AppError;
@@ -87,12 +87,12 @@ fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
 
 impl Portal {
     /// The caller's own scoped IAM authority.
-    fn self_service(&self, who: &Principal) -> Caller {
+    pub(crate) fn self_service(&self, who: &Principal) -> Caller {
         Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: who.viewer.iam_user.clone() }
     }
 
     /// Write the final audit record of an idempotent mutation and translate its result.
-    async fn finish(&self, intent: crate::mutation::Intent, result: Result<(), IamError>, context: &str) -> Result<(), AppError> {
+    pub(crate) async fn finish(&self, intent: crate::mutation::Intent, result: Result<(), IamError>, context: &str) -> Result<(), AppError> {
         match result {
             Ok(()) => {
                 self.audit_final(intent, "success", None, None).await;
@@ -328,6 +328,30 @@ impl Port for Portal {
         .await
     }
 
+    async fn change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError> {
+        self.do_change_password(req, who, new, repeat).await
+    }
+
+    async fn start_mfa_enrolment(&self, req: &Parts, who: &Principal, name: &str) -> Result<app::api::mfa::MfaEnrolment, AppError> {
+        self.do_start_mfa(req, who, name).await
+    }
+
+    async fn enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        self.do_enable_mfa(req, who, serial, code1, code2).await
+    }
+
+    async fn cancel_mfa_enrolment(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        self.do_cancel_mfa(req, who, serial).await
+    }
+
+    async fn resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        self.do_resync_mfa(req, who, serial, code1, code2).await
+    }
+
+    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        self.do_remove_mfa(req, who, serial).await
+    }
+
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {
         let me = &who.viewer.iam_user;
         let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
@@ -362,7 +386,7 @@ impl Port for Portal {
         }
         Ok(CredentialsOverview {
             user,
-            password: PasswordView { profile: password.profile, policy: password.policy },
+            password: self.password_view(password),
             access_keys,
             mfa_devices,
             git_credentials,

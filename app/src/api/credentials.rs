@@ -20,6 +20,14 @@ pub struct AccessKeyView {
 pub struct PasswordView {
     pub profile: Option<LoginProfile>,
     pub policy: EffectivePolicy,
+    /// Days since the login profile's date (see README: IAM reports when it was created).
+    pub age_days: Option<i64>,
+    /// Days until the policy's maximum age is reached (negative: expired that many days ago).
+    pub expires_in_days: Option<i64>,
+    /// Why the user may not set their own password now, if they may not.
+    pub cannot_change: Option<String>,
+    /// Whether weak passwords are refused (not only warned about); the page enforces the same.
+    pub block_weak: bool,
 }
 
 /// Everything "My security credentials" shows, in one read. Contains no secret.

@@ -5,3 +5,5 @@ pub mod access_keys;
 pub mod admin;
 pub mod auth;
 pub mod credentials;
+pub mod mfa;
+pub mod password;

@@ -8,6 +8,7 @@ pub mod password_policy;
 pub mod rotation;
 pub mod secret;
 pub mod ssh_key;
+pub mod strength;
 pub mod viewer;
 
 pub use credentials::*;

@@ -193,6 +193,29 @@ impl EffectivePolicy {
     }
 }
 
+/// Why a new console password is refused, or `None` when keydesk will send it to IAM. The browser
+/// runs this to enable the submit button and the server runs it again before calling IAM, so the words
+/// a person sees are the same on both sides. `block_weak` turns the strength warnings into a refusal.
+pub fn refusal(policy: &EffectivePolicy, password: &str, repeat: &str, user_name: &str, block_weak: bool) -> Option<String> {
+    if let Some(failure) = policy.check(password).first_failure() {
+        return Some(failure);
+    }
+    if block_weak {
+        let strength = crate::domain::strength::estimate(password, &[user_name]);
+        if strength.score < crate::domain::strength::BLOCK_BELOW_SCORE {
+            return Some(format!(
+                "The password is too easy to guess ({}). {}",
+                strength.label().to_lowercase(),
+                strength.warnings.join(" ")
+            ));
+        }
+    }
+    if password != repeat {
+        return Some("The two passwords are not the same.".to_owned());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +287,48 @@ mod tests {
     fn first_failure_names_the_rule() {
         let v = EffectivePolicy::Custom(custom()).check("short");
         assert_eq!(v.first_failure().unwrap(), "The password does not meet the policy: at least 14 characters.");
+    }
+
+    mod refusal_is_the_checklist {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn policies() -> impl Strategy<Value = EffectivePolicy> {
+            (6u8..=20, any::<[bool; 4]>(), any::<bool>()).prop_map(|(len, c, default)| {
+                if default {
+                    EffectivePolicy::IamDefault
+                } else {
+                    let mut p = PasswordPolicy::cis_recommended();
+                    p.minimum_length = len;
+                    (p.require_uppercase, p.require_lowercase, p.require_numbers, p.require_symbols) = (c[0], c[1], c[2], c[3]);
+                    EffectivePolicy::Custom(p)
+                }
+            })
+        }
+
+        proptest! {
+            /// What the browser shows (the checklist) and what the server enforces (refusal) are one
+            /// function: refused exactly when a checklist line is unticked, with that line's words.
+            #[test]
+            fn refusal_matches_the_checklist(policy in policies(), pw in "[ -~\u{a0}-\u{ff}\u{100}-\u{110}\t]{0,30}") {
+                let verdict = policy.check(&pw);
+                let refused = refusal(&policy, &pw, &pw, "alice", false);
+                prop_assert_eq!(refused.is_some(), !verdict.is_ok());
+                if let Some(message) = refused {
+                    let unmet = verdict.checks.iter().find(|c| !c.met).map(|c| c.rule.describe().to_lowercase()).unwrap_or_default();
+                    prop_assert!(message.contains(&unmet));
+                }
+            }
+        }
+
+        #[test]
+        fn a_mismatch_and_a_weak_password_are_refused_after_the_policy() {
+            let p = EffectivePolicy::IamDefault;
+            assert_eq!(refusal(&p, "Abcdef1!xyz", "Abcdef1!xy", "bob", false).as_deref(), Some("The two passwords are not the same."));
+            assert_eq!(refusal(&p, "Password1!", "Password1!", "bob", false), None, "weak passwords only warn by default");
+            let blocked = refusal(&p, "Password1!", "Password1!", "bob", true).unwrap_or_default();
+            assert!(blocked.starts_with("The password is too easy to guess"), "{blocked}");
+            assert_eq!(refusal(&p, "vivid-Otter-91-lantern", "vivid-Otter-91-lantern", "bob", true), None);
+        }
     }
 }

@@ -12,28 +12,47 @@ use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-/// The actions of this section, created by the page so its resource can follow their versions.
+/// Every action of "My security credentials", created by the page so its resource can follow their
+/// versions and one re-authentication dialog can serve them all.
 #[derive(Clone, Copy)]
-pub struct KeyActions {
+pub struct CredentialActions {
     pub create: ServerAction<CreateAccessKey>,
     pub set_status: ServerAction<SetAccessKeyStatus>,
     pub delete: ServerAction<DeleteAccessKey>,
     pub confirm: ServerAction<ConfirmPassword>,
+    pub password: ServerAction<crate::api::password::ChangePassword>,
+    pub mfa_start: ServerAction<crate::api::mfa::StartMfaEnrolment>,
+    pub mfa_enable: ServerAction<crate::api::mfa::EnableMfa>,
+    pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
+    pub mfa_resync: ServerAction<crate::api::mfa::ResyncMfa>,
+    pub mfa_remove: ServerAction<crate::api::mfa::RemoveMfa>,
 }
 
-impl KeyActions {
+impl CredentialActions {
     pub fn new() -> Self {
-        let actions = KeyActions {
+        let actions = CredentialActions {
             create: ServerAction::new(),
             set_status: ServerAction::new(),
             delete: ServerAction::new(),
             confirm: ServerAction::new(),
+            password: ServerAction::new(),
+            mfa_start: ServerAction::new(),
+            mfa_enable: ServerAction::new(),
+            mfa_cancel: ServerAction::new(),
+            mfa_resync: ServerAction::new(),
+            mfa_remove: ServerAction::new(),
         };
         // After a successful password confirmation, run the create that asked for it again.
         let pending_create = StoredValue::new(None::<CreateAccessKey>);
         Effect::new(move |_| {
             if let Some(input) = actions.create.input().get() {
                 pending_create.set_value(Some(input));
+            }
+        });
+        let pending_start = StoredValue::new(None::<crate::api::mfa::StartMfaEnrolment>);
+        Effect::new(move |_| {
+            if let Some(input) = actions.mfa_start.input().get() {
+                pending_start.set_value(Some(input));
             }
         });
         Effect::new(move |_| {
@@ -43,35 +62,60 @@ impl KeyActions {
                         actions.create.dispatch(input);
                     }
                 }
+                if let Some(Err(AppError::ReauthRequired)) = actions.mfa_start.value().get_untracked() {
+                    if let Some(input) = pending_start.get_value() {
+                        actions.mfa_start.dispatch(input);
+                    }
+                }
             }
         });
         actions
     }
 
     /// True while any action asks for a password confirmation.
-    fn needs_reauth(&self) -> bool {
+    pub fn needs_reauth(&self) -> bool {
         let asks = |v: Option<Result<(), AppError>>| matches!(v, Some(Err(AppError::ReauthRequired)));
-        matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired)))
-            && !matches!(self.confirm.value().get(), Some(Ok(())))
+        let confirmed = matches!(self.confirm.value().get(), Some(Ok(())));
+        let create_asks = matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired)));
+        let start_asks = matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired)));
+        (create_asks || start_asks) && !confirmed
             || asks(self.set_status.value().get())
             || asks(self.delete.value().get())
+            || asks(self.password.value().get())
+            || asks(self.mfa_enable.value().get())
+            || asks(self.mfa_resync.value().get())
+            || asks(self.mfa_remove.value().get())
+    }
+
+    /// Versions of every action that changes what the page lists.
+    pub fn changes(&self) -> [usize; 8] {
+        [
+            self.create.version().get(),
+            self.set_status.version().get(),
+            self.delete.version().get(),
+            self.password.version().get(),
+            self.mfa_enable.version().get(),
+            self.mfa_cancel.version().get(),
+            self.mfa_resync.version().get(),
+            self.mfa_remove.version().get(),
+        ]
     }
 }
 
-impl Default for KeyActions {
+impl Default for CredentialActions {
     fn default() -> Self {
         Self::new()
     }
 }
 
-const BUTTON: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:bg-slate-300";
-const SECONDARY: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-const DANGER: &str = "rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
-const INPUT: &str = "block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
+pub(super) const BUTTON: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:bg-slate-300";
+pub(super) const SECONDARY: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+pub(super) const DANGER: &str = "rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
+pub(super) const INPUT: &str = "block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
 
 #[component]
 pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
-    let actions = expect_context::<KeyActions>();
+    let actions = expect_context::<CredentialActions>();
     let used = keys.len();
     let full = used >= MAX_ACCESS_KEYS;
     let th = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
@@ -90,7 +134,6 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
     view! {
         {guide}
         <SecretView iam_user=iam_user.clone()/>
-        <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
         {move || action_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
             <p class="text-sm text-slate-700" data-testid="key-count">
@@ -135,7 +178,7 @@ const USE_CASES: &[(&str, &str, &str)] = &[
 
 #[component]
 fn CreateWizard(full: bool) -> impl IntoView {
-    let actions = expect_context::<KeyActions>();
+    let actions = expect_context::<CredentialActions>();
     let use_case = RwSignal::new("cli".to_owned());
     let advice = move || USE_CASES.iter().find(|(id, _, _)| *id == use_case.get()).map(|(_, _, a)| *a).unwrap_or_default();
     let create_error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
@@ -185,7 +228,7 @@ fn CreateWizard(full: bool) -> impl IntoView {
 
 #[component]
 fn SecretView(iam_user: String) -> impl IntoView {
-    let actions = expect_context::<KeyActions>();
+    let actions = expect_context::<CredentialActions>();
     let shown = RwSignal::new(false);
     let saved = RwSignal::new(false);
     let closed = RwSignal::new(false);
@@ -277,12 +320,14 @@ fn Snippet(title: &'static str, text: String) -> impl IntoView {
     }
 }
 
+/// The password confirmation every sensitive action may ask for, as a modal dialog over the page.
 #[component]
-fn ReauthPrompt() -> impl IntoView {
-    let actions = expect_context::<KeyActions>();
+pub fn ReauthPrompt() -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
     let failed = move || matches!(actions.confirm.value().get(), Some(Err(_)));
     view! {
-        <div role="dialog" aria-labelledby="reauth-title" class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+        <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
+        <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
             <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm your password"</h3>
             <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
             <ActionForm action=actions.confirm attr:class="mt-3 flex flex-wrap items-end gap-2">
@@ -294,12 +339,13 @@ fn ReauthPrompt() -> impl IntoView {
             </ActionForm>
             {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
         </div>
+        </div>
     }
 }
 
 #[component]
 fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
-    let actions = expect_context::<KeyActions>();
+    let actions = expect_context::<CredentialActions>();
     let mut flags = Vec::new();
     if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS {
         flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS));
@@ -380,7 +426,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
 #[component]
 fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
     use crate::domain::rotation::{progress, Progress, Step, STEPS};
-    let actions = expect_context::<KeyActions>();
+    let actions = expect_context::<CredentialActions>();
     let query = leptos_router::hooks::use_query_map();
     let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
     let (watched, verified) = (flag("watched"), flag("verified"));

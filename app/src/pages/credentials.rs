@@ -1,10 +1,11 @@
 //! "My security credentials": the signed-in employee's own IAM credentials, one section per kind, read
 //! in one call through their own scoped IAM session. Nothing secret is ever in this page's resource.
 
-use super::access_keys::{AccessKeysSection, KeyActions};
+use super::access_keys::{AccessKeysSection, CredentialActions, ReauthPrompt};
+use super::mfa::MfaSection;
+use super::password::PasswordSection;
 use crate::api::credentials::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
-use crate::domain::password_policy::EffectivePolicy;
 use crate::domain::*;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -29,13 +30,14 @@ pub fn CredentialsPage() -> impl IntoView {
 
 #[component]
 fn Overview() -> impl IntoView {
-    let actions = KeyActions::new();
+    let actions = CredentialActions::new();
     provide_context(actions);
     let overview = Resource::new(
-        move || (actions.create.version().get(), actions.set_status.version().get(), actions.delete.version().get()),
+        move || actions.changes(),
         |_| get_my_credentials(),
     );
     view! {
+        <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -52,26 +54,28 @@ fn Overview() -> impl IntoView {
 
 #[component]
 fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
+    let name = o.user.name.to_string();
+    let (name1, name2, name3) = (name.clone(), name.clone(), name.clone());
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
         <p class="mt-1 text-sm text-slate-600">
-            "IAM user " <span class="font-mono font-medium text-slate-800" data-testid="iam-user">{o.user.name.to_string()}</span>
+            "IAM user " <span class="font-mono font-medium text-slate-800" data-testid="iam-user">{name}</span>
             <span class="mx-2 text-slate-300">"|"</span>
             <span class="font-mono text-xs text-slate-500" data-testid="iam-arn">{o.user.arn.clone()}</span>
         </p>
         <div class="mt-6 grid gap-6">
             <SectionCard id="password" title="Console password"
                 subtitle="The password you use to sign in to the AWS Management Console.">
-                <PasswordSummary password=o.password/>
+                <PasswordSection password=o.password iam_user=name1/>
             </SectionCard>
             <SectionCard id="access-keys" title="Access keys"
                 subtitle="Long-term credentials for the AWS CLI, SDKs and API calls. IAM allows 2 per user, active or not.">
-                <AccessKeysSection keys=o.access_keys iam_user=o.user.name.to_string()/>
+                <AccessKeysSection keys=o.access_keys iam_user=name2/>
             </SectionCard>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
                 {match o.mfa_devices {
-                    Ok(devices) => view! { <MfaList devices/> }.into_any(),
+                    Ok(devices) => view! { <MfaSection devices iam_user=name3/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}
             </SectionCard>
@@ -83,7 +87,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     }
 }
 
-fn badge(text: &'static str, class: &'static str) -> impl IntoView {
+pub(super) fn badge(text: &'static str, class: &'static str) -> impl IntoView {
     view! { <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 {class}")>{text}</span> }
 }
 
@@ -94,76 +98,6 @@ pub(super) fn status_badge(s: &Status) -> AnyView {
         Status::Expired => badge("Expired", "bg-red-50 text-red-800 ring-red-200").into_any(),
         Status::Other(_) => view! { <span class="text-xs text-slate-600">{s.to_string()}</span> }.into_any(),
     }
-}
-
-#[component]
-fn PasswordSummary(password: PasswordView) -> impl IntoView {
-    let policy = match &password.policy {
-        EffectivePolicy::IamDefault => "No custom policy: IAM's default applies (at least 8 characters, 3 of uppercase, lowercase, numbers, symbols).".to_owned(),
-        EffectivePolicy::Custom(p) => {
-            let mut parts = vec![format!("at least {} characters", p.minimum_length)];
-            for (on, what) in [(p.require_uppercase, "an uppercase letter"), (p.require_lowercase, "a lowercase letter"), (p.require_numbers, "a number"), (p.require_symbols, "a symbol")] {
-                if on {
-                    parts.push(what.to_owned());
-                }
-            }
-            if let Some(d) = p.max_age_days {
-                parts.push(format!("expires after {d} days"));
-            }
-            if let Some(n) = p.reuse_prevention {
-                parts.push(format!("not one of your last {n}"));
-            }
-            format!("Account policy: {}.", parts.join(", "))
-        }
-    };
-    view! {
-        <dl class="grid gap-3 text-sm sm:grid-cols-3">
-            <div>
-                <dt class="text-slate-500">"Status"</dt>
-                <dd class="mt-0.5 font-medium" data-testid="password-status">
-                    {match &password.profile {
-                        Some(p) if p.reset_required => view! { <span>"Set — "{badge("reset required", "bg-amber-50 text-amber-900 ring-amber-300")}</span> }.into_any(),
-                        Some(_) => view! { <span>"Set"</span> }.into_any(),
-                        None => view! { <span>"No console password"</span> }.into_any(),
-                    }}
-                </dd>
-            </div>
-            <div>
-                <dt class="text-slate-500">"Created (UTC)"</dt>
-                <dd class="mt-0.5 tabular-nums">{password.profile.as_ref().map(|p| fmt_utc(p.created_at)).unwrap_or_else(|| "—".into())}</dd>
-            </div>
-            <div class="sm:col-span-3">
-                <dt class="text-slate-500">"Password policy"</dt>
-                <dd class="mt-0.5">{policy}</dd>
-            </div>
-        </dl>
-    }
-}
-
-#[component]
-fn MfaList(devices: Vec<MfaDevice>) -> impl IntoView {
-    if devices.is_empty() {
-        return view! {
-            <p class="text-sm text-amber-900" data-testid="no-mfa">
-                "No MFA device: your console sign-in is protected by your password alone."
-            </p>
-        }
-        .into_any();
-    }
-    view! {
-        <ul class="divide-y divide-slate-100 text-sm">
-            {devices.into_iter().map(|d| view! {
-                <li class="flex flex-wrap items-center justify-between gap-2 py-2">
-                    <span class="font-mono text-xs">{d.serial.clone()}</span>
-                    <span class="text-slate-600">
-                        {if d.is_virtual() { "Virtual device" } else { "Hardware or security key" }}
-                        " · enabled " {fmt_utc(d.enabled_at)}
-                    </span>
-                </li>
-            }).collect_view()}
-        </ul>
-    }
-    .into_any()
 }
 
 #[component]

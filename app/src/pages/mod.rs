@@ -5,6 +5,8 @@ mod access_keys;
 mod admin;
 mod credentials;
 mod helpdesk;
+mod mfa;
+mod password;
 mod not_found;
 mod sign_in;
 

@@ -6,3 +6,4 @@ mod support;
 mod access_keys;
 mod auth;
 mod pages;
+mod password_mfa;

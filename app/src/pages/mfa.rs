@@ -1,0 +1,174 @@
+//! The MFA section: the user's devices (resync, remove) and the enrolment of a virtual device. The seed
+//! and QR code live only in the start action's value and are forgotten when enrolment ends.
+
+use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
+use crate::api::mfa::*;
+use crate::components::{browser, ErrorView};
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) -> Option<AppError> {
+    v.and_then(Result::err).filter(|e| *e != AppError::ReauthRequired)
+}
+
+#[component]
+pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let count = devices.len();
+    let list_error = move || error_of(actions.mfa_remove.value().get()).or_else(|| error_of(actions.mfa_resync.value().get()));
+    let resynced = move || matches!(actions.mfa_resync.value().get(), Some(Ok(())));
+    // Enrolment needs JavaScript (the seed cannot survive a redirect); offer it once hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let suggested = {
+        let taken: Vec<String> = devices.iter().map(|d| d.serial.rsplit('/').next().unwrap_or_default().to_owned()).collect();
+        let mut name = format!("{iam_user}-phone");
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{iam_user}-phone{n}");
+            n += 1;
+        }
+        name
+    };
+    view! {
+        <p class="mb-3 text-sm text-slate-700" data-testid="mfa-count">{format!("{count} of {MAX_MFA_DEVICES} MFA devices")}</p>
+        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {move || resynced().then(|| view! { <p class="mb-3 text-sm text-emerald-800" role="status">"Device resynchronised."</p> })}
+        {if devices.is_empty() {
+            view! { <p class="text-sm text-amber-900" data-testid="no-mfa">"No MFA device: your console sign-in is protected by your password alone."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 text-sm">
+                    {devices.into_iter().map(|d| view! { <DeviceRow d/> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <Enrolment/>
+        {move || (!hydrated.get()).then(|| view! {
+            <p class="mt-4 text-sm text-slate-600">"Assigning an MFA device needs JavaScript: the secret seed is shown once and cannot survive a page reload."</p>
+        })}
+        {let suggested = suggested.clone(); move || (hydrated.get() && count < MAX_MFA_DEVICES && !matches!(actions.mfa_start.value().get(), Some(Ok(_)))).then(|| {
+            let suggested = suggested.clone();
+            view! {
+                <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-mfa">
+                    <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Assign a virtual MFA device"</summary>
+                    <ActionForm action=actions.mfa_start attr:class="flex flex-wrap items-end gap-2 px-4 pb-4">
+                        <label class="text-sm">
+                            <span class="block font-medium text-slate-800">"Device name"</span>
+                            <input name="device_name" value=suggested required maxlength="226" class=format!("{INPUT} w-64 font-mono") data-testid="mfa-name"/>
+                        </label>
+                        <button type="submit" class=BUTTON disabled=move || actions.mfa_start.pending().get() data-testid="mfa-start">"Continue"</button>
+                    </ActionForm>
+                    {move || error_of(actions.mfa_start.value().get()).map(|error| view! { <div class="px-4 pb-4"><ErrorView error/></div> })}
+                </details>
+            }
+        })}
+    }
+}
+
+#[component]
+fn DeviceRow(d: MfaDevice) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let serial = d.serial.clone();
+    let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
+    let warn = format!("Remove {serial}? Your console sign-in will no longer ask for its codes.");
+    let on_remove = move |ev: leptos::ev::MouseEvent| {
+        if !browser::confirm(&warn) {
+            ev.prevent_default();
+        }
+    };
+    view! {
+        <li class="grid gap-2 py-3" data-testid="mfa-row">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <span class="font-mono text-xs">{serial}</span>
+                <span class="text-slate-600">{if d.is_virtual() { "Virtual device" } else { "Hardware or security key" }} " · enabled " {fmt_utc(d.enabled_at)} " UTC"</span>
+            </div>
+            <div class="flex flex-wrap items-start gap-3">
+                <details class="text-sm">
+                    <summary class="cursor-pointer text-indigo-700 underline">"Resync"</summary>
+                    <ActionForm action=actions.mfa_resync attr:class="mt-2 flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="serial" value=serial_resync/>
+                        <CodeInputs/>
+                        <button type="submit" class=SECONDARY>"Resync"</button>
+                    </ActionForm>
+                </details>
+                <ActionForm action=actions.mfa_remove>
+                    <input type="hidden" name="serial" value=serial_remove/>
+                    <button type="submit" class=DANGER on:click=on_remove data-testid="mfa-remove">"Remove"</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn CodeInputs() -> impl IntoView {
+    let code = "w-28 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm tracking-widest";
+    view! {
+        <label class="text-xs text-slate-700">"First code"
+            <input name="code1" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" class=format!("block {code}") data-testid="code1"/></label>
+        <label class="text-xs text-slate-700">"Next code"
+            <input name="code2" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="off" class=format!("block {code}") data-testid="code2"/></label>
+    }
+}
+
+/// The enrolment panel: QR code, the seed behind a button, two codes. Shown while the start action
+/// holds a device; enabling or cancelling forgets the seed.
+#[component]
+fn Enrolment() -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let show_seed = RwSignal::new(false);
+    // Forget the seed as soon as the device is enabled or the enrolment is cancelled.
+    Effect::new(move |_| {
+        if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))) {
+            actions.mfa_start.value().set(None);
+            show_seed.set(false);
+        }
+    });
+    let enrolment = move || actions.mfa_start.value().get().and_then(Result::ok);
+    let enable_error = move || error_of(actions.mfa_enable.value().get());
+    view! {
+        {move || matches!(actions.mfa_enable.value().get(), Some(Ok(()))).then(|| view! {
+            <p class="mt-4 text-sm font-medium text-emerald-800" role="status" data-testid="mfa-enabled">"MFA device assigned. The AWS console will ask for its code at your next sign-in."</p>
+        })}
+        {move || enrolment().map(|e| {
+            let seed = e.seed.expose().to_owned();
+            let grouped = seed.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");
+            let serial = e.serial.clone();
+            let cancel_serial = e.serial.clone();
+            view! {
+                <div role="region" aria-label="Assign a virtual MFA device" class="mt-4 rounded-xl border-2 border-indigo-200 bg-indigo-50/50 p-5" data-testid="mfa-enrolment">
+                    <h3 class="text-base font-semibold text-slate-900">"Assign " <span class="font-mono">{serial.rsplit('/').next().unwrap_or_default().to_owned()}</span></h3>
+                    <ol class="mt-3 grid gap-4 text-sm sm:grid-cols-2">
+                        <li>
+                            <p class="font-medium">"1. Scan this QR code with your authenticator app"</p>
+                            <div class="mt-2 inline-block rounded bg-white p-2 ring-1 ring-slate-200" data-testid="mfa-qr" inner_html=e.qr_svg.expose().to_owned()></div>
+                            <p class="mt-2">"Cannot scan it? "
+                                <button type="button" class="text-indigo-700 underline" aria-pressed=move || show_seed.get().to_string()
+                                    on:click=move |_| show_seed.update(|v| *v = !*v) data-testid="mfa-show-seed">
+                                    {move || if show_seed.get() { "Hide secret key" } else { "Show secret key" }}
+                                </button>
+                            </p>
+                            {let grouped = grouped.clone(); move || show_seed.get().then(|| view! {
+                                <p class="mt-1 break-all font-mono text-xs" data-testid="mfa-seed" data-seed=seed.clone()>{grouped.clone()}</p>
+                            })}
+                        </li>
+                        <li>
+                            <p class="font-medium">"2. Enter two consecutive codes from the app"</p>
+                            <ActionForm action=actions.mfa_enable attr:class="mt-2 flex flex-wrap items-end gap-2">
+                                <input type="hidden" name="serial" value=serial.clone()/>
+                                <CodeInputs/>
+                                <button type="submit" class=BUTTON disabled=move || actions.mfa_enable.pending().get() data-testid="mfa-enable">"Assign MFA"</button>
+                            </ActionForm>
+                            {move || enable_error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+                            <button type="button" class=format!("mt-3 {SECONDARY}") data-testid="mfa-cancel"
+                                on:click=move |_| { actions.mfa_cancel.dispatch(CancelMfaEnrolment { serial: cancel_serial.clone() }); }>"Cancel"</button>
+                        </li>
+                    </ol>
+                </div>
+            }
+        })}
+    }
+}

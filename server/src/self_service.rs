@@ -1,0 +1,218 @@
+//! Self-service changes to the caller's own console password and virtual MFA devices. Each follows the
+//! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
+//! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
+
+use crate::iam::{self_service_mfa_name_ok, IamError};
+use crate::portal::{iam_error, internal, Portal};
+use app::api::credentials::PasswordView;
+use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
+use app::domain::password_policy::refusal;
+use app::domain::{OneTimeSecret, Password};
+use app::error::AppError;
+use app::ssr::Principal;
+use http::request::Parts;
+
+impl Portal {
+    /// The password section's state for `who`, derived from what IAM reports.
+    pub(crate) fn password_view(&self, state: crate::iam::PasswordState) -> PasswordView {
+        let now = self.clock.now();
+        let age_days = state.profile.as_ref().map(|p| crate::portal::days_between(p.created_at, now));
+        let expires_in_days = match (age_days, state.policy.max_age_days()) {
+            (Some(age), Some(max)) => Some(i64::from(max) - age),
+            _ => None,
+        };
+        let cannot_change = if !state.policy.allow_users_to_change() {
+            Some("The account password policy does not let users change their own password. Ask the help desk to set one for you.".to_owned())
+        } else if state.policy.hard_expiry() && expires_in_days.is_some_and(|d| d < 0) {
+            Some("Your password has expired and the account policy (hard expiry) lets only an administrator reset it. Ask the help desk.".to_owned())
+        } else {
+            None
+        };
+        PasswordView {
+            profile: state.profile,
+            policy: state.policy,
+            age_days,
+            expires_in_days,
+            cannot_change,
+            block_weak: self.config.settings.block_weak_passwords,
+        }
+    }
+
+    pub(crate) async fn do_change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError> {
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        let caller = self.self_service(who);
+        let state = self.iam.password_state(&caller, &me).await.map_err(|e| iam_error("reading the password policy", e))?;
+        let view = self.password_view(state);
+        if let Some(reason) = view.cannot_change {
+            return Err(AppError::NotAllowed { message: reason });
+        }
+        if let Some(reason) = refusal(&view.policy, new.expose(), repeat.expose(), me.as_str(), view.block_weak) {
+            return Err(AppError::invalid("new_password", reason));
+        }
+        self.with_user_lease(&me, async {
+            let intent = self.audit_intent(req, who, &me, "password.change", None).await?;
+            let result = self.iam.set_password(&caller, &me, new, false).await;
+            let result = result.map_err(|e| match e {
+                // IAM's own words for reuse are cryptic; say what to do.
+                IamError::PolicyViolation(m) if m.contains("last") => {
+                    IamError::PolicyViolation(format!("{m} Choose a password you have not used recently."))
+                }
+                other => other,
+            });
+            self.finish(intent, result, "changing the console password").await
+        })
+        .await
+    }
+
+    pub(crate) async fn do_start_mfa(&self, req: &Parts, who: &Principal, name: &str) -> Result<MfaEnrolment, AppError> {
+        let me = who.viewer.iam_user.clone();
+        let name = name.trim();
+        if !self_service_mfa_name_ok(&me, name) || name.len() > 226 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+            return Err(AppError::invalid(
+                "device_name",
+                format!("Name the device {me} or {me}-something (letters, digits and + = , . @ _ - only, up to 226 characters)."),
+            ));
+        }
+        self.require_fresh_auth(who)?;
+        let caller = self.self_service(who);
+        self.with_user_lease(&me, async {
+            let devices = self.iam.list_mfa_devices(&caller, &me).await.map_err(|e| iam_error("listing MFA devices", e))?;
+            if devices.len() >= MAX_MFA_DEVICES {
+                return Err(AppError::LimitExceeded { message: format!("IAM allows {MAX_MFA_DEVICES} MFA devices per user. Remove one first.") });
+            }
+            let serial = format!("arn:aws:iam::{}:mfa/{name}", self.iam.account_id());
+            if devices.iter().any(|d| d.serial == serial) {
+                return Err(AppError::Conflict { message: format!("You already have a device named {name}. Choose another name.") });
+            }
+            // An enrolment abandoned earlier (tab closed) left an unassigned device with this name:
+            // delete it, so enrolment never leaves orphans and the name can be reused.
+            match self.iam.delete_virtual_mfa(&caller, &serial).await {
+                Ok(()) => tracing::info!(serial = %serial, "removed an abandoned MFA enrolment"),
+                Err(IamError::NotFound(_)) => {}
+                Err(e) => return Err(iam_error("cleaning up an abandoned MFA enrolment", e)),
+            }
+            let intent = self.audit_intent(req, who, &me, "mfa.create", Some(serial.clone())).await?;
+            match self.iam.create_virtual_mfa(&caller, name).await {
+                Ok(created) => {
+                    self.audit_final(intent, "success", Some(created.serial.clone()), None).await;
+                    let qr_svg = qr_svg(&self.config.settings.mfa_issuer, &me.to_string(), created.seed.expose())?;
+                    Ok(MfaEnrolment { serial: created.serial, seed: created.seed, qr_svg })
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error("creating a virtual MFA device", e))
+                }
+            }
+        })
+        .await
+    }
+
+    fn own_device(&self, who: &Principal, serial: &str) -> Result<(), AppError> {
+        let name = serial.rsplit_once(":mfa/").map(|(_, n)| n).unwrap_or_default();
+        if !self_service_mfa_name_ok(&who.viewer.iam_user, name) {
+            return Err(AppError::invalid("serial", "That is not one of your MFA devices."));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn do_enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        self.own_device(who, serial)?;
+        let (c1, c2) = two_codes(code1, code2)?;
+        if c1 == c2 {
+            return Err(AppError::invalid("code", "Enter two different, consecutive codes: wait for the app to show the next one."));
+        }
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        self.fresh_audited(req, who, "mfa.enable", serial, "enabling an MFA device", self.iam.enable_mfa(&caller, &me, serial, c1, c2)).await
+    }
+
+    /// Run one idempotent IAM change on the caller's own user: fresh re-authentication, the per-user
+    /// lease, audit intent first and the final record after.
+    async fn fresh_audited(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        action: &str,
+        subject: &str,
+        context: &str,
+        call: impl std::future::Future<Output = Result<(), IamError>>,
+    ) -> Result<(), AppError> {
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, async {
+            let intent = self.audit_intent(req, who, &me, action, Some(subject.to_owned())).await?;
+            let result = call.await;
+            self.finish(intent, result, context).await
+        })
+        .await
+    }
+
+    pub(crate) async fn do_cancel_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        self.own_device(who, serial)?;
+        let me = who.viewer.iam_user.clone();
+        let caller = self.self_service(who);
+        self.with_user_lease(&me, async {
+            let intent = self.audit_intent(req, who, &me, "mfa.cancel", Some(serial.to_owned())).await?;
+            let result = match self.iam.delete_virtual_mfa(&caller, serial).await {
+                Err(IamError::NotFound(_)) => Ok(()),
+                other => other,
+            };
+            self.finish(intent, result, "cancelling an MFA enrolment").await
+        })
+        .await
+    }
+
+    pub(crate) async fn do_resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        if serial.contains(":mfa/") {
+            self.own_device(who, serial)?;
+        }
+        let (c1, c2) = two_codes(code1, code2)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        self.fresh_audited(req, who, "mfa.resync", serial, "resynchronising an MFA device", self.iam.resync_mfa(&caller, &me, serial, c1, c2)).await
+    }
+
+    pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        if serial.contains(":mfa/") {
+            self.own_device(who, serial)?;
+        }
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        let caller = self.self_service(who);
+        self.with_user_lease(&me, async {
+            let intent = self.audit_intent(req, who, &me, "mfa.remove", Some(serial.to_owned())).await?;
+            let mut result = self.iam.deactivate_mfa(&caller, &me, serial).await;
+            if result.is_ok() && serial.contains(":mfa/") {
+                // A virtual device goes back to "unassigned" on deactivation; delete it too.
+                result = match self.iam.delete_virtual_mfa(&caller, serial).await {
+                    Err(IamError::NotFound(_)) => Ok(()),
+                    other => other,
+                };
+            }
+            self.finish(intent, result, "removing an MFA device").await
+        })
+        .await
+    }
+}
+
+/// Two six-digit codes, trimmed.
+fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), AppError> {
+    let (c1, c2) = (code1.trim(), code2.trim());
+    if [c1, c2].iter().any(|c| c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit())) {
+        return Err(AppError::invalid("code", "Each code is the 6 digits your authenticator app shows."));
+    }
+    Ok((c1, c2))
+}
+
+/// The enrolment QR code as SVG: the `otpauth://` URI authenticator apps scan (RFC 6238 defaults).
+fn qr_svg(issuer: &str, account: &str, seed_b32: &str) -> Result<OneTimeSecret, AppError> {
+    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let uri = format!("otpauth://totp/{}:{}?secret={seed_b32}&issuer={}", enc(issuer), enc(account), enc(issuer));
+    let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| internal("drawing the MFA QR code failed", e))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(OneTimeSecret::new(svg))
+}

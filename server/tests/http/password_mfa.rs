@@ -1,0 +1,208 @@
+//! The console password (policy, strength, step-up, IAM's reuse rule) and virtual MFA enrolment, resync
+//! and removal, through the server functions.
+
+use crate::support::*;
+use app::api::mfa::MfaEnrolment;
+use app::domain::{IamUserName, PasswordPolicy, Role};
+use app::error::AppError;
+use http::StatusCode;
+use server::clock::Clock;
+use server::iam::{totp, Caller, IamBackend};
+
+fn alice() -> IamUserName {
+    IamUserName::parse("alice").unwrap()
+}
+
+async fn signed_in(app: &TestApp) -> String {
+    app.add_account("alice", Role::Employee).await;
+    app.sign_in("alice", PASSWORD).await.unwrap()
+}
+
+async fn change(app: &TestApp, cookie: &str, new: &str, repeat: &str) -> Result<(), (StatusCode, AppError)> {
+    let r = app.server_fn(Some(cookie), "change_password", &[("new_password", new), ("repeat_password", repeat)]).await;
+    if r.status == StatusCode::OK { Ok(()) } else { Err((r.status, r.app_error())) }
+}
+
+fn invalid(message: &str) -> (StatusCode, AppError) {
+    (StatusCode::UNPROCESSABLE_ENTITY, AppError::invalid("new_password", message))
+}
+
+#[tokio::test]
+async fn the_server_refuses_what_the_checklist_refuses_with_the_same_words() {
+    let app = TestApp::new().await;
+    let embedded = app.portal.embedded.clone().unwrap();
+    embedded.set_password_policy(Some(&PasswordPolicy::cis_recommended())).await.unwrap();
+    let cookie = signed_in(&app).await;
+    let policy = app::domain::EffectivePolicy::Custom(PasswordPolicy::cis_recommended());
+    for bad in ["Short1!a", "nouppercase-123!", "NOLOWERCASE-123!", "No-Numbers-Here!", "NoSymbols12345ab", "Ünïcødé-ok-1Aа"] {
+        let words = policy.check(bad).first_failure().unwrap();
+        assert_eq!(change(&app, &cookie, bad, bad).await, Err(invalid(&words)), "{bad}");
+    }
+    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fax").await, Err(invalid("The two passwords are not the same.")));
+    let state = embedded.password_state(&Caller::Service, &alice()).await.unwrap();
+    assert!(state.profile.is_none(), "nothing was set by refused attempts");
+
+    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Ok(()));
+    // IAM's reuse rule (24 remembered under the CIS policy) is IAM's to check; keydesk words it.
+    let reused = change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await.unwrap_err();
+    assert_eq!(reused.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reused.1.to_string().contains("last 24 passwords") && reused.1.to_string().contains("not used recently"), "{}", reused.1);
+
+    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action = 'password.change' ORDER BY id")
+        .fetch_all(&app.portal.db.pool).await.unwrap();
+    assert_eq!(audit.iter().map(|(_, o)| o.as_str()).collect::<Vec<_>>(), ["pending", "success", "pending", "failure"]);
+    let portal_db = std::fs::read(app.dir.path().join("portal.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&portal_db).contains("Granite-Tulip"), "the portal never stores the password");
+}
+
+#[tokio::test]
+async fn weak_passwords_warn_by_default_and_are_refused_when_configured() {
+    let weak = "Password123!alice";
+    let app = TestApp::new().await;
+    let cookie = signed_in(&app).await;
+    assert_eq!(change(&app, &cookie, weak, weak).await, Ok(()), "only a warning by default");
+
+    let app = TestApp::with(Backend::Sqlite, &["--block-weak-passwords"]).await;
+    let cookie = signed_in(&app).await;
+    let (status, error) = change(&app, &cookie, weak, weak).await.unwrap_err();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let expected = app::domain::password_policy::refusal(&app::domain::EffectivePolicy::IamDefault, weak, weak, "alice", true).unwrap();
+    assert_eq!(error.to_string(), expected);
+    assert!(expected.contains("user name"), "{expected}");
+}
+
+#[tokio::test]
+async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
+    let app = TestApp::new().await;
+    let embedded = app.portal.embedded.clone().unwrap();
+    let cookie = signed_in(&app).await;
+    app.clock.advance(time::Duration::minutes(11));
+    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Err((StatusCode::UNAUTHORIZED, AppError::ReauthRequired)));
+    let ok = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await;
+    let cookie = ok.session_cookie().unwrap();
+    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Ok(()));
+
+    let mut policy = PasswordPolicy::cis_recommended();
+    policy.allow_users_to_change = false;
+    embedded.set_password_policy(Some(&policy)).await.unwrap();
+    let (status, error) = change(&app, &cookie, "Granite-Tulip-42-owl", "Granite-Tulip-42-owl").await.unwrap_err();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(error.to_string().contains("does not let users change their own password"));
+
+    policy.allow_users_to_change = true;
+    policy.hard_expiry = true;
+    policy.max_age_days = Some(90);
+    embedded.set_password_policy(Some(&policy)).await.unwrap();
+    embedded.backdate_password(&alice(), app.clock.now() - time::Duration::days(91), None).await.unwrap();
+    let (status, error) = change(&app, &cookie, "Granite-Tulip-42-owl", "Granite-Tulip-42-owl").await.unwrap_err();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(error.to_string().contains("hard expiry"), "{error}");
+    let page = app.get(Some(&cookie), "/").await;
+    assert!(page.body.contains("Expired 1 days ago") && page.body.contains("data-testid=\"cannot-change\""), "the page says so too");
+}
+
+fn codes(seed_b32: &str, now: time::OffsetDateTime, offset: i64) -> (String, String) {
+    let seed = totp::base32_decode(seed_b32).unwrap();
+    let step = totp::step_at(now.unix_timestamp()) + offset;
+    (totp::code(&seed, step - 1), totp::code(&seed, step))
+}
+
+async fn start(app: &TestApp, cookie: &str, name: &str) -> Result<MfaEnrolment, AppError> {
+    let r = app.server_fn(Some(cookie), "start_mfa_enrolment", &[("device_name", name)]).await;
+    if r.status == StatusCode::OK {
+        assert_eq!(r.headers["cache-control"], "no-store");
+        Ok(serde_json::from_str(&r.body).unwrap())
+    } else {
+        Err(r.app_error())
+    }
+}
+
+async fn unassigned(app: &TestApp) -> usize {
+    app.portal.iam.list_unassigned_virtual_mfa(&Caller::Service).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn enrol_resync_and_remove_a_virtual_mfa_device() {
+    let app = TestApp::new().await;
+    let cookie = signed_in(&app).await;
+    for bad in ["bob-phone", "alicephone", "alice-ph one", ""] {
+        assert!(matches!(start(&app, &cookie, bad).await, Err(AppError::InvalidInput { .. })), "{bad}");
+    }
+    assert_eq!(unassigned(&app).await, 0);
+
+    // An abandoned enrolment is cleaned up by the next attempt with the same name...
+    let first = start(&app, &cookie, "alice-phone").await.unwrap();
+    let second = start(&app, &cookie, "alice-phone").await.unwrap();
+    assert_ne!(first.seed.expose(), second.seed.expose());
+    assert_eq!(unassigned(&app).await, 1);
+    assert!(second.qr_svg.expose().starts_with("<?xml") || second.qr_svg.expose().contains("<svg"));
+    // ...and cancelling deletes it.
+    let r = app.server_fn(Some(&cookie), "cancel_mfa_enrolment", &[("serial", &second.serial)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(unassigned(&app).await, 0);
+
+    let e = start(&app, &cookie, "alice-phone").await.unwrap();
+    let enable = |c1: String, c2: String| {
+        let (app, cookie, serial) = (&app, cookie.clone(), e.serial.clone());
+        async move { app.server_fn(Some(&cookie), "enable_mfa", &[("serial", &serial), ("code1", &c1), ("code2", &c2)]).await }
+    };
+    let r = enable("123456".into(), "123456".into()).await;
+    assert!(r.app_error().to_string().contains("two different, consecutive codes"));
+    let r = enable("12345".into(), "654321".into()).await;
+    assert!(r.app_error().to_string().contains("6 digits"));
+    let (c1, c2) = codes(e.seed.expose(), app.clock.now(), 0);
+    let r = enable(c2.clone(), c1.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "codes in the wrong order");
+    assert!(r.app_error().to_string().contains("consecutive codes"));
+    let r = enable(c1.clone(), c2.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let devices = app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap();
+    assert_eq!(devices.len(), 1);
+
+    // Resync: codes already used are refused; fresh consecutive ones work.
+    let resync = |c1: String, c2: String| {
+        let (app, cookie, serial) = (&app, cookie.clone(), e.serial.clone());
+        async move { app.server_fn(Some(&cookie), "resync_mfa", &[("serial", &serial), ("code1", &c1), ("code2", &c2)]).await }
+    };
+    assert_eq!(resync(c1, c2).await.status, StatusCode::UNPROCESSABLE_ENTITY, "reused codes");
+    app.clock.advance(time::Duration::seconds(90));
+    let (n1, n2) = codes(e.seed.expose(), app.clock.now(), 0);
+    let r = resync(n1, n2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Removal needs a fresh sign-in, like enrolment.
+    app.clock.advance(time::Duration::minutes(11));
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial)]).await;
+    assert_eq!(r.app_error(), AppError::ReauthRequired);
+    assert!(matches!(start(&app, &cookie, "alice-tablet").await, Err(AppError::ReauthRequired)));
+    let cookie = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await.session_cookie().unwrap();
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().is_empty());
+    assert_eq!(unassigned(&app).await, 0, "the virtual device is deleted, not left unassigned");
+
+    let actions: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE 'mfa.%' AND outcome <> 'pending' ORDER BY id")
+        .fetch_all(&app.portal.db.pool).await.unwrap();
+    let actions: Vec<String> = actions.into_iter().map(|(a, o)| format!("{a}:{o}")).collect();
+    assert_eq!(actions, ["mfa.create:success", "mfa.create:success", "mfa.cancel:success", "mfa.create:success", "mfa.enable:failure", "mfa.enable:success", "mfa.resync:failure", "mfa.resync:success", "mfa.remove:success"]);
+    // The seed is IAM's: nothing in the portal's database or on the page carries it.
+    let portal_db = std::fs::read(app.dir.path().join("portal.db")).unwrap();
+    for seed in [first.seed.expose(), second.seed.expose(), e.seed.expose()] {
+        assert!(!String::from_utf8_lossy(&portal_db).contains(seed));
+        assert!(!app.get(Some(&cookie), "/").await.body.contains(seed));
+    }
+}
+
+#[tokio::test]
+async fn mfa_changes_from_another_site_are_refused() {
+    let app = TestApp::new().await;
+    let cookie = signed_in(&app).await;
+    let req = http::Request::post("/api/start_mfa_enrolment")
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(http::header::COOKIE, &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::from("device_name=alice-evil"))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(unassigned(&app).await, 0);
+}

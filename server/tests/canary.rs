@@ -62,16 +62,31 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let later = [app.get(Some(&cookie), "/").await.body, app.server_fn(Some(&cookie), "get_my_credentials", &[]).await.body];
     assert!(later.iter().all(|b| !b.contains(&secret)), "no later page or answer shows it");
 
+    // A new console password and an MFA seed: IAM keeps them (the embedded IAM's own file holds the seed
+    // and a password hash); keydesk's logs and its portal database never do.
+    const CONSOLE: &str = "Canary-Console-Pass-42!";
+    let r = app.server_fn(Some(&cookie), "change_password", &[("new_password", CONSOLE), ("repeat_password", CONSOLE)]).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&cookie), "start_mfa_enrolment", &[("device_name", "alice-canary")]).await;
+    let enrolment: app::api::mfa::MfaEnrolment = serde_json::from_str(&r.body).unwrap();
+    let seed = enrolment.seed.expose().to_owned();
+    assert!(!app.get(Some(&cookie), "/").await.body.contains(&seed));
+
     for (name, logs) in [("JSON", &json), ("pretty", &pretty)] {
         let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
         assert!(text.contains("INSERT INTO audit_events"), "{name}: TRACE statements were captured");
         assert!(!text.contains(&secret), "{name}: the access-key secret is in the logs");
         assert!(!text.contains(PASSWORD), "{name}: the portal password is in the logs");
-        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE, secret 0 times, password 0 times", text.len());
+        assert!(!text.contains(CONSOLE), "{name}: the console password is in the logs");
+        assert!(!text.contains(&seed), "{name}: the MFA seed is in the logs");
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed 0 times each", text.len());
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
     assert!(files_containing(app.dir.path(), PASSWORD).is_empty(), "portal password stored in clear");
+    assert!(files_containing(app.dir.path(), CONSOLE).is_empty(), "console password stored in clear");
+    let seed_files = files_containing(app.dir.path(), &seed);
+    assert!(seed_files.iter().all(|f| f.starts_with("iam.db")), "the MFA seed is only in the IAM's own store: {seed_files:?}");
     assert!(
         files_containing(app.dir.path(), created.key.id.as_str()).iter().any(|f| f.starts_with("iam.db")),
         "the file scan does see what is stored (the key id)"

@@ -87,12 +87,14 @@ impl CredentialActions {
             || asks(self.mfa_remove.value().get())
     }
 
-    /// Versions of every action that changes what the page lists.
-    pub fn changes(&self) -> [usize; 8] {
+    /// Versions of the access-key actions; the page's resource is keyed on them.
+    pub fn changes(&self) -> [usize; 3] {
+        [self.create.version().get(), self.set_status.version().get(), self.delete.version().get()]
+    }
+
+    /// Versions of the password and MFA actions; the page refetches when one completes.
+    pub fn self_changes(&self) -> [usize; 5] {
         [
-            self.create.version().get(),
-            self.set_status.version().get(),
-            self.delete.version().get(),
             self.password.version().get(),
             self.mfa_enable.version().get(),
             self.mfa_cancel.version().get(),

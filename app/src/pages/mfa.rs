@@ -122,9 +122,12 @@ fn Enrolment() -> impl IntoView {
     let show_seed = RwSignal::new(false);
     // Forget the seed as soon as the device is enabled or the enrolment is cancelled.
     Effect::new(move |_| {
-        if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))) {
-            actions.mfa_start.value().set(None);
-            show_seed.set(false);
+        let enabled = matches!(actions.mfa_enable.value().get(), Some(Ok(())));
+        if enabled || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))) {
+            if actions.mfa_start.value().with_untracked(Option::is_some) {
+                actions.mfa_start.value().set(None);
+                show_seed.set(false);
+            }
         }
     });
     let enrolment = move || actions.mfa_start.value().get().and_then(Result::ok);

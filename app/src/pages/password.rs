@@ -61,6 +61,10 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
     };
     let has_profile = password.profile.is_some();
     let words = policy_words(&password.policy);
+    // Open the form when it must be used now, or when it has an answer to show (also after a
+    // JavaScript-free post, whose error comes back in the URL).
+    let actions = expect_context::<CredentialActions>();
+    let open = move || reset || actions.password.value().with(|v| matches!(v, Some(Err(e)) if *e != AppError::ReauthRequired));
     view! {
         {reset.then(|| view! {
             <p class="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-300" role="status" data-testid="reset-required">
@@ -78,7 +82,7 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
         {match password.cannot_change.clone() {
             Some(reason) => view! { <p class="mt-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="cannot-change">{reason}</p> }.into_any(),
             None => view! {
-                <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" open=reset data-testid="change-password">
+                <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" open=open data-testid="change-password">
                     <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">
                         {if has_profile { "Change password" } else { "Create a console password" }}
                     </summary>
@@ -101,6 +105,9 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
     let refused = move || policy.with_value(|p| user.with_value(|u| refusal(p, &pw.get(), &repeat.get(), u, block_weak)));
     let error = move || actions.password.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     let done = move || matches!(actions.password.value().get(), Some(Ok(())));
+    // Without JavaScript the button stays enabled and the server answers with the same words.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let tick = |met: bool| if met { ("✓", "text-emerald-700") } else { ("○", "text-slate-500") };
     view! {
         <ActionForm action=actions.password attr:class="grid gap-4 px-4 pb-4 sm:grid-cols-2">
@@ -120,7 +127,7 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                 {move || done().then(|| view! { <p class="text-sm font-medium text-emerald-800" role="status" data-testid="password-changed">"Password changed. Use it at your next AWS console sign-in."</p> })}
                 <div>
                     <button type="submit" class=BUTTON data-testid="change-password-submit"
-                        disabled=move || actions.password.pending().get() || refused().is_some()>
+                        disabled=move || actions.password.pending().get() || (hydrated.get() && refused().is_some())>
                         {move || if actions.password.pending().get() { "Saving…" } else { "Set new password" }}
                     </button>
                 </div>

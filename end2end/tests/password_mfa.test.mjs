@@ -1,0 +1,95 @@
+// The console password checklist (the WASM validator, live) and the server's identical refusal with
+// JavaScript off; enrolling a virtual MFA device with codes computed from the seed shown, then removing it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+
+let server; let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+function base32(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of s.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/// RFC 6238: the code of 30-second step `step`.
+function totp(seed, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', seed).update(counter).digest();
+  const o = h[19] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+const unmet = (page) => page.$$eval('[data-testid=password-checklist] li[data-met=false]', (els) => els.map((e) => e.textContent.trim()));
+
+test('JS on: the checklist ticks live as you type, and a good password is accepted', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice');
+  await page.click('[data-testid=change-password] summary');
+  await page.fill('#new-password', 'abc');
+  assert.deepEqual(await unmet(page), [
+    '○ At least 14 characters', '○ At least one uppercase letter (A–Z)', '○ At least one number (0–9)',
+    `○ At least one symbol (! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')`,
+  ]);
+  assert.equal(await page.isDisabled('[data-testid=change-password-submit]'), true);
+  await page.fill('#new-password', 'P@ssw0rd12345!');
+  assert.deepEqual(await unmet(page), []);
+  assert.match(await page.textContent('[data-testid=strength-warnings]'), /common password/);
+  await page.fill('#new-password', 'Granite-Tulip-42-fox');
+  await page.fill('#repeat-password', 'Granite-Tulip-42-fox');
+  assert.match(await page.textContent('[data-testid=strength-label]'), /strong/i);
+  assert.equal(await page.isDisabled('[data-testid=change-password-submit]'), false);
+  await page.click('[data-testid=change-password-submit]');
+  await page.waitForSelector('[data-testid=password-changed]');
+  await ctx.close();
+});
+
+test('JS off: the server refuses what the checklist refuses, in the same words', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'bob', { js: false });
+  await page.click('[data-testid=change-password] summary');
+  await page.fill('#new-password', 'short-One-1');
+  await page.fill('#repeat-password', 'short-One-1');
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=change-password-submit]')]);
+  await page.waitForSelector('text=The password does not meet the policy: at least 14 characters.');
+  await ctx.close();
+});
+
+test('JS on: enrol a virtual MFA device with codes from its seed, then remove it', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, server.url, 'carol');
+  await hydrated(page);
+  const before = await page.locator('[data-testid=mfa-row]').count();
+  await page.click('[data-testid=add-mfa] summary');
+  await page.fill('[data-testid=mfa-name]', 'carol-e2e');
+  await page.click('[data-testid=mfa-start]');
+  await page.waitForSelector('[data-testid=mfa-enrolment] [data-testid=mfa-qr] svg');
+  await page.click('[data-testid=mfa-show-seed]');
+  const seed = base32(await page.getAttribute('[data-testid=mfa-seed]', 'data-seed'));
+  // Codes change every 30 s: do not start within 3 s of a change.
+  if (Date.now() % 30_000 > 27_000) await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 200);
+  const step = Math.floor(Date.now() / 30_000);
+  await page.fill('[data-testid=mfa-enrolment] [data-testid=code1]', totp(seed, step - 1));
+  await page.fill('[data-testid=mfa-enrolment] [data-testid=code2]', totp(seed, step));
+  await page.click('[data-testid=mfa-enable]');
+  await page.waitForSelector('[data-testid=mfa-enabled]');
+  assert.equal(await page.locator('[data-testid=mfa-enrolment]').count(), 0, 'the seed is gone once enrolled');
+  const row = page.locator('[data-testid=mfa-row]', { hasText: 'carol-e2e' });
+  await row.waitFor();
+  assert.equal(await page.locator('[data-testid=mfa-row]').count(), before + 1);
+  await row.locator('[data-testid=mfa-remove]').click();
+  await page.waitForFunction(() => !document.body.innerText.includes('mfa/carol-e2e'));
+  assert.equal(await page.locator('[data-testid=mfa-row]').count(), before);
+  await ctx.close();
+});

@@ -2,7 +2,7 @@
 //! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
-use crate::iam::{self_service_mfa_name_ok, IamError};
+use crate::iam::{mfa_name_well_formed, self_service_mfa_name_ok, totp, IamError};
 use crate::portal::{iam_error, internal, Portal};
 use app::api::credentials::PasswordView;
 use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
@@ -68,7 +68,7 @@ impl Portal {
     pub(crate) async fn do_start_mfa(&self, req: &Parts, who: &Principal, name: &str) -> Result<MfaEnrolment, AppError> {
         let me = who.viewer.iam_user.clone();
         let name = name.trim();
-        if !self_service_mfa_name_ok(&me, name) || name.len() > 226 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+        if !self_service_mfa_name_ok(&me, name) || !mfa_name_well_formed(name) {
             return Err(AppError::invalid(
                 "device_name",
                 format!("Name the device {me} or {me}-something (letters, digits and + = , . @ _ - only, up to 226 characters)."),
@@ -175,29 +175,26 @@ impl Portal {
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
         }
-        self.require_fresh_auth(who)?;
-        let me = who.viewer.iam_user.clone();
-        let caller = self.self_service(who);
-        self.with_user_lease(&me, async {
-            let intent = self.audit_intent(req, who, &me, "mfa.remove", Some(serial.to_owned())).await?;
-            let mut result = self.iam.deactivate_mfa(&caller, &me, serial).await;
-            if result.is_ok() && serial.contains(":mfa/") {
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let remove = async {
+            self.iam.deactivate_mfa(&caller, &me, serial).await?;
+            if serial.contains(":mfa/") {
                 // A virtual device goes back to "unassigned" on deactivation; delete it too.
-                result = match self.iam.delete_virtual_mfa(&caller, serial).await {
-                    Err(IamError::NotFound(_)) => Ok(()),
-                    other => other,
-                };
+                match self.iam.delete_virtual_mfa(&caller, serial).await {
+                    Err(IamError::NotFound(_)) => {}
+                    other => other?,
+                }
             }
-            self.finish(intent, result, "removing an MFA device").await
-        })
-        .await
+            Ok(())
+        };
+        self.fresh_audited(req, who, "mfa.remove", serial, "removing an MFA device", remove).await
     }
 }
 
 /// Two six-digit codes, trimmed.
 fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), AppError> {
     let (c1, c2) = (code1.trim(), code2.trim());
-    if [c1, c2].iter().any(|c| c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit())) {
+    if !(totp::well_formed(c1) && totp::well_formed(c2)) {
         return Err(AppError::invalid("code", "Each code is the 6 digits your authenticator app shows."));
     }
     Ok((c1, c2))

@@ -798,7 +798,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn create_virtual_mfa(&self, caller: &Caller, name: &str) -> IamResult<CreatedVirtualMfa> {
         self.enter().await?;
-        if name.is_empty() || name.len() > 226 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+        if !super::mfa_name_well_formed(name) {
             return Err(IamError::InvalidInput("A device name has 1 to 226 letters, digits and + = , . @ _ -.".into()));
         }
         self.may_manage_device(caller, name)?;

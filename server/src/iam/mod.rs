@@ -84,6 +84,11 @@ impl Caller {
     }
 }
 
+/// IAM's rule for a virtual MFA device name: 1 to 226 letters, digits and `+=,.@_-`.
+pub fn mfa_name_well_formed(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 226 && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
 /// Virtual MFA device names a self-service session may create and delete: the user name itself, or the
 /// user name followed by `-` and more (the session policy grants `mfa/<user>` and `mfa/<user>-*`).
 pub fn self_service_mfa_name_ok(user: &IamUserName, device_name: &str) -> bool {

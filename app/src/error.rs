@@ -83,12 +83,8 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let message = match value {
             ServerFnErrorErr::Request(_) => "the server could not be reached".to_owned(),
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                "the form was incomplete or malformed".to_owned()
-            }
-            ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::Response(_) => {
-                "the server's answer could not be read".to_owned()
-            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "the form was incomplete or malformed".to_owned(),
+            ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::Response(_) => "the server's answer could not be read".to_owned(),
             // Anything else is internal plumbing: say so without forwarding its text.
             _ => "an unexpected error occurred".to_owned(),
         };
@@ -109,9 +105,7 @@ mod tests {
 
     #[test]
     fn transport_errors_do_not_forward_server_text() {
-        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
-            "arn:aws:iam::123456789012:user/alice policy text".into(),
-        ));
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("arn:aws:iam::123456789012:user/alice policy text".into()));
         assert!(!e.to_string().contains("arn:aws"));
     }
 

@@ -51,7 +51,13 @@ pub trait Port: Send + Sync + 'static {
     ) -> Result<crate::domain::CreatedAccessKey, AppError>;
 
     /// Activate or deactivate one of the caller's own keys (fresh re-authentication, serialised, audited).
-    async fn set_access_key_status(&self, req: &Parts, who: &Principal, key_id: &str, status: crate::domain::SetStatus) -> Result<(), AppError>;
+    async fn set_access_key_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        key_id: &str,
+        status: crate::domain::SetStatus,
+    ) -> Result<(), AppError>;
 
     /// Delete one of the caller's own keys: it must be inactive and `confirm` must equal its id.
     async fn delete_access_key(&self, req: &Parts, who: &Principal, key_id: &str, confirm: &str) -> Result<(), AppError>;

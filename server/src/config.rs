@@ -185,8 +185,7 @@ impl Config {
     pub fn from_settings(settings: Settings) -> Result<Config, String> {
         crate::db::parse_url(&settings.database_url).map_err(|e| format!("--database-url: {e}"))?;
         if settings.iam_backend == BackendChoice::Embedded {
-            crate::db::parse_url(&settings.embedded_iam_database_url)
-                .map_err(|e| format!("--embedded-iam-database-url: {e}"))?;
+            crate::db::parse_url(&settings.embedded_iam_database_url).map_err(|e| format!("--embedded-iam-database-url: {e}"))?;
         }
         if settings.idle_timeout_minutes > settings.absolute_timeout_minutes {
             return Err(format!(
@@ -272,8 +271,14 @@ mod tests {
         assert!(parse(&["--listen", "0.0.0.0:3000", "--insecure-cookie"]).is_err());
         assert!(parse(&["--iam-backend", "aws", "--demo"]).is_err());
         assert!(parse(&["--iam-backend", "aws"]).unwrap_err().contains("--aws-user-role-arn is required"));
-        let roles = ["--aws-user-role-arn", "arn:aws:iam::123456789012:role/u", "--aws-helpdesk-role-arn",
-            "arn:aws:iam::123456789012:role/h", "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/a"];
+        let roles = [
+            "--aws-user-role-arn",
+            "arn:aws:iam::123456789012:role/u",
+            "--aws-helpdesk-role-arn",
+            "arn:aws:iam::123456789012:role/h",
+            "--aws-admin-role-arn",
+            "arn:aws:iam::123456789012:role/a",
+        ];
         let mut args = vec!["--iam-backend", "aws"];
         args.extend(roles);
         assert!(parse(&args).is_ok());

@@ -5,7 +5,6 @@ use crate::db::accounts::AccountRow;
 use crate::portal::Portal;
 use app::domain::{IamUserName, PortalUserName, Role};
 
-
 /// (user, display name, role, password). Passwords are fixed so the README can name them; they only
 /// ever exist on a demo instance bound to loopback.
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
@@ -46,13 +45,27 @@ type DemoUser = (&'static str, &'static str, i64, Option<(i64, Option<i64>)>, &'
 
 const DEMO_IAM_USERS: &[DemoUser] = &[
     ("alice", "/engineering/", 400, Some((121, Some(2))), &[(134, Some((1, "s3", "eu-west-1")), true, Some("laptop CLI"))], false),
-    ("bob", "/engineering/", 700, Some((30, Some(0))), &[(30, Some((0, "ec2", "us-east-1")), true, Some("deploy script")), (200, Some((150, "sts", "us-east-1")), false, None)], true),
+    (
+        "bob",
+        "/engineering/",
+        700,
+        Some((30, Some(0))),
+        &[(30, Some((0, "ec2", "us-east-1")), true, Some("deploy script")), (200, Some((150, "sts", "us-east-1")), false, None)],
+        true,
+    ),
     ("carol", "/it/", 900, Some((45, Some(1))), &[], true),
     ("dave", "/it/", 1200, Some((10, Some(0))), &[(10, None, true, None)], true),
     ("erin", "/engineering/", 300, Some((95, Some(40))), &[(95, Some((60, "lambda", "eu-central-1")), true, None)], false),
     ("frank", "/finance/", 250, Some((20, Some(3))), &[], false),
     ("grace", "/engineering/", 150, None, &[(150, None, true, Some("CI pipeline"))], false),
-    ("heidi", "/data/", 500, Some((300, Some(300))), &[(480, Some((5, "athena", "us-west-2")), true, None), (20, Some((0, "s3", "us-west-2")), true, None)], true),
+    (
+        "heidi",
+        "/data/",
+        500,
+        Some((300, Some(300))),
+        &[(480, Some((5, "athena", "us-west-2")), true, None), (20, Some((0, "s3", "us-west-2")), true, None)],
+        true,
+    ),
     ("svc-backup", "/service/", 1000, None, &[(365, Some((0, "s3", "eu-west-1")), true, Some("nightly backup"))], false),
 ];
 

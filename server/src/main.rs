@@ -90,9 +90,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         portal: portal.clone(),
     };
     let app = server::http::router(state);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     out(&format!("keydesk listening on http://{listen}"));
     tracing::info!(%listen, "keydesk started");
     tokio::spawn(server::auth::session_cleanup(portal));

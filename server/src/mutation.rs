@@ -61,7 +61,14 @@ impl Portal {
     }
 
     /// Record the intent of a mutation. If this fails, the caller must not call IAM.
-    pub async fn audit_intent(&self, req: &Parts, who: &Principal, target: &IamUserName, action: &str, subject: Option<String>) -> Result<Intent, AppError> {
+    pub async fn audit_intent(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        target: &IamUserName,
+        action: &str,
+        subject: Option<String>,
+    ) -> Result<Intent, AppError> {
         let info = req.extensions.get::<ClientInfo>();
         let base = AuditEvent {
             actor: Some(who.viewer.user.to_string()),

@@ -10,9 +10,11 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::iam::embedded::EmbeddedIam;
 use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
-use app::api::credentials::{AccessKeyView, CredentialsOverview};
 use app::api::admin::PortalAccountSummary;
-use app::domain::{AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer};
+use app::api::credentials::{AccessKeyView, CredentialsOverview};
+use app::domain::{
+    AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer,
+};
 use app::error::AppError;
 use app::ssr::{Port, Principal};
 use http::request::Parts;
@@ -53,17 +55,23 @@ pub fn iam_error(context: &str, e: IamError) -> AppError {
             "Those codes were not accepted. Enter two consecutive codes from your app, without reusing codes already entered.",
         ),
         IamError::InvalidInput(m) => AppError::invalid("input", m),
-        IamError::Conflict(_) => AppError::Conflict { message: "IAM is busy with another change to this item. Try again in a moment.".into() },
+        IamError::Conflict(_) => {
+            AppError::Conflict { message: "IAM is busy with another change to this item. Try again in a moment.".into() }
+        }
         IamError::AccessDenied(m) => {
             tracing::warn!(error = %m, context, "IAM denied the call");
-            AppError::NotAllowed { message: "AWS IAM did not allow this with keydesk's role. Ask your administrator to check keydesk's IAM roles.".into() }
+            AppError::NotAllowed {
+                message: "AWS IAM did not allow this with keydesk's role. Ask your administrator to check keydesk's IAM roles.".into(),
+            }
         }
         IamError::Throttled => AppError::IamBusy,
         IamError::Unavailable(m) => {
             tracing::warn!(error = %m, context, "IAM unavailable");
             AppError::IamUnavailable
         }
-        IamError::Ambiguous(m) => AppError::Ambiguous { message: format!("Reload the page to see the current state before trying again. ({m})") },
+        IamError::Ambiguous(m) => {
+            AppError::Ambiguous { message: format!("Reload the page to see the current state before trying again. ({m})") }
+        }
         other => internal(context, other),
     }
 }
@@ -79,10 +87,7 @@ fn session_of(req: &Parts) -> Result<Session, AppError> {
 
 fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
     let info = req.extensions.get::<ClientInfo>();
-    (
-        info.and_then(|i| i.ip).map(|ip| ip.to_string()),
-        info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()),
-    )
+    (info.and_then(|i| i.ip).map(|ip| ip.to_string()), info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()))
 }
 
 impl Portal {
@@ -92,7 +97,12 @@ impl Portal {
     }
 
     /// Write the final audit record of an idempotent mutation and translate its result.
-    pub(crate) async fn finish(&self, intent: crate::mutation::Intent, result: Result<(), IamError>, context: &str) -> Result<(), AppError> {
+    pub(crate) async fn finish(
+        &self,
+        intent: crate::mutation::Intent,
+        result: Result<(), IamError>,
+        context: &str,
+    ) -> Result<(), AppError> {
         match result {
             Ok(()) => {
                 self.audit_final(intent, "success", None, None).await;
@@ -106,7 +116,13 @@ impl Portal {
     }
 
     /// The body of `create_access_key`, run under the user's lease.
-    async fn create_key_locked(&self, req: &Parts, who: &Principal, me: &IamUserName, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
+    async fn create_key_locked(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        me: &IamUserName,
+        description: Option<String>,
+    ) -> Result<CreatedAccessKey, AppError> {
         let caller = self.self_service(who);
         let before = self.iam.list_access_keys(&caller, me).await.map_err(|e| iam_error("listing keys", e))?;
         if before.len() >= app::api::credentials::MAX_ACCESS_KEYS {
@@ -223,12 +239,7 @@ impl Port for Portal {
         self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))?;
         self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", "success").await;
         tracing::info!(user = %account.user, "signed in");
-        Ok(Viewer {
-            user: account.user,
-            display_name: account.display_name,
-            role: account.role,
-            iam_user: account.iam_user,
-        })
+        Ok(Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user })
     }
 
     async fn sign_out(&self, req: &Parts) -> Result<(), AppError> {
@@ -254,11 +265,8 @@ impl Port for Portal {
             return Err(AppError::SignInFailed);
         }
         let session = session_of(req)?;
-        let mut auth = session
-            .get::<SessionAuth>(SESSION_KEY)
-            .await
-            .map_err(|e| internal("session read failed", e))?
-            .ok_or(AppError::NotSignedIn)?;
+        let mut auth =
+            session.get::<SessionAuth>(SESSION_KEY).await.map_err(|e| internal("session read failed", e))?.ok_or(AppError::NotSignedIn)?;
         let now = self.clock.now().unix_timestamp();
         auth.authenticated_at = now;
         auth.last_seen = now;
@@ -275,7 +283,10 @@ impl Port for Portal {
         let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
         if let Some(d) = &description {
             if d.chars().count() > 256 {
-                return Err(AppError::invalid("description", format!("A description has at most 256 characters (this one has {}).", d.chars().count())));
+                return Err(AppError::invalid(
+                    "description",
+                    format!("A description has at most 256 characters (this one has {}).", d.chars().count()),
+                ));
             }
         }
         let me = who.viewer.iam_user.clone();
@@ -309,9 +320,7 @@ impl Port for Portal {
             match keys.iter().find(|k| k.id == id) {
                 None => return Err(AppError::NotFound { message: format!("You have no access key {id} (any more). Reload the page.") }),
                 Some(k) if k.status.is_active() => {
-                    return Err(AppError::NotAllowed {
-                        message: "Deactivate the key first, check nothing broke, then delete it.".into(),
-                    })
+                    return Err(AppError::NotAllowed { message: "Deactivate the key first, check nothing broke, then delete it.".into() })
                 }
                 Some(_) => {}
             }
@@ -384,14 +393,7 @@ impl Port for Portal {
                 description,
             });
         }
-        Ok(CredentialsOverview {
-            user,
-            password: self.password_view(password),
-            access_keys,
-            mfa_devices,
-            git_credentials,
-            ssh_keys,
-        })
+        Ok(CredentialsOverview { user, password: self.password_view(password), access_keys, mfa_devices, git_credentials, ssh_keys })
     }
 
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError> {

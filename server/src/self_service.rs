@@ -22,9 +22,15 @@ impl Portal {
             _ => None,
         };
         let cannot_change = if !state.policy.allow_users_to_change() {
-            Some("The account password policy does not let users change their own password. Ask the help desk to set one for you.".to_owned())
+            Some(
+                "The account password policy does not let users change their own password. Ask the help desk to set one for you."
+                    .to_owned(),
+            )
         } else if state.policy.hard_expiry() && expires_in_days.is_some_and(|d| d < 0) {
-            Some("Your password has expired and the account policy (hard expiry) lets only an administrator reset it. Ask the help desk.".to_owned())
+            Some(
+                "Your password has expired and the account policy (hard expiry) lets only an administrator reset it. Ask the help desk."
+                    .to_owned(),
+            )
         } else {
             None
         };
@@ -79,7 +85,9 @@ impl Portal {
         self.with_user_lease(&me, async {
             let devices = self.iam.list_mfa_devices(&caller, &me).await.map_err(|e| iam_error("listing MFA devices", e))?;
             if devices.len() >= MAX_MFA_DEVICES {
-                return Err(AppError::LimitExceeded { message: format!("IAM allows {MAX_MFA_DEVICES} MFA devices per user. Remove one first.") });
+                return Err(AppError::LimitExceeded {
+                    message: format!("IAM allows {MAX_MFA_DEVICES} MFA devices per user. Remove one first."),
+                });
             }
             let serial = format!("arn:aws:iam::{}:mfa/{name}", self.iam.account_id());
             if devices.iter().any(|d| d.serial == serial) {
@@ -123,7 +131,8 @@ impl Portal {
             return Err(AppError::invalid("code", "Enter two different, consecutive codes: wait for the app to show the next one."));
         }
         let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
-        self.fresh_audited(req, who, "mfa.enable", serial, "enabling an MFA device", self.iam.enable_mfa(&caller, &me, serial, c1, c2)).await
+        self.fresh_audited(req, who, "mfa.enable", serial, "enabling an MFA device", self.iam.enable_mfa(&caller, &me, serial, c1, c2))
+            .await
     }
 
     /// Run one idempotent IAM change on the caller's own user: fresh re-authentication, the per-user
@@ -168,7 +177,15 @@ impl Portal {
         }
         let (c1, c2) = two_codes(code1, code2)?;
         let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
-        self.fresh_audited(req, who, "mfa.resync", serial, "resynchronising an MFA device", self.iam.resync_mfa(&caller, &me, serial, c1, c2)).await
+        self.fresh_audited(
+            req,
+            who,
+            "mfa.resync",
+            serial,
+            "resynchronising an MFA device",
+            self.iam.resync_mfa(&caller, &me, serial, c1, c2),
+        )
+        .await
     }
 
     pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
@@ -202,14 +219,14 @@ fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), A
 
 /// The enrolment QR code as SVG: the `otpauth://` URI authenticator apps scan (RFC 6238 defaults).
 fn qr_svg(issuer: &str, account: &str, seed_b32: &str) -> Result<OneTimeSecret, AppError> {
-    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
     let uri = format!("otpauth://totp/{}:{}?secret={seed_b32}&issuer={}", enc(issuer), enc(account), enc(issuer));
     let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| internal("drawing the MFA QR code failed", e))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
     Ok(OneTimeSecret::new(svg))
 }

@@ -79,7 +79,10 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
         assert!(!text.contains(PASSWORD), "{name}: the portal password is in the logs");
         assert!(!text.contains(CONSOLE), "{name}: the console password is in the logs");
         assert!(!text.contains(&seed), "{name}: the MFA seed is in the logs");
-        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed 0 times each", text.len());
+        eprintln!(
+            "G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed 0 times each",
+            text.len()
+        );
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");

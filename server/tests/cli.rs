@@ -42,8 +42,17 @@ fn bad_configuration_fails_fast_with_one_line() {
     }
     let (code, out, _) = keydesk(&["--help"], None);
     assert_eq!(code, 0);
-    for flag in ["--listen", "--public-url", "--database-url", "--iam-backend", "--idle-timeout-minutes",
-        "--absolute-timeout-minutes", "--trusted-proxies", "--log-format", "KEYDESK_DATABASE_URL"] {
+    for flag in [
+        "--listen",
+        "--public-url",
+        "--database-url",
+        "--iam-backend",
+        "--idle-timeout-minutes",
+        "--absolute-timeout-minutes",
+        "--trusted-proxies",
+        "--log-format",
+        "KEYDESK_DATABASE_URL",
+    ] {
         assert!(out.contains(flag), "--help does not document {flag}");
     }
 }
@@ -79,11 +88,24 @@ fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("p.db").display());
     let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args(["--database-url", &db, "--iam-backend", "aws",
-            "--aws-user-role-arn", "arn:aws:iam::123456789012:role/u",
-            "--aws-helpdesk-role-arn", "arn:aws:iam::123456789012:role/h",
-            "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/a",
-            "--sts-endpoint", "http://127.0.0.1:9", "--iam-endpoint", "http://127.0.0.1:9", "user", "list"])
+        .args([
+            "--database-url",
+            &db,
+            "--iam-backend",
+            "aws",
+            "--aws-user-role-arn",
+            "arn:aws:iam::123456789012:role/u",
+            "--aws-helpdesk-role-arn",
+            "arn:aws:iam::123456789012:role/h",
+            "--aws-admin-role-arn",
+            "arn:aws:iam::123456789012:role/a",
+            "--sts-endpoint",
+            "http://127.0.0.1:9",
+            "--iam-endpoint",
+            "http://127.0.0.1:9",
+            "user",
+            "list",
+        ])
         .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
         .env("AWS_EC2_METADATA_DISABLED", "true")

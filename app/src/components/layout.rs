@@ -36,9 +36,7 @@ pub fn use_session() -> SessionCtx {
 /// Set the HTTP status of the server-rendered page (no-op in the browser).
 pub fn set_status(_status: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(res), Ok(code)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(_status))
-    {
+    if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(_status)) {
         res.set_status(code);
     }
 }
@@ -87,11 +85,13 @@ fn Header() -> impl IntoView {
 #[component]
 fn HeaderBody(frame: Frame) -> impl IntoView {
     let session = use_session();
-    let badge = (frame.backend == BackendKind::Embedded).then(|| view! {
-        <span data-testid="demo-badge" title="keydesk is using its built-in IAM emulation; nothing here touches an AWS account."
-            class="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
-            "Local IAM — demo data"
-        </span>
+    let badge = (frame.backend == BackendKind::Embedded).then(|| {
+        view! {
+            <span data-testid="demo-badge" title="keydesk is using its built-in IAM emulation; nothing here touches an AWS account."
+                class="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
+                "Local IAM — demo data"
+            </span>
+        }
     });
     let nav = frame.viewer.clone().map(|v| {
         let link = "rounded px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";

@@ -52,7 +52,11 @@ pub struct Snippets {
 /// A profile name is letters, digits, `-` and `_`; anything else becomes `-`.
 pub fn profile_name(raw: &str) -> String {
     let p: String = raw.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-    if p.is_empty() { "default".to_owned() } else { p }
+    if p.is_empty() {
+        "default".to_owned()
+    } else {
+        p
+    }
 }
 
 pub fn snippets(id: &AccessKeyId, secret: &OneTimeSecret, profile: &str, region: &str) -> Snippets {
@@ -125,7 +129,10 @@ mod tests {
         let s = snippets(&k.key.id, &k.secret, "work laptop", "eu-west-1");
         assert!(s.aws_configure.starts_with("$ aws configure --profile work-laptop\n"));
         assert!(s.aws_configure.contains("AWS Secret Access Key [None]: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
-        assert_eq!(s.credentials_file, "[work-laptop]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(
+            s.credentials_file,
+            "[work-laptop]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        );
         assert!(s.exports.contains("export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'"));
         assert_eq!(snippets(&k.key.id, &k.secret, "", "us-east-1").credentials_file.lines().next(), Some("[default]"));
     }

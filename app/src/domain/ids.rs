@@ -122,10 +122,7 @@ mod tests {
     fn iam_user_name_boundaries() {
         assert!(IamUserName::parse("a").is_ok());
         assert!(IamUserName::parse(&"a".repeat(64)).is_ok());
-        assert_eq!(
-            IamUserName::parse(&"a".repeat(65)),
-            Err(IdError::TooLong { what: "IAM user name", max: 64, len: 65 })
-        );
+        assert_eq!(IamUserName::parse(&"a".repeat(65)), Err(IdError::TooLong { what: "IAM user name", max: 64, len: 65 }));
         assert_eq!(IamUserName::parse(""), Err(IdError::Empty { what: "IAM user name" }));
         assert!(IamUserName::parse("alice+ops=1,x.y@z_w-v").is_ok());
         let err = IamUserName::parse("al ice").unwrap_err();

@@ -20,12 +20,5 @@ pub use viewer::{BackendKind, Frame, Role, Viewer};
 /// Format a UTC instant the way every table shows it: `2026-11-23 14:05`.
 pub fn fmt_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }

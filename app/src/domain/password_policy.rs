@@ -256,7 +256,12 @@ mod tests {
 
     #[test]
     fn only_iams_symbols_count() {
-        let p = EffectivePolicy::Custom(PasswordPolicy { require_uppercase: false, require_lowercase: false, require_numbers: false, ..custom() });
+        let p = EffectivePolicy::Custom(PasswordPolicy {
+            require_uppercase: false,
+            require_lowercase: false,
+            require_numbers: false,
+            ..custom()
+        });
         for s in SYMBOLS.chars() {
             assert!(p.check(&format!("aaaaaaaaaaaaa{s}")).is_ok(), "{s} is a symbol");
         }

@@ -39,7 +39,8 @@ pub enum Progress {
 /// Where the rotation of `old` stands. `keys` are the user's keys as listed now.
 pub fn progress(old: &AccessKeyId, keys: &[(AccessKeySummary, KeyLastUsed)], watched: bool, verified: bool) -> Progress {
     let Some((old_key, _)) = keys.iter().find(|(k, _)| &k.id == old) else { return Progress::Done };
-    let new_key = keys.iter().find(|(k, _)| &k.id != old && k.created_at >= old_key.created_at && k.status.is_active()).map(|(k, _)| k.id.clone());
+    let new_key =
+        keys.iter().find(|(k, _)| &k.id != old && k.created_at >= old_key.created_at && k.status.is_active()).map(|(k, _)| k.id.clone());
     let Some(new_key) = new_key else {
         return if keys.len() >= 2 { Progress::Blocked } else { Progress::At { step: Step::CreateNew, new_key: None } };
     };

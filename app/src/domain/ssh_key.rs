@@ -312,7 +312,10 @@ mod tests {
         assert_eq!(parse(&fake_rsa(1024)), Err(SshKeyError::TooSmall(1024)));
         assert_eq!(parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG me"), Err(SshKeyError::UnsupportedType("ssh-ed25519".into())));
         assert!(matches!(parse("ecdsa-sha2-nistp256 AAAA"), Err(SshKeyError::UnsupportedType(_))));
-        assert_eq!(parse("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r\n-----END OPENSSH PRIVATE KEY-----"), Err(SshKeyError::PrivateKey));
+        assert_eq!(
+            parse("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r\n-----END OPENSSH PRIVATE KEY-----"),
+            Err(SshKeyError::PrivateKey)
+        );
         assert_eq!(parse("  "), Err(SshKeyError::Empty));
         let full = fake_rsa(2048);
         let truncated = &full[..full.len() / 2];

@@ -106,11 +106,8 @@ pub fn estimate(password: &str, user_inputs: &[&str]) -> Strength {
     let n = original.len();
     let same_len = lower.len() == n;
     let plain: Vec<char> = lower.iter().map(|&c| unleet(c)).collect();
-    let inputs: Vec<Vec<char>> = user_inputs
-        .iter()
-        .map(|u| u.to_lowercase().chars().collect::<Vec<_>>())
-        .filter(|u| u.len() >= 3)
-        .collect();
+    let inputs: Vec<Vec<char>> =
+        user_inputs.iter().map(|u| u.to_lowercase().chars().collect::<Vec<_>>()).filter(|u| u.len() >= 3).collect();
     let per_char = alphabet_size(password).log10();
 
     // best[i]: (log10 guesses to cover the first i characters, piece count, where the last piece began, its kind)
@@ -181,7 +178,8 @@ pub fn estimate(password: &str, user_inputs: &[&str]) -> Strength {
         at = from;
     }
     // A user name inside the password is worth a warning even when another cover was cheaper.
-    found.user_input |= same_len && inputs.iter().any(|u| plain.windows(u.len()).any(|w| w == u.as_slice()) || lower.windows(u.len()).any(|w| w == u.as_slice()));
+    found.user_input |= same_len
+        && inputs.iter().any(|u| plain.windows(u.len()).any(|w| w == u.as_slice()) || lower.windows(u.len()).any(|w| w == u.as_slice()));
 
     let score = match guesses_log10 {
         g if g < 3.0 => 0,

@@ -171,10 +171,26 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
 
 /// Use cases the console asks about, with the safer alternative for each.
 const USE_CASES: &[(&str, &str, &str)] = &[
-    ("cli", "Command line interface (CLI)", "Safer: run `aws configure sso` and sign in through IAM Identity Center — short-lived credentials, nothing to rotate."),
-    ("local-code", "Local code", "Safer: use an IDE toolkit or `aws configure sso` so your code picks up temporary credentials from the SDK's default chain."),
-    ("aws-compute", "Application running on AWS compute", "Safer: give the EC2 instance, ECS task or Lambda function an IAM role; the SDK gets rotating credentials automatically."),
-    ("third-party", "Third-party service", "Safer: if the service supports it, let it assume an IAM role in your account with an external id instead of holding a key."),
+    (
+        "cli",
+        "Command line interface (CLI)",
+        "Safer: run `aws configure sso` and sign in through IAM Identity Center — short-lived credentials, nothing to rotate.",
+    ),
+    (
+        "local-code",
+        "Local code",
+        "Safer: use an IDE toolkit or `aws configure sso` so your code picks up temporary credentials from the SDK's default chain.",
+    ),
+    (
+        "aws-compute",
+        "Application running on AWS compute",
+        "Safer: give the EC2 instance, ECS task or Lambda function an IAM role; the SDK gets rotating credentials automatically.",
+    ),
+    (
+        "third-party",
+        "Third-party service",
+        "Safer: if the service supports it, let it assume an IAM role in your account with an external id instead of holding a key.",
+    ),
     ("other", "Other", "Store the key in a secrets manager, never in source code, and rotate it at least every 90 days."),
 ];
 
@@ -255,7 +271,9 @@ fn SecretView(iam_user: String) -> impl IntoView {
         on_cleanup(move || guard.remove());
     }
     let close = move |_| {
-        if saved.get_untracked() || browser::confirm("You have not copied or downloaded the secret. It cannot be shown again. Close anyway?") {
+        if saved.get_untracked()
+            || browser::confirm("You have not copied or downloaded the secret. It cannot be shown again. Close anyway?")
+        {
             // Forget the secret: the action's value is the only place it lived.
             actions.create.value().set(None);
             closed.set(true);
@@ -523,7 +541,10 @@ pub enum NoJsCreate {
     Created(CreatedAccessKey),
     /// The re-authentication window has passed (or the password given was wrong): ask for it, keeping
     /// the description the user typed.
-    NeedsPassword { description: String, wrong: bool },
+    NeedsPassword {
+        description: String,
+        wrong: bool,
+    },
     Failed(AppError),
 }
 

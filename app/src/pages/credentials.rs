@@ -32,10 +32,7 @@ pub fn CredentialsPage() -> impl IntoView {
 fn Overview() -> impl IntoView {
     let actions = CredentialActions::new();
     provide_context(actions);
-    let overview = Resource::new(
-        move || actions.changes(),
-        |_| get_my_credentials(),
-    );
+    let overview = Resource::new(move || actions.changes(), |_| get_my_credentials());
     // The password and MFA actions refresh the page from here: keyed into the resource's source, their
     // completions did not refetch it in Chromium (the key actions do; cause not pinned down, the browser
     // tests cover both), so an effect of the page, which outlives every section, refetches explicitly.
@@ -121,7 +118,8 @@ fn CodeCommitSummary(git: Result<Vec<ServiceCredential>, AppError>, ssh: Result<
                     <li class="flex items-center gap-2"><span class="font-mono">{c.service_user_name}</span>{status_badge(&c.status)}</li>
                 }).collect_view()}
             </ul>
-        }.into_any(),
+        }
+        .into_any(),
     };
     let ssh = match ssh {
         Err(error) => view! { <ErrorView error/> }.into_any(),
@@ -132,7 +130,8 @@ fn CodeCommitSummary(git: Result<Vec<ServiceCredential>, AppError>, ssh: Result<
                     <li class="flex items-center gap-2"><span class="font-mono">{k.id.to_string()}</span>{status_badge(&k.status)}</li>
                 }).collect_view()}
             </ul>
-        }.into_any(),
+        }
+        .into_any(),
     };
     view! {
         <div class="grid gap-6 sm:grid-cols-2">

@@ -6,8 +6,8 @@ mod admin;
 mod credentials;
 mod helpdesk;
 mod mfa;
-mod password;
 mod not_found;
+mod password;
 mod sign_in;
 
 pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};

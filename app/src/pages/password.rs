@@ -20,7 +20,12 @@ fn policy_words(policy: &EffectivePolicy) -> Vec<String> {
         ],
         EffectivePolicy::Custom(p) => {
             let mut classes = Vec::new();
-            for (on, what) in [(p.require_uppercase, "an uppercase letter"), (p.require_lowercase, "a lowercase letter"), (p.require_numbers, "a number"), (p.require_symbols, "a symbol")] {
+            for (on, what) in [
+                (p.require_uppercase, "an uppercase letter"),
+                (p.require_lowercase, "a lowercase letter"),
+                (p.require_numbers, "a number"),
+                (p.require_symbols, "a symbol"),
+            ] {
                 if on {
                     classes.push(what);
                 }
@@ -35,11 +40,16 @@ fn policy_words(policy: &EffectivePolicy) -> Vec<String> {
                 None => "Earlier passwords may be reused.".to_owned(),
             });
             words.push(match p.max_age_days {
-                Some(d) if p.hard_expiry => format!("Expires after {d} days; once expired only an administrator can reset it (hard expiry)."),
+                Some(d) if p.hard_expiry => {
+                    format!("Expires after {d} days; once expired only an administrator can reset it (hard expiry).")
+                }
                 Some(d) => format!("Expires after {d} days; you then choose a new one at sign-in."),
                 None => "Never expires.".to_owned(),
             });
-            words.push(if p.allow_users_to_change { "Users may change their own password." } else { "Users may not change their own password." }.to_owned());
+            words.push(
+                if p.allow_users_to_change { "Users may change their own password." } else { "Users may not change their own password." }
+                    .to_owned(),
+            );
             words
         }
     }
@@ -49,7 +59,9 @@ fn policy_words(policy: &EffectivePolicy) -> Vec<String> {
 pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoView {
     let reset = password.profile.as_ref().is_some_and(|p| p.reset_required);
     let status = match &password.profile {
-        Some(p) if p.reset_required => view! { <span>"Set — "{badge("reset required", "bg-amber-50 text-amber-900 ring-amber-300")}</span> }.into_any(),
+        Some(p) if p.reset_required => {
+            view! { <span>"Set — "{badge("reset required", "bg-amber-50 text-amber-900 ring-amber-300")}</span> }.into_any()
+        }
         Some(_) => view! { <span>"Set"</span> }.into_any(),
         None => view! { <span>"No console password"</span> }.into_any(),
     };

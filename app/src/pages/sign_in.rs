@@ -13,10 +13,9 @@ use leptos_router::components::Redirect;
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
     let signed_in = move || {
-        Suspend::new(async move {
-            matches!(session.frame.await, Ok(Frame { viewer: Some(_), .. }))
-                .then(|| view! { <Redirect path="/"/> })
-        })
+        Suspend::new(
+            async move { matches!(session.frame.await, Ok(Frame { viewer: Some(_), .. })).then(|| view! { <Redirect path="/"/> }) },
+        )
     };
     // Created here, under the routes, so that a JavaScript-free post's error (`?__err=…`) is picked up.
     let sign_in = ServerAction::<SignIn>::new();

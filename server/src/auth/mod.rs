@@ -51,23 +51,13 @@ pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
         return Some(peer);
     }
     let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    forwarded
-        .split(',')
-        .rev()
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .or(Some(peer))
+    forwarded.split(',').rev().filter_map(|s| s.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).or(Some(peer))
 }
 
 /// Middleware: validate the session, enforce timeouts, load the account (disabled accounts and role
 /// changes take effect at once) and attach the [`Principal`] and [`ClientInfo`] to the request.
 pub async fn resolve_principal(State(portal): State<Arc<Portal>>, mut req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let info = ClientInfo {
         ip: client_ip(&req, &portal.config.settings.trusted_proxies),
         request_id: request_id.clone(),
@@ -129,12 +119,7 @@ impl Portal {
             }
         }
         Some(Principal {
-            viewer: Viewer {
-                user: account.user,
-                display_name: account.display_name,
-                role: account.role,
-                iam_user: account.iam_user,
-            },
+            viewer: Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user },
             authenticated_at: t(auth.authenticated_at),
             request_id,
         })

@@ -66,10 +66,7 @@ impl Hasher {
 
 fn hash_blocking(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()?
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashError::Argon2(e.to_string()))
+    argon2()?.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| HashError::Argon2(e.to_string()))
 }
 
 fn verify_blocking(phc: &str, password: &str) -> bool {
@@ -93,9 +90,22 @@ pub fn needs_rehash(phc: &str) -> bool {
 
 /// A few of the most common passwords; longer lists are checked by the IAM password validator.
 const COMMON: &[&str] = &[
-    "password", "123456789012", "passwordpassword", "qwertyuiopas", "letmein12345", "administrator",
-    "welcome12345", "iloveyou1234", "changeme1234", "password1234", "password123!", "qwerty123456",
-    "111111111111", "000000000000", "abcdefghijkl", "trustno1trustno1",
+    "password",
+    "123456789012",
+    "passwordpassword",
+    "qwertyuiopas",
+    "letmein12345",
+    "administrator",
+    "welcome12345",
+    "iloveyou1234",
+    "changeme1234",
+    "password1234",
+    "password123!",
+    "qwerty123456",
+    "111111111111",
+    "000000000000",
+    "abcdefghijkl",
+    "trustno1trustno1",
 ];
 
 /// The portal's rules for its own passwords (ASVS 6.2): 12 to 256 characters, no composition rules,

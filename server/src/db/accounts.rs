@@ -58,8 +58,7 @@ fn row_to_account(r: &sqlx::any::AnyRow) -> Result<AccountRow, DbError> {
     })
 }
 
-const COLUMNS: &str =
-    "username, display_name, password_hash, role, iam_user, disabled, created_at, last_sign_in_at";
+const COLUMNS: &str = "username, display_name, password_hash, role, iam_user, disabled, created_at, last_sign_in_at";
 
 impl Db {
     pub async fn find_account(&self, user: &PortalUserName) -> Result<Option<AccountRow>, DbError> {
@@ -71,9 +70,7 @@ impl Db {
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<AccountRow>, DbError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM portal_accounts ORDER BY username"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM portal_accounts ORDER BY username")).fetch_all(&self.pool).await?;
         rows.iter().map(row_to_account).collect()
     }
 

@@ -26,11 +26,7 @@ impl Db {
 
     /// Release a lease this holder owns (a no-op otherwise).
     pub async fn release_lease(&self, user: &str, holder: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM iam_user_leases WHERE iam_user = $1 AND holder = $2")
-            .bind(user)
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM iam_user_leases WHERE iam_user = $1 AND holder = $2").bind(user).bind(holder).execute(&self.pool).await?;
         Ok(())
     }
 

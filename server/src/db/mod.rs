@@ -6,7 +6,7 @@
 pub mod accounts;
 pub mod leases;
 
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
 use std::time::Duration;
@@ -109,9 +109,7 @@ impl Db {
             (Schema::Portal, DbKind::Sqlite) => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
             (Schema::Portal, DbKind::Postgres) => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
             (Schema::EmbeddedIam, DbKind::Sqlite) => sqlx::migrate!("../migrations/embedded-iam/sqlite").run(&self.pool).await?,
-            (Schema::EmbeddedIam, DbKind::Postgres) => {
-                sqlx::migrate!("../migrations/embedded-iam/postgres").run(&self.pool).await?
-            }
+            (Schema::EmbeddedIam, DbKind::Postgres) => sqlx::migrate!("../migrations/embedded-iam/postgres").run(&self.pool).await?,
         }
         Ok(())
     }

@@ -99,13 +99,22 @@ pub fn map_error<E: ProvideErrorMetadata + std::error::Error + 'static>(err: Sdk
                 Some("PasswordPolicyViolation") => IamError::PolicyViolation(message),
                 Some("InvalidAuthenticationCode") => IamError::InvalidAuthenticationCode(message),
                 Some(
-                    "InvalidInput" | "ValidationError" | "InvalidPublicKey" | "UnrecognizedPublicKeyEncoding"
-                    | "MalformedPolicyDocument" | "InvalidParameterValue",
+                    "InvalidInput"
+                    | "ValidationError"
+                    | "InvalidPublicKey"
+                    | "UnrecognizedPublicKeyEncoding"
+                    | "MalformedPolicyDocument"
+                    | "InvalidParameterValue",
                 ) => IamError::InvalidInput(message),
                 Some("DeleteConflict" | "EntityTemporarilyUnmodifiable" | "ConcurrentModification") => IamError::Conflict(message),
                 Some(
-                    "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "InvalidClientTokenId"
-                    | "SignatureDoesNotMatch" | "ExpiredToken" | "NotAuthorized",
+                    "AccessDenied"
+                    | "AccessDeniedException"
+                    | "UnauthorizedOperation"
+                    | "InvalidClientTokenId"
+                    | "SignatureDoesNotMatch"
+                    | "ExpiredToken"
+                    | "NotAuthorized",
                 ) => IamError::AccessDenied(message),
                 Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => IamError::Throttled,
                 Some("ServiceFailure" | "ServiceUnavailable" | "InternalFailure") => unknown(format!("AWS IAM failed: {message}")),
@@ -154,9 +163,12 @@ impl AwsIam {
 
     /// Start-up check: keydesk's own identity resolves and each role can be assumed.
     pub async fn check(&self) -> Result<(), String> {
-        let me = self.sts.get_caller_identity().send().await.map_err(|e| {
-            format!("AWS credentials for keydesk itself do not work ({})", map_error(e, false))
-        })?;
+        let me = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| format!("AWS credentials for keydesk itself do not work ({})", map_error(e, false)))?;
         tracing::info!(arn = me.arn().unwrap_or_default(), "AWS identity");
         for (flag, arn) in [
             ("--aws-user-role-arn", &self.settings.user_role_arn),
@@ -200,11 +212,9 @@ impl AwsIam {
     async fn client(&self, caller: &Caller) -> IamResult<aws_sdk_iam::Client> {
         let (key, role, policy) = match caller {
             Caller::Service => return Ok(self.service_client.clone()),
-            Caller::SelfService { iam_user, .. } => (
-                format!("user:{}", iam_user.fold()),
-                &self.settings.user_role_arn,
-                Some(self_service_policy(&self.account, iam_user)),
-            ),
+            Caller::SelfService { iam_user, .. } => {
+                (format!("user:{}", iam_user.fold()), &self.settings.user_role_arn, Some(self_service_policy(&self.account, iam_user)))
+            }
             Caller::Helpdesk { portal_user } => (format!("helpdesk:{portal_user}"), &self.settings.helpdesk_role_arn, None),
             Caller::Admin { portal_user } => (format!("admin:{portal_user}"), &self.settings.admin_role_arn, None),
         };
@@ -276,7 +286,9 @@ impl IamBackend for AwsIam {
     async fn password_state(&self, caller: &Caller, user: &IamUserName) -> IamResult<PasswordState> {
         let client = self.client(caller).await?;
         let profile = match call!(client.get_login_profile().user_name(user.as_str())) {
-            Ok(out) => out.login_profile().map(|p| LoginProfile { created_at: dt(p.create_date()), reset_required: p.password_reset_required() }),
+            Ok(out) => {
+                out.login_profile().map(|p| LoginProfile { created_at: dt(p.create_date()), reset_required: p.password_reset_required() })
+            }
             Err(IamError::NotFound(_)) => {
                 // NoSuchEntity means "no login profile" only if the user exists.
                 call!(client.get_user().user_name(user.as_str()))?;
@@ -373,7 +385,8 @@ impl IamBackend for AwsIam {
 
     async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)> {
         let out = call!(self.client(caller).await?.get_access_key_last_used().access_key_id(key.as_str()))?;
-        let owner = IamUserName::parse(out.user_name().ok_or_else(|| bad_reply("GetAccessKeyLastUsed"))?).map_err(|e| IamError::Other(e.to_string()))?;
+        let owner = IamUserName::parse(out.user_name().ok_or_else(|| bad_reply("GetAccessKeyLastUsed"))?)
+            .map_err(|e| IamError::Other(e.to_string()))?;
         let last = out
             .access_key_last_used()
             .map(|l| KeyLastUsed {
@@ -465,7 +478,8 @@ impl IamBackend for AwsIam {
     }
 
     async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential> {
-        let out = call!(create self.client(caller).await?.create_service_specific_credential().user_name(user.as_str()).service_name(service))?;
+        let out =
+            call!(create self.client(caller).await?.create_service_specific_credential().user_name(user.as_str()).service_name(service))?;
         let c = out.service_specific_credential().ok_or_else(|| bad_reply("CreateServiceSpecificCredential"))?;
         Ok(CreatedServiceCredential {
             credential: ServiceCredential {
@@ -479,8 +493,18 @@ impl IamBackend for AwsIam {
         })
     }
 
-    async fn list_service_credentials(&self, caller: &Caller, user: &IamUserName, service: Option<&str>) -> IamResult<Vec<ServiceCredential>> {
-        let out = call!(self.client(caller).await?.list_service_specific_credentials().user_name(user.as_str()).set_service_name(service.map(str::to_owned)))?;
+    async fn list_service_credentials(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: Option<&str>,
+    ) -> IamResult<Vec<ServiceCredential>> {
+        let out = call!(self
+            .client(caller)
+            .await?
+            .list_service_specific_credentials()
+            .user_name(user.as_str())
+            .set_service_name(service.map(str::to_owned)))?;
         out.service_specific_credentials()
             .iter()
             .map(|c| {
@@ -495,7 +519,13 @@ impl IamBackend for AwsIam {
             .collect()
     }
 
-    async fn update_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId, to: SetStatus) -> IamResult<()> {
+    async fn update_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+        to: SetStatus,
+    ) -> IamResult<()> {
         call!(mutating self
             .client(caller)
             .await?
@@ -506,7 +536,12 @@ impl IamBackend for AwsIam {
         Ok(())
     }
 
-    async fn reset_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<CreatedServiceCredential> {
+    async fn reset_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+    ) -> IamResult<CreatedServiceCredential> {
         let out = call!(create self
             .client(caller)
             .await?
@@ -539,14 +574,24 @@ impl IamBackend for AwsIam {
     async fn upload_ssh_key(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SshKeySummary> {
         let out = call!(create self.client(caller).await?.upload_ssh_public_key().user_name(user.as_str()).ssh_public_key_body(body))?;
         let k = out.ssh_public_key().ok_or_else(|| bad_reply("UploadSSHPublicKey"))?;
-        Ok(SshKeySummary { id: SshKeyId::parse(k.ssh_public_key_id()).map_err(IamError::Other)?, status: status(k.status()), uploaded_at: odt(k.upload_date()) })
+        Ok(SshKeySummary {
+            id: SshKeyId::parse(k.ssh_public_key_id()).map_err(IamError::Other)?,
+            status: status(k.status()),
+            uploaded_at: odt(k.upload_date()),
+        })
     }
 
     async fn list_ssh_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SshKeySummary>> {
         let out = call!(self.client(caller).await?.list_ssh_public_keys().user_name(user.as_str()))?;
         out.ssh_public_keys()
             .iter()
-            .map(|k| Ok(SshKeySummary { id: SshKeyId::parse(k.ssh_public_key_id()).map_err(IamError::Other)?, status: status(k.status()), uploaded_at: dt(k.upload_date()) }))
+            .map(|k| {
+                Ok(SshKeySummary {
+                    id: SshKeyId::parse(k.ssh_public_key_id()).map_err(IamError::Other)?,
+                    status: status(k.status()),
+                    uploaded_at: dt(k.upload_date()),
+                })
+            })
             .collect()
     }
 
@@ -555,7 +600,8 @@ impl IamBackend for AwsIam {
             SshEncoding::Ssh => EncodingType::Ssh,
             SshEncoding::Pem => EncodingType::Pem,
         };
-        let out = call!(self.client(caller).await?.get_ssh_public_key().user_name(user.as_str()).ssh_public_key_id(id.as_str()).encoding(enc))?;
+        let out =
+            call!(self.client(caller).await?.get_ssh_public_key().user_name(user.as_str()).ssh_public_key_id(id.as_str()).encoding(enc))?;
         let k = out.ssh_public_key().ok_or_else(|| bad_reply("GetSSHPublicKey"))?;
         Ok(SshKeyDetail {
             summary: SshKeySummary { id: id.clone(), status: status(k.status()), uploaded_at: odt(k.upload_date()) },
@@ -585,7 +631,9 @@ impl IamBackend for AwsIam {
 
     async fn get_credential_report(&self, caller: &Caller) -> IamResult<CredentialReport> {
         let out = call!(self.client(caller).await?.get_credential_report()).map_err(|e| match e {
-            IamError::Other(m) if m.contains("ReportInProgress") => IamError::Conflict("the credential report is still being generated".into()),
+            IamError::Other(m) if m.contains("ReportInProgress") => {
+                IamError::Conflict("the credential report is still being generated".into())
+            }
             IamError::Other(m) if m.contains("ReportNotPresent") || m.contains("ReportExpired") => IamError::NotFound(m),
             other => other,
         })?;
@@ -650,8 +698,8 @@ mod tests {
         });
         // moto's AccessDenied body is not parsable by the SDK: a bare 403 must still read as "forbidden".
         let bare = mock!(Client::list_access_keys).then_http_response(|| http(403, "<html>Forbidden</html>"));
-        let client = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&throttled, &denied, &bare], |c| c
-            .retry_config(RetryConfig::disabled()));
+        let client =
+            mock_client!(aws_sdk_iam, RuleMode::Sequential, [&throttled, &denied, &bare], |c| c.retry_config(RetryConfig::disabled()));
         let e = client.list_access_keys().user_name("alice").send().await.unwrap_err();
         assert_eq!(map_error(e, false), IamError::Throttled);
         let e = client.list_access_keys().user_name("alice").send().await.unwrap_err();
@@ -662,7 +710,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_5xx_after_a_create_is_ambiguous_and_a_read_is_unavailable() {
-        let failure = || http(500, r#"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>oops</Message></Error></ErrorResponse>"#);
+        let failure = || {
+            http(
+                500,
+                r#"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>oops</Message></Error></ErrorResponse>"#,
+            )
+        };
         let create = mock!(Client::create_access_key).then_http_response(failure);
         let list = mock!(Client::list_access_keys).then_http_response(failure);
         let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&create, &list], |c| c.retry_config(RetryConfig::disabled()));
@@ -678,7 +731,8 @@ mod tests {
             http(500, r#"<ErrorResponse><Error><Code>ServiceFailure</Code><Message>oops</Message></Error></ErrorResponse>"#)
         });
         // The client retries by default; the create path overrides that.
-        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&failure], |c| c.retry_config(RetryConfig::standard().with_max_attempts(3)));
+        let client =
+            mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&failure], |c| c.retry_config(RetryConfig::standard().with_max_attempts(3)));
         let e = client.create_access_key().user_name(user().as_str()).customize().config_override(no_retry()).send().await.unwrap_err();
         assert!(matches!(map_error(e, true), IamError::Ambiguous(_)));
         assert_eq!(failure.num_calls(), 1, "a non-idempotent create must not be retried");

@@ -237,11 +237,7 @@ impl EmbeddedIam {
 
     /// After a committed mutation: maybe pretend the response was lost.
     fn leave<T>(&self, value: T) -> IamResult<T> {
-        let lost = self
-            .faults
-            .lose_responses
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let lost = self.faults.lose_responses.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
         if lost {
             Err(IamError::Ambiguous("injected: the change was applied but the response was lost".into()))
         } else {
@@ -277,9 +273,9 @@ impl EmbeddedIam {
 
     fn may_manage_device(&self, caller: &Caller, name: &str) -> IamResult<()> {
         match caller {
-            Caller::SelfService { iam_user, .. } if !self_service_mfa_name_ok(iam_user, name) => Err(IamError::AccessDenied(format!(
-                "a self-service session may only manage MFA devices named {iam_user} or {iam_user}-…"
-            ))),
+            Caller::SelfService { iam_user, .. } if !self_service_mfa_name_ok(iam_user, name) => {
+                Err(IamError::AccessDenied(format!("a self-service session may only manage MFA devices named {iam_user} or {iam_user}-…")))
+            }
             Caller::Admin { .. } => Err(IamError::AccessDenied("administrators review; they do not change MFA devices".into())),
             _ => Ok(()),
         }
@@ -357,33 +353,32 @@ impl EmbeddedIam {
     }
 
     async fn save_device(&self, conn: &mut sqlx::AnyConnection, doc: &MfaDoc, version: i64) -> IamResult<bool> {
-        let res = sqlx::query("UPDATE iam_virtual_mfa SET doc = $1, version = version + 1, user_fold = $2 WHERE serial = $3 AND version = $4")
-            .bind(serde_json::to_string(doc).map_err(db_err)?)
-            .bind(doc.user.as_ref().map(|u| u.to_ascii_lowercase()))
-            .bind(&doc.serial)
-            .bind(version)
-            .execute(conn)
-            .await
-            .map_err(db_err)?;
+        let res =
+            sqlx::query("UPDATE iam_virtual_mfa SET doc = $1, version = version + 1, user_fold = $2 WHERE serial = $3 AND version = $4")
+                .bind(serde_json::to_string(doc).map_err(db_err)?)
+                .bind(doc.user.as_ref().map(|u| u.to_ascii_lowercase()))
+                .bind(&doc.serial)
+                .bind(version)
+                .execute(conn)
+                .await
+                .map_err(db_err)?;
         Ok(res.rows_affected() == 1)
     }
 
     async fn account_value(&self, key: &str) -> IamResult<Option<String>> {
-        sqlx::query_scalar("SELECT value FROM iam_account WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(db_err)
+        sqlx::query_scalar("SELECT value FROM iam_account WHERE key = $1").bind(key).fetch_optional(&self.db.pool).await.map_err(db_err)
     }
 
     async fn set_account_value(&self, key: &str, value: Option<&str>) -> IamResult<()> {
         match value {
-            Some(v) => sqlx::query("INSERT INTO iam_account (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .bind(key)
-                .bind(v)
-                .execute(&self.db.pool)
-                .await
-                .map_err(db_err)?,
+            Some(v) => {
+                sqlx::query("INSERT INTO iam_account (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(key)
+                    .bind(v)
+                    .execute(&self.db.pool)
+                    .await
+                    .map_err(db_err)?
+            }
             None => sqlx::query("DELETE FROM iam_account WHERE key = $1").bind(key).execute(&self.db.pool).await.map_err(db_err)?,
         };
         Ok(())
@@ -521,7 +516,12 @@ impl EmbeddedIam {
     }
 
     /// Backdate a console password's last change and record a last console sign-in (demo data).
-    pub async fn backdate_password(&self, user: &IamUserName, changed_at: OffsetDateTime, last_used: Option<OffsetDateTime>) -> IamResult<()> {
+    pub async fn backdate_password(
+        &self,
+        user: &IamUserName,
+        changed_at: OffsetDateTime,
+        last_used: Option<OffsetDateTime>,
+    ) -> IamResult<()> {
         self.mutate(user, |d| {
             let l = d.login.as_mut().ok_or_else(|| IamError::NotFound("no login profile".into()))?;
             l.changed_at = changed_at.unix_timestamp();
@@ -544,7 +544,8 @@ impl EmbeddedIam {
             .await
             .map_err(db_err)?;
         let fold = fold.ok_or_else(|| IamError::NotFound(format!("The Access Key with id {id} cannot be found.")))?;
-        let row = sqlx::query("SELECT doc FROM iam_users WHERE name_fold = $1").bind(&fold).fetch_one(&self.db.pool).await.map_err(db_err)?;
+        let row =
+            sqlx::query("SELECT doc FROM iam_users WHERE name_fold = $1").bind(&fold).fetch_one(&self.db.pool).await.map_err(db_err)?;
         let doc: UserDoc = serde_json::from_str(&row.try_get::<String, _>("doc").map_err(db_err)?).map_err(db_err)?;
         IamUserName::parse(&doc.name).map_err(db_err)
     }
@@ -559,9 +560,7 @@ impl EmbeddedIam {
 
     async fn all_users(&self) -> IamResult<Vec<UserDoc>> {
         let rows = sqlx::query("SELECT doc FROM iam_users ORDER BY name_fold").fetch_all(&self.db.pool).await.map_err(db_err)?;
-        rows.iter()
-            .map(|r| serde_json::from_str::<UserDoc>(&r.try_get::<String, _>("doc").map_err(db_err)?).map_err(db_err))
-            .collect()
+        rows.iter().map(|r| serde_json::from_str::<UserDoc>(&r.try_get::<String, _>("doc").map_err(db_err)?).map_err(db_err)).collect()
     }
 
     async fn build_report(&self) -> IamResult<String> {
@@ -687,11 +686,10 @@ impl IamBackend for EmbeddedIam {
         // Hash checks are slow by design: run them off the async threads.
         let history: Vec<String> = d.password_history.iter().take(reuse).cloned().collect();
         let pw = password.expose().to_owned();
-        let (reused, new_hash) = tokio::task::spawn_blocking(move || {
-            (history.iter().any(|h| password_matches(h, &pw)), hash_password(&pw))
-        })
-        .await
-        .map_err(db_err)?;
+        let (reused, new_hash) =
+            tokio::task::spawn_blocking(move || (history.iter().any(|h| password_matches(h, &pw)), hash_password(&pw)))
+                .await
+                .map_err(db_err)?;
         if reused {
             return Err(IamError::PolicyViolation(format!(
                 "Policy constraint violation: the password was one of the last {reuse} passwords used."
@@ -774,9 +772,7 @@ impl IamBackend for EmbeddedIam {
             let count = d.tags.len();
             match d.tags.iter_mut().find(|(k, _)| k == key) {
                 Some(tag) => tag.1 = value.to_owned(),
-                None if count >= MAX_TAGS => {
-                    return Err(IamError::LimitExceeded(format!("A user can have at most {MAX_TAGS} tags.")))
-                }
+                None if count >= MAX_TAGS => return Err(IamError::LimitExceeded(format!("A user can have at most {MAX_TAGS} tags."))),
                 None => d.tags.push((key.to_owned(), value.to_owned())),
             }
             Ok(((), vec![], vec![]))
@@ -813,12 +809,14 @@ impl IamBackend for EmbeddedIam {
             enabled_at: None,
             last_step: None,
         };
-        let res = sqlx::query("INSERT INTO iam_virtual_mfa (serial, doc, version, user_fold) VALUES ($1, $2, 0, NULL) ON CONFLICT (serial) DO NOTHING")
-            .bind(&serial)
-            .bind(serde_json::to_string(&doc).map_err(db_err)?)
-            .execute(&self.db.pool)
-            .await
-            .map_err(db_err)?;
+        let res = sqlx::query(
+            "INSERT INTO iam_virtual_mfa (serial, doc, version, user_fold) VALUES ($1, $2, 0, NULL) ON CONFLICT (serial) DO NOTHING",
+        )
+        .bind(&serial)
+        .bind(serde_json::to_string(&doc).map_err(db_err)?)
+        .execute(&self.db.pool)
+        .await
+        .map_err(db_err)?;
         if res.rows_affected() == 0 {
             return Err(IamError::EntityAlreadyExists(format!("MFADevice entity at the same path and name already exists: {name}")));
         }
@@ -984,22 +982,42 @@ impl IamBackend for EmbeddedIam {
         self.leave(CreatedServiceCredential { credential: cred, password: OneTimeSecret::new(password) })
     }
 
-    async fn list_service_credentials(&self, caller: &Caller, user: &IamUserName, service: Option<&str>) -> IamResult<Vec<ServiceCredential>> {
+    async fn list_service_credentials(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: Option<&str>,
+    ) -> IamResult<Vec<ServiceCredential>> {
         self.enter().await?;
         self.may_touch(caller, user, false)?;
         let (d, _) = self.load_user(user).await?;
         d.service_credentials.iter().filter(|c| service.is_none_or(|s| c.service == s)).map(cred_view).collect()
     }
 
-    async fn update_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId, status: SetStatus) -> IamResult<()> {
+    async fn update_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+        status: SetStatus,
+    ) -> IamResult<()> {
         self.set_credential_status(caller, user, id.as_str(), status, |d| &mut d.service_credentials).await
     }
 
-    async fn reset_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<CreatedServiceCredential> {
+    async fn reset_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+    ) -> IamResult<CreatedServiceCredential> {
         self.enter().await?;
         self.may_touch(caller, user, true)?;
         let (d, _) = self.load_user(user).await?;
-        let c = d.service_credentials.iter().find(|c| c.id == id.as_str()).ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
+        let c = d
+            .service_credentials
+            .iter()
+            .find(|c| c.id == id.as_str())
+            .ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
         // The embedded IAM keeps no service password, so a reset changes nothing stored: the new
         // password is simply the only one that exists from now on.
         let credential = cred_view(c)?;

@@ -204,14 +204,30 @@ pub trait IamBackend: Send + Sync + 'static {
     async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential>;
 
     /// `ListServiceSpecificCredentials`, optionally for one service.
-    async fn list_service_credentials(&self, caller: &Caller, user: &IamUserName, service: Option<&str>) -> IamResult<Vec<ServiceCredential>>;
+    async fn list_service_credentials(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: Option<&str>,
+    ) -> IamResult<Vec<ServiceCredential>>;
 
     /// `UpdateServiceSpecificCredential`. Errors: NotFound.
-    async fn update_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId, status: SetStatus) -> IamResult<()>;
+    async fn update_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+        status: SetStatus,
+    ) -> IamResult<()>;
 
     /// `ResetServiceSpecificCredential`: a new password, returned once; the old one stops working.
     /// Errors: NotFound.
-    async fn reset_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<CreatedServiceCredential>;
+    async fn reset_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        id: &ServiceCredentialId,
+    ) -> IamResult<CreatedServiceCredential>;
 
     /// `DeleteServiceSpecificCredential`. Errors: NotFound.
     async fn delete_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<()>;

@@ -176,7 +176,11 @@ async fn nobody_touches_another_users_key_even_with_its_valid_id() {
     app.add_account("bob", Role::Employee).await;
     let bob = app::domain::IamUserName::parse("bob").unwrap();
     let bobs = app.portal.iam.create_access_key(&Caller::Service, &bob).await.unwrap().key.id.to_string();
-    app.portal.iam.update_access_key(&Caller::Service, &bob, &app::domain::AccessKeyId::parse(&bobs).unwrap(), app::domain::SetStatus::Inactive).await.unwrap();
+    app.portal
+        .iam
+        .update_access_key(&Caller::Service, &bob, &app::domain::AccessKeyId::parse(&bobs).unwrap(), app::domain::SetStatus::Inactive)
+        .await
+        .unwrap();
     let alice = app.sign_in("alice", PASSWORD).await.unwrap();
     for (name, form) in [
         ("set_access_key_status", vec![("key_id", bobs.as_str()), ("active", "true")]),
@@ -257,7 +261,14 @@ async fn without_javascript_the_create_post_answers_with_the_one_time_page() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.headers["cache-control"], "no-store");
     let stepped_up = r.session_cookie().expect("the step-up cycles the session id");
-    let secret = r.body.split("data-testid=\"new-key-secret\"").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next()).unwrap_or_else(|| panic!("{}", r.body)).to_owned();
+    let secret = r
+        .body
+        .split("data-testid=\"new-key-secret\"")
+        .nth(1)
+        .and_then(|s| s.split('>').nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("{}", r.body))
+        .to_owned();
     assert_eq!(secret.len(), 40, "{}", r.body);
     assert!(!r.body.contains("keydesk_bg.wasm") && !r.body.contains("/pkg/keydesk.js"));
     assert_eq!(keys_of(&app, "alice").await, 1);

@@ -20,7 +20,11 @@ async fn signed_in(app: &TestApp) -> String {
 
 async fn change(app: &TestApp, cookie: &str, new: &str, repeat: &str) -> Result<(), (StatusCode, AppError)> {
     let r = app.server_fn(Some(cookie), "change_password", &[("new_password", new), ("repeat_password", repeat)]).await;
-    if r.status == StatusCode::OK { Ok(()) } else { Err((r.status, r.app_error())) }
+    if r.status == StatusCode::OK {
+        Ok(())
+    } else {
+        Err((r.status, r.app_error()))
+    }
 }
 
 fn invalid(message: &str) -> (StatusCode, AppError) {
@@ -38,7 +42,10 @@ async fn the_server_refuses_what_the_checklist_refuses_with_the_same_words() {
         let words = policy.check(bad).first_failure().unwrap();
         assert_eq!(change(&app, &cookie, bad, bad).await, Err(invalid(&words)), "{bad}");
     }
-    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fax").await, Err(invalid("The two passwords are not the same.")));
+    assert_eq!(
+        change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fax").await,
+        Err(invalid("The two passwords are not the same."))
+    );
     let state = embedded.password_state(&Caller::Service, &alice()).await.unwrap();
     assert!(state.profile.is_none(), "nothing was set by refused attempts");
 
@@ -48,8 +55,11 @@ async fn the_server_refuses_what_the_checklist_refuses_with_the_same_words() {
     assert_eq!(reused.0, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reused.1.to_string().contains("last 24 passwords") && reused.1.to_string().contains("not used recently"), "{}", reused.1);
 
-    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action = 'password.change' ORDER BY id")
-        .fetch_all(&app.portal.db.pool).await.unwrap();
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action = 'password.change' ORDER BY id")
+            .fetch_all(&app.portal.db.pool)
+            .await
+            .unwrap();
     assert_eq!(audit.iter().map(|(_, o)| o.as_str()).collect::<Vec<_>>(), ["pending", "success", "pending", "failure"]);
     let portal_db = std::fs::read(app.dir.path().join("portal.db")).unwrap();
     assert!(!String::from_utf8_lossy(&portal_db).contains("Granite-Tulip"), "the portal never stores the password");
@@ -77,7 +87,10 @@ async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     let embedded = app.portal.embedded.clone().unwrap();
     let cookie = signed_in(&app).await;
     app.clock.advance(time::Duration::minutes(11));
-    assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Err((StatusCode::UNAUTHORIZED, AppError::ReauthRequired)));
+    assert_eq!(
+        change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await,
+        Err((StatusCode::UNAUTHORIZED, AppError::ReauthRequired))
+    );
     let ok = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await;
     let cookie = ok.session_cookie().unwrap();
     assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Ok(()));
@@ -181,10 +194,26 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     assert!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().is_empty());
     assert_eq!(unassigned(&app).await, 0, "the virtual device is deleted, not left unassigned");
 
-    let actions: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE 'mfa.%' AND outcome <> 'pending' ORDER BY id")
-        .fetch_all(&app.portal.db.pool).await.unwrap();
+    let actions: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE 'mfa.%' AND outcome <> 'pending' ORDER BY id")
+            .fetch_all(&app.portal.db.pool)
+            .await
+            .unwrap();
     let actions: Vec<String> = actions.into_iter().map(|(a, o)| format!("{a}:{o}")).collect();
-    assert_eq!(actions, ["mfa.create:success", "mfa.create:success", "mfa.cancel:success", "mfa.create:success", "mfa.enable:failure", "mfa.enable:success", "mfa.resync:failure", "mfa.resync:success", "mfa.remove:success"]);
+    assert_eq!(
+        actions,
+        [
+            "mfa.create:success",
+            "mfa.create:success",
+            "mfa.cancel:success",
+            "mfa.create:success",
+            "mfa.enable:failure",
+            "mfa.enable:success",
+            "mfa.resync:failure",
+            "mfa.resync:success",
+            "mfa.remove:success"
+        ]
+    );
     // The seed is IAM's: nothing in the portal's database or on the page carries it.
     let portal_db = std::fs::read(app.dir.path().join("portal.db")).unwrap();
     for seed in [first.seed.expose(), second.seed.expose(), e.seed.expose()] {

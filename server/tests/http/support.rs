@@ -79,11 +79,18 @@ impl TestApp {
             let _ = admin.create_role().role_name(role).assume_role_policy_document(trust).send().await;
         }
         let args = [
-            "--iam-backend", "aws",
-            "--aws-user-role-arn", "arn:aws:iam::123456789012:role/keydesk-user",
-            "--aws-helpdesk-role-arn", "arn:aws:iam::123456789012:role/keydesk-helpdesk",
-            "--aws-admin-role-arn", "arn:aws:iam::123456789012:role/keydesk-admin",
-            "--iam-endpoint", moto_url, "--sts-endpoint", moto_url,
+            "--iam-backend",
+            "aws",
+            "--aws-user-role-arn",
+            "arn:aws:iam::123456789012:role/keydesk-user",
+            "--aws-helpdesk-role-arn",
+            "arn:aws:iam::123456789012:role/keydesk-helpdesk",
+            "--aws-admin-role-arn",
+            "arn:aws:iam::123456789012:role/keydesk-admin",
+            "--iam-endpoint",
+            moto_url,
+            "--sts-endpoint",
+            moto_url,
         ];
         let app = Self::build(Backend::Sqlite, &args, Some(base)).await;
         (app, admin)
@@ -173,11 +180,7 @@ impl TestApp {
     }
 
     async fn post(&self, cookie: Option<&str>, path: &str, accept: &str, form: &[(&str, &str)]) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
         let mut req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, accept)

@@ -35,6 +35,42 @@ try {
   await page.screenshot({ path: `${out}/new-key-no-js.png`, fullPage: true });
   await ctx.close();
   console.log(`${out}/new-key-no-js.png`);
+  // CodeCommit: an uploaded SSH key with its config block, then the one-time Git password dialog.
+  {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const key = join(mkdtempSync(join(tmpdir(), 'shot-')), 'id');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '4096', '-N', '', '-C', 'bob@laptop', '-f', key]);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => d.accept());
+    await signIn(page, server.url, 'bob');
+    await page.click('[data-testid=ssh-upload] summary');
+    await page.fill('[data-testid=ssh-key-input]', readFileSync(`${key}.pub`, 'utf8'));
+    await page.waitForSelector('[data-testid=ssh-preview-sha256]');
+    await page.locator('#codecommit').screenshot({ path: `${out}/ssh-preview.png` });
+    await page.click('[data-testid=ssh-upload-submit]');
+    await page.waitForSelector('[data-testid=ssh-row]');
+    await page.click('[data-testid=ssh-config] summary');
+    await page.locator('#codecommit').screenshot({ path: `${out}/codecommit.png` });
+    await page.click('[data-testid=git-generate]');
+    await page.waitForSelector('[data-testid=git-secret]');
+    await page.click('[data-testid=git-show]');
+    await page.fill('[data-testid=git-secret] input >> nth=1', 'MyDemoRepo');
+    await page.screenshot({ path: `${out}/git-secret.png` });
+    await ctx.close();
+    const off = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    const p2 = await off.newPage();
+    await signIn(p2, server.url, 'bob', { js: false });
+    await p2.click('[data-testid=ssh-upload] summary');
+    await p2.fill('[data-testid=ssh-key-input]', 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short');
+    await Promise.all([p2.waitForNavigation(), p2.click('[data-testid=ssh-upload-submit]')]);
+    await p2.locator('#codecommit').screenshot({ path: `${out}/codecommit-no-js.png` });
+    await off.close();
+    console.log(`${out}/codecommit.png, ssh-preview.png, git-secret.png, codecommit-no-js.png`);
+  }
 } finally {
   await browser.close();
   await server.stop();

@@ -81,6 +81,38 @@ pub trait Port: Send + Sync + 'static {
     /// Deactivate one of the caller's devices and delete it when virtual (fresh re-authentication).
     async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError>;
 
+    /// Generate HTTPS Git credentials for CodeCommit (fresh re-authentication, lease, audit; an
+    /// ambiguous create is reconciled and any credential nobody saw deleted). Password returned here only.
+    async fn create_git_credential(&self, req: &Parts, who: &Principal) -> Result<crate::domain::CreatedServiceCredential, AppError>;
+
+    /// Reset one of the caller's Git credentials; an ambiguous reset is retried once (superseding the
+    /// unseen password) or else the credential is deactivated.
+    async fn reset_git_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
+
+    async fn set_git_credential_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+        status: crate::domain::SetStatus,
+    ) -> Result<(), AppError>;
+
+    /// Delete one of the caller's Git credentials; `confirm` must equal its Git user name.
+    async fn delete_git_credential(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
+
+    /// Upload an SSH public key for the caller (validated first; never echoes or logs the input).
+    async fn upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<crate::api::codecommit::SshKeyView, AppError>;
+
+    async fn set_ssh_key_status(&self, req: &Parts, who: &Principal, id: &str, status: crate::domain::SetStatus) -> Result<(), AppError>;
+
+    /// Delete one of the caller's SSH keys; `confirm` must equal its id.
+    async fn delete_ssh_key(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
+
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 

@@ -70,6 +70,8 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'carol');
   await hydrated(page);
+  // Count once the section is there (the list streams in after the page shell).
+  await page.waitForSelector('[data-testid=mfa-count]');
   const before = await page.locator('[data-testid=mfa-row]').count();
   await page.click('[data-testid=add-mfa] summary');
   await page.fill('[data-testid=mfa-name]', 'carol-e2e');

@@ -115,6 +115,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_MFA_ISSUER", default_value = "AWS")]
     pub mfa_issuer: String,
 
+    /// The AWS region the CodeCommit clone commands on the credentials page name (each person can
+    /// change it there); IAM itself is global.
+    #[arg(long, env = "KEYDESK_CODECOMMIT_REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub codecommit_region: String,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -289,5 +294,13 @@ mod tests {
     #[test]
     fn public_url_is_normalised() {
         assert_eq!(parse(&["--public-url", "https://Keydesk.Example.com/"]).unwrap().public_origin, "https://keydesk.example.com");
+    }
+}
+
+fn parse_region(raw: &str) -> Result<String, String> {
+    if app::domain::codecommit::region_ok(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("{raw:?} is not an AWS region name such as us-east-1 or eu-central-1"))
     }
 }

@@ -161,7 +161,9 @@ impl Portal {
     async fn reconcile_key_create(&self, caller: &Caller, me: &IamUserName, before: &[AccessKeySummary]) -> (&'static str, String) {
         for pause_ms in [0u64, 200, 600, 1800] {
             tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-            let Ok(now) = self.iam.list_access_keys(caller, me).await else { continue };
+            let Ok(now) = self.iam.list_access_keys(caller, me).await else {
+                continue;
+            };
             let orphans: Vec<_> = now.iter().filter(|k| !before.iter().any(|b| b.id == k.id)).collect();
             if orphans.is_empty() && pause_ms > 0 {
                 return ("resolved_not_created", "No key was created. You can try again.".into());
@@ -361,6 +363,39 @@ impl Port for Portal {
         self.do_remove_mfa(req, who, serial).await
     }
 
+    async fn create_git_credential(&self, req: &Parts, who: &Principal) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        self.do_create_git_credential(req, who).await
+    }
+
+    async fn reset_git_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+    ) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        self.do_reset_git_credential(req, who, id).await
+    }
+
+    async fn set_git_credential_status(&self, req: &Parts, who: &Principal, id: &str, status: SetStatus) -> Result<(), AppError> {
+        self.do_set_git_credential_status(req, who, id, status).await
+    }
+
+    async fn delete_git_credential(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError> {
+        self.do_delete_git_credential(req, who, id, confirm).await
+    }
+
+    async fn upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<app::api::codecommit::SshKeyView, AppError> {
+        self.do_upload_ssh_key(req, who, body).await
+    }
+
+    async fn set_ssh_key_status(&self, req: &Parts, who: &Principal, id: &str, status: SetStatus) -> Result<(), AppError> {
+        self.do_set_ssh_key_status(req, who, id, status).await
+    }
+
+    async fn delete_ssh_key(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError> {
+        self.do_delete_ssh_key(req, who, id, confirm).await
+    }
+
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {
         let me = &who.viewer.iam_user;
         let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
@@ -376,8 +411,13 @@ impl Port for Portal {
                 )
             },
             async { iam.list_mfa_devices(&caller, me).await.map_err(err) },
-            async { iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err) },
-            async { iam.list_ssh_keys(&caller, me).await.map_err(err) },
+            async { iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err).map(|c| self.git_views(c)) },
+            async {
+                match iam.list_ssh_keys(&caller, me).await {
+                    Ok(keys) => Ok(self.ssh_views(&caller, me, keys).await),
+                    Err(e) => Err(err(e)),
+                }
+            },
         );
         let (user, password, keys, tags) = core?;
         let now = self.clock.now();
@@ -393,7 +433,15 @@ impl Port for Portal {
                 description,
             });
         }
-        Ok(CredentialsOverview { user, password: self.password_view(password), access_keys, mfa_devices, git_credentials, ssh_keys })
+        Ok(CredentialsOverview {
+            user,
+            password: self.password_view(password),
+            access_keys,
+            mfa_devices,
+            git_credentials,
+            ssh_keys,
+            codecommit_region: self.config.settings.codecommit_region.clone(),
+        })
     }
 
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError> {

@@ -137,7 +137,7 @@ impl Portal {
 
     /// Run one idempotent IAM change on the caller's own user: fresh re-authentication, the per-user
     /// lease, audit intent first and the final record after.
-    async fn fresh_audited(
+    pub(crate) async fn fresh_audited(
         &self,
         req: &Parts,
         who: &Principal,

@@ -33,15 +33,6 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
-fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let (json, pretty) = (Captured::default(), Captured::default());
@@ -72,6 +63,17 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let seed = enrolment.seed.expose().to_owned();
     assert!(!app.get(Some(&cookie), "/").await.body.contains(&seed));
 
+    // A CodeCommit Git password, and a private key pasted by mistake into the SSH upload.
+    let r = app.server_fn(Some(&cookie), "create_git_credential", &[]).await;
+    let git: app::domain::CreatedServiceCredential = serde_json::from_str(&r.body).unwrap();
+    let git_password = git.password.expose().to_owned();
+    assert!(!app.server_fn(Some(&cookie), "get_my_credentials", &[]).await.body.contains(&git_password));
+    const PRIVATE: &str = "CanaryPrivateKeyMaterialB64x";
+    let pasted = format!("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE{PRIVATE}\n-----END OPENSSH PRIVATE KEY-----");
+    let r = app.server_fn(Some(&cookie), "upload_ssh_key", &[("public_key", &pasted)]).await;
+    assert_eq!(r.status, http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.body.contains(PRIVATE), "the refusal does not echo the private key");
+
     for (name, logs) in [("JSON", &json), ("pretty", &pretty)] {
         let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
         assert!(text.contains("INSERT INTO audit_events"), "{name}: TRACE statements were captured");
@@ -79,15 +81,17 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
         assert!(!text.contains(PASSWORD), "{name}: the portal password is in the logs");
         assert!(!text.contains(CONSOLE), "{name}: the console password is in the logs");
         assert!(!text.contains(&seed), "{name}: the MFA seed is in the logs");
-        eprintln!(
-            "G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed 0 times each",
-            text.len()
-        );
+        assert!(!text.contains(&git_password), "{name}: the Git password is in the logs");
+        assert!(!text.contains(PRIVATE), "{name}: the pasted private key is in the logs");
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed, Git password, pasted private key 0 times each", text.len());
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
     assert!(files_containing(app.dir.path(), PASSWORD).is_empty(), "portal password stored in clear");
     assert!(files_containing(app.dir.path(), CONSOLE).is_empty(), "console password stored in clear");
+    assert!(files_containing(app.dir.path(), PRIVATE).is_empty(), "the pasted private key was stored");
+    let git_files = files_containing(app.dir.path(), &git_password);
+    assert!(git_files.is_empty(), "the Git password was stored in clear: {git_files:?}");
     let seed_files = files_containing(app.dir.path(), &seed);
     assert!(seed_files.iter().all(|f| f.starts_with("iam.db")), "the MFA seed is only in the IAM's own store: {seed_files:?}");
     assert!(

@@ -38,8 +38,10 @@ pub struct CredentialsOverview {
     pub access_keys: Vec<AccessKeyView>,
     /// Sections that fail on their own (IAM refusing or lacking one operation) without hiding the rest.
     pub mfa_devices: Result<Vec<MfaDevice>, AppError>,
-    pub git_credentials: Result<Vec<ServiceCredential>, AppError>,
-    pub ssh_keys: Result<Vec<SshKeySummary>, AppError>,
+    pub git_credentials: Result<Vec<crate::api::codecommit::GitCredentialView>, AppError>,
+    pub ssh_keys: Result<Vec<crate::api::codecommit::SshKeyView>, AppError>,
+    /// The region the CodeCommit clone commands name (the page lets the user change it).
+    pub codecommit_region: String,
 }
 
 pub const MAX_ACCESS_KEYS: usize = 2;

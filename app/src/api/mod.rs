@@ -4,6 +4,7 @@
 pub mod access_keys;
 pub mod admin;
 pub mod auth;
+pub mod codecommit;
 pub mod credentials;
 pub mod mfa;
 pub mod password;

@@ -47,3 +47,14 @@ pub fn download(_file_name: &str, _mime: &str, _body: &str) -> bool {
     #[allow(unreachable_code)]
     false
 }
+
+/// Read the text of the file chosen in `input`, refusing files over `max_bytes` without reading them.
+#[cfg(feature = "hydrate")]
+pub async fn read_text_file(input: &web_sys::HtmlInputElement, max_bytes: u32) -> Result<String, &'static str> {
+    let file = input.files().and_then(|list| list.get(0)).ok_or("No file was chosen.")?;
+    if file.size() > f64::from(max_bytes) {
+        return Err("That file is too large to be an SSH public key: choose the .pub file.");
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.map_err(|_| "The file could not be read.")?;
+    text.as_string().ok_or("The file could not be read as text.")
+}

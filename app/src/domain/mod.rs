@@ -1,6 +1,7 @@
 //! Pure domain types and rules. No `cfg`, no I/O: everything here compiles for WASM and the server,
 //! so the browser and the server can never disagree about a rule.
 
+pub mod codecommit;
 pub mod credentials;
 pub mod export;
 pub mod ids;

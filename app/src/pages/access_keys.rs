@@ -26,6 +26,36 @@ pub struct CredentialActions {
     pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
     pub mfa_resync: ServerAction<crate::api::mfa::ResyncMfa>,
     pub mfa_remove: ServerAction<crate::api::mfa::RemoveMfa>,
+    pub git_create: ServerAction<crate::api::codecommit::CreateGitCredential>,
+    pub git_reset: ServerAction<crate::api::codecommit::ResetGitCredential>,
+    pub git_status: ServerAction<crate::api::codecommit::SetGitCredentialStatus>,
+    pub git_delete: ServerAction<crate::api::codecommit::DeleteGitCredential>,
+    pub ssh_upload: ServerAction<crate::api::codecommit::UploadSshKey>,
+    pub ssh_status: ServerAction<crate::api::codecommit::SetSshKeyStatus>,
+    pub ssh_delete: ServerAction<crate::api::codecommit::DeleteSshKey>,
+}
+
+/// After a successful password confirmation, run again the action that asked for it, with the input
+/// it had (the person already said what they wanted; they should not have to say it twice).
+macro_rules! replay_after_confirm {
+    ($confirm:expr, $action:expr) => {{
+        let (confirm, action) = ($confirm, $action);
+        let pending = StoredValue::new(None);
+        Effect::new(move |_| {
+            if let Some(input) = action.input().get() {
+                pending.set_value(Some(input));
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = confirm.value().get() {
+                if let Some(Err(AppError::ReauthRequired)) = action.value().get_untracked() {
+                    if let Some(input) = pending.get_value() {
+                        action.dispatch(input);
+                    }
+                }
+            }
+        });
+    }};
 }
 
 impl CredentialActions {
@@ -41,7 +71,21 @@ impl CredentialActions {
             mfa_cancel: ServerAction::new(),
             mfa_resync: ServerAction::new(),
             mfa_remove: ServerAction::new(),
+            git_create: ServerAction::new(),
+            git_reset: ServerAction::new(),
+            git_status: ServerAction::new(),
+            git_delete: ServerAction::new(),
+            ssh_upload: ServerAction::new(),
+            ssh_status: ServerAction::new(),
+            ssh_delete: ServerAction::new(),
         };
+        replay_after_confirm!(actions.confirm, actions.git_create);
+        replay_after_confirm!(actions.confirm, actions.git_reset);
+        replay_after_confirm!(actions.confirm, actions.git_status);
+        replay_after_confirm!(actions.confirm, actions.git_delete);
+        replay_after_confirm!(actions.confirm, actions.ssh_upload);
+        replay_after_confirm!(actions.confirm, actions.ssh_status);
+        replay_after_confirm!(actions.confirm, actions.ssh_delete);
         // After a successful password confirmation, run the create that asked for it again.
         let pending_create = StoredValue::new(None::<CreateAccessKey>);
         Effect::new(move |_| {
@@ -78,7 +122,14 @@ impl CredentialActions {
         let confirmed = matches!(self.confirm.value().get(), Some(Ok(())));
         let create_asks = matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired)));
         let start_asks = matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired)));
-        (create_asks || start_asks) && !confirmed
+        let codecommit_asks = asks(self.git_create.value().get().map(|r| r.map(drop)))
+            || asks(self.git_reset.value().get().map(|r| r.map(drop)))
+            || asks(self.git_status.value().get())
+            || asks(self.git_delete.value().get())
+            || asks(self.ssh_upload.value().get().map(|r| r.map(drop)))
+            || asks(self.ssh_status.value().get())
+            || asks(self.ssh_delete.value().get());
+        (create_asks || start_asks || codecommit_asks) && !confirmed
             || asks(self.set_status.value().get())
             || asks(self.delete.value().get())
             || asks(self.password.value().get())
@@ -92,14 +143,21 @@ impl CredentialActions {
         [self.create.version().get(), self.set_status.version().get(), self.delete.version().get()]
     }
 
-    /// Versions of the password and MFA actions; the page refetches when one completes.
-    pub fn self_changes(&self) -> [usize; 5] {
-        [
+    /// Versions of the password, MFA and CodeCommit actions; the page refetches when one completes.
+    pub fn self_changes(&self) -> Vec<usize> {
+        vec![
             self.password.version().get(),
             self.mfa_enable.version().get(),
             self.mfa_cancel.version().get(),
             self.mfa_resync.version().get(),
             self.mfa_remove.version().get(),
+            self.git_create.version().get(),
+            self.git_reset.version().get(),
+            self.git_status.version().get(),
+            self.git_delete.version().get(),
+            self.ssh_upload.version().get(),
+            self.ssh_status.version().get(),
+            self.ssh_delete.version().get(),
         ]
     }
 }

@@ -2,12 +2,12 @@
 //! in one call through their own scoped IAM session. Nothing secret is ever in this page's resource.
 
 use super::access_keys::{AccessKeysSection, CredentialActions, ReauthPrompt};
+use super::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
 use super::mfa::MfaSection;
 use super::password::PasswordSection;
 use crate::api::credentials::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::*;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -32,11 +32,12 @@ pub fn CredentialsPage() -> impl IntoView {
 fn Overview() -> impl IntoView {
     let actions = CredentialActions::new();
     provide_context(actions);
+    provide_context(CloneTargetState::new());
     let overview = Resource::new(move || actions.changes(), |_| get_my_credentials());
     // The password and MFA actions refresh the page from here: keyed into the resource's source, their
     // completions did not refetch it in Chromium (the key actions do; cause not pinned down, the browser
     // tests cover both), so an effect of the page, which outlives every section, refetches explicitly.
-    Effect::new(move |previous: Option<[usize; 5]>| {
+    Effect::new(move |previous: Option<Vec<usize>>| {
         let now = actions.self_changes();
         if previous.is_some_and(|p| p != now) {
             overview.refetch();
@@ -45,6 +46,7 @@ fn Overview() -> impl IntoView {
     });
     view! {
         <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
+        <GitSecretDialog/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -88,7 +90,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             </SectionCard>
             <SectionCard id="codecommit" title="AWS CodeCommit credentials"
                 subtitle="HTTPS Git credentials and SSH public keys for CodeCommit repositories.">
-                <CodeCommitSummary git=o.git_credentials ssh=o.ssh_keys/>
+                <CodeCommitSection git=o.git_credentials ssh=o.ssh_keys region=o.codecommit_region/>
             </SectionCard>
         </div>
     }
@@ -104,39 +106,5 @@ pub(super) fn status_badge(s: &Status) -> AnyView {
         Status::Inactive => badge("Inactive", "bg-slate-100 text-slate-700 ring-slate-300").into_any(),
         Status::Expired => badge("Expired", "bg-red-50 text-red-800 ring-red-200").into_any(),
         Status::Other(_) => view! { <span class="text-xs text-slate-600">{s.to_string()}</span> }.into_any(),
-    }
-}
-
-#[component]
-fn CodeCommitSummary(git: Result<Vec<ServiceCredential>, AppError>, ssh: Result<Vec<SshKeySummary>, AppError>) -> impl IntoView {
-    let git = match git {
-        Err(error) => view! { <ErrorView error/> }.into_any(),
-        Ok(git) => view! {
-            <p class="mt-1 text-xs text-slate-500">{format!("{} of {MAX_GIT_CREDENTIALS} used", git.len())}</p>
-            <ul class="mt-2 space-y-1 text-sm">
-                {git.into_iter().map(|c| view! {
-                    <li class="flex items-center gap-2"><span class="font-mono">{c.service_user_name}</span>{status_badge(&c.status)}</li>
-                }).collect_view()}
-            </ul>
-        }
-        .into_any(),
-    };
-    let ssh = match ssh {
-        Err(error) => view! { <ErrorView error/> }.into_any(),
-        Ok(ssh) => view! {
-            <p class="mt-1 text-xs text-slate-500">{format!("{} of {MAX_SSH_KEYS} used", ssh.len())}</p>
-            <ul class="mt-2 space-y-1 text-sm">
-                {ssh.into_iter().map(|k| view! {
-                    <li class="flex items-center gap-2"><span class="font-mono">{k.id.to_string()}</span>{status_badge(&k.status)}</li>
-                }).collect_view()}
-            </ul>
-        }
-        .into_any(),
-    };
-    view! {
-        <div class="grid gap-6 sm:grid-cols-2">
-            <div><h3 class="text-sm font-semibold">"HTTPS Git credentials"</h3>{git}</div>
-            <div><h3 class="text-sm font-semibold">"SSH public keys"</h3>{ssh}</div>
-        </div>
     }
 }

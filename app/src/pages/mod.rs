@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod admin;
+mod codecommit;
 mod credentials;
 mod helpdesk;
 mod mfa;

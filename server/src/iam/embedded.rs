@@ -100,6 +100,9 @@ struct ServiceCredDoc {
     service_user_name: String,
     status: String,
     created_at: i64,
+    /// A slow hash of the current password (IAM checks it when Git signs in); never the password.
+    #[serde(default)]
+    password_hash: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -533,6 +536,15 @@ impl EmbeddedIam {
     }
 
     /// When the console password last changed (the credential report's `password_last_changed`).
+    /// Would Git's sign-in with this service user name and password succeed (credential active, password
+    /// current)? What CodeCommit asks IAM; for tests and demos.
+    pub async fn service_password_works(&self, user: &IamUserName, service_user_name: &str, password: &str) -> IamResult<bool> {
+        let (d, _) = self.load_user(user).await?;
+        Ok(d.service_credentials
+            .iter()
+            .any(|c| c.service_user_name == service_user_name && c.status == "Active" && password_matches(&c.password_hash, password)))
+    }
+
     pub async fn password_changed_at(&self, user: &IamUserName) -> IamResult<Option<OffsetDateTime>> {
         Ok(self.load_user(user).await?.0.login.map(|l| t(l.changed_at)))
     }
@@ -960,6 +972,7 @@ impl IamBackend for EmbeddedIam {
             return Err(IamError::InvalidInput(format!("{service} does not issue service-specific credentials.")));
         }
         let (now, id, password) = (self.now(), new_id("ACCA"), new_service_password());
+        let password_hash = hash_password(&password);
         let cred = self
             .mutate(user, |d| {
                 if d.service_credentials.iter().filter(|c| c.service == service).count() >= MAX_SERVICE_CREDENTIALS {
@@ -973,6 +986,7 @@ impl IamBackend for EmbeddedIam {
                     service_user_name: format!("{}-at-{ACCOUNT_ID}", d.name),
                     status: "Active".into(),
                     created_at: now,
+                    password_hash: password_hash.clone(),
                 };
                 let v = cred_view(&c)?;
                 d.service_credentials.push(c);
@@ -1012,16 +1026,20 @@ impl IamBackend for EmbeddedIam {
     ) -> IamResult<CreatedServiceCredential> {
         self.enter().await?;
         self.may_touch(caller, user, true)?;
-        let (d, _) = self.load_user(user).await?;
-        let c = d
-            .service_credentials
-            .iter()
-            .find(|c| c.id == id.as_str())
-            .ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
-        // The embedded IAM keeps no service password, so a reset changes nothing stored: the new
-        // password is simply the only one that exists from now on.
-        let credential = cred_view(c)?;
-        self.leave(CreatedServiceCredential { credential, password: OneTimeSecret::new(new_service_password()) })
+        let password = new_service_password();
+        let password_hash = hash_password(&password);
+        let credential = self
+            .mutate(user, |d| {
+                let c = d
+                    .service_credentials
+                    .iter_mut()
+                    .find(|c| c.id == id.as_str())
+                    .ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
+                c.password_hash = password_hash.clone();
+                Ok((cred_view(c)?, vec![], vec![]))
+            })
+            .await?;
+        self.leave(CreatedServiceCredential { credential, password: OneTimeSecret::new(password) })
     }
 
     async fn delete_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<()> {

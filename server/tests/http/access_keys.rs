@@ -14,10 +14,7 @@ async fn keys_of(app: &TestApp, user: &str) -> usize {
 }
 
 async fn audit(app: &TestApp) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE 'access_key.%' ORDER BY id")
-        .fetch_all(&app.portal.db.pool)
-        .await
-        .unwrap()
+    audit_trail(app, "access_key.").await
 }
 
 #[tokio::test]

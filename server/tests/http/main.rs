@@ -5,5 +5,6 @@ mod support;
 
 mod access_keys;
 mod auth;
+mod codecommit;
 mod pages;
 mod password_mfa;

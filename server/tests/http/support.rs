@@ -255,3 +255,22 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
     }
 }
+
+/// The audit trail's (action, outcome) pairs whose action starts with `prefix`, oldest first.
+pub async fn audit_trail(app: &TestApp, prefix: &str) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE $1 ORDER BY id")
+        .bind(format!("{prefix}%"))
+        .fetch_all(&app.portal.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Names of the files directly in `dir` whose bytes contain `needle` (database files, WAL included).
+pub fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}

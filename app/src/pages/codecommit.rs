@@ -1,0 +1,545 @@
+//! The AWS CodeCommit section of "My security credentials": HTTPS Git credentials (generate, reset,
+//! activate/deactivate, delete; the password shown once) and SSH public keys (upload with a live
+//! fingerprint, activate/deactivate, delete, the `~/.ssh/config` block). Passwords live only in the
+//! create/reset actions' values; "Done" forgets them.
+
+use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
+use super::credentials::status_badge;
+use crate::api::codecommit::*;
+use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use crate::components::{browser, ErrorView};
+use crate::domain::codecommit::{https_clone, ssh_clone, ssh_config, CREDENTIAL_HELPERS};
+use crate::domain::export::git_credentials_csv;
+use crate::domain::ssh_key::{self, SshKeyError};
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+const SMALL_INPUT: &str = "rounded-md border border-slate-300 px-2 py-1 font-mono text-xs";
+
+fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) -> Option<AppError> {
+    v.and_then(Result::err).filter(|e| *e != AppError::ReauthRequired)
+}
+
+/// The region and repository the clone commands name, owned by the page (not by the section, which is
+/// re-rendered after every change) so the one-time dialog and every row share them.
+#[derive(Clone, Copy)]
+pub struct CloneTargetState {
+    pub region: RwSignal<String>,
+    pub repo: RwSignal<String>,
+}
+
+impl CloneTargetState {
+    pub fn new() -> Self {
+        CloneTargetState { region: RwSignal::new(String::new()), repo: RwSignal::new(String::new()) }
+    }
+}
+
+impl Default for CloneTargetState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[component]
+pub fn CodeCommitSection(
+    git: Result<Vec<GitCredentialView>, AppError>,
+    ssh: Result<Vec<SshKeyView>, AppError>,
+    region: String,
+) -> impl IntoView {
+    // The configured region is the starting value of the page-owned clone target.
+    let target = expect_context::<CloneTargetState>();
+    if target.region.with_untracked(String::is_empty) {
+        target.region.set(region);
+    }
+    view! {
+        <div class="grid gap-8">
+            <section aria-labelledby="git-heading">
+                <h3 id="git-heading" class="text-base font-semibold text-slate-900">"HTTPS Git credentials"</h3>
+                <p class="mt-1 text-sm text-slate-600">"A user name and password for HTTPS connections to CodeCommit. IAM allows 2 per user."</p>
+                <div class="mt-3">{match git {
+                    Ok(creds) => view! { <GitCredentials creds/> }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }}</div>
+            </section>
+            <section aria-labelledby="ssh-heading">
+                <h3 id="ssh-heading" class="text-base font-semibold text-slate-900">"SSH public keys"</h3>
+                <p class="mt-1 text-sm text-slate-600">"RSA public keys (2048 bits or more) for SSH connections to CodeCommit. IAM allows 5 per user."</p>
+                <div class="mt-3">{match ssh {
+                    Ok(keys) => view! { <SshKeys keys/> }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }}</div>
+            </section>
+        </div>
+    }
+}
+
+/// Region and repository inputs for the clone commands.
+#[component]
+fn CloneTarget(region: RwSignal<String>, repo: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="flex flex-wrap gap-3 text-xs">
+            <label class="text-slate-700">"Region"
+                <input class=format!("ml-1 w-32 {SMALL_INPUT}") prop:value=move || region.get()
+                    on:input=move |ev| region.set(event_target_value(&ev))/></label>
+            <label class="text-slate-700">"Repository"
+                <input class=format!("ml-1 w-40 {SMALL_INPUT}") placeholder="MyDemoRepo" prop:value=move || repo.get()
+                    on:input=move |ev| repo.set(event_target_value(&ev))/></label>
+        </div>
+    }
+}
+
+fn code_block(text: String, testid: &'static str) -> impl IntoView {
+    let copy = text.clone();
+    view! {
+        <div class="mt-1 flex items-start gap-2">
+            <pre class="flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
+            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button>
+        </div>
+    }
+}
+
+#[component]
+fn GitCredentials(creds: Vec<GitCredentialView>) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let used = creds.len();
+    let full = used >= MAX_GIT_CREDENTIALS;
+    // Generating and resetting need JavaScript: the password cannot survive the no-JS redirect.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let list_error = move || {
+        error_of(actions.git_status.value().get())
+            .or_else(|| error_of(actions.git_delete.value().get()))
+            .or_else(|| error_of(actions.git_reset.value().get()))
+    };
+    let create_error = move || error_of(actions.git_create.value().get());
+    view! {
+        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
+            <p class="text-sm text-slate-700" data-testid="git-count">
+                {format!("{used} of {MAX_GIT_CREDENTIALS} HTTPS Git credentials used")}
+                {full.then(|| view! { <span class="text-slate-500">" — inactive ones count too."</span> })}
+            </p>
+            {move || if hydrated.get() {
+                view! {
+                    <button type="button" class=BUTTON data-testid="git-generate"
+                        disabled=move || full || actions.git_create.pending().get()
+                        title=if full { "You already have 2 HTTPS Git credentials: delete one first" } else { "" }
+                        on:click=move |_| { actions.git_create.dispatch(CreateGitCredential {}); }>
+                        {move || if actions.git_create.pending().get() { "Generating…" } else { "Generate credentials" }}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <p class="text-xs text-slate-500">"Generating or resetting a password needs JavaScript: it is shown once."</p> }.into_any()
+            }}
+        </div>
+        {move || create_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {if creds.is_empty() {
+            view! { <p class="text-sm text-slate-600">"You have no HTTPS Git credentials."</p> }.into_any()
+        } else {
+            view! {
+                <div class="overflow-x-auto">
+                    <table class="min-w-full divide-y divide-slate-200 text-sm">
+                        <thead><tr>
+                            <th scope="col" class=TH>"Git user name"</th>
+                            <th scope="col" class=TH>"Credential ID"</th>
+                            <th scope="col" class=TH>"Status"</th>
+                            <th scope="col" class=TH>"Created (UTC)"</th>
+                            <th scope="col" class=TH>"Age"</th>
+                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {creds.into_iter().map(|c| view! { <GitRow c hydrated/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let id = c.credential.id.to_string();
+    let user = c.credential.service_user_name.clone();
+    let active = c.credential.status.is_active();
+    let toggle_warning = if active {
+        format!("Deactivate the Git credentials {user}? Git clients using them stop working (you can reactivate them).")
+    } else {
+        format!("Reactivate the Git credentials {user}?")
+    };
+    let on_toggle = move |ev: leptos::ev::MouseEvent| {
+        if !browser::confirm(&toggle_warning) {
+            ev.prevent_default();
+        }
+    };
+    let reset_id = id.clone();
+    let reset_warning = format!("Reset the password of {user}? The current password stops working immediately; the new one is shown once.");
+    let reset = move |_| {
+        if browser::confirm(&reset_warning) {
+            actions.git_reset.dispatch(ResetGitCredential { credential_id: reset_id.clone() });
+        }
+    };
+    let confirm_id = format!("git-confirm-{id}");
+    let (status_id, delete_id) = (id.clone(), id.clone());
+    view! {
+        <tr data-testid="git-row">
+            <td class="py-2 pr-4 align-top font-mono" data-testid="git-user">{user.clone()}</td>
+            <td class="py-2 pr-4 align-top font-mono text-xs">{id.clone()}</td>
+            <td class="py-2 pr-4 align-top">{status_badge(&c.credential.status)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(c.credential.created_at)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", c.age_days)}</td>
+            <td class="py-2 align-top">
+                <div class="flex flex-col items-end gap-2">
+                    {move || hydrated.get().then(|| view! {
+                        <button type="button" class=SECONDARY on:click=reset.clone() data-testid="git-reset"
+                            disabled=move || actions.git_reset.pending().get()>"Reset password"</button>
+                    })}
+                    <ActionForm action=actions.git_status>
+                        <input type="hidden" name="credential_id" value=status_id/>
+                        <input type="hidden" name="active" value=(!active).to_string()/>
+                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="git-toggle">
+                            {if active { "Deactivate" } else { "Activate" }}
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=actions.git_delete attr:class="flex items-center gap-2">
+                        <input type="hidden" name="credential_id" value=delete_id/>
+                        <label class="sr-only" for=confirm_id.clone()>"Type the Git user name to confirm"</label>
+                        <input id=confirm_id name="confirm" required placeholder="Type the Git user name" autocomplete="off"
+                            class=format!("w-56 {SMALL_INPUT}") data-testid="git-delete-confirm"/>
+                        <button type="submit" class=DANGER data-testid="git-delete">"Delete"</button>
+                    </ActionForm>
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+/// The one-time view of a generated or reset Git password, a dialog over the page. It is rendered by the
+/// page itself, outside the sections that are re-rendered after each change, so nothing it shows or
+/// remembers belongs to a view that may be replaced while it is open.
+#[component]
+pub fn GitSecretDialog() -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
+    let shown = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    // The newest of create and reset: each clears the other when it succeeds.
+    Effect::new(move |_| {
+        if matches!(actions.git_create.value().get(), Some(Ok(_))) {
+            actions.git_reset.value().set(None);
+            shown.set(false);
+            saved.set(false);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(actions.git_reset.value().get(), Some(Ok(_))) {
+            actions.git_create.value().set(None);
+            shown.set(false);
+            saved.set(false);
+        }
+    });
+    let current = move || {
+        let created = actions.git_create.value().get().and_then(Result::ok).map(|c| (c, true));
+        created.or_else(|| actions.git_reset.value().get().and_then(Result::ok).map(|c| (c, false)))
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
+            let unsaved = (actions.git_create.value().with_untracked(|v| matches!(v, Some(Ok(_))))
+                || actions.git_reset.value().with_untracked(|v| matches!(v, Some(Ok(_)))))
+                && !saved.get_untracked();
+            if unsaved {
+                ev.prevent_default();
+                ev.set_return_value("The Git password has not been saved.");
+            }
+        });
+        on_cleanup(move || guard.remove());
+    }
+    let done = move |_| {
+        if saved.get_untracked()
+            || browser::confirm("You have not copied or downloaded the password. It cannot be shown again. Close anyway?")
+        {
+            actions.git_create.value().set(None);
+            actions.git_reset.value().set(None);
+        }
+    };
+    view! {
+        {move || current().map(|(c, created)| {
+            // The Git user name is `<IAM user>-at-<account id>`; the console names the file after the IAM user.
+            let iam_user = c.credential.service_user_name.rsplit_once("-at-").map_or(c.credential.service_user_name.as_str(), |(u, _)| u).to_owned();
+            let (file, csv) = git_credentials_csv(&iam_user, &c.credential.service_user_name, &c.password);
+            let user = c.credential.service_user_name.clone();
+            let password = c.password.expose().to_owned();
+            let (user_copy, password_copy) = (user.clone(), password.clone());
+            let masked = "•".repeat(password.chars().count().min(44));
+            view! {
+                <div class="fixed inset-0 z-30 flex items-center justify-center overflow-y-auto bg-slate-900/40 p-4">
+                <div role="dialog" aria-modal="true" aria-labelledby="git-secret-title" class="w-full max-w-2xl rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5 shadow-xl" data-testid="git-secret">
+                    <h4 id="git-secret-title" class="text-base font-semibold text-emerald-900">
+                        {if created { "Your new HTTPS Git credentials" } else { "The new password of your HTTPS Git credentials" }}
+                    </h4>
+                    <p class="mt-1 text-sm text-emerald-900">
+                        {if created { "This is the only time the password can be viewed or downloaded. Save it now." }
+                         else { "The old password no longer works. This is the only time the new one can be viewed or downloaded." }}
+                    </p>
+                    <dl class="mt-4 grid gap-3 text-sm">
+                        <div class="flex flex-wrap items-center gap-2">
+                            <dt class="w-32 font-medium">"User name"</dt>
+                            <dd class="font-mono" data-testid="git-new-user">{user.clone()}</dd>
+                            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&user_copy); }>"Copy"</button>
+                        </div>
+                        <div class="flex flex-wrap items-center gap-2">
+                            <dt class="w-32 font-medium">"Password"</dt>
+                            <dd class="break-all font-mono" data-testid="git-new-password">
+                                {let p = password.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
+                            </dd>
+                            <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
+                                on:click=move |_| shown.update(|v| *v = !*v) data-testid="git-show">{move || if shown.get() { "Hide" } else { "Show" }}</button>
+                            <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&password_copy) { saved.set(true); } }>"Copy"</button>
+                        </div>
+                    </dl>
+                    <div class="mt-4 flex flex-wrap gap-2">
+                        <button type="button" class=BUTTON data-testid="git-download"
+                            on:click=move |_| { if browser::download(&file, "text/csv", &csv) { saved.set(true); } }>"Download credentials"</button>
+                        <button type="button" class=SECONDARY data-testid="git-done" on:click=done autofocus>"Done"</button>
+                    </div>
+                    <div class="mt-5 grid gap-3 text-sm text-emerald-950">
+                        <div>
+                            <p class="font-medium">"Clone over HTTPS — Git asks for this user name and password:"</p>
+                            <div class="mt-2"><CloneTarget region repo/></div>
+                            {move || code_block(https_clone(&region.get(), &repo.get()), "git-clone")}
+                        </div>
+                        <div>
+                            <p class="font-medium">"Let a credential helper remember it (not a plain-text file):"</p>
+                            <ul class="mt-1 grid gap-1 font-mono text-xs">
+                                {CREDENTIAL_HELPERS.iter().map(|(os, cmd)| view! { <li><span class="font-sans font-medium">{*os}": "</span>{*cmd}</li> }).collect_view()}
+                            </ul>
+                            <p class="mt-1 text-xs">"If you configured the AWS CLI credential helper (credential.helper '!aws codecommit credential-helper $@') for these repositories, remove it: it would be used instead of these credentials."</p>
+                        </div>
+                    </div>
+                </div>
+                </div>
+            }
+        })}
+    }
+}
+
+/// What the upload form says about the pasted text, live (the same parser the server runs).
+#[derive(Clone, PartialEq)]
+enum Preview {
+    Empty,
+    Valid { bits: usize, sha256: String, md5: String },
+    Invalid(String),
+}
+
+fn preview(text: &str) -> Preview {
+    if text.trim().is_empty() {
+        return Preview::Empty;
+    }
+    match ssh_key::parse(text) {
+        Ok(k) => Preview::Valid { bits: k.bits, sha256: k.sha256_fingerprint(), md5: k.md5_fingerprint() },
+        Err(e) => Preview::Invalid(e.to_string()),
+    }
+}
+
+#[component]
+fn SshKeys(keys: Vec<SshKeyView>) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let used = keys.len();
+    let full = used >= MAX_SSH_KEYS;
+    let list_error = move || error_of(actions.ssh_status.value().get()).or_else(|| error_of(actions.ssh_delete.value().get()));
+    let uploaded = move || actions.ssh_upload.value().get().and_then(Result::ok);
+    view! {
+        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {move || uploaded().map(|k| view! {
+            <div class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="ssh-uploaded">
+                "Uploaded. Your SSH user name for CodeCommit is " <span class="font-mono font-semibold">{k.key.id.to_string()}</span>
+                " — open “SSH config” on its row for the ~/.ssh/config block."
+            </div>
+        })}
+        <p class="mb-3 text-sm text-slate-700" data-testid="ssh-count">
+            {format!("{used} of {MAX_SSH_KEYS} SSH public keys used")}
+            {full.then(|| view! { <span class="text-slate-500">" — inactive keys count too."</span> })}
+        </p>
+        {if full {
+            view! { <p class="mb-3 text-sm text-slate-600">"Upload unavailable: you already have 5 keys. Delete one first."</p> }.into_any()
+        } else {
+            view! { <UploadForm/> }.into_any()
+        }}
+        {if keys.is_empty() {
+            view! { <p class="mt-4 text-sm text-slate-600">"You have no SSH public keys."</p> }.into_any()
+        } else {
+            view! {
+                <div class="mt-4 overflow-x-auto">
+                    <table class="min-w-full divide-y divide-slate-200 text-sm">
+                        <thead><tr>
+                            <th scope="col" class=TH>"SSH key ID"</th>
+                            <th scope="col" class=TH>"Fingerprint"</th>
+                            <th scope="col" class=TH>"Status"</th>
+                            <th scope="col" class=TH>"Uploaded (UTC)"</th>
+                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {keys.into_iter().map(|k| view! { <SshRow k/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn UploadForm() -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let text = RwSignal::new(String::new());
+    let file_note = RwSignal::new(None::<String>);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let state = Memo::new(move |_| text.with(|t| preview(t)));
+    // A private key never stays in the form: it is cleared as soon as it is recognised.
+    Effect::new(move |_| {
+        if text.with(|t| matches!(ssh_key::parse(t), Err(SshKeyError::PrivateKey))) {
+            text.set(String::new());
+            file_note.set(Some(SshKeyError::PrivateKey.to_string()));
+        }
+    });
+    let server_error = move || error_of(actions.ssh_upload.value().get());
+    let open = move || server_error().is_some() || !text.with(String::is_empty) || file_note.with(Option::is_some);
+    let on_file = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = _ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                match browser::read_text_file(&input, 64 * 1024).await {
+                    Ok(body) => match ssh_key::parse(&body) {
+                        Err(SshKeyError::PrivateKey) => {
+                            text.set(String::new());
+                            file_note.set(Some(format!("{} (That file was not uploaded.)", SshKeyError::PrivateKey)));
+                        }
+                        _ => {
+                            file_note.set(None);
+                            text.set(body);
+                        }
+                    },
+                    Err(message) => file_note.set(Some(message.to_owned())),
+                }
+                // Forget the file: nothing of it stays in the form but the text above.
+                input.set_value("");
+            });
+        }
+    };
+    // No effect resets the form after an upload: the section is re-rendered from the new list, which
+    // gives a fresh, empty form (an effect here could outlive the view it belongs to).
+    view! {
+        <details class="rounded-lg border border-slate-200 bg-slate-50 open:bg-white" open=open data-testid="ssh-upload">
+            <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Upload SSH public key"</summary>
+            <ActionForm action=actions.ssh_upload attr:class="space-y-3 px-4 pb-4">
+                <div>
+                    <label for="ssh-public-key" class="block text-sm font-medium text-slate-800">"Public key"</label>
+                    <p class="text-xs text-slate-500">"Paste the contents of your .pub file (ssh-rsa …), or a PEM / RFC 4716 public key. Make one with: ssh-keygen -t rsa -b 4096 -f ~/.ssh/codecommit_rsa"</p>
+                    <textarea id="ssh-public-key" name="public_key" rows="4" required spellcheck="false" autocomplete="off"
+                        class=format!("mt-1 font-mono text-xs {INPUT}") data-testid="ssh-key-input"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </div>
+                {move || hydrated.get().then(|| view! {
+                    <label class="block text-sm text-slate-700">"…or choose the .pub file: "
+                        <input type="file" accept=".pub,.pem,text/plain" class="text-xs" on:change=on_file data-testid="ssh-key-file"/>
+                    </label>
+                })}
+                {move || file_note.get().map(|m| view! { <p class="text-sm text-red-700" role="alert" data-testid="ssh-file-note">{m}</p> })}
+                <div aria-live="polite" data-testid="ssh-preview">
+                    {move || match state.get() {
+                        Preview::Empty => ().into_any(),
+                        Preview::Valid { bits, sha256, md5 } => view! {
+                            <p class="text-sm text-emerald-800">"✓ RSA " {bits} " bits · " <span class="font-mono" data-testid="ssh-preview-sha256">{sha256}</span></p>
+                            <p class="text-xs text-slate-500">"MD5 (as IAM shows it): " <span class="font-mono">{md5}</span></p>
+                        }.into_any(),
+                        Preview::Invalid(m) => view! { <p class="text-sm text-red-700" data-testid="ssh-preview-error">{m}</p> }.into_any(),
+                    }}
+                </div>
+                {move || server_error().map(|error| view! { <ErrorView error/> })}
+                <button type="submit" class=BUTTON data-testid="ssh-upload-submit"
+                    disabled=move || actions.ssh_upload.pending().get() || (hydrated.get() && !matches!(state.get(), Preview::Valid { .. }))>
+                    {move || if actions.ssh_upload.pending().get() { "Uploading…" } else { "Upload" }}
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn SshRow(k: SshKeyView) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
+    let id = k.key.id.to_string();
+    let active = k.key.status.is_active();
+    let toggle_warning = if active {
+        format!("Deactivate SSH key {id}? Git over SSH with it stops working (you can reactivate it).")
+    } else {
+        format!("Reactivate SSH key {id}?")
+    };
+    let on_toggle = move |ev: leptos::ev::MouseEvent| {
+        if !browser::confirm(&toggle_warning) {
+            ev.prevent_default();
+        }
+    };
+    let identity = RwSignal::new("~/.ssh/codecommit_rsa".to_owned());
+    let config_id = id.clone();
+    let confirm_id = format!("ssh-confirm-{id}");
+    let (status_id, delete_id) = (id.clone(), id.clone());
+    let details = format!("{}{}", k.bits.map(|b| format!("RSA {b} bits · ")).unwrap_or_default(), format!("{} days old", k.age_days));
+    view! {
+        <tr data-testid="ssh-row">
+            <td class="py-2 pr-4 align-top font-mono" data-testid="ssh-id">{id.clone()}</td>
+            <td class="py-2 pr-4 align-top">
+                <div class="font-mono text-xs" data-testid="ssh-sha256">{k.sha256_fingerprint.clone().unwrap_or_else(|| "—".into())}</div>
+                <div class="font-mono text-xs text-slate-500" title="IAM's MD5 fingerprint">{k.md5_fingerprint.clone().unwrap_or_default()}</div>
+                <div class="text-xs text-slate-500">{details}</div>
+            </td>
+            <td class="py-2 pr-4 align-top">{status_badge(&k.key.status)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.uploaded_at)}</td>
+            <td class="py-2 align-top">
+                <div class="flex flex-col items-end gap-2">
+                    <ActionForm action=actions.ssh_status>
+                        <input type="hidden" name="key_id" value=status_id/>
+                        <input type="hidden" name="active" value=(!active).to_string()/>
+                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="ssh-toggle">
+                            {if active { "Deactivate" } else { "Activate" }}
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=actions.ssh_delete attr:class="flex items-center gap-2">
+                        <input type="hidden" name="key_id" value=delete_id/>
+                        <label class="sr-only" for=confirm_id.clone()>"Type the SSH key id to confirm"</label>
+                        <input id=confirm_id name="confirm" required placeholder="Type the SSH key id" autocomplete="off"
+                            class=format!("w-52 {SMALL_INPUT}") data-testid="ssh-delete-confirm"/>
+                        <button type="submit" class=DANGER data-testid="ssh-delete">"Delete"</button>
+                    </ActionForm>
+                </div>
+            </td>
+        </tr>
+        <tr>
+            <td colspan="5" class="pb-3">
+                <details class="text-sm" data-testid="ssh-config">
+                    <summary class="cursor-pointer text-xs font-medium text-indigo-700">"SSH config and clone command"</summary>
+                    <div class="mt-2 grid gap-2">
+                        <label class="text-xs text-slate-700">"Private key file"
+                            <input class=format!("ml-1 w-64 {SMALL_INPUT}") prop:value=move || identity.get()
+                                on:input=move |ev| identity.set(event_target_value(&ev))/></label>
+                        <p class="text-xs text-slate-600">"Add to ~/.ssh/config:"</p>
+                        {move || code_block(ssh_config(&config_id, &identity.get()), "ssh-config-block")}
+                        <CloneTarget region repo/>
+                        {move || code_block(ssh_clone(&region.get(), &repo.get()), "ssh-clone")}
+                    </div>
+                </details>
+            </td>
+        </tr>
+    }
+}

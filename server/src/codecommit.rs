@@ -1,0 +1,283 @@
+//! Self-service AWS CodeCommit credentials: HTTPS Git credentials (service-specific credentials) and
+//! SSH public keys. Every change follows the mutation protocol (mutation.rs). Git passwords exist only
+//! in the answer to a create or reset; a pasted SSH key body is validated before anything else and never
+//! logged, audited or echoed (it might be a private key pasted by mistake).
+
+use crate::iam::{Caller, IamError, CODECOMMIT};
+use crate::portal::{days_between, iam_error, Portal};
+use app::api::codecommit::{GitCredentialView, SshKeyView};
+use app::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use app::domain::ssh_key::{self, ParsedSshKey};
+use app::domain::{
+    CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus, SshEncoding, SshKeyId, SshKeySummary,
+};
+use app::error::AppError;
+use app::ssr::Principal;
+use http::request::Parts;
+
+fn credential_id(raw: &str) -> Result<ServiceCredentialId, AppError> {
+    ServiceCredentialId::parse(raw.trim()).map_err(|m| AppError::invalid("credential_id", m))
+}
+
+fn ssh_key_id(raw: &str) -> Result<SshKeyId, AppError> {
+    SshKeyId::parse(raw.trim()).map_err(|m| AppError::invalid("key_id", m))
+}
+
+fn gone(what: &str, id: &str) -> AppError {
+    AppError::NotFound { message: format!("You have no {what} {id} (any more). Reload the page to see the current state.") }
+}
+
+impl Portal {
+    async fn git_credentials_of(&self, caller: &Caller, me: &IamUserName) -> Result<Vec<ServiceCredential>, AppError> {
+        self.iam.list_service_credentials(caller, me, Some(CODECOMMIT)).await.map_err(|e| iam_error("listing Git credentials", e))
+    }
+
+    /// The Git credentials as the page lists them.
+    pub(crate) fn git_views(&self, creds: Vec<ServiceCredential>) -> Vec<GitCredentialView> {
+        let now = self.clock.now();
+        creds.into_iter().map(|c| GitCredentialView { age_days: days_between(c.created_at, now), credential: c }).collect()
+    }
+
+    /// The SSH keys as the page lists them: `GetSSHPublicKey` per key (at most 5) for the fingerprints.
+    pub(crate) async fn ssh_views(&self, caller: &Caller, me: &IamUserName, keys: Vec<SshKeySummary>) -> Vec<SshKeyView> {
+        let now = self.clock.now();
+        let mut views = Vec::with_capacity(keys.len());
+        for key in keys {
+            let detail = self.iam.get_ssh_key(caller, me, &key.id, SshEncoding::Ssh).await;
+            let parsed = detail.as_ref().ok().and_then(|d| ssh_key::parse(&d.body).ok());
+            views.push(SshKeyView {
+                md5_fingerprint: detail.ok().map(|d| d.fingerprint),
+                sha256_fingerprint: parsed.as_ref().map(ParsedSshKey::sha256_fingerprint),
+                bits: parsed.as_ref().map(|p| p.bits),
+                comment: None,
+                age_days: days_between(key.uploaded_at, now),
+                key,
+            });
+        }
+        views
+    }
+
+    pub(crate) async fn do_create_git_credential(&self, req: &Parts, who: &Principal) -> Result<CreatedServiceCredential, AppError> {
+        self.require_fresh_auth(who)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        self.with_user_lease(&me, async {
+            let before = self.git_credentials_of(&caller, &me).await?;
+            if before.len() >= MAX_GIT_CREDENTIALS {
+                return Err(AppError::LimitExceeded {
+                    message: format!("You already have {MAX_GIT_CREDENTIALS} HTTPS Git credentials (inactive ones count too). Delete one first, or reset the password of one you have."),
+                });
+            }
+            let intent = self.audit_intent(req, who, &me, "git_credential.create", None).await?;
+            match self.iam.create_service_credential(&caller, &me, CODECOMMIT).await {
+                Ok(created) => {
+                    self.audit_final(intent, "success", Some(created.credential.id.to_string()), None).await;
+                    Ok(created)
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    let (outcome, message) = self.reconcile_git_create(&caller, &me, &before).await;
+                    self.audit_final(intent, outcome, None, Some(cause)).await;
+                    Err(AppError::Ambiguous { message })
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error("generating Git credentials", e))
+                }
+            }
+        })
+        .await
+    }
+
+    /// After an ambiguous create: a credential that appeared has a password nobody saw; delete it.
+    async fn reconcile_git_create(&self, caller: &Caller, me: &IamUserName, before: &[ServiceCredential]) -> (&'static str, String) {
+        for pause_ms in [0u64, 200, 600, 1800] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            let Ok(now) = self.iam.list_service_credentials(caller, me, Some(CODECOMMIT)).await else {
+                continue;
+            };
+            let orphans: Vec<_> = now.iter().filter(|c| !before.iter().any(|b| b.id == c.id)).collect();
+            if orphans.is_empty() && pause_ms > 0 {
+                return ("resolved_not_created", "No Git credentials were created. You can try again.".into());
+            }
+            for orphan in orphans {
+                if self.iam.delete_service_credential(caller, me, &orphan.id).await.is_ok() {
+                    tracing::warn!(credential = %orphan.id, "deleted Git credentials whose password was lost in transit");
+                    return (
+                        "orphan_deleted",
+                        format!("Git credentials ({}) were created but the password was lost on the way, so keydesk deleted them. You can try again.", orphan.service_user_name),
+                    );
+                }
+            }
+        }
+        tracing::error!(user = %me, "could not reconcile an ambiguous Git-credential create");
+        ("unresolved", "Check your HTTPS Git credentials below before trying again, and delete any whose password you never saw.".into())
+    }
+
+    pub(crate) async fn do_reset_git_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        raw_id: &str,
+    ) -> Result<CreatedServiceCredential, AppError> {
+        let id = credential_id(raw_id)?;
+        self.require_fresh_auth(who)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        self.with_user_lease(&me, async {
+            if !self.git_credentials_of(&caller, &me).await?.iter().any(|c| c.id == id) {
+                return Err(gone("HTTPS Git credential", id.as_str()));
+            }
+            let intent = self.audit_intent(req, who, &me, "git_credential.reset", Some(id.to_string())).await?;
+            match self.iam.reset_service_credential(&caller, &me, &id).await {
+                Ok(reset) => {
+                    self.audit_final(intent, "success", None, None).await;
+                    Ok(reset)
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    // The old password may already be dead and the new one was never seen. A second
+                    // reset supersedes it with one the person does see.
+                    match self.iam.reset_service_credential(&caller, &me, &id).await {
+                        Ok(reset) => {
+                            self.audit_final(intent, "success", None, Some(format!("reset again after: {cause}"))).await;
+                            Ok(reset)
+                        }
+                        Err(second) => {
+                            let deactivated = self.iam.update_service_credential(&caller, &me, &id, SetStatus::Inactive).await.is_ok();
+                            let outcome = if deactivated { "deactivated_after_ambiguous_reset" } else { "unresolved" };
+                            self.audit_final(intent, outcome, None, Some(format!("{cause}; then {second}"))).await;
+                            Err(AppError::Ambiguous {
+                                message: if deactivated {
+                                    "The reset may have happened, but its new password was lost on the way, so keydesk deactivated these credentials. Reset them again, then activate them.".into()
+                                } else {
+                                    "The reset may have happened, but its new password was lost on the way. Reset again before using these credentials.".into()
+                                },
+                            })
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error("resetting a Git password", e))
+                }
+            }
+        })
+        .await
+    }
+
+    pub(crate) async fn do_set_git_credential_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        raw_id: &str,
+        status: SetStatus,
+    ) -> Result<(), AppError> {
+        let id = credential_id(raw_id)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let action = if status == SetStatus::Active { "git_credential.activate" } else { "git_credential.deactivate" };
+        let call = self.iam.update_service_credential(&caller, &me, &id, status);
+        self.fresh_audited(req, who, action, id.as_str(), "changing the status of Git credentials", call).await
+    }
+
+    pub(crate) async fn do_delete_git_credential(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
+        let id = credential_id(raw_id)?;
+        self.require_fresh_auth(who)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        self.with_user_lease(&me, async {
+            let creds = self.git_credentials_of(&caller, &me).await?;
+            let cred = creds.iter().find(|c| c.id == id).ok_or_else(|| gone("HTTPS Git credential", id.as_str()))?;
+            if confirm.trim() != cred.service_user_name {
+                return Err(AppError::invalid(
+                    "confirm",
+                    format!("Type the Git user name {} exactly to confirm the deletion.", cred.service_user_name),
+                ));
+            }
+            let intent = self.audit_intent(req, who, &me, "git_credential.delete", Some(id.to_string())).await?;
+            let result = self.iam.delete_service_credential(&caller, &me, &id).await;
+            self.finish(intent, result, "deleting Git credentials").await
+        })
+        .await
+    }
+
+    pub(crate) async fn do_upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<SshKeyView, AppError> {
+        // First, before anything is logged or sent: a private key or garbage stops here, unechoed.
+        let parsed = ssh_key::parse(body).map_err(|e| AppError::invalid("public_key", e.to_string()))?;
+        self.require_fresh_auth(who)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let md5 = parsed.md5_fingerprint();
+        // IAM gets the canonical OpenSSH line (without the comment, which may hold a host or email).
+        let canonical = parsed.openssh();
+        self.with_user_lease(&me, async {
+            let keys = self.iam.list_ssh_keys(&caller, &me).await.map_err(|e| iam_error("listing SSH keys", e))?;
+            let existing = self.ssh_views(&caller, &me, keys).await;
+            if let Some(same) = existing.iter().find(|k| k.md5_fingerprint.as_deref() == Some(md5.as_str())) {
+                return Err(AppError::Conflict { message: format!("You already uploaded this key: it is SSH key {}.", same.key.id) });
+            }
+            if existing.len() >= MAX_SSH_KEYS {
+                return Err(AppError::LimitExceeded {
+                    message: format!("You already have {MAX_SSH_KEYS} SSH public keys (inactive ones count too). Delete one first."),
+                });
+            }
+            let intent = self.audit_intent(req, who, &me, "ssh_key.upload", Some(parsed.sha256_fingerprint())).await?;
+            let view = |key: SshKeySummary| SshKeyView {
+                age_days: days_between(key.uploaded_at, self.clock.now()),
+                key,
+                md5_fingerprint: Some(md5.clone()),
+                sha256_fingerprint: Some(parsed.sha256_fingerprint()),
+                bits: Some(parsed.bits),
+                comment: parsed.comment.clone(),
+            };
+            match self.iam.upload_ssh_key(&caller, &me, &canonical).await {
+                Ok(key) => {
+                    self.audit_final(intent, "success", Some(key.id.to_string()), None).await;
+                    Ok(view(key))
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    // A public key is no secret: if it arrived, the upload simply succeeded.
+                    for pause_ms in [200u64, 600, 1800] {
+                        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+                        let Ok(now) = self.iam.list_ssh_keys(&caller, &me).await else { continue };
+                        let views = self.ssh_views(&caller, &me, now).await;
+                        if let Some(found) = views.into_iter().find(|k| k.md5_fingerprint.as_deref() == Some(md5.as_str())) {
+                            self.audit_final(intent, "success", Some(found.key.id.to_string()), Some(format!("found after: {cause}")))
+                                .await;
+                            return Ok(view(found.key));
+                        }
+                    }
+                    self.audit_final(intent, "resolved_not_created", None, Some(cause)).await;
+                    Err(AppError::Ambiguous { message: "The key did not arrive in IAM. You can upload it again.".into() })
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(match e {
+                        IamError::EntityAlreadyExists(_) => AppError::Conflict { message: "You already uploaded this key.".into() },
+                        IamError::InvalidInput(m) => AppError::invalid("public_key", format!("IAM refused the key: {m}")),
+                        other => iam_error("uploading an SSH key", other),
+                    })
+                }
+            }
+        })
+        .await
+    }
+
+    pub(crate) async fn do_set_ssh_key_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        raw_id: &str,
+        status: SetStatus,
+    ) -> Result<(), AppError> {
+        let id = ssh_key_id(raw_id)?;
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let action = if status == SetStatus::Active { "ssh_key.activate" } else { "ssh_key.deactivate" };
+        let call = self.iam.update_ssh_key(&caller, &me, &id, status);
+        self.fresh_audited(req, who, action, id.as_str(), "changing the status of an SSH key", call).await
+    }
+
+    pub(crate) async fn do_delete_ssh_key(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
+        let id = ssh_key_id(raw_id)?;
+        if confirm.trim() != id.as_str() {
+            return Err(AppError::invalid("confirm", format!("Type the SSH key id {id} exactly to confirm the deletion.")));
+        }
+        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let call = self.iam.delete_ssh_key(&caller, &me, &id);
+        self.fresh_audited(req, who, "ssh_key.delete", id.as_str(), "deleting an SSH key", call).await
+    }
+}

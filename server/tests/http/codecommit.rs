@@ -250,3 +250,34 @@ async fn cross_site_codecommit_changes_are_refused_and_change_nothing() {
     let (o, _) = overview(&app, &cookie).await;
     assert!(o.git_credentials.unwrap().is_empty() && o.ssh_keys.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn on_moto_ssh_keys_work_and_the_git_section_says_what_is_missing() {
+    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: AWS-backend CodeCommit test skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let name = app.moto_employee(&admin).await;
+    let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
+
+    // moto implements no service-specific credential operation: the section fails alone, the page works.
+    let (o, _) = overview(&app, &cookie).await;
+    let git_error = o.git_credentials.expect_err("moto has no service-specific credentials");
+    eprintln!("moto: the HTTPS Git section shows: {git_error}");
+    assert!(o.ssh_keys.is_ok(), "the rest of the page is there");
+
+    let key = rsa_key(2048, 7);
+    let r = app.server_fn(Some(&cookie), "upload_ssh_key", &[("public_key", &key)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let view: SshKeyView = serde_json::from_str(&r.body).unwrap();
+    // keydesk validates before IAM does, so a bad key is refused on moto as on IAM.
+    let r = app.server_fn(Some(&cookie), "upload_ssh_key", &[("public_key", &rsa_key(1024, 8))]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = view.key.id.to_string();
+    let r = app.server_fn(Some(&cookie), "set_ssh_key_status", &[("key_id", &id), ("active", "false")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&cookie), "delete_ssh_key", &[("key_id", &id), ("confirm", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(overview(&app, &cookie).await.0.ssh_keys.unwrap().is_empty());
+}

@@ -30,6 +30,11 @@ pub fn csv_report_cell(v: &str) -> String {
     }
 }
 
+/// One CSV line of report cells (see [`csv_report_cell`]), without the line break.
+pub fn csv_report_cell_row(cells: &[String]) -> String {
+    cells.iter().map(|c| csv_report_cell(c)).collect::<Vec<_>>().join(",")
+}
+
 /// The console's access-key file: `<user>_accessKeys.csv` with header `Access key ID,Secret access key`.
 pub fn access_key_csv(user: &str, key: &CreatedAccessKey) -> (String, String) {
     let body = format!("Access key ID,Secret access key\r\n{},{}\r\n", csv_cell(key.key.id.as_str()), csv_cell(key.secret.expose()));

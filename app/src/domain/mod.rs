@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod export;
 pub mod ids;
 pub mod password_policy;
+pub mod review;
 pub mod rotation;
 pub mod secret;
 pub mod ssh_key;
@@ -13,6 +14,7 @@ pub mod strength;
 pub mod viewer;
 
 pub use credentials::*;
+pub use export::csv_report_cell_row;
 pub use ids::{IamUserName, IdError, PortalUserName};
 pub use password_policy::{EffectivePolicy, PasswordPolicy};
 pub use secret::{OneTimeSecret, Password};

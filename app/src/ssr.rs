@@ -116,6 +116,16 @@ pub trait Port: Send + Sync + 'static {
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 
+    /// One page of the credential review (administrators only).
+    async fn credential_review(
+        &self,
+        who: &Principal,
+        query: &crate::domain::review::ReviewQuery,
+    ) -> Result<crate::api::admin::ReviewPage, AppError>;
+
+    /// Generate the credential report again if IAM allows it, and drop the cached one.
+    async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError>;
+
     /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
 }

@@ -62,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
+        .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
+        .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -135,6 +137,62 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
     }
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// A CSV download for an administrator: `attachment`, never cached; errors as the page shows them.
+fn csv_download(req: &http::request::Parts, result: Result<(String, String), AppError>) -> Response {
+    if req.extensions.get::<app::ssr::Principal>().is_none() {
+        return axum::response::Redirect::to("/sign-in").into_response();
+    }
+    match result {
+        Ok((file, body)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReviewParams {
+    search: Option<String>,
+    filter: Option<String>,
+    age: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
+}
+
+/// The review table as CSV: every row the page's query selects (not only the page shown).
+async fn review_csv(State(state): State<AppState>, axum::extract::Query(p): axum::extract::Query<ReviewParams>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let query = app::domain::review::ReviewQuery::from_params(
+        p.search.as_deref(),
+        p.filter.as_deref(),
+        p.age.as_deref(),
+        p.sort.as_deref(),
+        p.desc.as_deref(),
+        None,
+    );
+    let result = match parts.extensions.get::<app::ssr::Principal>() {
+        Some(who) => state.portal.review_csv(who, &query).await,
+        None => Err(AppError::NotSignedIn),
+    };
+    csv_download(&parts, result)
+}
+
+/// IAM's credential report, as IAM wrote it.
+async fn raw_report_csv(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let result = match parts.extensions.get::<app::ssr::Principal>() {
+        Some(who) => state.portal.raw_credential_report(who).await,
+        None => Err(AppError::NotSignedIn),
+    };
+    csv_download(&parts, result)
 }
 
 async fn healthz() -> &'static str {

@@ -12,6 +12,7 @@ pub mod http;
 pub mod iam;
 pub mod mutation;
 pub mod portal;
+pub mod review;
 mod self_service;
 pub mod telemetry;
 
@@ -59,7 +60,7 @@ pub async fn build_portal_with(
     let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
     let hasher = Hasher::new(permits)?;
     let backend = iam.kind();
-    Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend, iam, embedded }))
+    Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend, iam, embedded, review: Default::default() }))
 }
 
 /// The AWS backend's settings, from validated configuration.

@@ -31,6 +31,8 @@ pub struct Portal {
     pub iam: Arc<dyn IamBackend>,
     /// The embedded IAM when it is the backend (demo seeding; fault injection in tests).
     pub embedded: Option<Arc<EmbeddedIam>>,
+    /// The administrators' cached credential report.
+    pub review: crate::review::ReviewCache,
 }
 
 /// Log an unexpected failure with a fresh incident id and turn it into the error the user sees.
@@ -442,6 +444,18 @@ impl Port for Portal {
             ssh_keys,
             codecommit_region: self.config.settings.codecommit_region.clone(),
         })
+    }
+
+    async fn credential_review(
+        &self,
+        who: &Principal,
+        query: &app::domain::review::ReviewQuery,
+    ) -> Result<app::api::admin::ReviewPage, AppError> {
+        self.do_credential_review(who, query).await
+    }
+
+    async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError> {
+        self.do_refresh_review(who).await
     }
 
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError> {

@@ -25,3 +25,57 @@ pub async fn list_portal_accounts() -> Result<Vec<PortalAccountSummary>, AppErro
     use crate::ssr::*;
     respond(port()?.list_portal_accounts(&principal()?).await)
 }
+
+/// One page of the credential review, computed on the server from its cached credential report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewPage {
+    #[serde(with = "time::serde::rfc3339")]
+    pub generated_at: OffsetDateTime,
+    pub lines: Vec<crate::domain::review::ReviewLine>,
+    /// Users matching the search and filter; all users in the report.
+    pub matched: usize,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// When the search was an access key id: who owns it and its last use.
+    pub key_owner: Option<KeyOwner>,
+    /// A message about the search itself (an unknown key id, say).
+    pub notice: Option<String>,
+    pub password_max_age: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOwner {
+    pub key_id: String,
+    pub user: IamUserName,
+    pub last_used: crate::domain::KeyLastUsed,
+}
+
+/// The review table, one page of it. Admins only.
+#[server(endpoint = "get_credential_review")]
+pub async fn get_credential_review(
+    search: Option<String>,
+    filter: Option<String>,
+    age: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
+    page: Option<String>,
+) -> Result<ReviewPage, AppError> {
+    use crate::ssr::*;
+    let query = crate::domain::review::ReviewQuery::from_params(
+        search.as_deref(),
+        filter.as_deref(),
+        age.as_deref(),
+        sort.as_deref(),
+        desc.as_deref(),
+        page.as_deref(),
+    );
+    respond(port()?.credential_review(&principal()?, &query).await)
+}
+
+/// Ask IAM for a fresh credential report (IAM makes a new one at most every 4 hours). Admins only.
+#[server(endpoint = "refresh_credential_review")]
+pub async fn refresh_credential_review() -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(port()?.refresh_credential_review(&principal()?).await)
+}

@@ -298,7 +298,53 @@ pub struct ReviewQuery {
 
 impl Default for ReviewQuery {
     fn default() -> Self {
-        ReviewQuery { search: String::new(), filter: Filter::All, key_age_days: DEFAULT_KEY_AGE_DAYS, sort: SortKey::User, descending: false, page: 0 }
+        ReviewQuery {
+            search: String::new(),
+            filter: Filter::All,
+            key_age_days: DEFAULT_KEY_AGE_DAYS,
+            sort: SortKey::User,
+            descending: false,
+            page: 0,
+        }
+    }
+}
+
+impl ReviewQuery {
+    /// From the page's query-string values (anything unknown or missing takes its default).
+    pub fn from_params(
+        search: Option<&str>,
+        filter: Option<&str>,
+        age: Option<&str>,
+        sort: Option<&str>,
+        desc: Option<&str>,
+        page: Option<&str>,
+    ) -> Self {
+        ReviewQuery {
+            search: search.unwrap_or_default().trim().chars().take(128).collect(),
+            filter: Filter::parse(filter.unwrap_or_default()),
+            key_age_days: age.and_then(|a| a.trim().parse().ok()).filter(|d| (1..=3650).contains(d)).unwrap_or(DEFAULT_KEY_AGE_DAYS),
+            sort: SortKey::parse(sort.unwrap_or_default()),
+            descending: desc == Some("1") || desc == Some("true"),
+            page: page.and_then(|p| p.parse::<usize>().ok()).map_or(0, |p| p.saturating_sub(1)),
+        }
+    }
+
+    /// The query string that reproduces this query (pages are 1-based there).
+    pub fn to_query_string(&self) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
+        format!(
+            "search={}&filter={}&age={}&sort={}&desc={}&page={}",
+            enc(&self.search),
+            self.filter.id(),
+            self.key_age_days,
+            self.sort.id(),
+            u8::from(self.descending),
+            self.page + 1
+        )
     }
 }
 
@@ -330,7 +376,13 @@ fn sort_value(l: &ReviewLine, key: SortKey) -> (i64, String) {
 }
 
 /// Search, filter and sort every row (ties broken by user name, so the order is total and stable).
-pub fn select(rows: &[ReviewRow], q: &ReviewQuery, now: OffsetDateTime, password_max_age: Option<u16>, only_user: Option<&str>) -> Vec<ReviewLine> {
+pub fn select(
+    rows: &[ReviewRow],
+    q: &ReviewQuery,
+    now: OffsetDateTime,
+    password_max_age: Option<u16>,
+    only_user: Option<&str>,
+) -> Vec<ReviewLine> {
     let needle = q.search.trim().to_lowercase();
     let mut lines: Vec<ReviewLine> = rows
         .iter()
@@ -358,7 +410,14 @@ pub fn lines_csv(lines: &[ReviewLine]) -> String {
     );
     for l in lines {
         let (r, a) = (&l.row, &l.assessment);
-        let mut cells = vec![r.user.clone(), r.path.clone(), r.password_enabled.to_string(), num(a.password_age_days), fmt(r.password_last_used), r.mfa_active.to_string()];
+        let mut cells = vec![
+            r.user.clone(),
+            r.path.clone(),
+            r.password_enabled.to_string(),
+            num(a.password_age_days),
+            fmt(r.password_last_used),
+            r.mfa_active.to_string(),
+        ];
         for i in 0..2 {
             let k = &r.keys[i];
             cells.extend([
@@ -434,7 +493,11 @@ mod tests {
         assert_eq!(users(select(&rows, &q("unused", "user", true, ""), NOW, Some(90), None)), ["ci-bot", "bob"]);
         assert_eq!(users(select(&rows, &q("all", "active-key-age", true, ""), NOW, Some(90), None)), ["bob", "ci-bot", "alice"]);
         assert_eq!(users(select(&rows, &q("all", "user", false, "AL"), NOW, Some(90), None)), ["alice"]);
-        assert_eq!(users(select(&rows, &q("all", "user", false, "zzz"), NOW, Some(90), Some("BOB"))), ["bob"], "a key owner overrides the text");
+        assert_eq!(
+            users(select(&rows, &q("all", "user", false, "zzz"), NOW, Some(90), Some("BOB"))),
+            ["bob"],
+            "a key owner overrides the text"
+        );
         assert_eq!(Filter::parse("nonsense"), Filter::All);
         for (k, id) in SortKey::ALL {
             assert_eq!(SortKey::parse(id), k);
@@ -449,6 +512,31 @@ mod tests {
         assert!(csv.starts_with("user,path,password_enabled"));
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
         assert_eq!(csv.lines().count(), 4);
+    }
+
+    #[test]
+    fn the_query_string_round_trips() {
+        let q = ReviewQuery {
+            search: "a b&c".into(),
+            filter: Filter::NoMfa,
+            key_age_days: 30,
+            sort: SortKey::Verdict,
+            descending: true,
+            page: 2,
+        };
+        let qs = q.to_query_string();
+        let get =
+            |k: &str| qs.split('&').find_map(|kv| kv.strip_prefix(&format!("{k}="))).map(|v| v.replace("%20", " ").replace("%26", "&"));
+        let back = ReviewQuery::from_params(
+            get("search").as_deref(),
+            get("filter").as_deref(),
+            get("age").as_deref(),
+            get("sort").as_deref(),
+            get("desc").as_deref(),
+            get("page").as_deref(),
+        );
+        assert_eq!(back, q);
+        assert_eq!(ReviewQuery::from_params(None, Some("x"), Some("0"), Some("?"), None, Some("-1")), ReviewQuery::default());
     }
 
     proptest::proptest! {

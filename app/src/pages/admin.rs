@@ -1,9 +1,11 @@
 //! The administrator's page. Only admins reach it: the gate refuses other roles with 403, and the
 //! server function behind the table refuses them too.
 
-use crate::api::admin::list_portal_accounts;
+use crate::api::admin::{get_credential_review, list_portal_accounts, RefreshCredentialReview, ReviewPage};
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
-use crate::domain::Role;
+use crate::domain::review::{Filter, KeySlot, ReviewLine, ReviewQuery, SortKey, Verdict};
+use crate::domain::{fmt_utc, Role};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,6 +17,10 @@ pub fn AdminPage() -> impl IntoView {
             <Gate role=Role::Admin>
                 <h1 class="text-2xl font-semibold tracking-tight">"Administration"</h1>
                 <div class="mt-6 grid gap-6">
+                    <SectionCard id="review" title="Credential review"
+                        subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
+                        <CredentialReview/>
+                    </SectionCard>
                     <SectionCard id="accounts" title="Portal accounts"
                         subtitle="Who can sign in to keydesk, their role and the IAM user each one acts for. Manage them with `keydesk user`.">
                         <AccountsTable/>
@@ -63,5 +69,200 @@ fn AccountsTable() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Where the filtered review downloads as CSV (same query string as the page).
+pub const REVIEW_CSV_PATH: &str = "/admin/review.csv";
+/// Where IAM's own credential report downloads.
+pub const REPORT_CSV_PATH: &str = "/admin/credential-report.csv";
+
+const TH: &str = "py-2 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 whitespace-nowrap";
+const TD: &str = "py-2 pr-3 align-top";
+
+#[component]
+fn CredentialReview() -> impl IntoView {
+    let params = leptos_router::hooks::use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|q| {
+            ReviewQuery::from_params(
+                q.get_str("search"),
+                q.get_str("filter"),
+                q.get_str("age"),
+                q.get_str("sort"),
+                q.get_str("desc"),
+                q.get_str("page"),
+            )
+        })
+    });
+    let refresh = ServerAction::<RefreshCredentialReview>::new();
+    let review = Resource::new(
+        move || (query.get(), refresh.version().get()),
+        |(q, _)| {
+            get_credential_review(
+                Some(q.search.clone()),
+                Some(q.filter.id().to_owned()),
+                Some(q.key_age_days.to_string()),
+                Some(q.sort.id().to_owned()),
+                Some(u8::from(q.descending).to_string()),
+                Some((q.page + 1).to_string()),
+            )
+        },
+    );
+    let q0 = query.get_untracked();
+    view! {
+        <form method="get" action="/admin" class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
+            <label class="text-sm">
+                <span class="block font-medium text-slate-800">"User name or access key id"</span>
+                <input name="search" value=q0.search.clone() placeholder="alice or AKIA…" class="mt-1 w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
+            </label>
+            <label class="text-sm">
+                <span class="block font-medium text-slate-800">"Show"</span>
+                <select name="filter" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-filter">
+                    {Filter::ALL.iter().map(|(f, id, label)| view! { <option value=*id selected=*f == q0.filter>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="text-sm">
+                <span class="block font-medium text-slate-800">"N (key age, days)"</span>
+                <input name="age" type="number" min="1" max="3650" value=q0.key_age_days.to_string() class="mt-1 w-24 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-age"/>
+            </label>
+            <input type="hidden" name="sort" value=q0.sort.id()/>
+            <input type="hidden" name="desc" value=u8::from(q0.descending).to_string()/>
+            <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500" data-testid="review-apply">"Apply"</button>
+            <a href="/admin" class="text-sm text-indigo-700 underline">"Reset"</a>
+        </form>
+        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500" role="status">"Reading IAM's credential report… (IAM can take a few seconds to generate it)"</p> }>
+            {move || Suspend::new(async move {
+                match review.await {
+                    Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn link(q: &ReviewQuery) -> String {
+    format!("/admin?{}", q.to_query_string())
+}
+
+#[component]
+fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>) -> impl IntoView {
+    let header = |key: SortKey, label: &'static str| {
+        let active = query.sort == key;
+        let next = ReviewQuery { sort: key, descending: active && !query.descending, page: 0, ..query.clone() };
+        let aria = if active {
+            if query.descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        } else {
+            "none"
+        };
+        let arrow = if active {
+            if query.descending {
+                " ↓"
+            } else {
+                " ↑"
+            }
+        } else {
+            ""
+        };
+        view! { <th scope="col" class=TH aria-sort=aria><a href=link(&next) class="hover:text-indigo-700" data-sort=key.id()>{label}{arrow}</a></th> }
+    };
+    let csv_href = format!("{REVIEW_CSV_PATH}?{}", query.to_query_string());
+    let prev = (page.page > 0).then(|| link(&ReviewQuery { page: page.page - 1, ..query.clone() }));
+    let next = (page.page + 1 < page.pages).then(|| link(&ReviewQuery { page: page.page + 1, ..query.clone() }));
+    let nobody = page.matched == 0 && page.notice.is_none();
+    view! {
+        <div class="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
+            <p data-testid="review-meta">
+                {format!("Credential report generated {} UTC · {} users · ", fmt_utc(page.generated_at), page.total)}
+                <strong class="text-slate-900" data-testid="review-matched">{format!("{} shown by this filter", page.matched)}</strong>
+            </p>
+            <div class="flex flex-wrap items-center gap-3">
+                <a href=csv_href class="text-indigo-700 underline" data-testid="review-export" download>"Export these rows (.csv)"</a>
+                <a href=REPORT_CSV_PATH class="text-indigo-700 underline" data-testid="review-raw" download>"IAM's credential report (.csv)"</a>
+                <ActionForm action=refresh>
+                    <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm" title="IAM makes a new report at most every 4 hours"
+                        disabled=move || refresh.pending().get()>{move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}</button>
+                </ActionForm>
+            </div>
+        </div>
+        {page.key_owner.map(|o| view! {
+            <p class="mt-3 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="key-owner">
+                "Access key " <span class="font-mono">{o.key_id.clone()}</span> " belongs to " <strong class="font-mono">{o.user.to_string()}</strong>
+                {format!(" · last used {}", o.last_used.at.map(|t| format!("{} UTC{}", fmt_utc(t), o.last_used.service.map(|s| format!(" ({s})")).unwrap_or_default())).unwrap_or_else(|| "never".into()))}
+                ". The help desk can deactivate it."
+            </p>
+        })}
+        {page.notice.map(|n| view! { <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="review-notice">{n}</p> })}
+        <div class="mt-3 overflow-x-auto">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">
+                <thead><tr>
+                    {header(SortKey::User, "User")}
+                    {header(SortKey::PasswordAge, "Password")}
+                    {header(SortKey::LastSignIn, "Console sign-in")}
+                    {header(SortKey::Mfa, "MFA")}
+                    {header(SortKey::Key1Age, "Access key 1")}
+                    {header(SortKey::Key2Age, "Access key 2")}
+                    {header(SortKey::ActiveKeyAge, "Oldest active key")}
+                    {header(SortKey::Verdict, "Verdict")}
+                </tr></thead>
+                <tbody class="divide-y divide-slate-100">
+                    {page.lines.into_iter().map(|l| view! { <ReviewRowView l/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {nobody.then(|| view! { <p class="mt-3 text-sm text-slate-600">"No user matches."</p> })}
+        <nav class="mt-3 flex items-center gap-3 text-sm" aria-label="Pages">
+            {prev.map(|h| view! { <a href=h class="text-indigo-700 underline" rel="prev">"← Previous"</a> })}
+            <span data-testid="review-page">{format!("Page {} of {}", page.page + 1, page.pages)}</span>
+            {next.map(|h| view! { <a href=h class="text-indigo-700 underline" rel="next" data-testid="review-next">"Next →"</a> })}
+        </nav>
+    }
+}
+
+fn key_cell(k: &KeySlot, age: Option<i64>) -> AnyView {
+    if !k.present {
+        return view! { <span class="text-slate-400">"—"</span> }.into_any();
+    }
+    let status = if k.active { "Active" } else { "Inactive" };
+    let used = match (k.last_used, &k.last_used_service) {
+        (Some(t), Some(s)) => format!("used {} · {s}", fmt_utc(t)),
+        (Some(t), None) => format!("used {}", fmt_utc(t)),
+        (None, _) => "never used".into(),
+    };
+    view! {
+        <span class=if k.active { "font-medium text-slate-900" } else { "text-slate-500" }>{status}</span>
+        <span class="block text-xs text-slate-600">{age.map(|a| format!("{a} days old")).unwrap_or_default()}</span>
+        <span class="block text-xs text-slate-500">{used}</span>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReviewRowView(l: ReviewLine) -> impl IntoView {
+    let (r, a) = (l.row, l.assessment);
+    let verdict_class = match a.verdict {
+        Verdict::Ok => "bg-emerald-50 text-emerald-800 ring-emerald-200",
+        Verdict::Attention => "bg-amber-50 text-amber-900 ring-amber-200",
+        Verdict::AtRisk => "bg-red-50 text-red-800 ring-red-200",
+    };
+    view! {
+        <tr data-testid="review-row" data-user=r.user.clone()>
+            <td class=TD><span class="font-mono font-medium">{r.user.clone()}</span><span class="block text-xs text-slate-500">{r.path.clone()}</span></td>
+            <td class=TD>{if r.password_enabled { a.password_age_days.map(|d| format!("Yes · {d} days")).unwrap_or_else(|| "Yes".into()) } else { "No".into() }}</td>
+            <td class=format!("{TD} tabular-nums")>{r.password_last_used.map(fmt_utc).unwrap_or_else(|| if r.password_enabled { "never".into() } else { "—".into() })}</td>
+            <td class=TD>{if r.mfa_active { "Yes" } else if r.password_enabled { "No" } else { "—" }}</td>
+            <td class=TD>{key_cell(&r.keys[0], a.key_age_days[0])}</td>
+            <td class=TD>{key_cell(&r.keys[1], a.key_age_days[1])}</td>
+            <td class=format!("{TD} tabular-nums")>{a.active_key_age_days.map(|d| format!("{d} days")).unwrap_or_else(|| "—".into())}</td>
+            <td class=TD>
+                <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
+                <ul class="mt-1 max-w-xs text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+            </td>
+        </tr>
     }
 }

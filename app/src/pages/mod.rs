@@ -12,7 +12,7 @@ mod password;
 mod sign_in;
 
 pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
-pub use admin::AdminPage;
+pub use admin::{AdminPage, REPORT_CSV_PATH, REVIEW_CSV_PATH};
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;

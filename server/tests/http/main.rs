@@ -4,6 +4,7 @@
 mod support;
 
 mod access_keys;
+mod admin;
 mod auth;
 mod codecommit;
 mod pages;

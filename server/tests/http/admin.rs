@@ -1,0 +1,102 @@
+//! The administrators' credential review: one credential report for the whole account, filtered,
+//! sorted and paged on the server; "who owns this key"; CSV exports; admins only.
+
+use crate::support::*;
+use app::api::admin::ReviewPage;
+use app::domain::review::Verdict;
+use app::domain::{CreatedAccessKey, IamUserName, Role};
+use app::error::AppError;
+use http::StatusCode;
+use server::iam::{Caller, IamBackend};
+
+async fn review(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> ReviewPage {
+    let r = app.server_fn(Some(cookie), "get_credential_review", form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// 120 IAM users: every third has an old active key, every fifth a console password without MFA.
+async fn seeded() -> (TestApp, String, CreatedAccessKey) {
+    let app = TestApp::new().await;
+    let iam = app.portal.embedded.clone().unwrap();
+    for i in 0..120 {
+        let user = IamUserName::parse(&format!("user{i:03}")).unwrap();
+        iam.create_user(&user, if i % 2 == 0 { "/eng/" } else { "/" }, start_time()).await.unwrap();
+        if i % 3 == 0 {
+            let k = iam.create_access_key(&Caller::Service, &user).await.unwrap();
+            iam.backdate_key(&user, &k.key.id, start_time() - time::Duration::days(200)).await.unwrap();
+        }
+        if i % 5 == 0 {
+            iam.set_password(&Caller::Service, &user, &app::domain::Password::new("Granite-Tulip-42-fox"), false).await.unwrap();
+        }
+    }
+    let leaked = iam.create_access_key(&Caller::Service, &IamUserName::parse("user077").unwrap()).await.unwrap();
+    app.add_account("dave", Role::Admin).await;
+    let cookie = app.sign_in("dave", PASSWORD).await.unwrap();
+    (app, cookie, leaked)
+}
+
+#[tokio::test]
+async fn only_admins_get_the_review_and_its_downloads() {
+    let (app, _, _) = seeded().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("carol", Role::Helpdesk).await;
+    for who in ["alice", "carol"] {
+        let cookie = app.sign_in(who, PASSWORD).await.unwrap();
+        let r = app.server_fn(Some(&cookie), "get_credential_review", &[]).await;
+        assert_eq!((r.status, r.app_error()), (StatusCode::FORBIDDEN, AppError::Forbidden), "{who}");
+        assert_eq!(app.get(Some(&cookie), app::pages::REVIEW_CSV_PATH).await.status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(app.get(Some(&cookie), app::pages::REPORT_CSV_PATH).await.status, StatusCode::FORBIDDEN, "{who}");
+        let r = app.server_fn(Some(&cookie), "refresh_credential_review", &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let r = app.server_fn(None, "get_credential_review", &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get(None, app::pages::REPORT_CSV_PATH).await.location(), Some("/sign-in"));
+}
+
+#[tokio::test]
+async fn filters_sorting_paging_and_who_owns_a_key() {
+    let (app, cookie, leaked) = seeded().await;
+    let all = review(&app, &cookie, &[]).await;
+    assert_eq!(all.total, 121, "120 users and dave");
+    assert_eq!((all.lines.len(), all.pages), (50, 3));
+    let second = review(&app, &cookie, &[("page", "2")]).await;
+    assert_eq!(second.lines[0].row.user, "user049", "pages continue in name order");
+
+    let old = review(&app, &cookie, &[("filter", "old-keys")]).await;
+    assert_eq!(old.matched, 40, "every third user has a 200-day-old key");
+    assert!(old.lines.iter().all(|l| l.assessment.verdict == Verdict::AtRisk));
+    let none = review(&app, &cookie, &[("filter", "old-keys"), ("age", "365")]).await;
+    assert_eq!(none.matched, 0, "N is the query's");
+    let no_mfa = review(&app, &cookie, &[("filter", "no-mfa")]).await;
+    assert_eq!(no_mfa.matched, 24);
+    let sorted = review(&app, &cookie, &[("sort", "active-key-age"), ("desc", "1")]).await;
+    assert_eq!(sorted.lines[0].assessment.active_key_age_days, Some(200));
+    let search = review(&app, &cookie, &[("search", "USER07")]).await;
+    assert_eq!(search.matched, 10);
+
+    let owner = review(&app, &cookie, &[("search", leaked.key.id.as_str())]).await;
+    assert_eq!(owner.key_owner.as_ref().unwrap().user.as_str(), "user077");
+    assert_eq!(owner.lines.iter().map(|l| l.row.user.as_str()).collect::<Vec<_>>(), ["user077"]);
+    let unknown = review(&app, &cookie, &[("search", "AKIAAAAAAAAAAAAAAAAA")]).await;
+    assert!(unknown.notice.unwrap().contains("No IAM user"));
+    assert!(unknown.lines.is_empty());
+}
+
+#[tokio::test]
+async fn exports_are_the_filtered_rows_and_iams_own_report() {
+    let (app, cookie, _) = seeded().await;
+    let r = app.get(Some(&cookie), &format!("{}?filter=no-mfa&sort=user", app::pages::REVIEW_CSV_PATH)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["cache-control"], "no-store");
+    assert!(r.headers["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"keydesk-review-"));
+    let lines: Vec<&str> = r.body.lines().collect();
+    assert!(lines[0].starts_with("user,path,password_enabled,password_age_days"));
+    assert_eq!(lines.len(), 25, "all 24 matching rows, not one page");
+    assert!(lines[1].starts_with("user000,/eng/,true,"));
+    let raw = app.get(Some(&cookie), app::pages::REPORT_CSV_PATH).await;
+    assert_eq!(raw.status, StatusCode::OK);
+    assert!(raw.body.starts_with(&app::domain::CREDENTIAL_REPORT_COLUMNS.join(",")));
+    assert_eq!(raw.body.lines().count(), 122);
+}

@@ -116,6 +116,21 @@ pub trait Port: Send + Sync + 'static {
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 
+    /// Help desk: one IAM user's credentials, found by user name or access key id.
+    async fn helpdesk_find(&self, who: &Principal, query: &str) -> Result<crate::api::helpdesk::HelpdeskView, AppError>;
+
+    /// Help desk: act on `user`'s credentials (role, fresh re-authentication, a reason, not on staff).
+    /// A password reset returns the generated password, once.
+    async fn helpdesk_act(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        user: &str,
+        action: crate::api::helpdesk::HelpdeskAction,
+        reason: &str,
+        ticket: Option<&str>,
+    ) -> Result<Option<crate::domain::OneTimeSecret>, AppError>;
+
     /// One page of the credential review (administrators only).
     async fn credential_review(
         &self,

@@ -41,3 +41,39 @@ impl Db {
         Ok(id)
     }
 }
+
+/// A help-desk change to someone's credentials, as that person's page shows it.
+#[derive(Debug, Clone)]
+pub struct HelpdeskRecord {
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Db {
+    /// Successful help-desk actions on `target` since `since`, newest first (at most `limit`).
+    pub async fn helpdesk_actions_on(&self, target: &str, since: OffsetDateTime, limit: i64) -> Result<Vec<HelpdeskRecord>, DbError> {
+        let rows: Vec<(i64, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT at, actor, action, subject, reason FROM audit_events
+             WHERE target_user = $1 AND actor_role = 'helpdesk' AND outcome = 'success' AND at >= $2
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(target)
+        .bind(ts(since))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, subject, reason)| HelpdeskRecord {
+                at: crate::db::accounts::from_ts(at),
+                actor: actor.unwrap_or_default(),
+                action,
+                subject,
+                reason,
+            })
+            .collect())
+    }
+}

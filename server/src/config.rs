@@ -115,6 +115,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_MFA_ISSUER", default_value = "AWS")]
     pub mfa_issuer: String,
 
+    /// Let the help desk act on the IAM users of administrators and help-desk colleagues too (by
+    /// default it may only look at them).
+    #[arg(long, env = "KEYDESK_HELPDESK_MAY_ACT_ON_STAFF")]
+    pub helpdesk_may_act_on_staff: bool,
+
     /// The AWS region the CodeCommit clone commands on the credentials page name (each person can
     /// change it there); IAM itself is global.
     #[arg(long, env = "KEYDESK_CODECOMMIT_REGION", default_value = "us-east-1", value_parser = parse_region)]

@@ -8,6 +8,7 @@ mod codecommit;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod helpdesk;
 pub mod http;
 pub mod iam;
 pub mod mutation;

@@ -422,6 +422,22 @@ impl Port for Portal {
             },
         );
         let (user, password, keys, tags) = core?;
+        let since = self.clock.now() - time::Duration::days(90);
+        let helpdesk_actions = match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
+            Ok(records) => records
+                .into_iter()
+                .map(|r| app::api::helpdesk::HelpdeskNotice {
+                    at: r.at,
+                    what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
+                    actor: r.actor,
+                    reason: r.reason,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read help-desk actions for the credentials page");
+                vec![]
+            }
+        };
         let now = self.clock.now();
         let mut access_keys = Vec::with_capacity(keys.len());
         for key in keys {
@@ -443,7 +459,24 @@ impl Port for Portal {
             git_credentials,
             ssh_keys,
             codecommit_region: self.config.settings.codecommit_region.clone(),
+            helpdesk_actions,
         })
+    }
+
+    async fn helpdesk_find(&self, who: &Principal, query: &str) -> Result<app::api::helpdesk::HelpdeskView, AppError> {
+        self.do_helpdesk_find(who, query).await
+    }
+
+    async fn helpdesk_act(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        user: &str,
+        action: app::api::helpdesk::HelpdeskAction,
+        reason: &str,
+        ticket: Option<&str>,
+    ) -> Result<Option<app::domain::OneTimeSecret>, AppError> {
+        self.do_helpdesk_act(req, who, user, action, reason, ticket).await
     }
 
     async fn credential_review(

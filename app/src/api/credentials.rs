@@ -40,6 +40,8 @@ pub struct CredentialsOverview {
     pub mfa_devices: Result<Vec<MfaDevice>, AppError>,
     pub git_credentials: Result<Vec<crate::api::codecommit::GitCredentialView>, AppError>,
     pub ssh_keys: Result<Vec<crate::api::codecommit::SshKeyView>, AppError>,
+    /// Help-desk changes to these credentials in the last 90 days, newest first.
+    pub helpdesk_actions: Vec<crate::api::helpdesk::HelpdeskNotice>,
     /// The region the CodeCommit clone commands name (the page lets the user change it).
     pub codecommit_region: String,
 }

@@ -6,5 +6,6 @@ pub mod admin;
 pub mod auth;
 pub mod codecommit;
 pub mod credentials;
+pub mod helpdesk;
 pub mod mfa;
 pub mod password;

@@ -7,5 +7,6 @@ mod access_keys;
 mod admin;
 mod auth;
 mod codecommit;
+mod helpdesk;
 mod pages;
 mod password_mfa;

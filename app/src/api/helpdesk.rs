@@ -1,0 +1,97 @@
+//! Help-desk actions on another person's credentials. Each needs the help-desk role, a fresh password
+//! confirmation and a reason; each is audited with the actor, the target and the reason, and shows on
+//! the affected person's own page.
+
+use crate::api::credentials::AccessKeyView;
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What the help desk sees of one IAM user (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpdeskView {
+    pub user: IamUser,
+    /// The access key id the search named, when the user was found by it.
+    pub found_by_key: Option<String>,
+    pub keys: Vec<AccessKeyView>,
+    pub mfa_devices: Vec<MfaDevice>,
+    pub login_profile: Option<LoginProfile>,
+    /// Why the help desk may look but not act (an administrator's or help-desk colleague's user, or
+    /// the caller's own), if so.
+    pub protected: Option<String>,
+}
+
+/// A help-desk action as the affected person sees it on their own page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpdeskNotice {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub what: String,
+    pub reason: Option<String>,
+}
+
+/// Words for an audited help-desk action.
+pub fn describe(action: &str, subject: Option<&str>) -> String {
+    let s = subject.unwrap_or_default();
+    match action {
+        "helpdesk.access_key.deactivate" => format!("deactivated your access key {s}"),
+        "helpdesk.access_key.activate" => format!("reactivated your access key {s}"),
+        "helpdesk.password.reset" => "reset your console password (you must choose a new one at your next sign-in)".into(),
+        "helpdesk.mfa.remove" => format!("removed your MFA device {s}"),
+        other => format!("{other} {s}"),
+    }
+}
+
+/// Find a user by IAM user name or by one of their access key ids.
+#[server(endpoint = "helpdesk_find")]
+pub async fn helpdesk_find(query: String) -> Result<HelpdeskView, AppError> {
+    use crate::ssr::*;
+    respond(port()?.helpdesk_find(&principal()?, &query).await)
+}
+
+/// Deactivate (the leaked-key path) or reactivate someone's access key.
+#[server(endpoint = "helpdesk_set_key_status")]
+pub async fn helpdesk_set_key_status(
+    user: String,
+    key_id: String,
+    active: bool,
+    reason: String,
+    ticket: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let status = if active { SetStatus::Active } else { SetStatus::Inactive };
+    let action = HelpdeskAction::KeyStatus { key_id, status };
+    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+}
+
+/// Reset someone's console password to a generated one (shown here once) that must be changed at the
+/// next sign-in. The help desk cannot choose it.
+#[server(endpoint = "helpdesk_reset_password")]
+pub async fn helpdesk_reset_password(user: String, reason: String, ticket: Option<String>) -> Result<OneTimeSecret, AppError> {
+    use crate::ssr::*;
+    let done = port()?.helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::ResetPassword, &reason, ticket.as_deref()).await;
+    respond(done.and_then(|p| p.ok_or_else(|| AppError::Internal { incident: "no-password".into() })))
+}
+
+/// Deactivate and remove someone's lost MFA device.
+#[server(endpoint = "helpdesk_remove_mfa")]
+pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(
+        port()?
+            .helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::RemoveMfa { serial }, &reason, ticket.as_deref())
+            .await
+            .map(drop),
+    )
+}
+
+/// The actions the help desk can take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpdeskAction {
+    KeyStatus { key_id: String, status: SetStatus },
+    ResetPassword,
+    RemoveMfa { serial: String },
+}

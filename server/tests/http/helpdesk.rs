@@ -1,0 +1,143 @@
+//! Help-desk workflows: the leaked-key path, password reset with a generated password, lost MFA;
+//! role, reason, fresh re-authentication, staff protection; the affected person sees what was done.
+
+use crate::support::*;
+use app::api::credentials::CredentialsOverview;
+use app::api::helpdesk::HelpdeskView;
+use app::domain::{CreatedAccessKey, IamUserName, OneTimeSecret, PasswordPolicy, Role, Status};
+use app::error::AppError;
+use http::StatusCode;
+use server::iam::{Caller, IamBackend};
+
+struct Desk {
+    app: TestApp,
+    carol: String,
+    alice: String,
+    key: CreatedAccessKey,
+}
+
+async fn desk() -> Desk {
+    let app = TestApp::new().await;
+    for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin), ("erin", Role::Helpdesk)] {
+        app.add_account(name, role).await;
+    }
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&alice), "create_access_key", &[("description", "laptop")]).await;
+    let key: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+    let carol = app.sign_in("carol", PASSWORD).await.unwrap();
+    Desk { app, carol, alice, key }
+}
+
+fn form<'a>(pairs: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    pairs.to_vec()
+}
+
+#[tokio::test]
+async fn the_leaked_key_path_finds_the_owner_deactivates_with_a_reason_and_tells_the_owner() {
+    let d = desk().await;
+    let id = d.key.key.id.to_string();
+    let r = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let view: HelpdeskView = serde_json::from_str(&r.body).unwrap();
+    assert_eq!((view.user.name.as_str(), view.found_by_key.as_deref()), ("alice", Some(id.as_str())));
+    assert!(view.protected.is_none());
+    assert!(!r.body.contains(d.key.secret.expose()), "never a secret");
+
+    let base = [("user", "alice"), ("key_id", id.as_str()), ("active", "false")];
+    let r = d.app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &[&base[..], &[("reason", "  ")]].concat()).await;
+    assert_eq!(
+        (r.status, r.app_error()),
+        (StatusCode::UNPROCESSABLE_ENTITY, AppError::invalid("reason", "Give a reason: it is recorded and shown to the person."))
+    );
+    let r = d
+        .app
+        .server_fn(
+            Some(&d.carol),
+            "helpdesk_set_key_status",
+            &[&base[..], &[("reason", "Key posted on a public gist"), ("ticket", "SEC-42")]].concat(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let r = d.app.server_fn(Some(&d.alice), "get_my_credentials", &[]).await;
+    let o: CredentialsOverview = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(o.access_keys[0].key.status, Status::Inactive);
+    let notice = &o.helpdesk_actions[0];
+    assert_eq!((notice.actor.as_str(), notice.reason.as_deref()), ("carol", Some("Key posted on a public gist")));
+    assert_eq!(notice.what, format!("deactivated your access key {id}"));
+
+    let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT action, outcome, actor, target_user, reason, detail FROM audit_events WHERE action LIKE 'helpdesk.%' ORDER BY id",
+    )
+    .fetch_all(&d.app.portal.db.pool)
+    .await
+    .unwrap();
+    let expect = |outcome: &str| {
+        (
+            "helpdesk.access_key.deactivate".to_owned(),
+            outcome.to_owned(),
+            Some("carol".to_owned()),
+            Some("alice".to_owned()),
+            Some("Key posted on a public gist".to_owned()),
+            Some("ticket=SEC-42".to_owned()),
+        )
+    };
+    assert_eq!(rows, [expect("pending"), expect("success")]);
+}
+
+#[tokio::test]
+async fn a_reset_password_is_generated_to_the_policy_shown_once_and_must_be_changed() {
+    let d = desk().await;
+    let iam = d.app.portal.embedded.clone().unwrap();
+    iam.set_password_policy(Some(&PasswordPolicy::cis_recommended())).await.unwrap();
+    let r = d
+        .app
+        .server_fn(
+            Some(&d.carol),
+            "helpdesk_reset_password",
+            &form(&[("user", "alice"), ("reason", "Forgot it; identity checked by phone")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let password: OneTimeSecret = serde_json::from_str(&r.body).unwrap();
+    let policy = app::domain::EffectivePolicy::Custom(PasswordPolicy::cis_recommended());
+    assert_eq!(app::domain::password_policy::refusal(&policy, password.expose(), password.expose(), "alice", true), None);
+    let state = iam.password_state(&Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
+    assert!(state.profile.unwrap().reset_required, "alice must choose her own at the next sign-in");
+    let page = d.app.get(Some(&d.carol), "/helpdesk").await;
+    assert!(!page.body.contains(password.expose()));
+    let logs_and_db = files_containing(d.app.dir.path(), password.expose());
+    assert!(logs_and_db.is_empty(), "the generated password was stored: {logs_and_db:?}");
+}
+
+#[tokio::test]
+async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_itself() {
+    let d = desk().await;
+    let id = d.key.key.id.to_string();
+    let act = [("user", "alice"), ("key_id", id.as_str()), ("active", "false"), ("reason", "test")];
+    let dave = d.app.sign_in("dave", PASSWORD).await.unwrap();
+    for cookie in [&d.alice, &dave] {
+        for (name, f) in [("helpdesk_find", &[("query", "alice")][..]), ("helpdesk_set_key_status", &act[..])] {
+            let r = d.app.server_fn(Some(cookie), name, f).await;
+            assert_eq!((r.status, r.app_error()), (StatusCode::FORBIDDEN, AppError::Forbidden), "{name}");
+        }
+    }
+    assert_eq!(d.app.server_fn(None, "helpdesk_find", &[("query", "alice")]).await.status, StatusCode::UNAUTHORIZED);
+
+    for (target, words) in [("dave", "administrator account"), ("erin", "help desk account"), ("carol", "your own IAM user")] {
+        let r = d.app.server_fn(Some(&d.carol), "helpdesk_reset_password", &form(&[("user", target), ("reason", "test")])).await;
+        let e = r.app_error();
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{target}: {e:?}");
+        assert!(e.to_string().contains(words), "{target}: {e}");
+        let view: HelpdeskView =
+            serde_json::from_str(&d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", target)]).await.body).unwrap();
+        assert!(view.protected.is_some(), "{target}: looking is fine, the page says why acting is not");
+    }
+
+    d.app.clock.advance(time::Duration::minutes(11));
+    let r = d.app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &act).await;
+    assert_eq!((r.status, r.app_error()), (StatusCode::UNAUTHORIZED, AppError::ReauthRequired));
+    let r = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "AKIAAAAAAAAAAAAAAAAA")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.app_error().to_string().contains("No IAM user"));
+}

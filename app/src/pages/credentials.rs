@@ -72,6 +72,18 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             <span class="mx-2 text-slate-300">"|"</span>
             <span class="font-mono text-xs text-slate-500" data-testid="iam-arn">{o.user.arn.clone()}</span>
         </p>
+        {(!o.helpdesk_actions.is_empty()).then(|| view! {
+            <section aria-label="Help-desk actions" class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="helpdesk-notices">
+                <h2 class="font-semibold">"The help desk changed your credentials"</h2>
+                <ul class="mt-2 grid gap-1">
+                    {o.helpdesk_actions.iter().map(|n| view! {
+                        <li data-testid="helpdesk-notice">{format!("{} UTC — {} {}", fmt_utc(n.at), n.actor, n.what)}
+                            {n.reason.clone().map(|r| view! { <span class="text-amber-900">{format!(" · reason: {r}")}</span> })}</li>
+                    }).collect_view()}
+                </ul>
+                <p class="mt-2 text-xs">"Not expected? Contact your security team."</p>
+            </section>
+        })}
         <div class="mt-6 grid gap-6">
             <SectionCard id="password" title="Console password"
                 subtitle="The password you use to sign in to the AWS Management Console.">

@@ -1,10 +1,34 @@
 //! The help-desk page. Only help-desk staff reach it (server-enforced by the gate's 403 and by every
-//! help-desk server function).
+//! help-desk server function). Find a user by IAM user name or access key id (`?q=`, a GET form that
+//! works without JavaScript), then act with a reason: deactivate or reactivate a key (the leaked-key
+//! path), reset the console password to a generated one, remove a lost MFA device.
 
-use crate::components::{Gate, SectionCard, Shell};
-use crate::domain::Role;
+use super::access_keys::{BUTTON, DANGER, INPUT, SECONDARY};
+use crate::api::access_keys::ConfirmPassword;
+use crate::api::helpdesk::*;
+use crate::components::{browser, ErrorView, Gate, SectionCard, Shell};
+use crate::domain::{fmt_utc, Role};
+use crate::error::AppError;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+#[derive(Clone, Copy)]
+struct DeskActions {
+    key: ServerAction<HelpdeskSetKeyStatus>,
+    reset: ServerAction<HelpdeskResetPassword>,
+    mfa: ServerAction<HelpdeskRemoveMfa>,
+    confirm: ServerAction<ConfirmPassword>,
+}
+
+impl DeskActions {
+    fn error(&self) -> Option<AppError> {
+        let e = |v: Option<AppError>| v;
+        e(self.key.value().get().and_then(Result::err))
+            .or_else(|| self.reset.value().get().and_then(Result::err))
+            .or_else(|| self.mfa.value().get().and_then(Result::err))
+    }
+}
 
 #[component]
 pub fn HelpdeskPage() -> impl IntoView {
@@ -15,11 +39,188 @@ pub fn HelpdeskPage() -> impl IntoView {
                 <h1 class="text-2xl font-semibold tracking-tight">"Help desk"</h1>
                 <div class="mt-6 grid gap-6">
                     <SectionCard id="find-user" title="Find a user"
-                        subtitle="Look up a user by IAM user name or by access key id to act on their credentials.">
-                        <p class="text-sm text-slate-500">"Help-desk actions are not available in this build yet."</p>
+                        subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
+                        <Desk/>
                     </SectionCard>
                 </div>
             </Gate>
         </Shell>
+    }
+}
+
+#[component]
+fn Desk() -> impl IntoView {
+    let params = leptos_router::hooks::use_query_map();
+    let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
+    let actions =
+        DeskActions { key: ServerAction::new(), reset: ServerAction::new(), mfa: ServerAction::new(), confirm: ServerAction::new() };
+    provide_context(actions);
+    let found = Resource::new(
+        move || (q.get(), actions.key.version().get(), actions.mfa.version().get(), actions.reset.version().get()),
+        |(q, ..)| async move {
+            if q.trim().is_empty() {
+                None
+            } else {
+                Some(helpdesk_find(q).await)
+            }
+        },
+    );
+    let needs_password =
+        move || matches!(actions.error(), Some(AppError::ReauthRequired)) && !matches!(actions.confirm.value().get(), Some(Ok(())));
+    view! {
+        <form method="get" action="/helpdesk" role="search" class="flex flex-wrap items-end gap-2">
+            <label class="text-sm">
+                <span class="block font-medium text-slate-800">"IAM user name or access key id"</span>
+                <input name="q" value=q.get_untracked() required autofocus class=format!("mt-1 w-80 font-mono {INPUT}") data-testid="desk-query"/>
+            </label>
+            <button type="submit" class=BUTTON data-testid="desk-find">"Find"</button>
+        </form>
+        {move || needs_password().then(|| view! {
+            <div class="mt-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+                <p class="text-sm text-indigo-900">"Help-desk actions need a recent sign-in. Confirm your keydesk password, then repeat the action."</p>
+                <ActionForm action=actions.confirm attr:class="mt-2 flex gap-2">
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password"/>
+                    <button type="submit" class=BUTTON>"Confirm"</button>
+                </ActionForm>
+            </div>
+        })}
+        {move || matches!(actions.confirm.value().get(), Some(Ok(()))).then(|| view! {
+            <p class="mt-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
+        })}
+        {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
+        <GeneratedPassword/>
+        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Looking up…"</p> }>
+            {move || Suspend::new(async move {
+                match found.await {
+                    None => ().into_any(),
+                    Some(Err(error)) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Some(Ok(view)) => view! { <UserCard view/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The reason and ticket every action asks for.
+fn reason_fields(id: String) -> impl IntoView {
+    view! {
+        <label class="text-xs text-slate-700">"Reason (the person sees it)"
+            <input name="reason" required maxlength="500" class=format!("block w-72 {INPUT}") id=format!("reason-{id}") data-testid="desk-reason"/></label>
+        <label class="text-xs text-slate-700">"Ticket (optional)"
+            <input name="ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"/></label>
+    }
+}
+
+#[component]
+fn UserCard(view: HelpdeskView) -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    let user = view.user.name.to_string();
+    let can_act = view.protected.is_none();
+    let found_by = view.found_by_key.clone();
+    let (u1, u2, u3) = (user.clone(), user.clone(), user.clone());
+    view! {
+        <div class="mt-6 grid gap-5" data-testid="desk-user">
+            {found_by.map(|k| view! {
+                <p class="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="desk-owner">
+                    "Access key " <span class="font-mono">{k}</span> " belongs to " <strong class="font-mono">{user.clone()}</strong> "."
+                </p>
+            })}
+            <div>
+                <h3 class="text-lg font-semibold"><span class="font-mono">{user.clone()}</span></h3>
+                <p class="font-mono text-xs text-slate-500">{view.user.arn.clone()}</p>
+            </div>
+            {view.protected.clone().map(|why| view! { <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="desk-protected">{why}</p> })}
+            <section>
+                <h4 class="text-sm font-semibold">"Access keys"</h4>
+                {if view.keys.is_empty() { view! { <p class="text-sm text-slate-600">"No access keys."</p> }.into_any() } else { view! {
+                    <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                        {view.keys.into_iter().map(|k| {
+                            let id = k.key.id.to_string();
+                            let active = k.key.status.is_active();
+                            let used = k.last_used.at.map(|t| format!("last used {} UTC{}", fmt_utc(t), k.last_used.service.clone().map(|s| format!(" ({s})")).unwrap_or_default())).unwrap_or_else(|| "never used".into());
+                            let u = u1.clone();
+                            let (row_id, label_id) = (id.clone(), id.clone());
+                            view! {
+                                <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid="desk-key" data-key=row_id>
+                                    <div>
+                                        <span class="font-mono">{label_id}</span> " " {super::credentials::status_badge(&k.key.status)}
+                                        <span class="block text-xs text-slate-600">{format!("{} days old · {used}", k.age_days)}</span>
+                                    </div>
+                                    {can_act.then(|| view! {
+                                        <ActionForm action=actions.key attr:class="flex flex-wrap items-end gap-2">
+                                            <input type="hidden" name="user" value=u/>
+                                            <input type="hidden" name="key_id" value=id.clone()/>
+                                            <input type="hidden" name="active" value=(!active).to_string()/>
+                                            {reason_fields(id.clone())}
+                                            <button type="submit" class=if active { DANGER } else { SECONDARY } data-testid="desk-toggle-key">
+                                                {if active { "Deactivate" } else { "Reactivate" }}</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any() }}
+            </section>
+            <section>
+                <h4 class="text-sm font-semibold">"Console password"</h4>
+                <p class="text-sm text-slate-700">{match &view.login_profile {
+                    None => "No console password.".to_owned(),
+                    Some(p) if p.reset_required => format!("Set {} UTC · must be changed at next sign-in", fmt_utc(p.created_at)),
+                    Some(p) => format!("Set {} UTC", fmt_utc(p.created_at)),
+                }}</p>
+                {can_act.then(|| view! {
+                    <ActionForm action=actions.reset attr:class="mt-2 flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="user" value=u2/>
+                        {reason_fields("password".into())}
+                        <button type="submit" class=SECONDARY data-testid="desk-reset-password">"Reset to a generated password"</button>
+                    </ActionForm>
+                    <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in. Needs JavaScript."</p>
+                })}
+            </section>
+            <section>
+                <h4 class="text-sm font-semibold">"MFA devices"</h4>
+                {if view.mfa_devices.is_empty() { view! { <p class="text-sm text-slate-600">"No MFA device."</p> }.into_any() } else { view! {
+                    <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                        {view.mfa_devices.into_iter().map(|d| {
+                            let u = u3.clone();
+                            view! {
+                                <li class="flex flex-wrap items-end justify-between gap-3 py-3">
+                                    <span class="font-mono text-xs">{d.serial.clone()}</span>
+                                    {can_act.then(|| view! {
+                                        <ActionForm action=actions.mfa attr:class="flex flex-wrap items-end gap-2">
+                                            <input type="hidden" name="user" value=u/>
+                                            <input type="hidden" name="serial" value=d.serial.clone()/>
+                                            {reason_fields("mfa".into())}
+                                            <button type="submit" class=DANGER data-testid="desk-remove-mfa">"Remove lost device"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any() }}
+            </section>
+        </div>
+    }
+}
+
+/// The generated password, once, with the hand-over advice; "Done" forgets it.
+#[component]
+fn GeneratedPassword() -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    view! {
+        {move || actions.reset.value().get().and_then(Result::ok).map(|pw| {
+            let text = pw.expose().to_owned();
+            let copy = text.clone();
+            view! {
+                <div role="region" aria-label="Generated password" class="mt-4 rounded-xl border-2 border-emerald-300 bg-emerald-50 p-4" data-testid="desk-generated">
+                    <p class="text-sm text-emerald-900">"Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."</p>
+                    <p class="mt-2 flex items-center gap-2"><span class="font-mono text-base" data-testid="desk-generated-password">{text}</span>
+                        <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button></p>
+                    <button type="button" class=format!("mt-3 {SECONDARY}") on:click=move |_| actions.reset.value().set(None)>"Done"</button>
+                </div>
+            }
+        })}
     }
 }

@@ -1,0 +1,81 @@
+// The leaked-key path end to end (paste the id → owner → deactivate with a reason → the owner sees it on
+// their page), a help-desk password reset shown once, and the admin review: filter, sort, CSV export.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+
+let server; let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('leaked key: the help desk finds the owner, deactivates it with a reason, and the owner sees it', async () => {
+  const ctx = await browser.newContext();
+  const alice = await ctx.newPage();
+  await signIn(alice, server.url, 'alice');
+  await alice.waitForSelector('[data-testid=access-key-row]');
+  const id = (await alice.textContent('[data-testid=access-key-row] td >> nth=0')).trim();
+  assert.match(id, /^AKIA/);
+
+  const desk = await (await browser.newContext()).newPage();
+  await signIn(desk, server.url, 'carol');
+  await desk.goto(`${server.url}/helpdesk`);
+  await hydrated(desk);
+  await desk.fill('[data-testid=desk-query]', id);
+  await Promise.all([desk.waitForURL(/q=AKIA/), desk.click('[data-testid=desk-find]')]);
+  await desk.waitForSelector('[data-testid=desk-owner]');
+  assert.match(await desk.textContent('[data-testid=desk-owner]'), new RegExp(`${id} belongs to alice`));
+  const row = desk.locator(`[data-testid=desk-key][data-key=${id}]`);
+  await row.locator('[data-testid=desk-reason]').fill('Key found in a public repository');
+  await row.locator('[data-testid=desk-ticket]').fill('SEC-7');
+  await row.locator('[data-testid=desk-toggle-key]').click();
+  await desk.waitForSelector(`[data-testid=desk-key][data-key=${id}] >> text=Inactive`);
+
+  await alice.reload();
+  await alice.waitForSelector('[data-testid=helpdesk-notice]');
+  const notice = await alice.textContent('[data-testid=helpdesk-notice]');
+  assert.match(notice, new RegExp(`carol deactivated your access key ${id}`));
+  assert.match(notice, /reason: Key found in a public repository/);
+  assert.match(await alice.textContent('[data-testid=access-key-row]'), /Inactive/);
+
+  // A password reset: generated, shown once, never chosen by the help desk.
+  await desk.fill('[data-testid=desk-query]', 'erin');
+  await Promise.all([desk.waitForURL(/q=erin/), desk.click('[data-testid=desk-find]')]);
+  await desk.waitForSelector('[data-testid=desk-reset-password]');
+  const pw = desk.locator('form:has([data-testid=desk-reset-password])');
+  await pw.locator('[data-testid=desk-reason]').fill('Locked out, identity checked by phone');
+  await pw.locator('[data-testid=desk-reset-password]').click();
+  await desk.waitForSelector('[data-testid=desk-generated-password]');
+  assert.ok((await desk.textContent('[data-testid=desk-generated-password]')).trim().length >= 20);
+  await desk.waitForSelector('text=must be changed at next sign-in');
+  await ctx.close();
+});
+
+test('admin review: filter, sort and export the filtered rows', async () => {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'dave');
+  await page.goto(`${server.url}/admin`);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=review-row]');
+  await page.selectOption('[data-testid=review-filter]', 'no-mfa');
+  await Promise.all([page.waitForURL(/filter=no-mfa/), page.click('[data-testid=review-apply]')]);
+  await page.waitForFunction(() => document.querySelector('[data-testid=review-matched]')?.textContent.startsWith('3 '));
+  const users = await page.$$eval('[data-testid=review-row]', (rows) => rows.map((r) => r.dataset.user));
+  assert.deepEqual(users, ['alice', 'erin', 'frank']);
+  assert.deepEqual(await page.$$eval('[data-testid=verdict]', (v) => v.map((e) => e.textContent)), ['At risk', 'At risk', 'At risk']);
+
+  await Promise.all([page.waitForURL(/sort=user&desc=1/), page.click('th a[data-sort=user]')]);
+  await page.waitForFunction(() => document.querySelector('[data-testid=review-row]')?.dataset.user === 'frank');
+  assert.equal(await page.getAttribute('th:has(a[data-sort=user])', 'aria-sort'), 'descending');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=review-export]')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.match(csv[0], /^user,path,password_enabled,/);
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]), ['frank', 'erin', 'alice']);
+
+  await page.fill('[data-testid=review-search]', 'AKIAAAAAAAAAAAAAAAAA');
+  await Promise.all([page.waitForURL(/search=AKIA/), page.click('[data-testid=review-apply]')]);
+  await page.waitForSelector('[data-testid=review-notice]');
+  await ctx.close();
+});

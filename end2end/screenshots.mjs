@@ -12,6 +12,8 @@ try {
     ['alice', '/', 'credentials'],
     ['dave', '/admin', 'admin'],
     ['carol', '/helpdesk', 'helpdesk'],
+    ['carol', '/helpdesk?q=alice', 'helpdesk-user'],
+    ['dave', '/admin?filter=action&sort=verdict&desc=1', 'admin-review-filtered'],
     [null, '/nope', 'not-found'],
   ];
   for (const [user, path, name] of shots) {

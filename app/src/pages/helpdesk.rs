@@ -118,6 +118,10 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
     let can_act = view.protected.is_none();
     let found_by = view.found_by_key.clone();
     let (u1, u2, u3) = (user.clone(), user.clone(), user.clone());
+    // The generated password exists only in the action's answer: without JavaScript the form's redirect
+    // would lose it after the reset, so the reset is offered once the page is hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <div class="mt-6 grid gap-5" data-testid="desk-user">
             {found_by.map(|k| view! {
@@ -169,13 +173,16 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     Some(p) if p.reset_required => format!("Set {} UTC · must be changed at next sign-in", fmt_utc(p.created_at)),
                     Some(p) => format!("Set {} UTC", fmt_utc(p.created_at)),
                 }}</p>
-                {can_act.then(|| view! {
+                {move || { let u2 = u2.clone(); (can_act && hydrated.get()).then(move || view! {
                     <ActionForm action=actions.reset attr:class="mt-2 flex flex-wrap items-end gap-2">
                         <input type="hidden" name="user" value=u2/>
                         {reason_fields("password".into())}
                         <button type="submit" class=SECONDARY data-testid="desk-reset-password">"Reset to a generated password"</button>
                     </ActionForm>
-                    <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in. Needs JavaScript."</p>
+                    <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in."</p>
+                })}}
+                {move || (can_act && !hydrated.get()).then(|| view! {
+                    <p class="mt-1 text-xs text-slate-500">"Resetting a password needs JavaScript: the generated password is shown once."</p>
                 })}
             </section>
             <section>

@@ -141,3 +141,13 @@ async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_its
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.app_error().to_string().contains("No IAM user"));
 }
+
+#[tokio::test]
+async fn without_javascript_the_page_offers_no_reset_that_would_lose_the_password() {
+    let d = desk().await;
+    let page = d.app.get(Some(&d.carol), "/helpdesk?q=alice").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("desk-toggle-key"), "the key actions work without JavaScript");
+    assert!(!page.body.contains("desk-reset-password"), "a reset whose password the redirect would drop");
+    assert!(page.body.contains("Resetting a password needs JavaScript"));
+}

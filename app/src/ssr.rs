@@ -131,6 +131,12 @@ pub trait Port: Send + Sync + 'static {
         ticket: Option<&str>,
     ) -> Result<Option<crate::domain::OneTimeSecret>, AppError>;
 
+    /// The audit log (administrators and the help desk), one page.
+    async fn audit_log(&self, who: &Principal, query: &crate::api::audit::AuditQuery) -> Result<crate::api::audit::AuditPage, AppError>;
+
+    /// Every matching audit event as CSV (file name, body).
+    async fn audit_csv(&self, who: &Principal, query: &crate::api::audit::AuditQuery) -> Result<(String, String), AppError>;
+
     /// One page of the credential review (administrators only).
     async fn credential_review(
         &self,

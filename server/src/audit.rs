@@ -77,3 +77,53 @@ impl Db {
             .collect())
     }
 }
+
+/// What the audit page filters on (each `None` matches everything).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    /// A prefix of the action name (`access_key.`, `helpdesk.`, …).
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+}
+
+pub type AuditRecord =
+    (i64, i64, Option<String>, Option<String>, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+
+impl Db {
+    /// Matching events, newest first, and how many match in all.
+    pub async fn list_audit(&self, f: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditRecord>, i64), DbError> {
+        const WHERE: &str = "WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target_user = $2)
+             AND ($3 IS NULL OR action LIKE $3) AND ($4 IS NULL OR outcome = $4)
+             AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)";
+        let action = f.action.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+        let (from, to) = (f.from.map(ts), f.to.map(ts));
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_events {WHERE}"))
+            .bind(f.actor.as_deref())
+            .bind(f.target.as_deref())
+            .bind(action.as_deref())
+            .bind(f.outcome.as_deref())
+            .bind(from)
+            .bind(to)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows: Vec<AuditRecord> = sqlx::query_as(&format!(
+            "SELECT id, at, actor, actor_role, target_user, action, subject, outcome, reason, detail FROM audit_events {WHERE}
+             ORDER BY id DESC LIMIT $7 OFFSET $8"
+        ))
+        .bind(f.actor.as_deref())
+        .bind(f.target.as_deref())
+        .bind(action.as_deref())
+        .bind(f.outcome.as_deref())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows, total))
+    }
+}

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
+        .route(app::pages::AUDIT_CSV_PATH, get(audit_csv))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -180,6 +181,21 @@ async fn review_csv(State(state): State<AppState>, axum::extract::Query(p): axum
     );
     let result = match parts.extensions.get::<app::ssr::Principal>() {
         Some(who) => state.portal.review_csv(who, &query).await,
+        None => Err(AppError::NotSignedIn),
+    };
+    csv_download(&parts, result)
+}
+
+/// The audit log's matching events as CSV.
+async fn audit_csv(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<app::api::audit::AuditQuery>,
+    req: Request,
+) -> Response {
+    use app::ssr::Port;
+    let (parts, _) = req.into_parts();
+    let result = match parts.extensions.get::<app::ssr::Principal>() {
+        Some(who) => state.portal.audit_csv(who, &q).await,
         None => Err(AppError::NotSignedIn),
     };
     csv_download(&parts, result)

@@ -2,6 +2,7 @@
 //! `main.rs` is a thin CLI around [`start`]; tests build the same state and drive [`http::router`].
 
 pub mod audit;
+mod audit_log;
 pub mod auth;
 pub mod clock;
 mod codecommit;

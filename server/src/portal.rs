@@ -479,6 +479,14 @@ impl Port for Portal {
         self.do_helpdesk_act(req, who, user, action, reason, ticket).await
     }
 
+    async fn audit_log(&self, who: &Principal, query: &app::api::audit::AuditQuery) -> Result<app::api::audit::AuditPage, AppError> {
+        self.do_audit_log(who, query).await
+    }
+
+    async fn audit_csv(&self, who: &Principal, query: &app::api::audit::AuditQuery) -> Result<(String, String), AppError> {
+        self.do_audit_csv(who, query).await
+    }
+
     async fn credential_review(
         &self,
         who: &Principal,

@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod codecommit;
 pub mod credentials;

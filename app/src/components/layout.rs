@@ -100,6 +100,7 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
                 <A href="/" attr:class=link>"My credentials"</A>
                 {v.role.is_helpdesk().then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
+                {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href="/audit" attr:class=link>"Audit log"</A> })}
             </nav>
         }
     });
@@ -126,7 +127,11 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
 /// Renders `children` only for a signed-in viewer (with `role`, when given). Anonymous visitors are
 /// redirected to the sign-in page; a signed-in viewer without the role sees a 403 page.
 #[component]
-pub fn Gate(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
+pub fn Gate(
+    #[prop(optional)] role: Option<Role>,
+    #[prop(optional)] any_of: Option<&'static [Role]>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {
@@ -134,7 +139,7 @@ pub fn Gate(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl 
             {move || Suspend::new(async move {
                 match session.frame.await {
                     Ok(Frame { viewer: Some(v), .. }) => {
-                        if role.is_none_or(|r| v.role == r) {
+                        if role.is_none_or(|r| v.role == r) && any_of.is_none_or(|roles| roles.contains(&v.role)) {
                             children.with_value(|c| c()).into_any()
                         } else {
                             set_status(403);

@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod admin;
+mod audit;
 mod codecommit;
 mod credentials;
 mod helpdesk;
@@ -13,6 +14,7 @@ mod sign_in;
 
 pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
 pub use admin::{AdminPage, REPORT_CSV_PATH, REVIEW_CSV_PATH};
+pub use audit::{AuditPage, AUDIT_CSV_PATH};
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;
@@ -79,6 +81,7 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/access-keys/new") view=NewKeyPage ssr=SsrMode::Async/>
             <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
             <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
+            <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

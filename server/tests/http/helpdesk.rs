@@ -151,3 +151,51 @@ async fn without_javascript_the_page_offers_no_reset_that_would_lose_the_passwor
     assert!(!page.body.contains("desk-reset-password"), "a reset whose password the redirect would drop");
     assert!(page.body.contains("Resetting a password needs JavaScript"));
 }
+
+#[tokio::test]
+async fn the_audit_log_filters_pages_and_exports_for_staff_only() {
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin)] {
+            app.add_account(name, role).await;
+        }
+        let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+        let r = app.server_fn(Some(&alice), "create_access_key", &[]).await;
+        let key: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+        let carol = app.sign_in("carol", PASSWORD).await.unwrap();
+        let id = key.key.id.to_string();
+        let r = app
+            .server_fn(
+                Some(&carol),
+                "helpdesk_set_key_status",
+                &[("user", "alice"), ("key_id", &id), ("active", "false"), ("reason", "=cmd|' /C calc'!A0")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{db:?}: {}", r.body);
+
+        let r = app.server_fn(Some(&alice), "get_audit_log", &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{db:?}: employees do not read the log");
+        for cookie in [&carol, &app.sign_in("dave", PASSWORD).await.unwrap()] {
+            let r = app.server_fn(Some(cookie), "get_audit_log", &[("target", "alice"), ("action", "helpdesk.")]).await;
+            assert_eq!(r.status, StatusCode::OK, "{db:?}: {}", r.body);
+            let page: app::api::audit::AuditPage = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(page.total, 2, "{db:?}: pending and success");
+            assert_eq!(page.entries[0].outcome, "success", "{db:?}: newest first");
+            assert_eq!(page.entries[0].subject.as_deref(), Some(id.as_str()));
+        }
+        let r = app.server_fn(Some(&carol), "get_audit_log", &[("from", "23/11/2026")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{db:?}");
+        assert!(r.app_error().to_string().contains("YYYY-MM-DD"));
+        let today = start_time().date().to_string();
+        let r = app.server_fn(Some(&carol), "get_audit_log", &[("from", &today), ("to", &today), ("outcome", "success")]).await;
+        let page: app::api::audit::AuditPage = serde_json::from_str(&r.body).unwrap();
+        assert!(page.total >= 3, "{db:?}: sign-ins, the create and the help-desk action today");
+
+        let csv = app.get(Some(&carol), &format!("{}?action=helpdesk.", app::pages::AUDIT_CSV_PATH)).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.starts_with("id,at,actor,actor_role,target_user,action,subject,outcome,reason,detail\r\n"));
+        assert_eq!(csv.body.lines().count(), 3);
+        assert!(csv.body.contains(",'=cmd|' /C calc'!A0,"), "a formula-looking reason is neutralised: {}", csv.body);
+        assert_eq!(app.get(Some(&alice), app::pages::AUDIT_CSV_PATH).await.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -53,11 +53,12 @@ pub struct HelpdeskRecord {
 }
 
 impl Db {
-    /// Successful help-desk actions on `target` since `since`, newest first (at most `limit`).
+    /// Successful help-desk actions (`helpdesk.*`; not the self-service changes of someone whose role is
+    /// help desk) on `target` since `since`, newest first (at most `limit`).
     pub async fn helpdesk_actions_on(&self, target: &str, since: OffsetDateTime, limit: i64) -> Result<Vec<HelpdeskRecord>, DbError> {
         let rows: Vec<(i64, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT at, actor, action, subject, reason FROM audit_events
-             WHERE target_user = $1 AND actor_role = 'helpdesk' AND outcome = 'success' AND at >= $2
+             WHERE target_user = $1 AND action LIKE 'helpdesk.%' AND outcome = 'success' AND at >= $2
              ORDER BY id DESC LIMIT $3",
         )
         .bind(target)

@@ -66,6 +66,12 @@ async fn the_leaked_key_path_finds_the_owner_deactivates_with_a_reason_and_tells
     assert_eq!((notice.actor.as_str(), notice.reason.as_deref()), ("carol", Some("Key posted on a public gist")));
     assert_eq!(notice.what, format!("deactivated your access key {id}"));
 
+    // A help-desk member's changes to their own credentials are self-service, not help-desk notices.
+    let r = d.app.server_fn(Some(&d.carol), "create_access_key", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mine: CredentialsOverview = serde_json::from_str(&d.app.server_fn(Some(&d.carol), "get_my_credentials", &[]).await.body).unwrap();
+    assert!(mine.helpdesk_actions.is_empty(), "{:?}", mine.helpdesk_actions);
+
     let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT action, outcome, actor, target_user, reason, detail FROM audit_events WHERE action LIKE 'helpdesk.%' ORDER BY id",
     )

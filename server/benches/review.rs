@@ -66,7 +66,12 @@ async fn main() {
     let cold = Instant::now();
     let first = portal.credential_review(&admin, &ReviewQuery::default()).await.unwrap();
     let cold = cold.elapsed();
-    println!("review, first page cold (report generate + get + parse + select): {} for {} users, {} lines", ms(cold), first.total, first.lines.len());
+    println!(
+        "review, first page cold (report generate + get + parse + select): {} for {} users, {} lines",
+        ms(cold),
+        first.total,
+        first.lines.len()
+    );
 
     let mut warm = Vec::new();
     for i in 0..20 {
@@ -82,7 +87,12 @@ async fn main() {
         warm.push(t.elapsed());
     }
     warm.sort();
-    println!("review, a filtered and sorted page warm: median {} (min {}, max {}) over 20 queries", ms(warm[10]), ms(warm[0]), ms(warm[19]));
+    println!(
+        "review, a filtered and sorted page warm: median {} (min {}, max {}) over 20 queries",
+        ms(warm[10]),
+        ms(warm[0]),
+        ms(warm[19])
+    );
 
     let caller = Caller::Admin { portal_user: "bench".into() };
     let naive = Instant::now();
@@ -103,6 +113,10 @@ async fn main() {
     }
     let naive = naive.elapsed();
     println!("naive per-user calls (ListUsers + ListAccessKeys + GetAccessKeyLastUsed): {} for {users} users and {keys} keys", ms(naive));
-    println!("ratio naive / report-based first page: {:.1}x; naive / warm page: {:.0}x", naive.as_secs_f64() / cold.as_secs_f64(), naive.as_secs_f64() / warm[10].as_secs_f64());
+    println!(
+        "ratio naive / report-based first page: {:.1}x; naive / warm page: {:.0}x",
+        naive.as_secs_f64() / cold.as_secs_f64(),
+        naive.as_secs_f64() / warm[10].as_secs_f64()
+    );
     println!("(embedded backend, in-process SQLite: every IAM call is a local query; against real IAM each of the naive calls is a network round trip and throttled.)");
 }

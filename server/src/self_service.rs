@@ -219,11 +219,7 @@ fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), A
 
 /// The enrolment QR code as SVG: the `otpauth://` URI authenticator apps scan (RFC 6238 defaults).
 fn qr_svg(issuer: &str, account: &str, seed_b32: &str) -> Result<OneTimeSecret, AppError> {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect::<String>()
-    };
+    let enc = app::domain::percent_encode;
     let uri = format!("otpauth://totp/{}:{}?secret={seed_b32}&issuer={}", enc(issuer), enc(account), enc(issuer));
     let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| internal("drawing the MFA QR code failed", e))?;

@@ -46,11 +46,7 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     pub fn to_query_string(&self) -> String {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-                .collect::<String>()
-        };
+        let enc = crate::domain::percent_encode;
         format!(
             "actor={}&target={}&action={}&outcome={}&from={}&to={}&page={}",
             enc(&self.actor),

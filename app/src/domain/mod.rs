@@ -20,6 +20,14 @@ pub use password_policy::{EffectivePolicy, PasswordPolicy};
 pub use secret::{OneTimeSecret, Password};
 pub use viewer::{BackendKind, Frame, Role, Viewer};
 
+/// Percent-encode everything but RFC 3986's unreserved characters: safe in a query value and in a URI
+/// path segment (page links, the `otpauth://` URI).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 /// Format a UTC instant the way every table shows it: `2026-11-23 14:05`.
 pub fn fmt_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

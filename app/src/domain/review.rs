@@ -331,11 +331,7 @@ impl ReviewQuery {
 
     /// The query string that reproduces this query (pages are 1-based there).
     pub fn to_query_string(&self) -> String {
-        let enc = |s: &str| {
-            s.bytes()
-                .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-                .collect::<String>()
-        };
+        let enc = super::percent_encode;
         format!(
             "search={}&filter={}&age={}&sort={}&desc={}&page={}",
             enc(&self.search),

@@ -120,6 +120,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_HELPDESK_MAY_ACT_ON_STAFF")]
     pub helpdesk_may_act_on_staff: bool,
 
+    /// IAM calls in flight at most while the credential review reads per-user details (key ids, MFA
+    /// devices, SSH keys, Git credentials) that the credential report lacks.
+    #[arg(long, env = "KEYDESK_REVIEW_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub review_concurrency: u16,
+
     /// The AWS region the CodeCommit clone commands on the credentials page name (each person can
     /// change it there); IAM itself is global.
     #[arg(long, env = "KEYDESK_CODECOMMIT_REGION", default_value = "us-east-1", value_parser = parse_region)]

@@ -3,13 +3,11 @@
 //! IAM cannot know: the role, a fresh password confirmation, a reason, and no action on the IAM users of
 //! administrators, help-desk colleagues or oneself unless `--helpdesk-may-act-on-staff`.
 
-use crate::audit::AuditEvent;
-use crate::auth::ClientInfo;
-use crate::iam::{Caller, IamError};
+use crate::iam::{Caller, IamError, CODECOMMIT};
 use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
 use app::api::helpdesk::{HelpdeskAction, HelpdeskView};
-use app::domain::{password_policy, AccessKeyId, IamUserName, OneTimeSecret, Password, SetStatus};
+use app::domain::{password_policy, AccessKeyId, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId};
 use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
@@ -79,7 +77,14 @@ impl Portal {
         let mfa_devices = self.iam.list_mfa_devices(&caller, &user).await.map_err(err)?;
         let login_profile = self.iam.password_state(&caller, &user).await.map_err(err)?.profile;
         let protected = self.protected_reason(who, &user).await?;
-        Ok(HelpdeskView { user: iam_user, found_by_key, keys, mfa_devices, login_profile, protected })
+        let unavailable = |what: &str, e: IamError| iam_error(what, e).to_string();
+        let git_credentials = self
+            .iam
+            .list_service_credentials(&caller, &user, Some(CODECOMMIT))
+            .await
+            .map_err(|e| unavailable("listing Git credentials", e));
+        let ssh_keys = self.iam.list_ssh_keys(&caller, &user).await.map_err(|e| unavailable("listing SSH keys", e));
+        Ok(HelpdeskView { user: iam_user, found_by_key, keys, mfa_devices, login_profile, protected, git_credentials, ssh_keys })
     }
 
     pub(crate) async fn do_helpdesk_act(
@@ -112,43 +117,33 @@ impl Portal {
                     Some(id.to_string()),
                 )
             }
+            HelpdeskAction::DeleteKey { key_id } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                ("helpdesk.access_key.delete", Some(id.to_string()))
+            }
             HelpdeskAction::ResetPassword => ("helpdesk.password.reset", None),
             HelpdeskAction::RemoveMfa { serial } => ("helpdesk.mfa.remove", Some(serial.trim().to_owned())),
+            HelpdeskAction::DeactivateGitCredential { id } => {
+                let id = ServiceCredentialId::parse(id.trim()).map_err(|m| AppError::invalid("credential_id", m.to_string()))?;
+                ("helpdesk.git_credential.deactivate", Some(id.to_string()))
+            }
+            HelpdeskAction::DeactivateSshKey { id } => {
+                let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
+                ("helpdesk.ssh_key.deactivate", Some(id.to_string()))
+            }
         };
         if let Some(why) = self.protected_reason(who, &target).await? {
             return Err(AppError::NotAllowed { message: why });
         }
         self.require_fresh_auth(who)?;
         self.with_user_lease(&target, async {
-            let info = req.extensions.get::<ClientInfo>();
-            let base = AuditEvent {
-                actor: Some(who.viewer.user.to_string()),
-                actor_role: Some(who.viewer.role.as_str().to_owned()),
-                target_user: Some(target.to_string()),
-                action: name.to_owned(),
-                subject: subject.clone(),
-                outcome: "pending".into(),
-                reason: Some(reason.to_owned()),
-                detail: ticket.map(|t| format!("ticket={t}")),
-                request_id: info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()),
-                client_ip: info.and_then(|i| i.ip).map(|ip| ip.to_string()),
-            };
-            let now = self.clock.now();
-            self.db.append_audit(now, &base).await.map_err(|e| internal("writing the audit intent failed; IAM was not called", e))?;
+            let intent = self.audit_intent_with_reason(req, who, &target, name, subject, Some(reason), ticket).await?;
             let result = self.helpdesk_call(&caller, &target, &action).await;
-            let outcome = AuditEvent {
-                outcome: if result.is_ok() { "success" } else { "failure" }.into(),
-                detail: match (&result, ticket) {
-                    (Err(e), Some(t)) => Some(format!("ticket={t}; {e}")),
-                    (Err(e), None) => Some(e.to_string()),
-                    (Ok(_), t) => t.map(|t| format!("ticket={t}")),
-                },
-                ..base
-            };
-            if let Err(e) = self.db.append_audit(self.clock.now(), &outcome).await {
-                tracing::error!(error = %e, "could not write the final audit record of a help-desk action");
+            match &result {
+                Ok(_) => self.audit_final(intent, "success", None, None).await,
+                Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
             }
-            result.map_err(|e| iam_error("a help-desk action", e))
+            result
         })
         .await
     }
@@ -158,28 +153,58 @@ impl Portal {
         caller: &Caller,
         target: &IamUserName,
         action: &HelpdeskAction,
-    ) -> Result<Option<OneTimeSecret>, IamError> {
+    ) -> Result<Option<OneTimeSecret>, AppError> {
+        let iam = |what: &'static str| move |e| iam_error(what, e);
         match action {
             HelpdeskAction::KeyStatus { key_id, status } => {
-                let id = AccessKeyId::parse(key_id.trim()).map_err(IamError::InvalidInput)?;
-                self.iam.update_access_key(caller, target, &id, *status).await.map(|()| None)
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                self.iam.update_access_key(caller, target, &id, *status).await.map_err(iam("changing an access key's status"))?;
+                Ok(None)
+            }
+            HelpdeskAction::DeleteKey { key_id } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                let keys = self.iam.list_access_keys(caller, target).await.map_err(iam("listing access keys"))?;
+                match keys.iter().find(|k| k.id == id) {
+                    None => return Err(AppError::NotFound { message: format!("{target} has no access key {id} (any more).") }),
+                    Some(k) if k.status.is_active() => {
+                        return Err(AppError::NotAllowed {
+                            message: format!("The key {id} is active: deactivate it first and delete it once nothing breaks. The help desk deletes only inactive keys."),
+                        })
+                    }
+                    Some(_) => {}
+                }
+                self.iam.delete_access_key(caller, target, &id).await.map_err(iam("deleting an access key"))?;
+                Ok(None)
+            }
+            HelpdeskAction::DeactivateGitCredential { id } => {
+                let id = ServiceCredentialId::parse(id.trim()).map_err(|m| AppError::invalid("credential_id", m.to_string()))?;
+                self.iam
+                    .update_service_credential(caller, target, &id, SetStatus::Inactive)
+                    .await
+                    .map_err(iam("deactivating a Git credential"))?;
+                Ok(None)
+            }
+            HelpdeskAction::DeactivateSshKey { id } => {
+                let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
+                self.iam.update_ssh_key(caller, target, &id, SetStatus::Inactive).await.map_err(iam("deactivating an SSH key"))?;
+                Ok(None)
             }
             HelpdeskAction::ResetPassword => {
-                let policy = self.iam.password_state(caller, target).await?.policy;
+                let policy = self.iam.password_state(caller, target).await.map_err(iam("reading the password policy"))?.policy;
                 let password = {
                     use rand::Rng;
                     let mut rng = rand::rngs::OsRng;
                     password_policy::generate(&policy, target.as_str(), |n| rng.gen_range(0..n))
                 };
-                self.iam.set_password(caller, target, &Password::new(password.clone()), true).await?;
+                self.iam.set_password(caller, target, &Password::new(password.clone()), true).await.map_err(iam("resetting a password"))?;
                 Ok(Some(OneTimeSecret::new(password)))
             }
             HelpdeskAction::RemoveMfa { serial } => {
-                self.iam.deactivate_mfa(caller, target, serial).await?;
+                self.iam.deactivate_mfa(caller, target, serial).await.map_err(iam("removing an MFA device"))?;
                 if serial.contains(":mfa/") {
                     match self.iam.delete_virtual_mfa(caller, serial).await {
                         Err(IamError::NotFound(_)) | Ok(()) => {}
-                        Err(e) => return Err(e),
+                        Err(e) => return Err(iam("removing an MFA device")(e)),
                     }
                 }
                 Ok(None)

@@ -69,6 +69,22 @@ impl Portal {
         action: &str,
         subject: Option<String>,
     ) -> Result<Intent, AppError> {
+        self.audit_intent_with_reason(req, who, target, action, subject, None, None).await
+    }
+
+    /// [`Portal::audit_intent`] for actions on someone else's credentials, which carry a reason and
+    /// optionally a ticket reference (kept in `detail` as `ticket=…`, on the final record too).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn audit_intent_with_reason(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        target: &IamUserName,
+        action: &str,
+        subject: Option<String>,
+        reason: Option<&str>,
+        ticket: Option<&str>,
+    ) -> Result<Intent, AppError> {
         let info = req.extensions.get::<ClientInfo>();
         let base = AuditEvent {
             actor: Some(who.viewer.user.to_string()),
@@ -77,6 +93,8 @@ impl Portal {
             action: action.to_owned(),
             subject,
             outcome: "pending".into(),
+            reason: reason.map(str::to_owned),
+            detail: ticket.map(|t| format!("ticket={t}")),
             request_id: info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()),
             client_ip: info.and_then(|i| i.ip).map(|ip| ip.to_string()),
             ..AuditEvent::default()
@@ -95,10 +113,13 @@ impl Portal {
         let event = AuditEvent {
             outcome: outcome.to_owned(),
             subject: subject.or(intent.base.subject.clone()),
-            detail: Some(match detail {
-                Some(d) => format!("intent={}; {d}", intent.intent_id),
-                None => format!("intent={}", intent.intent_id),
-            }),
+            detail: Some(
+                [Some(format!("intent={}", intent.intent_id)), intent.base.detail.clone(), detail]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             ..intent.base
         };
         if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {

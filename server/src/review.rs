@@ -2,15 +2,23 @@
 //! `GetCredentialReport` for the whole account (not per-user calls), parsed once and cached with its
 //! generation time; every page request filters, sorts and pages the cached rows in memory. "Who owns
 //! this key?" is one `GetAccessKeyLastUsed`, which names the owner.
+//!
+//! What the report lacks (key ids, how many MFA devices, SSH keys and Git credentials) needs four
+//! calls per user. A background task reads them once per report, at most `--review-concurrency` users
+//! at a time, while pages are served from the report alone; the page shows its progress and fills the
+//! columns in as they arrive.
 
-use crate::iam::{Caller, IamError, ReportState};
+use crate::iam::{Caller, IamBackend, IamError, ReportState, CODECOMMIT};
 use crate::portal::{iam_error, internal, Portal};
 use app::api::admin::{KeyOwner, ReviewPage};
-use app::domain::review::{lines_csv, parse_report, select, ReviewQuery, ReviewRow, PAGE_SIZE};
-use app::domain::AccessKeyId;
+use app::domain::review::{lines_csv, parse_report, select, slot_key_ids, DetailsProgress, ReviewQuery, ReviewRow, UserDetails, PAGE_SIZE};
+use app::domain::{AccessKeyId, IamUserName};
 use app::error::AppError;
 use app::ssr::Principal;
-use std::sync::Arc;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use time::OffsetDateTime;
 
 #[derive(Clone)]
@@ -18,6 +26,121 @@ pub struct CachedReport {
     pub generated_at: OffsetDateTime,
     pub rows: Arc<Vec<ReviewRow>>,
     pub csv: Arc<String>,
+    /// The password policy's maximum age when the report was read.
+    pub password_max_age: Option<u16>,
+    pub details: Arc<Details>,
+}
+
+/// Per-user details as they arrive, and how far the task reading them has got.
+pub struct Details {
+    by_user: RwLock<HashMap<String, UserDetails>>,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+    finished: AtomicBool,
+    stopped: Mutex<Option<String>>,
+    total: usize,
+    concurrency: usize,
+    task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Details {
+    fn new(total: usize, concurrency: usize) -> Self {
+        Details {
+            by_user: RwLock::default(),
+            done: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            finished: AtomicBool::new(total == 0),
+            stopped: Mutex::default(),
+            total,
+            concurrency,
+            task: Mutex::default(),
+        }
+    }
+
+    pub fn get(&self, user: &str) -> Option<UserDetails> {
+        self.by_user.read().unwrap_or_else(|p| p.into_inner()).get(user).cloned()
+    }
+
+    pub fn progress(&self) -> DetailsProgress {
+        DetailsProgress {
+            done: self.done.load(Ordering::Relaxed),
+            total: self.total,
+            failed: self.failed.load(Ordering::Relaxed),
+            finished: self.finished.load(Ordering::Relaxed),
+            stopped: self.stopped.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            concurrency: self.concurrency,
+        }
+    }
+
+    /// Stop reading (a newer report replaces this one).
+    fn abort(&self) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+    }
+
+    fn start(self: &Arc<Self>, iam: Arc<dyn IamBackend>, caller: Caller, rows: Arc<Vec<ReviewRow>>) {
+        let details = self.clone();
+        let handle = tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let mut reads = futures::stream::iter(0..rows.len())
+                .map(|i| {
+                    let (iam, caller, rows) = (iam.clone(), caller.clone(), rows.clone());
+                    async move { (i, read_details(iam.as_ref(), &caller, &rows[i]).await) }
+                })
+                .buffer_unordered(details.concurrency);
+            while let Some((i, read)) = reads.next().await {
+                match read {
+                    Ok(d) => {
+                        details.by_user.write().unwrap_or_else(|p| p.into_inner()).insert(rows[i].user.clone(), d);
+                    }
+                    // Every other user would be refused the same way: say so once and stop.
+                    Err(IamError::AccessDenied(m)) => {
+                        tracing::warn!(error = %m, "the credential review may not read per-user details");
+                        *details.stopped.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+                            "IAM refused to list a user's credentials ({m}). Give the admin role iam:ListAccessKeys, iam:ListMFADevices, iam:ListSSHPublicKeys and iam:ListServiceSpecificCredentials."
+                        ));
+                        break;
+                    }
+                    Err(e) => {
+                        // Deleted since the report, say: the report's columns still stand.
+                        tracing::debug!(user = %rows[i].user, error = %e, "per-user details unavailable");
+                        details.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                details.done.fetch_add(1, Ordering::Relaxed);
+            }
+            details.finished.store(true, Ordering::Relaxed);
+            let p = details.progress();
+            tracing::info!(users = p.done, failed = p.failed, ms = started.elapsed().as_millis() as u64, "credential review details read");
+        });
+        *self.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.abort_handle());
+    }
+}
+
+/// The four calls for one user, one after another (so `--review-concurrency` bounds calls in flight).
+/// The user gone, or the key listing refused, fails the user; a count IAM will not give (moto has no
+/// service-specific credentials) is left unknown rather than failing the rest.
+async fn read_details(iam: &dyn IamBackend, caller: &Caller, row: &ReviewRow) -> Result<UserDetails, IamError> {
+    let user = IamUserName::parse(&row.user).map_err(|e| IamError::InvalidInput(e.to_string()))?;
+    let keys: Vec<(String, OffsetDateTime)> =
+        iam.list_access_keys(caller, &user).await?.into_iter().map(|k| (k.id.to_string(), k.created_at)).collect();
+    fn count<T>(listed: Result<Vec<T>, IamError>) -> Result<Option<u16>, IamError> {
+        match listed {
+            Ok(v) => Ok(Some(u16::try_from(v.len()).unwrap_or(u16::MAX))),
+            Err(e @ IamError::NotFound(_)) => Err(e),
+            Err(e) => {
+                tracing::debug!(error = %e, "a per-user count is unavailable");
+                Ok(None)
+            }
+        }
+    }
+    Ok(UserDetails {
+        key_ids: slot_key_ids(row, &keys),
+        mfa_devices: count(iam.list_mfa_devices(caller, &user).await)?,
+        ssh_keys: count(iam.list_ssh_keys(caller, &user).await)?,
+        git_credentials: count(iam.list_service_credentials(caller, &user, Some(CODECOMMIT)).await)?,
+    })
 }
 
 /// The parsed report, shared by all requests (and held while one request fetches a new one, so a
@@ -57,16 +180,24 @@ impl Portal {
                 Err(e) => return Err(err(e)),
             }
         };
-        let rows = parse_report(&report.csv).map_err(|e| internal("the credential report could not be read", e))?;
+        let rows = Arc::new(parse_report(&report.csv).map_err(|e| internal("the credential report could not be read", e))?);
         tracing::info!(users = rows.len(), generated_at = %report.generated_at, "credential report loaded");
-        let cached = CachedReport { generated_at: report.generated_at, rows: Arc::new(rows), csv: Arc::new(report.csv) };
+        let password_max_age = match rows.first().map(|r| IamUserName::parse(&r.user)) {
+            Some(Ok(u)) => self.iam.password_state(caller, &u).await.ok().and_then(|s| s.policy.max_age_days()),
+            _ => None,
+        };
+        let details = Arc::new(Details::new(rows.len(), usize::from(self.config.settings.review_concurrency)));
+        details.start(self.iam.clone(), caller.clone(), rows.clone());
+        let cached = CachedReport { generated_at: report.generated_at, rows, csv: Arc::new(report.csv), password_max_age, details };
         *cache = Some(cached.clone());
         Ok(cached)
     }
 
     pub(crate) async fn do_refresh_review(&self, who: &Principal) -> Result<(), AppError> {
         let caller = self.admin_caller(who)?;
-        *self.review.0.lock().await = None;
+        if let Some(old) = self.review.0.lock().await.take() {
+            old.details.abort();
+        }
         self.review_report(&caller).await.map(drop)
     }
 
@@ -78,13 +209,7 @@ impl Portal {
     ) -> Result<(CachedReport, Vec<app::domain::review::ReviewLine>, Option<KeyOwner>, Option<String>, Option<u16>), AppError> {
         let report = self.review_report(caller).await?;
         let now = self.clock.now();
-        let password_max_age = match report.rows.first() {
-            Some(r) => match app::domain::IamUserName::parse(&r.user) {
-                Ok(u) => self.iam.password_state(caller, &u).await.ok().and_then(|s| s.policy.max_age_days()),
-                Err(_) => None,
-            },
-            None => None,
-        };
+        let password_max_age = report.password_max_age;
         let (mut owner, mut notice) = (None, None);
         if let Ok(key_id) = AccessKeyId::parse(query.search.trim()) {
             match self.iam.access_key_last_used(caller, &key_id).await {
@@ -93,10 +218,11 @@ impl Portal {
                 Err(e) => return Err(iam_error("finding the owner of an access key", e)),
             }
         }
+        let details = |u: &str| report.details.get(u);
         let lines = match (&owner, &notice) {
             (_, Some(_)) => vec![],
-            (Some(o), None) => select(&report.rows, query, now, password_max_age, Some(o.user.as_str())),
-            (None, None) => select(&report.rows, query, now, password_max_age, None),
+            (Some(o), None) => select(&report.rows, query, now, password_max_age, Some(o.user.as_str()), &details),
+            (None, None) => select(&report.rows, query, now, password_max_age, None, &details),
         };
         Ok((report, lines, owner, notice, password_max_age))
     }
@@ -118,6 +244,7 @@ impl Portal {
             key_owner,
             notice,
             password_max_age,
+            details: report.details.progress(),
         })
     }
 

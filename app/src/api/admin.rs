@@ -42,6 +42,8 @@ pub struct ReviewPage {
     /// A message about the search itself (an unknown key id, say).
     pub notice: Option<String>,
     pub password_max_age: Option<u16>,
+    /// How far the per-user details (key ids, MFA/SSH/Git counts) have got.
+    pub details: crate::domain::review::DetailsProgress,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

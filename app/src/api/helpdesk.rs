@@ -18,6 +18,9 @@ pub struct HelpdeskView {
     pub keys: Vec<AccessKeyView>,
     pub mfa_devices: Vec<MfaDevice>,
     pub login_profile: Option<LoginProfile>,
+    /// HTTPS Git credentials for CodeCommit; `Err` when IAM would not list them (the rest still shows).
+    pub git_credentials: Result<Vec<ServiceCredential>, String>,
+    pub ssh_keys: Result<Vec<SshKeySummary>, String>,
     /// Why the help desk may look but not act (an administrator's or help-desk colleague's user, or
     /// the caller's own), if so.
     pub protected: Option<String>,
@@ -41,6 +44,9 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
         "helpdesk.access_key.activate" => format!("reactivated your access key {s}"),
         "helpdesk.password.reset" => "reset your console password (you must choose a new one at your next sign-in)".into(),
         "helpdesk.mfa.remove" => format!("removed your MFA device {s}"),
+        "helpdesk.access_key.delete" => format!("deleted your inactive access key {s}"),
+        "helpdesk.git_credential.deactivate" => format!("deactivated your HTTPS Git credential {s}"),
+        "helpdesk.ssh_key.deactivate" => format!("deactivated your SSH key {s}"),
         other => format!("{other} {s}"),
     }
 }
@@ -64,6 +70,32 @@ pub async fn helpdesk_set_key_status(
     use crate::ssr::*;
     let status = if active { SetStatus::Active } else { SetStatus::Inactive };
     let action = HelpdeskAction::KeyStatus { key_id, status };
+    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+}
+
+/// Delete someone's inactive access key (an active one must be deactivated first).
+#[server(endpoint = "helpdesk_delete_key")]
+pub async fn helpdesk_delete_key(user: String, key_id: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let action = HelpdeskAction::DeleteKey { key_id };
+    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+}
+
+/// Deactivate someone's HTTPS Git credential or SSH public key (`kind` is `git` or `ssh`).
+#[server(endpoint = "helpdesk_deactivate_codecommit")]
+pub async fn helpdesk_deactivate_codecommit(
+    user: String,
+    kind: String,
+    id: String,
+    reason: String,
+    ticket: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let action = match kind.as_str() {
+        "git" => HelpdeskAction::DeactivateGitCredential { id },
+        "ssh" => HelpdeskAction::DeactivateSshKey { id },
+        _ => return respond(Err(AppError::invalid("kind", "Choose a Git credential or an SSH key."))),
+    };
     respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
 }
 
@@ -91,7 +123,22 @@ pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, t
 /// The actions the help desk can take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpdeskAction {
-    KeyStatus { key_id: String, status: SetStatus },
+    KeyStatus {
+        key_id: String,
+        status: SetStatus,
+    },
+    /// Inactive keys only.
+    DeleteKey {
+        key_id: String,
+    },
     ResetPassword,
-    RemoveMfa { serial: String },
+    RemoveMfa {
+        serial: String,
+    },
+    DeactivateGitCredential {
+        id: String,
+    },
+    DeactivateSshKey {
+        id: String,
+    },
 }

@@ -25,6 +25,82 @@ pub struct KeySlot {
     pub last_used_service: Option<String>,
 }
 
+/// What the credential report does not say about a user, gathered per user (`ListAccessKeys`,
+/// `ListMFADevices`, `ListSSHPublicKeys`, `ListServiceSpecificCredentials`) after the report loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetails {
+    /// The id of the key in each report slot.
+    pub key_ids: [Option<String>; 2],
+    /// Each `None` when IAM would not list them (an emulator without the operation, a role without
+    /// the permission): the column then says so instead of showing 0.
+    pub mfa_devices: Option<u16>,
+    pub ssh_keys: Option<u16>,
+    pub git_credentials: Option<u16>,
+}
+
+/// How far the per-user details have got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailsProgress {
+    pub done: usize,
+    pub total: usize,
+    /// Users whose details could not be read (each counted once).
+    pub failed: usize,
+    pub finished: bool,
+    /// Why the details stopped, when IAM refused them outright (missing permissions, say).
+    pub stopped: Option<String>,
+    /// Calls in flight at most.
+    pub concurrency: usize,
+}
+
+impl DetailsProgress {
+    pub fn percent(&self) -> usize {
+        if self.total == 0 {
+            100
+        } else {
+            self.done * 100 / self.total
+        }
+    }
+}
+
+/// `12345` as `12,345`.
+pub fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Which listed key sits in which report slot. The report's `access_key_N_last_rotated` is the key's
+/// creation time, so a key whose creation second equals a slot's goes there; any key left over fills
+/// the remaining present slots in creation order.
+pub fn slot_key_ids(row: &ReviewRow, keys: &[(String, OffsetDateTime)]) -> [Option<String>; 2] {
+    let mut keys: Vec<&(String, OffsetDateTime)> = keys.iter().collect();
+    keys.sort_by_key(|(_, t)| *t);
+    let mut taken = vec![false; keys.len()];
+    let mut ids: [Option<String>; 2] = [None, None];
+    for (slot, id) in ids.iter_mut().enumerate() {
+        let Some(rotated) = row.keys[slot].last_rotated else { continue };
+        if let Some(i) = (0..keys.len()).find(|&i| !taken[i] && keys[i].1.unix_timestamp() == rotated.unix_timestamp()) {
+            taken[i] = true;
+            *id = Some(keys[i].0.clone());
+        }
+    }
+    for (slot, id) in ids.iter_mut().enumerate() {
+        if id.is_none() && row.keys[slot].present {
+            if let Some(i) = (0..keys.len()).find(|&i| !taken[i]) {
+                taken[i] = true;
+                *id = Some(keys[i].0.clone());
+            }
+        }
+    }
+    ids
+}
+
 /// One IAM user as the credential report describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRow {
@@ -258,10 +334,12 @@ pub enum SortKey {
     Key2LastUsed,
     ActiveKeyAge,
     Verdict,
+    SshKeys,
+    GitCredentials,
 }
 
 impl SortKey {
-    pub const ALL: [(SortKey, &'static str); 12] = [
+    pub const ALL: [(SortKey, &'static str); 14] = [
         (SortKey::User, "user"),
         (SortKey::Path, "path"),
         (SortKey::Password, "password"),
@@ -274,6 +352,8 @@ impl SortKey {
         (SortKey::Key2LastUsed, "key2-used"),
         (SortKey::ActiveKeyAge, "active-key-age"),
         (SortKey::Verdict, "verdict"),
+        (SortKey::SshKeys, "ssh-keys"),
+        (SortKey::GitCredentials, "git-credentials"),
     ];
     pub fn parse(s: &str) -> SortKey {
         Self::ALL.iter().find(|(_, id)| *id == s).map_or(SortKey::User, |(k, _)| *k)
@@ -349,35 +429,43 @@ impl ReviewQuery {
 pub struct ReviewLine {
     pub row: ReviewRow,
     pub assessment: Assessment,
+    /// `None` until the per-user details for this user have been read.
+    pub details: Option<UserDetails>,
 }
 
 fn sort_value(l: &ReviewLine, key: SortKey) -> (i64, String) {
     let t = |o: Option<OffsetDateTime>| o.map_or(i64::MIN, |t| t.unix_timestamp());
     let a = &l.assessment;
     let n = |o: Option<i64>| o.unwrap_or(-1);
+    let d = |f: fn(&UserDetails) -> Option<u16>| l.details.as_ref().and_then(f).map_or(-1, i64::from);
     match key {
         SortKey::User => (0, l.row.user.to_lowercase()),
         SortKey::Path => (0, l.row.path.clone()),
         SortKey::Password => (i64::from(l.row.password_enabled), String::new()),
         SortKey::PasswordAge => (n(a.password_age_days), String::new()),
         SortKey::LastSignIn => (t(l.row.password_last_used), String::new()),
-        SortKey::Mfa => (i64::from(l.row.mfa_active), String::new()),
+        // Active first by the report, then by how many devices (when known).
+        SortKey::Mfa => (i64::from(l.row.mfa_active) * 1000 + d(|d| d.mfa_devices).max(0), String::new()),
         SortKey::Key1Age => (n(a.key_age_days[0]), String::new()),
         SortKey::Key1LastUsed => (t(l.row.keys[0].last_used), String::new()),
         SortKey::Key2Age => (n(a.key_age_days[1]), String::new()),
         SortKey::Key2LastUsed => (t(l.row.keys[1].last_used), String::new()),
         SortKey::ActiveKeyAge => (n(a.active_key_age_days), String::new()),
         SortKey::Verdict => (a.verdict as i64, String::new()),
+        SortKey::SshKeys => (d(|d| d.ssh_keys), String::new()),
+        SortKey::GitCredentials => (d(|d| d.git_credentials), String::new()),
     }
 }
 
 /// Search, filter and sort every row (ties broken by user name, so the order is total and stable).
+/// `details` answers with what is known of a user beyond the report.
 pub fn select(
     rows: &[ReviewRow],
     q: &ReviewQuery,
     now: OffsetDateTime,
     password_max_age: Option<u16>,
     only_user: Option<&str>,
+    details: &dyn Fn(&str) -> Option<UserDetails>,
 ) -> Vec<ReviewLine> {
     let needle = q.search.trim().to_lowercase();
     let mut lines: Vec<ReviewLine> = rows
@@ -386,7 +474,7 @@ pub fn select(
             Some(u) => r.user.eq_ignore_ascii_case(u),
             None => needle.is_empty() || r.user.to_lowercase().contains(&needle),
         })
-        .map(|r| ReviewLine { assessment: assess(r, now, q.key_age_days, password_max_age), row: r.clone() })
+        .map(|r| ReviewLine { assessment: assess(r, now, q.key_age_days, password_max_age), details: details(&r.user), row: r.clone() })
         .filter(|l| q.filter.keeps(&l.assessment))
         .collect();
     lines.sort_by(|a, b| {
@@ -402,10 +490,12 @@ pub fn lines_csv(lines: &[ReviewLine]) -> String {
     let fmt = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
     let num = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut out = String::from(
-        "user,path,password_enabled,password_age_days,password_last_used,mfa_active,key_1_active,key_1_age_days,key_1_last_used,key_1_last_used_service,key_2_active,key_2_age_days,key_2_last_used,key_2_last_used_service,active_key_age_days,verdict,findings\r\n",
+        "user,path,password_enabled,password_age_days,password_last_used,mfa_active,mfa_devices,key_1_id,key_1_active,key_1_age_days,key_1_last_used,key_1_last_used_service,key_2_id,key_2_active,key_2_age_days,key_2_last_used,key_2_last_used_service,active_key_age_days,ssh_keys,git_credentials,verdict,findings\r\n",
     );
     for l in lines {
         let (r, a) = (&l.row, &l.assessment);
+        // Empty while the per-user details are still being read.
+        let count = |f: fn(&UserDetails) -> Option<u16>| l.details.as_ref().and_then(f).map(|n| n.to_string()).unwrap_or_default();
         let mut cells = vec![
             r.user.clone(),
             r.path.clone(),
@@ -413,17 +503,25 @@ pub fn lines_csv(lines: &[ReviewLine]) -> String {
             num(a.password_age_days),
             fmt(r.password_last_used),
             r.mfa_active.to_string(),
+            count(|d| d.mfa_devices),
         ];
         for i in 0..2 {
             let k = &r.keys[i];
             cells.extend([
+                l.details.as_ref().and_then(|d| d.key_ids[i].clone()).unwrap_or_default(),
                 if k.present { k.active.to_string() } else { String::new() },
                 num(a.key_age_days[i]),
                 fmt(k.last_used),
                 k.last_used_service.clone().unwrap_or_default(),
             ]);
         }
-        cells.extend([num(a.active_key_age_days), a.verdict.label().to_owned(), a.findings.join(" ")]);
+        cells.extend([
+            num(a.active_key_age_days),
+            count(|d| d.ssh_keys),
+            count(|d| d.git_credentials),
+            a.verdict.label().to_owned(),
+            a.findings.join(" "),
+        ]);
         out.push_str(&csv_report_cell_row(&cells));
         out.push_str("\r\n");
     }
@@ -485,12 +583,12 @@ mod tests {
             ..ReviewQuery::default()
         };
         let users = |l: Vec<ReviewLine>| l.into_iter().map(|l| l.row.user).collect::<Vec<_>>();
-        assert_eq!(users(select(&rows, &q("no-mfa", "user", false, ""), NOW, Some(90), None)), ["bob"]);
-        assert_eq!(users(select(&rows, &q("unused", "user", true, ""), NOW, Some(90), None)), ["ci-bot", "bob"]);
-        assert_eq!(users(select(&rows, &q("all", "active-key-age", true, ""), NOW, Some(90), None)), ["bob", "ci-bot", "alice"]);
-        assert_eq!(users(select(&rows, &q("all", "user", false, "AL"), NOW, Some(90), None)), ["alice"]);
+        assert_eq!(users(select(&rows, &q("no-mfa", "user", false, ""), NOW, Some(90), None, &|_| None)), ["bob"]);
+        assert_eq!(users(select(&rows, &q("unused", "user", true, ""), NOW, Some(90), None, &|_| None)), ["ci-bot", "bob"]);
+        assert_eq!(users(select(&rows, &q("all", "active-key-age", true, ""), NOW, Some(90), None, &|_| None)), ["bob", "ci-bot", "alice"]);
+        assert_eq!(users(select(&rows, &q("all", "user", false, "AL"), NOW, Some(90), None, &|_| None)), ["alice"]);
         assert_eq!(
-            users(select(&rows, &q("all", "user", false, "zzz"), NOW, Some(90), Some("BOB"))),
+            users(select(&rows, &q("all", "user", false, "zzz"), NOW, Some(90), Some("BOB"), &|_| None)),
             ["bob"],
             "a key owner overrides the text"
         );
@@ -504,10 +602,59 @@ mod tests {
     fn csv_export_is_formula_safe() {
         let mut rows = parse_report(&report()).unwrap();
         rows[0].user = "=HYPERLINK(\"x\")".into();
-        let csv = lines_csv(&select(&rows, &ReviewQuery::default(), NOW, None, None));
+        let csv = lines_csv(&select(&rows, &ReviewQuery::default(), NOW, None, None, &|_| None));
         assert!(csv.starts_with("user,path,password_enabled"));
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
         assert_eq!(csv.lines().count(), 4);
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!([0, 999, 1000, 10000, 1234567].map(group_thousands), ["0", "999", "1,000", "10,000", "1,234,567"]);
+    }
+
+    #[test]
+    fn listed_keys_go_to_the_report_slot_with_their_creation_time() {
+        let rows = parse_report(&report()).unwrap();
+        let bob = &rows[1];
+        let k1 = ("AKIAOLDER00000000001".to_owned(), datetime!(2025-06-01 00:00:00.4 UTC));
+        let k2 = ("AKIANEWER00000000002".to_owned(), datetime!(2026-11-20 00:00 UTC));
+        let ids = slot_key_ids(bob, &[k2.clone(), k1.clone()]);
+        assert_eq!(ids, [Some(k1.0.clone()), Some(k2.0.clone())], "matched by the second, whatever the listing order");
+        // A key created after the report: no slot claims it by time; it fills a present slot only.
+        let alice = &rows[0];
+        let ids = slot_key_ids(alice, &[("AKIAAFTER00000000003".into(), datetime!(2026-11-22 00:00 UTC))]);
+        assert_eq!(ids, [Some("AKIAAFTER00000000003".to_owned()), None]);
+        assert_eq!(slot_key_ids(&rows[2], &[]), [None, None]);
+    }
+
+    #[test]
+    fn details_fill_the_export_and_sort_the_count_columns() {
+        let rows = parse_report(&report()).unwrap();
+        let details = |u: &str| match u {
+            "alice" => Some(UserDetails {
+                key_ids: [Some("AKIAALICE00000000001".into()), None],
+                mfa_devices: Some(2),
+                ssh_keys: Some(1),
+                git_credentials: Some(0),
+            }),
+            "bob" => Some(UserDetails { ssh_keys: Some(3), git_credentials: Some(2), ..UserDetails::default() }),
+            _ => None,
+        };
+        let q = ReviewQuery { sort: SortKey::SshKeys, descending: true, ..ReviewQuery::default() };
+        let lines = select(&rows, &q, NOW, None, None, &details);
+        assert_eq!(lines.iter().map(|l| l.row.user.as_str()).collect::<Vec<_>>(), ["bob", "alice", "ci-bot"], "unknown counts sort last");
+        let csv = lines_csv(&lines);
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let alice: Vec<&str> = csv.lines().find(|l| l.starts_with("alice")).unwrap().split(',').collect();
+        let cell = |name: &str| alice[header.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(
+            (cell("key_1_id"), cell("mfa_devices"), cell("ssh_keys"), cell("git_credentials")),
+            ("AKIAALICE00000000001", "2", "1", "0")
+        );
+        let bot: Vec<&str> = csv.lines().find(|l| l.starts_with("ci-bot")).unwrap().split(',').collect();
+        assert_eq!(bot[header.iter().position(|h| *h == "ssh_keys").unwrap()], "", "not yet known is empty, not 0");
+        assert_eq!(csv.lines().find(|l| l.starts_with("bob")).unwrap().split(',').nth(6), Some(""), "unlistable is empty, not 0");
     }
 
     #[test]
@@ -537,10 +684,10 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn every_filter_keeps_a_subset_sorted_by_the_key(f in 0usize..7, s in 0usize..12, desc: bool) {
+        fn every_filter_keeps_a_subset_sorted_by_the_key(f in 0usize..7, s in 0usize..14, desc: bool) {
             let rows = parse_report(&report()).unwrap();
             let q = ReviewQuery { filter: Filter::ALL[f].0, sort: SortKey::ALL[s].0, descending: desc, ..ReviewQuery::default() };
-            let lines = select(&rows, &q, NOW, Some(90), None);
+            let lines = select(&rows, &q, NOW, Some(90), None, &|u| (u == "bob").then(|| UserDetails { ssh_keys: Some(2), ..UserDetails::default() }));
             proptest::prop_assert!(lines.len() <= rows.len());
             for w in lines.windows(2) {
                 let (a, b) = (sort_value(&w[0], q.sort), sort_value(&w[1], q.sort));

@@ -3,7 +3,7 @@
 
 use crate::api::admin::{get_credential_review, list_portal_accounts, RefreshCredentialReview, ReviewPage};
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
-use crate::domain::review::{Filter, KeySlot, ReviewLine, ReviewQuery, SortKey, Verdict};
+use crate::domain::review::{DetailsProgress, Filter, KeySlot, ReviewLine, ReviewQuery, SortKey, Verdict};
 use crate::domain::{fmt_utc, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -96,9 +96,11 @@ fn CredentialReview() -> impl IntoView {
         })
     });
     let refresh = ServerAction::<RefreshCredentialReview>::new();
+    // Bumped while the per-user details are still being read, to show their progress.
+    let poll = RwSignal::new(0u32);
     let review = Resource::new(
-        move || (query.get(), refresh.version().get()),
-        |(q, _)| {
+        move || (query.get(), refresh.version().get(), poll.get()),
+        |(q, _, _)| {
             get_credential_review(
                 Some(q.search.clone()),
                 Some(q.filter.id().to_owned()),
@@ -135,7 +137,7 @@ fn CredentialReview() -> impl IntoView {
             {move || Suspend::new(async move {
                 match review.await {
                     Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh/> }.into_any(),
+                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh poll/> }.into_any(),
                 }
             })}
         </Transition>
@@ -146,8 +148,57 @@ fn link(q: &ReviewQuery) -> String {
     format!("/admin?{}", q.to_query_string())
 }
 
+/// Progress of the per-user details; with JavaScript the table refreshes itself until they are all in.
 #[component]
-fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>) -> impl IntoView {
+fn DetailsStatus(progress: DetailsProgress, again: String, poll: RwSignal<u32>) -> impl IntoView {
+    if !progress.finished {
+        Effect::new(move |_| {
+            set_timeout(
+                move || {
+                    poll.try_update(|n| *n += 1);
+                },
+                std::time::Duration::from_millis(1500),
+            );
+        });
+    }
+    let counts = crate::domain::review::group_thousands;
+    if let Some(why) = progress.stopped {
+        return view! {
+            <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="details-stopped">
+                "Key ids and the MFA, SSH key and Git credential counts are not shown: " {why}
+            </p>
+        }
+        .into_any();
+    }
+    if progress.finished {
+        return (progress.failed > 0)
+            .then(|| {
+                view! {
+                    <p class="mt-3 text-sm text-slate-600" role="status" data-testid="details-failed">
+                        {format!("Details of {} users could not be read (deleted since the report?); their report columns stand.", counts(progress.failed))}
+                    </p>
+                }
+            })
+            .into_any();
+    }
+    view! {
+        <div class="mt-3 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-200" role="status" aria-live="polite" data-testid="details-progress">
+            <label class="flex flex-wrap items-center gap-3">
+                <span>{format!(
+                    "Reading key ids, MFA devices, SSH keys and Git credentials per user: {} of {} users ({}%), {} at a time.",
+                    counts(progress.done), counts(progress.total), progress.percent(), progress.concurrency
+                )}</span>
+                <progress class="h-2 w-48" max=progress.total.to_string() value=progress.done.to_string()></progress>
+            </label>
+            <span class="block text-xs text-slate-500">"Sorting and exports use what has arrived; columns still being read show “…”. "
+                <a href=again class="text-indigo-700 underline">"Update"</a></span>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>, poll: RwSignal<u32>) -> impl IntoView {
     let header = |key: SortKey, label: &'static str| {
         let active = query.sort == key;
         let next = ReviewQuery { sort: key, descending: active && !query.descending, page: 0, ..query.clone() };
@@ -197,6 +248,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                 ". The help desk can deactivate it."
             </p>
         })}
+        <DetailsStatus progress=page.details.clone() again=link(&query) poll/>
         {page.notice.map(|n| view! { <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="review-notice">{n}</p> })}
         <div class="mt-3 overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">
@@ -208,6 +260,8 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                     {header(SortKey::Key1Age, "Access key 1")}
                     {header(SortKey::Key2Age, "Access key 2")}
                     {header(SortKey::ActiveKeyAge, "Oldest active key")}
+                    {header(SortKey::SshKeys, "SSH keys")}
+                    {header(SortKey::GitCredentials, "Git credentials")}
                     {header(SortKey::Verdict, "Verdict")}
                 </tr></thead>
                 <tbody class="divide-y divide-slate-100">
@@ -224,10 +278,11 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
     }
 }
 
-fn key_cell(k: &KeySlot, age: Option<i64>) -> AnyView {
+fn key_cell(k: &KeySlot, age: Option<i64>, id: Option<String>) -> AnyView {
     if !k.present {
         return view! { <span class="text-slate-400">"—"</span> }.into_any();
     }
+    let id = id.map(|id| view! { <span class="block font-mono text-xs text-slate-700" data-testid="key-id">{id}</span> });
     let status = if k.active { "Active" } else { "Inactive" };
     let used = match (k.last_used, &k.last_used_service) {
         (Some(t), Some(s)) => format!("used {} · {s}", fmt_utc(t)),
@@ -235,6 +290,7 @@ fn key_cell(k: &KeySlot, age: Option<i64>) -> AnyView {
         (None, _) => "never used".into(),
     };
     view! {
+        {id}
         <span class=if k.active { "font-medium text-slate-900" } else { "text-slate-500" }>{status}</span>
         <span class="block text-xs text-slate-600">{age.map(|a| format!("{a} days old")).unwrap_or_default()}</span>
         <span class="block text-xs text-slate-500">{used}</span>
@@ -244,7 +300,21 @@ fn key_cell(k: &KeySlot, age: Option<i64>) -> AnyView {
 
 #[component]
 fn ReviewRowView(l: ReviewLine) -> impl IntoView {
-    let (r, a) = (l.row, l.assessment);
+    let (r, a, d) = (l.row, l.assessment, l.details);
+    let key_id = |i: usize| d.as_ref().and_then(|d| d.key_ids[i].clone());
+    let count = |f: fn(&crate::domain::review::UserDetails) -> Option<u16>, what: &'static str| match d.as_ref().map(f) {
+        Some(Some(n)) => view! { <span>{n}</span> }.into_any(),
+        Some(None) => view! { <span class="text-slate-400" title=format!("IAM would not list {what}")>"n/a"</span> }.into_any(),
+        None => view! { <span class="text-slate-400" title=format!("{what}: still being read")>"…"</span> }.into_any(),
+    };
+    let devices = d.as_ref().and_then(|d| d.mfa_devices).unwrap_or(0);
+    let mfa = match (r.mfa_active, devices) {
+        (true, n) if n > 1 => format!("Yes · {n} devices"),
+        (true, _) => "Yes".to_owned(),
+        (false, n) if n > 0 => format!("No · {n} assigned"),
+        (false, _) if r.password_enabled => "No".to_owned(),
+        (false, _) => "—".to_owned(),
+    };
     let verdict_class = match a.verdict {
         Verdict::Ok => "bg-emerald-50 text-emerald-800 ring-emerald-200",
         Verdict::Attention => "bg-amber-50 text-amber-900 ring-amber-200",
@@ -255,10 +325,12 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
             <td class=TD><span class="font-mono font-medium">{r.user.clone()}</span><span class="block text-xs text-slate-500">{r.path.clone()}</span></td>
             <td class=TD>{if r.password_enabled { a.password_age_days.map(|d| format!("Yes · {d} days")).unwrap_or_else(|| "Yes".into()) } else { "No".into() }}</td>
             <td class=format!("{TD} tabular-nums")>{r.password_last_used.map(fmt_utc).unwrap_or_else(|| if r.password_enabled { "never".into() } else { "—".into() })}</td>
-            <td class=TD>{if r.mfa_active { "Yes" } else if r.password_enabled { "No" } else { "—" }}</td>
-            <td class=TD>{key_cell(&r.keys[0], a.key_age_days[0])}</td>
-            <td class=TD>{key_cell(&r.keys[1], a.key_age_days[1])}</td>
+            <td class=TD data-testid="mfa">{mfa}</td>
+            <td class=TD>{key_cell(&r.keys[0], a.key_age_days[0], key_id(0))}</td>
+            <td class=TD>{key_cell(&r.keys[1], a.key_age_days[1], key_id(1))}</td>
             <td class=format!("{TD} tabular-nums")>{a.active_key_age_days.map(|d| format!("{d} days")).unwrap_or_else(|| "—".into())}</td>
+            <td class=format!("{TD} tabular-nums") data-testid="ssh-count">{count(|d| d.ssh_keys, "SSH keys")}</td>
+            <td class=format!("{TD} tabular-nums") data-testid="git-count">{count(|d| d.git_credentials, "Git credentials")}</td>
             <td class=TD>
                 <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
                 <ul class="mt-1 max-w-xs text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>

@@ -1,7 +1,8 @@
 //! The help-desk page. Only help-desk staff reach it (server-enforced by the gate's 403 and by every
 //! help-desk server function). Find a user by IAM user name or access key id (`?q=`, a GET form that
 //! works without JavaScript), then act with a reason: deactivate or reactivate a key (the leaked-key
-//! path), reset the console password to a generated one, remove a lost MFA device.
+//! path) and delete it once inactive, reset the console password to a generated one, remove a lost MFA
+//! device, deactivate an HTTPS Git credential or an SSH key.
 
 use super::access_keys::{BUTTON, DANGER, INPUT, SECONDARY};
 use crate::api::access_keys::ConfirmPassword;
@@ -16,6 +17,8 @@ use leptos_meta::Title;
 #[derive(Clone, Copy)]
 struct DeskActions {
     key: ServerAction<HelpdeskSetKeyStatus>,
+    delete: ServerAction<HelpdeskDeleteKey>,
+    codecommit: ServerAction<HelpdeskDeactivateCodecommit>,
     reset: ServerAction<HelpdeskResetPassword>,
     mfa: ServerAction<HelpdeskRemoveMfa>,
     confirm: ServerAction<ConfirmPassword>,
@@ -27,6 +30,8 @@ impl DeskActions {
         e(self.key.value().get().and_then(Result::err))
             .or_else(|| self.reset.value().get().and_then(Result::err))
             .or_else(|| self.mfa.value().get().and_then(Result::err))
+            .or_else(|| self.delete.value().get().and_then(Result::err))
+            .or_else(|| self.codecommit.value().get().and_then(Result::err))
     }
 }
 
@@ -52,11 +57,26 @@ pub fn HelpdeskPage() -> impl IntoView {
 fn Desk() -> impl IntoView {
     let params = leptos_router::hooks::use_query_map();
     let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
-    let actions =
-        DeskActions { key: ServerAction::new(), reset: ServerAction::new(), mfa: ServerAction::new(), confirm: ServerAction::new() };
+    let actions = DeskActions {
+        key: ServerAction::new(),
+        delete: ServerAction::new(),
+        codecommit: ServerAction::new(),
+        reset: ServerAction::new(),
+        mfa: ServerAction::new(),
+        confirm: ServerAction::new(),
+    };
     provide_context(actions);
     let found = Resource::new(
-        move || (q.get(), actions.key.version().get(), actions.mfa.version().get(), actions.reset.version().get()),
+        move || {
+            (
+                q.get(),
+                actions.key.version().get(),
+                actions.mfa.version().get(),
+                actions.reset.version().get(),
+                actions.delete.version().get(),
+                actions.codecommit.version().get(),
+            )
+        },
         |(q, ..)| async move {
             if q.trim().is_empty() {
                 None
@@ -117,7 +137,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
     let user = view.user.name.to_string();
     let can_act = view.protected.is_none();
     let found_by = view.found_by_key.clone();
-    let (u1, u2, u3) = (user.clone(), user.clone(), user.clone());
+    let (u1, u2, u3, u4) = (user.clone(), user.clone(), user.clone(), user.clone());
     // The generated password exists only in the action's answer: without JavaScript the form's redirect
     // would lose it after the reset, so the reset is offered once the page is hydrated.
     let hydrated = RwSignal::new(false);
@@ -143,7 +163,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                             let active = k.key.status.is_active();
                             let used = k.last_used.at.map(|t| format!("last used {} UTC{}", fmt_utc(t), k.last_used.service.clone().map(|s| format!(" ({s})")).unwrap_or_default())).unwrap_or_else(|| "never used".into());
                             let u = u1.clone();
-                            let (row_id, label_id) = (id.clone(), id.clone());
+                            let (row_id, label_id, del_id, del_user) = (id.clone(), id.clone(), id.clone(), u.clone());
                             view! {
                                 <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid="desk-key" data-key=row_id>
                                     <div>
@@ -158,6 +178,14 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                                             {reason_fields(id.clone())}
                                             <button type="submit" class=if active { DANGER } else { SECONDARY } data-testid="desk-toggle-key">
                                                 {if active { "Deactivate" } else { "Reactivate" }}</button>
+                                        </ActionForm>
+                                    })}
+                                    {(can_act && !active).then(|| view! {
+                                        <ActionForm action=actions.delete attr:class="flex w-full flex-wrap items-end justify-end gap-2">
+                                            <input type="hidden" name="user" value=del_user/>
+                                            <input type="hidden" name="key_id" value=del_id.clone()/>
+                                            {reason_fields(format!("delete-{del_id}"))}
+                                            <button type="submit" class=DANGER data-testid="desk-delete-key">"Delete inactive key"</button>
                                         </ActionForm>
                                     })}
                                 </li>
@@ -208,7 +236,67 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     </ul>
                 }.into_any() }}
             </section>
+            <CodeCommitCredentials git=view.git_credentials ssh=view.ssh_keys user=u4 can_act/>
         </div>
+    }
+}
+
+/// HTTPS Git credentials and SSH keys, each active one with "Deactivate" (the help desk contains;
+/// deleting stays with the person).
+#[component]
+fn CodeCommitCredentials(
+    git: Result<Vec<crate::domain::ServiceCredential>, String>,
+    ssh: Result<Vec<crate::domain::SshKeySummary>, String>,
+    user: String,
+    can_act: bool,
+) -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    let row = move |kind: &'static str, id: String, label: String, status: crate::domain::Status, created: String| {
+        let active = status.is_active();
+        let user = user.clone();
+        let form_id = id.clone();
+        view! {
+            <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid=format!("desk-{kind}") data-id=id.clone()>
+                <div>
+                    <span class="font-mono">{label}</span> " " {super::credentials::status_badge(&status)}
+                    <span class="block text-xs text-slate-600">{format!("{id} · {created} UTC")}</span>
+                </div>
+                {(can_act && active).then(|| view! {
+                    <ActionForm action=actions.codecommit attr:class="flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="user" value=user/>
+                        <input type="hidden" name="kind" value=kind/>
+                        <input type="hidden" name="id" value=form_id.clone()/>
+                        {reason_fields(format!("{kind}-{form_id}"))}
+                        <button type="submit" class=DANGER data-testid=format!("desk-deactivate-{kind}")>"Deactivate"</button>
+                    </ActionForm>
+                })}
+            </li>
+        }
+    };
+    let list = |items: Vec<AnyView>, none: &'static str| {
+        if items.is_empty() {
+            view! { <p class="text-sm text-slate-600">{none}</p> }.into_any()
+        } else {
+            view! { <ul class="mt-2 divide-y divide-slate-100 text-sm">{items}</ul> }.into_any()
+        }
+    };
+    let unavailable = |e: String| view! { <p class="text-sm text-amber-900">{e}</p> }.into_any();
+    let row2 = row.clone();
+    view! {
+        <section>
+            <h4 class="text-sm font-semibold">"HTTPS Git credentials (CodeCommit)"</h4>
+            {match git {
+                Err(e) => unavailable(e),
+                Ok(v) => list(v.into_iter().map(|c| row("git", c.id.to_string(), c.service_user_name.clone(), c.status, format!("created {}", fmt_utc(c.created_at))).into_any()).collect(), "No Git credentials."),
+            }}
+        </section>
+        <section>
+            <h4 class="text-sm font-semibold">"SSH public keys (CodeCommit)"</h4>
+            {match ssh {
+                Err(e) => unavailable(e),
+                Ok(v) => list(v.into_iter().map(|k| row2("ssh", k.id.to_string(), k.id.to_string(), k.status, format!("uploaded {}", fmt_utc(k.uploaded_at))).into_any()).collect(), "No SSH keys."),
+            }}
+        </section>
     }
 }
 

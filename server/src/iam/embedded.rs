@@ -535,7 +535,6 @@ impl EmbeddedIam {
         .await
     }
 
-    /// When the console password last changed (the credential report's `password_last_changed`).
     /// Would Git's sign-in with this service user name and password succeed (credential active, password
     /// current)? What CodeCommit asks IAM; for tests and demos.
     pub async fn service_password_works(&self, user: &IamUserName, service_user_name: &str, password: &str) -> IamResult<bool> {
@@ -545,6 +544,7 @@ impl EmbeddedIam {
             .any(|c| c.service_user_name == service_user_name && c.status == "Active" && password_matches(&c.password_hash, password)))
     }
 
+    /// When the console password last changed (the credential report's `password_last_changed`).
     pub async fn password_changed_at(&self, user: &IamUserName) -> IamResult<Option<OffsetDateTime>> {
         Ok(self.load_user(user).await?.0.login.map(|l| t(l.changed_at)))
     }

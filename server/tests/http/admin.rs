@@ -7,6 +7,7 @@ use app::domain::review::Verdict;
 use app::domain::{CreatedAccessKey, IamUserName, Role};
 use app::error::AppError;
 use http::StatusCode;
+use server::clock::Clock;
 use server::iam::{Caller, IamBackend};
 
 async fn review(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> ReviewPage {
@@ -99,4 +100,61 @@ async fn exports_are_the_filtered_rows_and_iams_own_report() {
     assert_eq!(raw.status, StatusCode::OK);
     assert!(raw.body.starts_with(&app::domain::CREDENTIAL_REPORT_COLUMNS.join(",")));
     assert_eq!(raw.body.lines().count(), 122);
+}
+
+/// Polls the review until the per-user details are all read (bounded: fails after 20 s).
+async fn with_details(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> ReviewPage {
+    for _ in 0..400 {
+        let page = review(app, cookie, form).await;
+        if page.details.finished {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the per-user details never finished");
+}
+
+#[tokio::test]
+async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
+    let (app, cookie, leaked) = seeded().await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let u = |n: &str| IamUserName::parse(n).unwrap();
+    for seed in 0..3 {
+        iam.upload_ssh_key(&Caller::Service, &u("user010"), &rsa_key(2048, seed)).await.unwrap();
+    }
+    iam.upload_ssh_key(&Caller::Service, &u("user011"), &rsa_key(2048, 9)).await.unwrap();
+    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT).await.unwrap();
+    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT).await.unwrap();
+    for name in ["phone", "tablet"] {
+        let device = iam.create_virtual_mfa(&Caller::Service, &format!("user013-{name}")).await.unwrap();
+        let (c1, c2) = codes(device.seed.expose(), app.clock.now(), 0);
+        iam.enable_mfa(&Caller::Service, &u("user013"), &device.serial, &c1, &c2).await.unwrap();
+    }
+
+    // The first page is served from the report at once; the details follow.
+    let first = review(&app, &cookie, &[]).await;
+    assert_eq!((first.details.total, first.details.concurrency), (121, 8));
+    let page = with_details(&app, &cookie, &[("sort", "ssh-keys"), ("desc", "1")]).await;
+    assert_eq!((page.details.done, page.details.failed, page.details.stopped.as_deref()), (121, 0, None));
+    let users = |p: &ReviewPage| p.lines.iter().take(2).map(|l| l.row.user.clone()).collect::<Vec<_>>();
+    assert_eq!(users(&page), ["user010", "user011"]);
+    assert_eq!(page.lines[0].details.as_ref().unwrap().ssh_keys, Some(3));
+    let git = review(&app, &cookie, &[("sort", "git-credentials"), ("desc", "1")]).await;
+    assert_eq!((git.lines[0].row.user.as_str(), git.lines[0].details.as_ref().unwrap().git_credentials), ("user012", Some(2)));
+    let mfa = review(&app, &cookie, &[("sort", "mfa"), ("desc", "1")]).await;
+    assert_eq!((mfa.lines[0].row.user.as_str(), mfa.lines[0].details.as_ref().unwrap().mfa_devices), ("user013", Some(2)));
+    assert!(mfa.lines[0].row.mfa_active);
+
+    // The key ids are those of the report's slots.
+    let owner = review(&app, &cookie, &[("search", "user077")]).await;
+    let ids = &owner.lines[0].details.as_ref().unwrap().key_ids;
+    assert_eq!(ids, &[Some(leaked.key.id.to_string()), None]);
+    let r = app.get(Some(&cookie), &format!("{}?search=user077", app::pages::REVIEW_CSV_PATH)).await;
+    assert!(r.body.lines().nth(1).unwrap().contains(leaked.key.id.as_str()), "{}", r.body);
+
+    // A refresh reads them again for the new report.
+    let r = app.server_fn(Some(&cookie), "refresh_credential_review", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let again = with_details(&app, &cookie, &[]).await;
+    assert_eq!(again.details.done, 121);
 }

@@ -7,7 +7,6 @@ use app::api::codecommit::SshKeyView;
 use app::api::credentials::CredentialsOverview;
 use app::domain::{ssh_key, CreatedServiceCredential, Role, Status};
 use app::error::AppError;
-use base64::Engine;
 use http::StatusCode;
 use std::sync::atomic::Ordering;
 
@@ -24,18 +23,6 @@ async fn overview(app: &TestApp, cookie: &str) -> (CredentialsOverview, String) 
 
 fn err(r: &Reply) -> (StatusCode, AppError) {
     (r.status, r.app_error())
-}
-
-/// A syntactically valid RSA public key of `bits` bits; `seed` makes distinct keys.
-fn rsa_key(bits: usize, seed: u8) -> String {
-    let mut n = vec![0xC5u8 ^ seed; bits / 8];
-    n[0] = 0x80 | 0x45;
-    let mut blob = Vec::new();
-    for part in [b"ssh-rsa".to_vec(), vec![1, 0, 1], [vec![0], n].concat()] {
-        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        blob.extend_from_slice(&part);
-    }
-    format!("ssh-rsa {} alice@laptop", base64::engine::general_purpose::STANDARD.encode(blob))
 }
 
 #[tokio::test]

@@ -78,17 +78,21 @@ async fn the_leaked_key_path_finds_the_owner_deactivates_with_a_reason_and_tells
     .fetch_all(&d.app.portal.db.pool)
     .await
     .unwrap();
-    let expect = |outcome: &str| {
+    let intent: (i64,) = sqlx::query_as("SELECT id FROM audit_events WHERE action LIKE 'helpdesk.%' AND outcome = 'pending'")
+        .fetch_one(&d.app.portal.db.pool)
+        .await
+        .unwrap();
+    let expect = |outcome: &str, detail: String| {
         (
             "helpdesk.access_key.deactivate".to_owned(),
             outcome.to_owned(),
             Some("carol".to_owned()),
             Some("alice".to_owned()),
             Some("Key posted on a public gist".to_owned()),
-            Some("ticket=SEC-42".to_owned()),
+            Some(detail),
         )
     };
-    assert_eq!(rows, [expect("pending"), expect("success")]);
+    assert_eq!(rows, [expect("pending", "ticket=SEC-42".into()), expect("success", format!("intent={}; ticket=SEC-42", intent.0))]);
 }
 
 #[tokio::test]
@@ -146,6 +150,137 @@ async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_its
     let r = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "AKIAAAAAAAAAAAAAAAAA")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.app_error().to_string().contains("No IAM user"));
+}
+
+#[tokio::test]
+async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_with_a_reason() {
+    let d = desk().await;
+    let iam = d.app.portal.embedded.clone().unwrap();
+    let alice = IamUserName::parse("alice").unwrap();
+    let git = iam.create_service_credential(&Caller::Service, &alice, server::iam::CODECOMMIT).await.unwrap();
+    let ssh = iam.upload_ssh_key(&Caller::Service, &alice, &rsa_key(2048, 3)).await.unwrap();
+    let id = d.key.key.id.to_string();
+    let why = [("reason", "Laptop stolen"), ("ticket", "SEC-7")];
+    let act = |name: &'static str, f: Vec<(&'static str, String)>| {
+        let (app, carol) = (&d.app, d.carol.clone());
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).chain(why).collect();
+            app.server_fn(Some(&carol), name, &f).await
+        }
+    };
+    let delete = || act("helpdesk_delete_key", vec![("user", "alice".into()), ("key_id", id.clone())]);
+
+    let r = delete().await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.app_error().to_string().contains("deactivate it first"), "{}", r.app_error());
+    let r = act("helpdesk_set_key_status", vec![("user", "alice".into()), ("key_id", id.clone()), ("active", "false".into())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = delete().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = delete().await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "deleting twice says it is gone");
+
+    let deactivate = |kind: &'static str, id: String| {
+        act("helpdesk_deactivate_codecommit", vec![("user", "alice".into()), ("kind", kind.into()), ("id", id)])
+    };
+    assert_eq!(deactivate("git", git.credential.id.to_string()).await.status, StatusCode::OK);
+    assert_eq!(deactivate("ssh", ssh.id.to_string()).await.status, StatusCode::OK);
+    let r = deactivate("ssh", git.credential.id.to_string()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a Git credential id is not an SSH key id");
+    let r = deactivate("pgp", ssh.id.to_string()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let view: HelpdeskView =
+        serde_json::from_str(&d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "alice")]).await.body).unwrap();
+    assert!(view.keys.is_empty());
+    assert_eq!(view.git_credentials.unwrap()[0].status, Status::Inactive);
+    assert_eq!(view.ssh_keys.unwrap()[0].status, Status::Inactive);
+    let works = iam.service_password_works(&alice, &git.credential.service_user_name, git.password.expose()).await.unwrap();
+    assert!(!works, "a deactivated Git credential no longer signs in");
+
+    let o: CredentialsOverview = serde_json::from_str(&d.app.server_fn(Some(&d.alice), "get_my_credentials", &[]).await.body).unwrap();
+    let said: Vec<&str> = o.helpdesk_actions.iter().map(|n| n.what.as_str()).collect();
+    assert!(said.contains(&format!("deleted your inactive access key {id}").as_str()), "{said:?}");
+    assert!(said.contains(&format!("deactivated your HTTPS Git credential {}", git.credential.id).as_str()), "{said:?}");
+    assert!(said.contains(&format!("deactivated your SSH key {}", ssh.id).as_str()), "{said:?}");
+    assert_eq!(
+        audit_trail(&d.app, "helpdesk.").await.iter().filter(|(_, o)| o != "pending").map(|(a, o)| format!("{a} {o}")).collect::<Vec<_>>(),
+        [
+            "helpdesk.access_key.delete failure",
+            "helpdesk.access_key.deactivate success",
+            "helpdesk.access_key.delete success",
+            "helpdesk.access_key.delete failure",
+            "helpdesk.git_credential.deactivate success",
+            "helpdesk.ssh_key.deactivate success",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn on_moto_the_leaked_key_path_and_the_review_work_through_the_assumed_roles() {
+    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: AWS-backend help-desk test skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let name = app.moto_employee(&admin).await;
+    let key = admin.create_access_key().user_name(&name).send().await.unwrap().access_key.unwrap();
+    let id = key.access_key_id;
+    app.add_account("carol", Role::Helpdesk).await;
+    app.add_account("dave", Role::Admin).await;
+    let carol = app.sign_in("carol", PASSWORD).await.unwrap();
+
+    let r = app.server_fn(Some(&carol), "helpdesk_find", &[("query", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let view: HelpdeskView = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(view.user.name.as_str(), name);
+    assert!(view.git_credentials.is_err(), "moto lists no service-specific credentials; the rest of the card works");
+    let why = [("reason", "Key in a public repo")];
+    let r = app
+        .server_fn(
+            Some(&carol),
+            "helpdesk_set_key_status",
+            &[&[("user", name.as_str()), ("key_id", &id), ("active", "false")][..], &why].concat(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&carol), "helpdesk_delete_key", &[&[("user", name.as_str()), ("key_id", &id)][..], &why].concat()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let left = admin.list_access_keys().user_name(&name).send().await.unwrap();
+    assert!(left.access_key_metadata().is_empty(), "deleted in moto");
+    // The person had a password (moto's CreateLoginProfile ignores PasswordResetRequired; the reset of
+    // an existing one is UpdateLoginProfile, which keeps it).
+    admin.create_login_profile().user_name(&name).password("Forgotten-Pass-1").send().await.unwrap();
+    let r = app.server_fn(Some(&carol), "helpdesk_reset_password", &[("user", name.as_str()), ("reason", "forgot")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let profile = admin.get_login_profile().user_name(&name).send().await.unwrap().login_profile.unwrap();
+    assert!(profile.password_reset_required);
+
+    // The employee sees it on their own page.
+    let me = app.sign_in(&name, PASSWORD).await.unwrap();
+    let o: CredentialsOverview = serde_json::from_str(&app.server_fn(Some(&me), "get_my_credentials", &[]).await.body).unwrap();
+    assert_eq!(o.helpdesk_actions.len(), 3, "{:?}", o.helpdesk_actions);
+
+    // The admin review on moto: the report, then per-user details (moto has no Git credentials: n/a).
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    let mut page = None;
+    for _ in 0..400 {
+        let r = app.server_fn(Some(&dave), "get_credential_review", &[("search", name.as_str())]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let p: app::api::admin::ReviewPage = serde_json::from_str(&r.body).unwrap();
+        if p.details.finished {
+            page = Some(p);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let page = page.expect("details finished");
+    eprintln!("moto review: {} users, details {:?}", page.total, page.details);
+    assert_eq!(page.details.stopped, None);
+    let line = &page.lines[0];
+    assert_eq!(line.row.user, name);
+    let details = line.details.as_ref().unwrap();
+    assert_eq!((details.ssh_keys, details.git_credentials), (Some(0), None));
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use app::domain::{IamUserName, PasswordPolicy, Role};
 use app::error::AppError;
 use http::StatusCode;
 use server::clock::Clock;
-use server::iam::{totp, Caller, IamBackend};
+use server::iam::{Caller, IamBackend};
 
 fn alice() -> IamUserName {
     IamUserName::parse("alice").unwrap()
@@ -112,12 +112,6 @@ async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     assert!(error.to_string().contains("hard expiry"), "{error}");
     let page = app.get(Some(&cookie), "/").await;
     assert!(page.body.contains("Expired 1 days ago") && page.body.contains("data-testid=\"cannot-change\""), "the page says so too");
-}
-
-fn codes(seed_b32: &str, now: time::OffsetDateTime, offset: i64) -> (String, String) {
-    let seed = totp::base32_decode(seed_b32).unwrap();
-    let step = totp::step_at(now.unix_timestamp()) + offset;
-    (totp::code(&seed, step - 1), totp::code(&seed, step))
 }
 
 async fn start(app: &TestApp, cookie: &str, name: &str) -> Result<MfaEnrolment, AppError> {

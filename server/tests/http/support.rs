@@ -274,3 +274,23 @@ pub fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
 }
+
+/// A syntactically valid RSA public key of `bits` bits; `seed` makes distinct keys.
+pub fn rsa_key(bits: usize, seed: u8) -> String {
+    use ::base64::Engine as _;
+    let mut n = vec![0xC5u8 ^ seed; bits / 8];
+    n[0] = 0x80 | 0x45;
+    let mut blob = Vec::new();
+    for part in [b"ssh-rsa".to_vec(), vec![1, 0, 1], [vec![0], n].concat()] {
+        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        blob.extend_from_slice(&part);
+    }
+    format!("ssh-rsa {} alice@laptop", ::base64::engine::general_purpose::STANDARD.encode(blob))
+}
+
+/// Two consecutive TOTP codes for a virtual MFA seed at `now` (+ `offset` steps).
+pub fn codes(seed_b32: &str, now: time::OffsetDateTime, offset: i64) -> (String, String) {
+    let seed = server::iam::totp::base32_decode(seed_b32).unwrap();
+    let step = server::iam::totp::step_at(now.unix_timestamp()) + offset;
+    (server::iam::totp::code(&seed, step - 1), server::iam::totp::code(&seed, step))
+}

@@ -13,6 +13,7 @@ try {
     ['dave', '/admin', 'admin'],
     ['carol', '/helpdesk', 'helpdesk'],
     ['carol', '/helpdesk?q=alice', 'helpdesk-user'],
+    ['carol', '/helpdesk?q=heidi', 'helpdesk-codecommit'],
     ['dave', '/admin?filter=action&sort=verdict&desc=1', 'admin-review-filtered'],
     [null, '/nope', 'not-found'],
   ];
@@ -22,6 +23,8 @@ try {
     if (user) await signIn(page, server.url, user);
     await page.goto(server.url + path);
     await hydrated(page);
+    // The review's per-user details arrive after the first render.
+    if (path.startsWith('/admin')) await page.waitForSelector('[data-testid=details-progress]', { state: 'detached', timeout: 20000 });
     await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
     await ctx.close();
     console.log(`${out}/${name}.png`);

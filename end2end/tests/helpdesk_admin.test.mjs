@@ -38,6 +38,14 @@ test('leaked key: the help desk finds the owner, deactivates it with a reason, a
   assert.match(notice, /reason: Key found in a public repository/);
   assert.match(await alice.textContent('[data-testid=access-key-row]'), /Inactive/);
 
+  // Once it is inactive (and nothing broke), the help desk deletes it, again with a reason.
+  await row.locator('form:has([data-testid=desk-delete-key]) [data-testid=desk-reason]').fill('Replaced; nothing used it');
+  await row.locator('[data-testid=desk-delete-key]').click();
+  await desk.waitForSelector(`[data-testid=desk-key][data-key=${id}]`, { state: 'detached' });
+  await alice.reload();
+  await alice.waitForSelector(`[data-testid=helpdesk-notice] >> text=deleted your inactive access key ${id}`);
+  assert.equal(await alice.locator('[data-testid=access-key-row]').count(), 0);
+
   // A password reset: generated, shown once, never chosen by the help desk.
   await desk.fill('[data-testid=desk-query]', 'erin');
   await Promise.all([desk.waitForURL(/q=erin/), desk.click('[data-testid=desk-find]')]);
@@ -58,6 +66,12 @@ test('admin review: filter, sort and export the filtered rows', async () => {
   await page.goto(`${server.url}/admin`);
   await hydrated(page);
   await page.waitForSelector('[data-testid=review-row]');
+  // The per-user details arrive after the report: the progress goes, the key ids and counts come.
+  await page.waitForSelector('[data-testid=details-progress]', { state: 'detached', timeout: 20000 });
+  const heidi = page.locator('[data-testid=review-row][data-user=heidi]');
+  assert.equal(await heidi.locator('[data-testid=key-id]').count(), 2);
+  assert.match(await heidi.locator('[data-testid=key-id]').first().textContent(), /^AKIA[A-Z0-9]{16}$/);
+  assert.deepEqual([await heidi.locator('[data-testid=ssh-count]').textContent(), await heidi.locator('[data-testid=git-count]').textContent()], ['1', '1']);
   await page.selectOption('[data-testid=review-filter]', 'no-mfa');
   await Promise.all([page.waitForURL(/filter=no-mfa/), page.click('[data-testid=review-apply]')]);
   await page.waitForFunction(() => document.querySelector('[data-testid=review-matched]')?.textContent.startsWith('3 '));

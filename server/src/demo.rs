@@ -69,6 +69,9 @@ const DEMO_IAM_USERS: &[DemoUser] = &[
     ("svc-backup", "/service/", 1000, None, &[(365, Some((0, "s3", "eu-west-1")), true, Some("nightly backup"))], false),
 ];
 
+/// Heidi's CodeCommit SSH public key (a public key: nothing secret; its private half was never kept).
+const DEMO_SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDrODF7/NEVceb2JErpe56vk5t089IwcQT/rUnqE8V/FL23H2E/i/fFp1NHJZNkqebItjMfJeqzqBOEA8U2InuH7kvRM4PAa3cBVpnDaqnKUBlEuVVu7LuCJs4ozmyCAW5r+V/sq7pLVYtLXXRisD5TWwoug+5Cy2UdI8izZAW9MBbEMhhpGCebHgWnKcaXDVF0/Boo4nX6TZhFDHSG3TbLx54L/gU3EXc4h6dQo8kW7cSm2hZZiCj94EtT9FNegNIuBnCtiwr1JuRW2EDoiHC1YnkOFluijjjSLyoVTdvZUS97zZeD2ERqQYNbVjfNdyrWxgILm32tyxNashIv4zNB heidi@workstation";
+
 /// Create the demo IAM users in the embedded IAM (once; existing users are left alone).
 pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     use crate::iam::{totp, Caller, IamBackend, IamError};
@@ -111,6 +114,13 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
             let seed = totp::base32_decode(dev.seed.expose()).ok_or_else(|| anyhow::anyhow!("bad seed"))?;
             let step = totp::step_at(now.unix_timestamp());
             iam.enable_mfa(&svc, &user, &dev.serial, &totp::code(&seed, step - 1), &totp::code(&seed, step)).await?;
+        }
+        // CodeCommit credentials for the review's SSH and Git columns (the Git password is dropped unseen).
+        if matches!(*name, "grace" | "heidi") {
+            drop(iam.create_service_credential(&svc, &user, crate::iam::CODECOMMIT).await?);
+        }
+        if *name == "heidi" {
+            iam.upload_ssh_key(&svc, &user, DEMO_SSH_KEY).await?;
         }
     }
     Ok(created)

@@ -333,7 +333,7 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
             <td class=format!("{TD} tabular-nums") data-testid="git-count">{count(|d| d.git_credentials, "Git credentials")}</td>
             <td class=TD>
                 <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
-                <ul class="mt-1 max-w-xs text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                <ul class="mt-1 w-64 text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
             </td>
         </tr>
     }

@@ -255,11 +255,12 @@ fn CodeCommitCredentials(
         let active = status.is_active();
         let user = user.clone();
         let form_id = id.clone();
+        let sub = if label == id { format!("{created} UTC") } else { format!("{id} · {created} UTC") };
         view! {
             <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid=format!("desk-{kind}") data-id=id.clone()>
                 <div>
                     <span class="font-mono">{label}</span> " " {super::credentials::status_badge(&status)}
-                    <span class="block text-xs text-slate-600">{format!("{id} · {created} UTC")}</span>
+                    <span class="block text-xs text-slate-600">{sub}</span>
                 </div>
                 {(can_act && active).then(|| view! {
                     <ActionForm action=actions.codecommit attr:class="flex flex-wrap items-end gap-2">

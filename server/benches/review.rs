@@ -2,19 +2,28 @@
 //! mixed keys, ages, passwords and MFA in the embedded IAM, then prints
 //!   1. the first review page, cold (GenerateCredentialReport + GetCredentialReport + parse + select),
 //!   2. further pages, warm (filter/sort/page over the cached rows), median of 20,
-//!   3. the naive approach on the same backend (ListUsers + ListAccessKeys + GetAccessKeyLastUsed per
-//!      user, sequential as a simple admin tool would do it), and the ratio.
-//! Run: `cargo bench -p server --bench review` (release build). Figures, not assertions.
+//!   3. how long the per-user details (4 calls per user, `--review-concurrency` at a time) take,
+//!   4. the naive approach on the same backend (ListUsers + ListAccessKeys + GetAccessKeyLastUsed per
+//!      user, sequential as a simple admin tool would do it), and the ratio,
+//!   5. the first page in Chromium (cold and warm) from a server on 127.0.0.1 over the same data, when
+//!      node, playwright-core and Chromium are there (`end2end/bench/review-page.mjs`),
+//!   6. with `KEYDESK_BENCH_MOTO_URL` (a fresh `moto_server`): the same users seeded in moto
+//!      (`KEYDESK_BENCH_MOTO_USERS`, default N) and the report path against the naive calls there.
+//! Run: `cargo bench -p server -p app --features app/ssr --bench review`. Figures, not assertions.
 
 use app::domain::review::{Filter, ReviewQuery, SortKey};
 use app::domain::{IamUserName, Password, PortalUserName, Role, SetStatus, Viewer};
 use app::ssr::{Port, Principal};
 use clap::Parser;
+use futures::StreamExt;
 use server::clock::SystemClock;
 use server::config::{Cli, Config};
 use server::iam::{Caller, IamBackend};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "../tests/http/moto_env.rs"]
+mod moto_env;
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -72,6 +81,13 @@ async fn main() {
         first.total,
         first.lines.len()
     );
+    let details = details_time(&portal, &admin).await;
+    println!(
+        "review, per-user details (ListAccessKeys + ListMFADevices + ListSSHPublicKeys + ListServiceSpecificCredentials, {} users at a time): {:.1} s, {:.0} users/s",
+        first.details.concurrency,
+        details.as_secs_f64(),
+        first.total as f64 / details.as_secs_f64()
+    );
 
     let mut warm = Vec::new();
     for i in 0..20 {
@@ -95,14 +111,34 @@ async fn main() {
     );
 
     let caller = Caller::Admin { portal_user: "bench".into() };
-    let naive = Instant::now();
+    let (naive, users, keys) = naive_calls(iam.as_ref(), &caller).await;
+    println!("naive per-user calls (ListUsers + ListAccessKeys + GetAccessKeyLastUsed): {} for {users} users and {keys} keys", ms(naive));
+    println!(
+        "ratio naive / report-based first page: {:.1}x; naive / warm page: {:.0}x",
+        naive.as_secs_f64() / cold.as_secs_f64(),
+        naive.as_secs_f64() / warm[10].as_secs_f64()
+    );
+    println!("(embedded backend, in-process SQLite: every IAM call is a local query; against real IAM each of the naive calls is a network round trip and throttled.)");
+
+    chromium(&portal_db, &iam_db).await;
+    if let Ok(url) = std::env::var("KEYDESK_BENCH_MOTO_URL") {
+        let m = std::env::var("KEYDESK_BENCH_MOTO_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(n);
+        moto(&url, m, &admin).await;
+    } else {
+        println!("moto: skipped (set KEYDESK_BENCH_MOTO_URL to a fresh moto_server)");
+    }
+}
+
+/// ListUsers, then ListAccessKeys and GetAccessKeyLastUsed for every user, one after another.
+async fn naive_calls(iam: &dyn IamBackend, caller: &Caller) -> (Duration, usize, usize) {
+    let started = Instant::now();
     let (mut marker, mut users, mut keys) = (None, 0usize, 0usize);
     loop {
-        let page = iam.list_users(&caller, marker, 1000).await.unwrap();
+        let page = iam.list_users(caller, marker, 1000).await.unwrap();
         for u in &page.users {
             users += 1;
-            for k in iam.list_access_keys(&caller, &u.name).await.unwrap() {
-                iam.access_key_last_used(&caller, &k.id).await.unwrap();
+            for k in iam.list_access_keys(caller, &u.name).await.unwrap() {
+                iam.access_key_last_used(caller, &k.id).await.unwrap();
                 keys += 1;
             }
         }
@@ -111,12 +147,125 @@ async fn main() {
             None => break,
         }
     }
-    let naive = naive.elapsed();
-    println!("naive per-user calls (ListUsers + ListAccessKeys + GetAccessKeyLastUsed): {} for {users} users and {keys} keys", ms(naive));
-    println!(
-        "ratio naive / report-based first page: {:.1}x; naive / warm page: {:.0}x",
-        naive.as_secs_f64() / cold.as_secs_f64(),
-        naive.as_secs_f64() / warm[10].as_secs_f64()
-    );
-    println!("(embedded backend, in-process SQLite: every IAM call is a local query; against real IAM each of the naive calls is a network round trip and throttled.)");
+    (started.elapsed(), users, keys)
+}
+
+/// From the first page until the per-user details are all read.
+async fn details_time(portal: &server::portal::Portal, admin: &Principal) -> Duration {
+    let started = Instant::now();
+    // A search that matches nobody keeps each poll cheap.
+    let probe = ReviewQuery { search: "no-such-user-zz".into(), ..ReviewQuery::default() };
+    loop {
+        let page = portal.credential_review(admin, &probe).await.unwrap();
+        if page.details.finished {
+            assert_eq!(page.details.stopped, None);
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Serve the same databases on 127.0.0.1 (a new portal: nothing cached) and time the page in Chromium.
+async fn chromium(portal_db: &str, iam_db: &str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let site = root.join("target/site");
+    if !site.join("pkg/keydesk.js").is_file() || !std::path::Path::new("/usr/bin/chromium").exists() {
+        println!("chromium: skipped (needs .ci/build-site and /usr/bin/chromium)");
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listen = addr.to_string();
+    let site_root = site.to_string_lossy().into_owned();
+    let argv = [
+        "keydesk",
+        "--database-url",
+        portal_db,
+        "--embedded-iam-database-url",
+        iam_db,
+        "--listen",
+        &listen,
+        "--insecure-cookie",
+        "--site-root",
+        &site_root,
+    ];
+    let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
+    let portal = server::build_portal(config, Arc::new(SystemClock)).await.unwrap();
+    let password = "bench-admin-password-42";
+    let row = server::db::accounts::AccountRow {
+        user: PortalUserName::parse("bench").unwrap(),
+        display_name: "Bench".into(),
+        password_hash: portal.hasher.hash(password).await.unwrap(),
+        role: Role::Admin,
+        iam_user: IamUserName::parse("user00001").unwrap(),
+        disabled: false,
+        created_at: time::OffsetDateTime::now_utc(),
+        last_sign_in_at: None,
+    };
+    portal.db.insert_account(&row, time::OffsetDateTime::now_utc()).await.unwrap();
+    let state = server::http::AppState { leptos_options: server::http::leptos_options(&site_root, addr), portal };
+    let app = server::http::router(state);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(root.join("end2end/bench/review-page.mjs"))
+            .args([format!("http://{listen}"), "bench".into(), password.into()])
+            .current_dir(&root)
+            .output()
+    })
+    .await
+    .unwrap();
+    match out {
+        Ok(o) if o.status.success() => print!("{}", String::from_utf8_lossy(&o.stdout)),
+        Ok(o) => println!("chromium: failed: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => println!("chromium: skipped (node: {e})"),
+    }
+    server.abort();
+}
+
+/// The same mix of users in moto, then the report path against the naive per-user calls there.
+async fn moto(url: &str, m: usize, admin: &Principal) {
+    let (base, client) = moto_env::moto_setup(url).await;
+    let seeding = Instant::now();
+    futures::stream::iter(0..m)
+        .for_each_concurrent(16, |i| {
+            let client = client.clone();
+            async move {
+                let name = format!("mu{i:05}");
+                client.create_user().user_name(&name).path(["/", "/eng/", "/data/", "/ops/"][i % 4]).send().await.unwrap();
+                if i % 2 == 0 {
+                    client.create_access_key().user_name(&name).send().await.unwrap();
+                }
+                if i % 3 == 0 {
+                    client.create_login_profile().user_name(&name).password("Granite-Tulip-42-fox").send().await.unwrap();
+                }
+            }
+        })
+        .await;
+    println!("moto: seeded {m} IAM users in {:.1} s", seeding.elapsed().as_secs_f64());
+
+    let dir = tempfile::tempdir().unwrap();
+    let portal_db = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let mut argv = vec!["keydesk".to_owned(), "--database-url".into(), portal_db];
+    argv.extend(moto_env::moto_args(url));
+    let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
+    let clock: server::clock::SharedClock = Arc::new(SystemClock);
+    let iam = server::iam::aws::AwsIam::new(server::aws_settings(&config.settings), base, clock.clone()).unwrap();
+    iam.check().await.unwrap();
+    let iam: Arc<dyn IamBackend> = Arc::new(iam);
+    let portal = server::build_portal_with(config, clock, iam.clone(), None).await.unwrap();
+
+    let cold = Instant::now();
+    let first = portal.credential_review(admin, &ReviewQuery::default()).await.unwrap();
+    let cold = cold.elapsed();
+    println!("moto: review first page cold (report generate + get + parse + select): {} for {} users", ms(cold), first.total);
+    let details = details_time(&portal, admin).await;
+    println!("moto: per-user details, {} users at a time: {:.1} s", first.details.concurrency, details.as_secs_f64());
+
+    let caller = Caller::Admin { portal_user: "bench".into() };
+    let (naive, users, keys) = naive_calls(iam.as_ref(), &caller).await;
+    println!("moto: naive per-user calls: {} for {users} users and {keys} keys", ms(naive));
+    println!("moto: ratio naive / report-based first page: {:.1}x", naive.as_secs_f64() / cold.as_secs_f64());
 }

@@ -41,6 +41,41 @@ pub struct Details {
     total: usize,
     concurrency: usize,
     task: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Per count (MFA devices, SSH keys, Git credentials): listings that worked and that failed.
+    counts: [Health; 3],
+}
+
+/// An operation that failed for the first users and never worked (an emulator without it, a role
+/// without the permission) is not called again for this report: each failure can cost seconds of SDK
+/// retries, and it would fail for every user alike.
+#[derive(Default)]
+struct Health {
+    worked: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+const GIVE_UP_AFTER: usize = 3;
+
+impl Health {
+    fn given_up(&self) -> bool {
+        self.worked.load(Ordering::Relaxed) == 0 && self.failed.load(Ordering::Relaxed) >= GIVE_UP_AFTER
+    }
+
+    /// The count, `None` when IAM would not give it; only "the user is gone" fails the user.
+    fn count<T>(&self, listed: Result<Vec<T>, IamError>) -> Result<Option<u16>, IamError> {
+        match listed {
+            Ok(v) => {
+                self.worked.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(u16::try_from(v.len()).unwrap_or(u16::MAX)))
+            }
+            Err(e @ IamError::NotFound(_)) => Err(e),
+            Err(e) => {
+                tracing::debug!(error = %e, "a per-user count is unavailable");
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
+        }
+    }
 }
 
 impl Details {
@@ -54,6 +89,7 @@ impl Details {
             total,
             concurrency,
             task: Mutex::default(),
+            counts: Default::default(),
         }
     }
 
@@ -86,7 +122,8 @@ impl Details {
             let mut reads = futures::stream::iter(0..rows.len())
                 .map(|i| {
                     let (iam, caller, rows) = (iam.clone(), caller.clone(), rows.clone());
-                    async move { (i, read_details(iam.as_ref(), &caller, &rows[i]).await) }
+                    let details = details.clone();
+                    async move { (i, details.read(iam.as_ref(), &caller, &rows[i]).await) }
                 })
                 .buffer_unordered(details.concurrency);
             while let Some((i, read)) = reads.next().await {
@@ -118,29 +155,26 @@ impl Details {
     }
 }
 
-/// The four calls for one user, one after another (so `--review-concurrency` bounds calls in flight).
-/// The user gone, or the key listing refused, fails the user; a count IAM will not give (moto has no
-/// service-specific credentials) is left unknown rather than failing the rest.
-async fn read_details(iam: &dyn IamBackend, caller: &Caller, row: &ReviewRow) -> Result<UserDetails, IamError> {
-    let user = IamUserName::parse(&row.user).map_err(|e| IamError::InvalidInput(e.to_string()))?;
-    let keys: Vec<(String, OffsetDateTime)> =
-        iam.list_access_keys(caller, &user).await?.into_iter().map(|k| (k.id.to_string(), k.created_at)).collect();
-    fn count<T>(listed: Result<Vec<T>, IamError>) -> Result<Option<u16>, IamError> {
-        match listed {
-            Ok(v) => Ok(Some(u16::try_from(v.len()).unwrap_or(u16::MAX))),
-            Err(e @ IamError::NotFound(_)) => Err(e),
-            Err(e) => {
-                tracing::debug!(error = %e, "a per-user count is unavailable");
-                Ok(None)
-            }
-        }
+impl Details {
+    /// The four calls for one user, one after another (so `--review-concurrency` bounds calls in
+    /// flight). The user gone, or the key listing refused, fails the user; a count IAM will not give
+    /// (moto has no service-specific credentials) is left unknown rather than failing the rest.
+    async fn read(&self, iam: &dyn IamBackend, caller: &Caller, row: &ReviewRow) -> Result<UserDetails, IamError> {
+        let user = IamUserName::parse(&row.user).map_err(|e| IamError::InvalidInput(e.to_string()))?;
+        let keys: Vec<(String, OffsetDateTime)> =
+            iam.list_access_keys(caller, &user).await?.into_iter().map(|k| (k.id.to_string(), k.created_at)).collect();
+        let [mfa, ssh, git] = &self.counts;
+        Ok(UserDetails {
+            key_ids: slot_key_ids(row, &keys),
+            mfa_devices: if mfa.given_up() { None } else { mfa.count(iam.list_mfa_devices(caller, &user).await)? },
+            ssh_keys: if ssh.given_up() { None } else { ssh.count(iam.list_ssh_keys(caller, &user).await)? },
+            git_credentials: if git.given_up() {
+                None
+            } else {
+                git.count(iam.list_service_credentials(caller, &user, Some(CODECOMMIT)).await)?
+            },
+        })
     }
-    Ok(UserDetails {
-        key_ids: slot_key_ids(row, &keys),
-        mfa_devices: count(iam.list_mfa_devices(caller, &user).await)?,
-        ssh_keys: count(iam.list_ssh_keys(caller, &user).await)?,
-        git_credentials: count(iam.list_service_credentials(caller, &user, Some(CODECOMMIT)).await)?,
-    })
 }
 
 /// The parsed report, shared by all requests (and held while one request fetches a new one, so a

@@ -67,31 +67,9 @@ impl TestApp {
 
     /// keydesk on the AWS backend talking to moto at `moto_url` (roles are created there first).
     pub async fn on_moto(moto_url: &str) -> (Self, aws_sdk_iam::Client) {
-        let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"))
-            .endpoint_url(moto_url)
-            .load()
-            .await;
-        let admin = aws_sdk_iam::Client::new(&base);
-        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-        for role in ["keydesk-user", "keydesk-helpdesk", "keydesk-admin"] {
-            let _ = admin.create_role().role_name(role).assume_role_policy_document(trust).send().await;
-        }
-        let args = [
-            "--iam-backend",
-            "aws",
-            "--aws-user-role-arn",
-            "arn:aws:iam::123456789012:role/keydesk-user",
-            "--aws-helpdesk-role-arn",
-            "arn:aws:iam::123456789012:role/keydesk-helpdesk",
-            "--aws-admin-role-arn",
-            "arn:aws:iam::123456789012:role/keydesk-admin",
-            "--iam-endpoint",
-            moto_url,
-            "--sts-endpoint",
-            moto_url,
-        ];
+        let (base, admin) = crate::moto_env::moto_setup(moto_url).await;
+        let args = crate::moto_env::moto_args(moto_url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let app = Self::build(Backend::Sqlite, &args, Some(base)).await;
         (app, admin)
     }

@@ -296,25 +296,32 @@ impl IamBackend for AwsIam {
             }
             Err(e) => return Err(e),
         };
-        let policy = match call!(client.get_account_password_policy()) {
-            Ok(out) => match out.password_policy() {
-                Some(p) => EffectivePolicy::Custom(PasswordPolicy {
-                    minimum_length: p.minimum_password_length().unwrap_or(8).clamp(6, 128) as u8,
-                    require_symbols: p.require_symbols(),
-                    require_numbers: p.require_numbers(),
-                    require_uppercase: p.require_uppercase_characters(),
-                    require_lowercase: p.require_lowercase_characters(),
-                    allow_users_to_change: p.allow_users_to_change_password(),
-                    max_age_days: p.max_password_age().and_then(|d| u16::try_from(d).ok()),
-                    reuse_prevention: p.password_reuse_prevention().and_then(|d| u8::try_from(d).ok()),
-                    hard_expiry: p.hard_expiry().unwrap_or(false),
-                }),
-                None => EffectivePolicy::IamDefault,
-            },
-            Err(IamError::NotFound(_)) => EffectivePolicy::IamDefault,
-            Err(e) => return Err(e),
-        };
+        let policy = read_policy(&client).await?;
         Ok(PasswordState { profile, policy })
+    }
+
+    async fn account_password_policy(&self, caller: &Caller) -> IamResult<EffectivePolicy> {
+        read_policy(&self.client(caller).await?).await
+    }
+
+    async fn set_account_password_policy(&self, caller: &Caller, policy: Option<&PasswordPolicy>) -> IamResult<()> {
+        let client = self.client(caller).await?;
+        match policy {
+            None => drop(call!(mutating client.delete_account_password_policy())?),
+            Some(p) => call!(mutating client
+                .update_account_password_policy()
+                .minimum_password_length(i32::from(p.minimum_length))
+                .require_symbols(p.require_symbols)
+                .require_numbers(p.require_numbers)
+                .require_uppercase_characters(p.require_uppercase)
+                .require_lowercase_characters(p.require_lowercase)
+                .allow_users_to_change_password(p.allow_users_to_change)
+                .set_max_password_age(p.max_age_days.map(i32::from))
+                .set_password_reuse_prevention(p.reuse_prevention.map(i32::from))
+                .hard_expiry(p.hard_expiry))
+            .map(drop)?,
+        };
+        Ok(())
     }
 
     async fn set_password(&self, caller: &Caller, user: &IamUserName, password: &Password, reset_required: bool) -> IamResult<()> {
@@ -641,6 +648,29 @@ impl IamBackend for AwsIam {
             .map_err(|_| bad_reply("GetCredentialReport"))?;
         Ok(CredentialReport { generated_at: odt(out.generated_time()), csv })
     }
+}
+
+/// `GetAccountPasswordPolicy`, with "no custom policy" (NoSuchEntity) as IAM's default.
+async fn read_policy(client: &aws_sdk_iam::Client) -> IamResult<EffectivePolicy> {
+    Ok(match call!(client.get_account_password_policy()) {
+        Ok(out) => match out.password_policy() {
+            Some(p) => EffectivePolicy::Custom(PasswordPolicy {
+                minimum_length: p.minimum_password_length().unwrap_or(8).clamp(6, 128) as u8,
+                require_symbols: p.require_symbols(),
+                require_numbers: p.require_numbers(),
+                require_uppercase: p.require_uppercase_characters(),
+                require_lowercase: p.require_lowercase_characters(),
+                allow_users_to_change: p.allow_users_to_change_password(),
+                // 0 is "not set" (moto answers 0 once a max age was removed; IAM's range starts at 1).
+                max_age_days: p.max_password_age().and_then(|d| u16::try_from(d).ok()).filter(|d| *d > 0),
+                reuse_prevention: p.password_reuse_prevention().and_then(|d| u8::try_from(d).ok()).filter(|n| *n > 0),
+                hard_expiry: p.hard_expiry().unwrap_or(false),
+            }),
+            None => EffectivePolicy::IamDefault,
+        },
+        Err(IamError::NotFound(_)) => EffectivePolicy::IamDefault,
+        Err(e) => return Err(e),
+    })
 }
 
 #[cfg(test)]

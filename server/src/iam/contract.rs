@@ -274,6 +274,34 @@ pub async fn console_password_and_policy(h: &dyn Harness) {
     assert!(matches!(b.set_password(&SVC, &user, &Password::new("alllowercase1"), false).await, Err(IamError::PolicyViolation(_))));
 }
 
+pub async fn account_password_policy_update_and_delete(h: &dyn Harness) {
+    let b = h.backend();
+    let admin = Caller::Admin { portal_user: "dave".into() };
+    let policy = PasswordPolicy {
+        minimum_length: 17,
+        require_symbols: false,
+        max_age_days: Some(120),
+        reuse_prevention: Some(5),
+        hard_expiry: true,
+        ..PasswordPolicy::cis_recommended()
+    };
+    b.set_account_password_policy(&admin, Some(&policy)).await.unwrap();
+    assert_eq!(b.account_password_policy(&admin).await.unwrap(), EffectivePolicy::Custom(policy.clone()));
+    let never = PasswordPolicy { max_age_days: None, reuse_prevention: None, ..policy };
+    b.set_account_password_policy(&admin, Some(&never)).await.unwrap();
+    assert_eq!(b.account_password_policy(&admin).await.unwrap(), EffectivePolicy::Custom(never), "unset fields are cleared");
+    if h.caps().has(h.caps().enforces_caller_scope, "only administrators change the account password policy") {
+        let me = Caller::SelfService { portal_user: "alice".into(), iam_user: IamUserName::parse("alice").unwrap() };
+        for who in [helpdesk(), me] {
+            assert!(matches!(b.set_account_password_policy(&who, None).await, Err(IamError::AccessDenied(_))), "{who:?}");
+        }
+    }
+    b.set_account_password_policy(&admin, None).await.unwrap();
+    assert_eq!(b.account_password_policy(&admin).await.unwrap(), EffectivePolicy::IamDefault);
+    let again = b.set_account_password_policy(&admin, None).await;
+    assert!(matches!(again, Err(IamError::NotFound(_))), "{again:?}");
+}
+
 pub async fn users_paginate_past_one_page(h: &dyn Harness) {
     let b = h.backend();
     let prefix = unique("page");
@@ -356,7 +384,7 @@ macro_rules! contract_suite {
             access_key_lifecycle, two_access_keys_at_most_inactive_ones_count, unknown_users_and_ids_are_not_found,
             descriptions_are_user_tags, virtual_mfa_enrol_deactivate_delete, service_credential_lifecycle_and_limit,
             ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
-            credential_report_has_iams_columns, callers_stay_within_their_authority);
+            credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(

@@ -686,6 +686,22 @@ impl IamBackend for EmbeddedIam {
         })
     }
 
+    async fn account_password_policy(&self, _caller: &Caller) -> IamResult<EffectivePolicy> {
+        self.enter().await?;
+        self.effective_policy().await
+    }
+
+    async fn set_account_password_policy(&self, caller: &Caller, policy: Option<&PasswordPolicy>) -> IamResult<()> {
+        self.enter().await?;
+        if !matches!(caller, Caller::Admin { .. } | Caller::Service) {
+            return Err(IamError::AccessDenied(format!("{} may not change the account password policy", caller.portal_user())));
+        }
+        if policy.is_none() && self.effective_policy().await? == EffectivePolicy::IamDefault {
+            return Err(IamError::NotFound("The account policy with name PasswordPolicy cannot be found.".into()));
+        }
+        self.set_password_policy(policy).await
+    }
+
     async fn set_password(&self, caller: &Caller, user: &IamUserName, password: &Password, reset_required: bool) -> IamResult<()> {
         self.enter().await?;
         self.may_touch(caller, user, true)?;

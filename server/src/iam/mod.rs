@@ -138,6 +138,13 @@ pub trait IamBackend: Send + Sync + 'static {
     /// (IAM's default when none is set).
     async fn password_state(&self, caller: &Caller, user: &IamUserName) -> IamResult<PasswordState>;
 
+    /// `GetAccountPasswordPolicy`: IAM's default when none is set.
+    async fn account_password_policy(&self, caller: &Caller) -> IamResult<EffectivePolicy>;
+
+    /// `UpdateAccountPasswordPolicy` (`Some`) or `DeleteAccountPasswordPolicy` (`None`; NotFound when
+    /// there is no custom policy). Administrators only (and keydesk itself).
+    async fn set_account_password_policy(&self, caller: &Caller, policy: Option<&PasswordPolicy>) -> IamResult<()>;
+
     /// `CreateLoginProfile` when the user has none, else `UpdateLoginProfile`: sets the password and the
     /// reset-required flag. Enforces the account policy, including reuse prevention
     /// (PolicyViolation). Does NOT check the old password. Errors: NotFound, PolicyViolation.

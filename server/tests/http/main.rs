@@ -1,7 +1,6 @@
 //! HTTP tests: the real router driven with `tower::ServiceExt::oneshot` (no sockets), a fresh database
 //! per test (SQLite, or PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set) and a manual clock.
 
-mod moto_env;
 mod support;
 
 mod access_keys;

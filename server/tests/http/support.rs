@@ -11,6 +11,9 @@ use server::config::{Cli, Config};
 use server::db::accounts::AccountRow;
 use server::portal::Portal;
 use std::sync::Arc;
+
+#[path = "moto_env.rs"]
+mod moto_env;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -67,8 +70,8 @@ impl TestApp {
 
     /// keydesk on the AWS backend talking to moto at `moto_url` (roles are created there first).
     pub async fn on_moto(moto_url: &str) -> (Self, aws_sdk_iam::Client) {
-        let (base, admin) = crate::moto_env::moto_setup(moto_url).await;
-        let args = crate::moto_env::moto_args(moto_url);
+        let (base, admin) = moto_env::moto_setup(moto_url).await;
+        let args = moto_env::moto_args(moto_url);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let app = Self::build(Backend::Sqlite, &args, Some(base)).await;
         (app, admin)

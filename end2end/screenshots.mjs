@@ -15,6 +15,7 @@ try {
     ['carol', '/helpdesk?q=alice', 'helpdesk-user'],
     ['carol', '/helpdesk?q=heidi', 'helpdesk-codecommit'],
     ['dave', '/admin?filter=action&sort=verdict&desc=1', 'admin-review-filtered'],
+    ['dave', '/settings', 'settings'],
     [null, '/nope', 'not-found'],
   ];
   for (const [user, path, name] of shots) {

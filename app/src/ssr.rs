@@ -147,6 +147,20 @@ pub trait Port: Send + Sync + 'static {
     /// Generate the credential report again if IAM allows it, and drop the cached one.
     async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError>;
 
+    /// The account password policy in force (administrators only).
+    async fn password_policy(&self, who: &Principal) -> Result<crate::domain::password_policy::EffectivePolicy, AppError>;
+
+    /// Save the account password policy (administrators, freshly authenticated); what changed.
+    async fn update_password_policy(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        input: &crate::domain::policy_editor::PolicyInput,
+    ) -> Result<Vec<String>, AppError>;
+
+    /// Delete the account password policy (administrators, freshly authenticated).
+    async fn delete_password_policy(&self, req: &Parts, who: &Principal) -> Result<(), AppError>;
+
     /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
 }

@@ -137,7 +137,9 @@ impl Portal {
         }
         self.require_fresh_auth(who)?;
         self.with_user_lease(&target, async {
-            let intent = self.audit_intent_with_reason(req, who, &target, name, subject, Some(reason), ticket).await?;
+            let intent = self
+                .audit_intent_with_reason(req, who, Some(&target), name, subject, Some(reason), ticket.map(|t| format!("ticket={t}")))
+                .await?;
             let result = self.helpdesk_call(&caller, &target, &action).await;
             match &result {
                 Ok(_) => self.audit_final(intent, "success", None, None).await,

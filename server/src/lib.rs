@@ -16,6 +16,7 @@ pub mod mutation;
 pub mod portal;
 pub mod review;
 mod self_service;
+pub mod settings;
 pub mod telemetry;
 
 use crate::auth::password::Hasher;

@@ -69,32 +69,32 @@ impl Portal {
         action: &str,
         subject: Option<String>,
     ) -> Result<Intent, AppError> {
-        self.audit_intent_with_reason(req, who, target, action, subject, None, None).await
+        self.audit_intent_with_reason(req, who, Some(target), action, subject, None, None).await
     }
 
-    /// [`Portal::audit_intent`] for actions on someone else's credentials, which carry a reason and
-    /// optionally a ticket reference (kept in `detail` as `ticket=…`, on the final record too).
+    /// [`Portal::audit_intent`] with a reason (help-desk actions) and a detail that the final record
+    /// repeats (a ticket reference, a policy's values before and after).
     #[allow(clippy::too_many_arguments)]
     pub async fn audit_intent_with_reason(
         &self,
         req: &Parts,
         who: &Principal,
-        target: &IamUserName,
+        target: Option<&IamUserName>,
         action: &str,
         subject: Option<String>,
         reason: Option<&str>,
-        ticket: Option<&str>,
+        detail: Option<String>,
     ) -> Result<Intent, AppError> {
         let info = req.extensions.get::<ClientInfo>();
         let base = AuditEvent {
             actor: Some(who.viewer.user.to_string()),
             actor_role: Some(who.viewer.role.as_str().to_owned()),
-            target_user: Some(target.to_string()),
+            target_user: target.map(ToString::to_string),
             action: action.to_owned(),
             subject,
             outcome: "pending".into(),
             reason: reason.map(str::to_owned),
-            detail: ticket.map(|t| format!("ticket={t}")),
+            detail,
             request_id: info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()),
             client_ip: info.and_then(|i| i.ip).map(|ip| ip.to_string()),
             ..AuditEvent::default()

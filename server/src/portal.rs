@@ -495,6 +495,23 @@ impl Port for Portal {
         self.do_credential_review(who, query).await
     }
 
+    async fn password_policy(&self, who: &Principal) -> Result<app::domain::password_policy::EffectivePolicy, AppError> {
+        self.do_password_policy(who).await
+    }
+
+    async fn update_password_policy(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        input: &app::domain::policy_editor::PolicyInput,
+    ) -> Result<Vec<String>, AppError> {
+        self.do_set_password_policy(req, who, Some(input)).await
+    }
+
+    async fn delete_password_policy(&self, req: &Parts, who: &Principal) -> Result<(), AppError> {
+        self.do_set_password_policy(req, who, None).await.map(drop)
+    }
+
     async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError> {
         self.do_refresh_review(who).await
     }

@@ -182,12 +182,21 @@ impl Details {
 #[derive(Default)]
 pub struct ReviewCache(tokio::sync::Mutex<Option<CachedReport>>);
 
+impl ReviewCache {
+    /// The account password policy changed: the review judges password ages by the new maximum.
+    pub async fn policy_changed(&self, max_age_days: Option<u16>) {
+        if let Some(cached) = self.0.lock().await.as_mut() {
+            cached.password_max_age = max_age_days;
+        }
+    }
+}
+
 /// How long to wait for IAM to finish a report.
 const REPORT_POLLS: u32 = 60;
 const REPORT_POLL_MS: u64 = 500;
 
 impl Portal {
-    fn admin_caller(&self, who: &Principal) -> Result<Caller, AppError> {
+    pub(crate) fn admin_caller(&self, who: &Principal) -> Result<Caller, AppError> {
         if !who.viewer.role.is_admin() {
             return Err(AppError::Forbidden);
         }

@@ -10,3 +10,4 @@ pub mod credentials;
 pub mod helpdesk;
 pub mod mfa;
 pub mod password;
+pub mod settings;

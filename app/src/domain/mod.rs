@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod export;
 pub mod ids;
 pub mod password_policy;
+pub mod policy_editor;
 pub mod review;
 pub mod rotation;
 pub mod secret;

@@ -421,6 +421,29 @@ pub fn ReauthPrompt() -> impl IntoView {
     }
 }
 
+/// The same confirmation inline, for pages whose actions are replayed by hand ("then repeat the
+/// action"): shown while `asks` is true and the password has not been confirmed yet.
+#[component]
+pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, message: &'static str) -> impl IntoView {
+    let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
+    let failed = move || matches!(confirm.value().get(), Some(Err(_)));
+    view! {
+        {move || (asks.get() && !confirmed()).then(|| view! {
+            <div class="my-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+                <p class="text-sm text-indigo-900">{message}</p>
+                <ActionForm action=confirm attr:class="mt-2 flex gap-2">
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password"/>
+                    <button type="submit" class=BUTTON>"Confirm"</button>
+                </ActionForm>
+                {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+            </div>
+        })}
+        {move || confirmed().then(|| view! {
+            <p class="my-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
+        })}
+    }
+}
+
 #[component]
 fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();

@@ -4,7 +4,7 @@
 //! path) and delete it once inactive, reset the console password to a generated one, remove a lost MFA
 //! device, deactivate an HTTPS Git credential or an SSH key.
 
-use super::access_keys::{BUTTON, DANGER, INPUT, SECONDARY};
+use super::access_keys::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::helpdesk::*;
 use crate::components::{browser, ErrorView, Gate, SectionCard, Shell};
@@ -85,8 +85,7 @@ fn Desk() -> impl IntoView {
             }
         },
     );
-    let needs_password =
-        move || matches!(actions.error(), Some(AppError::ReauthRequired)) && !matches!(actions.confirm.value().get(), Some(Ok(())));
+    let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
     view! {
         <form method="get" action="/helpdesk" role="search" class="flex flex-wrap items-end gap-2">
             <label class="text-sm">
@@ -95,18 +94,7 @@ fn Desk() -> impl IntoView {
             </label>
             <button type="submit" class=BUTTON data-testid="desk-find">"Find"</button>
         </form>
-        {move || needs_password().then(|| view! {
-            <div class="mt-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
-                <p class="text-sm text-indigo-900">"Help-desk actions need a recent sign-in. Confirm your keydesk password, then repeat the action."</p>
-                <ActionForm action=actions.confirm attr:class="mt-2 flex gap-2">
-                    <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password"/>
-                    <button type="submit" class=BUTTON>"Confirm"</button>
-                </ActionForm>
-            </div>
-        })}
-        {move || matches!(actions.confirm.value().get(), Some(Ok(()))).then(|| view! {
-            <p class="mt-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
-        })}
+        <InlineReauth confirm=actions.confirm asks message="Help-desk actions need a recent sign-in. Confirm your keydesk password, then repeat the action."/>
         {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
         <GeneratedPassword/>
         <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Looking up…"</p> }>

@@ -10,6 +10,7 @@ mod helpdesk;
 mod mfa;
 mod not_found;
 mod password;
+mod settings;
 mod sign_in;
 
 pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
@@ -18,6 +19,7 @@ pub use audit::{AuditPage, AUDIT_CSV_PATH};
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;
+pub use settings::{SettingsPage, SETTINGS_PATH};
 pub use sign_in::SignInPage;
 
 use crate::components::SessionCtx;
@@ -82,6 +84,7 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
             <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
             <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+            <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

@@ -10,3 +10,4 @@ mod codecommit;
 mod helpdesk;
 mod pages;
 mod password_mfa;
+mod settings;

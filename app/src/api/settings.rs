@@ -1,0 +1,57 @@
+//! Account settings for administrators: the account password policy (`UpdateAccountPasswordPolicy`,
+//! `DeleteAccountPasswordPolicy`). Changing it is a sensitive action: a fresh password confirmation,
+//! audited with the values before and after.
+
+use crate::domain::password_policy::EffectivePolicy;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The policy in force. Admins only.
+#[server(endpoint = "get_password_policy")]
+pub async fn get_password_policy() -> Result<EffectivePolicy, AppError> {
+    use crate::ssr::*;
+    respond(port()?.password_policy(&principal()?).await)
+}
+
+/// Save the policy (every field; a blank age or reuse count means "never" / "off"). Returns what
+/// changed, worded for a person (empty when nothing did).
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "update_password_policy")]
+pub async fn update_password_policy(
+    minimum_length: String,
+    require_symbols: Option<String>,
+    require_numbers: Option<String>,
+    require_uppercase: Option<String>,
+    require_lowercase: Option<String>,
+    allow_users_to_change: Option<String>,
+    max_age_days: Option<String>,
+    reuse_prevention: Option<String>,
+    hard_expiry: Option<String>,
+) -> Result<Vec<String>, AppError> {
+    use crate::domain::policy_editor::PolicyInput;
+    use crate::ssr::*;
+    // Checkboxes arrive only when ticked (as "on", or "true" from the hydrated form).
+    let ticked = |v: Option<String>| v.is_some_and(|v| v != "false");
+    let input = PolicyInput {
+        minimum_length,
+        require_symbols: ticked(require_symbols),
+        require_numbers: ticked(require_numbers),
+        require_uppercase: ticked(require_uppercase),
+        require_lowercase: ticked(require_lowercase),
+        allow_users_to_change: ticked(allow_users_to_change),
+        max_age_days: max_age_days.unwrap_or_default(),
+        reuse_prevention: reuse_prevention.unwrap_or_default(),
+        hard_expiry: ticked(hard_expiry),
+    };
+    respond(port()?.update_password_policy(&request()?, &principal()?, &input).await)
+}
+
+/// Delete the custom policy: IAM's default applies again. `confirm` must be ticked.
+#[server(endpoint = "delete_password_policy")]
+pub async fn delete_password_policy(confirm: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    if confirm.is_none() {
+        return respond(Err(AppError::invalid("confirm", "Tick the box to confirm: users fall back to IAM's default rules.")));
+    }
+    respond(port()?.delete_password_policy(&request()?, &principal()?).await)
+}

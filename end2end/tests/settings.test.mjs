@@ -1,0 +1,62 @@
+// The account password policy editor: live field checks and CIS verdicts (WASM), save, and the
+// employee's checklist following the new policy on the next load; JavaScript off: the recommended
+// values filled in by the server, saved by the plain form; delete with confirmation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+
+let server; let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const unmet = (page) => page.$$eval('[data-testid=password-checklist] li[data-met=false]', (els) => els.map((e) => e.textContent.trim()));
+
+test('an admin tightens the policy and the employee checklist follows it', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'dave');
+  await page.goto(`${server.url}/settings`);
+  await hydrated(page);
+  assert.match(await page.textContent('[data-testid=policy-status]'), /custom policy is set/);
+  assert.equal(await page.getAttribute('[data-testid=cis-minimum_length]', 'data-met'), 'true');
+
+  await page.fill('[data-testid=policy-minimum_length]', '5');
+  assert.equal(await page.textContent('[data-testid=error-minimum_length]'), "The minimum length must be between 6 and 128 (IAM's limits), not 5.");
+  assert.equal(await page.isDisabled('[data-testid=policy-save]'), true);
+  await page.fill('[data-testid=policy-reuse_prevention]', '3');
+  assert.equal(await page.getAttribute('[data-testid=cis-reuse_prevention]', 'data-met'), 'false', 'a verdict while another field is wrong');
+  await page.click('[data-testid=apply-cis]');
+  assert.equal(await page.inputValue('[data-testid=policy-minimum_length]'), '14');
+  assert.equal(await page.inputValue('[data-testid=policy-reuse_prevention]'), '24');
+  assert.equal(await page.textContent('[data-testid=error-minimum_length]'), '');
+
+  await page.fill('[data-testid=policy-minimum_length]', '20');
+  await page.click('[data-testid=policy-save]');
+  await page.waitForSelector('[data-testid=policy-saved]');
+  assert.match(await page.textContent('[data-testid=policy-saved]'), /minimum_length 14 → 20/);
+
+  const alice = await (await browser.newContext()).newPage();
+  await signIn(alice, server.url, 'alice');
+  await alice.click('[data-testid=change-password] summary');
+  await alice.fill('#new-password', 'Granite-Tulip-42!');
+  assert.deepEqual(await unmet(alice), ['○ At least 20 characters']);
+  await ctx.close();
+});
+
+test('JavaScript off: recommended values filled in by the server, saved; then deleted with confirmation', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'dave', { js: false });
+  await page.goto(`${server.url}/settings?recommended=1`);
+  assert.equal(await page.inputValue('[data-testid=policy-minimum_length]'), '14');
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=policy-save]')]);
+  await page.goto(`${server.url}/settings`);
+  assert.equal(await page.inputValue('[data-testid=policy-minimum_length]'), '14', 'saved');
+
+  await page.check('[data-testid=policy-delete-confirm]');
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=policy-delete]')]);
+  await page.goto(`${server.url}/settings`);
+  assert.match(await page.textContent('[data-testid=policy-status]'), /IAM's default applies/);
+  assert.equal(await page.locator('[data-testid=policy-delete]').count(), 0);
+  await ctx.close();
+});

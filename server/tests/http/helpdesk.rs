@@ -126,13 +126,23 @@ async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_its
     let id = d.key.key.id.to_string();
     let act = [("user", "alice"), ("key_id", id.as_str()), ("active", "false"), ("reason", "test")];
     let dave = d.app.sign_in("dave", PASSWORD).await.unwrap();
-    for cookie in [&d.alice, &dave] {
-        for (name, f) in [("helpdesk_find", &[("query", "alice")][..]), ("helpdesk_set_key_status", &act[..])] {
+    let why = ("reason", "test");
+    let every: [(&str, Vec<(&str, &str)>); 6] = [
+        ("helpdesk_find", vec![("query", "alice")]),
+        ("helpdesk_set_key_status", act.to_vec()),
+        ("helpdesk_delete_key", vec![("user", "alice"), ("key_id", id.as_str()), why]),
+        ("helpdesk_reset_password", vec![("user", "alice"), why]),
+        ("helpdesk_remove_mfa", vec![("user", "alice"), ("serial", "arn:aws:iam::123456789012:mfa/alice"), why]),
+        ("helpdesk_deactivate_codecommit", vec![("user", "alice"), ("kind", "ssh"), ("id", "APKAEIBAERJR2EXAMPLE"), why]),
+    ];
+    for (name, f) in &every {
+        for cookie in [&d.alice, &dave] {
             let r = d.app.server_fn(Some(cookie), name, f).await;
             assert_eq!((r.status, r.app_error()), (StatusCode::FORBIDDEN, AppError::Forbidden), "{name}");
         }
+        assert_eq!(d.app.server_fn(None, name, f).await.status, StatusCode::UNAUTHORIZED, "{name}");
     }
-    assert_eq!(d.app.server_fn(None, "helpdesk_find", &[("query", "alice")]).await.status, StatusCode::UNAUTHORIZED);
+    assert!(audit_trail(&d.app, "helpdesk.").await.is_empty(), "nothing refused was attempted");
 
     for (target, words) in [("dave", "administrator account"), ("erin", "help desk account"), ("carol", "your own IAM user")] {
         let r = d.app.server_fn(Some(&d.carol), "helpdesk_reset_password", &form(&[("user", target), ("reason", "test")])).await;

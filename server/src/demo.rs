@@ -115,6 +115,15 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
             let step = totp::step_at(now.unix_timestamp());
             iam.enable_mfa(&svc, &user, &dev.serial, &totp::code(&seed, step - 1), &totp::code(&seed, step)).await?;
         }
+        // IAM groups (the help desk shows them; self-service entitlements will key on them).
+        let group = match *name {
+            "alice" | "bob" | "grace" | "heidi" => "developers",
+            "carol" | "dave" => "it",
+            "frank" => "finance",
+            "erin" => "data",
+            _ => "service-accounts",
+        };
+        iam.add_user_to_group(&user, group).await?;
         // CodeCommit credentials for the review's SSH and Git columns (the Git password is dropped unseen).
         if matches!(*name, "grace" | "heidi") {
             drop(iam.create_service_credential(&svc, &user, crate::iam::CODECOMMIT).await?);

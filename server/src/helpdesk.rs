@@ -84,7 +84,11 @@ impl Portal {
             .await
             .map_err(|e| unavailable("listing Git credentials", e));
         let ssh_keys = self.iam.list_ssh_keys(&caller, &user).await.map_err(|e| unavailable("listing SSH keys", e));
-        Ok(HelpdeskView { user: iam_user, found_by_key, keys, mfa_devices, login_profile, protected, git_credentials, ssh_keys })
+        let groups = self.iam.list_groups_for_user(&caller, &user).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the help desk could not list a user's groups");
+            vec![]
+        });
+        Ok(HelpdeskView { user: iam_user, groups, found_by_key, keys, mfa_devices, login_profile, protected, git_credentials, ssh_keys })
     }
 
     pub(crate) async fn do_helpdesk_act(

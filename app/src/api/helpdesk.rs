@@ -13,6 +13,8 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelpdeskView {
     pub user: IamUser,
+    /// The user's IAM groups (empty when IAM would not list them).
+    pub groups: Vec<String>,
     /// The access key id the search named, when the user was found by it.
     pub found_by_key: Option<String>,
     pub keys: Vec<AccessKeyView>,

@@ -140,6 +140,9 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
             <div>
                 <h3 class="text-lg font-semibold"><span class="font-mono">{user.clone()}</span></h3>
                 <p class="font-mono text-xs text-slate-500">{view.user.arn.clone()}</p>
+                {(!view.groups.is_empty()).then(|| view! {
+                    <p class="mt-1 text-xs text-slate-600" data-testid="desk-groups">{format!("IAM groups: {}", view.groups.join(", "))}</p>
+                })}
             </div>
             {view.protected.clone().map(|why| view! { <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="desk-protected">{why}</p> })}
             <section>

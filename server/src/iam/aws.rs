@@ -406,6 +406,21 @@ impl IamBackend for AwsIam {
         Ok((owner, last))
     }
 
+    async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
+        let client = self.client(caller).await?;
+        let (mut groups, mut marker) = (Vec::new(), None);
+        loop {
+            let out = call!(client.list_groups_for_user().user_name(user.as_str()).set_marker(marker.take()))?;
+            groups.extend(out.groups().iter().map(|g| g.group_name().to_owned()));
+            match out.marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
+                _ => break,
+            }
+        }
+        groups.sort();
+        Ok(groups)
+    }
+
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>> {
         let out = call!(self.client(caller).await?.list_user_tags().user_name(user.as_str()))?;
         Ok(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())

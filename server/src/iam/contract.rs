@@ -55,6 +55,7 @@ pub trait Harness: Send + Sync {
     fn now(&self) -> OffsetDateTime;
     async fn create_user(&self, name: &str) -> IamUserName;
     async fn set_password_policy(&self, policy: Option<&PasswordPolicy>);
+    async fn add_user_to_group(&self, user: &IamUserName, group: &str);
 }
 
 /// A unique user name per test, so suites can share one emulator.
@@ -302,6 +303,21 @@ pub async fn account_password_policy_update_and_delete(h: &dyn Harness) {
     assert!(matches!(again, Err(IamError::NotFound(_))), "{again:?}");
 }
 
+pub async fn group_membership_is_listed_per_user(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("grp")).await;
+    let me = Caller::SelfService { portal_user: "u".into(), iam_user: user.clone() };
+    assert!(b.list_groups_for_user(&me, &user).await.unwrap().is_empty());
+    let (devs, ops) = (unique("developers"), unique("ops"));
+    h.add_user_to_group(&user, &ops).await;
+    h.add_user_to_group(&user, &devs).await;
+    let mut expected = vec![devs, ops];
+    expected.sort();
+    assert_eq!(b.list_groups_for_user(&me, &user).await.unwrap(), expected, "sorted, read with the user's own session");
+    let nobody = IamUserName::parse(&unique("ghost")).unwrap();
+    assert!(matches!(b.list_groups_for_user(&SVC, &nobody).await, Err(IamError::NotFound(_))));
+}
+
 pub async fn users_paginate_past_one_page(h: &dyn Harness) {
     let b = h.backend();
     let prefix = unique("page");
@@ -384,7 +400,8 @@ macro_rules! contract_suite {
             access_key_lifecycle, two_access_keys_at_most_inactive_ones_count, unknown_users_and_ids_are_not_found,
             descriptions_are_user_tags, virtual_mfa_enrol_deactivate_delete, service_credential_lifecycle_and_limit,
             ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
-            credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete);
+            credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
+            group_membership_is_listed_per_user);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(
@@ -428,6 +445,9 @@ mod embedded_backend {
         }
         async fn set_password_policy(&self, policy: Option<&PasswordPolicy>) {
             self.iam.set_password_policy(policy).await.unwrap();
+        }
+        async fn add_user_to_group(&self, user: &IamUserName, group: &str) {
+            self.iam.add_user_to_group(user, group).await.unwrap();
         }
     }
 
@@ -512,6 +532,10 @@ mod aws_backend_on_moto {
                 Ok(()) | Err(IamError::NotFound(_)) => {}
                 Err(e) => panic!("setting the password policy on moto: {e}"),
             }
+        }
+        async fn add_user_to_group(&self, user: &IamUserName, group: &str) {
+            let _ = self.admin.create_group().group_name(group).send().await;
+            self.admin.add_user_to_group().group_name(group).user_name(user.as_str()).send().await.unwrap();
         }
     }
 

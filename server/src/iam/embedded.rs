@@ -70,6 +70,9 @@ struct UserDoc {
     mfa: Vec<AssignedMfa>,
     service_credentials: Vec<ServiceCredDoc>,
     ssh_keys: Vec<SshDoc>,
+    /// IAM group names (documents written before groups existed have none).
+    #[serde(default)]
+    groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -468,6 +471,7 @@ impl EmbeddedIam {
             mfa: vec![],
             service_credentials: vec![],
             ssh_keys: vec![],
+            groups: vec![],
         };
         let res = sqlx::query("INSERT INTO iam_users (name_fold, doc, version) VALUES ($1, $2, 0) ON CONFLICT (name_fold) DO NOTHING")
             .bind(user.fold())
@@ -493,6 +497,23 @@ impl EmbeddedIam {
         }
         let json = policy.map(serde_json::to_string).transpose().map_err(db_err)?;
         self.set_account_value("password_policy", json.as_deref()).await
+    }
+
+    /// `AddUserToGroup` (the group is created on first use; IAM's group names: 1-128 of
+    /// `[A-Za-z0-9+=,.@_-]`). Idempotent. For demos and tests: keydesk never changes membership.
+    pub async fn add_user_to_group(&self, user: &IamUserName, group: &str) -> IamResult<()> {
+        let valid = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+        if group.is_empty() || group.chars().count() > 128 || !group.chars().all(valid) {
+            return Err(IamError::InvalidInput(format!("{group:?} is not a valid IAM group name")));
+        }
+        self.mutate(user, |d| {
+            if !d.groups.iter().any(|g| g.eq_ignore_ascii_case(group)) {
+                d.groups.push(group.to_owned());
+                d.groups.sort();
+            }
+            Ok(((), vec![], vec![]))
+        })
+        .await
     }
 
     /// Record that a key signed a request (what AWS does when a key is used).
@@ -785,6 +806,12 @@ impl IamBackend for EmbeddedIam {
         self.enter().await?;
         self.may_touch(caller, user, false)?;
         Ok(self.load_user(user).await?.0.tags)
+    }
+
+    async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
+        self.enter().await?;
+        self.may_touch(caller, user, false)?;
+        Ok(self.load_user(user).await?.0.groups)
     }
 
     async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()> {

@@ -169,6 +169,9 @@ pub trait IamBackend: Send + Sync + 'static {
     /// Errors: NotFound (as AccessDenied in real IAM for unknown ids; reported as NotFound here).
     async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)>;
 
+    /// `ListGroupsForUser`: the names of the IAM groups `user` belongs to, sorted. Errors: NotFound.
+    async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>>;
+
     /// `ListUserTags`.
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>>;
 

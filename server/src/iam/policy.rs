@@ -21,6 +21,7 @@ pub const USER_ACTIONS: &[&str] = &[
     "iam:DeleteAccessKey",
     "iam:GetAccessKeyLastUsed",
     "iam:ListUserTags",
+    "iam:ListGroupsForUser",
     "iam:TagUser",
     "iam:UntagUser",
     "iam:ListMFADevices",

@@ -169,6 +169,7 @@ async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_
     let alice = IamUserName::parse("alice").unwrap();
     let git = iam.create_service_credential(&Caller::Service, &alice, server::iam::CODECOMMIT).await.unwrap();
     let ssh = iam.upload_ssh_key(&Caller::Service, &alice, &rsa_key(2048, 3)).await.unwrap();
+    iam.add_user_to_group(&alice, "developers").await.unwrap();
     let id = d.key.key.id.to_string();
     let why = [("reason", "Laptop stolen"), ("ticket", "SEC-7")];
     let act = |name: &'static str, f: Vec<(&'static str, String)>| {
@@ -203,6 +204,7 @@ async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_
     let view: HelpdeskView =
         serde_json::from_str(&d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "alice")]).await.body).unwrap();
     assert!(view.keys.is_empty());
+    assert_eq!(view.groups, ["developers"], "the card names the user's IAM groups");
     assert_eq!(view.git_credentials.unwrap()[0].status, Status::Inactive);
     assert_eq!(view.ssh_keys.unwrap()[0].status, Status::Inactive);
     let works = iam.service_password_works(&alice, &git.credential.service_user_name, git.password.expose()).await.unwrap();

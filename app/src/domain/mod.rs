@@ -3,6 +3,7 @@
 
 pub mod codecommit;
 pub mod credentials;
+pub mod entitlements;
 pub mod export;
 pub mod ids;
 pub mod password_policy;

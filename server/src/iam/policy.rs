@@ -3,79 +3,61 @@
 //! user's credentials. The effective permissions are the intersection with the role's own policy.
 //! The only `*` resource is for `iam:GetAccountPasswordPolicy`, which IAM cannot scope to a resource.
 
+use app::domain::entitlements::{Capability, BASE_USER_ACTIONS};
 use app::domain::IamUserName;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 /// STS limit on the plaintext of an inline session policy.
 pub const MAX_SESSION_POLICY_CHARS: usize = 2048;
 
-/// Actions an employee's session may take on their own IAM user.
-pub const USER_ACTIONS: &[&str] = &[
-    "iam:GetUser",
-    "iam:GetLoginProfile",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-    "iam:ListAccessKeys",
-    "iam:CreateAccessKey",
-    "iam:UpdateAccessKey",
-    "iam:DeleteAccessKey",
-    "iam:GetAccessKeyLastUsed",
-    "iam:ListUserTags",
-    "iam:ListGroupsForUser",
-    "iam:TagUser",
-    "iam:UntagUser",
-    "iam:ListMFADevices",
-    "iam:EnableMFADevice",
-    "iam:ResyncMFADevice",
-    "iam:DeactivateMFADevice",
-    "iam:ListServiceSpecificCredentials",
-    "iam:CreateServiceSpecificCredential",
-    "iam:UpdateServiceSpecificCredential",
-    "iam:ResetServiceSpecificCredential",
-    "iam:DeleteServiceSpecificCredential",
-    "iam:ListSSHPublicKeys",
-    "iam:GetSSHPublicKey",
-    "iam:UploadSSHPublicKey",
-    "iam:UpdateSSHPublicKey",
-    "iam:DeleteSSHPublicKey",
-];
+/// Actions an employee's session may take on their own IAM user when entitled to everything.
+pub fn user_actions(caps: &BTreeSet<Capability>) -> Vec<&'static str> {
+    BASE_USER_ACTIONS.iter().copied().chain(caps.iter().flat_map(|c| c.user_actions().iter().copied())).collect()
+}
 
 /// Actions on the user's own virtual MFA devices (`mfa/<user>` and `mfa/<user>-*`).
 pub const MFA_ACTIONS: &[&str] = &["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"];
 
-/// The session policy document for `user` in `account`.
+/// The session policy document for `user` in `account`, entitled to everything.
 pub fn self_service_policy(account: &str, user: &IamUserName) -> String {
+    entitled_policy(account, user, &Capability::ALL.into_iter().collect())
+}
+
+/// The session policy document for `user` in `account` granting exactly the IAM actions of `caps`:
+/// the MFA-device statement only with [`Capability::Mfa`], the password policy only with
+/// [`Capability::ConsolePassword`].
+pub fn entitled_policy(account: &str, user: &IamUserName, caps: &BTreeSet<Capability>) -> String {
     let name = user.as_str();
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "OwnUser",
-                "Effect": "Allow",
-                "Action": USER_ACTIONS,
-                "Resource": [
-                    format!("arn:aws:iam::{account}:user/{name}"),
-                    format!("arn:aws:iam::{account}:user/*/{name}"),
-                ],
-            },
-            {
-                "Sid": "OwnMfaDevices",
-                "Effect": "Allow",
-                "Action": MFA_ACTIONS,
-                "Resource": [
-                    format!("arn:aws:iam::{account}:mfa/{name}"),
-                    format!("arn:aws:iam::{account}:mfa/{name}-*"),
-                ],
-            },
-            {
-                "Sid": "AccountPasswordPolicy",
-                "Effect": "Allow",
-                "Action": "iam:GetAccountPasswordPolicy",
-                "Resource": "*",
-            },
+    let mut statements = vec![json!({
+        "Sid": "OwnUser",
+        "Effect": "Allow",
+        "Action": user_actions(caps),
+        "Resource": [
+            format!("arn:aws:iam::{account}:user/{name}"),
+            format!("arn:aws:iam::{account}:user/*/{name}"),
         ],
-    })
-    .to_string()
+    })];
+    if caps.contains(&Capability::Mfa) {
+        statements.push(json!({
+            "Sid": "OwnMfaDevices",
+            "Effect": "Allow",
+            "Action": MFA_ACTIONS,
+            "Resource": [
+                format!("arn:aws:iam::{account}:mfa/{name}"),
+                format!("arn:aws:iam::{account}:mfa/{name}-*"),
+            ],
+        }));
+    }
+    if caps.contains(&Capability::ConsolePassword) {
+        statements.push(json!({
+            "Sid": "AccountPasswordPolicy",
+            "Effect": "Allow",
+            "Action": "iam:GetAccountPasswordPolicy",
+            "Resource": "*",
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
 }
 
 #[cfg(test)]
@@ -126,6 +108,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest! {
+        /// For any entitlement set: the actions on the user's own ARNs are exactly the base actions and
+        /// those of the entitled capabilities, MFA devices and the password policy appear only with their
+        /// capability, and nothing names another user.
+        #[test]
+        fn the_policy_grants_exactly_the_entitled_actions(bits in 0u8..32, name in "[A-Za-z0-9+=,.@_-]{1,64}") {
+            let caps: BTreeSet<Capability> = Capability::ALL.into_iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, c)| c).collect();
+            let user = IamUserName::parse(&name).unwrap();
+            let text = entitled_policy("123456789012", &user, &caps);
+            prop_assert!(text.chars().count() <= MAX_SESSION_POLICY_CHARS);
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let own = [format!("arn:aws:iam::123456789012:user/{name}"), format!("arn:aws:iam::123456789012:user/*/{name}")];
+            let mut granted_on_user = BTreeSet::new();
+            let (mut mfa, mut policy) = (false, false);
+            for (actions, res) in resources(&doc) {
+                if res == own {
+                    granted_on_user.extend(actions);
+                } else if res == ["*"] {
+                    prop_assert_eq!(&actions, &vec!["iam:GetAccountPasswordPolicy".to_owned()]);
+                    policy = true;
+                } else {
+                    prop_assert_eq!(&res, &vec![format!("arn:aws:iam::123456789012:mfa/{name}"), format!("arn:aws:iam::123456789012:mfa/{name}-*")]);
+                    prop_assert_eq!(&actions, &MFA_ACTIONS.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+                    mfa = true;
+                }
+            }
+            let expected: BTreeSet<String> = BASE_USER_ACTIONS.iter().chain(caps.iter().flat_map(|c| c.user_actions().iter())).map(|a| a.to_string()).collect();
+            prop_assert_eq!(granted_on_user, expected);
+            prop_assert_eq!(mfa, caps.contains(&Capability::Mfa));
+            prop_assert_eq!(policy, caps.contains(&Capability::ConsolePassword));
+        }
+    }
+
+    #[test]
+    fn everything_is_what_employees_had_before_entitlements() {
+        let user = IamUserName::parse("alice").unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&self_service_policy("123456789012", &user)).unwrap();
+        let actions = doc["Statement"][0]["Action"].as_array().unwrap().len();
+        assert_eq!(actions, 2 + Capability::ALL.iter().map(|c| c.user_actions().len()).sum::<usize>());
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
     }
 
     #[test]

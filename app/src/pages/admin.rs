@@ -16,7 +16,7 @@ pub fn AdminPage() -> impl IntoView {
         <Shell>
             <Gate role=Role::Admin>
                 <h1 class="text-2xl font-semibold tracking-tight">"Administration"</h1>
-                <div class="mt-6 grid gap-6">
+                <div class="mt-6 grid grid-cols-1 gap-6">
                     <SectionCard id="review" title="Credential review"
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
                         <CredentialReview/>
@@ -254,6 +254,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">
                 <thead><tr>
                     {header(SortKey::User, "User")}
+                    {header(SortKey::Verdict, "Verdict")}
                     {header(SortKey::PasswordAge, "Password")}
                     {header(SortKey::LastSignIn, "Console sign-in")}
                     {header(SortKey::Mfa, "MFA")}
@@ -262,7 +263,6 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                     {header(SortKey::ActiveKeyAge, "Oldest active key")}
                     {header(SortKey::SshKeys, "SSH keys")}
                     {header(SortKey::GitCredentials, "Git credentials")}
-                    {header(SortKey::Verdict, "Verdict")}
                 </tr></thead>
                 <tbody class="divide-y divide-slate-100">
                     {page.lines.into_iter().map(|l| view! { <ReviewRowView l/> }).collect_view()}
@@ -323,6 +323,10 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
     view! {
         <tr data-testid="review-row" data-user=r.user.clone()>
             <td class=TD><span class="font-mono font-medium">{r.user.clone()}</span><span class="block text-xs text-slate-500">{r.path.clone()}</span></td>
+            <td class=TD>
+                <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
+                <ul class="mt-1 w-56 text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+            </td>
             <td class=TD>{if r.password_enabled { a.password_age_days.map(|d| format!("Yes · {d} days")).unwrap_or_else(|| "Yes".into()) } else { "No".into() }}</td>
             <td class=format!("{TD} tabular-nums")>{r.password_last_used.map(fmt_utc).unwrap_or_else(|| if r.password_enabled { "never".into() } else { "—".into() })}</td>
             <td class=TD data-testid="mfa">{mfa}</td>
@@ -331,10 +335,7 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
             <td class=format!("{TD} tabular-nums")>{a.active_key_age_days.map(|d| format!("{d} days")).unwrap_or_else(|| "—".into())}</td>
             <td class=format!("{TD} tabular-nums") data-testid="ssh-count">{count(|d| d.ssh_keys, "SSH keys")}</td>
             <td class=format!("{TD} tabular-nums") data-testid="git-count">{count(|d| d.git_credentials, "Git credentials")}</td>
-            <td class=TD>
-                <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
-                <ul class="mt-1 w-64 text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
-            </td>
+
         </tr>
     }
 }

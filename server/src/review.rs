@@ -305,3 +305,28 @@ impl Portal {
         Ok((format!("credential-report-{}.csv", report.generated_at.date()), report.csv.as_ref().clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_that_never_worked_is_given_up_one_that_worked_is_not() {
+        let never = Health::default();
+        for _ in 0..GIVE_UP_AFTER {
+            assert!(!never.given_up());
+            assert_eq!(never.count::<()>(Err(IamError::Unavailable("HTTP 500".into()))), Ok(None), "unknown, not 0");
+        }
+        assert!(never.given_up(), "moto's missing operation: stop paying retries for every user");
+
+        let flaky = Health::default();
+        assert_eq!(flaky.count(Ok(vec![(), ()])), Ok(Some(2)));
+        for _ in 0..10 {
+            assert_eq!(flaky.count::<()>(Err(IamError::Throttled)), Ok(None));
+        }
+        assert!(!flaky.given_up(), "it worked once: later failures are transient");
+
+        let gone = Health::default();
+        assert!(matches!(gone.count::<()>(Err(IamError::NotFound("deleted".into()))), Err(IamError::NotFound(_))), "fails the user");
+    }
+}

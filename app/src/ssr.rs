@@ -161,6 +161,17 @@ pub trait Port: Send + Sync + 'static {
     /// Delete the account password policy (administrators, freshly authenticated).
     async fn delete_password_policy(&self, req: &Parts, who: &Principal) -> Result<(), AppError>;
 
+    /// The self-service entitlements (administrators only).
+    async fn entitlements(&self, who: &Principal) -> Result<crate::domain::entitlements::Entitlements, AppError>;
+
+    /// Save the entitlements a form describes (administrators, freshly authenticated); what changed.
+    async fn update_entitlements(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        input: &crate::domain::entitlements::EntitlementsInput,
+    ) -> Result<Vec<String>, AppError>;
+
     /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
 }

@@ -60,3 +60,48 @@ test('JavaScript off: recommended values filled in by the server, saved; then de
   assert.equal(await page.locator('[data-testid=policy-delete]').count(), 0);
   await ctx.close();
 });
+
+test('entitlements by group: only developers manage access keys; others see whom to ask', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'dave');
+  await page.goto(`${server.url}/settings`);
+  await hydrated(page);
+  await page.fill('[data-testid=new-group]', 'not a group!');
+  assert.match(await page.textContent('[data-testid=error-new-group]'), /1 to 128 letters/);
+  assert.equal(await page.isDisabled('[data-testid=entitlements-save]'), true);
+  await page.fill('[data-testid=new-group]', 'developers');
+  for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh']) await page.check(`[data-testid="grant-+-${cap}"]`);
+  for (const cap of ['access-keys', 'git', 'ssh']) await page.uncheck(`[data-testid="grant-*-${cap}"]`);
+  await page.fill('[data-testid=entitlements-ask]', 'the IT help desk (#it-help)');
+  await page.click('[data-testid=entitlements-save]');
+  await page.waitForSelector('[data-testid=entitlements-saved]');
+  assert.match(await page.textContent('[data-testid=entitlements-saved]'), /Group developers added/);
+  await page.waitForSelector('[data-testid=row-developers]');
+  assert.equal(await page.isChecked('[data-testid="grant-developers-access-keys"]'), true, 'the saved table shows the new row');
+  assert.equal(await page.isChecked('[data-testid="grant-*-access-keys"]'), false);
+
+  // Carol (group it) may not manage access keys or CodeCommit credentials: she is told whom to ask.
+  const carol = await (await browser.newContext()).newPage();
+  await signIn(carol, server.url, 'carol');
+  await hydrated(carol);
+  const note = await carol.textContent('[data-testid=managed-access-keys]');
+  assert.match(note, /Your access keys are managed by your administrators.*Ask the IT help desk \(#it-help\)/);
+  await carol.waitForSelector('[data-testid=managed-git]');
+  await carol.waitForSelector('[data-testid=managed-ssh]');
+  assert.equal(await carol.locator('[data-testid=managed-mfa]').count(), 0, 'MFA stays hers');
+  assert.equal(await carol.locator('[data-testid=create-key]').count(), 0, 'no button that would fail');
+
+  // Alice (group developers) keeps every section.
+  const alice = await (await browser.newContext()).newPage();
+  await signIn(alice, server.url, 'alice');
+  await alice.waitForSelector('[data-testid=access-key-row]');
+  assert.equal(await alice.locator('[data-testid^=managed-]').count(), 0);
+
+  // Back to everyone managing everything, for the other tests.
+  await page.check('[data-testid=remove-developers]');
+  for (const cap of ['access-keys', 'git', 'ssh']) await page.check(`[data-testid="grant-*-${cap}"]`);
+  await page.click('[data-testid=entitlements-save]');
+  await page.waitForSelector('[data-testid=entitlements-saved] >> text=Group developers removed');
+  await ctx.close();
+});

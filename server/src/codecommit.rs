@@ -7,6 +7,7 @@ use crate::iam::{Caller, IamError, CODECOMMIT};
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::codecommit::{GitCredentialView, SshKeyView};
 use app::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use app::domain::entitlements::Capability;
 use app::domain::ssh_key::{self, ParsedSshKey};
 use app::domain::{
     CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus, SshEncoding, SshKeyId, SshKeySummary,
@@ -58,8 +59,9 @@ impl Portal {
     }
 
     pub(crate) async fn do_create_git_credential(&self, req: &Parts, who: &Principal) -> Result<CreatedServiceCredential, AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
         self.require_fresh_auth(who)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         self.with_user_lease(&me, async {
             let before = self.git_credentials_of(&caller, &me).await?;
             if before.len() >= MAX_GIT_CREDENTIALS {
@@ -118,9 +120,10 @@ impl Portal {
         who: &Principal,
         raw_id: &str,
     ) -> Result<CreatedServiceCredential, AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         self.with_user_lease(&me, async {
             if !self.git_credentials_of(&caller, &me).await?.iter().any(|c| c.id == id) {
                 return Err(gone("HTTPS Git credential", id.as_str()));
@@ -169,17 +172,19 @@ impl Portal {
         raw_id: &str,
         status: SetStatus,
     ) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
         let id = credential_id(raw_id)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         let action = if status == SetStatus::Active { "git_credential.activate" } else { "git_credential.deactivate" };
         let call = self.iam.update_service_credential(&caller, &me, &id, status);
         self.fresh_audited(req, who, action, id.as_str(), "changing the status of Git credentials", call).await
     }
 
     pub(crate) async fn do_delete_git_credential(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         self.with_user_lease(&me, async {
             let creds = self.git_credentials_of(&caller, &me).await?;
             let cred = creds.iter().find(|c| c.id == id).ok_or_else(|| gone("HTTPS Git credential", id.as_str()))?;
@@ -197,10 +202,11 @@ impl Portal {
     }
 
     pub(crate) async fn do_upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<SshKeyView, AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         // First, before anything is logged or sent: a private key or garbage stops here, unechoed.
         let parsed = ssh_key::parse(body).map_err(|e| AppError::invalid("public_key", e.to_string()))?;
         self.require_fresh_auth(who)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         let md5 = parsed.md5_fingerprint();
         // IAM gets the canonical OpenSSH line (without the comment, which may hold a host or email).
         let canonical = parsed.openssh();
@@ -264,19 +270,21 @@ impl Portal {
         raw_id: &str,
         status: SetStatus,
     ) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         let action = if status == SetStatus::Active { "ssh_key.activate" } else { "ssh_key.deactivate" };
         let call = self.iam.update_ssh_key(&caller, &me, &id, status);
         self.fresh_audited(req, who, action, id.as_str(), "changing the status of an SSH key", call).await
     }
 
     pub(crate) async fn do_delete_ssh_key(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
         if confirm.trim() != id.as_str() {
             return Err(AppError::invalid("confirm", format!("Type the SSH key id {id} exactly to confirm the deletion.")));
         }
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         let call = self.iam.delete_ssh_key(&caller, &me, &id);
         self.fresh_audited(req, who, "ssh_key.delete", id.as_str(), "deleting an SSH key", call).await
     }

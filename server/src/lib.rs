@@ -9,6 +9,7 @@ mod codecommit;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod entitlements;
 pub mod helpdesk;
 pub mod http;
 pub mod iam;
@@ -63,7 +64,17 @@ pub async fn build_portal_with(
     let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
     let hasher = Hasher::new(permits)?;
     let backend = iam.kind();
-    Ok(Arc::new(Portal { db, clock, hasher, config: Arc::new(config), backend, iam, embedded, review: Default::default() }))
+    Ok(Arc::new(Portal {
+        db,
+        clock,
+        hasher,
+        config: Arc::new(config),
+        backend,
+        iam,
+        embedded,
+        review: Default::default(),
+        groups: Default::default(),
+    }))
 }
 
 /// The AWS backend's settings, from validated configuration.

@@ -12,6 +12,7 @@ use crate::iam::embedded::EmbeddedIam;
 use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
 use app::api::admin::PortalAccountSummary;
 use app::api::credentials::{AccessKeyView, CredentialsOverview};
+use app::domain::entitlements::Capability;
 use app::domain::{
     AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer,
 };
@@ -33,6 +34,8 @@ pub struct Portal {
     pub embedded: Option<Arc<EmbeddedIam>>,
     /// The administrators' cached credential report.
     pub review: crate::review::ReviewCache,
+    /// Employees' IAM groups, cached briefly (entitlements depend on them).
+    pub groups: crate::entitlements::GroupCache,
 }
 
 /// Log an unexpected failure with a fresh incident id and turn it into the error the user sees.
@@ -93,11 +96,6 @@ fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
 }
 
 impl Portal {
-    /// The caller's own scoped IAM authority.
-    pub(crate) fn self_service(&self, who: &Principal) -> Caller {
-        Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: who.viewer.iam_user.clone() }
-    }
-
     /// Write the final audit record of an idempotent mutation and translate its result.
     pub(crate) async fn finish(
         &self,
@@ -122,10 +120,10 @@ impl Portal {
         &self,
         req: &Parts,
         who: &Principal,
+        caller: Caller,
         me: &IamUserName,
         description: Option<String>,
     ) -> Result<CreatedAccessKey, AppError> {
-        let caller = self.self_service(who);
         let before = self.iam.list_access_keys(&caller, me).await.map_err(|e| iam_error("listing keys", e))?;
         if before.len() >= app::api::credentials::MAX_ACCESS_KEYS {
             return Err(AppError::LimitExceeded {
@@ -283,6 +281,7 @@ impl Port for Portal {
     }
 
     async fn create_access_key(&self, req: &Parts, who: &Principal, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         self.require_fresh_auth(who)?;
         let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
         if let Some(d) = &description {
@@ -294,16 +293,16 @@ impl Port for Portal {
             }
         }
         let me = who.viewer.iam_user.clone();
-        self.with_user_lease(&me, self.create_key_locked(req, who, &me, description)).await
+        self.with_user_lease(&me, self.create_key_locked(req, who, caller, &me, description)).await
     }
 
     async fn set_access_key_status(&self, req: &Parts, who: &Principal, key_id: &str, status: SetStatus) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
         let action = if status == SetStatus::Active { "access_key.activate" } else { "access_key.deactivate" };
         self.with_user_lease(&me, async {
-            let caller = self.self_service(who);
             let intent = self.audit_intent(req, who, &me, action, Some(id.to_string())).await?;
             let result = self.iam.update_access_key(&caller, &me, &id, status).await;
             self.finish(intent, result, "changing an access key's status").await
@@ -312,6 +311,7 @@ impl Port for Portal {
     }
 
     async fn delete_access_key(&self, req: &Parts, who: &Principal, key_id: &str, confirm: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
         if confirm.trim() != id.as_str() {
             return Err(AppError::invalid("confirm", format!("Type the key id {id} exactly to confirm the deletion.")));
@@ -319,7 +319,6 @@ impl Port for Portal {
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
         self.with_user_lease(&me, async {
-            let caller = self.self_service(who);
             let keys = self.iam.list_access_keys(&caller, &me).await.map_err(|e| iam_error("listing keys", e))?;
             match keys.iter().find(|k| k.id == id) {
                 None => return Err(AppError::NotFound { message: format!("You have no access key {id} (any more). Reload the page.") }),
@@ -400,28 +399,55 @@ impl Port for Portal {
 
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {
         let me = &who.viewer.iam_user;
-        let caller = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone() };
+        let entitled = self.entitled(who).await?;
+        let caller = self.caller_for(who, &entitled);
+        let may = |c| entitled.may(c);
         let iam = &self.iam;
         let err = |e| iam_error("reading own credentials", e);
+        // Only what the employee is entitled to is read: their session policy grants nothing else.
         let (core, mfa_devices, git_credentials, ssh_keys) = tokio::join!(
             async {
                 tokio::try_join!(
                     async { iam.get_user(&caller, me).await.map_err(err) },
-                    async { iam.password_state(&caller, me).await.map_err(err) },
-                    async { iam.list_access_keys(&caller, me).await.map_err(err) },
-                    async { iam.list_user_tags(&caller, me).await.map_err(err) },
+                    async {
+                        if !may(Capability::ConsolePassword) {
+                            return Ok(None);
+                        }
+                        iam.password_state(&caller, me).await.map_err(err).map(Some)
+                    },
+                    async {
+                        if !may(Capability::AccessKeys) {
+                            return Ok((vec![], vec![]));
+                        }
+                        tokio::try_join!(async { iam.list_access_keys(&caller, me).await.map_err(err) }, async {
+                            iam.list_user_tags(&caller, me).await.map_err(err)
+                        },)
+                    },
                 )
             },
-            async { iam.list_mfa_devices(&caller, me).await.map_err(err) },
-            async { iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err).map(|c| self.git_views(c)) },
             async {
+                if !may(Capability::Mfa) {
+                    return Ok(vec![]);
+                }
+                iam.list_mfa_devices(&caller, me).await.map_err(err)
+            },
+            async {
+                if !may(Capability::GitCredentials) {
+                    return Ok(vec![]);
+                }
+                iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err).map(|c| self.git_views(c))
+            },
+            async {
+                if !may(Capability::SshKeys) {
+                    return Ok(vec![]);
+                }
                 match iam.list_ssh_keys(&caller, me).await {
                     Ok(keys) => Ok(self.ssh_views(&caller, me, keys).await),
                     Err(e) => Err(err(e)),
                 }
             },
         );
-        let (user, password, keys, tags) = core?;
+        let (user, password, (keys, tags)) = core?;
         let since = self.clock.now() - time::Duration::days(90);
         let helpdesk_actions = match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
             Ok(records) => records
@@ -453,7 +479,9 @@ impl Port for Portal {
         }
         Ok(CredentialsOverview {
             user,
-            password: self.password_view(password),
+            password: password.map(|p| self.password_view(p, entitled.password_override)),
+            entitled: entitled.caps.clone(),
+            ask: entitled.entitlements.ask.clone(),
             access_keys,
             mfa_devices,
             git_credentials,
@@ -510,6 +538,19 @@ impl Port for Portal {
 
     async fn delete_password_policy(&self, req: &Parts, who: &Principal) -> Result<(), AppError> {
         self.do_set_password_policy(req, who, None).await.map(drop)
+    }
+
+    async fn entitlements(&self, who: &Principal) -> Result<app::domain::entitlements::Entitlements, AppError> {
+        self.do_entitlements(who).await
+    }
+
+    async fn update_entitlements(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        input: &app::domain::entitlements::EntitlementsInput,
+    ) -> Result<Vec<String>, AppError> {
+        self.do_set_entitlements(req, who, input).await
     }
 
     async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError> {

@@ -6,6 +6,7 @@ use crate::iam::{mfa_name_well_formed, self_service_mfa_name_ok, totp, IamError}
 use crate::portal::{iam_error, internal, Portal};
 use app::api::credentials::PasswordView;
 use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
+use app::domain::entitlements::Capability;
 use app::domain::password_policy::refusal;
 use app::domain::{OneTimeSecret, Password};
 use app::error::AppError;
@@ -14,14 +15,16 @@ use http::request::Parts;
 
 impl Portal {
     /// The password section's state for `who`, derived from what IAM reports.
-    pub(crate) fn password_view(&self, state: crate::iam::PasswordState) -> PasswordView {
+    /// `password_override`: a listed group explicitly grants the console password, which lets its
+    /// members change it even when the account policy does not let users do so.
+    pub(crate) fn password_view(&self, state: crate::iam::PasswordState, password_override: bool) -> PasswordView {
         let now = self.clock.now();
         let age_days = state.profile.as_ref().map(|p| crate::portal::days_between(p.created_at, now));
         let expires_in_days = match (age_days, state.policy.max_age_days()) {
             (Some(age), Some(max)) => Some(i64::from(max) - age),
             _ => None,
         };
-        let cannot_change = if !state.policy.allow_users_to_change() {
+        let cannot_change = if !state.policy.allow_users_to_change() && !password_override {
             Some(
                 "The account password policy does not let users change their own password. Ask the help desk to set one for you."
                     .to_owned(),
@@ -45,11 +48,11 @@ impl Portal {
     }
 
     pub(crate) async fn do_change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError> {
+        let (caller, entitled) = self.entitled_caller(who, Capability::ConsolePassword).await?;
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
-        let caller = self.self_service(who);
         let state = self.iam.password_state(&caller, &me).await.map_err(|e| iam_error("reading the password policy", e))?;
-        let view = self.password_view(state);
+        let view = self.password_view(state, entitled.password_override);
         if let Some(reason) = view.cannot_change {
             return Err(AppError::NotAllowed { message: reason });
         }
@@ -72,6 +75,7 @@ impl Portal {
     }
 
     pub(crate) async fn do_start_mfa(&self, req: &Parts, who: &Principal, name: &str) -> Result<MfaEnrolment, AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         let me = who.viewer.iam_user.clone();
         let name = name.trim();
         if !self_service_mfa_name_ok(&me, name) || !mfa_name_well_formed(name) {
@@ -81,7 +85,6 @@ impl Portal {
             ));
         }
         self.require_fresh_auth(who)?;
-        let caller = self.self_service(who);
         self.with_user_lease(&me, async {
             let devices = self.iam.list_mfa_devices(&caller, &me).await.map_err(|e| iam_error("listing MFA devices", e))?;
             if devices.len() >= MAX_MFA_DEVICES {
@@ -125,12 +128,13 @@ impl Portal {
     }
 
     pub(crate) async fn do_enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         self.own_device(who, serial)?;
         let (c1, c2) = two_codes(code1, code2)?;
         if c1 == c2 {
             return Err(AppError::invalid("code", "Enter two different, consecutive codes: wait for the app to show the next one."));
         }
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         self.fresh_audited(req, who, "mfa.enable", serial, "enabling an MFA device", self.iam.enable_mfa(&caller, &me, serial, c1, c2))
             .await
     }
@@ -157,9 +161,9 @@ impl Portal {
     }
 
     pub(crate) async fn do_cancel_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         self.own_device(who, serial)?;
         let me = who.viewer.iam_user.clone();
-        let caller = self.self_service(who);
         self.with_user_lease(&me, async {
             let intent = self.audit_intent(req, who, &me, "mfa.cancel", Some(serial.to_owned())).await?;
             let result = match self.iam.delete_virtual_mfa(&caller, serial).await {
@@ -172,11 +176,12 @@ impl Portal {
     }
 
     pub(crate) async fn do_resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
         }
         let (c1, c2) = two_codes(code1, code2)?;
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         self.fresh_audited(
             req,
             who,
@@ -189,10 +194,11 @@ impl Portal {
     }
 
     pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
         }
-        let (caller, me) = (self.self_service(who), who.viewer.iam_user.clone());
+        let (caller, me) = (caller, who.viewer.iam_user.clone());
         let remove = async {
             self.iam.deactivate_mfa(&caller, &me, serial).await?;
             if serial.contains(":mfa/") {

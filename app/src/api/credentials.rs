@@ -34,7 +34,13 @@ pub struct PasswordView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialsOverview {
     pub user: IamUser,
-    pub password: PasswordView,
+    /// What this employee may manage themselves; other sections show whom to ask instead (and their
+    /// lists below are empty: keydesk does not read what it may not manage).
+    pub entitled: std::collections::BTreeSet<crate::domain::entitlements::Capability>,
+    /// Whom to ask about the rest (set by administrators).
+    pub ask: String,
+    /// `None` when the console password is not among the entitlements.
+    pub password: Option<PasswordView>,
     pub access_keys: Vec<AccessKeyView>,
     /// Sections that fail on their own (IAM refusing or lacking one operation) without hiding the rest.
     pub mfa_devices: Result<Vec<MfaDevice>, AppError>,

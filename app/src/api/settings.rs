@@ -1,6 +1,6 @@
 //! Account settings for administrators: the account password policy (`UpdateAccountPasswordPolicy`,
 //! `DeleteAccountPasswordPolicy`). Changing it is a sensitive action: a fresh password confirmation,
-//! audited with the values before and after.
+//! audited with the values before and after. And the self-service entitlements by IAM group.
 
 use crate::domain::password_policy::EffectivePolicy;
 use crate::error::AppError;
@@ -54,4 +54,34 @@ pub async fn delete_password_policy(confirm: Option<String>) -> Result<(), AppEr
         return respond(Err(AppError::invalid("confirm", "Tick the box to confirm: users fall back to IAM's default rules.")));
     }
     respond(port()?.delete_password_policy(&request()?, &principal()?).await)
+}
+
+/// The self-service entitlements. Admins only.
+#[server(endpoint = "get_entitlements")]
+pub async fn get_entitlements() -> Result<crate::domain::entitlements::Entitlements, AppError> {
+    use crate::ssr::*;
+    respond(port()?.entitlements(&principal()?).await)
+}
+
+/// Save the entitlements. The form posts `grant[<row>:<capability>]` for each ticked box, a hidden
+/// `group[<name>]` per listed group, `remove[<name>]` to drop one, a new group's name and whom to ask.
+/// Returns what changed, worded for a person (empty when nothing did).
+#[server(endpoint = "update_entitlements")]
+pub async fn update_entitlements(
+    grant: Option<std::collections::BTreeMap<String, String>>,
+    group: Option<std::collections::BTreeMap<String, String>>,
+    remove: Option<std::collections::BTreeMap<String, String>>,
+    new_group: Option<String>,
+    ask: Option<String>,
+) -> Result<Vec<String>, AppError> {
+    use crate::domain::entitlements::EntitlementsInput;
+    use crate::ssr::*;
+    let input = EntitlementsInput {
+        grant: grant.unwrap_or_default(),
+        group: group.unwrap_or_default(),
+        remove: remove.unwrap_or_default(),
+        new_group: new_group.unwrap_or_default(),
+        ask: ask.unwrap_or_default(),
+    };
+    respond(port()?.update_entitlements(&request()?, &principal()?, &input).await)
 }

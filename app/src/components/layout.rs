@@ -155,6 +155,20 @@ pub fn Gate(
     }
 }
 
+/// Shown instead of a section the employee may not manage themselves: who decides, and whom to ask.
+#[component]
+pub fn ManagedNotice(cap: crate::domain::entitlements::Capability, #[prop(into)] ask: String) -> impl IntoView {
+    view! {
+        <div class="flex gap-3 rounded-md bg-slate-50 px-4 py-3 text-sm text-slate-700 ring-1 ring-slate-200" role="note"
+            data-testid=format!("managed-{}", cap.id())>
+            <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" class="mt-0.5 h-4 w-4 shrink-0 text-slate-500">
+                <path fill-rule="evenodd" d="M10 1a4.5 4.5 0 0 0-4.5 4.5V9H5a2 2 0 0 0-2 2v6a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-6a2 2 0 0 0-2-2h-.5V5.5A4.5 4.5 0 0 0 10 1Zm3 8V5.5a3 3 0 1 0-6 0V9h6Z" clip-rule="evenodd"/>
+            </svg>
+            <p>{crate::domain::entitlements::managed_by_administrators(cap, &ask)}</p>
+        </div>
+    }
+}
+
 /// A titled card for one section of a page.
 #[component]
 pub fn SectionCard(

@@ -6,4 +6,4 @@ mod error_view;
 mod layout;
 
 pub use error_view::ErrorView;
-pub use layout::{set_status, use_session, Gate, SectionCard, SessionCtx, Shell};
+pub use layout::{set_status, use_session, Gate, ManagedNotice, SectionCard, SessionCtx, Shell};

@@ -7,8 +7,9 @@ use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
 use super::credentials::status_badge;
 use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
-use crate::components::{browser, ErrorView};
+use crate::components::{browser, ErrorView, ManagedNotice};
 use crate::domain::codecommit::{https_clone, ssh_clone, ssh_config, CREDENTIAL_HELPERS};
+use crate::domain::entitlements::Capability;
 use crate::domain::export::git_credentials_csv;
 use crate::domain::ssh_key::{self, SshKeyError};
 use crate::domain::*;
@@ -48,6 +49,10 @@ pub fn CodeCommitSection(
     git: Result<Vec<GitCredentialView>, AppError>,
     ssh: Result<Vec<SshKeyView>, AppError>,
     region: String,
+    /// Whom to ask, when the employee may not manage Git credentials (shown instead of them).
+    git_managed: Option<String>,
+    /// Whom to ask, when the employee may not manage SSH keys (shown instead of them).
+    ssh_managed: Option<String>,
 ) -> impl IntoView {
     // The configured region is the starting value of the page-owned clone target.
     let target = expect_context::<CloneTargetState>();
@@ -60,6 +65,7 @@ pub fn CodeCommitSection(
                 <h3 id="git-heading" class="text-base font-semibold text-slate-900">"HTTPS Git credentials"</h3>
                 <p class="mt-1 text-sm text-slate-600">"A user name and password for HTTPS connections to CodeCommit. IAM allows 2 per user."</p>
                 <div class="mt-3">{match git {
+                    _ if git_managed.is_some() => view! { <ManagedNotice cap=Capability::GitCredentials ask=git_managed.unwrap_or_default()/> }.into_any(),
                     Ok(creds) => view! { <GitCredentials creds/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}</div>
@@ -68,6 +74,7 @@ pub fn CodeCommitSection(
                 <h3 id="ssh-heading" class="text-base font-semibold text-slate-900">"SSH public keys"</h3>
                 <p class="mt-1 text-sm text-slate-600">"RSA public keys (2048 bits or more) for SSH connections to CodeCommit. IAM allows 5 per user."</p>
                 <div class="mt-3">{match ssh {
+                    _ if ssh_managed.is_some() => view! { <ManagedNotice cap=Capability::SshKeys ask=ssh_managed.unwrap_or_default()/> }.into_any(),
                     Ok(keys) => view! { <SshKeys keys/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}</div>

@@ -6,7 +6,8 @@ use super::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
 use super::mfa::MfaSection;
 use super::password::PasswordSection;
 use crate::api::credentials::*;
-use crate::components::{ErrorView, Gate, SectionCard, Shell};
+use crate::components::{ErrorView, Gate, ManagedNotice, SectionCard, Shell};
+use crate::domain::entitlements::Capability;
 use crate::domain::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,6 +66,12 @@ fn Overview() -> impl IntoView {
 fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     let name = o.user.name.to_string();
     let (name1, name2, name3) = (name.clone(), name.clone(), name.clone());
+    let entitled = o.entitled.clone();
+    let (may_keys, may_mfa) = (entitled.contains(&Capability::AccessKeys), entitled.contains(&Capability::Mfa));
+    let managed = |c: Capability| (!entitled.contains(&c)).then(|| o.ask.clone());
+    let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
+    let ask = o.ask.clone();
+    let (ask1, ask2, ask3) = (ask.clone(), ask.clone(), ask.clone());
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -87,22 +94,30 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
         <div class="mt-6 grid gap-6">
             <SectionCard id="password" title="Console password"
                 subtitle="The password you use to sign in to the AWS Management Console.">
-                <PasswordSection password=o.password iam_user=name1/>
+                {match o.password {
+                    Some(password) => view! { <PasswordSection password iam_user=name1/> }.into_any(),
+                    None => view! { <ManagedNotice cap=Capability::ConsolePassword ask=ask1/> }.into_any(),
+                }}
             </SectionCard>
             <SectionCard id="access-keys" title="Access keys"
                 subtitle="Long-term credentials for the AWS CLI, SDKs and API calls. IAM allows 2 per user, active or not.">
-                <AccessKeysSection keys=o.access_keys iam_user=name2/>
+                {if may_keys {
+                    view! { <AccessKeysSection keys=o.access_keys iam_user=name2/> }.into_any()
+                } else {
+                    view! { <ManagedNotice cap=Capability::AccessKeys ask=ask2/> }.into_any()
+                }}
             </SectionCard>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
                 {match o.mfa_devices {
+                    _ if !may_mfa => view! { <ManagedNotice cap=Capability::Mfa ask=ask3/> }.into_any(),
                     Ok(devices) => view! { <MfaSection devices iam_user=name3/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}
             </SectionCard>
             <SectionCard id="codecommit" title="AWS CodeCommit credentials"
                 subtitle="HTTPS Git credentials and SSH public keys for CodeCommit repositories.">
-                <CodeCommitSection git=o.git_credentials ssh=o.ssh_keys region=o.codecommit_region/>
+                <CodeCommitSection git=o.git_credentials ssh=o.ssh_keys region=o.codecommit_region git_managed ssh_managed/>
             </SectionCard>
         </div>
     }

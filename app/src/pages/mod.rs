@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod codecommit;
 mod credentials;
+mod entitlements;
 mod helpdesk;
 mod mfa;
 mod not_found;

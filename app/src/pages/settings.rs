@@ -1,9 +1,11 @@
-//! Account settings (administrators): the account password policy editor. Every field of
+//! Account settings (administrators): the account password policy editor and the self-service
+//! entitlements (pages/entitlements.rs). Every field of
 //! `UpdateAccountPasswordPolicy`, checked live by the same code the server runs, each beside its CIS
 //! recommendation; "Apply the CIS recommendations" fills the form for review (with JavaScript off,
 //! `?recommended=1` does). Saving and deleting need a recent password confirmation.
 
 use super::access_keys::{InlineReauth, BUTTON, DANGER, SECONDARY};
+use super::entitlements::EntitlementsEditor;
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::settings::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
@@ -22,6 +24,8 @@ pub const SETTINGS_PATH: &str = "/settings";
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let actions = PolicyActions { save: ServerAction::new(), delete: ServerAction::new(), confirm: ServerAction::new() };
+    let policy_changes = Signal::derive(move || (actions.save.version().get(), actions.delete.version().get()));
     view! {
         <Title text="Account settings"/>
         <Shell>
@@ -30,7 +34,11 @@ pub fn SettingsPage() -> impl IntoView {
                 <div class="mt-6 grid gap-6">
                     <SectionCard id="password-policy" title="Account password policy"
                         subtitle="The rules IAM applies to every IAM user's console password, here and on the AWS console. Changing them needs a recent password confirmation and is audited with the values before and after.">
-                        <PolicyEditor/>
+                        <PolicyEditor actions/>
+                    </SectionCard>
+                    <SectionCard id="entitlements" title="Self-service entitlements"
+                        subtitle="Who may manage which of their own credentials, by IAM group. Changes need a recent password confirmation and are audited with the settings before and after.">
+                        <EntitlementsEditor policy_changes/>
                     </SectionCard>
                 </div>
             </Gate>
@@ -46,8 +54,7 @@ struct PolicyActions {
 }
 
 #[component]
-fn PolicyEditor() -> impl IntoView {
-    let actions = PolicyActions { save: ServerAction::new(), delete: ServerAction::new(), confirm: ServerAction::new() };
+fn PolicyEditor(actions: PolicyActions) -> impl IntoView {
     let params = leptos_router::hooks::use_query_map();
     let recommended = params.with_untracked(|q| q.get_str("recommended") == Some("1"));
     let policy = Resource::new(move || (actions.save.version().get(), actions.delete.version().get()), |_| get_password_policy());

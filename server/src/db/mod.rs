@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod leases;
+pub mod settings;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

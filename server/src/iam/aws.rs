@@ -9,7 +9,7 @@
 //! - Every SDK error becomes a semantic [`IamError`] ([`map_error`]); moto's bare 403s count as
 //!   AccessDenied.
 
-use super::policy::self_service_policy;
+use super::policy::entitled_policy;
 use super::*;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, EncodingType, ReportStateType, StatusType, Tag};
@@ -212,8 +212,12 @@ impl AwsIam {
     async fn client(&self, caller: &Caller) -> IamResult<aws_sdk_iam::Client> {
         let (key, role, policy) = match caller {
             Caller::Service => return Ok(self.service_client.clone()),
-            Caller::SelfService { iam_user, .. } => {
-                (format!("user:{}", iam_user.fold()), &self.settings.user_role_arn, Some(self_service_policy(&self.account, iam_user)))
+            Caller::SelfService { iam_user, caps, .. } => {
+                // One cached session per user and entitlement set: a change of entitlements takes effect
+                // at once, with a session policy granting exactly the new set.
+                let ids: Vec<&str> = caps.iter().map(|c| c.id()).collect();
+                let key = format!("user:{}:{}", iam_user.fold(), ids.join(","));
+                (key, &self.settings.user_role_arn, Some(entitled_policy(&self.account, iam_user, caps)))
             }
             Caller::Helpdesk { portal_user } => (format!("helpdesk:{portal_user}"), &self.settings.helpdesk_role_arn, None),
             Caller::Admin { portal_user } => (format!("admin:{portal_user}"), &self.settings.admin_role_arn, None),

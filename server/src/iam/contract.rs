@@ -146,7 +146,7 @@ pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
     let b = h.backend();
     let name = unique("mfa");
     let user = h.create_user(&name).await;
-    let me = Caller::SelfService { portal_user: name.clone(), iam_user: user.clone() };
+    let me = Caller::self_service_all(name.clone(), user.clone());
     let dev = b.create_virtual_mfa(&me, &format!("{name}-phone")).await.unwrap();
     assert!(dev.serial.ends_with(&format!(":mfa/{name}-phone")), "{}", dev.serial);
     assert!(totp::base32_decode(dev.seed.expose()).is_some_and(|s| s.len() >= 20));
@@ -292,7 +292,7 @@ pub async fn account_password_policy_update_and_delete(h: &dyn Harness) {
     b.set_account_password_policy(&admin, Some(&never)).await.unwrap();
     assert_eq!(b.account_password_policy(&admin).await.unwrap(), EffectivePolicy::Custom(never), "unset fields are cleared");
     if h.caps().has(h.caps().enforces_caller_scope, "only administrators change the account password policy") {
-        let me = Caller::SelfService { portal_user: "alice".into(), iam_user: IamUserName::parse("alice").unwrap() };
+        let me = Caller::self_service_all("alice", IamUserName::parse("alice").unwrap());
         for who in [helpdesk(), me] {
             assert!(matches!(b.set_account_password_policy(&who, None).await, Err(IamError::AccessDenied(_))), "{who:?}");
         }
@@ -306,7 +306,7 @@ pub async fn account_password_policy_update_and_delete(h: &dyn Harness) {
 pub async fn group_membership_is_listed_per_user(h: &dyn Harness) {
     let b = h.backend();
     let user = h.create_user(&unique("grp")).await;
-    let me = Caller::SelfService { portal_user: "u".into(), iam_user: user.clone() };
+    let me = Caller::self_service_all("u", user.clone());
     assert!(b.list_groups_for_user(&me, &user).await.unwrap().is_empty());
     let (devs, ops) = (unique("developers"), unique("ops"));
     h.add_user_to_group(&user, &ops).await;
@@ -370,7 +370,7 @@ pub async fn callers_stay_within_their_authority(h: &dyn Harness) {
     }
     let b = h.backend();
     let (a, other) = (h.create_user(&unique("alice")).await, h.create_user(&unique("bob")).await);
-    let alice = Caller::SelfService { portal_user: a.to_string(), iam_user: a.clone() };
+    let alice = Caller::self_service_all(a.to_string(), a.clone());
     let other_key = b.create_access_key(&SVC, &other).await.unwrap().key.id;
     assert!(b.create_access_key(&alice, &a).await.is_ok(), "own user");
     for denied in [
@@ -391,6 +391,35 @@ pub async fn callers_stay_within_their_authority(h: &dyn Harness) {
     assert_eq!(b.list_access_keys(&SVC, &other).await.unwrap().len(), 1, "denied calls changed nothing");
 }
 
+/// A self-service session acts only within its entitlements, as the AWS session policy keydesk generates
+/// from them allows: with a capability missing, that kind's calls are denied even on the own user; the
+/// user itself and its groups stay readable.
+pub async fn self_service_sessions_stay_within_their_entitlements(h: &dyn Harness) {
+    if !h.caps().has(h.caps().enforces_caller_scope, "per-caller session policy evaluation") {
+        return;
+    }
+    let b = h.backend();
+    let a = h.create_user(&unique("ent")).await;
+    let with =
+        |caps: &[Capability]| Caller::SelfService { portal_user: a.to_string(), iam_user: a.clone(), caps: caps.iter().copied().collect() };
+    let nothing = with(&[]);
+    assert!(b.get_user(&nothing, &a).await.is_ok() && b.list_groups_for_user(&nothing, &a).await.is_ok(), "base actions");
+    let denied = |r: IamResult<()>, what: &str| assert!(matches!(r, Err(IamError::AccessDenied(_))), "{what}: {r:?}");
+    let keys_only = with(&[Capability::AccessKeys]);
+    let key = b.create_access_key(&keys_only, &a).await.unwrap().key.id;
+    denied(b.list_access_keys(&nothing, &a).await.map(drop), "ListAccessKeys");
+    denied(b.update_access_key(&nothing, &a, &key, SetStatus::Inactive).await, "UpdateAccessKey");
+    denied(b.password_state(&keys_only, &a).await.map(drop), "GetLoginProfile");
+    denied(b.set_password(&keys_only, &a, &Password::new("Some-Password-123!"), false).await, "UpdateLoginProfile");
+    denied(b.create_virtual_mfa(&keys_only, &format!("{a}-phone")).await.map(drop), "CreateVirtualMFADevice");
+    denied(b.list_mfa_devices(&keys_only, &a).await.map(drop), "ListMFADevices");
+    denied(b.create_service_credential(&keys_only, &a, CODECOMMIT).await.map(drop), "CreateServiceSpecificCredential");
+    denied(b.list_ssh_keys(&keys_only, &a).await.map(drop), "ListSSHPublicKeys");
+    assert!(b.list_mfa_devices(&with(&[Capability::Mfa]), &a).await.is_ok());
+    assert!(b.list_ssh_keys(&with(&[Capability::SshKeys]), &a).await.is_ok());
+    assert_eq!(b.list_access_keys(&SVC, &a).await.unwrap()[0].status, Status::Active, "denied calls changed nothing");
+}
+
 /// Instantiate every contract case as a test for one harness factory (an async fn returning
 /// `Option<Arc<dyn Harness>>`; `None` means "not available here", which the factory reports).
 #[macro_export]
@@ -401,7 +430,7 @@ macro_rules! contract_suite {
             descriptions_are_user_tags, virtual_mfa_enrol_deactivate_delete, service_credential_lifecycle_and_limit,
             ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
             credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
-            group_membership_is_listed_per_user);
+            group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(

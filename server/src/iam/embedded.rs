@@ -15,6 +15,7 @@ use super::totp;
 use super::*;
 use crate::clock::SharedClock;
 use crate::db::{Db, DbError};
+use app::domain::entitlements::Capability;
 use app::domain::password_policy::EffectivePolicy;
 use app::domain::ssh_key;
 use rand::rngs::OsRng;
@@ -131,14 +132,17 @@ struct MfaDoc {
 /// What the three stored credential kinds (access keys, service credentials, SSH keys) share.
 trait StoredCredential {
     const WHAT: &'static str;
+    /// The entitlement a self-service session needs to act on this kind.
+    const CAPABILITY: Capability;
     fn id(&self) -> &str;
     fn set_status(&mut self, status: SetStatus);
 }
 
 macro_rules! stored_credential {
-    ($ty:ty, $what:literal) => {
+    ($ty:ty, $what:literal, $cap:expr) => {
         impl StoredCredential for $ty {
             const WHAT: &'static str = $what;
+            const CAPABILITY: Capability = $cap;
             fn id(&self) -> &str {
                 &self.id
             }
@@ -149,9 +153,9 @@ macro_rules! stored_credential {
     };
 }
 
-stored_credential!(KeyDoc, "Access Key");
-stored_credential!(ServiceCredDoc, "service-specific credential");
-stored_credential!(SshDoc, "SSH public key");
+stored_credential!(KeyDoc, "Access Key", Capability::AccessKeys);
+stored_credential!(ServiceCredDoc, "service-specific credential", Capability::GitCredentials);
+stored_credential!(SshDoc, "SSH public key", Capability::SshKeys);
 
 fn t(s: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -253,7 +257,15 @@ impl EmbeddedIam {
 
     // ---------- authority (what the assumed role's policy would allow) ----------
 
-    fn may_touch(&self, caller: &Caller, user: &IamUserName, write: bool) -> IamResult<()> {
+    /// Whether `caller` may read (or change, with `write`) `user`'s credentials of kind `need` (`None`:
+    /// the user itself and its groups). A self-service session needs its own user and, like the AWS
+    /// session policy keydesk generates, the capability among its entitlements.
+    fn may_touch(&self, caller: &Caller, user: &IamUserName, write: bool, need: Option<Capability>) -> IamResult<()> {
+        if let (Caller::SelfService { caps, .. }, Some(cap)) = (caller, need) {
+            if !caps.contains(&cap) {
+                return Err(IamError::AccessDenied(format!("the session policy grants no {} actions", cap.id())));
+            }
+        }
         let ok = match caller {
             Caller::SelfService { iam_user, .. } => iam_user.fold() == user.fold(),
             Caller::Helpdesk { .. } | Caller::Service => true,
@@ -279,6 +291,9 @@ impl EmbeddedIam {
 
     fn may_manage_device(&self, caller: &Caller, name: &str) -> IamResult<()> {
         match caller {
+            Caller::SelfService { caps, .. } if !caps.contains(&Capability::Mfa) => {
+                Err(IamError::AccessDenied("the session policy grants no MFA device actions".into()))
+            }
             Caller::SelfService { iam_user, .. } if !self_service_mfa_name_ok(iam_user, name) => {
                 Err(IamError::AccessDenied(format!("a self-service session may only manage MFA devices named {iam_user} or {iam_user}-…")))
             }
@@ -418,7 +433,7 @@ impl EmbeddedIam {
         list: fn(&mut UserDoc) -> &mut Vec<C>,
     ) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(C::CAPABILITY))?;
         self.mutate(user, |d| {
             let c = list(d).iter_mut().find(|c| c.id() == id).ok_or_else(|| not_found(C::WHAT, id))?;
             c.set_status(status);
@@ -437,7 +452,7 @@ impl EmbeddedIam {
         list: fn(&mut UserDoc) -> &mut Vec<C>,
     ) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(C::CAPABILITY))?;
         self.mutate(user, |d| {
             let items = list(d);
             let before = items.len();
@@ -670,7 +685,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn get_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<IamUser> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, None)?;
         self.user_view(&self.load_user(user).await?.0)
     }
 
@@ -699,7 +714,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn password_state(&self, caller: &Caller, user: &IamUserName) -> IamResult<PasswordState> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::ConsolePassword))?;
         let (d, _) = self.load_user(user).await?;
         Ok(PasswordState {
             profile: d.login.map(|l| LoginProfile { created_at: t(l.created_at), reset_required: l.reset_required }),
@@ -725,7 +740,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn set_password(&self, caller: &Caller, user: &IamUserName, password: &Password, reset_required: bool) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::ConsolePassword))?;
         let policy = self.effective_policy().await?;
         if let Some(msg) = policy.check(password.expose()).first_failure() {
             return Err(IamError::PolicyViolation(msg));
@@ -758,13 +773,13 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_access_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<AccessKeySummary>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::AccessKeys))?;
         self.load_user(user).await?.0.access_keys.iter().map(key_view).collect()
     }
 
     async fn create_access_key(&self, caller: &Caller, user: &IamUserName) -> IamResult<CreatedAccessKey> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
         let now = self.now();
         let (id, secret) = (new_id("AKIA"), new_secret(40));
         let summary = self
@@ -792,7 +807,7 @@ impl IamBackend for EmbeddedIam {
     async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)> {
         self.enter().await?;
         let owner = self.owner_of(key.as_str()).await?;
-        self.may_touch(caller, &owner, false)?;
+        self.may_touch(caller, &owner, false, Some(Capability::AccessKeys))?;
         let (d, _) = self.load_user(&owner).await?;
         let k = d.access_keys.iter().find(|k| k.id == key.as_str()).ok_or_else(|| not_found("Access Key", key.as_str()))?;
         let last = match &k.last_used {
@@ -804,19 +819,19 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::AccessKeys))?;
         Ok(self.load_user(user).await?.0.tags)
     }
 
     async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, None)?;
         Ok(self.load_user(user).await?.0.groups)
     }
 
     async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
         if key.is_empty() || key.chars().count() > 128 {
             return Err(IamError::InvalidInput("A tag key has 1 to 128 characters.".into()));
         }
@@ -838,7 +853,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn untag_user(&self, caller: &Caller, user: &IamUserName, key: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
         self.mutate(user, |d| {
             d.tags.retain(|(k, _)| k != key);
             Ok(((), vec![], vec![]))
@@ -880,7 +895,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn enable_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
         Self::check_codes(code1, code2)?;
         let now_step = totp::step_at(self.now());
         for _ in 0..CAS_ATTEMPTS {
@@ -914,7 +929,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn resync_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
         Self::check_codes(code1, code2)?;
         let now_step = totp::step_at(self.now());
         for _ in 0..CAS_ATTEMPTS {
@@ -938,7 +953,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn deactivate_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
         for _ in 0..CAS_ATTEMPTS {
             let (mut doc, version) = self.load_user(user).await?;
             let before = doc.mfa.len();
@@ -989,7 +1004,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_mfa_devices(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<MfaDevice>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::Mfa))?;
         Ok(self.load_user(user).await?.0.mfa.iter().map(|m| MfaDevice { serial: m.serial.clone(), enabled_at: t(m.enabled_at) }).collect())
     }
 
@@ -1010,7 +1025,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::GitCredentials))?;
         if !SERVICES.contains(&service) {
             return Err(IamError::InvalidInput(format!("{service} does not issue service-specific credentials.")));
         }
@@ -1046,7 +1061,7 @@ impl IamBackend for EmbeddedIam {
         service: Option<&str>,
     ) -> IamResult<Vec<ServiceCredential>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::GitCredentials))?;
         let (d, _) = self.load_user(user).await?;
         d.service_credentials.iter().filter(|c| service.is_none_or(|s| c.service == s)).map(cred_view).collect()
     }
@@ -1068,7 +1083,7 @@ impl IamBackend for EmbeddedIam {
         id: &ServiceCredentialId,
     ) -> IamResult<CreatedServiceCredential> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::GitCredentials))?;
         let password = new_service_password();
         let password_hash = hash_password(&password);
         let credential = self
@@ -1091,7 +1106,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn upload_ssh_key(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SshKeySummary> {
         self.enter().await?;
-        self.may_touch(caller, user, true)?;
+        self.may_touch(caller, user, true, Some(Capability::SshKeys))?;
         let parsed = ssh_key::parse(body).map_err(|e| IamError::InvalidInput(e.to_string()))?;
         use base64::Engine;
         let blob = base64::engine::general_purpose::STANDARD.encode(&parsed.blob);
@@ -1115,13 +1130,13 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_ssh_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SshKeySummary>> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::SshKeys))?;
         self.load_user(user).await?.0.ssh_keys.iter().map(ssh_view).collect()
     }
 
     async fn get_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, encoding: SshEncoding) -> IamResult<SshKeyDetail> {
         self.enter().await?;
-        self.may_touch(caller, user, false)?;
+        self.may_touch(caller, user, false, Some(Capability::SshKeys))?;
         let (d, _) = self.load_user(user).await?;
         let k = d.ssh_keys.iter().find(|k| k.id == id.as_str()).ok_or_else(|| not_found("SSH public key", id.as_str()))?;
         let parsed = ssh_key::parse(&format!("ssh-rsa {}", k.blob)).map_err(db_err)?;

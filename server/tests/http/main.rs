@@ -7,6 +7,7 @@ mod access_keys;
 mod admin;
 mod auth;
 mod codecommit;
+mod entitlements;
 mod helpdesk;
 mod pages;
 mod password_mfa;

@@ -34,18 +34,9 @@ async fn policy(app: &TestApp, cookie: &str) -> EffectivePolicy {
     serde_json::from_str(&r.body).unwrap()
 }
 
-async fn setup() -> (TestApp, String, String) {
-    let app = TestApp::new().await;
-    app.add_account("alice", Role::Employee).await;
-    app.add_account("dave", Role::Admin).await;
-    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
-    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
-    (app, dave, alice)
-}
-
 #[tokio::test]
 async fn only_admins_read_and_change_the_policy() {
-    let (app, _, alice) = setup().await;
+    let (app, _, alice) = admin_and_employee().await;
     app.add_account("carol", Role::Helpdesk).await;
     let carol = app.sign_in("carol", PASSWORD).await.unwrap();
     for cookie in [&alice, &carol] {
@@ -62,7 +53,7 @@ async fn only_admins_read_and_change_the_policy() {
 
 #[tokio::test]
 async fn bad_values_are_refused_by_field_and_change_nothing() {
-    let (app, dave, _) = setup().await;
+    let (app, dave, _) = admin_and_employee().await;
     for (field, value, message) in [
         ("minimum_length", Some("5"), "The minimum length must be between 6 and 128 (IAM's limits), not 5."),
         ("minimum_length", Some("129"), "The minimum length must be between 6 and 128 (IAM's limits), not 129."),
@@ -84,7 +75,7 @@ async fn bad_values_are_refused_by_field_and_change_nothing() {
 
 #[tokio::test]
 async fn a_saved_policy_is_audited_before_and_after_and_binds_the_employees_form_and_the_server() {
-    let (app, dave, alice) = setup().await;
+    let (app, dave, alice) = admin_and_employee().await;
     let r = app.server_fn(Some(&dave), "update_password_policy", CIS).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = EffectivePolicy::Custom(PasswordPolicy::cis_recommended());
@@ -114,7 +105,7 @@ async fn a_saved_policy_is_audited_before_and_after_and_binds_the_employees_form
     // The employee's page carries the new policy on its next load, and the server refuses by it with
     // the very words the browser's (WASM) checklist computes from that policy.
     let o: CredentialsOverview = serde_json::from_str(&app.server_fn(Some(&alice), "get_my_credentials", &[]).await.body).unwrap();
-    let now = o.password.policy.clone();
+    let now = o.password.unwrap().policy.clone();
     assert_eq!(now.min_length(), 20);
     let candidate = "Granite-Tulip-42!";
     let expected = refusal(&now, candidate, candidate, "alice", false).expect("17 characters are too few now");
@@ -128,11 +119,11 @@ async fn a_saved_policy_is_audited_before_and_after_and_binds_the_employees_form
 
 #[tokio::test]
 async fn users_not_allowed_to_change_are_told_and_refused() {
-    let (app, dave, alice) = setup().await;
+    let (app, dave, alice) = admin_and_employee().await;
     let r = app.server_fn(Some(&dave), "update_password_policy", &with(CIS, "allow_users_to_change", None)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let o: CredentialsOverview = serde_json::from_str(&app.server_fn(Some(&alice), "get_my_credentials", &[]).await.body).unwrap();
-    assert!(o.password.cannot_change.unwrap().contains("does not let users change their own password"));
+    assert!(o.password.unwrap().cannot_change.unwrap().contains("does not let users change their own password"));
     let pw = "Granite-Tulip-42-fox-lake!";
     let r = app.server_fn(Some(&alice), "change_password", &[("new_password", pw), ("repeat_password", pw)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -140,7 +131,7 @@ async fn users_not_allowed_to_change_are_told_and_refused() {
 
 #[tokio::test]
 async fn changes_need_a_fresh_sign_in_and_delete_needs_confirmation() {
-    let (app, dave, _) = setup().await;
+    let (app, dave, _) = admin_and_employee().await;
     assert_eq!(app.server_fn(Some(&dave), "update_password_policy", CIS).await.status, StatusCode::OK);
     let r = app.server_fn(Some(&dave), "delete_password_policy", &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -238,6 +238,16 @@ impl Reply {
 }
 
 /// The audit trail's (action, outcome) pairs whose action starts with `prefix`, oldest first.
+/// A fresh app with admin dave and employee alice, both signed in: (app, dave's cookie, alice's).
+pub async fn admin_and_employee() -> (TestApp, String, String) {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("dave", Role::Admin).await;
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    (app, dave, alice)
+}
+
 pub async fn audit_trail(app: &TestApp, prefix: &str) -> Vec<(String, String)> {
     sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE $1 ORDER BY id")
         .bind(format!("{prefix}%"))

@@ -77,6 +77,30 @@ try {
     await off.close();
     console.log(`${out}/codecommit.png, ssh-preview.png, git-secret.png, codecommit-no-js.png`);
   }
+  // Entitlements: developers may manage everything, everyone else only password and MFA; carol (group
+  // it) then sees whom to ask in place of three sections.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'dave');
+    await page.goto(`${server.url}/settings`);
+    await hydrated(page);
+    await page.fill('[data-testid=new-group]', 'developers');
+    for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh']) await page.check(`[data-testid="grant-+-${cap}"]`);
+    for (const cap of ['access-keys', 'git', 'ssh']) await page.uncheck(`[data-testid="grant-*-${cap}"]`);
+    await page.fill('[data-testid=entitlements-ask]', 'the IT help desk (#it-help)');
+    await page.click('[data-testid=entitlements-save]');
+    await page.waitForSelector('[data-testid=row-developers]');
+    await page.locator('#entitlements').screenshot({ path: `${out}/entitlements.png` });
+    const carol = await ctx.browser().newContext({ viewport: { width: 1280, height: 900 } });
+    const cp = await carol.newPage();
+    await signIn(cp, server.url, 'carol');
+    await hydrated(cp);
+    await cp.screenshot({ path: `${out}/credentials-managed.png`, fullPage: true });
+    await carol.close();
+    await ctx.close();
+    console.log(`${out}/entitlements.png, credentials-managed.png`);
+  }
 } finally {
   await browser.close();
   await server.stop();

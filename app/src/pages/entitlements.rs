@@ -110,7 +110,7 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
                                     </th>
                                     {Capability::ALL.map(|c| view! { <CapCell row=g.clone() who=who.clone() cap=c checked=caps.contains(&c)/> }).collect_view()}
                                     <td class="px-2 py-2 text-center">
-                                        <input type="checkbox" name=format!("remove[{g}]") aria-label=format!("Remove group {g}")
+                                        <input type="checkbox" name=format!("remove[{g}]") prop:checked=false aria-label=format!("Remove group {g}")
                                             class="h-4 w-4 accent-red-600" data-testid=format!("remove-{g}")/>
                                     </td>
                                 </tr>
@@ -134,7 +134,7 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
                 "Group membership is read from IAM (ListGroupsForUser) and reused for a minute. Signing certificates and service credentials for services other than CodeCommit are not managed in keydesk: employees cannot change them here whatever this table says."
             </p>
             <label class="mt-4 block max-w-xl text-sm font-medium text-slate-800">"Whom employees should ask"
-                <input type="text" name="ask" class=format!("mt-1 {INPUT}") value=entitlements.ask.clone() maxlength="200"
+                <input type="text" name="ask" class=format!("mt-1 {INPUT}") value=entitlements.ask.clone() prop:value=entitlements.ask.clone() maxlength="200"
                     data-testid="entitlements-ask"/>
                 <span class="mt-1 block text-xs font-normal text-slate-500">"Shown beside every section someone may not manage, e.g. \"the IT help desk (#it-help)\"."</span>
             </label>
@@ -148,11 +148,14 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
     }
 }
 
+// After a save the table is rebuilt in place (same DOM nodes), so each box sets its `checked`
+// property too, not only the attribute the server renders: otherwise a box ticked before the save
+// would stay ticked.
 #[component]
 fn CapCell(row: String, who: String, cap: Capability, checked: bool) -> impl IntoView {
     view! {
         <td class="px-2 py-2 text-center">
-            <input type="checkbox" name=format!("grant[{row}:{}]", cap.id()) checked=checked class="h-4 w-4 accent-indigo-600"
+            <input type="checkbox" name=format!("grant[{row}:{}]", cap.id()) checked=checked prop:checked=checked class="h-4 w-4 accent-indigo-600"
                 aria-label=format!("{} for {who}", cap.label()) data-testid=format!("grant-{row}-{}", cap.id())/>
         </td>
     }

@@ -153,6 +153,9 @@ async fn an_explicit_grant_overrides_the_policy_that_forbids_users_to_change_pas
     assert_eq!(app.server_fn(Some(&dave), "update_password_policy", &policy).await.status, StatusCode::OK);
     save(&app, &dave, &form(&[Capability::ConsolePassword], &[("it", &[Capability::ConsolePassword])], "")).await;
 
+    let settings = app.get(Some(&dave), app::pages::SETTINGS_PATH).await;
+    assert!(settings.body.contains("Override: the account password policy does not let users change their own password"), "admins see it");
+    assert!(settings.body.contains("granted explicitly to group it."), "naming the group");
     let pw = "granite-tulip-fox-lake";
     let a = overview(&app, &alice).await;
     assert_eq!(a.password.unwrap().cannot_change, None, "the explicit grant overrides");
@@ -219,4 +222,32 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
     let mut f2 = f.clone();
     f2.push(("remove[developers]".into(), "on".into()));
     assert_eq!(save(&app, &dave, &f2).await, ["Group developers removed"]);
+}
+
+#[tokio::test]
+async fn on_moto_entitlements_come_from_iam_groups_and_shape_the_assumed_session() {
+    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: entitlements on moto skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let name = app.moto_employee(&admin).await;
+    let group = format!("{name}-devs");
+    admin.create_group().group_name(&group).send().await.unwrap();
+    admin.add_user_to_group().group_name(&group).user_name(&name).send().await.unwrap();
+    app.add_account("dave", Role::Admin).await;
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    save(&app, &dave, &form(&[Capability::ConsolePassword], &[(group.as_str(), &[Capability::AccessKeys, Capability::Mfa])], "")).await;
+
+    let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
+    let o = overview(&app, &cookie).await;
+    assert_eq!(o.entitled, [Capability::AccessKeys, Capability::Mfa].into(), "membership read through ListGroupsForUser");
+    assert!(o.password.is_none());
+    let r = app.server_fn(Some(&cookie), "create_access_key", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "through a session assumed with the entitled policy: {}", r.body);
+    let pw = "Granite-Tulip-42-fox-lake!";
+    let r = app.server_fn(Some(&cookie), "change_password", &[("new_password", pw), ("repeat_password", pw)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let page = app.get(Some(&cookie), "/").await;
+    assert!(page.body.contains("Your console password is managed by your administrators"), "the page explains instead of failing");
 }

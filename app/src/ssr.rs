@@ -172,6 +172,25 @@ pub trait Port: Send + Sync + 'static {
         input: &crate::domain::entitlements::EntitlementsInput,
     ) -> Result<Vec<String>, AppError>;
 
+    /// "My activity" of the caller.
+    async fn activity(&self, req: &Parts, who: &Principal) -> Result<crate::api::activity::ActivityView, AppError>;
+
+    async fn mark_notifications_read(&self, who: &Principal) -> Result<(), AppError>;
+
+    /// End one other session of the caller (by handle), or all others (`"others"`).
+    async fn end_sessions(&self, req: &Parts, who: &Principal, handle: &str) -> Result<u64, AppError>;
+
+    /// The key-deadline policy, exemptions, e-mail delivery and the last job run (administrators).
+    async fn deadlines(&self, who: &Principal) -> Result<crate::api::deadlines::DeadlinesView, AppError>;
+
+    /// What enforcement would deactivate now (administrators).
+    async fn enforcement_preview(&self, who: &Principal) -> Result<Vec<crate::api::deadlines::OverdueKeyView>, AppError>;
+
+    /// Exempt an IAM user's keys from the deadline until a date (administrators, freshly authenticated).
+    async fn set_exemption(&self, req: &Parts, who: &Principal, user: &str, reason: &str, until: &str) -> Result<(), AppError>;
+
+    async fn remove_exemption(&self, req: &Parts, who: &Principal, user: &str) -> Result<(), AppError>;
+
     /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
     async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
 }

@@ -128,3 +128,50 @@ impl Db {
         Ok((rows, total))
     }
 }
+
+/// One audit record as "My activity" shows it.
+#[derive(Debug, Clone)]
+pub struct ActivityRecord {
+    pub at: OffsetDateTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+type ActivityTuple = (i64, Option<String>, String, Option<String>, String, Option<String>, Option<String>, Option<String>);
+
+fn activity_record((at, actor, action, subject, outcome, reason, detail, client_ip): ActivityTuple) -> ActivityRecord {
+    ActivityRecord { at: crate::db::accounts::from_ts(at), actor, action, subject, outcome, reason, detail, client_ip }
+}
+
+impl Db {
+    /// Finished changes to IAM user `fold`'s credentials (anyone's), newest first.
+    pub async fn history_of(&self, fold: &str, limit: i64) -> Result<Vec<ActivityRecord>, DbError> {
+        let rows: Vec<ActivityTuple> = sqlx::query_as(
+            "SELECT at, actor, action, subject, outcome, reason, detail, client_ip FROM audit_events
+             WHERE lower(target_user) = $1 AND outcome <> 'pending' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(fold)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(activity_record).collect())
+    }
+
+    /// Sign-in attempts to portal account `user`, newest first.
+    pub async fn sign_ins_of(&self, user: &str, limit: i64) -> Result<Vec<ActivityRecord>, DbError> {
+        let rows: Vec<ActivityTuple> = sqlx::query_as(
+            "SELECT at, actor, action, subject, outcome, reason, detail, client_ip FROM audit_events
+             WHERE actor = $1 AND action = 'portal.sign_in' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(activity_record).collect())
+    }
+}

@@ -147,9 +147,46 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_LOG", default_value = "info")]
     pub log: String,
 
+    /// Maximum age of an active access key in days: its deadline (shown beside each key; reminders before it).
+    #[arg(long, env = "KEYDESK_KEY_MAX_AGE_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub key_max_age_days: u32,
+
+    /// Days before a key's deadline at which reminders go out, most distant first.
+    #[arg(long, env = "KEYDESK_KEY_REMINDER_DAYS", default_value = "14,7,1")]
+    pub key_reminder_days: String,
+
+    /// An inactive key unused for this many days is suggested for deletion (once).
+    #[arg(long, env = "KEYDESK_INACTIVE_KEY_GRACE_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub inactive_key_grace_days: u32,
+
+    /// At a key's deadline: `notify` its owner, or `deactivate` the key (and notify). Check the admin
+    /// page's dry run before switching to `deactivate`.
+    #[arg(long, env = "KEYDESK_KEY_ENFORCEMENT", value_enum, default_value_t = EnforcementChoice::Notify)]
+    pub key_enforcement: EnforcementChoice,
+
+    /// How often the reminder and enforcement job runs (minutes). One instance runs it at a time.
+    #[arg(long, env = "KEYDESK_JOB_INTERVAL_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub job_interval_minutes: u32,
+
+    /// SMTP server for notices: smtp://host:port (STARTTLS when offered; `?tls=required` to insist),
+    /// smtps://host:port (TLS from the start); user:password@ for authentication. Unset: notices stay
+    /// in the portal.
+    #[arg(long, env = "KEYDESK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The From address of notices, e.g. "keydesk <keydesk@example.com>". Required with --smtp-url.
+    #[arg(long, env = "KEYDESK_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
     /// Directory with the built site (pkg/keydesk.js, pkg/keydesk_bg.wasm, pkg/keydesk.css, favicon).
     #[arg(long, env = "KEYDESK_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnforcementChoice {
+    Notify,
+    Deactivate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,7 +213,12 @@ pub enum UserCommand {
         /// Name shown in the header (defaults to the portal user name).
         #[arg(long)]
         display_name: Option<String>,
+        /// Address for notices about this account's IAM credentials.
+        #[arg(long)]
+        email: Option<String>,
     },
+    /// Set (or, with no address, clear) the e-mail address notices go to.
+    Email { name: String, address: Option<String> },
     /// Set a new password for a portal account.
     Passwd { name: String },
     /// Disable a portal account (it can no longer sign in; its sessions end on their next request).
@@ -194,6 +236,8 @@ pub struct Config {
     /// The public origin, e.g. `https://keydesk.example.com` (no trailing slash).
     pub public_origin: String,
     pub secure_cookie: bool,
+    /// The access-key deadline policy.
+    pub key_policy: app::domain::deadlines::KeyPolicy,
 }
 
 impl Config {
@@ -241,7 +285,26 @@ impl Config {
             return Err("--insecure-cookie is only allowed when --listen is a loopback address".into());
         }
         let secure_cookie = !settings.insecure_cookie;
-        Ok(Config { settings, public_origin, secure_cookie })
+        let key_policy = app::domain::deadlines::KeyPolicy {
+            max_age_days: settings.key_max_age_days,
+            reminder_days: app::domain::deadlines::parse_stages(&settings.key_reminder_days)
+                .map_err(|e| format!("--key-reminder-days: {e}"))?,
+            inactive_grace_days: settings.inactive_key_grace_days,
+            enforcement: match settings.key_enforcement {
+                EnforcementChoice::Notify => app::domain::deadlines::Enforcement::Notify,
+                EnforcementChoice::Deactivate => app::domain::deadlines::Enforcement::Deactivate,
+            },
+        };
+        key_policy.validate().map_err(|e| format!("--key-reminder-days / --key-max-age-days: {e}"))?;
+        match (&settings.smtp_url, &settings.smtp_from) {
+            (Some(url), Some(from)) => {
+                crate::notices::check_smtp(url, from)?;
+            }
+            (Some(_), None) => return Err("--smtp-from is required with --smtp-url".into()),
+            (None, Some(_)) => return Err("--smtp-from needs --smtp-url".into()),
+            (None, None) => {}
+        }
+        Ok(Config { settings, public_origin, secure_cookie, key_policy })
     }
 }
 
@@ -297,6 +360,12 @@ mod tests {
         let mut args = vec!["--iam-backend", "aws"];
         args.extend(roles);
         assert!(parse(&args).is_ok());
+        assert!(parse(&["--key-reminder-days", "1,7"]).unwrap_err().contains("most distant"));
+        assert!(parse(&["--key-reminder-days", "14,x"]).unwrap_err().contains("not a number"));
+        assert!(parse(&["--smtp-url", "smtp://127.0.0.1:25"]).unwrap_err().contains("--smtp-from is required"));
+        assert!(parse(&["--smtp-url", "ftp://x", "--smtp-from", "a@b.c"]).unwrap_err().starts_with("--smtp-url"));
+        assert!(parse(&["--smtp-url", "smtp://x:25", "--smtp-from", "not an address"]).unwrap_err().starts_with("--smtp-from"));
+        assert!(parse(&["--smtp-url", "smtp://127.0.0.1:2525", "--smtp-from", "keydesk <kd@example.com>"]).is_ok());
         args[3] = "not-an-arn";
         assert!(parse(&args).unwrap_err().contains("is not an IAM role ARN"));
     }

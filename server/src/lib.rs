@@ -1,6 +1,7 @@
 //! keydesk's server: configuration, the portal (our rules), the IAM backends, the database, the router.
 //! `main.rs` is a thin CLI around [`start`]; tests build the same state and drive [`http::router`].
 
+mod activity;
 pub mod audit;
 mod audit_log;
 pub mod auth;
@@ -13,7 +14,9 @@ pub mod entitlements;
 pub mod helpdesk;
 pub mod http;
 pub mod iam;
+pub mod jobs;
 pub mod mutation;
+pub mod notices;
 pub mod portal;
 pub mod review;
 mod self_service;
@@ -64,6 +67,10 @@ pub async fn build_portal_with(
     let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
     let hasher = Hasher::new(permits)?;
     let backend = iam.kind();
+    let mailer = match (&s.smtp_url, &s.smtp_from) {
+        (Some(url), Some(from)) => Some(crate::notices::Mailer::from_config(url, from).map_err(|e| anyhow::anyhow!(e))?),
+        _ => None,
+    };
     Ok(Arc::new(Portal {
         db,
         clock,
@@ -74,6 +81,8 @@ pub async fn build_portal_with(
         embedded,
         review: Default::default(),
         groups: Default::default(),
+        mailer,
+        mail_waiting: Default::default(),
     }))
 }
 

@@ -93,7 +93,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     out(&format!("keydesk listening on http://{listen}"));
     tracing::info!(%listen, "keydesk started");
-    tokio::spawn(server::auth::session_cleanup(portal));
+    tokio::spawn(server::auth::session_cleanup(portal.clone()));
+    tokio::spawn(server::jobs::run_forever(portal));
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -146,8 +147,9 @@ async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
     let now = clock.now();
     let name_of = |s: &str| PortalUserName::parse(s).map_err(|e| anyhow::anyhow!(e));
     match cmd {
-        UserCommand::Add { name, role, iam_user, display_name } => {
+        UserCommand::Add { name, role, iam_user, display_name, email } => {
             let user = name_of(&name)?;
+            let email = email.map(|e| server::notices::check_address(&e).map_err(|m| anyhow::anyhow!(m))).transpose()?;
             let iam = IamUserName::parse(iam_user.as_deref().unwrap_or(&name)).map_err(|e| anyhow::anyhow!(e))?;
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
             if portal.db.find_account(&user).await?.is_some() {
@@ -167,7 +169,21 @@ async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
             if !portal.db.insert_account(&row, now).await? {
                 anyhow::bail!("portal account {user} already exists");
             }
+            if let Some(e) = &email {
+                portal.db.set_email(&user, Some(e)).await?;
+            }
             out(&format!("created {user} ({})", role.as_str()));
+        }
+        UserCommand::Email { name, address } => {
+            let user = name_of(&name)?;
+            let address = address.map(|e| server::notices::check_address(&e).map_err(|m| anyhow::anyhow!(m))).transpose()?;
+            if !portal.db.set_email(&user, address.as_deref()).await? {
+                anyhow::bail!("no portal account {user}");
+            }
+            match address {
+                Some(a) => out(&format!("notices for {user} go to {a}")),
+                None => out(&format!("{user} has no e-mail address: notices stay in the portal")),
+            }
         }
         UserCommand::Passwd { name } => {
             let user = name_of(&name)?;

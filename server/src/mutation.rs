@@ -21,6 +21,8 @@ const LEASE_PATIENCE: Duration = Duration::from_secs(15);
 pub struct Intent {
     intent_id: i64,
     base: AuditEvent,
+    /// The change is the caller's own (their portal account acts for the target IAM user).
+    by_owner: bool,
 }
 
 impl Portal {
@@ -104,12 +106,15 @@ impl Portal {
             .append_audit(self.clock.now(), &base)
             .await
             .map_err(|e| internal("writing the audit intent failed; IAM was not called", e))?;
-        Ok(Intent { intent_id, base })
+        let by_owner = target.is_some_and(|t| t.fold() == who.viewer.iam_user.fold());
+        Ok(Intent { intent_id, base, by_owner })
     }
 
     /// Record how a mutation ended. Logged loudly if it cannot be written: the pending intent then
-    /// remains as evidence for the start-up reconciliation.
+    /// remains as evidence for the start-up reconciliation. A successful change to someone's
+    /// credentials is then told to them (notices.rs).
     pub async fn audit_final(&self, intent: Intent, outcome: &str, subject: Option<String>, detail: Option<String>) {
+        let by_owner = intent.by_owner;
         let event = AuditEvent {
             outcome: outcome.to_owned(),
             subject: subject.or(intent.base.subject.clone()),
@@ -124,6 +129,9 @@ impl Portal {
         };
         if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {
             tracing::error!(error = %e, intent = intent.intent_id, outcome, "could not write the final audit record");
+        }
+        if outcome == "success" && event.target_user.is_some() {
+            self.notify_change(&event, by_owner).await;
         }
     }
 }

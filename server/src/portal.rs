@@ -36,6 +36,10 @@ pub struct Portal {
     pub review: crate::review::ReviewCache,
     /// Employees' IAM groups, cached briefly (entitlements depend on them).
     pub groups: crate::entitlements::GroupCache,
+    /// SMTP for notices, when configured.
+    pub mailer: Option<crate::notices::Mailer>,
+    /// Woken when an e-mail is queued, so delivery does not wait for the next pass.
+    pub mail_waiting: tokio::sync::Notify,
 }
 
 /// Log an unexpected failure with a fresh incident id and turn it into the error the user sees.
@@ -88,6 +92,13 @@ pub fn days_between(from: time::OffsetDateTime, to: time::OffsetDateTime) -> i64
 
 fn session_of(req: &Parts) -> Result<Session, AppError> {
     req.extensions.get::<Session>().cloned().ok_or_else(|| internal("sign-in", "no session layer on the request"))
+}
+
+/// The client's IP and browser (User-Agent, at most 200 characters) as recorded for "My activity".
+pub(crate) fn client_details(req: &Parts) -> (Option<String>, Option<String>) {
+    let info = req.extensions.get::<ClientInfo>();
+    let agent = info.and_then(|i| i.user_agent.clone()).map(|a| a.chars().filter(|c| !c.is_control()).take(200).collect());
+    (info.and_then(|i| i.ip).map(|ip| ip.to_string()), agent)
 }
 
 fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
@@ -192,6 +203,8 @@ impl Portal {
             outcome: outcome.to_owned(),
             client_ip,
             request_id,
+            // The browser, for "My activity" (sign-ins are not credential changes: no reason, no subject).
+            detail: client_details(req).1.map(|a| format!("browser={a}")),
             ..AuditEvent::default()
         };
         if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {
@@ -203,7 +216,13 @@ impl Portal {
 #[async_trait::async_trait]
 impl Port for Portal {
     async fn frame(&self, req: &Parts) -> Result<Frame, AppError> {
-        Ok(Frame { viewer: req.extensions.get::<Principal>().map(|p| p.viewer.clone()), backend: self.backend })
+        let viewer = req.extensions.get::<Principal>().map(|p| p.viewer.clone());
+        let unread = match &viewer {
+            // A count that cannot be read is not worth failing the page for.
+            Some(v) => self.db.unread_notifications(&v.iam_user.fold()).await.unwrap_or(0),
+            None => 0,
+        };
+        Ok(Frame { viewer, backend: self.backend, unread })
     }
 
     async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError> {
@@ -235,7 +254,8 @@ impl Port for Portal {
         // A new id on every sign-in defeats session fixation.
         session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
         let at = now.unix_timestamp();
-        let auth = SessionAuth { user: account.user.to_string(), signed_in_at: at, authenticated_at: at, last_seen: at };
+        let (ip, agent) = client_details(req);
+        let auth = SessionAuth { user: account.user.to_string(), signed_in_at: at, authenticated_at: at, last_seen: at, ip, agent };
         session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
         session.save().await.map_err(|e| internal("session write failed", e))?;
         self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))?;
@@ -465,6 +485,13 @@ impl Port for Portal {
             }
         };
         let now = self.clock.now();
+        let exempt_until = match self.db.exemptions(now).await {
+            Ok(rows) => rows.into_iter().find(|e| e.iam_user == me.fold()).map(|e| e.until),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
+                None
+            }
+        };
         let mut access_keys = Vec::with_capacity(keys.len());
         for key in keys {
             let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
@@ -472,6 +499,7 @@ impl Port for Portal {
             access_keys.push(AccessKeyView {
                 age_days: days_between(key.created_at, now),
                 idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, exempt_until)),
                 key,
                 last_used,
                 description,
@@ -551,6 +579,34 @@ impl Port for Portal {
         input: &app::domain::entitlements::EntitlementsInput,
     ) -> Result<Vec<String>, AppError> {
         self.do_set_entitlements(req, who, input).await
+    }
+
+    async fn activity(&self, req: &Parts, who: &Principal) -> Result<app::api::activity::ActivityView, AppError> {
+        self.do_activity(req, who).await
+    }
+
+    async fn mark_notifications_read(&self, who: &Principal) -> Result<(), AppError> {
+        self.do_mark_read(who).await
+    }
+
+    async fn end_sessions(&self, req: &Parts, who: &Principal, handle: &str) -> Result<u64, AppError> {
+        self.do_end_sessions(req, who, handle).await
+    }
+
+    async fn deadlines(&self, who: &Principal) -> Result<app::api::deadlines::DeadlinesView, AppError> {
+        self.do_deadlines(who).await
+    }
+
+    async fn enforcement_preview(&self, who: &Principal) -> Result<Vec<app::api::deadlines::OverdueKeyView>, AppError> {
+        self.do_enforcement_preview(who).await
+    }
+
+    async fn set_exemption(&self, req: &Parts, who: &Principal, user: &str, reason: &str, until: &str) -> Result<(), AppError> {
+        self.do_set_exemption(req, who, user, reason, until).await
+    }
+
+    async fn remove_exemption(&self, req: &Parts, who: &Principal, user: &str) -> Result<(), AppError> {
+        self.do_remove_exemption(req, who, user).await
     }
 
     async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError> {

@@ -14,6 +14,8 @@ pub struct AccessKeyView {
     /// Days since last use, or since creation for a key never used.
     pub idle_days: i64,
     pub description: Option<String>,
+    /// The rotation deadline of an active key (none for inactive keys).
+    pub deadline: Option<crate::domain::deadlines::KeyDeadline>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

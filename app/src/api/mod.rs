@@ -2,11 +2,13 @@
 //! All use POST (the default encoding): nothing that changes state is reachable with GET.
 
 pub mod access_keys;
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod codecommit;
 pub mod credentials;
+pub mod deadlines;
 pub mod helpdesk;
 pub mod mfa;
 pub mod password;

@@ -3,9 +3,11 @@
 
 pub mod codecommit;
 pub mod credentials;
+pub mod deadlines;
 pub mod entitlements;
 pub mod export;
 pub mod ids;
+pub mod notices;
 pub mod password_policy;
 pub mod policy_editor;
 pub mod review;

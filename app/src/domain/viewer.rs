@@ -77,6 +77,9 @@ pub struct Viewer {
 pub struct Frame {
     pub viewer: Option<Viewer>,
     pub backend: BackendKind,
+    /// Unread notifications of the signed-in viewer (the header shows the count).
+    #[serde(default)]
+    pub unread: i64,
 }
 
 #[cfg(test)]

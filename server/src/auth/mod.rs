@@ -30,6 +30,12 @@ pub struct SessionAuth {
     pub authenticated_at: i64,
     /// Last request seen: the idle timeout counts from here.
     pub last_seen: i64,
+    /// Where and with what the session signed in (client IP as seen through the trusted proxy; the
+    /// browser's User-Agent, shortened), for "My activity".
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub agent: Option<String>,
 }
 
 /// Refresh `last_seen` at most this often, so reads do not turn into a write per request.

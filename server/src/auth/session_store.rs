@@ -25,6 +25,52 @@ impl DbSessionStore {
     }
 }
 
+/// The portal user a session belongs to (once signed in), kept in its own column so a person's sessions
+/// can be listed.
+fn owner(record: &Record) -> Option<String> {
+    record.data.get(super::SESSION_KEY)?.get("user")?.as_str().map(str::to_owned)
+}
+
+/// A session as "My activity" lists it: an opaque handle (never the id, which is the cookie), and what
+/// the session data says of its sign-in.
+#[derive(Debug, Clone)]
+pub struct SessionListing {
+    pub handle: String,
+    pub auth: super::SessionAuth,
+}
+
+/// The public handle of a session id: the first 16 hex digits of its SHA-1. Not reversible, so a page
+/// listing sessions never shows another session's cookie.
+pub fn handle_of(id: &str) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(id.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+impl DbSessionStore {
+    /// `user`'s live sessions.
+    pub async fn sessions_of(&self, user: &str, now_unix: i64) -> std::result::Result<Vec<(String, SessionListing)>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions WHERE username = $1 AND expires_at >= $2")
+            .bind(user)
+            .bind(now_unix)
+            .fetch_all(&self.db.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, data)| {
+                let record: Record = serde_json::from_str(&data).ok()?;
+                let auth: super::SessionAuth = serde_json::from_value(record.data.get(super::SESSION_KEY)?.clone()).ok()?;
+                Some((id.clone(), SessionListing { handle: handle_of(&id), auth }))
+            })
+            .collect())
+    }
+
+    /// End one of `user`'s sessions by id; false when it is not theirs (or already gone).
+    pub async fn end_session(&self, user: &str, id: &str) -> std::result::Result<bool, sqlx::Error> {
+        let res = sqlx::query("DELETE FROM sessions WHERE id = $1 AND username = $2").bind(id).bind(user).execute(&self.db.pool).await?;
+        Ok(res.rows_affected() == 1)
+    }
+}
+
 fn backend(e: sqlx::Error) -> Error {
     Error::Backend(e.to_string())
 }
@@ -35,13 +81,15 @@ impl SessionStore for DbSessionStore {
         // Retry on the (astronomically unlikely) id collision instead of overwriting someone's session.
         loop {
             let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-            let res = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-                .bind(record.id.to_string())
-                .bind(data)
-                .bind(record.expiry_date.unix_timestamp())
-                .execute(&self.db.pool)
-                .await
-                .map_err(backend)?;
+            let res =
+                sqlx::query("INSERT INTO sessions (id, data, expires_at, username) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                    .bind(record.id.to_string())
+                    .bind(data)
+                    .bind(record.expiry_date.unix_timestamp())
+                    .bind(owner(record))
+                    .execute(&self.db.pool)
+                    .await
+                    .map_err(backend)?;
             if res.rows_affected() == 1 {
                 return Ok(());
             }
@@ -52,12 +100,13 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO sessions (id, data, expires_at, username) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, username = excluded.username",
         )
         .bind(record.id.to_string())
         .bind(data)
         .bind(record.expiry_date.unix_timestamp())
+        .bind(owner(record))
         .execute(&self.db.pool)
         .await
         .map_err(backend)?;

@@ -10,6 +10,12 @@ pub const LEASE_SECONDS: i64 = 30;
 impl Db {
     /// Try to take the lease on `user` for `holder`; `Ok(false)` when someone else holds it.
     pub async fn try_lease(&self, user: &str, holder: &str, now: i64) -> Result<bool, DbError> {
+        self.try_lease_for(user, holder, now, LEASE_SECONDS).await
+    }
+
+    /// [`Db::try_lease`] for `seconds` (background jobs hold theirs longer; their keys, `job:<name>`,
+    /// cannot be IAM user names, which have no colon).
+    pub async fn try_lease_for(&self, user: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, DbError> {
         let res = sqlx::query(
             "INSERT INTO iam_user_leases (iam_user, holder, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (iam_user) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -17,7 +23,7 @@ impl Db {
         )
         .bind(user)
         .bind(holder)
-        .bind(now + LEASE_SECONDS)
+        .bind(now + seconds)
         .bind(now)
         .execute(&self.pool)
         .await?;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod leases;
+pub mod notices;
 pub mod settings;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -1,0 +1,95 @@
+//! "My activity": the signed-in person's notifications, portal sign-ins, sessions (with sign-out), the
+//! last use of each of their credentials, and the history of changes to them.
+
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub kind: notices::NoticeKind,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub succeeded: bool,
+    pub ip: Option<String>,
+    pub browser: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Opaque: never the session id (that is the cookie).
+    pub handle: String,
+    pub current: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_in_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+    pub ip: Option<String>,
+    pub browser: Option<String>,
+}
+
+/// One credential and when it was last used, as far as IAM says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub what: String,
+    pub status: String,
+    pub last_used: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub by_you: bool,
+    pub action: String,
+    pub subject: Option<String>,
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub notifications: Vec<NotificationView>,
+    pub unread: i64,
+    pub sign_ins: Vec<SignInView>,
+    pub sessions: Vec<SessionView>,
+    /// The credentials' last use; an error when IAM could not be read (the rest still shows).
+    pub usage: Result<Vec<UsageView>, AppError>,
+    pub history: Vec<HistoryView>,
+    /// Whether notices also reach this person by e-mail.
+    pub email: Option<String>,
+}
+
+#[server(endpoint = "get_activity")]
+pub async fn get_activity() -> Result<ActivityView, AppError> {
+    use crate::ssr::*;
+    respond(port()?.activity(&request()?, &principal()?).await)
+}
+
+/// Mark every notification read.
+#[server(endpoint = "mark_notifications_read")]
+pub async fn mark_notifications_read() -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(port()?.mark_notifications_read(&principal()?).await)
+}
+
+/// Sign out one of the caller's other sessions (by its handle), or with `handle` = "others", all of
+/// them but this one. Returns how many ended.
+#[server(endpoint = "end_sessions")]
+pub async fn end_sessions(handle: String) -> Result<u64, AppError> {
+    use crate::ssr::*;
+    respond(port()?.end_sessions(&request()?, &principal()?, &handle).await)
+}

@@ -191,16 +191,7 @@ impl Portal {
             .map(|e| ExemptionView { user: e.iam_user, reason: e.reason, until: e.until, by: e.created_by })
             .collect();
         let outbox = self.db.outbox_summary().await.map_err(db_err)?;
-        let last_job = self.last_key_job().await.map(|r| JobView {
-            at: at(r.at),
-            users: r.users,
-            active_keys: r.active_keys,
-            reminders: r.reminders,
-            deactivated: r.deactivated,
-            deletion_suggestions: r.deletion_suggestions,
-            without_address: r.without_address,
-            errors: r.errors,
-        });
+        let last_job = self.last_key_job().await;
         Ok(DeadlinesView {
             policy: self.config.key_policy.clone(),
             exemptions,

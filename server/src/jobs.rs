@@ -19,20 +19,8 @@ pub const KEY_JOB: &str = "job:keys";
 /// How long the key job's lease lasts if its holder dies mid-run.
 pub const KEY_JOB_LEASE_SECONDS: i64 = 15 * 60;
 
-/// What one run of the key job did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct KeyJobReport {
-    pub at: i64,
-    pub users: usize,
-    pub active_keys: usize,
-    pub reminders: usize,
-    pub deactivated: usize,
-    pub deletion_suggestions: usize,
-    /// IAM users notices could reach only in the portal (no address), first 500.
-    pub without_address: Vec<String>,
-    /// Users whose keys could not be read this run.
-    pub errors: usize,
-}
+/// What one run of the key job did (stored as the last run's report, shown to administrators).
+pub type KeyJobReport = app::api::deadlines::JobView;
 
 /// An active key past its deadline, as the dry run lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +159,16 @@ impl Portal {
         let policy = self.config.key_policy.clone();
         let exempt = self.exemptions_now(now).await?;
         let (users, errors) = self.all_keys().await?;
-        let mut report = KeyJobReport { at: now.unix_timestamp(), users: users.len(), errors, ..KeyJobReport::default() };
+        let mut report = KeyJobReport {
+            at: now,
+            users: users.len(),
+            active_keys: 0,
+            reminders: 0,
+            deactivated: 0,
+            deletion_suggestions: 0,
+            without_address: vec![],
+            errors,
+        };
         let ask = self.entitlements().await.map(|e| e.ask).unwrap_or_else(|_| app::domain::entitlements::DEFAULT_ASK.to_owned());
         for (user, keys) in users {
             let fold = user.fold();

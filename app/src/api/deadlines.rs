@@ -34,6 +34,7 @@ pub struct DeliveryProblem {
     pub given_up: bool,
 }
 
+/// What one run of the reminder and enforcement job did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     #[serde(with = "time::serde::rfc3339")]
@@ -43,7 +44,9 @@ pub struct JobView {
     pub reminders: usize,
     pub deactivated: usize,
     pub deletion_suggestions: usize,
+    /// IAM users notices could reach only in the portal (no address), first 500.
     pub without_address: Vec<String>,
+    /// Users whose keys could not be read in this run.
     pub errors: usize,
 }
 

@@ -98,6 +98,7 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
         view! {
             <nav aria-label="Main" class="flex items-center gap-1">
                 <A href="/" attr:class=link>"My credentials"</A>
+                <A href="/activity" attr:class=link>"My activity"</A>
                 {v.role.is_helpdesk().then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
                 {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href="/audit" attr:class=link>"Audit log"</A> })}
@@ -105,8 +106,21 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
             </nav>
         }
     });
+    let unread = frame.unread;
     let user = frame.viewer.map(|v| view! {
         <div class="flex items-center gap-3 text-sm">
+            <a href="/activity#notifications" data-testid="notifications-link"
+                aria-label=if unread == 0 { "Notifications: none unread".to_owned() } else { format!("Notifications: {unread} unread") }
+                class="relative rounded-md p-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600">
+                <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" class="h-5 w-5">
+                    <path fill-rule="evenodd" d="M10 2a6 6 0 0 0-6 6c0 1.887-.454 3.665-1.257 5.234a.75.75 0 0 0 .515 1.076 32.91 32.91 0 0 0 3.256.508 3.5 3.5 0 0 0 6.972 0 32.903 32.903 0 0 0 3.256-.508.75.75 0 0 0 .515-1.076A11.448 11.448 0 0 1 16 8a6 6 0 0 0-6-6ZM8.05 14.943a33.54 33.54 0 0 0 3.9 0 2 2 0 0 1-3.9 0Z" clip-rule="evenodd"/>
+                </svg>
+                {(unread > 0).then(|| view! {
+                    <span class="absolute -right-1 -top-1 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] font-semibold leading-4 text-white" data-testid="unread-count">
+                        {if unread > 99 { "99+".to_owned() } else { unread.to_string() }}
+                    </span>
+                })}
+            </a>
             <span class="text-right leading-tight">
                 <span class="block font-medium" data-testid="viewer-name">{v.display_name}</span>
                 <span class="block text-xs text-slate-500">{v.role.label()} " · IAM user " {v.iam_user.to_string()}</span>

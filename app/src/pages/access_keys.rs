@@ -6,6 +6,7 @@ use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, MAX_ACCESS_KEYS};
 use crate::components::browser;
 use crate::components::ErrorView;
+use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
 use crate::domain::*;
 use crate::error::AppError;
@@ -186,7 +187,19 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
             .find_map(|r| r.err().filter(|e| *e != AppError::ReauthRequired))
     };
     let query = leptos_router::hooks::use_query_map();
-    let rotate_param = move || query.with(|q| q.get("rotate")).and_then(|id| AccessKeyId::parse(&id).ok());
+    // A reminder's link names the key by its last 4 characters only (it travels by e-mail): find it
+    // among this person's active keys.
+    let active_ids: Vec<AccessKeyId> = keys.iter().filter(|k| k.key.status.is_active()).map(|k| k.key.id.clone()).collect();
+    let rotate_param = move || {
+        query.with(|q| q.get("rotate")).and_then(|id| AccessKeyId::parse(&id).ok()).or_else(|| {
+            let end = query.with(|q| q.get("rotate-ending"))?;
+            let mut found = active_ids.iter().filter(|id| end.len() == 4 && id.as_str().ends_with(end.as_str()));
+            match (found.next(), found.next()) {
+                (Some(one), None) => Some(one.clone()),
+                _ => None,
+            }
+        })
+    };
     let rotating = rotate_param.clone()();
     // Re-rendered whenever the query changes (the guide's links only change the query).
     let guide_keys = StoredValue::new(keys.clone());
@@ -444,12 +457,30 @@ pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, 
     }
 }
 
+/// The rotation deadline under a key's age: the date and how near it is, coloured by stage.
+fn deadline_line(d: KeyDeadline) -> impl IntoView {
+    let (text, class) = match d.stage {
+        Stage::Overdue => (format!("Overdue since {}", fmt_utc(d.due)), "text-red-700 font-medium"),
+        Stage::Reminder(_) => (
+            format!("Rotate within {} day{} (by {})", d.days_left, if d.days_left == 1 { "" } else { "s" }, fmt_utc(d.due)),
+            "text-amber-800 font-medium",
+        ),
+        Stage::OnTrack => (format!("Rotate by {}", fmt_utc(d.due)), "text-slate-500"),
+        Stage::Exempt(until) => (format!("Exempt from the deadline until {}", fmt_utc(until)), "text-slate-500"),
+    };
+    view! { <span class=format!("block text-xs {class}") data-testid="key-deadline">{text}</span> }
+}
+
 #[component]
 fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let mut flags = Vec::new();
-    if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS {
-        flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS));
+    match k.deadline.map(|d| (d, d.stage)) {
+        Some((d, Stage::Overdue)) => flags.push(format!("Past its rotation deadline ({} UTC): rotate it now (CIS 2.11).", fmt_utc(d.due))),
+        None if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS => {
+            flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS))
+        }
+        _ => {}
     }
     if k.key.status.is_active() && k.idle_days >= super::credentials::IDLE_AFTER_DAYS {
         flags.push(match k.last_used.at {
@@ -484,7 +515,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
             <td class="py-2 pr-4 align-top font-mono">{id.clone()}</td>
             <td class="py-2 pr-4 align-top">{super::credentials::status_badge(&k.key.status)}</td>
             <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.created_at)}</td>
-            <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", k.age_days)}</td>
+            <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", k.age_days)}{k.deadline.map(deadline_line)}</td>
             <td class="py-2 pr-4 align-top">{last}</td>
             <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
             <td class="py-2 align-top">

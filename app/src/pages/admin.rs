@@ -21,6 +21,10 @@ pub fn AdminPage() -> impl IntoView {
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
                         <CredentialReview/>
                     </SectionCard>
+                    <SectionCard id="deadlines" title="Access-key deadlines and notices"
+                        subtitle="The rotation policy, what enforcement would do, exemptions, and whether reminders reach people.">
+                        <super::deadlines::KeyDeadlines/>
+                    </SectionCard>
                     <SectionCard id="accounts" title="Portal accounts"
                         subtitle="Who can sign in to keydesk, their role and the IAM user each one acts for. Manage them with `keydesk user`.">
                         <AccountsTable/>

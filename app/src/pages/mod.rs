@@ -2,10 +2,12 @@
 //! codes (401/403/404) are decided before the first byte is sent and pages work without JavaScript.
 
 mod access_keys;
+mod activity;
 mod admin;
 mod audit;
 mod codecommit;
 mod credentials;
+mod deadlines;
 mod entitlements;
 mod helpdesk;
 mod mfa;
@@ -15,6 +17,7 @@ mod settings;
 mod sign_in;
 
 pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
+pub use activity::{ActivityPage, ACTIVITY_PATH};
 pub use admin::{AdminPage, REPORT_CSV_PATH, REVIEW_CSV_PATH};
 pub use audit::{AuditPage, AUDIT_CSV_PATH};
 pub use credentials::CredentialsPage;
@@ -86,6 +89,7 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
             <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
             <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+            <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

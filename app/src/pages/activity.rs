@@ -1,0 +1,264 @@
+//! "My activity": the person's notifications (reminders and notices of every change to their
+//! credentials), their portal sign-ins, their open sessions (sign out one or all others), when each of
+//! their credentials was last used, and the history of changes with who made them.
+
+use super::access_keys::{DANGER, SECONDARY};
+use crate::api::activity::*;
+use crate::components::{ErrorView, Gate, SectionCard, Shell};
+use crate::domain::fmt_utc;
+use crate::domain::notices::NoticeKind;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+pub const ACTIVITY_PATH: &str = "/activity";
+
+const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+const TD: &str = "py-2 pr-4 align-top";
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    view! {
+        <Title text="My activity"/>
+        <Shell>
+            <Gate>
+                <Activity/>
+            </Gate>
+        </Shell>
+    }
+}
+
+#[component]
+fn Activity() -> impl IntoView {
+    let read = ServerAction::<MarkNotificationsRead>::new();
+    let end = ServerAction::<EndSessions>::new();
+    let activity = Resource::new(move || (read.version().get(), end.version().get()), |_| get_activity());
+    let ended = move || match end.value().get() {
+        Some(Ok(0)) => Some("No other session was open.".to_owned()),
+        Some(Ok(1)) => Some("1 session signed out: its cookie no longer works.".to_owned()),
+        Some(Ok(n)) => Some(format!("{n} sessions signed out: their cookies no longer work.")),
+        _ => None,
+    };
+    let end_error = move || end.value().get().and_then(Result::err);
+    view! {
+        <h1 class="text-2xl font-semibold tracking-tight">"My activity"</h1>
+        <p class="mt-1 text-sm text-slate-600">"Notices about your credentials, where you are signed in, and every change to your credentials."</p>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your activity…"</p> }>
+            {move || Suspend::new(async move {
+                match activity.await {
+                    Err(error) => view! { <div class="mt-6"><ErrorView error/></div> }.into_any(),
+                    Ok(a) => {
+                        let (sessions, usage, sign_ins, history) = (a.sessions.clone(), a.usage.clone(), a.sign_ins.clone(), a.history.clone());
+                        view! {
+                        <div class="mt-6 grid grid-cols-1 gap-6">
+                            <SectionCard id="notifications" title="Notifications"
+                                subtitle="Reminders before your access keys' deadlines and a notice of every change to your credentials.">
+                                <Notifications a read/>
+                            </SectionCard>
+                            <SectionCard id="sessions" title="Sessions"
+                                subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
+                                {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
+                                {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+                                <Sessions sessions end/>
+                            </SectionCard>
+                            <SectionCard id="usage" title="Credential use"
+                                subtitle="When each of your credentials was last used, as IAM reports it.">
+                                {match usage {
+                                    Ok(rows) => view! { <Usage rows/> }.into_any(),
+                                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                                }}
+                            </SectionCard>
+                            <SectionCard id="sign-ins" title="Sign-ins" subtitle="Your latest keydesk sign-ins, successful or not.">
+                                <SignIns rows=sign_ins/>
+                            </SectionCard>
+                            <SectionCard id="history" title="Changes to your credentials"
+                                subtitle="Every change recorded in keydesk's audit log, by you, the help desk or keydesk itself.">
+                                <History rows=history/>
+                            </SectionCard>
+                        </div>
+                    }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Notifications(a: ActivityView, read: ServerAction<MarkNotificationsRead>) -> impl IntoView {
+    let delivery = match &a.email {
+        Some(address) => format!("Also sent by e-mail to {address}."),
+        None => "You have no e-mail address in keydesk: notices appear here only. Ask your administrators to add one.".to_owned(),
+    };
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <p class="text-sm text-slate-600" data-testid="delivery">{delivery}</p>
+            {(a.unread > 0).then(|| view! {
+                <ActionForm action=read>
+                    <button type="submit" class=SECONDARY data-testid="mark-read">{format!("Mark {} as read", a.unread)}</button>
+                </ActionForm>
+            })}
+        </div>
+        {if a.notifications.is_empty() {
+            view! { <p class="mt-3 text-sm text-slate-500" data-testid="no-notifications">"No notifications yet."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="mt-3 divide-y divide-slate-100" data-testid="notification-list">
+                    {a.notifications.into_iter().map(|n| {
+                        let tone = match n.kind {
+                            NoticeKind::Reminder => "bg-amber-500",
+                            NoticeKind::Enforcement => "bg-red-600",
+                            NoticeKind::Change => "bg-indigo-500",
+                        };
+                        view! {
+                            <li class="flex gap-3 py-3" data-testid="notification" data-read=n.read.to_string()>
+                                <span aria-hidden="true" class=format!("mt-1.5 h-2 w-2 shrink-0 rounded-full {}", if n.read { "bg-slate-300" } else { tone })></span>
+                                <div class="min-w-0">
+                                    <p class="text-sm font-medium text-slate-900">
+                                        {(!n.read).then(|| view! { <span class="sr-only">"Unread: "</span> })}
+                                        {n.title}
+                                    </p>
+                                    <p class="mt-0.5 text-sm text-slate-700">{n.body}</p>
+                                    <p class="mt-1 text-xs text-slate-500">
+                                        {format!("{} UTC", fmt_utc(n.at))}
+                                        {n.link.map(|l| view! { <a href=l class="ml-3 font-medium text-indigo-700 underline">"Open"</a> })}
+                                    </p>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl IntoView {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    view! {
+        <div class="overflow-x-auto">
+            <table class="min-w-full text-sm">
+                <thead><tr>
+                    <th scope="col" class=TH>"Browser"</th>
+                    <th scope="col" class=TH>"IP address"</th>
+                    <th scope="col" class=TH>"Signed in (UTC)"</th>
+                    <th scope="col" class=TH>"Last active (UTC)"</th>
+                    <th scope="col" class=TH><span class="sr-only">"Action"</span></th>
+                </tr></thead>
+                <tbody class="divide-y divide-slate-100">
+                    {sessions.into_iter().map(|s| view! {
+                        <tr data-testid="session-row" data-current=s.current.to_string()>
+                            <td class=TD>{s.browser.clone().unwrap_or_else(|| "unknown".into())}</td>
+                            <td class=format!("{TD} font-mono text-xs")>{s.ip.clone().unwrap_or_else(|| "unknown".into())}</td>
+                            <td class=format!("{TD} tabular-nums")>{fmt_utc(s.signed_in_at)}</td>
+                            <td class=format!("{TD} tabular-nums")>{fmt_utc(s.last_seen)}</td>
+                            <td class="py-2 text-right align-top">
+                                {if s.current {
+                                    view! { <span class="text-xs font-medium text-emerald-700">"This session"</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <ActionForm action=end>
+                                            <input type="hidden" name="handle" value=s.handle.clone()/>
+                                            <button type="submit" class=SECONDARY data-testid="end-session">"Sign out this session"</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(others > 0).then(|| view! {
+            <ActionForm action=end attr:class="mt-3">
+                <input type="hidden" name="handle" value="others"/>
+                <button type="submit" class=DANGER data-testid="end-others">{format!("Sign out all other sessions ({others})")}</button>
+            </ActionForm>
+        })}
+    }
+}
+
+#[component]
+fn Usage(rows: Vec<UsageView>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"You have no console password, access keys or CodeCommit credentials."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="min-w-full text-sm" data-testid="usage">
+            <thead><tr>
+                <th scope="col" class=TH>"Credential"</th>
+                <th scope="col" class=TH>"Status"</th>
+                <th scope="col" class=TH>"Last used"</th>
+            </tr></thead>
+            <tbody class="divide-y divide-slate-100">
+                {rows.into_iter().map(|u| view! {
+                    <tr><td class=format!("{TD} font-mono text-xs")>{u.what}</td><td class=TD>{u.status}</td><td class=TD>{u.last_used}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn SignIns(rows: Vec<SignInView>) -> impl IntoView {
+    view! {
+        <table class="min-w-full text-sm" data-testid="sign-ins">
+            <thead><tr>
+                <th scope="col" class=TH>"When (UTC)"</th>
+                <th scope="col" class=TH>"Result"</th>
+                <th scope="col" class=TH>"IP address"</th>
+                <th scope="col" class=TH>"Browser"</th>
+            </tr></thead>
+            <tbody class="divide-y divide-slate-100">
+                {rows.into_iter().map(|r| view! {
+                    <tr>
+                        <td class=format!("{TD} tabular-nums")>{fmt_utc(r.at)}</td>
+                        <td class=TD>{if r.succeeded {
+                            view! { <span class="text-emerald-700">"Signed in"</span> }.into_any()
+                        } else {
+                            view! { <span class="font-medium text-red-700">"Wrong password"</span> }.into_any()
+                        }}</td>
+                        <td class=format!("{TD} font-mono text-xs")>{r.ip.unwrap_or_else(|| "unknown".into())}</td>
+                        <td class=format!("{TD} text-xs text-slate-600")>{r.browser.unwrap_or_else(|| "unknown".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn History(rows: Vec<HistoryView>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"No changes recorded yet."</p> }.into_any();
+    }
+    view! {
+        <div class="overflow-x-auto">
+            <table class="min-w-full text-sm" data-testid="history">
+                <thead><tr>
+                    <th scope="col" class=TH>"When (UTC)"</th>
+                    <th scope="col" class=TH>"Who"</th>
+                    <th scope="col" class=TH>"What"</th>
+                    <th scope="col" class=TH>"Outcome"</th>
+                    <th scope="col" class=TH>"Reason"</th>
+                </tr></thead>
+                <tbody class="divide-y divide-slate-100">
+                    {rows.into_iter().map(|h| view! {
+                        <tr data-testid="history-row">
+                            <td class=format!("{TD} tabular-nums")>{fmt_utc(h.at)}</td>
+                            <td class=TD>{if h.by_you { "you".to_owned() } else { h.actor.clone() }}</td>
+                            <td class=TD><span class="font-mono text-xs">{h.action}</span>
+                                {h.subject.map(|s| view! { <span class="block font-mono text-xs text-slate-500">{s}</span> })}</td>
+                            <td class=TD>{h.outcome}</td>
+                            <td class=TD>{h.reason.unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

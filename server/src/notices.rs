@@ -95,12 +95,14 @@ impl Portal {
         let Some(address) = self.address_of(user).await else {
             return false;
         };
-        let mut body = notice.body.clone();
+        // Plain ASCII where keydesk chooses the characters, so mail arrives readable as 7-bit text.
+        let plain = |s: &str| s.replace('…', "...");
+        let mut body = wrap(&plain(&notice.body), 72);
         if let Some(link) = &notice.link {
-            body.push_str(&format!("\n\nOpen keydesk: {}{link}\n", self.config.public_origin));
+            body.push_str(&format!("\n\nOpen keydesk:\n{}{link}\n", self.config.public_origin));
         }
-        body.push_str("\n-- \nkeydesk, your organisation's AWS credentials portal. This message contains no secret.\n");
-        match self.db.enqueue_email(&fold, &address, &notice.title, &body, now).await {
+        body.push_str("\n-- \nkeydesk, your organisation's AWS credentials portal.\nThis message contains no secret.\n");
+        match self.db.enqueue_email(&fold, &address, &plain(&notice.title), &body, now).await {
             Ok(()) => {
                 self.mail_waiting.notify_one();
                 true
@@ -174,6 +176,26 @@ impl Portal {
     }
 }
 
+/// Break `text` into lines of at most `width` characters at spaces (a longer word stays whole), as
+/// plain-text mail expects.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    out
+}
+
 /// When the next delivery pass may be useful: now if something was queued, else in 30 s.
 pub async fn wait_for_mail(portal: &Portal) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(30), portal.mail_waiting.notified()).await;
@@ -189,6 +211,13 @@ mod tests {
         assert_eq!(backoff(0), Duration::minutes(1));
         assert_eq!(backoff(5), Duration::minutes(32));
         assert_eq!(backoff(12), Duration::minutes(360));
+    }
+
+    #[test]
+    fn mail_text_is_wrapped_at_spaces() {
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("a verylongword b", 4), "a\nverylongword\nb");
+        assert!(wrap(&"word ".repeat(100), 72).lines().all(|l| l.len() <= 72));
     }
 
     #[test]

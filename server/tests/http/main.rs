@@ -9,6 +9,7 @@ mod auth;
 mod codecommit;
 mod entitlements;
 mod helpdesk;
+mod notices;
 mod pages;
 mod password_mfa;
 mod settings;

@@ -115,7 +115,8 @@ async fn the_credentials_page_shows_real_iam_data_and_never_a_secret() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(created.key.id.as_str()), "the key id is listed");
     assert!(page.body.contains("1 of 2 access keys used"));
-    assert!(page.body.contains("120 days") && page.body.contains("rotate it (CIS 2.11)"));
+    assert!(page.body.contains("120 days") && page.body.contains("Past its rotation deadline"));
+    assert!(page.body.contains("rotate it now (CIS 2.11)") && page.body.contains("Overdue since"), "the 90-day deadline");
     assert!(page.body.contains("Never used in 120 days"));
     assert!(page.body.contains("No MFA device"));
     assert!(page.body.contains("arn:aws:iam::123456789012:user/alice"));

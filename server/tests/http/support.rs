@@ -25,6 +25,8 @@ pub struct TestApp {
     /// The databases live here (the canary test scans these files).
     #[allow(dead_code)]
     pub dir: tempfile::TempDir,
+    /// The command line this keydesk was configured with (another instance reuses it).
+    pub argv: Vec<String>,
 }
 
 pub fn start_time() -> time::OffsetDateTime {
@@ -104,7 +106,8 @@ impl TestApp {
         let iam_url = format!("sqlite://{}", dir.path().join("iam.db").display());
         let mut argv = vec!["keydesk", "--database-url", &url, "--embedded-iam-database-url", &iam_url];
         argv.extend_from_slice(extra_args);
-        let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
+        let argv: Vec<String> = argv.into_iter().map(str::to_owned).collect();
+        let config = Config::from_settings(Cli::try_parse_from(&argv).unwrap().settings).unwrap();
         let clock = ManualClock::new(start_time());
         let portal = match aws {
             None => server::build_portal(config, clock.clone()).await.unwrap(),
@@ -118,7 +121,14 @@ impl TestApp {
             leptos_options: server::http::leptos_options(&dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap()),
             portal: portal.clone(),
         };
-        TestApp { router: server::http::router(state), portal, clock, dir }
+        TestApp { router: server::http::router(state), portal, clock, dir, argv }
+    }
+
+    /// Another keydesk instance on the same databases and clock: a second instance behind the load
+    /// balancer, or this one after a restart.
+    pub async fn another_instance(&self) -> Arc<Portal> {
+        let config = Config::from_settings(Cli::try_parse_from(&self.argv).unwrap().settings).unwrap();
+        server::build_portal(config, self.clock.clone()).await.unwrap()
     }
 
     /// A portal account and, on the embedded backend, its IAM user.

@@ -16,6 +16,7 @@ try {
     ['carol', '/helpdesk?q=heidi', 'helpdesk-codecommit'],
     ['dave', '/admin?filter=action&sort=verdict&desc=1', 'admin-review-filtered'],
     ['dave', '/settings', 'settings'],
+    ['alice', '/activity', 'activity'],
     [null, '/nope', 'not-found'],
   ];
   for (const [user, path, name] of shots) {

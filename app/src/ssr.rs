@@ -175,6 +175,18 @@ pub trait Port: Send + Sync + 'static {
     /// "My activity" of the caller.
     async fn activity(&self, req: &Parts, who: &Principal) -> Result<crate::api::activity::ActivityView, AppError>;
 
+    /// Change the caller's portal password (current password required); optionally end every other
+    /// session. Returns how many ended.
+    async fn change_portal_password(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        current: &Password,
+        new: &Password,
+        repeat: &Password,
+        sign_out_others: bool,
+    ) -> Result<u64, AppError>;
+
     async fn mark_notifications_read(&self, who: &Principal) -> Result<(), AppError>;
 
     /// End one other session of the caller (by handle), or all others (`"others"`).

@@ -134,6 +134,74 @@ impl Portal {
         Ok(out)
     }
 
+    /// Change the caller's keydesk password: the current one verified (argon2, like a sign-in, failures
+    /// audited), the new one checked by the portal's rules, the session id cycled; other sessions end
+    /// unless `keep_others`.
+    pub(crate) async fn do_change_portal_password(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        current: &app::domain::Password,
+        new: &app::domain::Password,
+        repeat: &app::domain::Password,
+        sign_out_others: bool,
+    ) -> Result<u64, AppError> {
+        let user = who.viewer.user.as_str();
+        if new.expose() != repeat.expose() {
+            return Err(AppError::invalid("repeat_password", "The two new passwords differ."));
+        }
+        crate::auth::password::check_portal_password(user, new.expose()).map_err(|m| AppError::invalid("new_password", m))?;
+        if new.expose() == current.expose() {
+            return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
+        }
+        let account = self.db.find_account(&who.viewer.user).await.map_err(|e| internal("account lookup failed", e))?;
+        let ok = match &account {
+            Some(a) if !a.disabled => {
+                self.hasher.verify(&a.password_hash, current.expose()).await.map_err(|e| internal("password verification failed", e))?
+            }
+            _ => false,
+        };
+        let event = |outcome: &str, detail: Option<String>| crate::audit::AuditEvent {
+            actor: Some(user.to_owned()),
+            action: "portal.password.change".into(),
+            outcome: outcome.into(),
+            detail,
+            client_ip: crate::portal::client_details(req).0,
+            ..Default::default()
+        };
+        if !ok {
+            let _ = self.db.append_audit(self.clock.now(), &event("failure", Some("wrong current password".into()))).await;
+            return Err(AppError::invalid("current", "That is not your current keydesk password."));
+        }
+        let hash = self.hasher.hash(new.expose()).await.map_err(|e| internal("hashing the new password failed", e))?;
+        let now = self.clock.now();
+        self.db.set_password_hash(&who.viewer.user, &hash, now).await.map_err(|e| internal("saving the new password failed", e))?;
+        // A new id for this session too, as after any sign-in.
+        if let Some(session) = req.extensions.get::<Session>() {
+            session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
+            session.save().await.map_err(|e| internal("session write failed", e))?;
+        }
+        let ended = if sign_out_others { self.end_other_sessions(req, user).await? } else { 0 };
+        let detail = Some(format!("other sessions ended={ended}"));
+        if let Err(e) = self.db.append_audit(now, &event("success", detail)).await {
+            tracing::error!(error = %e, "could not audit a portal password change");
+        }
+        Ok(ended)
+    }
+
+    async fn end_other_sessions(&self, req: &Parts, user: &str) -> Result<u64, AppError> {
+        let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
+        let store = DbSessionStore::new(self.db.clone());
+        let mine = store.sessions_of(user, self.clock.now().unix_timestamp()).await.map_err(|e| internal("listing sessions failed", e))?;
+        let mut ended = 0;
+        for (id, _) in mine.iter().filter(|(id, _)| current.as_deref() != Some(id.as_str())) {
+            if store.end_session(user, id).await.map_err(|e| internal("ending a session failed", e))? {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     pub(crate) async fn do_mark_read(&self, who: &Principal) -> Result<(), AppError> {
         self.db
             .mark_notifications_read(&who.viewer.iam_user.fold(), self.clock.now())
@@ -144,26 +212,21 @@ impl Portal {
 
     /// End one other session (by handle) or all others; the current session stays.
     pub(crate) async fn do_end_sessions(&self, req: &Parts, who: &Principal, handle: &str) -> Result<u64, AppError> {
-        let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
-        let store = DbSessionStore::new(self.db.clone());
         let user = who.viewer.user.as_str();
-        let mine = store.sessions_of(user, self.clock.now().unix_timestamp()).await.map_err(|e| internal("listing sessions failed", e))?;
-        let targets: Vec<&String> = mine
-            .iter()
-            .filter(|(id, s)| current.as_deref() != Some(id.as_str()) && (handle == "others" || s.handle == handle))
-            .map(|(id, _)| id)
-            .collect();
-        if targets.is_empty() && handle != "others" {
-            return Err(AppError::NotFound {
-                message: "That session has ended already (or is the one you are using: sign out instead).".into(),
-            });
-        }
-        let mut ended = 0;
-        for id in targets {
-            if store.end_session(user, id).await.map_err(|e| internal("ending a session failed", e))? {
-                ended += 1;
-            }
-        }
+        let ended = if handle == "others" {
+            self.end_other_sessions(req, user).await?
+        } else {
+            let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
+            let store = DbSessionStore::new(self.db.clone());
+            let mine =
+                store.sessions_of(user, self.clock.now().unix_timestamp()).await.map_err(|e| internal("listing sessions failed", e))?;
+            let Some((id, _)) = mine.iter().find(|(id, s)| current.as_deref() != Some(id.as_str()) && s.handle == handle) else {
+                return Err(AppError::NotFound {
+                    message: "That session has ended already (or is the one you are using: sign out instead).".into(),
+                });
+            };
+            u64::from(store.end_session(user, id).await.map_err(|e| internal("ending a session failed", e))?)
+        };
         let event = crate::audit::AuditEvent {
             actor: Some(user.to_owned()),
             action: "portal.sessions.end".into(),

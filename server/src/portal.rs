@@ -585,6 +585,18 @@ impl Port for Portal {
         self.do_activity(req, who).await
     }
 
+    async fn change_portal_password(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        current: &Password,
+        new: &Password,
+        repeat: &Password,
+        sign_out_others: bool,
+    ) -> Result<u64, AppError> {
+        self.do_change_portal_password(req, who, current, new, repeat, sign_out_others).await
+    }
+
     async fn mark_notifications_read(&self, who: &Principal) -> Result<(), AppError> {
         self.do_mark_read(who).await
     }

@@ -93,3 +93,17 @@ pub async fn end_sessions(handle: String) -> Result<u64, AppError> {
     use crate::ssr::*;
     respond(port()?.end_sessions(&request()?, &principal()?, &handle).await)
 }
+
+/// Change the caller's keydesk (portal) password: the current one, the new one twice; by default every
+/// other session is signed out. Returns how many other sessions ended.
+#[server(endpoint = "change_portal_password")]
+pub async fn change_portal_password(
+    current: Password,
+    new_password: Password,
+    repeat_password: Password,
+    sign_out_others: Option<String>,
+) -> Result<u64, AppError> {
+    use crate::ssr::*;
+    let others = sign_out_others.is_some_and(|v| v != "false");
+    respond(port()?.change_portal_password(&request()?, &principal()?, &current, &new_password, &repeat_password, others).await)
+}

@@ -82,9 +82,42 @@ pub struct Frame {
     pub unread: i64,
 }
 
+/// A User-Agent shortened for people: "Chrome 156 on Linux". Unknown agents are shown as given, cut
+/// to 60 characters.
+pub fn browser_summary(agent: &str) -> String {
+    let version = |name: &str| {
+        agent.split(name).nth(1).and_then(|rest| rest.strip_prefix('/')).map(|v| v.split(['.', ' ']).next().unwrap_or(v).to_owned())
+    };
+    let browser =
+        [("Edg", "Edge"), ("Firefox", "Firefox"), ("HeadlessChrome", "Headless Chrome"), ("Chrome", "Chrome"), ("Version", "Safari")]
+            .into_iter()
+            .find_map(|(token, label)| version(token).map(|v| format!("{label} {v}")));
+    let os =
+        [("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Mac OS X", "macOS"), ("Linux", "Linux")]
+            .into_iter()
+            .find(|(token, _)| agent.contains(token))
+            .map(|(_, label)| label);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b,
+        _ => agent.chars().take(60).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browsers_are_named_briefly() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36";
+        assert_eq!(browser_summary(chrome), "Headless Chrome 156 on Linux");
+        let ff = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(browser_summary(ff), "Firefox 133 on Windows");
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15";
+        assert_eq!(browser_summary(safari), "Safari 18 on macOS");
+        assert_eq!(browser_summary("curl/8.5.0"), "curl/8.5.0");
+    }
 
     #[test]
     fn role_round_trips_through_its_name() {

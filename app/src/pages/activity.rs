@@ -2,11 +2,12 @@
 //! credentials), their portal sign-ins, their open sessions (sign out one or all others), when each of
 //! their credentials was last used, and the history of changes with who made them.
 
-use super::access_keys::{DANGER, SECONDARY};
+use super::access_keys::{BUTTON, DANGER, SECONDARY};
 use crate::api::activity::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::fmt_utc;
 use crate::domain::notices::NoticeKind;
+use crate::domain::viewer::browser_summary;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -60,6 +61,10 @@ fn Activity() -> impl IntoView {
                                 {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
                                 {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
                                 <Sessions sessions end/>
+                            </SectionCard>
+                            <SectionCard id="portal-password" title="Your keydesk password"
+                                subtitle="The password you sign in to keydesk with (not your AWS console password).">
+                                <PortalPassword/>
                             </SectionCard>
                             <SectionCard id="usage" title="Credential use"
                                 subtitle="When each of your credentials was last used, as IAM reports it.">
@@ -149,7 +154,7 @@ fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl 
                 <tbody class="divide-y divide-slate-100">
                     {sessions.into_iter().map(|s| view! {
                         <tr data-testid="session-row" data-current=s.current.to_string()>
-                            <td class=TD>{s.browser.clone().unwrap_or_else(|| "unknown".into())}</td>
+                            <td class=TD title=s.browser.clone().unwrap_or_default()>{s.browser.as_deref().map_or_else(|| "unknown".into(), browser_summary)}</td>
                             <td class=format!("{TD} font-mono text-xs")>{s.ip.clone().unwrap_or_else(|| "unknown".into())}</td>
                             <td class=format!("{TD} tabular-nums")>{fmt_utc(s.signed_in_at)}</td>
                             <td class=format!("{TD} tabular-nums")>{fmt_utc(s.last_seen)}</td>
@@ -176,6 +181,38 @@ fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl 
                 <button type="submit" class=DANGER data-testid="end-others">{format!("Sign out all other sessions ({others})")}</button>
             </ActionForm>
         })}
+    }
+}
+
+#[component]
+fn PortalPassword() -> impl IntoView {
+    let change = ServerAction::<ChangePortalPassword>::new();
+    let done = move || match change.value().get() {
+        Some(Ok(0)) => Some("Password changed.".to_owned()),
+        Some(Ok(n)) => Some(format!("Password changed, and {n} other session{} signed out.", if n == 1 { "" } else { "s" })),
+        _ => None,
+    };
+    let error = move || change.value().get().and_then(Result::err);
+    let field = "mt-1 block w-full max-w-sm rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm";
+    view! {
+        {move || done().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="portal-password-changed">{m}</p> })}
+        {move || error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        <details class="rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="portal-password">
+            <summary class="cursor-pointer px-4 py-2 text-sm font-medium text-indigo-700">"Change your keydesk password"</summary>
+            <ActionForm action=change attr:class="grid gap-3 px-4 pb-4">
+                <label class="text-sm font-medium text-slate-800">"Current password"
+                    <input type="password" name="current" required autocomplete="current-password" class=field data-testid="portal-current"/></label>
+                <label class="text-sm font-medium text-slate-800">"New password (12 characters or more)"
+                    <input type="password" name="new_password" required minlength="12" autocomplete="new-password" class=field data-testid="portal-new"/></label>
+                <label class="text-sm font-medium text-slate-800">"Repeat the new password"
+                    <input type="password" name="repeat_password" required minlength="12" autocomplete="new-password" class=field data-testid="portal-repeat"/></label>
+                <label class="flex items-center gap-2 text-sm text-slate-800">
+                    <input type="checkbox" name="sign_out_others" checked data-testid="portal-sign-out-others"/>
+                    "Sign out my other sessions"
+                </label>
+                <div><button type="submit" class=BUTTON data-testid="portal-password-save">"Change password"</button></div>
+            </ActionForm>
+        </details>
     }
 }
 
@@ -222,7 +259,7 @@ fn SignIns(rows: Vec<SignInView>) -> impl IntoView {
                             view! { <span class="font-medium text-red-700">"Wrong password"</span> }.into_any()
                         }}</td>
                         <td class=format!("{TD} font-mono text-xs")>{r.ip.unwrap_or_else(|| "unknown".into())}</td>
-                        <td class=format!("{TD} text-xs text-slate-600")>{r.browser.unwrap_or_else(|| "unknown".into())}</td>
+                        <td class=format!("{TD} text-xs text-slate-600") title=r.browser.clone().unwrap_or_default()>{r.browser.as_deref().map_or_else(|| "unknown".into(), browser_summary)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

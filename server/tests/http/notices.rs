@@ -369,3 +369,42 @@ async fn sessions_are_listed_without_their_ids_and_another_one_can_be_signed_out
     assert_eq!(app.server_fn(Some(&first), "end_sessions", &[("handle", &bob_handle)]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.server_fn(Some(&bob), "get_my_credentials", &[]).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn changing_the_keydesk_password_signs_out_other_sessions_by_default() {
+    let (app, _, first) = admin_and_employee().await;
+    let second = app.sign_in("alice", PASSWORD).await.unwrap();
+    let new = "a-river-of-lanterns-at-dusk";
+    let change = |current: &'static str, new: &'static str, repeat: &'static str, others: Option<&'static str>| {
+        let mut f = vec![("current", current), ("new_password", new), ("repeat_password", repeat)];
+        if let Some(o) = others {
+            f.push(("sign_out_others", o));
+        }
+        f
+    };
+    for (form, field) in [
+        (change("wrong-password-here", new, new, Some("on")), "current"),
+        (change(PASSWORD, "short", "short", Some("on")), "new_password"),
+        (change(PASSWORD, new, "a-river-of-lanterns-at-dawn", Some("on")), "repeat_password"),
+        (change(PASSWORD, PASSWORD, PASSWORD, Some("on")), "new_password"),
+    ] {
+        let r = app.server_fn(Some(&first), "change_portal_password", &form).await;
+        assert!(matches!(r.app_error(), AppError::InvalidInput { field: f, .. } if f == field), "{field}: {}", r.body);
+    }
+    assert_eq!(app.server_fn(Some(&second), "get_my_credentials", &[]).await.status, StatusCode::OK, "nothing changed yet");
+    let r = app.server_fn(Some(&first), "change_portal_password", &change(PASSWORD, new, new, Some("on"))).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "1"), "one other session ended");
+    let first = r.session_cookie().unwrap_or(first);
+    assert_eq!(app.server_fn(Some(&first), "get_my_credentials", &[]).await.status, StatusCode::OK, "this session goes on");
+    assert_eq!(app.server_fn(Some(&second), "get_my_credentials", &[]).await.status, StatusCode::UNAUTHORIZED);
+    assert!(app.sign_in("alice", PASSWORD).await.is_err(), "the old password is gone");
+    let third = app.sign_in("alice", new).await.unwrap();
+    // Without the box ticked, other sessions stay.
+    let r = app
+        .server_fn(Some(&third), "change_portal_password", &change(new, "violet-harbour-in-the-fog", "violet-harbour-in-the-fog", None))
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "0"));
+    assert_eq!(app.server_fn(Some(&first), "get_my_credentials", &[]).await.status, StatusCode::OK);
+    let outcomes: Vec<String> = audit_trail(&app, "portal.password.change").await.into_iter().map(|(_, o)| o).collect();
+    assert_eq!(outcomes, ["failure", "success", "success"], "the wrong current password is audited too");
+}

@@ -113,6 +113,25 @@ pub trait Port: Send + Sync + 'static {
     /// Delete one of the caller's SSH keys; `confirm` must equal its id.
     async fn delete_ssh_key(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
 
+    /// Upload an X.509 signing certificate for the caller (inspected first; fresh re-authentication).
+    async fn upload_signing_cert(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        body: &str,
+    ) -> Result<crate::domain::signing_cert::SigningCertView, AppError>;
+
+    async fn set_signing_cert_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+        status: crate::domain::SetStatus,
+    ) -> Result<(), AppError>;
+
+    /// Delete one of the caller's certificates; `confirm` must equal its id.
+    async fn delete_signing_cert(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
+
     /// The caller's own IAM credentials (read through their own scoped IAM session).
     async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
 

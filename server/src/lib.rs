@@ -5,6 +5,7 @@ mod activity;
 pub mod audit;
 mod audit_log;
 pub mod auth;
+pub mod certificates;
 pub mod clock;
 mod codecommit;
 pub mod config;

@@ -417,6 +417,23 @@ impl Port for Portal {
         self.do_delete_ssh_key(req, who, id, confirm).await
     }
 
+    async fn upload_signing_cert(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        body: &str,
+    ) -> Result<app::domain::signing_cert::SigningCertView, AppError> {
+        self.do_upload_cert(req, who, body).await
+    }
+
+    async fn set_signing_cert_status(&self, req: &Parts, who: &Principal, id: &str, status: SetStatus) -> Result<(), AppError> {
+        self.do_set_cert_status(req, who, id, status).await
+    }
+
+    async fn delete_signing_cert(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError> {
+        self.do_delete_cert(req, who, id, confirm).await
+    }
+
     async fn my_credentials(&self, who: &Principal) -> Result<CredentialsOverview, AppError> {
         let me = &who.viewer.iam_user;
         let entitled = self.entitled(who).await?;
@@ -425,7 +442,7 @@ impl Port for Portal {
         let iam = &self.iam;
         let err = |e| iam_error("reading own credentials", e);
         // Only what the employee is entitled to is read: their session policy grants nothing else.
-        let (core, mfa_devices, git_credentials, ssh_keys) = tokio::join!(
+        let (core, mfa_devices, git_credentials, ssh_keys, signing_certs) = tokio::join!(
             async {
                 tokio::try_join!(
                     async { iam.get_user(&caller, me).await.map_err(err) },
@@ -465,6 +482,12 @@ impl Port for Portal {
                     Ok(keys) => Ok(self.ssh_views(&caller, me, keys).await),
                     Err(e) => Err(err(e)),
                 }
+            },
+            async {
+                if !may(Capability::SigningCertificates) {
+                    return Ok(vec![]);
+                }
+                iam.list_signing_certs(&caller, me).await.map_err(err).map(|c| self.cert_views(c))
             },
         );
         let (user, password, (keys, tags)) = core?;
@@ -509,6 +532,7 @@ impl Port for Portal {
             user,
             password: password.map(|p| self.password_view(p, entitled.password_override)),
             entitled: entitled.caps.clone(),
+            signing_certs,
             ask: entitled.entitlements.ask.clone(),
             access_keys,
             mfa_devices,

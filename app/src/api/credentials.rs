@@ -48,6 +48,7 @@ pub struct CredentialsOverview {
     pub mfa_devices: Result<Vec<MfaDevice>, AppError>,
     pub git_credentials: Result<Vec<crate::api::codecommit::GitCredentialView>, AppError>,
     pub ssh_keys: Result<Vec<crate::api::codecommit::SshKeyView>, AppError>,
+    pub signing_certs: Result<Vec<crate::domain::signing_cert::SigningCertView>, AppError>,
     /// Help-desk changes to these credentials in the last 90 days, newest first.
     pub helpdesk_actions: Vec<crate::api::helpdesk::HelpdeskNotice>,
     /// The region the CodeCommit clone commands name (the page lets the user change it).
@@ -62,4 +63,24 @@ pub const MAX_GIT_CREDENTIALS: usize = 2;
 pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
     use crate::ssr::*;
     respond(port()?.my_credentials(&principal()?).await)
+}
+
+/// Upload an X.509 signing certificate (PEM).
+#[server(endpoint = "upload_signing_cert")]
+pub async fn upload_signing_cert(certificate: String) -> Result<crate::domain::signing_cert::SigningCertView, AppError> {
+    use crate::ssr::*;
+    respond(port()?.upload_signing_cert(&request()?, &principal()?, &certificate).await)
+}
+
+#[server(endpoint = "set_signing_cert_status")]
+pub async fn set_signing_cert_status(certificate_id: String, active: bool) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let status = if active { SetStatus::Active } else { SetStatus::Inactive };
+    respond(port()?.set_signing_cert_status(&request()?, &principal()?, &certificate_id, status).await)
+}
+
+#[server(endpoint = "delete_signing_cert")]
+pub async fn delete_signing_cert(certificate_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(port()?.delete_signing_cert(&request()?, &principal()?, &certificate_id, &confirm).await)
 }

@@ -13,11 +13,18 @@ pub enum Capability {
     Mfa,
     GitCredentials,
     SshKeys,
+    SigningCertificates,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 5] =
-        [Capability::ConsolePassword, Capability::AccessKeys, Capability::Mfa, Capability::GitCredentials, Capability::SshKeys];
+    pub const ALL: [Capability; 6] = [
+        Capability::ConsolePassword,
+        Capability::AccessKeys,
+        Capability::Mfa,
+        Capability::GitCredentials,
+        Capability::SshKeys,
+        Capability::SigningCertificates,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -26,6 +33,7 @@ impl Capability {
             Capability::Mfa => "MFA devices",
             Capability::GitCredentials => "HTTPS Git credentials",
             Capability::SshKeys => "SSH public keys",
+            Capability::SigningCertificates => "Signing certificates",
         }
     }
 
@@ -37,6 +45,7 @@ impl Capability {
             Capability::Mfa => "MFA devices are",
             Capability::GitCredentials => "HTTPS Git credentials are",
             Capability::SshKeys => "SSH public keys are",
+            Capability::SigningCertificates => "X.509 signing certificates are",
         }
     }
 
@@ -47,6 +56,7 @@ impl Capability {
             Capability::Mfa => "mfa",
             Capability::GitCredentials => "git",
             Capability::SshKeys => "ssh",
+            Capability::SigningCertificates => "certificates",
         }
     }
 
@@ -83,6 +93,12 @@ impl Capability {
                 "iam:UploadSSHPublicKey",
                 "iam:UpdateSSHPublicKey",
                 "iam:DeleteSSHPublicKey",
+            ],
+            Capability::SigningCertificates => &[
+                "iam:ListSigningCertificates",
+                "iam:UploadSigningCertificate",
+                "iam:UpdateSigningCertificate",
+                "iam:DeleteSigningCertificate",
             ],
         }
     }
@@ -334,6 +350,7 @@ mod tests {
             }
         }
         assert_eq!(Capability::parse("signing-certificates"), None);
+        assert_eq!(Capability::parse("certificates"), Some(Capability::SigningCertificates));
     }
 
     fn form(grants: &[&str], groups: &[&str]) -> EntitlementsInput {
@@ -379,7 +396,7 @@ mod tests {
         f.new_group = "developers".into();
         bad(f, "new_group", "listed already");
         bad(form(&["+:mfa"], &[]), "new_group", "Enter the name");
-        bad(form(&["*:signing-certificates"], &[]), "grant", "not a capability");
+        bad(form(&["*:service-credentials"], &[]), "grant", "not a capability");
         bad(form(&["ghosts:mfa"], &[]), "grant", "not listed");
         bad(form(&["nocolon"], &[]), "grant", "unknown setting");
         bad(form(&[], &["a b"]), "group", "not an IAM group name");

@@ -95,6 +95,10 @@ pub fn change_notice(
         "ssh_key.activate" => ("SSH public key activated", format!("Your SSH public key {s} was activated")),
         "ssh_key.deactivate" => ("SSH public key deactivated", format!("Your SSH public key {s} was deactivated")),
         "ssh_key.delete" => ("SSH public key deleted", format!("Your SSH public key {s} was deleted")),
+        "signing_cert.upload" => ("New signing certificate", format!("An X.509 signing certificate ({s}) was uploaded for your IAM user")),
+        "signing_cert.activate" => ("Signing certificate activated", format!("Your signing certificate {s} was activated")),
+        "signing_cert.deactivate" => ("Signing certificate deactivated", format!("Your signing certificate {s} was deactivated")),
+        "signing_cert.delete" => ("Signing certificate deleted", format!("Your signing certificate {s} was deleted")),
         _ => return None,
     };
     let by = if by_owner { "by you (your keydesk account)".to_owned() } else { format!("by {actor}") };

@@ -34,6 +34,9 @@ pub struct CredentialActions {
     pub ssh_upload: ServerAction<crate::api::codecommit::UploadSshKey>,
     pub ssh_status: ServerAction<crate::api::codecommit::SetSshKeyStatus>,
     pub ssh_delete: ServerAction<crate::api::codecommit::DeleteSshKey>,
+    pub cert_upload: ServerAction<crate::api::credentials::UploadSigningCert>,
+    pub cert_status: ServerAction<crate::api::credentials::SetSigningCertStatus>,
+    pub cert_delete: ServerAction<crate::api::credentials::DeleteSigningCert>,
 }
 
 /// After a successful password confirmation, run again the action that asked for it, with the input
@@ -79,6 +82,9 @@ impl CredentialActions {
             ssh_upload: ServerAction::new(),
             ssh_status: ServerAction::new(),
             ssh_delete: ServerAction::new(),
+            cert_upload: ServerAction::new(),
+            cert_status: ServerAction::new(),
+            cert_delete: ServerAction::new(),
         };
         replay_after_confirm!(actions.confirm, actions.git_create);
         replay_after_confirm!(actions.confirm, actions.git_reset);
@@ -87,6 +93,9 @@ impl CredentialActions {
         replay_after_confirm!(actions.confirm, actions.ssh_upload);
         replay_after_confirm!(actions.confirm, actions.ssh_status);
         replay_after_confirm!(actions.confirm, actions.ssh_delete);
+        replay_after_confirm!(actions.confirm, actions.cert_upload);
+        replay_after_confirm!(actions.confirm, actions.cert_status);
+        replay_after_confirm!(actions.confirm, actions.cert_delete);
         // After a successful password confirmation, run the create that asked for it again.
         let pending_create = StoredValue::new(None::<CreateAccessKey>);
         Effect::new(move |_| {
@@ -129,7 +138,10 @@ impl CredentialActions {
             || asks(self.git_delete.value().get())
             || asks(self.ssh_upload.value().get().map(|r| r.map(drop)))
             || asks(self.ssh_status.value().get())
-            || asks(self.ssh_delete.value().get());
+            || asks(self.ssh_delete.value().get())
+            || asks(self.cert_upload.value().get().map(|r| r.map(drop)))
+            || asks(self.cert_status.value().get())
+            || asks(self.cert_delete.value().get());
         (create_asks || start_asks || codecommit_asks) && !confirmed
             || asks(self.set_status.value().get())
             || asks(self.delete.value().get())
@@ -159,6 +171,9 @@ impl CredentialActions {
             self.ssh_upload.version().get(),
             self.ssh_status.version().get(),
             self.ssh_delete.version().get(),
+            self.cert_upload.version().get(),
+            self.cert_status.version().get(),
+            self.cert_delete.version().get(),
         ]
     }
 }

@@ -68,10 +68,11 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     let (name1, name2, name3) = (name.clone(), name.clone(), name.clone());
     let entitled = o.entitled.clone();
     let (may_keys, may_mfa) = (entitled.contains(&Capability::AccessKeys), entitled.contains(&Capability::Mfa));
+    let may_certs = entitled.contains(&Capability::SigningCertificates);
     let managed = |c: Capability| (!entitled.contains(&c)).then(|| o.ask.clone());
     let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
     let ask = o.ask.clone();
-    let (ask1, ask2, ask3) = (ask.clone(), ask.clone(), ask.clone());
+    let (ask1, ask2, ask3, ask4) = (ask.clone(), ask.clone(), ask.clone(), ask.clone());
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -118,6 +119,14 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             <SectionCard id="codecommit" title="AWS CodeCommit credentials"
                 subtitle="HTTPS Git credentials and SSH public keys for CodeCommit repositories.">
                 <CodeCommitSection git=o.git_credentials ssh=o.ssh_keys region=o.codecommit_region git_managed ssh_managed/>
+            </SectionCard>
+            <SectionCard id="signing-certificates" title="X.509 signing certificates"
+                subtitle="Certificates that sign requests to the few AWS services that still accept them. IAM allows 2 per user.">
+                {if may_certs {
+                    view! { <super::certificates::SigningCertsSection certs=o.signing_certs/> }.into_any()
+                } else {
+                    view! { <ManagedNotice cap=Capability::SigningCertificates ask=ask4/> }.into_any()
+                }}
             </SectionCard>
         </div>
     }

@@ -5,6 +5,7 @@ mod access_keys;
 mod activity;
 mod admin;
 mod audit;
+mod certificates;
 mod codecommit;
 mod credentials;
 mod deadlines;

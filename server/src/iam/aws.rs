@@ -11,6 +11,7 @@
 
 use super::policy::entitled_policy;
 use super::*;
+use app::domain::signing_cert::SigningCert;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, EncodingType, ReportStateType, StatusType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -68,6 +69,15 @@ fn set_status(s: SetStatus) -> StatusType {
     match s {
         SetStatus::Active => StatusType::Active,
         SetStatus::Inactive => StatusType::Inactive,
+    }
+}
+
+fn signing_cert(c: &aws_sdk_iam::types::SigningCertificate) -> SigningCert {
+    SigningCert {
+        id: c.certificate_id().to_owned(),
+        status: status(c.status()),
+        uploaded_at: odt(c.upload_date()),
+        body: c.certificate_body().to_owned(),
     }
 }
 
@@ -643,6 +653,33 @@ impl IamBackend for AwsIam {
 
     async fn delete_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId) -> IamResult<()> {
         call!(mutating self.client(caller).await?.delete_ssh_public_key().user_name(user.as_str()).ssh_public_key_id(id.as_str()))?;
+        Ok(())
+    }
+
+    async fn upload_signing_cert(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SigningCert> {
+        let out = call!(create self.client(caller).await?.upload_signing_certificate().user_name(user.as_str()).certificate_body(body))?;
+        let c = out.certificate().ok_or_else(|| bad_reply("UploadSigningCertificate"))?;
+        Ok(signing_cert(c))
+    }
+
+    async fn list_signing_certs(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SigningCert>> {
+        let out = call!(self.client(caller).await?.list_signing_certificates().user_name(user.as_str()))?;
+        Ok(out.certificates().iter().map(signing_cert).collect())
+    }
+
+    async fn update_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str, status: SetStatus) -> IamResult<()> {
+        call!(mutating self
+            .client(caller)
+            .await?
+            .update_signing_certificate()
+            .user_name(user.as_str())
+            .certificate_id(id)
+            .status(set_status(status)))?;
+        Ok(())
+    }
+
+    async fn delete_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str) -> IamResult<()> {
+        call!(mutating self.client(caller).await?.delete_signing_certificate().user_name(user.as_str()).certificate_id(id))?;
         Ok(())
     }
 

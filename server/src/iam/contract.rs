@@ -4,6 +4,7 @@
 //! (nothing is skipped silently); the embedded backend claims every capability.
 
 use super::*;
+use app::domain::signing_cert::cert_id_ok;
 use app::domain::ssh_key;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub struct Capabilities {
     pub paginates_users: bool,
     pub enforces_caller_scope: bool,
     pub validates_tags: bool,
+    pub validates_certificates: bool,
 }
 
 impl Capabilities {
@@ -35,6 +37,7 @@ impl Capabilities {
         paginates_users: true,
         enforces_caller_scope: true,
         validates_tags: true,
+        validates_certificates: true,
     };
 
     /// Print that a check is skipped for this backend, and return whether it should run.
@@ -64,6 +67,11 @@ pub fn unique(prefix: &str) -> String {
 }
 
 const SVC: Caller = Caller::Service;
+
+/// A fresh self-signed certificate (EC P-256, generated per call, so each is distinct).
+fn test_cert(name: &str) -> String {
+    rcgen::generate_simple_self_signed(vec![format!("{name}.example.com")]).expect("rcgen").cert.pem()
+}
 
 fn helpdesk() -> Caller {
     Caller::Helpdesk { portal_user: "carol".into() }
@@ -420,6 +428,36 @@ pub async fn self_service_sessions_stay_within_their_entitlements(h: &dyn Harnes
     assert_eq!(b.list_access_keys(&SVC, &a).await.unwrap()[0].status, Status::Active, "denied calls changed nothing");
 }
 
+/// Signing certificates: upload, list (bodies round-trip), status, delete; at most 2; the same
+/// certificate twice is refused; something that is not a certificate is refused.
+pub async fn signing_certificate_lifecycle_and_limit(h: &dyn Harness) {
+    let b = h.backend();
+    let user = h.create_user(&unique("cert")).await;
+    let me = Caller::self_service_all(user.to_string(), user.clone());
+    let (one, two, three) = (test_cert("one"), test_cert("two"), test_cert("three"));
+    let first = b.upload_signing_cert(&me, &user, &one).await.unwrap();
+    assert_eq!(first.status, Status::Active);
+    assert!(cert_id_ok(&first.id), "{}", first.id);
+    let listed = b.list_signing_certs(&me, &user).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].body.trim(), one.trim(), "the body round-trips");
+    b.update_signing_cert(&me, &user, &first.id, SetStatus::Inactive).await.unwrap();
+    assert_eq!(b.list_signing_certs(&me, &user).await.unwrap()[0].status, Status::Inactive);
+    if h.caps().has(h.caps().validates_certificates, "signing certificate limit, duplicates and malformed bodies") {
+        let dup = b.upload_signing_cert(&me, &user, &one).await;
+        assert!(matches!(dup, Err(IamError::EntityAlreadyExists(_))), "{dup:?}");
+        let bad = b.upload_signing_cert(&me, &user, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----").await;
+        assert!(matches!(bad, Err(IamError::InvalidInput(_))), "{bad:?}");
+        b.upload_signing_cert(&me, &user, &two).await.unwrap();
+        let third = b.upload_signing_cert(&me, &user, &three).await;
+        assert!(matches!(third, Err(IamError::LimitExceeded(_))), "{third:?}");
+        assert_eq!(b.list_signing_certs(&me, &user).await.unwrap().len(), 2);
+    }
+    b.delete_signing_cert(&me, &user, &first.id).await.unwrap();
+    assert!(matches!(b.delete_signing_cert(&me, &user, &first.id).await, Err(IamError::NotFound(_))));
+    assert!(b.list_signing_certs(&me, &user).await.unwrap().iter().all(|c| c.id != first.id));
+}
+
 /// Instantiate every contract case as a test for one harness factory (an async fn returning
 /// `Option<Arc<dyn Harness>>`; `None` means "not available here", which the factory reports).
 #[macro_export]
@@ -430,7 +468,8 @@ macro_rules! contract_suite {
             descriptions_are_user_tags, virtual_mfa_enrol_deactivate_delete, service_credential_lifecycle_and_limit,
             ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
             credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
-            group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements);
+            group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements,
+            signing_certificate_lifecycle_and_limit);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(
@@ -533,6 +572,7 @@ mod aws_backend_on_moto {
         paginates_users: false,
         enforces_caller_scope: false,
         validates_tags: false,
+        validates_certificates: false,
     };
 
     struct MotoHarness {

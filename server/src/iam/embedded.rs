@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::db::{Db, DbError};
 use app::domain::entitlements::Capability;
 use app::domain::password_policy::EffectivePolicy;
+use app::domain::signing_cert::{SigningCert, MAX_SIGNING_CERTS};
 use app::domain::ssh_key;
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
@@ -74,6 +75,17 @@ struct UserDoc {
     /// IAM group names (documents written before groups existed have none).
     #[serde(default)]
     groups: Vec<String>,
+    #[serde(default)]
+    signing_certs: Vec<CertDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CertDoc {
+    id: String,
+    status: String,
+    uploaded_at: i64,
+    /// The PEM certificate (public data).
+    body: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,6 +168,17 @@ macro_rules! stored_credential {
 stored_credential!(KeyDoc, "Access Key", Capability::AccessKeys);
 stored_credential!(ServiceCredDoc, "service-specific credential", Capability::GitCredentials);
 stored_credential!(SshDoc, "SSH public key", Capability::SshKeys);
+stored_credential!(CertDoc, "signing certificate", Capability::SigningCertificates);
+
+fn cert_view(c: &CertDoc) -> SigningCert {
+    SigningCert { id: c.id.clone(), status: Status::parse(&c.status), uploaded_at: t(c.uploaded_at), body: c.body.clone() }
+}
+
+/// The DER bytes of the one PEM certificate in `body`, if that is what it is.
+fn cert_der(body: &str) -> Option<Vec<u8>> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(body.trim().as_bytes()).ok()?;
+    (pem.label == "CERTIFICATE" && pem.parse_x509().is_ok()).then_some(pem.contents)
+}
 
 fn t(s: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -487,6 +510,7 @@ impl EmbeddedIam {
             service_credentials: vec![],
             ssh_keys: vec![],
             groups: vec![],
+            signing_certs: vec![],
         };
         let res = sqlx::query("INSERT INTO iam_users (name_fold, doc, version) VALUES ($1, $2, 0) ON CONFLICT (name_fold) DO NOTHING")
             .bind(user.fold())
@@ -1145,6 +1169,46 @@ impl IamBackend for EmbeddedIam {
             SshEncoding::Pem => parsed.pem(),
         };
         Ok(SshKeyDetail { summary: ssh_view(k)?, fingerprint: parsed.md5_fingerprint(), body })
+    }
+
+    async fn upload_signing_cert(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SigningCert> {
+        self.enter().await?;
+        self.may_touch(caller, user, true, Some(Capability::SigningCertificates))?;
+        // IAM parses the certificate; compare certificates by their DER bytes, not by PEM text.
+        let der = cert_der(body)
+            .ok_or_else(|| IamError::InvalidInput("The certificate is malformed: it is not a PEM X.509 certificate.".into()))?;
+        let (now, id) = (self.now(), format!("{}{}", new_id("TA"), &new_id("")[..10]));
+        let cert = self
+            .mutate(user, |d| {
+                if d.signing_certs.iter().any(|c| cert_der(&c.body).as_deref() == Some(&der[..])) {
+                    return Err(IamError::EntityAlreadyExists("The certificate has already been uploaded for this user.".into()));
+                }
+                if d.signing_certs.len() >= MAX_SIGNING_CERTS {
+                    return Err(IamError::LimitExceeded(format!(
+                        "Cannot exceed quota for SigningCertificatesPerUser: {MAX_SIGNING_CERTS}"
+                    )));
+                }
+                let c = CertDoc { id: id.clone(), status: "Active".into(), uploaded_at: now, body: body.trim().to_owned() };
+                let view = cert_view(&c);
+                d.signing_certs.push(c);
+                Ok((view, vec![], vec![]))
+            })
+            .await?;
+        self.leave(cert)
+    }
+
+    async fn list_signing_certs(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SigningCert>> {
+        self.enter().await?;
+        self.may_touch(caller, user, false, Some(Capability::SigningCertificates))?;
+        Ok(self.load_user(user).await?.0.signing_certs.iter().map(cert_view).collect())
+    }
+
+    async fn update_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str, status: SetStatus) -> IamResult<()> {
+        self.set_credential_status(caller, user, id, status, |d| &mut d.signing_certs).await
+    }
+
+    async fn delete_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str) -> IamResult<()> {
+        self.delete_credential(caller, user, id, |d| &mut d.signing_certs).await
     }
 
     async fn update_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, status: SetStatus) -> IamResult<()> {

@@ -268,6 +268,26 @@ pub trait IamBackend: Send + Sync + 'static {
     /// `DeleteSSHPublicKey`. Errors: NotFound.
     async fn delete_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId) -> IamResult<()>;
 
+    // --- X.509 signing certificates ---
+
+    /// `UploadSigningCertificate` (Active). Errors: LimitExceeded (2), EntityAlreadyExists (the same
+    /// certificate), InvalidInput (not a certificate).
+    async fn upload_signing_cert(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        body: &str,
+    ) -> IamResult<app::domain::signing_cert::SigningCert>;
+
+    /// `ListSigningCertificates`, bodies included.
+    async fn list_signing_certs(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<app::domain::signing_cert::SigningCert>>;
+
+    /// `UpdateSigningCertificate`. Errors: NotFound.
+    async fn update_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str, status: SetStatus) -> IamResult<()>;
+
+    /// `DeleteSigningCertificate`. Errors: NotFound.
+    async fn delete_signing_cert(&self, caller: &Caller, user: &IamUserName, id: &str) -> IamResult<()>;
+
     // --- credential report ---
 
     /// `GenerateCredentialReport`: starts a new report unless the current one is under 4 hours old.

@@ -115,7 +115,7 @@ mod tests {
         /// those of the entitled capabilities, MFA devices and the password policy appear only with their
         /// capability, and nothing names another user.
         #[test]
-        fn the_policy_grants_exactly_the_entitled_actions(bits in 0u8..32, name in "[A-Za-z0-9+=,.@_-]{1,64}") {
+        fn the_policy_grants_exactly_the_entitled_actions(bits in 0u8..64, name in "[A-Za-z0-9+=,.@_-]{1,64}") {
             let caps: BTreeSet<Capability> = Capability::ALL.into_iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, c)| c).collect();
             let user = IamUserName::parse(&name).unwrap();
             let text = entitled_policy("123456789012", &user, &caps);

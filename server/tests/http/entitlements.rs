@@ -71,6 +71,15 @@ fn calls(cap: Capability) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
             ("set_ssh_key_status", vec![("key_id", ssh.clone()), ("active", "false".into())]),
             ("delete_ssh_key", vec![("key_id", ssh.clone()), ("confirm", ssh)]),
         ],
+        Capability::SigningCertificates => {
+            let pem = rcgen::generate_simple_self_signed(vec!["alice.example.com".to_owned()]).unwrap().cert.pem();
+            let id = "TA7SMP42TDN5Z26OBPJE7EXAMPLE".to_owned();
+            vec![
+                ("upload_signing_cert", vec![("certificate", pem)]),
+                ("set_signing_cert_status", vec![("certificate_id", id.clone()), ("active", "false".into())]),
+                ("delete_signing_cert", vec![("certificate_id", id.clone()), ("confirm", id)]),
+            ]
+        }
     }
 }
 
@@ -94,7 +103,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
         assert_eq!(before, after, "a refused call changes nothing");
         // The page names whom to ask and reads nothing of the section.
         let o = overview(&app, &alice).await;
-        assert!(!o.entitled.contains(&cap) && o.entitled.len() == 4, "{cap:?}: {:?}", o.entitled);
+        assert!(!o.entitled.contains(&cap) && o.entitled.len() == Capability::ALL.len() - 1, "{cap:?}: {:?}", o.entitled);
         assert_eq!(o.ask, ask);
         assert_eq!(o.password.is_none(), cap == Capability::ConsolePassword);
     }
@@ -198,9 +207,12 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
 
     let dave = app.sign_in("dave", PASSWORD).await.unwrap();
     let changes = save(&app, &dave, &f).await;
-    assert_eq!(changes[0], "Users in no listed group: no longer Console password, Access keys, HTTPS Git credentials, SSH public keys");
+    assert_eq!(
+        changes[0],
+        "Users in no listed group: no longer Console password, Access keys, HTTPS Git credentials, SSH public keys, Signing certificates"
+    );
     let current: Entitlements = serde_json::from_str(&app.server_fn(Some(&dave), "get_entitlements", &[]).await.body).unwrap();
-    assert_eq!((current.default.len(), current.groups["developers"].len(), current.ask.as_str()), (1, 5, "IT"));
+    assert_eq!((current.default.len(), current.groups["developers"].len(), current.ask.as_str()), (1, Capability::ALL.len(), "IT"));
     assert!(save(&app, &dave, &f).await.is_empty(), "saving the same again changes nothing and is not audited");
     let rows: Vec<(String, String, Option<String>)> =
         sqlx::query_as("SELECT outcome, actor, detail FROM audit_events WHERE action = 'admin.entitlements.update' ORDER BY id")
@@ -214,7 +226,7 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
     assert_eq!((rows[1].0.as_str(), rows[1].1.as_str()), ("success", "dave"));
     let detail = rows[1].2.as_deref().unwrap();
     assert!(
-        detail.contains("before: default: password, access-keys, mfa, git, ssh; ask: your AWS administrators; after: default: mfa; group developers: password, access-keys, mfa, git, ssh; ask: IT"),
+        detail.contains("before: default: password, access-keys, mfa, git, ssh, certificates; ask: your AWS administrators; after: default: mfa; group developers: password, access-keys, mfa, git, ssh, certificates; ask: IT"),
         "{detail}"
     );
 

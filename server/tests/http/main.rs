@@ -6,6 +6,7 @@ mod support;
 mod access_keys;
 mod admin;
 mod auth;
+mod certificates;
 mod codecommit;
 mod entitlements;
 mod helpdesk;

@@ -1,0 +1,104 @@
+//! X.509 signing certificates on "My security credentials": the list (subject, SHA-256 fingerprint,
+//! key, expiry, status) and an upload form. The server inspects each certificate and says exactly what
+//! is wrong; a pasted private key is refused and never shown again.
+
+use super::access_keys::{CredentialActions, BUTTON, DANGER, SECONDARY};
+use super::credentials::status_badge;
+use crate::components::ErrorView;
+use crate::domain::fmt_utc;
+use crate::domain::signing_cert::{SigningCertView, MAX_SIGNING_CERTS};
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[component]
+pub fn SigningCertsSection(certs: Result<Vec<SigningCertView>, AppError>) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let certs = match certs {
+        Ok(c) => c,
+        Err(error) => return view! { <ErrorView error/> }.into_any(),
+    };
+    let used = certs.len();
+    let error = move || {
+        [actions.cert_status.value().get(), actions.cert_delete.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err())
+            .or_else(|| actions.cert_upload.value().get().and_then(Result::err))
+            .filter(|e| *e != AppError::ReauthRequired)
+    };
+    view! {
+        {move || error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        <p class="text-sm text-slate-700" data-testid="cert-count">{format!("{used} of {MAX_SIGNING_CERTS} signing certificates")}</p>
+        {(!certs.is_empty()).then(|| view! {
+            <ul class="mt-3 grid gap-3">
+                {certs.into_iter().map(|c| view! { <CertRow c/> }).collect_view()}
+            </ul>
+        })}
+        {if used >= MAX_SIGNING_CERTS {
+            view! { <p class="mt-3 text-sm text-slate-600">"IAM allows 2 signing certificates per user: delete one to upload another."</p> }.into_any()
+        } else {
+            view! {
+                <details class="mt-3 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="cert-upload">
+                    <summary class="cursor-pointer px-4 py-2 text-sm font-medium text-indigo-700">"Upload a signing certificate"</summary>
+                    <ActionForm action=actions.cert_upload attr:class="grid gap-2 px-4 pb-4">
+                        <label class="text-sm font-medium text-slate-800" for="cert-body">"PEM certificate"</label>
+                        <textarea id="cert-body" name="certificate" rows="6" required spellcheck="false" autocomplete="off"
+                            placeholder="-----BEGIN CERTIFICATE-----"
+                            class="w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs" data-testid="cert-input"></textarea>
+                        <p class="text-xs text-slate-500">"The certificate only (public). RSA of 2048 bits or more, or EC P-256/P-384/P-521, valid today. Never paste the private key."</p>
+                        <div><button type="submit" class=BUTTON data-testid="cert-upload-submit">"Upload"</button></div>
+                    </ActionForm>
+                </details>
+            }.into_any()
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+fn CertRow(c: SigningCertView) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let active = c.status.is_active();
+    let id = c.id.clone();
+    let (id2, id3) = (id.clone(), id.clone());
+    view! {
+        <li class="rounded-lg border border-slate-200 p-3 text-sm" data-testid="cert-row">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <span class="font-mono text-xs text-slate-700">{id.clone()}</span>
+                <span class="flex items-center gap-2">
+                    {c.expired.then(|| super::credentials::badge("Expired", "bg-red-50 text-red-800 ring-red-200"))}
+                    {status_badge(&c.status)}
+                </span>
+            </div>
+            {match c.info {
+                Some(i) => view! {
+                    <dl class="mt-2 grid gap-1 text-xs sm:grid-cols-[8rem_1fr]">
+                        <dt class="text-slate-500">"Subject"</dt><dd class="break-all" data-testid="cert-subject">{i.subject}</dd>
+                        <dt class="text-slate-500">"SHA-256"</dt><dd class="break-all font-mono" data-testid="cert-sha256">{i.sha256}</dd>
+                        <dt class="text-slate-500">"Key"</dt><dd>{i.key}</dd>
+                        <dt class="text-slate-500">"Valid until"</dt><dd class="tabular-nums" data-testid="cert-expiry">{format!("{} UTC", fmt_utc(i.not_after))}</dd>
+                        <dt class="text-slate-500">"Uploaded"</dt><dd class="tabular-nums">{format!("{} UTC", fmt_utc(c.uploaded_at))}</dd>
+                    </dl>
+                }.into_any(),
+                None => view! { <p class="mt-2 text-xs text-slate-500">"keydesk cannot read this certificate (uploaded elsewhere)."</p> }.into_any(),
+            }}
+            <div class="mt-3 flex flex-wrap items-center gap-2">
+                <ActionForm action=actions.cert_status>
+                    <input type="hidden" name="certificate_id" value=id2/>
+                    <input type="hidden" name="active" value=(!active).to_string()/>
+                    <button type="submit" class=SECONDARY data-testid="cert-toggle">{if active { "Deactivate" } else { "Activate" }}</button>
+                </ActionForm>
+                {(!active).then(|| view! {
+                    <ActionForm action=actions.cert_delete attr:class="flex items-center gap-2">
+                        <input type="hidden" name="certificate_id" value=id3.clone()/>
+                        <label class="sr-only" for=format!("cert-confirm-{id3}")>"Type the certificate id to confirm"</label>
+                        <input id=format!("cert-confirm-{id3}") name="confirm" required placeholder="Type the certificate id"
+                            class="w-64 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="cert-delete-confirm"/>
+                        <button type="submit" class=DANGER data-testid="cert-delete">"Delete"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </li>
+    }
+}

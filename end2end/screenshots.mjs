@@ -87,7 +87,7 @@ try {
     await page.goto(`${server.url}/settings`);
     await hydrated(page);
     await page.fill('[data-testid=new-group]', 'developers');
-    for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh']) await page.check(`[data-testid="grant-+-${cap}"]`);
+    for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh', 'certificates']) await page.check(`[data-testid="grant-+-${cap}"]`);
     for (const cap of ['access-keys', 'git', 'ssh']) await page.uncheck(`[data-testid="grant-*-${cap}"]`);
     await page.fill('[data-testid=entitlements-ask]', 'the IT help desk (#it-help)');
     await page.click('[data-testid=entitlements-save]');
@@ -101,6 +101,27 @@ try {
     await carol.close();
     await ctx.close();
     console.log(`${out}/entitlements.png, credentials-managed.png`);
+  }
+  // A signing certificate made with openssl, uploaded.
+  {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'shot-cert-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'),
+      '-subj', '/CN=release-signer/O=Example Corp', '-days', '365'], { stdio: 'ignore' });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'alice');
+    await hydrated(page);
+    await page.click('[data-testid=cert-upload] summary');
+    await page.fill('[data-testid=cert-input]', readFileSync(join(dir, 'c.pem'), 'utf8'));
+    await page.click('[data-testid=cert-upload-submit]');
+    await page.waitForSelector('[data-testid=cert-row]');
+    await page.locator('#signing-certificates').screenshot({ path: `${out}/certificates.png` });
+    await ctx.close();
+    console.log(`${out}/certificates.png`);
   }
 } finally {
   await browser.close();

@@ -19,6 +19,13 @@ pub fn SigningCertsSection(certs: Result<Vec<SigningCertView>, AppError>) -> imp
         Err(error) => return view! { <ErrorView error/> }.into_any(),
     };
     let used = certs.len();
+    // The text box empties after an upload, and after a pasted private key (which must not linger).
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| match actions.cert_upload.value().get() {
+        Some(Ok(_)) => text.set(String::new()),
+        Some(Err(AppError::InvalidInput { message, .. })) if message.contains("private key") => text.set(String::new()),
+        _ => {}
+    });
     let error = move || {
         [actions.cert_status.value().get(), actions.cert_delete.value().get()]
             .into_iter()
@@ -45,6 +52,7 @@ pub fn SigningCertsSection(certs: Result<Vec<SigningCertView>, AppError>) -> imp
                         <label class="text-sm font-medium text-slate-800" for="cert-body">"PEM certificate"</label>
                         <textarea id="cert-body" name="certificate" rows="6" required spellcheck="false" autocomplete="off"
                             placeholder="-----BEGIN CERTIFICATE-----"
+                            prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
                             class="w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs" data-testid="cert-input"></textarea>
                         <p class="text-xs text-slate-500">"The certificate only (public). RSA of 2048 bits or more, or EC P-256/P-384/P-521, valid today. Never paste the private key."</p>
                         <div><button type="submit" class=BUTTON data-testid="cert-upload-submit">"Upload"</button></div>

@@ -97,6 +97,9 @@ export async function signIn(page, url, user, { password = DEMO[user], js = true
 /// Wait until the WASM has hydrated the page.
 export async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated=true]', { timeout: 20_000 });
+  // The root marks itself hydrated before content inside nested Suspense boundaries has hydrated (it
+  // resolves a few ticks later); let those ticks pass so a click reaches a hydrated handler.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))));
 }
 
 /// Deactivate the key `id` in the access-key table (confirming the dialog), then delete it by typing

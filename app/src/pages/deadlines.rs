@@ -18,7 +18,19 @@ const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-w
 pub fn KeyDeadlines() -> impl IntoView {
     let set = ServerAction::<SetKeyExemption>::new();
     let remove = ServerAction::<RemoveKeyExemption>::new();
-    let preview = ServerAction::<PreviewEnforcement>::new();
+    // The dry run is a link (`?dry-run=1`): it works before hydration and without JavaScript, and a
+    // click can never be lost to a page that is still hydrating.
+    let query = leptos_router::hooks::use_query_map();
+    let preview = Resource::new(
+        move || query.with(|q| q.get("dry-run").is_some_and(|v| v == "1")),
+        |on| async move {
+            if on {
+                Some(preview_enforcement().await)
+            } else {
+                None
+            }
+        },
+    );
     let confirm = ServerAction::<ConfirmPassword>::new();
     let view_data = Resource::new(move || (set.version().get(), remove.version().get()), |_| get_deadlines());
     let asks = Signal::derive(move || {
@@ -51,11 +63,11 @@ fn DeadlinesBody(
     d: DeadlinesView,
     set: ServerAction<SetKeyExemption>,
     remove: ServerAction<RemoveKeyExemption>,
-    preview: ServerAction<PreviewEnforcement>,
+    preview: Resource<Option<Result<Vec<OverdueKeyView>, AppError>>>,
 ) -> impl IntoView {
     let mode = d.policy.enforcement;
-    let dry_run = move || {
-        preview.value().get().map(|r| match r {
+    let dry_run = move |result: Option<Result<Vec<OverdueKeyView>, AppError>>| {
+        result.map(|r| match r {
             Err(error) => view! { <ErrorView error/> }.into_any(),
             Ok(keys) if keys.is_empty() => {
                 view! { <p class="mt-2 text-sm text-emerald-800" data-testid="dry-run-empty">"No active key is past its deadline: enforcement would deactivate nothing."</p> }.into_any()
@@ -91,12 +103,10 @@ fn DeadlinesBody(
 
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Enforcement dry run"</h3>
         <p class="mt-1 text-sm text-slate-600">"Which active keys are past their deadline now, exemptions respected: what --key-enforcement=deactivate would deactivate."</p>
-        <ActionForm action=preview attr:class="mt-2">
-            <button type="submit" class=SECONDARY data-testid="dry-run-button">
-                {move || if preview.pending().get() { "Checking every user's keys…" } else { "Run the dry run" }}
-            </button>
-        </ActionForm>
-        {dry_run}
+        <a href="/admin?dry-run=1#deadlines" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
+        <Transition fallback=|| view! { <p class="mt-2 text-sm text-slate-500" role="status">"Checking every user's keys…"</p> }>
+            {move || Suspend::new(async move { dry_run(preview.await) })}
+        </Transition>
 
         <h3 class="mt-6 text-sm font-semibold text-slate-900">"Exemptions"</h3>
         {if d.exemptions.is_empty() {

@@ -206,6 +206,11 @@ async fn deactivate_enforcement_dry_run_lists_exactly_the_overdue_keys_and_respe
     assert_eq!(dry.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>(), [ids[0].as_str()], "exactly the overdue, unexempt key");
     assert_eq!(dry[0].days_over, 10);
 
+    // The page's dry run is a link: the server renders it (no JavaScript needed).
+    let page = app.get(Some(&dave), "/admin?dry-run=1").await;
+    let table = page.body.split("data-testid=\"dry-run\"").nth(1).and_then(|t| t.split("</table>").next()).expect("rendered on the server");
+    assert!(table.contains(ids[0].as_str()) && !table.contains(ids[1].as_str()) && !table.contains(ids[2].as_str()), "{table}");
+
     let report = app.portal.run_key_job().await.unwrap().unwrap();
     assert_eq!(report.deactivated, 1);
     let status = |u: &'static str| {

@@ -186,10 +186,45 @@ pub struct MfaDevice {
     pub enabled_at: OffsetDateTime,
 }
 
+/// The kind of an MFA device, told by its serial: virtual devices have an `…:mfa/NAME` ARN, passkeys and
+/// security keys (FIDO) a `…:u2f/…` ARN, hardware TOTP tokens a plain serial number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaKind {
+    Virtual,
+    HardwareTotp,
+    SecurityKey,
+}
+
+impl MfaKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MfaKind::Virtual => "Authenticator app (virtual)",
+            MfaKind::HardwareTotp => "Hardware TOTP token",
+            MfaKind::SecurityKey => "Passkey or security key",
+        }
+    }
+
+    /// Whether the device shows one-time codes (it can be resynchronised, and it works for
+    /// `aws sts get-session-token --token-code`).
+    pub fn gives_codes(self) -> bool {
+        self != MfaKind::SecurityKey
+    }
+}
+
 impl MfaDevice {
     /// Virtual devices have an IAM ARN as serial; hardware tokens have a plain serial number.
     pub fn is_virtual(&self) -> bool {
-        self.serial.starts_with("arn:aws:iam::") && self.serial.contains(":mfa/")
+        self.kind() == MfaKind::Virtual
+    }
+
+    pub fn kind(&self) -> MfaKind {
+        if self.serial.starts_with("arn:aws:iam::") && self.serial.contains(":mfa/") {
+            MfaKind::Virtual
+        } else if self.serial.starts_with("arn:aws:iam::") && self.serial.contains(":u2f/") {
+            MfaKind::SecurityKey
+        } else {
+            MfaKind::HardwareTotp
+        }
     }
 }
 
@@ -283,6 +318,16 @@ pub struct KeyOwner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mfa_devices_are_told_apart_by_serial() {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let kind = |serial: &str| MfaDevice { serial: serial.into(), enabled_at: at }.kind();
+        assert_eq!(kind("arn:aws:iam::123456789012:mfa/alice-phone"), MfaKind::Virtual);
+        assert_eq!(kind("arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEFGHIJKLMNOPQRSTUVWXYZ"), MfaKind::SecurityKey);
+        assert_eq!(kind("GAHT12345678"), MfaKind::HardwareTotp);
+        assert!(!MfaKind::SecurityKey.gives_codes() && MfaKind::HardwareTotp.gives_codes());
+    }
 
     #[test]
     fn ids_validate_prefix_length_and_alphabet() {

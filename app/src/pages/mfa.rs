@@ -46,6 +46,16 @@ pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
             }.into_any()
         }}
         <Enrolment/>
+        <details class="mt-4 text-sm text-slate-700" data-testid="passkey-note">
+            <summary class="cursor-pointer font-medium text-indigo-700">"Passkeys and security keys"</summary>
+            <div class="mt-2 grid gap-2">
+                <p>"AWS lets you register a passkey or FIDO security key only on the AWS console, not through its API, so keydesk cannot enrol one for you. Register it on the console's "
+                    <a class="text-indigo-700 underline" href="https://console.aws.amazon.com/iam/home#/security_credentials" rel="noreferrer" target="_blank">"My security credentials"</a>
+                    " page; it then appears here, and you can remove it here."</p>
+                <p>"A passkey gives no one-time code, so it cannot answer "<code class="font-mono text-xs">"aws sts get-session-token --token-code"</code>
+                    ". If you use the AWS CLI with MFA, keep an authenticator app or hardware TOTP token as well."</p>
+            </div>
+        </details>
         {move || (!hydrated.get()).then(|| view! {
             <p class="mt-4 text-sm text-slate-600">"Assigning an MFA device needs JavaScript: the secret seed is shown once and cannot survive a page reload."</p>
         })}
@@ -83,17 +93,19 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
         <li class="grid gap-2 py-3" data-testid="mfa-row">
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <span class="font-mono text-xs">{serial}</span>
-                <span class="text-slate-600">{if d.is_virtual() { "Virtual device" } else { "Hardware or security key" }} " · enabled " {fmt_utc(d.enabled_at)} " UTC"</span>
+                <span class="text-slate-600" data-testid="mfa-kind">{d.kind().label()} " · enabled " {fmt_utc(d.enabled_at)} " UTC"</span>
             </div>
             <div class="flex flex-wrap items-start gap-3">
-                <details class="text-sm">
-                    <summary class="cursor-pointer text-indigo-700 underline">"Resync"</summary>
-                    <ActionForm action=actions.mfa_resync attr:class="mt-2 flex flex-wrap items-end gap-2">
-                        <input type="hidden" name="serial" value=serial_resync/>
-                        <CodeInputs/>
-                        <button type="submit" class=SECONDARY>"Resync"</button>
-                    </ActionForm>
-                </details>
+                {d.kind().gives_codes().then(|| view! {
+                    <details class="text-sm">
+                        <summary class="cursor-pointer text-indigo-700 underline">"Resync"</summary>
+                        <ActionForm action=actions.mfa_resync attr:class="mt-2 flex flex-wrap items-end gap-2">
+                            <input type="hidden" name="serial" value=serial_resync/>
+                            <CodeInputs/>
+                            <button type="submit" class=SECONDARY>"Resync"</button>
+                        </ActionForm>
+                    </details>
+                })}
                 <ActionForm action=actions.mfa_remove>
                     <input type="hidden" name="serial" value=serial_remove/>
                     <button type="submit" class=DANGER on:click=on_remove data-testid="mfa-remove">"Remove"</button>

@@ -119,6 +119,8 @@ async fn the_credentials_page_shows_real_iam_data_and_never_a_secret() {
     assert!(page.body.contains("rotate it now (CIS 2.11)") && page.body.contains("Overdue since"), "the 90-day deadline");
     assert!(page.body.contains("Never used in 120 days"));
     assert!(page.body.contains("No MFA device"));
+    assert!(page.body.contains("register a passkey or FIDO security key only on the AWS console"), "passkeys handled honestly");
+    assert!(page.body.contains("aws sts get-session-token --token-code"));
     assert!(page.body.contains("arn:aws:iam::123456789012:user/alice"));
     assert!(!page.body.contains(created.secret.expose()), "a secret never reaches a page");
 }

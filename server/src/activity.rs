@@ -1,7 +1,7 @@
 //! "My activity" (notifications, sign-ins, sessions, credential use, history of changes) and the
 //! administrators' key-deadline page (policy, dry run, exemptions, e-mail delivery, the last job run).
 
-use crate::auth::session_store::DbSessionStore;
+use crate::auth::session_store::{DbSessionStore, SessionListing};
 use crate::portal::{internal, Portal};
 use app::api::activity::*;
 use app::api::deadlines::*;
@@ -10,12 +10,9 @@ use app::domain::{fmt_utc, IamUserName};
 use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
-fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+use crate::db::accounts::from_ts as at;
 
 impl Portal {
     pub(crate) async fn do_activity(&self, req: &Parts, who: &Principal) -> Result<ActivityView, AppError> {
@@ -47,15 +44,12 @@ impl Portal {
             .into_iter()
             .map(|r| SignInView { at: r.at, succeeded: r.outcome == "success", ip: r.client_ip, browser: browser_of(r.detail) })
             .collect();
-        let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
-        let store = DbSessionStore::new(self.db.clone());
-        let mut sessions: Vec<SessionView> = store
-            .sessions_of(who.viewer.user.as_str(), self.clock.now().unix_timestamp())
-            .await
-            .map_err(|e| internal("listing your sessions failed", e))?
+        let mut sessions: Vec<SessionView> = self
+            .sessions_of(req, who.viewer.user.as_str())
+            .await?
             .into_iter()
-            .map(|(id, s)| SessionView {
-                current: current.as_deref() == Some(id.as_str()),
+            .map(|(_, current, s)| SessionView {
+                current,
                 handle: s.handle,
                 signed_in_at: at(s.auth.signed_in_at),
                 last_seen: at(s.auth.last_seen),
@@ -189,17 +183,36 @@ impl Portal {
         Ok(ended)
     }
 
-    async fn end_other_sessions(&self, req: &Parts, user: &str) -> Result<u64, AppError> {
+    /// `user`'s live sessions: (id, whether it is the one making this request, listing).
+    async fn sessions_of(&self, req: &Parts, user: &str) -> Result<Vec<(String, bool, SessionListing)>, AppError> {
         let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
+        let listed = DbSessionStore::new(self.db.clone())
+            .sessions_of(user, self.clock.now().unix_timestamp())
+            .await
+            .map_err(|e| internal("listing sessions failed", e))?;
+        Ok(listed
+            .into_iter()
+            .map(|(id, s)| {
+                let this = current.as_deref() == Some(id.as_str());
+                (id, this, s)
+            })
+            .collect())
+    }
+
+    /// End `user`'s sessions `pick` chooses among the others (never the one making this request).
+    async fn end_sessions_where(&self, req: &Parts, user: &str, pick: impl Fn(&SessionListing) -> bool) -> Result<u64, AppError> {
         let store = DbSessionStore::new(self.db.clone());
-        let mine = store.sessions_of(user, self.clock.now().unix_timestamp()).await.map_err(|e| internal("listing sessions failed", e))?;
         let mut ended = 0;
-        for (id, _) in mine.iter().filter(|(id, _)| current.as_deref() != Some(id.as_str())) {
-            if store.end_session(user, id).await.map_err(|e| internal("ending a session failed", e))? {
+        for (id, _, _) in self.sessions_of(req, user).await?.into_iter().filter(|(_, current, s)| !current && pick(s)) {
+            if store.end_session(user, &id).await.map_err(|e| internal("ending a session failed", e))? {
                 ended += 1;
             }
         }
         Ok(ended)
+    }
+
+    async fn end_other_sessions(&self, req: &Parts, user: &str) -> Result<u64, AppError> {
+        self.end_sessions_where(req, user, |_| true).await
     }
 
     pub(crate) async fn do_mark_read(&self, who: &Principal) -> Result<(), AppError> {
@@ -216,16 +229,13 @@ impl Portal {
         let ended = if handle == "others" {
             self.end_other_sessions(req, user).await?
         } else {
-            let current = req.extensions.get::<Session>().and_then(|s| s.id()).map(|id| id.to_string());
-            let store = DbSessionStore::new(self.db.clone());
-            let mine =
-                store.sessions_of(user, self.clock.now().unix_timestamp()).await.map_err(|e| internal("listing sessions failed", e))?;
-            let Some((id, _)) = mine.iter().find(|(id, s)| current.as_deref() != Some(id.as_str()) && s.handle == handle) else {
+            let ended = self.end_sessions_where(req, user, |s| s.handle == handle).await?;
+            if ended == 0 {
                 return Err(AppError::NotFound {
                     message: "That session has ended already (or is the one you are using: sign out instead).".into(),
                 });
-            };
-            u64::from(store.end_session(user, id).await.map_err(|e| internal("ending a session failed", e))?)
+            }
+            ended
         };
         let event = crate::audit::AuditEvent {
             actor: Some(user.to_owned()),
@@ -289,7 +299,7 @@ impl Portal {
         reason: &str,
         until: &str,
     ) -> Result<(), AppError> {
-        self.admin_caller(who)?;
+        let caller = self.admin_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         let reason = reason.trim();
         if reason.chars().count() < 5 {
@@ -310,7 +320,6 @@ impl Portal {
         }
         self.require_fresh_auth(who)?;
         // The user must exist: an exemption for a typo would silently do nothing.
-        let caller = self.admin_caller(who)?;
         self.iam.get_user(&caller, &target).await.map_err(|e| crate::portal::iam_error("looking up the user", e))?;
         let detail = Some(format!("until={}", fmt_utc(until)));
         let intent = self.audit_intent_with_reason(req, who, Some(&target), "admin.key_exemption.set", None, Some(reason), detail).await?;

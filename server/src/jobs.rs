@@ -172,8 +172,8 @@ impl Portal {
         let ask = self.entitlements().await.map(|e| e.ask).unwrap_or_else(|_| app::domain::entitlements::DEFAULT_ASK.to_owned());
         for (user, keys) in users {
             let fold = user.fold();
-            let mut told = false;
-            let mut reached = None;
+            // Whether a notice for this user found no e-mail address (then it reached the portal only).
+            let mut unreached = false;
             for key in keys {
                 let id = key.id.to_string();
                 if key.status.is_active() {
@@ -184,8 +184,7 @@ impl Portal {
                         if self.enforce(&user, &key, d.due).await {
                             report.deactivated += 1;
                             if self.claim(&id, "deactivated", &fold, now).await {
-                                told = true;
-                                reached = Some(self.notify(&user, &deactivated_notice(&id, d.due, &ask)).await);
+                                unreached |= !self.notify(&user, &deactivated_notice(&id, d.due, &ask)).await;
                             }
                         }
                         continue;
@@ -193,9 +192,8 @@ impl Portal {
                     let Some(stage) = d.stage.reminder_id() else { continue };
                     if self.claim(&id, &stage, &fold, now).await {
                         report.reminders += 1;
-                        told = true;
-                        reached =
-                            Some(self.notify(&user, &reminder_notice(&id, key.created_at, d.due, d.days_left, policy.max_age_days)).await);
+                        let notice = reminder_notice(&id, key.created_at, d.due, d.days_left, policy.max_age_days);
+                        unreached |= !self.notify(&user, &notice).await;
                     }
                 } else {
                     let last_used = match self.iam.access_key_last_used(&reader(), &key.id).await {
@@ -207,12 +205,11 @@ impl Portal {
                     };
                     if policy.suggest_deletion(last_used, now) && self.claim(&id, "delete-suggested", &fold, now).await {
                         report.deletion_suggestions += 1;
-                        told = true;
-                        reached = Some(self.notify(&user, &delete_suggestion(&id, (now - last_used).whole_days())).await);
+                        unreached |= !self.notify(&user, &delete_suggestion(&id, (now - last_used).whole_days())).await;
                     }
                 }
             }
-            if told && reached == Some(false) && report.without_address.len() < 500 {
+            if unreached && report.without_address.len() < 500 {
                 report.without_address.push(user.to_string());
             }
         }

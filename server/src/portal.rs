@@ -508,8 +508,9 @@ impl Port for Portal {
             }
         };
         let now = self.clock.now();
-        let exempt_until = match self.db.exemptions(now).await {
-            Ok(rows) => rows.into_iter().find(|e| e.iam_user == me.fold()).map(|e| e.until),
+        // One row by key, not the whole table: this page is the portal's most visited.
+        let exempt_until = match self.db.exemption_until(&me.fold(), now).await {
+            Ok(until) => until,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
                 None

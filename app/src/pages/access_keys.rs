@@ -187,6 +187,8 @@ impl Default for CredentialActions {
 pub(super) const BUTTON: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:bg-slate-300";
 pub(super) const SECONDARY: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 pub(super) const DANGER: &str = "rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
+/// A table header cell, as every credentials table draws it.
+pub(super) const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 pub(super) const INPUT: &str = "block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
 
 #[component]
@@ -194,7 +196,7 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
     let actions = expect_context::<CredentialActions>();
     let used = keys.len();
     let full = used >= MAX_ACCESS_KEYS;
-    let th = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+    let th = TH;
     let action_error = move || {
         [actions.set_status.value().get(), actions.delete.value().get()]
             .into_iter()

@@ -2,7 +2,7 @@
 //! credentials), their portal sign-ins, their open sessions (sign out one or all others), when each of
 //! their credentials was last used, and the history of changes with who made them.
 
-use super::access_keys::{BUTTON, DANGER, SECONDARY};
+use super::access_keys::{BUTTON, DANGER, SECONDARY, TH};
 use crate::api::activity::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::fmt_utc;
@@ -14,7 +14,6 @@ use leptos_meta::Title;
 
 pub const ACTIVITY_PATH: &str = "/activity";
 
-const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 const TD: &str = "py-2 pr-4 align-top";
 
 #[component]

@@ -3,7 +3,7 @@
 //! fingerprint, activate/deactivate, delete, the `~/.ssh/config` block). Passwords live only in the
 //! create/reset actions' values; "Done" forgets them.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
+use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY, TH};
 use super::credentials::status_badge;
 use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
@@ -17,7 +17,6 @@ use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 const SMALL_INPUT: &str = "rounded-md border border-slate-300 px-2 py-1 font-mono text-xs";
 
 fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) -> Option<AppError> {

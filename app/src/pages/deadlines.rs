@@ -2,7 +2,7 @@
 //! here), the dry run of enforcement, per-user exemptions (reason and end date, audited), e-mail
 //! delivery, and the last run of the reminder job with the users notices reach only in the portal.
 
-use super::access_keys::{InlineReauth, BUTTON, INPUT, SECONDARY};
+use super::access_keys::{InlineReauth, BUTTON, INPUT, SECONDARY, TH};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::deadlines::*;
 use crate::components::ErrorView;
@@ -11,8 +11,6 @@ use crate::domain::fmt_utc;
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-
-const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 
 #[component]
 pub fn KeyDeadlines() -> impl IntoView {

@@ -73,21 +73,31 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let r = app.server_fn(Some(&cookie), "upload_ssh_key", &[("public_key", &pasted)]).await;
     assert_eq!(r.status, http::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!r.body.contains(PRIVATE), "the refusal does not echo the private key");
+    // The same private key pasted as a signing certificate, and a new keydesk (portal) password.
+    let r = app.server_fn(Some(&cookie), "upload_signing_cert", &[("certificate", &pasted)]).await;
+    assert_eq!(r.status, http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.body.contains(PRIVATE), "the certificate refusal does not echo the private key");
+    const NEW_PORTAL: &str = "canary-lanterns-over-the-bay";
+    let form = [("current", PASSWORD), ("new_password", NEW_PORTAL), ("repeat_password", NEW_PORTAL), ("sign_out_others", "on")];
+    let r = app.server_fn(Some(&cookie), "change_portal_password", &form).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
 
     for (name, logs) in [("JSON", &json), ("pretty", &pretty)] {
         let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
         assert!(text.contains("INSERT INTO audit_events"), "{name}: TRACE statements were captured");
         assert!(!text.contains(&secret), "{name}: the access-key secret is in the logs");
         assert!(!text.contains(PASSWORD), "{name}: the portal password is in the logs");
+        assert!(!text.contains(NEW_PORTAL), "{name}: the new portal password is in the logs");
         assert!(!text.contains(CONSOLE), "{name}: the console password is in the logs");
         assert!(!text.contains(&seed), "{name}: the MFA seed is in the logs");
         assert!(!text.contains(&git_password), "{name}: the Git password is in the logs");
         assert!(!text.contains(PRIVATE), "{name}: the pasted private key is in the logs");
-        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal and console passwords, MFA seed, Git password, pasted private key 0 times each", text.len());
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal (old and changed) and console passwords, MFA seed, Git password, pasted private key 0 times each", text.len());
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
     assert!(files_containing(app.dir.path(), PASSWORD).is_empty(), "portal password stored in clear");
+    assert!(files_containing(app.dir.path(), NEW_PORTAL).is_empty(), "the changed portal password stored in clear");
     assert!(files_containing(app.dir.path(), CONSOLE).is_empty(), "console password stored in clear");
     assert!(files_containing(app.dir.path(), PRIVATE).is_empty(), "the pasted private key was stored");
     let git_files = files_containing(app.dir.path(), &git_password);

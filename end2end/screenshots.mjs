@@ -87,7 +87,7 @@ try {
     await page.goto(`${server.url}/settings`);
     await hydrated(page);
     await page.fill('[data-testid=new-group]', 'developers');
-    for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh', 'certificates']) await page.check(`[data-testid="grant-+-${cap}"]`);
+    for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh', 'certificates', 'services']) await page.check(`[data-testid="grant-+-${cap}"]`);
     for (const cap of ['access-keys', 'git', 'ssh']) await page.uncheck(`[data-testid="grant-*-${cap}"]`);
     await page.fill('[data-testid=entitlements-ask]', 'the IT help desk (#it-help)');
     await page.click('[data-testid=entitlements-save]');
@@ -122,6 +122,34 @@ try {
     await page.locator('#signing-certificates').screenshot({ path: `${out}/certificates.png` });
     await ctx.close();
     console.log(`${out}/certificates.png`);
+  }
+  // Service credentials: a Bedrock API key generated (its one-time dialog), then the section; and the MFA
+  // section with the hardware-token form open.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'bob');
+    await hydrated(page);
+    await page.click('[data-testid=svc-keyspaces] [data-testid=svc-generate]');
+    await page.waitForSelector('[data-testid=svc-secret]');
+    page.on('dialog', (d) => d.accept());
+    await page.click('[data-testid=svc-done]');
+    await page.fill('[data-testid=svc-bedrock] [data-testid=svc-days]', '30');
+    await page.click('[data-testid=svc-bedrock] [data-testid=svc-generate]');
+    await page.waitForSelector('[data-testid=svc-secret]');
+    await page.screenshot({ path: `${out}/service-secret.png` });
+    await page.click('[data-testid=svc-done]');
+    await page.waitForSelector('[data-testid=svc-bedrock] [data-testid=svc-row]');
+    await page.locator('#service-credentials').screenshot({ path: `${out}/service-credentials.png` });
+    await page.click('[data-testid=add-hardware] summary');
+    await page.fill('[data-testid=hardware-serial]', 'GAHT99999999');
+    await page.fill('#mfa [data-testid=add-hardware] [data-testid=code1]', '123456');
+    await page.fill('#mfa [data-testid=add-hardware] [data-testid=code2]', '654321');
+    await page.click('[data-testid=hardware-enable]');
+    await page.waitForSelector('[data-testid=add-hardware] [role=alert]');
+    await page.locator('#mfa').screenshot({ path: `${out}/mfa-hardware.png` });
+    await ctx.close();
+    console.log(`${out}/service-secret.png, service-credentials.png, mfa-hardware.png`);
   }
 } finally {
   await browser.close();

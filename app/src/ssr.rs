@@ -105,6 +105,37 @@ pub trait Port: Send + Sync + 'static {
     /// Delete one of the caller's Git credentials; `confirm` must equal its Git user name.
     async fn delete_git_credential(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
 
+    /// Generate credentials for the service with slug `service` (the services table); `age_days` is an
+    /// API key's expiry. Same protocol as Git credentials; the secret is returned here only.
+    async fn create_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        age_days: Option<&str>,
+    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
+
+    async fn reset_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        id: &str,
+    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
+
+    async fn set_service_credential_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        id: &str,
+        status: crate::domain::SetStatus,
+    ) -> Result<(), AppError>;
+
+    /// Delete one of the caller's credentials of `service`; `confirm` must equal its user name or alias.
+    async fn delete_service_credential(&self, req: &Parts, who: &Principal, service: &str, id: &str, confirm: &str)
+        -> Result<(), AppError>;
+
     /// Upload an SSH public key for the caller (validated first; never echoes or logs the input).
     async fn upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<crate::api::codecommit::SshKeyView, AppError>;
 

@@ -6,33 +6,25 @@
 use crate::iam::{Caller, IamError, CODECOMMIT};
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::codecommit::{GitCredentialView, SshKeyView};
-use app::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use app::api::credentials::MAX_SSH_KEYS;
 use app::domain::entitlements::Capability;
+use app::domain::services::{ServiceSpec, SERVICES};
 use app::domain::ssh_key::{self, ParsedSshKey};
-use app::domain::{
-    CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus, SshEncoding, SshKeyId, SshKeySummary,
-};
+use app::domain::{CreatedServiceCredential, IamUserName, ServiceCredential, SetStatus, SshEncoding, SshKeyId, SshKeySummary};
 use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
 
-fn credential_id(raw: &str) -> Result<ServiceCredentialId, AppError> {
-    ServiceCredentialId::parse(raw.trim()).map_err(|m| AppError::invalid("credential_id", m))
+/// CodeCommit's row of the services table.
+fn git() -> &'static ServiceSpec {
+    SERVICES.iter().find(|s| s.service_name == CODECOMMIT).unwrap_or(&SERVICES[0])
 }
 
 fn ssh_key_id(raw: &str) -> Result<SshKeyId, AppError> {
     SshKeyId::parse(raw.trim()).map_err(|m| AppError::invalid("key_id", m))
 }
 
-fn gone(what: &str, id: &str) -> AppError {
-    AppError::NotFound { message: format!("You have no {what} {id} (any more). Reload the page to see the current state.") }
-}
-
 impl Portal {
-    async fn git_credentials_of(&self, caller: &Caller, me: &IamUserName) -> Result<Vec<ServiceCredential>, AppError> {
-        self.iam.list_service_credentials(caller, me, Some(CODECOMMIT)).await.map_err(|e| iam_error("listing Git credentials", e))
-    }
-
     /// The Git credentials as the page lists them.
     pub(crate) fn git_views(&self, creds: Vec<ServiceCredential>) -> Vec<GitCredentialView> {
         let now = self.clock.now();
@@ -59,59 +51,7 @@ impl Portal {
     }
 
     pub(crate) async fn do_create_git_credential(&self, req: &Parts, who: &Principal) -> Result<CreatedServiceCredential, AppError> {
-        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
-        self.require_fresh_auth(who)?;
-        let (caller, me) = (caller, who.viewer.iam_user.clone());
-        self.with_user_lease(&me, async {
-            let before = self.git_credentials_of(&caller, &me).await?;
-            if before.len() >= MAX_GIT_CREDENTIALS {
-                return Err(AppError::LimitExceeded {
-                    message: format!("You already have {MAX_GIT_CREDENTIALS} HTTPS Git credentials (inactive ones count too). Delete one first, or reset the password of one you have."),
-                });
-            }
-            let intent = self.audit_intent(req, who, &me, "git_credential.create", None).await?;
-            match self.iam.create_service_credential(&caller, &me, CODECOMMIT).await {
-                Ok(created) => {
-                    self.audit_final(intent, "success", Some(created.credential.id.to_string()), None).await;
-                    Ok(created)
-                }
-                Err(IamError::Ambiguous(cause)) => {
-                    let (outcome, message) = self.reconcile_git_create(&caller, &me, &before).await;
-                    self.audit_final(intent, outcome, None, Some(cause)).await;
-                    Err(AppError::Ambiguous { message })
-                }
-                Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
-                    Err(iam_error("generating Git credentials", e))
-                }
-            }
-        })
-        .await
-    }
-
-    /// After an ambiguous create: a credential that appeared has a password nobody saw; delete it.
-    async fn reconcile_git_create(&self, caller: &Caller, me: &IamUserName, before: &[ServiceCredential]) -> (&'static str, String) {
-        for pause_ms in [0u64, 200, 600, 1800] {
-            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-            let Ok(now) = self.iam.list_service_credentials(caller, me, Some(CODECOMMIT)).await else {
-                continue;
-            };
-            let orphans: Vec<_> = now.iter().filter(|c| !before.iter().any(|b| b.id == c.id)).collect();
-            if orphans.is_empty() && pause_ms > 0 {
-                return ("resolved_not_created", "No Git credentials were created. You can try again.".into());
-            }
-            for orphan in orphans {
-                if self.iam.delete_service_credential(caller, me, &orphan.id).await.is_ok() {
-                    tracing::warn!(credential = %orphan.id, "deleted Git credentials whose password was lost in transit");
-                    return (
-                        "orphan_deleted",
-                        format!("Git credentials ({}) were created but the password was lost on the way, so keydesk deleted them. You can try again.", orphan.service_user_name),
-                    );
-                }
-            }
-        }
-        tracing::error!(user = %me, "could not reconcile an ambiguous Git-credential create");
-        ("unresolved", "Check your HTTPS Git credentials below before trying again, and delete any whose password you never saw.".into())
+        self.do_create_service_credential(req, who, git(), None).await
     }
 
     pub(crate) async fn do_reset_git_credential(
@@ -120,49 +60,7 @@ impl Portal {
         who: &Principal,
         raw_id: &str,
     ) -> Result<CreatedServiceCredential, AppError> {
-        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
-        let id = credential_id(raw_id)?;
-        self.require_fresh_auth(who)?;
-        let (caller, me) = (caller, who.viewer.iam_user.clone());
-        self.with_user_lease(&me, async {
-            if !self.git_credentials_of(&caller, &me).await?.iter().any(|c| c.id == id) {
-                return Err(gone("HTTPS Git credential", id.as_str()));
-            }
-            let intent = self.audit_intent(req, who, &me, "git_credential.reset", Some(id.to_string())).await?;
-            match self.iam.reset_service_credential(&caller, &me, &id).await {
-                Ok(reset) => {
-                    self.audit_final(intent, "success", None, None).await;
-                    Ok(reset)
-                }
-                Err(IamError::Ambiguous(cause)) => {
-                    // The old password may already be dead and the new one was never seen. A second
-                    // reset supersedes it with one the person does see.
-                    match self.iam.reset_service_credential(&caller, &me, &id).await {
-                        Ok(reset) => {
-                            self.audit_final(intent, "success", None, Some(format!("reset again after: {cause}"))).await;
-                            Ok(reset)
-                        }
-                        Err(second) => {
-                            let deactivated = self.iam.update_service_credential(&caller, &me, &id, SetStatus::Inactive).await.is_ok();
-                            let outcome = if deactivated { "deactivated_after_ambiguous_reset" } else { "unresolved" };
-                            self.audit_final(intent, outcome, None, Some(format!("{cause}; then {second}"))).await;
-                            Err(AppError::Ambiguous {
-                                message: if deactivated {
-                                    "The reset may have happened, but its new password was lost on the way, so keydesk deactivated these credentials. Reset them again, then activate them.".into()
-                                } else {
-                                    "The reset may have happened, but its new password was lost on the way. Reset again before using these credentials.".into()
-                                },
-                            })
-                        }
-                    }
-                }
-                Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
-                    Err(iam_error("resetting a Git password", e))
-                }
-            }
-        })
-        .await
+        self.do_reset_service_credential(req, who, git(), raw_id).await
     }
 
     pub(crate) async fn do_set_git_credential_status(
@@ -172,33 +70,11 @@ impl Portal {
         raw_id: &str,
         status: SetStatus,
     ) -> Result<(), AppError> {
-        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
-        let id = credential_id(raw_id)?;
-        let (caller, me) = (caller, who.viewer.iam_user.clone());
-        let action = if status == SetStatus::Active { "git_credential.activate" } else { "git_credential.deactivate" };
-        let call = self.iam.update_service_credential(&caller, &me, &id, status);
-        self.fresh_audited(req, who, action, id.as_str(), "changing the status of Git credentials", call).await
+        self.do_set_service_credential_status(req, who, git(), raw_id, status).await
     }
 
     pub(crate) async fn do_delete_git_credential(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
-        let (caller, _) = self.entitled_caller(who, Capability::GitCredentials).await?;
-        let id = credential_id(raw_id)?;
-        self.require_fresh_auth(who)?;
-        let (caller, me) = (caller, who.viewer.iam_user.clone());
-        self.with_user_lease(&me, async {
-            let creds = self.git_credentials_of(&caller, &me).await?;
-            let cred = creds.iter().find(|c| c.id == id).ok_or_else(|| gone("HTTPS Git credential", id.as_str()))?;
-            if confirm.trim() != cred.service_user_name {
-                return Err(AppError::invalid(
-                    "confirm",
-                    format!("Type the Git user name {} exactly to confirm the deletion.", cred.service_user_name),
-                ));
-            }
-            let intent = self.audit_intent(req, who, &me, "git_credential.delete", Some(id.to_string())).await?;
-            let result = self.iam.delete_service_credential(&caller, &me, &id).await;
-            self.finish(intent, result, "deleting Git credentials").await
-        })
-        .await
+        self.do_delete_service_credential(req, who, git(), raw_id, confirm).await
     }
 
     pub(crate) async fn do_upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<SshKeyView, AppError> {

@@ -130,6 +130,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_CODECOMMIT_REGION", default_value = "us-east-1", value_parser = parse_region)]
     pub codecommit_region: String,
 
+    /// The longest expiry (days) an employee may choose for an API key (Amazon Bedrock, CloudWatch Logs);
+    /// such keys always expire. IAM's own maximum is 36600.
+    #[arg(long, env = "KEYDESK_API_KEY_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36600))]
+    pub api_key_max_days: u32,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,

@@ -73,6 +73,10 @@ const DEMO_IAM_USERS: &[DemoUser] = &[
 const DEMO_SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDrODF7/NEVceb2JErpe56vk5t089IwcQT/rUnqE8V/FL23H2E/i/fFp1NHJZNkqebItjMfJeqzqBOEA8U2InuH7kvRM4PAa3cBVpnDaqnKUBlEuVVu7LuCJs4ozmyCAW5r+V/sq7pLVYtLXXRisD5TWwoug+5Cy2UdI8izZAW9MBbEMhhpGCebHgWnKcaXDVF0/Boo4nX6TZhFDHSG3TbLx54L/gU3EXc4h6dQo8kW7cSm2hZZiCj94EtT9FNegNIuBnCtiwr1JuRW2EDoiHC1YnkOFluijjjSLyoVTdvZUS97zZeD2ERqQYNbVjfNdyrWxgILm32tyxNashIv4zNB heidi@workstation";
 
 /// Create the demo IAM users in the embedded IAM (once; existing users are left alone).
+/// Demo hardware TOTP tokens: serial number and Base32 seed (public: demo data only).
+pub const DEMO_HARDWARE_TOKENS: &[(&str, &str)] =
+    &[("GAHT10000001", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), ("GAHT10000002", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")];
+
 pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     use crate::iam::{totp, Caller, IamBackend, IamError};
     use app::domain::{Password, PasswordPolicy, SetStatus};
@@ -126,11 +130,21 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
         iam.add_user_to_group(&user, group).await?;
         // CodeCommit credentials for the review's SSH and Git columns (the Git password is dropped unseen).
         if matches!(*name, "grace" | "heidi") {
-            drop(iam.create_service_credential(&svc, &user, crate::iam::CODECOMMIT).await?);
+            drop(iam.create_service_credential(&svc, &user, crate::iam::CODECOMMIT, None).await?);
         }
         if *name == "heidi" {
             iam.upload_ssh_key(&svc, &user, DEMO_SSH_KEY).await?;
         }
+        // Keyspaces and Bedrock credentials for the inventory (their secrets are dropped unseen).
+        if *name == "erin" {
+            drop(iam.create_service_credential(&svc, &user, "cassandra.amazonaws.com", None).await?);
+            drop(iam.create_service_credential(&svc, &user, "bedrock.amazonaws.com", Some(30)).await?);
+        }
+    }
+    // Hardware TOTP tokens anyone may assign to themselves in the demo (README: their seeds, to make
+    // codes with `oathtool --totp -b SEED`), as AWS knows the tokens it sells.
+    for (serial, seed) in DEMO_HARDWARE_TOKENS {
+        iam.register_hardware_token(serial, seed).await?;
     }
     Ok(created)
 }

@@ -21,6 +21,7 @@ pub mod notices;
 pub mod portal;
 pub mod review;
 mod self_service;
+mod service_credentials;
 pub mod settings;
 pub mod telemetry;
 

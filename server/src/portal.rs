@@ -405,6 +405,52 @@ impl Port for Portal {
         self.do_delete_git_credential(req, who, id, confirm).await
     }
 
+    async fn create_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        age_days: Option<&str>,
+    ) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        let spec = crate::service_credentials::service(service)?;
+        self.do_create_service_credential(req, who, spec, age_days).await
+    }
+
+    async fn reset_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        id: &str,
+    ) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        let spec = crate::service_credentials::service(service)?;
+        self.do_reset_service_credential(req, who, spec, id).await
+    }
+
+    async fn set_service_credential_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        id: &str,
+        status: SetStatus,
+    ) -> Result<(), AppError> {
+        let spec = crate::service_credentials::service(service)?;
+        self.do_set_service_credential_status(req, who, spec, id, status).await
+    }
+
+    async fn delete_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        service: &str,
+        id: &str,
+        confirm: &str,
+    ) -> Result<(), AppError> {
+        let spec = crate::service_credentials::service(service)?;
+        self.do_delete_service_credential(req, who, spec, id, confirm).await
+    }
+
     async fn upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<app::api::codecommit::SshKeyView, AppError> {
         self.do_upload_ssh_key(req, who, body).await
     }
@@ -442,7 +488,7 @@ impl Port for Portal {
         let iam = &self.iam;
         let err = |e| iam_error("reading own credentials", e);
         // Only what the employee is entitled to is read: their session policy grants nothing else.
-        let (core, mfa_devices, git_credentials, ssh_keys, signing_certs) = tokio::join!(
+        let (core, mfa_devices, git_credentials, ssh_keys, signing_certs, service_credentials) = tokio::join!(
             async {
                 tokio::try_join!(
                     async { iam.get_user(&caller, me).await.map_err(err) },
@@ -488,6 +534,12 @@ impl Port for Portal {
                     return Ok(vec![]);
                 }
                 iam.list_signing_certs(&caller, me).await.map_err(err).map(|c| self.cert_views(c))
+            },
+            async {
+                if !may(Capability::ServiceCredentials) {
+                    return Ok(vec![]);
+                }
+                iam.list_service_credentials(&caller, me, None).await.map_err(err).map(|c| self.service_views(c))
             },
         );
         let (user, password, (keys, tags)) = core?;
@@ -540,6 +592,8 @@ impl Port for Portal {
             git_credentials,
             ssh_keys,
             codecommit_region: self.config.settings.codecommit_region.clone(),
+            service_credentials,
+            api_key_max_days: self.config.settings.api_key_max_days,
             helpdesk_actions,
         })
     }

@@ -129,14 +129,31 @@ impl Portal {
 
     pub(crate) async fn do_enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
-        self.own_device(who, serial)?;
+        // A virtual device the person started enrolling (an ARN naming them), or a hardware TOTP token
+        // by the serial number printed on it.
+        let hardware = !serial.trim_start().starts_with("arn:");
+        let serial = if hardware {
+            app::domain::hardware_serial(serial).map_err(|m| AppError::invalid("serial", m))?
+        } else {
+            self.own_device(who, serial)?;
+            serial.to_owned()
+        };
         let (c1, c2) = two_codes(code1, code2)?;
         if c1 == c2 {
-            return Err(AppError::invalid("code", "Enter two different, consecutive codes: wait for the app to show the next one."));
+            return Err(AppError::invalid("code", "Enter two different, consecutive codes: wait for the device to show the next one."));
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());
-        self.fresh_audited(req, who, "mfa.enable", serial, "enabling an MFA device", self.iam.enable_mfa(&caller, &me, serial, c1, c2))
-            .await
+        let call = self.iam.enable_mfa(&caller, &me, &serial, c1, c2);
+        match self.fresh_audited(req, who, "mfa.enable", &serial, "enabling an MFA device", call).await {
+            Err(AppError::NotFound { .. }) if hardware => Err(AppError::invalid(
+                "serial",
+                format!("AWS knows no hardware MFA token with serial number {serial}. Check the number on the back of the token."),
+            )),
+            Err(AppError::Conflict { message }) if hardware && message.starts_with("It already exists") => Err(AppError::Conflict {
+                message: format!("The token {serial} is already assigned to an IAM user; a token serves one user. Ask the help desk to remove it there first."),
+            }),
+            other => other,
+        }
     }
 
     /// Run one idempotent IAM change on the caller's own user: fresh re-authentication, the per-user

@@ -68,6 +68,12 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let git: app::domain::CreatedServiceCredential = serde_json::from_str(&r.body).unwrap();
     let git_password = git.password.expose().to_owned();
     assert!(!app.server_fn(Some(&cookie), "get_my_credentials", &[]).await.body.contains(&git_password));
+    // A Bedrock API key: its secret is the key itself.
+    let r = app.server_fn(Some(&cookie), "create_service_credential", &[("service", "bedrock"), ("age_days", "30")]).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
+    let api_key: app::domain::CreatedServiceCredential = serde_json::from_str(&r.body).unwrap();
+    let api_secret = api_key.password.expose().to_owned();
+    assert!(!app.server_fn(Some(&cookie), "get_my_credentials", &[]).await.body.contains(&api_secret));
     const PRIVATE: &str = "CanaryPrivateKeyMaterialB64x";
     let pasted = format!("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE{PRIVATE}\n-----END OPENSSH PRIVATE KEY-----");
     let r = app.server_fn(Some(&cookie), "upload_ssh_key", &[("public_key", &pasted)]).await;
@@ -91,8 +97,9 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
         assert!(!text.contains(CONSOLE), "{name}: the console password is in the logs");
         assert!(!text.contains(&seed), "{name}: the MFA seed is in the logs");
         assert!(!text.contains(&git_password), "{name}: the Git password is in the logs");
+        assert!(!text.contains(&api_secret), "{name}: the Bedrock API key is in the logs");
         assert!(!text.contains(PRIVATE), "{name}: the pasted private key is in the logs");
-        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal (old and changed) and console passwords, MFA seed, Git password, pasted private key 0 times each", text.len());
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal (old and changed) and console passwords, MFA seed, Git password, Bedrock API key, pasted private key 0 times each", text.len());
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
@@ -102,6 +109,7 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     assert!(files_containing(app.dir.path(), PRIVATE).is_empty(), "the pasted private key was stored");
     let git_files = files_containing(app.dir.path(), &git_password);
     assert!(git_files.is_empty(), "the Git password was stored in clear: {git_files:?}");
+    assert!(files_containing(app.dir.path(), &api_secret).is_empty(), "the Bedrock API key was stored in clear");
     let seed_files = files_containing(app.dir.path(), &seed);
     assert!(seed_files.iter().all(|f| f.starts_with("iam.db")), "the MFA seed is only in the IAM's own store: {seed_files:?}");
     assert!(

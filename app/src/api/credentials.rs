@@ -53,6 +53,10 @@ pub struct CredentialsOverview {
     pub helpdesk_actions: Vec<crate::api::helpdesk::HelpdeskNotice>,
     /// The region the CodeCommit clone commands name (the page lets the user change it).
     pub codecommit_region: String,
+    /// Keyspaces, Bedrock and CloudWatch Logs credentials (empty without the entitlement).
+    pub service_credentials: Result<Vec<crate::api::services::ServiceCredentialView>, AppError>,
+    /// The longest expiry an API key may be given (administrators' setting).
+    pub api_key_max_days: u32,
 }
 
 pub const MAX_ACCESS_KEYS: usize = 2;

@@ -12,4 +12,5 @@ pub mod deadlines;
 pub mod helpdesk;
 pub mod mfa;
 pub mod password;
+pub mod services;
 pub mod settings;

@@ -228,6 +228,29 @@ impl MfaDevice {
     }
 }
 
+/// The serial number of a hardware TOTP token as IAM accepts it (`SerialNumber`: 9 to 256 of letters,
+/// digits and `_+=/:,.@-`), trimmed; virtual devices and security keys have ARNs, which are refused here.
+pub fn hardware_serial(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("Enter the serial number printed on the back of the token.".into());
+    }
+    if s.starts_with("arn:") {
+        return Err("That is the ARN of a virtual device or security key; enter the serial number printed on the token.".into());
+    }
+    if !(9..=256).contains(&s.len()) {
+        return Err(format!(
+            "A serial number has 9 to 256 characters; “{}” has {}.",
+            s.chars().take(40).collect::<String>(),
+            s.chars().count()
+        ));
+    }
+    if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(*c))) {
+        return Err(format!("A serial number cannot contain “{bad}”: only letters, digits and _+=/:,.@- are allowed."));
+    }
+    Ok(s.to_owned())
+}
+
 /// A new virtual MFA device: the Base32 seed (the secret) and its otpauth URI for the QR code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedVirtualMfa {
@@ -239,10 +262,24 @@ pub struct CreatedVirtualMfa {
 pub struct ServiceCredential {
     pub id: ServiceCredentialId,
     pub service_name: String,
+    /// `<user>-at-<account>` for user-name-and-password services; empty for API keys.
     pub service_user_name: String,
+    /// The public part of an API key (Bedrock, CloudWatch Logs); `None` for the other services.
+    #[serde(default)]
+    pub alias: Option<String>,
     pub status: Status,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When an API key created with an expiry stops working.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl ServiceCredential {
+    /// What identifies it to a person and to the service: the alias of an API key, else the user name.
+    pub fn public_part(&self) -> &str {
+        self.alias.as_deref().filter(|a| !a.is_empty()).unwrap_or(&self.service_user_name)
+    }
 }
 
 /// A new or reset service-specific credential and its password, returned this once.
@@ -318,6 +355,16 @@ pub struct KeyOwner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hardware_serials_follow_iams_pattern() {
+        assert_eq!(hardware_serial("  GAHT12345678 "), Ok("GAHT12345678".to_owned()));
+        assert!(hardware_serial("").unwrap_err().contains("back of the token"));
+        assert!(hardware_serial("GAHT1").unwrap_err().contains("9 to 256"));
+        assert!(hardware_serial("GAHT 12345678").unwrap_err().contains("“ ”"));
+        assert!(hardware_serial("arn:aws:iam::123456789012:mfa/alice").unwrap_err().contains("ARN"));
+        assert!(hardware_serial(&"A".repeat(257)).is_err());
+    }
 
     #[test]
     fn mfa_devices_are_told_apart_by_serial() {

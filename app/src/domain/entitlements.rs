@@ -14,16 +14,19 @@ pub enum Capability {
     GitCredentials,
     SshKeys,
     SigningCertificates,
+    /// Service-specific credentials other than CodeCommit's: Keyspaces, Bedrock and CloudWatch Logs.
+    ServiceCredentials,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::ConsolePassword,
         Capability::AccessKeys,
         Capability::Mfa,
         Capability::GitCredentials,
         Capability::SshKeys,
         Capability::SigningCertificates,
+        Capability::ServiceCredentials,
     ];
 
     pub fn label(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Capability {
             Capability::GitCredentials => "HTTPS Git credentials",
             Capability::SshKeys => "SSH public keys",
             Capability::SigningCertificates => "Signing certificates",
+            Capability::ServiceCredentials => "Keyspaces, Bedrock & Logs credentials",
         }
     }
 
@@ -46,6 +50,7 @@ impl Capability {
             Capability::GitCredentials => "HTTPS Git credentials are",
             Capability::SshKeys => "SSH public keys are",
             Capability::SigningCertificates => "X.509 signing certificates are",
+            Capability::ServiceCredentials => "credentials for Amazon Keyspaces, Bedrock and CloudWatch Logs are",
         }
     }
 
@@ -57,6 +62,7 @@ impl Capability {
             Capability::GitCredentials => "git",
             Capability::SshKeys => "ssh",
             Capability::SigningCertificates => "certificates",
+            Capability::ServiceCredentials => "services",
         }
     }
 
@@ -64,7 +70,9 @@ impl Capability {
         Self::ALL.into_iter().find(|c| c.id() == id)
     }
 
-    /// The IAM actions this capability needs on the person's own user (`user/<name>`).
+    /// The IAM actions this capability needs on the person's own user (`user/<name>`). Creating
+    /// service-specific credentials is not among them: the session policy grants it per service name
+    /// ([`Capability::created_services`]).
     pub fn user_actions(self) -> &'static [&'static str] {
         match self {
             Capability::ConsolePassword => &["iam:GetLoginProfile", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"],
@@ -80,9 +88,8 @@ impl Capability {
                 "iam:UntagUser",
             ],
             Capability::Mfa => &["iam:ListMFADevices", "iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeactivateMFADevice"],
-            Capability::GitCredentials => &[
+            Capability::GitCredentials | Capability::ServiceCredentials => &[
                 "iam:ListServiceSpecificCredentials",
-                "iam:CreateServiceSpecificCredential",
                 "iam:UpdateServiceSpecificCredential",
                 "iam:ResetServiceSpecificCredential",
                 "iam:DeleteServiceSpecificCredential",
@@ -100,6 +107,18 @@ impl Capability {
                 "iam:UpdateSigningCertificate",
                 "iam:DeleteSigningCertificate",
             ],
+        }
+    }
+}
+
+impl Capability {
+    /// The services this capability may create credentials for (`iam:ServiceSpecificCredentialServiceName`).
+    pub fn created_services(self) -> Vec<&'static str> {
+        let git = |s: &&crate::domain::services::ServiceSpec| s.slug == "codecommit";
+        match self {
+            Capability::GitCredentials => crate::domain::services::SERVICES.iter().filter(git).map(|s| s.service_name).collect(),
+            Capability::ServiceCredentials => crate::domain::services::ServiceSpec::generic().map(|s| s.service_name).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -344,12 +363,22 @@ mod tests {
         let mut seen = BTreeSet::new();
         for c in Capability::ALL {
             assert_eq!(Capability::parse(c.id()), Some(c));
+            // The two service-credential capabilities share their actions and differ by created service.
+            if c == Capability::ServiceCredentials {
+                assert_eq!(c.user_actions(), Capability::GitCredentials.user_actions());
+                continue;
+            }
             for a in c.user_actions() {
                 assert!(seen.insert(*a), "{a} belongs to two capabilities");
                 assert!(!BASE_USER_ACTIONS.contains(a));
             }
         }
         assert_eq!(Capability::parse("signing-certificates"), None);
+        assert_eq!(Capability::GitCredentials.created_services(), ["codecommit.amazonaws.com"]);
+        let others = Capability::ServiceCredentials.created_services();
+        assert!(others.contains(&"bedrock.amazonaws.com") && others.contains(&"cassandra.amazonaws.com"));
+        assert!(!others.contains(&"codecommit.amazonaws.com"));
+        assert!(Capability::AccessKeys.created_services().is_empty());
         assert_eq!(Capability::parse("certificates"), Some(Capability::SigningCertificates));
     }
 

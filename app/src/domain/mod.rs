@@ -13,6 +13,7 @@ pub mod policy_editor;
 pub mod review;
 pub mod rotation;
 pub mod secret;
+pub mod services;
 pub mod signing_cert;
 pub mod ssh_key;
 pub mod strength;

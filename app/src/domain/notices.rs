@@ -91,6 +91,15 @@ pub fn change_notice(
         "git_credential.activate" => ("HTTPS Git credential activated", format!("Your HTTPS Git credential {s} was activated")),
         "git_credential.deactivate" => ("HTTPS Git credential deactivated", format!("Your HTTPS Git credential {s} was deactivated")),
         "git_credential.delete" => ("HTTPS Git credential deleted", format!("Your HTTPS Git credential {s} was deleted")),
+        "service_credential.create" => {
+            ("New service credentials", format!("Service-specific credentials {s} were generated for your IAM user"))
+        }
+        "service_credential.reset" => {
+            ("Service credential reset", format!("The password or secret of your service credential {s} was reset"))
+        }
+        "service_credential.activate" => ("Service credential activated", format!("Your service credential {s} was activated")),
+        "service_credential.deactivate" => ("Service credential deactivated", format!("Your service credential {s} was deactivated")),
+        "service_credential.delete" => ("Service credential deleted", format!("Your service credential {s} was deleted")),
         "ssh_key.upload" => ("New SSH public key", format!("An SSH public key ({s}) was uploaded for CodeCommit")),
         "ssh_key.activate" => ("SSH public key activated", format!("Your SSH public key {s} was activated")),
         "ssh_key.deactivate" => ("SSH public key deactivated", format!("Your SSH public key {s} was deactivated")),

@@ -24,6 +24,8 @@ pub struct CredentialActions {
     pub password: ServerAction<crate::api::password::ChangePassword>,
     pub mfa_start: ServerAction<crate::api::mfa::StartMfaEnrolment>,
     pub mfa_enable: ServerAction<crate::api::mfa::EnableMfa>,
+    /// Enabling a hardware TOTP token (same server function, its own form and messages).
+    pub mfa_hardware: ServerAction<crate::api::mfa::EnableMfa>,
     pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
     pub mfa_resync: ServerAction<crate::api::mfa::ResyncMfa>,
     pub mfa_remove: ServerAction<crate::api::mfa::RemoveMfa>,
@@ -37,6 +39,12 @@ pub struct CredentialActions {
     pub cert_upload: ServerAction<crate::api::credentials::UploadSigningCert>,
     pub cert_status: ServerAction<crate::api::credentials::SetSigningCertStatus>,
     pub cert_delete: ServerAction<crate::api::credentials::DeleteSigningCert>,
+    pub svc_create: ServerAction<crate::api::services::CreateServiceCredential>,
+    pub svc_reset: ServerAction<crate::api::services::ResetServiceCredential>,
+    pub svc_status: ServerAction<crate::api::services::SetServiceCredentialStatus>,
+    pub svc_delete: ServerAction<crate::api::services::DeleteServiceCredential>,
+    /// The service (slug) the latest service-credential action was for: its errors show there only.
+    pub svc_last: RwSignal<Option<String>>,
 }
 
 /// After a successful password confirmation, run again the action that asked for it, with the input
@@ -72,6 +80,7 @@ impl CredentialActions {
             password: ServerAction::new(),
             mfa_start: ServerAction::new(),
             mfa_enable: ServerAction::new(),
+            mfa_hardware: ServerAction::new(),
             mfa_cancel: ServerAction::new(),
             mfa_resync: ServerAction::new(),
             mfa_remove: ServerAction::new(),
@@ -85,7 +94,24 @@ impl CredentialActions {
             cert_upload: ServerAction::new(),
             cert_status: ServerAction::new(),
             cert_delete: ServerAction::new(),
+            svc_create: ServerAction::new(),
+            svc_reset: ServerAction::new(),
+            svc_status: ServerAction::new(),
+            svc_delete: ServerAction::new(),
+            svc_last: RwSignal::new(None),
         };
+        let svc_last = actions.svc_last;
+        Effect::new(move |_| {
+            let latest = [
+                actions.svc_create.input().get().map(|i| i.service),
+                actions.svc_reset.input().get().map(|i| i.service),
+                actions.svc_status.input().get().map(|i| i.service),
+                actions.svc_delete.input().get().map(|i| i.service),
+            ];
+            if let Some(slug) = latest.into_iter().flatten().next() {
+                svc_last.set(Some(slug));
+            }
+        });
         replay_after_confirm!(actions.confirm, actions.git_create);
         replay_after_confirm!(actions.confirm, actions.git_reset);
         replay_after_confirm!(actions.confirm, actions.git_status);
@@ -96,6 +122,10 @@ impl CredentialActions {
         replay_after_confirm!(actions.confirm, actions.cert_upload);
         replay_after_confirm!(actions.confirm, actions.cert_status);
         replay_after_confirm!(actions.confirm, actions.cert_delete);
+        replay_after_confirm!(actions.confirm, actions.svc_create);
+        replay_after_confirm!(actions.confirm, actions.svc_reset);
+        replay_after_confirm!(actions.confirm, actions.svc_status);
+        replay_after_confirm!(actions.confirm, actions.svc_delete);
         // After a successful password confirmation, run the create that asked for it again.
         let pending_create = StoredValue::new(None::<CreateAccessKey>);
         Effect::new(move |_| {
@@ -141,12 +171,17 @@ impl CredentialActions {
             || asks(self.ssh_delete.value().get())
             || asks(self.cert_upload.value().get().map(|r| r.map(drop)))
             || asks(self.cert_status.value().get())
-            || asks(self.cert_delete.value().get());
+            || asks(self.cert_delete.value().get())
+            || asks(self.svc_create.value().get().map(|r| r.map(drop)))
+            || asks(self.svc_reset.value().get().map(|r| r.map(drop)))
+            || asks(self.svc_status.value().get())
+            || asks(self.svc_delete.value().get());
         (create_asks || start_asks || codecommit_asks) && !confirmed
             || asks(self.set_status.value().get())
             || asks(self.delete.value().get())
             || asks(self.password.value().get())
             || asks(self.mfa_enable.value().get())
+            || asks(self.mfa_hardware.value().get())
             || asks(self.mfa_resync.value().get())
             || asks(self.mfa_remove.value().get())
     }
@@ -161,6 +196,7 @@ impl CredentialActions {
         vec![
             self.password.version().get(),
             self.mfa_enable.version().get(),
+            self.mfa_hardware.version().get(),
             self.mfa_cancel.version().get(),
             self.mfa_resync.version().get(),
             self.mfa_remove.version().get(),
@@ -174,6 +210,10 @@ impl CredentialActions {
             self.cert_upload.version().get(),
             self.cert_status.version().get(),
             self.cert_delete.version().get(),
+            self.svc_create.version().get(),
+            self.svc_reset.version().get(),
+            self.svc_status.version().get(),
+            self.svc_delete.version().get(),
         ]
     }
 }

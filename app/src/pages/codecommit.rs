@@ -224,6 +224,63 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+type SecretSlot = MappedSignal<Option<Result<CreatedServiceCredential, AppError>>>;
+
+/// What a one-time secret dialog fed by a create and a reset action needs: whether the secret is
+/// shown, whether it was copied or downloaded, the newest successful answer (and whether it was a
+/// create), and "Done". Each action clears the other when it succeeds; leaving the page with an unsaved
+/// secret asks first.
+pub(super) struct OneTimeSecretState<C, D> {
+    pub shown: RwSignal<bool>,
+    pub saved: RwSignal<bool>,
+    pub current: C,
+    pub done: D,
+}
+
+pub(super) fn one_time_secret(
+    create: SecretSlot,
+    reset: SecretSlot,
+    unsaved: &'static str,
+    what: &'static str,
+) -> OneTimeSecretState<impl Fn() -> Option<(CreatedServiceCredential, bool)> + Copy, impl Fn(leptos::ev::MouseEvent) + Copy> {
+    let shown = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    for (this, other) in [(create, reset), (reset, create)] {
+        Effect::new(move |_| {
+            if matches!(this.get(), Some(Ok(_))) {
+                other.set(None);
+                shown.set(false);
+                saved.set(false);
+            }
+        });
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
+            let holds = |slot: SecretSlot| slot.with_untracked(|v| matches!(v, Some(Ok(_))));
+            if (holds(create) || holds(reset)) && !saved.get_untracked() {
+                ev.prevent_default();
+                ev.set_return_value(unsaved);
+            }
+        });
+        on_cleanup(move || guard.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = unsaved;
+    let current = move || {
+        let created = create.get().and_then(Result::ok).map(|c| (c, true));
+        created.or_else(|| reset.get().and_then(Result::ok).map(|c| (c, false)))
+    };
+    let done = move |_| {
+        let question = format!("You have not copied or downloaded the {what}. It cannot be shown again. Close anyway?");
+        if saved.get_untracked() || browser::confirm(&question) {
+            create.set(None);
+            reset.set(None);
+        }
+    };
+    OneTimeSecretState { shown, saved, current, done }
+}
+
 /// The one-time view of a generated or reset Git password, a dialog over the page. It is rendered by the
 /// page itself, outside the sections that are re-rendered after each change, so nothing it shows or
 /// remembers belongs to a view that may be replaced while it is open.
@@ -231,48 +288,8 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
 pub fn GitSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
-    let shown = RwSignal::new(false);
-    let saved = RwSignal::new(false);
-    // The newest of create and reset: each clears the other when it succeeds.
-    Effect::new(move |_| {
-        if matches!(actions.git_create.value().get(), Some(Ok(_))) {
-            actions.git_reset.value().set(None);
-            shown.set(false);
-            saved.set(false);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(actions.git_reset.value().get(), Some(Ok(_))) {
-            actions.git_create.value().set(None);
-            shown.set(false);
-            saved.set(false);
-        }
-    });
-    let current = move || {
-        let created = actions.git_create.value().get().and_then(Result::ok).map(|c| (c, true));
-        created.or_else(|| actions.git_reset.value().get().and_then(Result::ok).map(|c| (c, false)))
-    };
-    #[cfg(feature = "hydrate")]
-    {
-        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
-            let unsaved = (actions.git_create.value().with_untracked(|v| matches!(v, Some(Ok(_))))
-                || actions.git_reset.value().with_untracked(|v| matches!(v, Some(Ok(_)))))
-                && !saved.get_untracked();
-            if unsaved {
-                ev.prevent_default();
-                ev.set_return_value("The Git password has not been saved.");
-            }
-        });
-        on_cleanup(move || guard.remove());
-    }
-    let done = move |_| {
-        if saved.get_untracked()
-            || browser::confirm("You have not copied or downloaded the password. It cannot be shown again. Close anyway?")
-        {
-            actions.git_create.value().set(None);
-            actions.git_reset.value().set(None);
-        }
-    };
+    let OneTimeSecretState { shown, saved, current, done } =
+        one_time_secret(actions.git_create.value(), actions.git_reset.value(), "The Git password has not been saved.", "password");
     view! {
         {move || current().map(|(c, created)| {
             // The Git user name is `<IAM user>-at-<account id>`; the console names the file after the IAM user.

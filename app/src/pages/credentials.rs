@@ -48,6 +48,7 @@ fn Overview() -> impl IntoView {
     view! {
         <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
         <GitSecretDialog/>
+        <super::services::ServiceSecretDialog/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -69,10 +70,12 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     let entitled = o.entitled.clone();
     let (may_keys, may_mfa) = (entitled.contains(&Capability::AccessKeys), entitled.contains(&Capability::Mfa));
     let may_certs = entitled.contains(&Capability::SigningCertificates);
+    let may_services = entitled.contains(&Capability::ServiceCredentials);
     let managed = |c: Capability| (!entitled.contains(&c)).then(|| o.ask.clone());
     let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
     let ask = o.ask.clone();
-    let (ask1, ask2, ask3, ask4) = (ask.clone(), ask.clone(), ask.clone(), ask.clone());
+    let (ask1, ask2, ask3, ask4, ask5) = (ask.clone(), ask.clone(), ask.clone(), ask.clone(), ask.clone());
+    let max_days = o.api_key_max_days;
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -126,6 +129,14 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                     view! { <super::certificates::SigningCertsSection certs=o.signing_certs/> }.into_any()
                 } else {
                     view! { <ManagedNotice cap=Capability::SigningCertificates ask=ask4/> }.into_any()
+                }}
+            </SectionCard>
+            <SectionCard id="service-credentials" title="Other service credentials"
+                subtitle="Credentials that work for one AWS service only: Amazon Keyspaces, Amazon Bedrock and CloudWatch Logs. IAM allows 2 per service.">
+                {if may_services {
+                    view! { <super::services::ServiceCredentialsSection creds=o.service_credentials max_days/> }.into_any()
+                } else {
+                    view! { <ManagedNotice cap=Capability::ServiceCredentials ask=ask5/> }.into_any()
                 }}
             </SectionCard>
         </div>

@@ -46,16 +46,6 @@ pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
             }.into_any()
         }}
         <Enrolment/>
-        <details class="mt-4 text-sm text-slate-700" data-testid="passkey-note">
-            <summary class="cursor-pointer font-medium text-indigo-700">"Passkeys and security keys"</summary>
-            <div class="mt-2 grid gap-2">
-                <p>"AWS lets you register a passkey or FIDO security key only on the AWS console, not through its API, so keydesk cannot enrol one for you. Register it on the console's "
-                    <a class="text-indigo-700 underline" href="https://console.aws.amazon.com/iam/home#/security_credentials" rel="noreferrer" target="_blank">"My security credentials"</a>
-                    " page; it then appears here, and you can remove it here."</p>
-                <p>"A passkey gives no one-time code, so it cannot answer "<code class="font-mono text-xs">"aws sts get-session-token --token-code"</code>
-                    ". If you use the AWS CLI with MFA, keep an authenticator app or hardware TOTP token as well."</p>
-            </div>
-        </details>
         {move || (!hydrated.get()).then(|| view! {
             <p class="mt-4 text-sm text-slate-600">"Assigning an MFA device needs JavaScript: the secret seed is shown once and cannot survive a page reload."</p>
         })}
@@ -75,6 +65,17 @@ pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
                 </details>
             }
         })}
+        {(count < MAX_MFA_DEVICES).then(|| view! { <HardwareToken/> })}
+        <details class="mt-4 text-sm text-slate-700" data-testid="passkey-note">
+            <summary class="cursor-pointer font-medium text-indigo-700">"Passkeys and security keys"</summary>
+            <div class="mt-2 grid gap-2">
+                <p>"AWS lets you register a passkey or FIDO security key only on the AWS console, not through its API, so keydesk cannot enrol one for you. Register it on the console's "
+                    <a class="text-indigo-700 underline" href="https://console.aws.amazon.com/iam/home#/security_credentials" rel="noreferrer" target="_blank">"My security credentials"</a>
+                    " page; it then appears here, and you can remove it here."</p>
+                <p>"A passkey gives no one-time code, so it cannot answer "<code class="font-mono text-xs">"aws sts get-session-token --token-code"</code>
+                    ". If you use the AWS CLI with MFA, keep an authenticator app or hardware TOTP token as well."</p>
+            </div>
+        </details>
     }
 }
 
@@ -112,6 +113,34 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
                 </ActionForm>
             </div>
         </li>
+    }
+}
+
+/// Assign a hardware TOTP token by the serial number printed on it and two consecutive codes. No
+/// secret is involved, so this works without JavaScript too.
+#[component]
+fn HardwareToken() -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let error = move || error_of(actions.mfa_hardware.value().get());
+    let done = move || matches!(actions.mfa_hardware.value().get(), Some(Ok(())));
+    view! {
+        {move || done().then(|| view! {
+            <p class="mt-4 text-sm font-medium text-emerald-800" role="status" data-testid="hardware-enabled">"Hardware token assigned. The AWS console will ask for its code at your next sign-in."</p>
+        })}
+        <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-hardware" open=move || error().is_some()>
+            <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Assign a hardware TOTP token"</summary>
+            <div class="px-4 pb-4">
+                <p class="text-sm text-slate-600">"A key-fob or display card that shows 6-digit codes, bought for use with AWS. Press its button twice and enter both codes."</p>
+                <ActionForm action=actions.mfa_hardware attr:class="mt-2 flex flex-wrap items-end gap-2">
+                    <label class="text-xs text-slate-700" for="hardware-serial">"Serial number"
+                        <input id="hardware-serial" name="serial" required minlength="9" maxlength="256" autocomplete="off" spellcheck="false"
+                            placeholder="GAHT12345678" class=format!("block w-44 {INPUT} font-mono") data-testid="hardware-serial"/></label>
+                    <CodeInputs/>
+                    <button type="submit" class=BUTTON disabled=move || actions.mfa_hardware.pending().get() data-testid="hardware-enable">"Assign token"</button>
+                </ActionForm>
+                {move || error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+            </div>
+        </details>
     }
 }
 

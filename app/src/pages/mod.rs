@@ -14,6 +14,7 @@ mod helpdesk;
 mod mfa;
 mod not_found;
 mod password;
+mod services;
 mod settings;
 mod sign_in;
 

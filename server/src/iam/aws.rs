@@ -513,20 +513,22 @@ impl IamBackend for AwsIam {
         Ok(serials)
     }
 
-    async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential> {
-        let out =
-            call!(create self.client(caller).await?.create_service_specific_credential().user_name(user.as_str()).service_name(service))?;
+    async fn create_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: &str,
+        age_days: Option<u32>,
+    ) -> IamResult<CreatedServiceCredential> {
+        let out = call!(create self
+            .client(caller)
+            .await?
+            .create_service_specific_credential()
+            .user_name(user.as_str())
+            .service_name(service)
+            .set_credential_age_days(age_days.map(|d| i32::try_from(d).unwrap_or(i32::MAX))))?;
         let c = out.service_specific_credential().ok_or_else(|| bad_reply("CreateServiceSpecificCredential"))?;
-        Ok(CreatedServiceCredential {
-            credential: ServiceCredential {
-                id: ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
-                service_name: c.service_name().to_owned(),
-                service_user_name: c.service_user_name().to_owned(),
-                status: status(c.status()),
-                created_at: dt(c.create_date()),
-            },
-            password: OneTimeSecret::new(c.service_password()),
-        })
+        created_credential(c, None)
     }
 
     async fn list_service_credentials(
@@ -548,8 +550,10 @@ impl IamBackend for AwsIam {
                     id: ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
                     service_name: c.service_name().to_owned(),
                     service_user_name: c.service_user_name().to_owned(),
+                    alias: c.service_credential_alias().map(str::to_owned),
                     status: status(c.status()),
                     created_at: dt(c.create_date()),
+                    expires_at: c.expiration_date().map(dt),
                 })
             })
             .collect()
@@ -585,16 +589,7 @@ impl IamBackend for AwsIam {
             .user_name(user.as_str())
             .service_specific_credential_id(id.as_str()))?;
         let c = out.service_specific_credential().ok_or_else(|| bad_reply("ResetServiceSpecificCredential"))?;
-        Ok(CreatedServiceCredential {
-            credential: ServiceCredential {
-                id: id.clone(),
-                service_name: c.service_name().to_owned(),
-                service_user_name: c.service_user_name().to_owned(),
-                status: status(c.status()),
-                created_at: dt(c.create_date()),
-            },
-            password: OneTimeSecret::new(c.service_password()),
-        })
+        created_credential(c, Some(id))
     }
 
     async fn delete_service_credential(&self, caller: &Caller, user: &IamUserName, id: &ServiceCredentialId) -> IamResult<()> {
@@ -838,4 +833,29 @@ mod tests {
         assert_eq!(account_of("arn:aws:iam::12345:role/x"), None);
         assert_eq!(account_of("role/x"), None);
     }
+}
+
+/// A created or reset credential and its one-time secret: the password of a user-name-and-password
+/// credential, or the secret of an API key (IAM returns one or the other).
+fn created_credential(
+    c: &aws_sdk_iam::types::ServiceSpecificCredential,
+    id: Option<&ServiceCredentialId>,
+) -> IamResult<CreatedServiceCredential> {
+    let id = match id {
+        Some(id) => id.clone(),
+        None => ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
+    };
+    let secret = c.service_credential_secret().filter(|s| !s.is_empty()).unwrap_or(c.service_password());
+    Ok(CreatedServiceCredential {
+        credential: ServiceCredential {
+            id,
+            service_name: c.service_name().to_owned(),
+            service_user_name: c.service_user_name().to_owned(),
+            alias: c.service_credential_alias().map(str::to_owned),
+            status: status(c.status()),
+            created_at: dt(c.create_date()),
+            expires_at: c.expiration_date().map(dt),
+        },
+        password: OneTimeSecret::new(secret),
+    })
 }

@@ -193,13 +193,13 @@ pub async fn service_credential_lifecycle_and_limit(h: &dyn Harness) {
     }
     let b = h.backend();
     let user = h.create_user(&unique("git")).await;
-    let first = b.create_service_credential(&SVC, &user, CODECOMMIT).await.unwrap();
+    let first = b.create_service_credential(&SVC, &user, CODECOMMIT, None).await.unwrap();
     assert!(first.credential.id.as_str().starts_with("ACCA"));
     assert!(first.credential.service_user_name.starts_with(&format!("{user}-at-")));
     assert!(!first.password.expose().is_empty());
-    b.create_service_credential(&SVC, &user, CODECOMMIT).await.unwrap();
-    assert!(matches!(b.create_service_credential(&SVC, &user, CODECOMMIT).await, Err(IamError::LimitExceeded(_))));
-    assert!(matches!(b.create_service_credential(&SVC, &user, "ec2.amazonaws.com").await, Err(IamError::InvalidInput(_))));
+    b.create_service_credential(&SVC, &user, CODECOMMIT, None).await.unwrap();
+    assert!(matches!(b.create_service_credential(&SVC, &user, CODECOMMIT, None).await, Err(IamError::LimitExceeded(_))));
+    assert!(matches!(b.create_service_credential(&SVC, &user, "ec2.amazonaws.com", None).await, Err(IamError::InvalidInput(_))));
     let listed = b.list_service_credentials(&SVC, &user, Some(CODECOMMIT)).await.unwrap();
     assert_eq!(listed.len(), 2);
     assert!(!format!("{listed:?}").contains(first.password.expose()));
@@ -211,6 +211,62 @@ pub async fn service_credential_lifecycle_and_limit(h: &dyn Harness) {
     assert_eq!(status, Status::Inactive);
     b.delete_service_credential(&SVC, &user, id).await.unwrap();
     assert!(matches!(b.delete_service_credential(&SVC, &user, id).await, Err(IamError::NotFound(_))));
+}
+
+/// Keyspaces and Bedrock: 2 per service (each service counted on its own), Bedrock API keys with an
+/// alias, a secret and an expiry in range, no expiry for user-name-and-password services; creation is
+/// scoped by service in a self-service session, the other operations are not.
+pub async fn service_credentials_per_service_and_api_keys(h: &dyn Harness) {
+    if !h.caps().has(h.caps().service_credentials, "service-specific credentials") {
+        return;
+    }
+    let (b, now) = (h.backend(), h.now());
+    let user = h.create_user(&unique("svc")).await;
+    let (keyspaces, bedrock) = ("cassandra.amazonaws.com", "bedrock.amazonaws.com");
+    let k = b.create_service_credential(&SVC, &user, keyspaces, None).await.unwrap();
+    assert!(k.credential.service_user_name.starts_with(&format!("{user}-at-")) && k.credential.alias.is_none());
+    assert_eq!(k.credential.expires_at, None);
+    b.create_service_credential(&SVC, &user, keyspaces, None).await.unwrap();
+    assert!(matches!(b.create_service_credential(&SVC, &user, keyspaces, None).await, Err(IamError::LimitExceeded(_))));
+    assert!(matches!(b.create_service_credential(&SVC, &user, keyspaces, Some(30)).await, Err(IamError::InvalidInput(_))));
+    for bad in [0, 36_601] {
+        assert!(matches!(b.create_service_credential(&SVC, &user, bedrock, Some(bad)).await, Err(IamError::InvalidInput(_))), "{bad}");
+    }
+    let key = b.create_service_credential(&SVC, &user, bedrock, Some(30)).await.unwrap();
+    let alias = key.credential.alias.clone().expect("an API key has an alias");
+    assert!(alias.contains(user.as_str()), "{alias}");
+    assert!(!key.password.expose().is_empty() && !alias.contains(key.password.expose()));
+    let expires = key.credential.expires_at.expect("created with an expiry");
+    assert!((expires - now - time::Duration::days(30)).whole_minutes().abs() < 10, "{expires} vs {now}");
+    assert_eq!(key.credential.status, Status::Active);
+    let never = b.create_service_credential(&SVC, &user, bedrock, None).await.unwrap();
+    assert_eq!(never.credential.expires_at, None, "no CredentialAgeDays: never expires");
+    assert!(matches!(b.create_service_credential(&SVC, &user, bedrock, Some(1)).await, Err(IamError::LimitExceeded(_))));
+    let listed = b.list_service_credentials(&SVC, &user, Some(bedrock)).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.iter().find(|c| c.id == key.credential.id).and_then(|c| c.expires_at), Some(expires));
+    assert!(!format!("{listed:?}").contains(key.password.expose()));
+    let reset = b.reset_service_credential(&SVC, &user, &key.credential.id).await.unwrap();
+    assert_ne!(reset.password.expose(), key.password.expose());
+    assert_eq!(reset.credential.alias.as_deref(), Some(alias.as_str()), "a reset keeps the alias");
+    assert_eq!(b.list_service_credentials(&SVC, &user, None).await.unwrap().len(), 4);
+
+    let session = |caps: &[Capability]| Caller::SelfService {
+        portal_user: user.to_string(),
+        iam_user: user.clone(),
+        caps: caps.iter().copied().collect(),
+    };
+    let (git_only, services_only) = (session(&[Capability::GitCredentials]), session(&[Capability::ServiceCredentials]));
+    if h.caps().has(h.caps().enforces_caller_scope, "per-caller session policy evaluation") {
+        assert!(matches!(b.create_service_credential(&git_only, &user, bedrock, Some(1)).await, Err(IamError::AccessDenied(_))));
+        assert!(matches!(b.create_service_credential(&services_only, &user, CODECOMMIT, None).await, Err(IamError::AccessDenied(_))));
+        let nothing = session(&[Capability::AccessKeys]);
+        assert!(matches!(b.list_service_credentials(&nothing, &user, None).await, Err(IamError::AccessDenied(_))));
+    }
+    // Update, reset and delete name no service: either capability's actions cover them.
+    b.update_service_credential(&git_only, &user, &k.credential.id, SetStatus::Inactive).await.unwrap();
+    b.delete_service_credential(&services_only, &user, &k.credential.id).await.unwrap();
+    assert_eq!(b.list_service_credentials(&services_only, &user, Some(keyspaces)).await.unwrap().len(), 1);
 }
 
 /// A real-looking RSA public key of `bits` bits (syntactically valid; no private half exists).
@@ -421,7 +477,7 @@ pub async fn self_service_sessions_stay_within_their_entitlements(h: &dyn Harnes
     denied(b.set_password(&keys_only, &a, &Password::new("Some-Password-123!"), false).await, "UpdateLoginProfile");
     denied(b.create_virtual_mfa(&keys_only, &format!("{a}-phone")).await.map(drop), "CreateVirtualMFADevice");
     denied(b.list_mfa_devices(&keys_only, &a).await.map(drop), "ListMFADevices");
-    denied(b.create_service_credential(&keys_only, &a, CODECOMMIT).await.map(drop), "CreateServiceSpecificCredential");
+    denied(b.create_service_credential(&keys_only, &a, CODECOMMIT, None).await.map(drop), "CreateServiceSpecificCredential");
     denied(b.list_ssh_keys(&keys_only, &a).await.map(drop), "ListSSHPublicKeys");
     assert!(b.list_mfa_devices(&with(&[Capability::Mfa]), &a).await.is_ok());
     assert!(b.list_ssh_keys(&with(&[Capability::SshKeys]), &a).await.is_ok());
@@ -469,7 +525,7 @@ macro_rules! contract_suite {
             ssh_key_lifecycle_and_bad_keys, console_password_and_policy, users_paginate_past_one_page,
             credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
             group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements,
-            signing_certificate_lifecycle_and_limit);
+            signing_certificate_lifecycle_and_limit, service_credentials_per_service_and_api_keys);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(

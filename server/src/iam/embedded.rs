@@ -33,8 +33,15 @@ const MAX_SSH_KEYS: usize = 5;
 const MAX_SERVICE_CREDENTIALS: usize = 2;
 const MAX_MFA: usize = 8;
 const MAX_TAGS: usize = 50;
-/// Services whose credentials IAM issues with a user name and password.
-pub const SERVICES: &[&str] = &[CODECOMMIT, "cassandra.amazonaws.com"];
+/// The one capability that lets a self-service session create credentials for `service` (the session
+/// policy scopes `CreateServiceSpecificCredential` by `iam:ServiceSpecificCredentialServiceName`).
+fn service_capability(service: &str) -> Capability {
+    if service == CODECOMMIT {
+        Capability::GitCredentials
+    } else {
+        Capability::ServiceCredentials
+    }
+}
 /// How long a credential report is reused before a new one is generated.
 const REPORT_TTL: time::Duration = time::Duration::hours(4);
 const CAS_ATTEMPTS: usize = 50;
@@ -119,6 +126,12 @@ struct ServiceCredDoc {
     /// A slow hash of the current password (IAM checks it when Git signs in); never the password.
     #[serde(default)]
     password_hash: String,
+    /// The public part of an API key (Bedrock, CloudWatch Logs).
+    #[serde(default)]
+    alias: Option<String>,
+    /// When an API key created with `CredentialAgeDays` expires (Unix seconds).
+    #[serde(default)]
+    expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,8 +157,8 @@ struct MfaDoc {
 /// What the three stored credential kinds (access keys, service credentials, SSH keys) share.
 trait StoredCredential {
     const WHAT: &'static str;
-    /// The entitlement a self-service session needs to act on this kind.
-    const CAPABILITY: Capability;
+    /// The entitlements that let a self-service session act on this kind (any one of them).
+    const CAPABILITIES: &'static [Capability];
     fn id(&self) -> &str;
     fn set_status(&mut self, status: SetStatus);
 }
@@ -154,7 +167,7 @@ macro_rules! stored_credential {
     ($ty:ty, $what:literal, $cap:expr) => {
         impl StoredCredential for $ty {
             const WHAT: &'static str = $what;
-            const CAPABILITY: Capability = $cap;
+            const CAPABILITIES: &'static [Capability] = $cap;
             fn id(&self) -> &str {
                 &self.id
             }
@@ -165,10 +178,12 @@ macro_rules! stored_credential {
     };
 }
 
-stored_credential!(KeyDoc, "Access Key", Capability::AccessKeys);
-stored_credential!(ServiceCredDoc, "service-specific credential", Capability::GitCredentials);
-stored_credential!(SshDoc, "SSH public key", Capability::SshKeys);
-stored_credential!(CertDoc, "signing certificate", Capability::SigningCertificates);
+stored_credential!(KeyDoc, "Access Key", &[Capability::AccessKeys]);
+// Update, reset and delete take no service name, so IAM cannot tell Git credentials from the others:
+// the session policy grants them with either capability (only the create is scoped by service).
+stored_credential!(ServiceCredDoc, "service-specific credential", &[Capability::GitCredentials, Capability::ServiceCredentials]);
+stored_credential!(SshDoc, "SSH public key", &[Capability::SshKeys]);
+stored_credential!(CertDoc, "signing certificate", &[Capability::SigningCertificates]);
 
 fn cert_view(c: &CertDoc) -> SigningCert {
     SigningCert { id: c.id.clone(), status: Status::parse(&c.status), uploaded_at: t(c.uploaded_at), body: c.body.clone() }
@@ -283,10 +298,12 @@ impl EmbeddedIam {
     /// Whether `caller` may read (or change, with `write`) `user`'s credentials of kind `need` (`None`:
     /// the user itself and its groups). A self-service session needs its own user and, like the AWS
     /// session policy keydesk generates, the capability among its entitlements.
-    fn may_touch(&self, caller: &Caller, user: &IamUserName, write: bool, need: Option<Capability>) -> IamResult<()> {
-        if let (Caller::SelfService { caps, .. }, Some(cap)) = (caller, need) {
-            if !caps.contains(&cap) {
-                return Err(IamError::AccessDenied(format!("the session policy grants no {} actions", cap.id())));
+    /// Whether `caller` may read (or `write`) `user`'s credentials; a self-service session also needs one
+    /// of the capabilities in `need` (any of them; none listed: the base actions every session has).
+    fn may_touch(&self, caller: &Caller, user: &IamUserName, write: bool, need: &[Capability]) -> IamResult<()> {
+        if let (Caller::SelfService { caps, .. }, Some(first)) = (caller, need.first()) {
+            if !need.iter().any(|c| caps.contains(c)) {
+                return Err(IamError::AccessDenied(format!("the session policy grants no {} actions", first.id())));
             }
         }
         let ok = match caller {
@@ -456,7 +473,7 @@ impl EmbeddedIam {
         list: fn(&mut UserDoc) -> &mut Vec<C>,
     ) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(C::CAPABILITY))?;
+        self.may_touch(caller, user, true, C::CAPABILITIES)?;
         self.mutate(user, |d| {
             let c = list(d).iter_mut().find(|c| c.id() == id).ok_or_else(|| not_found(C::WHAT, id))?;
             c.set_status(status);
@@ -475,7 +492,7 @@ impl EmbeddedIam {
         list: fn(&mut UserDoc) -> &mut Vec<C>,
     ) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(C::CAPABILITY))?;
+        self.may_touch(caller, user, true, C::CAPABILITIES)?;
         self.mutate(user, |d| {
             let items = list(d);
             let before = items.len();
@@ -490,6 +507,31 @@ impl EmbeddedIam {
     }
 
     // ---------- administration of the emulation itself (demo seeding, tests) ----------
+
+    /// Make a hardware TOTP token known, as AWS knows the seeds of the tokens it sells: it can then be
+    /// enabled for a user by its serial number and two codes. For the demo and tests.
+    pub async fn register_hardware_token(&self, serial: &str, seed_b32: &str) -> IamResult<()> {
+        if totp::base32_decode(seed_b32).is_none() {
+            return Err(IamError::InvalidInput("the seed is not Base32".into()));
+        }
+        let doc = MfaDoc {
+            serial: serial.to_owned(),
+            seed_b32: seed_b32.to_owned(),
+            created_at: self.now(),
+            user: None,
+            enabled_at: None,
+            last_step: None,
+        };
+        sqlx::query(
+            "INSERT INTO iam_virtual_mfa (serial, doc, version, user_fold) VALUES ($1, $2, 0, NULL) ON CONFLICT (serial) DO NOTHING",
+        )
+        .bind(serial)
+        .bind(serde_json::to_string(&doc).map_err(db_err)?)
+        .execute(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
 
     /// Create an IAM user (`CreateUser`). Errors: EntityAlreadyExists (names are case-insensitive).
     pub async fn create_user(&self, user: &IamUserName, path: &str, created_at: OffsetDateTime) -> IamResult<IamUser> {
@@ -679,14 +721,25 @@ fn key_view(k: &KeyDoc) -> IamResult<AccessKeySummary> {
     Ok(AccessKeySummary { id: AccessKeyId::parse(&k.id).map_err(db_err)?, status: Status::parse(&k.status), created_at: t(k.created_at) })
 }
 
-fn cred_view(c: &ServiceCredDoc) -> IamResult<ServiceCredential> {
+/// A service credential as IAM reports it at `now`: an API key past its expiry reads `Expired`.
+fn cred_view(c: &ServiceCredDoc, now: i64) -> IamResult<ServiceCredential> {
+    let expired = c.expires_at.is_some_and(|at| at <= now);
     Ok(ServiceCredential {
         id: ServiceCredentialId::parse(&c.id).map_err(db_err)?,
         service_name: c.service.clone(),
         service_user_name: c.service_user_name.clone(),
-        status: Status::parse(&c.status),
+        alias: c.alias.clone(),
+        status: if expired { Status::Expired } else { Status::parse(&c.status) },
         created_at: t(c.created_at),
+        expires_at: c.expires_at.map(t),
     })
+}
+
+/// An API key's secret: `ABSK` and the base64 of `alias:random`, the shape Bedrock keys have.
+fn new_api_key_secret(alias: &str) -> String {
+    use base64::Engine;
+    let random = new_service_password();
+    format!("ABSK{}", base64::engine::general_purpose::STANDARD.encode(format!("{alias}:{random}")))
 }
 
 fn ssh_view(k: &SshDoc) -> IamResult<SshKeySummary> {
@@ -709,7 +762,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn get_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<IamUser> {
         self.enter().await?;
-        self.may_touch(caller, user, false, None)?;
+        self.may_touch(caller, user, false, &[])?;
         self.user_view(&self.load_user(user).await?.0)
     }
 
@@ -738,7 +791,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn password_state(&self, caller: &Caller, user: &IamUserName) -> IamResult<PasswordState> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::ConsolePassword))?;
+        self.may_touch(caller, user, false, &[Capability::ConsolePassword])?;
         let (d, _) = self.load_user(user).await?;
         Ok(PasswordState {
             profile: d.login.map(|l| LoginProfile { created_at: t(l.created_at), reset_required: l.reset_required }),
@@ -764,7 +817,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn set_password(&self, caller: &Caller, user: &IamUserName, password: &Password, reset_required: bool) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::ConsolePassword))?;
+        self.may_touch(caller, user, true, &[Capability::ConsolePassword])?;
         let policy = self.effective_policy().await?;
         if let Some(msg) = policy.check(password.expose()).first_failure() {
             return Err(IamError::PolicyViolation(msg));
@@ -797,13 +850,13 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_access_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<AccessKeySummary>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, user, false, &[Capability::AccessKeys])?;
         self.load_user(user).await?.0.access_keys.iter().map(key_view).collect()
     }
 
     async fn create_access_key(&self, caller: &Caller, user: &IamUserName) -> IamResult<CreatedAccessKey> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, user, true, &[Capability::AccessKeys])?;
         let now = self.now();
         let (id, secret) = (new_id("AKIA"), new_secret(40));
         let summary = self
@@ -831,7 +884,7 @@ impl IamBackend for EmbeddedIam {
     async fn access_key_last_used(&self, caller: &Caller, key: &AccessKeyId) -> IamResult<(IamUserName, KeyLastUsed)> {
         self.enter().await?;
         let owner = self.owner_of(key.as_str()).await?;
-        self.may_touch(caller, &owner, false, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, &owner, false, &[Capability::AccessKeys])?;
         let (d, _) = self.load_user(&owner).await?;
         let k = d.access_keys.iter().find(|k| k.id == key.as_str()).ok_or_else(|| not_found("Access Key", key.as_str()))?;
         let last = match &k.last_used {
@@ -843,19 +896,19 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, user, false, &[Capability::AccessKeys])?;
         Ok(self.load_user(user).await?.0.tags)
     }
 
     async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, None)?;
+        self.may_touch(caller, user, false, &[])?;
         Ok(self.load_user(user).await?.0.groups)
     }
 
     async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, user, true, &[Capability::AccessKeys])?;
         if key.is_empty() || key.chars().count() > 128 {
             return Err(IamError::InvalidInput("A tag key has 1 to 128 characters.".into()));
         }
@@ -877,7 +930,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn untag_user(&self, caller: &Caller, user: &IamUserName, key: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::AccessKeys))?;
+        self.may_touch(caller, user, true, &[Capability::AccessKeys])?;
         self.mutate(user, |d| {
             d.tags.retain(|(k, _)| k != key);
             Ok(((), vec![], vec![]))
@@ -919,7 +972,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn enable_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
+        self.may_touch(caller, user, true, &[Capability::Mfa])?;
         Self::check_codes(code1, code2)?;
         let now_step = totp::step_at(self.now());
         for _ in 0..CAS_ATTEMPTS {
@@ -953,7 +1006,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn resync_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str, code1: &str, code2: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
+        self.may_touch(caller, user, true, &[Capability::Mfa])?;
         Self::check_codes(code1, code2)?;
         let now_step = totp::step_at(self.now());
         for _ in 0..CAS_ATTEMPTS {
@@ -977,7 +1030,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn deactivate_mfa(&self, caller: &Caller, user: &IamUserName, serial: &str) -> IamResult<()> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::Mfa))?;
+        self.may_touch(caller, user, true, &[Capability::Mfa])?;
         for _ in 0..CAS_ATTEMPTS {
             let (mut doc, version) = self.load_user(user).await?;
             let before = doc.mfa.len();
@@ -1010,6 +1063,9 @@ impl IamBackend for EmbeddedIam {
         self.enter().await?;
         let name = serial.rsplit('/').next().unwrap_or_default();
         self.may_manage_device(caller, name)?;
+        if !serial.contains(":mfa/") {
+            return Err(IamError::NotFound(format!("VirtualMFADevice with serial {serial} not found.")));
+        }
         let (dev, version) = self.load_device(serial).await?;
         if dev.user.is_some() {
             return Err(IamError::Conflict("MFA device is still assigned to a user; deactivate it first.".into()));
@@ -1028,7 +1084,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_mfa_devices(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<MfaDevice>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::Mfa))?;
+        self.may_touch(caller, user, false, &[Capability::Mfa])?;
         Ok(self.load_user(user).await?.0.mfa.iter().map(|m| MfaDevice { serial: m.serial.clone(), enabled_at: t(m.enabled_at) }).collect())
     }
 
@@ -1038,6 +1094,8 @@ impl IamBackend for EmbeddedIam {
             .fetch_all(&self.db.pool)
             .await
             .map_err(db_err)?;
+        // Hardware tokens share the device store but are no virtual devices.
+        let serials: Vec<String> = serials.into_iter().filter(|s| s.contains(":mfa/")).collect();
         Ok(match caller {
             // A self-service session sees only its own devices (its policy names only those).
             Caller::SelfService { iam_user, .. } => {
@@ -1047,14 +1105,39 @@ impl IamBackend for EmbeddedIam {
         })
     }
 
-    async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential> {
+    async fn create_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: &str,
+        age_days: Option<u32>,
+    ) -> IamResult<CreatedServiceCredential> {
+        use app::domain::services::{ServiceSpec, MAX_CREDENTIAL_AGE_DAYS};
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::GitCredentials))?;
-        if !SERVICES.contains(&service) {
+        self.may_touch(caller, user, true, &[service_capability(service)])?;
+        let Some(spec) = ServiceSpec::by_service_name(service) else {
             return Err(IamError::InvalidInput(format!("{service} does not issue service-specific credentials.")));
+        };
+        match age_days {
+            Some(_) if !spec.expires() => {
+                return Err(IamError::InvalidInput(format!("CredentialAgeDays is not valid for {service}: its credentials do not expire.")))
+            }
+            Some(d) if !(1..=MAX_CREDENTIAL_AGE_DAYS).contains(&d) => {
+                return Err(IamError::InvalidInput(format!("CredentialAgeDays must be between 1 and {MAX_CREDENTIAL_AGE_DAYS}.")))
+            }
+            _ => {}
         }
-        let (now, id, password) = (self.now(), new_id("ACCA"), new_service_password());
-        let password_hash = hash_password(&password);
+        let (now, id) = (self.now(), new_id("ACCA"));
+        let (service_user_name, alias, secret) = if spec.expires() {
+            // The alias is the IAM user name with a version and creation suffix, as IAM documents it.
+            let alias = format!("{user}+1-at-{ACCOUNT_ID}-{now}");
+            let secret = new_api_key_secret(&alias);
+            (String::new(), Some(alias), secret)
+        } else {
+            (format!("{user}-at-{ACCOUNT_ID}"), None, new_service_password())
+        };
+        let password_hash = hash_password(&secret);
+        let expires_at = age_days.map(|d| now + i64::from(d) * 86_400);
         let cred = self
             .mutate(user, |d| {
                 if d.service_credentials.iter().filter(|c| c.service == service).count() >= MAX_SERVICE_CREDENTIALS {
@@ -1065,17 +1148,20 @@ impl IamBackend for EmbeddedIam {
                 let c = ServiceCredDoc {
                     id: id.clone(),
                     service: service.to_owned(),
-                    service_user_name: format!("{}-at-{ACCOUNT_ID}", d.name),
+                    // The stored name follows the stored user's spelling of its own name.
+                    service_user_name: if service_user_name.is_empty() { String::new() } else { format!("{}-at-{ACCOUNT_ID}", d.name) },
                     status: "Active".into(),
                     created_at: now,
                     password_hash: password_hash.clone(),
+                    alias: alias.clone(),
+                    expires_at,
                 };
-                let v = cred_view(&c)?;
+                let v = cred_view(&c, now)?;
                 d.service_credentials.push(c);
                 Ok((v, vec![(id.clone(), "service_credential")], vec![]))
             })
             .await?;
-        self.leave(CreatedServiceCredential { credential: cred, password: OneTimeSecret::new(password) })
+        self.leave(CreatedServiceCredential { credential: cred, password: OneTimeSecret::new(secret) })
     }
 
     async fn list_service_credentials(
@@ -1085,9 +1171,10 @@ impl IamBackend for EmbeddedIam {
         service: Option<&str>,
     ) -> IamResult<Vec<ServiceCredential>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::GitCredentials))?;
+        self.may_touch(caller, user, false, &[Capability::GitCredentials, Capability::ServiceCredentials])?;
         let (d, _) = self.load_user(user).await?;
-        d.service_credentials.iter().filter(|c| service.is_none_or(|s| c.service == s)).map(cred_view).collect()
+        let now = self.now();
+        d.service_credentials.iter().filter(|c| service.is_none_or(|s| c.service == s)).map(|c| cred_view(c, now)).collect()
     }
 
     async fn update_service_credential(
@@ -1107,18 +1194,22 @@ impl IamBackend for EmbeddedIam {
         id: &ServiceCredentialId,
     ) -> IamResult<CreatedServiceCredential> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::GitCredentials))?;
-        let password = new_service_password();
-        let password_hash = hash_password(&password);
-        let credential = self
+        self.may_touch(caller, user, true, &[Capability::GitCredentials, Capability::ServiceCredentials])?;
+        let now = self.now();
+        let (credential, password) = self
             .mutate(user, |d| {
                 let c = d
                     .service_credentials
                     .iter_mut()
                     .find(|c| c.id == id.as_str())
                     .ok_or_else(|| not_found("service-specific credential", id.as_str()))?;
-                c.password_hash = password_hash.clone();
-                Ok((cred_view(c)?, vec![], vec![]))
+                // An API key gets a new secret under the same alias; the expiry stays.
+                let secret = match &c.alias {
+                    Some(alias) => new_api_key_secret(alias),
+                    None => new_service_password(),
+                };
+                c.password_hash = hash_password(&secret);
+                Ok(((cred_view(c, now)?, secret), vec![], vec![]))
             })
             .await?;
         self.leave(CreatedServiceCredential { credential, password: OneTimeSecret::new(password) })
@@ -1130,7 +1221,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn upload_ssh_key(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SshKeySummary> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::SshKeys))?;
+        self.may_touch(caller, user, true, &[Capability::SshKeys])?;
         let parsed = ssh_key::parse(body).map_err(|e| IamError::InvalidInput(e.to_string()))?;
         use base64::Engine;
         let blob = base64::engine::general_purpose::STANDARD.encode(&parsed.blob);
@@ -1154,13 +1245,13 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_ssh_keys(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SshKeySummary>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::SshKeys))?;
+        self.may_touch(caller, user, false, &[Capability::SshKeys])?;
         self.load_user(user).await?.0.ssh_keys.iter().map(ssh_view).collect()
     }
 
     async fn get_ssh_key(&self, caller: &Caller, user: &IamUserName, id: &SshKeyId, encoding: SshEncoding) -> IamResult<SshKeyDetail> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::SshKeys))?;
+        self.may_touch(caller, user, false, &[Capability::SshKeys])?;
         let (d, _) = self.load_user(user).await?;
         let k = d.ssh_keys.iter().find(|k| k.id == id.as_str()).ok_or_else(|| not_found("SSH public key", id.as_str()))?;
         let parsed = ssh_key::parse(&format!("ssh-rsa {}", k.blob)).map_err(db_err)?;
@@ -1173,7 +1264,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn upload_signing_cert(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SigningCert> {
         self.enter().await?;
-        self.may_touch(caller, user, true, Some(Capability::SigningCertificates))?;
+        self.may_touch(caller, user, true, &[Capability::SigningCertificates])?;
         // IAM parses the certificate; compare certificates by their DER bytes, not by PEM text.
         let der = cert_der(body)
             .ok_or_else(|| IamError::InvalidInput("The certificate is malformed: it is not a PEM X.509 certificate.".into()))?;
@@ -1199,7 +1290,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn list_signing_certs(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<SigningCert>> {
         self.enter().await?;
-        self.may_touch(caller, user, false, Some(Capability::SigningCertificates))?;
+        self.may_touch(caller, user, false, &[Capability::SigningCertificates])?;
         Ok(self.load_user(user).await?.0.signing_certs.iter().map(cert_view).collect())
     }
 

@@ -215,11 +215,19 @@ pub trait IamBackend: Send + Sync + 'static {
     /// `ListVirtualMFADevices` with status Unassigned: serials only, never seeds.
     async fn list_unassigned_virtual_mfa(&self, caller: &Caller) -> IamResult<Vec<String>>;
 
-    // --- service-specific credentials (CodeCommit HTTPS Git credentials) ---
+    // --- service-specific credentials (CodeCommit, Keyspaces, Bedrock, CloudWatch Logs) ---
 
-    /// `CreateServiceSpecificCredential`: the password is returned here and never again. Not idempotent.
-    /// Errors: LimitExceeded (2 per service), NotFound, InvalidInput (unknown service).
-    async fn create_service_credential(&self, caller: &Caller, user: &IamUserName, service: &str) -> IamResult<CreatedServiceCredential>;
+    /// `CreateServiceSpecificCredential`: the password (or an API key's secret) is returned here and never
+    /// again. `age_days` is `CredentialAgeDays` (API keys only, 1-36600; None: never expires). Not
+    /// idempotent. Errors: LimitExceeded (2 per service), NotFound, InvalidInput (unknown service, an
+    /// expiry for a service whose credentials do not expire, out of range).
+    async fn create_service_credential(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        service: &str,
+        age_days: Option<u32>,
+    ) -> IamResult<CreatedServiceCredential>;
 
     /// `ListServiceSpecificCredentials`, optionally for one service.
     async fn list_service_credentials(

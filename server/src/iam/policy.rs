@@ -13,7 +13,20 @@ pub const MAX_SESSION_POLICY_CHARS: usize = 2048;
 
 /// Actions an employee's session may take on their own IAM user when entitled to everything.
 pub fn user_actions(caps: &BTreeSet<Capability>) -> Vec<&'static str> {
-    BASE_USER_ACTIONS.iter().copied().chain(caps.iter().flat_map(|c| c.user_actions().iter().copied())).collect()
+    let mut actions: Vec<&'static str> = Vec::new();
+    // Git credentials and the other service credentials share their non-create actions: list each once.
+    for a in BASE_USER_ACTIONS.iter().copied().chain(caps.iter().flat_map(|c| c.user_actions().iter().copied())) {
+        if !actions.contains(&a) {
+            actions.push(a);
+        }
+    }
+    actions
+}
+
+/// The services whose credentials `caps` may create, for the `iam:ServiceSpecificCredentialServiceName`
+/// condition on `CreateServiceSpecificCredential`.
+pub fn created_services(caps: &BTreeSet<Capability>) -> Vec<&'static str> {
+    caps.iter().flat_map(|c| c.created_services()).collect()
 }
 
 /// Actions on the user's own virtual MFA devices (`mfa/<user>` and `mfa/<user>-*`).
@@ -38,6 +51,19 @@ pub fn entitled_policy(account: &str, user: &IamUserName, caps: &BTreeSet<Capabi
             format!("arn:aws:iam::{account}:user/*/{name}"),
         ],
     })];
+    let services = created_services(caps);
+    if !services.is_empty() {
+        statements.push(json!({
+            "Sid": "CreateServiceCredentials",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceSpecificCredential",
+            "Resource": [
+                format!("arn:aws:iam::{account}:user/{name}"),
+                format!("arn:aws:iam::{account}:user/*/{name}"),
+            ],
+            "Condition": { "StringEquals": { "iam:ServiceSpecificCredentialServiceName": services } },
+        }));
+    }
     if caps.contains(&Capability::Mfa) {
         statements.push(json!({
             "Sid": "OwnMfaDevices",
@@ -115,7 +141,7 @@ mod tests {
         /// those of the entitled capabilities, MFA devices and the password policy appear only with their
         /// capability, and nothing names another user.
         #[test]
-        fn the_policy_grants_exactly_the_entitled_actions(bits in 0u8..64, name in "[A-Za-z0-9+=,.@_-]{1,64}") {
+        fn the_policy_grants_exactly_the_entitled_actions(bits in 0u8..128, name in "[A-Za-z0-9+=,.@_-]{1,64}") {
             let caps: BTreeSet<Capability> = Capability::ALL.into_iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, c)| c).collect();
             let user = IamUserName::parse(&name).unwrap();
             let text = entitled_policy("123456789012", &user, &caps);
@@ -124,8 +150,17 @@ mod tests {
             let own = [format!("arn:aws:iam::123456789012:user/{name}"), format!("arn:aws:iam::123456789012:user/*/{name}")];
             let mut granted_on_user = BTreeSet::new();
             let (mut mfa, mut policy) = (false, false);
+            let mut creatable: Vec<String> = Vec::new();
+            for statement in doc["Statement"].as_array().unwrap() {
+                if statement["Action"] == "iam:CreateServiceSpecificCredential" {
+                    creatable = serde_json::from_value(statement["Condition"]["StringEquals"]["iam:ServiceSpecificCredentialServiceName"].clone()).unwrap();
+                    prop_assert!(!creatable.is_empty());
+                }
+            }
             for (actions, res) in resources(&doc) {
-                if res == own {
+                if actions == ["iam:CreateServiceSpecificCredential"] {
+                    prop_assert_eq!(&res, &own.to_vec());
+                } else if res == own {
                     granted_on_user.extend(actions);
                 } else if res == ["*"] {
                     prop_assert_eq!(&actions, &vec!["iam:GetAccountPasswordPolicy".to_owned()]);
@@ -138,6 +173,8 @@ mod tests {
             }
             let expected: BTreeSet<String> = BASE_USER_ACTIONS.iter().chain(caps.iter().flat_map(|c| c.user_actions().iter())).map(|a| a.to_string()).collect();
             prop_assert_eq!(granted_on_user, expected);
+            let expected_services: Vec<String> = caps.iter().flat_map(|c| c.created_services()).map(str::to_owned).collect();
+            prop_assert_eq!(creatable, expected_services);
             prop_assert_eq!(mfa, caps.contains(&Capability::Mfa));
             prop_assert_eq!(policy, caps.contains(&Capability::ConsolePassword));
         }
@@ -148,8 +185,12 @@ mod tests {
         let user = IamUserName::parse("alice").unwrap();
         let doc: serde_json::Value = serde_json::from_str(&self_service_policy("123456789012", &user)).unwrap();
         let actions = doc["Statement"][0]["Action"].as_array().unwrap().len();
-        assert_eq!(actions, 2 + Capability::ALL.iter().map(|c| c.user_actions().len()).sum::<usize>());
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
+        let all: BTreeSet<&str> = Capability::ALL.iter().flat_map(|c| c.user_actions().iter().copied()).collect();
+        assert_eq!(actions, 2 + all.len());
+        // Own user, service-credential creation by service, MFA devices, password policy.
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 4);
+        let services = &doc["Statement"][1]["Condition"]["StringEquals"]["iam:ServiceSpecificCredentialServiceName"];
+        assert_eq!(services.as_array().unwrap().len(), app::domain::services::SERVICES.len());
     }
 
     #[test]

@@ -123,8 +123,8 @@ async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
         iam.upload_ssh_key(&Caller::Service, &u("user010"), &rsa_key(2048, seed)).await.unwrap();
     }
     iam.upload_ssh_key(&Caller::Service, &u("user011"), &rsa_key(2048, 9)).await.unwrap();
-    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT).await.unwrap();
-    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT).await.unwrap();
+    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
+    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
     for name in ["phone", "tablet"] {
         let device = iam.create_virtual_mfa(&Caller::Service, &format!("user013-{name}")).await.unwrap();
         let (c1, c2) = codes(device.seed.expose(), app.clock.now(), 0);

@@ -80,6 +80,15 @@ fn calls(cap: Capability) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
                 ("delete_signing_cert", vec![("certificate_id", id.clone()), ("confirm", id)]),
             ]
         }
+        Capability::ServiceCredentials => {
+            let svc = |s: &str| ("service", s.to_owned());
+            vec![
+                ("create_service_credential", vec![svc("bedrock"), ("age_days", "30".into())]),
+                ("reset_service_credential", vec![svc("keyspaces"), ("credential_id", cred.clone())]),
+                ("set_service_credential_status", vec![svc("logs"), ("credential_id", cred.clone()), ("active", "false".into())]),
+                ("delete_service_credential", vec![svc("bedrock"), ("credential_id", cred), ("confirm", "x".into())]),
+            ]
+        }
     }
 }
 
@@ -119,6 +128,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
     }
     let o = overview(&app, &alice).await;
     assert_eq!((o.access_keys.len(), o.ssh_keys.unwrap().len(), o.git_credentials.unwrap().len()), (1, 1, 1));
+    assert_eq!(o.service_credentials.unwrap().len(), 1, "the Bedrock key, and not the Git credential");
 }
 
 #[tokio::test]
@@ -209,7 +219,7 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
     let changes = save(&app, &dave, &f).await;
     assert_eq!(
         changes[0],
-        "Users in no listed group: no longer Console password, Access keys, HTTPS Git credentials, SSH public keys, Signing certificates"
+        "Users in no listed group: no longer Console password, Access keys, HTTPS Git credentials, SSH public keys, Signing certificates, Keyspaces, Bedrock & Logs credentials"
     );
     let current: Entitlements = serde_json::from_str(&app.server_fn(Some(&dave), "get_entitlements", &[]).await.body).unwrap();
     assert_eq!((current.default.len(), current.groups["developers"].len(), current.ask.as_str()), (1, Capability::ALL.len(), "IT"));
@@ -226,7 +236,7 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
     assert_eq!((rows[1].0.as_str(), rows[1].1.as_str()), ("success", "dave"));
     let detail = rows[1].2.as_deref().unwrap();
     assert!(
-        detail.contains("before: default: password, access-keys, mfa, git, ssh, certificates; ask: your AWS administrators; after: default: mfa; group developers: password, access-keys, mfa, git, ssh, certificates; ask: IT"),
+        detail.contains("before: default: password, access-keys, mfa, git, ssh, certificates, services; ask: your AWS administrators; after: default: mfa; group developers: password, access-keys, mfa, git, ssh, certificates, services; ask: IT"),
         "{detail}"
     );
 

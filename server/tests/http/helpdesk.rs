@@ -167,7 +167,7 @@ async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_
     let d = desk().await;
     let iam = d.app.portal.embedded.clone().unwrap();
     let alice = IamUserName::parse("alice").unwrap();
-    let git = iam.create_service_credential(&Caller::Service, &alice, server::iam::CODECOMMIT).await.unwrap();
+    let git = iam.create_service_credential(&Caller::Service, &alice, server::iam::CODECOMMIT, None).await.unwrap();
     let ssh = iam.upload_ssh_key(&Caller::Service, &alice, &rsa_key(2048, 3)).await.unwrap();
     iam.add_user_to_group(&alice, "developers").await.unwrap();
     let id = d.key.key.id.to_string();

@@ -13,4 +13,5 @@ mod helpdesk;
 mod notices;
 mod pages;
 mod password_mfa;
+mod services;
 mod settings;

@@ -229,3 +229,56 @@ async fn mfa_changes_from_another_site_are_refused() {
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
     assert_eq!(unassigned(&app).await, 0);
 }
+
+#[tokio::test]
+async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed() {
+    let app = TestApp::new().await;
+    let cookie = signed_in(&app).await;
+    app.add_account("bob", Role::Employee).await;
+    let iam = app.portal.embedded.clone().unwrap();
+    const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    iam.register_hardware_token("GAHT10000001", SEED).await.unwrap();
+    let enable = |serial: &'static str, c1: String, c2: String| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move { app.server_fn(Some(&cookie), "enable_mfa", &[("serial", serial), ("code1", &c1), ("code2", &c2)]).await }
+    };
+    let (c1, c2) = codes(SEED, app.clock.now(), 0);
+    let devices = || async { iam.list_mfa_devices(&server::iam::Caller::Service, &alice()).await.unwrap() };
+
+    // Bad input: each refusal says what is wrong, and nothing is assigned.
+    for (serial, expect) in [("GAHT1", "9 to 256"), ("GAHT 1000 0001", "cannot contain"), ("GAHT99999999", "knows no hardware MFA token")] {
+        let r = enable(serial, c1.clone(), c2.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{serial}: {}", r.body);
+        assert!(r.app_error().to_string().contains(expect), "{serial}: {}", r.body);
+    }
+    let r = enable("GAHT10000001", "000000".into(), "000001".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "wrong codes: {}", r.body);
+    assert!(devices().await.is_empty());
+
+    let r = enable("GAHT10000001", c1, c2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let listed = devices().await;
+    assert_eq!((listed.len(), listed[0].kind()), (1, app::domain::MfaKind::HardwareTotp));
+    assert!(audit_trail(&app, "mfa.enable").await.contains(&("mfa.enable".to_owned(), "success".to_owned())));
+    assert_eq!(iam.list_unassigned_virtual_mfa(&server::iam::Caller::Service).await.unwrap(), Vec::<String>::new(), "not a virtual device");
+
+    // Another user cannot take the same token.
+    let bob = app.sign_in("bob", PASSWORD).await.unwrap();
+    app.clock.advance(time::Duration::seconds(60));
+    let (b1, b2) = codes(SEED, app.clock.now(), 0);
+    let r = app.server_fn(Some(&bob), "enable_mfa", &[("serial", "GAHT10000001"), ("code1", &b1), ("code2", &b2)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.app_error().to_string().contains("already assigned"), "{}", r.body);
+
+    // It resyncs (it gives codes) and is removed like any device, after which it can be assigned again.
+    let (r1, r2) = codes(SEED, app.clock.now(), 0);
+    let r = app.server_fn(Some(&cookie), "resync_mfa", &[("serial", "GAHT10000001"), ("code1", &r1), ("code2", &r2)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", "GAHT10000001")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(devices().await.is_empty());
+    app.clock.advance(time::Duration::seconds(60));
+    let (a1, a2) = codes(SEED, app.clock.now(), 0);
+    let r = app.server_fn(Some(&bob), "enable_mfa", &[("serial", "GAHT10000001"), ("code1", &a1), ("code2", &a2)]).await;
+    assert_eq!(r.status, StatusCode::OK, "free again after removal: {}", r.body);
+}

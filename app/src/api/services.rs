@@ -1,0 +1,46 @@
+//! The caller's own service-specific credentials for the services of the generic section (Amazon
+//! Keyspaces, Amazon Bedrock, CloudWatch Logs; CodeCommit's are in `codecommit`). Passwords and API-key
+//! secrets travel only in the answers to `create_service_credential` and `reset_service_credential`.
+
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A service credential as the page lists it. Never the password or secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCredentialView {
+    pub credential: ServiceCredential,
+    pub age_days: i64,
+    /// Days until an expiring API key stops working (negative: expired that many days ago).
+    pub expires_in_days: Option<i64>,
+}
+
+/// Generate credentials for `service` (a slug of the services table). `age_days` is the expiry of an
+/// API key (required for those, refused for the others). The secret is in this response only.
+#[server(endpoint = "create_service_credential")]
+pub async fn create_service_credential(service: String, age_days: Option<String>) -> Result<CreatedServiceCredential, AppError> {
+    use crate::ssr::*;
+    respond(port()?.create_service_credential(&request()?, &principal()?, &service, age_days.as_deref()).await)
+}
+
+/// Reset the password (or API-key secret) of one of the caller's credentials for `service`.
+#[server(endpoint = "reset_service_credential")]
+pub async fn reset_service_credential(service: String, credential_id: String) -> Result<CreatedServiceCredential, AppError> {
+    use crate::ssr::*;
+    respond(port()?.reset_service_credential(&request()?, &principal()?, &service, &credential_id).await)
+}
+
+#[server(endpoint = "set_service_credential_status")]
+pub async fn set_service_credential_status(service: String, credential_id: String, active: bool) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let status = if active { SetStatus::Active } else { SetStatus::Inactive };
+    respond(port()?.set_service_credential_status(&request()?, &principal()?, &service, &credential_id, status).await)
+}
+
+/// Delete one of the caller's credentials for `service`; `confirm` repeats its user name or alias.
+#[server(endpoint = "delete_service_credential")]
+pub async fn delete_service_credential(service: String, credential_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    respond(port()?.delete_service_credential(&request()?, &principal()?, &service, &credential_id, &confirm).await)
+}

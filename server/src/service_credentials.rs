@@ -1,0 +1,274 @@
+//! Self-service service-specific credentials for every service in the services table (CodeCommit's
+//! HTTPS Git credentials, Amazon Keyspaces, Amazon Bedrock and CloudWatch Logs API keys). One code path
+//! for all of them, following the mutation protocol (mutation.rs): entitlement, validation, recent
+//! sign-in, per-user lease, audit intent, the IAM call, and reconciliation of a lost answer. Passwords
+//! and API-key secrets exist only in the answer to a create or reset.
+
+use crate::iam::{Caller, IamError};
+use crate::portal::{days_between, iam_error, Portal};
+use app::api::services::ServiceCredentialView;
+use app::domain::entitlements::Capability;
+use app::domain::services::{ServiceSpec, PER_SERVICE};
+use app::domain::{CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus};
+use app::error::AppError;
+use app::ssr::Principal;
+use http::request::Parts;
+
+pub(crate) fn credential_id(raw: &str) -> Result<ServiceCredentialId, AppError> {
+    ServiceCredentialId::parse(raw.trim()).map_err(|m| AppError::invalid("credential_id", m))
+}
+
+/// The service a form names by its slug, or a clear refusal.
+pub(crate) fn service(slug: &str) -> Result<&'static ServiceSpec, AppError> {
+    ServiceSpec::by_slug(slug.trim()).ok_or_else(|| {
+        let known: Vec<&str> = app::domain::services::SERVICES.iter().map(|s| s.slug).collect();
+        AppError::invalid("service", format!("keydesk knows no service “{}”; choose one of {}.", slug.trim(), known.join(", ")))
+    })
+}
+
+/// The entitlement that covers `spec`'s credentials.
+pub(crate) fn capability(spec: &ServiceSpec) -> Capability {
+    if spec.slug == "codecommit" {
+        Capability::GitCredentials
+    } else {
+        Capability::ServiceCredentials
+    }
+}
+
+/// The audit action for `verb` on `spec`'s credentials: Git credentials keep their own names.
+fn action(spec: &ServiceSpec, verb: &str) -> String {
+    if spec.slug == "codecommit" {
+        format!("git_credential.{verb}")
+    } else {
+        format!("service_credential.{verb}")
+    }
+}
+
+/// The audit subject: the credential id and, for the generic section, the service it is for.
+fn subject(spec: &ServiceSpec, id: &ServiceCredentialId) -> String {
+    if spec.slug == "codecommit" {
+        id.to_string()
+    } else {
+        format!("{id} ({})", spec.label)
+    }
+}
+
+fn gone(spec: &ServiceSpec, id: &str) -> AppError {
+    AppError::NotFound { message: format!("You have no {} {id} (any more). Reload the page to see the current state.", spec.noun) }
+}
+
+impl Portal {
+    async fn credentials_for(&self, caller: &Caller, me: &IamUserName, spec: &ServiceSpec) -> Result<Vec<ServiceCredential>, AppError> {
+        self.iam
+            .list_service_credentials(caller, me, Some(spec.service_name))
+            .await
+            .map_err(|e| iam_error(&format!("listing your {}", spec.noun), e))
+    }
+
+    /// Every credential of the generic section's services, as the page lists them.
+    pub(crate) fn service_views(&self, creds: Vec<ServiceCredential>) -> Vec<ServiceCredentialView> {
+        let now = self.clock.now();
+        creds
+            .into_iter()
+            .filter(|c| ServiceSpec::by_service_name(&c.service_name).is_some_and(|s| s.slug != "codecommit"))
+            .map(|c| ServiceCredentialView {
+                age_days: days_between(c.created_at, now),
+                // Whole days left, rounded up: a key created for 30 days shows "in 30 days" at first.
+                expires_in_days: c
+                    .expires_at
+                    .map(|at| (at - now).whole_seconds().div_euclid(86_400) + i64::from((at - now).whole_seconds().rem_euclid(86_400) > 0)),
+                credential: c,
+            })
+            .collect()
+    }
+
+    pub(crate) async fn do_create_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        spec: &'static ServiceSpec,
+        raw_days: Option<&str>,
+    ) -> Result<CreatedServiceCredential, AppError> {
+        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let max_days = self.config.settings.api_key_max_days;
+        let days = spec.expiry_days(raw_days, max_days).map_err(|m| AppError::invalid("age_days", m))?;
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, async {
+            let before = self.credentials_for(&caller, &me, spec).await?;
+            if before.len() >= PER_SERVICE {
+                let fix = if spec.expires() { "Delete one first." } else { "Delete one first, or reset the password of one you have." };
+                return Err(AppError::LimitExceeded {
+                    message: format!("You already have {PER_SERVICE} {} (inactive and expired ones count too). {fix}", plural(spec)),
+                });
+            }
+            let intent = self.audit_intent(req, who, &me, &action(spec, "create"), None).await?;
+            match self.iam.create_service_credential(&caller, &me, spec.service_name, days).await {
+                Ok(created) => {
+                    self.audit_final(intent, "success", Some(subject(spec, &created.credential.id)), None).await;
+                    Ok(created)
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    let (outcome, message) = self.reconcile_service_create(&caller, &me, spec, &before).await;
+                    self.audit_final(intent, outcome, None, Some(cause)).await;
+                    Err(AppError::Ambiguous { message })
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error(&format!("generating {}", plural(spec)), e))
+                }
+            }
+        })
+        .await
+    }
+
+    /// After an ambiguous create: a credential that appeared has a secret nobody saw; delete it.
+    async fn reconcile_service_create(
+        &self,
+        caller: &Caller,
+        me: &IamUserName,
+        spec: &ServiceSpec,
+        before: &[ServiceCredential],
+    ) -> (&'static str, String) {
+        for pause_ms in [0u64, 200, 600, 1800] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            let Ok(now) = self.iam.list_service_credentials(caller, me, Some(spec.service_name)).await else {
+                continue;
+            };
+            let orphans: Vec<_> = now.iter().filter(|c| !before.iter().any(|b| b.id == c.id)).collect();
+            if orphans.is_empty() && pause_ms > 0 {
+                return ("resolved_not_created", format!("No {} were created. You can try again.", plural(spec)));
+            }
+            for orphan in orphans {
+                if self.iam.delete_service_credential(caller, me, &orphan.id).await.is_ok() {
+                    tracing::warn!(credential = %orphan.id, service = spec.slug, "deleted a service credential whose secret was lost in transit");
+                    return (
+                        "orphan_deleted",
+                        format!(
+                            "{} ({}) were created but the secret was lost on the way, so keydesk deleted them. You can try again.",
+                            capitalised(plural(spec)),
+                            orphan.public_part()
+                        ),
+                    );
+                }
+            }
+        }
+        tracing::error!(user = %me, service = spec.slug, "could not reconcile an ambiguous service-credential create");
+        ("unresolved", format!("Check your {} below before trying again, and delete any whose secret you never saw.", plural(spec)))
+    }
+
+    pub(crate) async fn do_reset_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        spec: &'static ServiceSpec,
+        raw_id: &str,
+    ) -> Result<CreatedServiceCredential, AppError> {
+        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let id = credential_id(raw_id)?;
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        let secret = if spec.expires() { "secret" } else { "password" };
+        self.with_user_lease(&me, async {
+            if !self.credentials_for(&caller, &me, spec).await?.iter().any(|c| c.id == id) {
+                return Err(gone(spec, id.as_str()));
+            }
+            let intent = self.audit_intent(req, who, &me, &action(spec, "reset"), Some(subject(spec, &id))).await?;
+            match self.iam.reset_service_credential(&caller, &me, &id).await {
+                Ok(reset) => {
+                    self.audit_final(intent, "success", None, None).await;
+                    Ok(reset)
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    // The old secret may already be dead and the new one was never seen. A second
+                    // reset supersedes it with one the person does see.
+                    match self.iam.reset_service_credential(&caller, &me, &id).await {
+                        Ok(reset) => {
+                            self.audit_final(intent, "success", None, Some(format!("reset again after: {cause}"))).await;
+                            Ok(reset)
+                        }
+                        Err(second) => {
+                            let deactivated = self.iam.update_service_credential(&caller, &me, &id, SetStatus::Inactive).await.is_ok();
+                            let outcome = if deactivated { "deactivated_after_ambiguous_reset" } else { "unresolved" };
+                            self.audit_final(intent, outcome, None, Some(format!("{cause}; then {second}"))).await;
+                            Err(AppError::Ambiguous {
+                                message: if deactivated {
+                                    format!("The reset may have happened, but its new {secret} was lost on the way, so keydesk deactivated these credentials. Reset them again, then activate them.")
+                                } else {
+                                    format!("The reset may have happened, but its new {secret} was lost on the way. Reset again before using these credentials.")
+                                },
+                            })
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error(&format!("resetting the {secret} of {}", plural(spec)), e))
+                }
+            }
+        })
+        .await
+    }
+
+    pub(crate) async fn do_set_service_credential_status(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        spec: &'static ServiceSpec,
+        raw_id: &str,
+        status: SetStatus,
+    ) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let id = credential_id(raw_id)?;
+        let me = who.viewer.iam_user.clone();
+        let verb = if status == SetStatus::Active { "activate" } else { "deactivate" };
+        if spec.slug != "codecommit" {
+            // The generic section names the service: check the credential is one of that service's, so
+            // a form for Keyspaces cannot change a Bedrock key (or a Git credential) by its id.
+            let creds = self.credentials_for(&caller, &me, spec).await?;
+            if !creds.iter().any(|c| c.id == id) {
+                return Err(gone(spec, id.as_str()));
+            }
+        }
+        let call = self.iam.update_service_credential(&caller, &me, &id, status);
+        let context = format!("changing the status of {}", plural(spec));
+        self.fresh_audited(req, who, &action(spec, verb), &subject(spec, &id), &context, call).await
+    }
+
+    pub(crate) async fn do_delete_service_credential(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        spec: &'static ServiceSpec,
+        raw_id: &str,
+        confirm: &str,
+    ) -> Result<(), AppError> {
+        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let id = credential_id(raw_id)?;
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, async {
+            let creds = self.credentials_for(&caller, &me, spec).await?;
+            let cred = creds.iter().find(|c| c.id == id).ok_or_else(|| gone(spec, id.as_str()))?;
+            if confirm.trim() != cred.public_part() {
+                return Err(AppError::invalid(
+                    "confirm",
+                    format!("Type the {} {} exactly to confirm the deletion.", spec.public_label(), cred.public_part()),
+                ));
+            }
+            let intent = self.audit_intent(req, who, &me, &action(spec, "delete"), Some(subject(spec, &id))).await?;
+            let result = self.iam.delete_service_credential(&caller, &me, &id).await;
+            self.finish(intent, result, &format!("deleting {}", plural(spec))).await
+        })
+        .await
+    }
+}
+
+fn plural(spec: &ServiceSpec) -> String {
+    spec.plural()
+}
+
+fn capitalised(s: String) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}

@@ -3,16 +3,17 @@
 //! generation time; every page request filters, sorts and pages the cached rows in memory. "Who owns
 //! this key?" is one `GetAccessKeyLastUsed`, which names the owner.
 //!
-//! What the report lacks (key ids, how many MFA devices, SSH keys and Git credentials) needs four
-//! calls per user. A background task reads them once per report, at most `--review-concurrency` users
+//! What the report lacks (key ids, MFA devices by type, SSH keys, service credentials per service,
+//! signing certificates, the quarantine policy) needs six calls per user. A background task reads them once per report, at most `--review-concurrency` users
 //! at a time, while pages are served from the report alone; the page shows its progress and fills the
 //! columns in as they arrive.
 
-use crate::iam::{Caller, IamBackend, IamError, ReportState, CODECOMMIT};
+use crate::iam::{Caller, IamBackend, IamError, ReportState, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{iam_error, internal, Portal};
 use app::api::admin::{KeyOwner, ReviewPage};
 use app::domain::review::{lines_csv, parse_report, select, slot_key_ids, DetailsProgress, ReviewQuery, ReviewRow, UserDetails, PAGE_SIZE};
-use app::domain::{AccessKeyId, IamUserName};
+use app::domain::services::ServiceSpec;
+use app::domain::{AccessKeyId, IamUserName, MfaDevice, ServiceCredential};
 use app::error::AppError;
 use app::ssr::Principal;
 use futures::StreamExt;
@@ -41,8 +42,9 @@ pub struct Details {
     total: usize,
     concurrency: usize,
     task: Mutex<Option<tokio::task::AbortHandle>>,
-    /// Per count (MFA devices, SSH keys, Git credentials): listings that worked and that failed.
-    counts: [Health; 3],
+    /// Per listing (MFA devices, SSH keys, service credentials, signing certificates, attached
+    /// policies): listings that worked and that failed.
+    counts: [Health; 5],
 }
 
 /// An operation that failed for the first users and never worked (an emulator without it, a role
@@ -61,12 +63,12 @@ impl Health {
         self.worked.load(Ordering::Relaxed) == 0 && self.failed.load(Ordering::Relaxed) >= GIVE_UP_AFTER
     }
 
-    /// The count, `None` when IAM would not give it; only "the user is gone" fails the user.
-    fn count<T>(&self, listed: Result<Vec<T>, IamError>) -> Result<Option<u16>, IamError> {
+    /// The listing, `None` when IAM would not give it; only "the user is gone" fails the user.
+    fn list<T>(&self, listed: Result<Vec<T>, IamError>) -> Result<Option<Vec<T>>, IamError> {
         match listed {
             Ok(v) => {
                 self.worked.fetch_add(1, Ordering::Relaxed);
-                Ok(Some(u16::try_from(v.len()).unwrap_or(u16::MAX)))
+                Ok(Some(v))
             }
             Err(e @ IamError::NotFound(_)) => Err(e),
             Err(e) => {
@@ -135,7 +137,7 @@ impl Details {
                     Err(IamError::AccessDenied(m)) => {
                         tracing::warn!(error = %m, "the credential review may not read per-user details");
                         *details.stopped.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
-                            "IAM refused to list a user's credentials ({m}). Give the admin role iam:ListAccessKeys, iam:ListMFADevices, iam:ListSSHPublicKeys and iam:ListServiceSpecificCredentials."
+                            "IAM refused to list a user's credentials ({m}). Give the admin role iam:ListAccessKeys, iam:ListMFADevices, iam:ListSSHPublicKeys, iam:ListServiceSpecificCredentials, iam:ListSigningCertificates and iam:ListAttachedUserPolicies."
                         ));
                         break;
                     }
@@ -156,25 +158,44 @@ impl Details {
 }
 
 impl Details {
-    /// The four calls for one user, one after another (so `--review-concurrency` bounds calls in
-    /// flight). The user gone, or the key listing refused, fails the user; a count IAM will not give
+    /// The six calls for one user, one after another (so `--review-concurrency` bounds calls in
+    /// flight). The user gone, or the key listing refused, fails the user; a listing IAM will not give
     /// (moto has no service-specific credentials) is left unknown rather than failing the rest.
     async fn read(&self, iam: &dyn IamBackend, caller: &Caller, row: &ReviewRow) -> Result<UserDetails, IamError> {
         let user = IamUserName::parse(&row.user).map_err(|e| IamError::InvalidInput(e.to_string()))?;
         let keys: Vec<(String, OffsetDateTime)> =
             iam.list_access_keys(caller, &user).await?.into_iter().map(|k| (k.id.to_string(), k.created_at)).collect();
-        let [mfa, ssh, git] = &self.counts;
+        let [mfa, ssh, services, certs, policies] = &self.counts;
+        let devices = if mfa.given_up() { None } else { mfa.list(iam.list_mfa_devices(caller, &user).await)? };
+        let ssh_keys = if ssh.given_up() { None } else { ssh.list(iam.list_ssh_keys(caller, &user).await)? };
+        let creds = if services.given_up() { None } else { services.list(iam.list_service_credentials(caller, &user, None).await)? };
+        let certs = if certs.given_up() { None } else { certs.list(iam.list_signing_certs(caller, &user).await)? };
+        let attached = if policies.given_up() { None } else { policies.list(iam.list_attached_user_policies(caller, &user).await)? };
         Ok(UserDetails {
             key_ids: slot_key_ids(row, &keys),
-            mfa_devices: if mfa.given_up() { None } else { mfa.count(iam.list_mfa_devices(caller, &user).await)? },
-            ssh_keys: if ssh.given_up() { None } else { ssh.count(iam.list_ssh_keys(caller, &user).await)? },
-            git_credentials: if git.given_up() {
-                None
-            } else {
-                git.count(iam.list_service_credentials(caller, &user, Some(CODECOMMIT)).await)?
-            },
+            mfa_devices: devices.as_ref().map(|v| count(v.len())),
+            mfa_by_type: devices.iter().flatten().map(MfaDevice::inventory_label).collect(),
+            ssh_keys: ssh_keys.as_ref().map(|v| count(v.len())),
+            git_credentials: creds.as_ref().map(|c| count(c.iter().filter(|c| c.service_name == CODECOMMIT).count())),
+            service_credentials: creds.as_ref().map(|c| per_service(c)),
+            signing_certs: certs.as_ref().map(|v| count(v.len())),
+            quarantined: attached.map(|a| a.iter().any(|p| p == QUARANTINE_POLICY_ARN)),
         })
     }
+}
+
+fn count(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// How many credentials of each non-CodeCommit service, in the services table's order.
+fn per_service(creds: &[ServiceCredential]) -> Vec<(String, u16)> {
+    ServiceSpec::generic()
+        .filter_map(|s| {
+            let n = creds.iter().filter(|c| c.service_name == s.service_name).count();
+            (n > 0).then(|| (s.slug.to_owned(), count(n)))
+        })
+        .collect()
 }
 
 /// The parsed report, shared by all requests (and held while one request fetches a new one, so a
@@ -315,18 +336,18 @@ mod tests {
         let never = Health::default();
         for _ in 0..GIVE_UP_AFTER {
             assert!(!never.given_up());
-            assert_eq!(never.count::<()>(Err(IamError::Unavailable("HTTP 500".into()))), Ok(None), "unknown, not 0");
+            assert_eq!(never.list::<()>(Err(IamError::Unavailable("HTTP 500".into()))), Ok(None), "unknown, not 0");
         }
         assert!(never.given_up(), "moto's missing operation: stop paying retries for every user");
 
         let flaky = Health::default();
-        assert_eq!(flaky.count(Ok(vec![(), ()])), Ok(Some(2)));
+        assert_eq!(flaky.list(Ok(vec![(), ()])), Ok(Some(vec![(), ()])));
         for _ in 0..10 {
-            assert_eq!(flaky.count::<()>(Err(IamError::Throttled)), Ok(None));
+            assert_eq!(flaky.list::<()>(Err(IamError::Throttled)), Ok(None));
         }
         assert!(!flaky.given_up(), "it worked once: later failures are transient");
 
         let gone = Health::default();
-        assert!(matches!(gone.count::<()>(Err(IamError::NotFound("deleted".into()))), Err(IamError::NotFound(_))), "fails the user");
+        assert!(matches!(gone.list::<()>(Err(IamError::NotFound("deleted".into()))), Err(IamError::NotFound(_))), "fails the user");
     }
 }

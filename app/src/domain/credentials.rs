@@ -204,6 +204,15 @@ impl MfaKind {
         }
     }
 
+    /// One word for inventories and exports.
+    pub fn short(self) -> &'static str {
+        match self {
+            MfaKind::Virtual => "virtual",
+            MfaKind::HardwareTotp => "hardware",
+            MfaKind::SecurityKey => "security-key",
+        }
+    }
+
     /// Whether the device shows one-time codes (it can be resynchronised, and it works for
     /// `aws sts get-session-token --token-code`).
     pub fn gives_codes(self) -> bool {
@@ -215,6 +224,15 @@ impl MfaDevice {
     /// Virtual devices have an IAM ARN as serial; hardware tokens have a plain serial number.
     pub fn is_virtual(&self) -> bool {
         self.kind() == MfaKind::Virtual
+    }
+
+    /// "virtual alice-phone", "hardware GAHT10000001": the type and the name or serial people know.
+    pub fn inventory_label(&self) -> String {
+        let name = match self.kind() {
+            MfaKind::HardwareTotp => self.serial.as_str(),
+            _ => self.serial.rsplit('/').next().unwrap_or(&self.serial),
+        };
+        format!("{} {name}", self.kind().short())
     }
 
     pub fn kind(&self) -> MfaKind {

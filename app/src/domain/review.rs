@@ -36,6 +36,24 @@ pub struct UserDetails {
     pub mfa_devices: Option<u16>,
     pub ssh_keys: Option<u16>,
     pub git_credentials: Option<u16>,
+    /// Each MFA device as "type name" ("virtual alice-phone", "hardware GAHT10000001").
+    #[serde(default)]
+    pub mfa_by_type: Vec<String>,
+    /// Service-specific credentials other than CodeCommit's, per service slug (only services in use).
+    #[serde(default)]
+    pub service_credentials: Option<Vec<(String, u16)>>,
+    #[serde(default)]
+    pub signing_certs: Option<u16>,
+    /// Whether AWS quarantined the user (`AWSCompromisedKeyQuarantineV3` attached).
+    #[serde(default)]
+    pub quarantined: Option<bool>,
+}
+
+impl UserDetails {
+    /// "keyspaces 1; bedrock 2" (empty when none).
+    pub fn services_summary(&self) -> String {
+        self.service_credentials.as_deref().unwrap_or_default().iter().map(|(slug, n)| format!("{slug} {n}")).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// How far the per-user details have got.
@@ -288,10 +306,12 @@ pub enum Filter {
     NoMfa,
     OldPasswords,
     NeedsAction,
+    /// Users AWS quarantined after finding one of their keys exposed (known once details are read).
+    Quarantined,
 }
 
 impl Filter {
-    pub const ALL: [(Filter, &'static str, &'static str); 7] = [
+    pub const ALL: [(Filter, &'static str, &'static str); 8] = [
         (Filter::All, "all", "All users"),
         (Filter::NeedsAction, "action", "Needing action (not OK)"),
         (Filter::OldKeys, "old-keys", "Active keys older than N days"),
@@ -299,6 +319,7 @@ impl Filter {
         (Filter::NeverUsedKeys, "never-used", "Active keys never used"),
         (Filter::NoMfa, "no-mfa", "Console users without MFA"),
         (Filter::OldPasswords, "old-passwords", "Passwords older than the policy's maximum age"),
+        (Filter::Quarantined, "quarantined", "Quarantined by AWS (exposed key)"),
     ];
     pub fn parse(s: &str) -> Filter {
         Self::ALL.iter().find(|(_, id, _)| *id == s).map_or(Filter::All, |(f, _, _)| *f)
@@ -306,9 +327,10 @@ impl Filter {
     pub fn id(self) -> &'static str {
         Self::ALL.iter().find(|(f, _, _)| *f == self).map_or("all", |(_, id, _)| id)
     }
-    fn keeps(self, a: &Assessment) -> bool {
+    fn keeps(self, a: &Assessment, details: Option<&UserDetails>) -> bool {
         match self {
             Filter::All => true,
+            Filter::Quarantined => details.and_then(|d| d.quarantined).unwrap_or(false),
             Filter::NeedsAction => a.verdict != Verdict::Ok,
             Filter::OldKeys => a.old_key,
             Filter::UnusedKeys => a.unused_key,
@@ -475,7 +497,7 @@ pub fn select(
             None => needle.is_empty() || r.user.to_lowercase().contains(&needle),
         })
         .map(|r| ReviewLine { assessment: assess(r, now, q.key_age_days, password_max_age), details: details(&r.user), row: r.clone() })
-        .filter(|l| q.filter.keeps(&l.assessment))
+        .filter(|l| q.filter.keeps(&l.assessment, l.details.as_ref()))
         .collect();
     lines.sort_by(|a, b| {
         let order = sort_value(a, q.sort).cmp(&sort_value(b, q.sort));
@@ -490,7 +512,7 @@ pub fn lines_csv(lines: &[ReviewLine]) -> String {
     let fmt = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default();
     let num = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut out = String::from(
-        "user,path,password_enabled,password_age_days,password_last_used,mfa_active,mfa_devices,key_1_id,key_1_active,key_1_age_days,key_1_last_used,key_1_last_used_service,key_2_id,key_2_active,key_2_age_days,key_2_last_used,key_2_last_used_service,active_key_age_days,ssh_keys,git_credentials,verdict,findings\r\n",
+        "user,path,password_enabled,password_age_days,password_last_used,mfa_active,mfa_devices,key_1_id,key_1_active,key_1_age_days,key_1_last_used,key_1_last_used_service,key_2_id,key_2_active,key_2_age_days,key_2_last_used,key_2_last_used_service,active_key_age_days,ssh_keys,git_credentials,mfa_device_types,service_credentials,signing_certificates,quarantined,verdict,findings\r\n",
     );
     for l in lines {
         let (r, a) = (&l.row, &l.assessment);
@@ -519,6 +541,10 @@ pub fn lines_csv(lines: &[ReviewLine]) -> String {
             num(a.active_key_age_days),
             count(|d| d.ssh_keys),
             count(|d| d.git_credentials),
+            l.details.as_ref().map(|d| d.mfa_by_type.join("; ")).unwrap_or_default(),
+            l.details.as_ref().filter(|d| d.service_credentials.is_some()).map(UserDetails::services_summary).unwrap_or_default(),
+            count(|d| d.signing_certs),
+            l.details.as_ref().and_then(|d| d.quarantined).map(|q| q.to_string()).unwrap_or_default(),
             a.verdict.label().to_owned(),
             a.findings.join(" "),
         ]);
@@ -637,8 +663,12 @@ mod tests {
                 mfa_devices: Some(2),
                 ssh_keys: Some(1),
                 git_credentials: Some(0),
+                mfa_by_type: vec!["virtual alice-phone".into(), "hardware GAHT10000001".into()],
+                service_credentials: Some(vec![("keyspaces".into(), 1), ("bedrock".into(), 2)]),
+                signing_certs: Some(1),
+                quarantined: Some(true),
             }),
-            "bob" => Some(UserDetails { ssh_keys: Some(3), git_credentials: Some(2), ..UserDetails::default() }),
+            "bob" => Some(UserDetails { ssh_keys: Some(3), git_credentials: Some(2), quarantined: Some(false), ..UserDetails::default() }),
             _ => None,
         };
         let q = ReviewQuery { sort: SortKey::SshKeys, descending: true, ..ReviewQuery::default() };
@@ -652,6 +682,14 @@ mod tests {
             (cell("key_1_id"), cell("mfa_devices"), cell("ssh_keys"), cell("git_credentials")),
             ("AKIAALICE00000000001", "2", "1", "0")
         );
+        assert_eq!(
+            (cell("mfa_device_types"), cell("service_credentials"), cell("signing_certificates"), cell("quarantined")),
+            ("virtual alice-phone; hardware GAHT10000001", "keyspaces 1; bedrock 2", "1", "true"),
+            "every credential kind"
+        );
+        let quarantined = ReviewQuery { filter: Filter::Quarantined, ..ReviewQuery::default() };
+        let only: Vec<String> = select(&rows, &quarantined, NOW, None, None, &details).into_iter().map(|l| l.row.user).collect();
+        assert_eq!(only, ["alice"], "the quarantine filter keeps known-quarantined users only");
         let bot: Vec<&str> = csv.lines().find(|l| l.starts_with("ci-bot")).unwrap().split(',').collect();
         assert_eq!(bot[header.iter().position(|h| *h == "ssh_keys").unwrap()], "", "not yet known is empty, not 0");
         assert_eq!(csv.lines().find(|l| l.starts_with("bob")).unwrap().split(',').nth(6), Some(""), "unlistable is empty, not 0");

@@ -189,7 +189,7 @@ fn DetailsStatus(progress: DetailsProgress, again: String, poll: RwSignal<u32>) 
         <div class="mt-3 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-200" role="status" aria-live="polite" data-testid="details-progress">
             <label class="flex flex-wrap items-center gap-3">
                 <span>{format!(
-                    "Reading key ids, MFA devices, SSH keys and Git credentials per user: {} of {} users ({}%), {} at a time.",
+                    "Reading every credential kind per user (key ids, MFA devices by type, SSH keys, service credentials, certificates, quarantine): {} of {} users ({}%), {} at a time.",
                     counts(progress.done), counts(progress.total), progress.percent(), progress.concurrency
                 )}</span>
                 <progress class="h-2 w-48" max=progress.total.to_string() value=progress.done.to_string()></progress>
@@ -267,6 +267,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                     {header(SortKey::ActiveKeyAge, "Oldest active key")}
                     {header(SortKey::SshKeys, "SSH keys")}
                     {header(SortKey::GitCredentials, "Git credentials")}
+                    <th scope="col" class=TH>"Other credentials"</th>
                 </tr></thead>
                 <tbody class="divide-y divide-slate-100">
                     {page.lines.into_iter().map(|l| view! { <ReviewRowView l/> }).collect_view()}
@@ -319,6 +320,23 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
         (false, _) if r.password_enabled => "No".to_owned(),
         (false, _) => "—".to_owned(),
     };
+    // The MFA devices by type and name, under the yes/no the report gives.
+    let mfa_types = d.as_ref().map(|d| d.mfa_by_type.clone()).unwrap_or_default();
+    let quarantined = d.as_ref().and_then(|d| d.quarantined).unwrap_or(false);
+    let others = match d.as_ref() {
+        None => view! { <span class="text-slate-400" title="still being read">"…"</span> }.into_any(),
+        Some(d) => {
+            let mut parts: Vec<String> = d.service_credentials.iter().flatten().map(|(slug, n)| format!("{slug} {n}")).collect();
+            if let Some(n) = d.signing_certs.filter(|n| *n > 0) {
+                parts.push(format!("certificates {n}"));
+            }
+            if parts.is_empty() {
+                view! { <span class="text-slate-400">"—"</span> }.into_any()
+            } else {
+                view! { <ul class="text-xs">{parts.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul> }.into_any()
+            }
+        }
+    };
     let verdict_class = match a.verdict {
         Verdict::Ok => "bg-emerald-50 text-emerald-800 ring-emerald-200",
         Verdict::Attention => "bg-amber-50 text-amber-900 ring-amber-200",
@@ -326,19 +344,23 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
     };
     view! {
         <tr data-testid="review-row" data-user=r.user.clone()>
-            <td class=TD><span class="font-mono font-medium">{r.user.clone()}</span><span class="block text-xs text-slate-500">{r.path.clone()}</span></td>
+            <td class=TD><span class="font-mono font-medium">{r.user.clone()}</span><span class="block text-xs text-slate-500">{r.path.clone()}</span>
+                {quarantined.then(|| view! { <span class="mt-1 inline-flex rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-200" data-testid="quarantined"
+                    title="AWS attached AWSCompromisedKeyQuarantineV3 after finding an exposed key">"Quarantined"</span> })}</td>
             <td class=TD>
                 <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 {verdict_class}") data-testid="verdict">{a.verdict.label()}</span>
                 <ul class="mt-1 w-56 text-xs text-slate-600">{a.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
             </td>
             <td class=TD>{if r.password_enabled { a.password_age_days.map(|d| format!("Yes · {d} days")).unwrap_or_else(|| "Yes".into()) } else { "No".into() }}</td>
             <td class=format!("{TD} tabular-nums")>{r.password_last_used.map(fmt_utc).unwrap_or_else(|| if r.password_enabled { "never".into() } else { "—".into() })}</td>
-            <td class=TD data-testid="mfa">{mfa}</td>
+            <td class=TD data-testid="mfa">{mfa}
+                {(!mfa_types.is_empty()).then(|| view! { <ul class="mt-1 text-xs text-slate-600" data-testid="mfa-types">{mfa_types.into_iter().map(|t| view! { <li class="font-mono">{t}</li> }).collect_view()}</ul> })}</td>
             <td class=TD>{key_cell(&r.keys[0], a.key_age_days[0], key_id(0))}</td>
             <td class=TD>{key_cell(&r.keys[1], a.key_age_days[1], key_id(1))}</td>
             <td class=format!("{TD} tabular-nums")>{a.active_key_age_days.map(|d| format!("{d} days")).unwrap_or_else(|| "—".into())}</td>
             <td class=format!("{TD} tabular-nums") data-testid="ssh-count">{count(|d| d.ssh_keys, "SSH keys")}</td>
             <td class=format!("{TD} tabular-nums") data-testid="git-count">{count(|d| d.git_credentials, "Git credentials")}</td>
+            <td class=TD data-testid="other-credentials">{others}</td>
 
         </tr>
     }

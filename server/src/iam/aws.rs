@@ -435,6 +435,25 @@ impl IamBackend for AwsIam {
         Ok(groups)
     }
 
+    async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
+        let client = self.client(caller).await?;
+        let (mut arns, mut marker) = (Vec::new(), None);
+        loop {
+            let out = call!(client.list_attached_user_policies().user_name(user.as_str()).set_marker(marker.take()))?;
+            arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)));
+            match out.marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(arns)
+    }
+
+    async fn detach_user_policy(&self, caller: &Caller, user: &IamUserName, policy_arn: &str) -> IamResult<()> {
+        call!(mutating self.client(caller).await?.detach_user_policy().user_name(user.as_str()).policy_arn(policy_arn))?;
+        Ok(())
+    }
+
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>> {
         let out = call!(self.client(caller).await?.list_user_tags().user_name(user.as_str()))?;
         Ok(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())

@@ -84,6 +84,9 @@ struct UserDoc {
     groups: Vec<String>,
     #[serde(default)]
     signing_certs: Vec<CertDoc>,
+    /// ARNs of the managed policies attached to the user (the quarantine policy among them).
+    #[serde(default)]
+    attached_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -553,6 +556,7 @@ impl EmbeddedIam {
             ssh_keys: vec![],
             groups: vec![],
             signing_certs: vec![],
+            attached_policies: vec![],
         };
         let res = sqlx::query("INSERT INTO iam_users (name_fold, doc, version) VALUES ($1, $2, 0) ON CONFLICT (name_fold) DO NOTHING")
             .bind(user.fold())
@@ -591,6 +595,18 @@ impl EmbeddedIam {
             if !d.groups.iter().any(|g| g.eq_ignore_ascii_case(group)) {
                 d.groups.push(group.to_owned());
                 d.groups.sort();
+            }
+            Ok(((), vec![], vec![]))
+        })
+        .await
+    }
+
+    /// Attach a managed policy (`AttachUserPolicy`), as AWS does with the quarantine policy when it finds
+    /// a key exposed. For the demo and tests.
+    pub async fn attach_user_policy(&self, user: &IamUserName, policy_arn: &str) -> IamResult<()> {
+        self.mutate(user, |d| {
+            if !d.attached_policies.iter().any(|p| p == policy_arn) {
+                d.attached_policies.push(policy_arn.to_owned());
             }
             Ok(((), vec![], vec![]))
         })
@@ -904,6 +920,31 @@ impl IamBackend for EmbeddedIam {
         self.enter().await?;
         self.may_touch(caller, user, false, &[])?;
         Ok(self.load_user(user).await?.0.groups)
+    }
+
+    async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
+        self.enter().await?;
+        if matches!(caller, Caller::SelfService { .. }) {
+            return Err(IamError::AccessDenied("the self-service session policy grants no iam:ListAttachedUserPolicies".into()));
+        }
+        Ok(self.load_user(user).await?.0.attached_policies)
+    }
+
+    async fn detach_user_policy(&self, caller: &Caller, user: &IamUserName, policy_arn: &str) -> IamResult<()> {
+        self.enter().await?;
+        if !matches!(caller, Caller::Helpdesk { .. } | Caller::Service) {
+            return Err(IamError::AccessDenied(format!("{} may not detach policies", caller.portal_user())));
+        }
+        self.mutate(user, |d| {
+            let before = d.attached_policies.len();
+            d.attached_policies.retain(|p| p != policy_arn);
+            if d.attached_policies.len() == before {
+                return Err(IamError::NotFound(format!("Policy {policy_arn} was not found attached to user {user}.")));
+            }
+            Ok(((), vec![], vec![]))
+        })
+        .await?;
+        self.leave(())
     }
 
     async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()> {

@@ -180,6 +180,13 @@ pub trait IamBackend: Send + Sync + 'static {
     /// `ListGroupsForUser`: the names of the IAM groups `user` belongs to, sorted. Errors: NotFound.
     async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>>;
 
+    /// `ListAttachedUserPolicies`: the ARNs of the managed policies attached to `user` (AWS attaches
+    /// [`QUARANTINE_POLICY_ARN`] when it finds a key exposed). Help desk, admins and keydesk itself.
+    async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>>;
+
+    /// `DetachUserPolicy`. Help desk (and keydesk itself). Errors: NotFound (not attached).
+    async fn detach_user_policy(&self, caller: &Caller, user: &IamUserName, policy_arn: &str) -> IamResult<()>;
+
     /// `ListUserTags`.
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>>;
 
@@ -304,6 +311,10 @@ pub trait IamBackend: Send + Sync + 'static {
     /// `GetCredentialReport`. Errors: NotFound (never generated), Conflict (not ready yet).
     async fn get_credential_report(&self, caller: &Caller) -> IamResult<CredentialReport>;
 }
+
+/// The managed policy AWS attaches to a user whose access key it found exposed: it denies the user's own
+/// key and password changes, among others, until an administrator detaches it.
+pub const QUARANTINE_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 
 /// The service name of AWS CodeCommit HTTPS Git credentials.
 pub const CODECOMMIT: &str = "codecommit.amazonaws.com";

@@ -158,3 +158,43 @@ async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
     let again = with_details(&app, &cookie, &[]).await;
     assert_eq!(again.details.done, 121);
 }
+
+#[tokio::test]
+async fn the_inventory_covers_every_credential_kind_and_filters_quarantined_users() {
+    let (app, cookie, _) = seeded().await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let u = |n: &str| IamUserName::parse(n).unwrap();
+    let svc = Caller::Service;
+    iam.create_service_credential(&svc, &u("user020"), "cassandra.amazonaws.com", None).await.unwrap();
+    for _ in 0..2 {
+        iam.create_service_credential(&svc, &u("user020"), "bedrock.amazonaws.com", Some(30)).await.unwrap();
+    }
+    let pem = rcgen::generate_simple_self_signed(vec!["user020.example.com".to_owned()]).unwrap().cert.pem();
+    iam.upload_signing_cert(&svc, &u("user020"), &pem).await.unwrap();
+    const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    iam.register_hardware_token("GAHT20000020", SEED).await.unwrap();
+    let (c1, c2) = codes(SEED, app.clock.now(), 0);
+    iam.enable_mfa(&svc, &u("user020"), "GAHT20000020", &c1, &c2).await.unwrap();
+    iam.attach_user_policy(&u("user021"), server::iam::QUARANTINE_POLICY_ARN).await.unwrap();
+
+    let page = with_details(&app, &cookie, &[("search", "user020")]).await;
+    let d = page.lines[0].details.clone().unwrap();
+    assert_eq!(d.mfa_by_type, ["hardware GAHT20000020"]);
+    assert_eq!(d.service_credentials, Some(vec![("keyspaces".to_owned(), 1), ("bedrock".to_owned(), 2)]));
+    assert_eq!((d.signing_certs, d.git_credentials, d.quarantined), (Some(1), Some(0), Some(false)));
+
+    let quarantined = review(&app, &cookie, &[("filter", "quarantined")]).await;
+    assert_eq!(quarantined.lines.iter().map(|l| l.row.user.as_str()).collect::<Vec<_>>(), ["user021"]);
+    let html = app.get(Some(&cookie), "/admin?filter=quarantined").await.body;
+    assert!(html.contains("Quarantined") && html.contains("user021"), "the page marks the user");
+
+    let csv = app.get(Some(&cookie), &format!("{}?search=user020", app::pages::REVIEW_CSV_PATH)).await.body;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (cell("mfa_device_types"), cell("service_credentials"), cell("signing_certificates"), cell("quarantined")),
+        ("hardware GAHT20000020", "keyspaces 1; bedrock 2", "1", "false")
+    );
+}

@@ -79,6 +79,20 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Successful audited events naming `subject` (a credential id), oldest first: when, the action,
+    /// and whose credential it was. Finds the owner of a key that no longer exists.
+    pub async fn events_about(&self, subject: &str) -> Result<Vec<(OffsetDateTime, String, Option<String>)>, DbError> {
+        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT at, action, target_user FROM audit_events WHERE subject = $1 AND outcome = 'success' ORDER BY id LIMIT 200",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(at, action, target)| (crate::db::accounts::from_ts(at), action, target)).collect())
+    }
+}
+
 /// What the audit page filters on (each `None` matches everything).
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

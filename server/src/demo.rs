@@ -139,6 +139,8 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
         if *name == "erin" {
             drop(iam.create_service_credential(&svc, &user, "cassandra.amazonaws.com", None).await?);
             drop(iam.create_service_credential(&svc, &user, "bedrock.amazonaws.com", Some(30)).await?);
+            // As if AWS had found erin's key in a public repository: the triage has a case to work.
+            iam.attach_user_policy(&user, crate::iam::QUARANTINE_POLICY_ARN).await?;
         }
     }
     // Hardware TOTP tokens anyone may assign to themselves in the demo (README: their seeds, to make

@@ -3,10 +3,11 @@
 //! IAM cannot know: the role, a fresh password confirmation, a reason, and no action on the IAM users of
 //! administrators, help-desk colleagues or oneself unless `--helpdesk-may-act-on-staff`.
 
-use crate::iam::{Caller, IamError, CODECOMMIT};
+use crate::iam::{Caller, IamError, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
 use app::api::helpdesk::{HelpdeskAction, HelpdeskView};
+use app::domain::leak::LeakCase;
 use app::domain::{password_policy, AccessKeyId, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId};
 use app::error::AppError;
 use app::ssr::Principal;
@@ -46,9 +47,11 @@ impl Portal {
         let (user, found_by_key) = match AccessKeyId::parse(query) {
             Ok(key) => match self.iam.access_key_last_used(&caller, &key).await {
                 Ok((owner, _)) => (owner, Some(key.to_string())),
-                Err(IamError::NotFound(_)) => {
-                    return Err(AppError::NotFound { message: format!("No IAM user in this account owns the access key {key}.") })
-                }
+                Err(IamError::NotFound(_)) => match self.deleted_key_owner(&key).await {
+                    // Deleted through keydesk: its case stays findable by the key id.
+                    Some(owner) => (owner, Some(key.to_string())),
+                    None => return Err(AppError::NotFound { message: format!("No IAM user in this account owns the access key {key}.") }),
+                },
                 Err(e) => return Err(err(e)),
             },
             Err(_) => {
@@ -89,7 +92,65 @@ impl Portal {
             tracing::warn!(error = %e, "the help desk could not list a user's groups");
             vec![]
         });
-        Ok(HelpdeskView { user: iam_user, groups, found_by_key, keys, mfa_devices, login_profile, protected, git_credentials, ssh_keys })
+        let quarantined = match self.iam.list_attached_user_policies(&caller, &user).await {
+            Ok(arns) => Some(arns.iter().any(|a| a == QUARANTINE_POLICY_ARN)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the help desk could not list a user's attached policies");
+                None
+            }
+        };
+        let case = match &found_by_key {
+            Some(key_id) => Some(self.leak_case(key_id, &keys, quarantined).await),
+            None => None,
+        };
+        Ok(HelpdeskView {
+            user: iam_user,
+            groups,
+            found_by_key,
+            keys,
+            mfa_devices,
+            login_profile,
+            protected,
+            git_credentials,
+            ssh_keys,
+            quarantined,
+            case,
+        })
+    }
+
+    /// The owner of a key keydesk deleted (the audit log names whose it was), if any.
+    async fn deleted_key_owner(&self, key: &AccessKeyId) -> Option<IamUserName> {
+        let events = self.db.events_about(key.as_str()).await.ok()?;
+        let deleted = events.iter().any(|(_, action, _)| action.ends_with("access_key.delete"));
+        let owner = events.iter().rev().find_map(|(_, _, target)| target.as_deref().and_then(|t| IamUserName::parse(t).ok()));
+        deleted.then_some(owner).flatten()
+    }
+
+    /// Where the case of a leaked key stands: IAM's state of the owner's keys, the quarantine, and
+    /// whether the owner was told (the audit log).
+    async fn leak_case(&self, key_id: &str, keys: &[AccessKeyView], quarantined: Option<bool>) -> LeakCase {
+        let leaked = keys.iter().find(|k| k.key.id.as_str() == key_id);
+        let notified_at = match self.db.events_about(key_id).await {
+            Ok(events) => events.iter().rev().find(|(_, action, _)| action == "helpdesk.leak.notify").map(|(at, _, _)| *at),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a leaked key's audit events");
+                None
+            }
+        };
+        // The replacement: a newer key of the owner that has been used since it was created.
+        let replacement = keys
+            .iter()
+            .filter(|k| k.key.id.as_str() != key_id && leaked.is_none_or(|l| k.key.created_at >= l.key.created_at))
+            .find(|k| k.last_used.at.is_some_and(|at| at >= k.key.created_at))
+            .map(|k| k.key.id.to_string());
+        LeakCase {
+            key_id: key_id.to_owned(),
+            status: leaked.map(|k| k.key.status.clone()),
+            last_used: leaked.map(|k| k.last_used.clone()),
+            notified_at,
+            replacement,
+            quarantined,
+        }
     }
 
     pub(crate) async fn do_helpdesk_act(
@@ -136,6 +197,11 @@ impl Portal {
                 let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
                 ("helpdesk.ssh_key.deactivate", Some(id.to_string()))
             }
+            HelpdeskAction::NotifyLeak { key_id } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                ("helpdesk.leak.notify", Some(id.to_string()))
+            }
+            HelpdeskAction::DetachQuarantine => ("helpdesk.quarantine.detach", Some(QUARANTINE_POLICY_ARN.to_owned())),
         };
         if let Some(why) = self.protected_reason(who, &target).await? {
             return Err(AppError::NotAllowed { message: why });
@@ -194,6 +260,25 @@ impl Portal {
             HelpdeskAction::DeactivateSshKey { id } => {
                 let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
                 self.iam.update_ssh_key(caller, target, &id, SetStatus::Inactive).await.map_err(iam("deactivating an SSH key"))?;
+                Ok(None)
+            }
+            HelpdeskAction::NotifyLeak { key_id } => {
+                // Only a key of this user's (or one keydesk deleted for them) can be the subject.
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                let keys = self.iam.list_access_keys(caller, target).await.map_err(iam("listing access keys"))?;
+                let deleted_here = self.deleted_key_owner(&id).await.is_some_and(|o| o.fold() == target.fold());
+                if !keys.iter().any(|k| k.id == id) && !deleted_here {
+                    return Err(AppError::NotFound { message: format!("{target} has no access key {id}.") });
+                }
+                // The notice itself is sent with the audit record (notify_change).
+                Ok(None)
+            }
+            HelpdeskAction::DetachQuarantine => {
+                let attached = self.iam.list_attached_user_policies(caller, target).await.map_err(iam("listing attached policies"))?;
+                if !attached.iter().any(|a| a == QUARANTINE_POLICY_ARN) {
+                    return Err(AppError::NotFound { message: format!("{target} is not quarantined (any more).") });
+                }
+                self.iam.detach_user_policy(caller, target, QUARANTINE_POLICY_ARN).await.map_err(iam("lifting the quarantine"))?;
                 Ok(None)
             }
             HelpdeskAction::ResetPassword => {

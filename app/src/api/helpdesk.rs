@@ -26,6 +26,10 @@ pub struct HelpdeskView {
     /// Why the help desk may look but not act (an administrator's or help-desk colleague's user, or
     /// the caller's own), if so.
     pub protected: Option<String>,
+    /// Whether AWS quarantined the user after finding a key exposed; `None` when IAM would not say.
+    pub quarantined: Option<bool>,
+    /// The leaked-key case, when the search named an access key id (also once that key is deleted).
+    pub case: Option<crate::domain::leak::LeakCase>,
 }
 
 /// A help-desk action as the affected person sees it on their own page.
@@ -49,6 +53,8 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
         "helpdesk.access_key.delete" => format!("deleted your inactive access key {s}"),
         "helpdesk.git_credential.deactivate" => format!("deactivated your HTTPS Git credential {s}"),
         "helpdesk.ssh_key.deactivate" => format!("deactivated your SSH key {s}"),
+        "helpdesk.leak.notify" => format!("told you that your access key {s} was exposed"),
+        "helpdesk.quarantine.detach" => "lifted the AWS quarantine on your IAM user".into(),
         other => format!("{other} {s}"),
     }
 }
@@ -122,6 +128,39 @@ pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, t
     )
 }
 
+/// Tell the owner of a leaked key that it was exposed and guide them to a replacement (a notice with
+/// the rotation guide; no IAM change).
+#[server(endpoint = "helpdesk_notify_leak")]
+pub async fn helpdesk_notify_leak(user: String, key_id: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let action = HelpdeskAction::NotifyLeak { key_id };
+    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+}
+
+/// Detach `AWSCompromisedKeyQuarantineV3` from the user once the leaked key is gone; `confirm` must
+/// be `yes` (the form's checkbox).
+#[server(endpoint = "helpdesk_detach_quarantine")]
+pub async fn helpdesk_detach_quarantine(
+    user: String,
+    reason: String,
+    ticket: Option<String>,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    if confirm.as_deref() != Some("yes") {
+        return respond(Err(AppError::invalid(
+            "confirm",
+            "Tick the box to confirm that the leaked key is deleted and the owner works with a new one.",
+        )));
+    }
+    respond(
+        port()?
+            .helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::DetachQuarantine, &reason, ticket.as_deref())
+            .await
+            .map(drop),
+    )
+}
+
 /// The actions the help desk can take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpdeskAction {
@@ -143,4 +182,8 @@ pub enum HelpdeskAction {
     DeactivateSshKey {
         id: String,
     },
+    NotifyLeak {
+        key_id: String,
+    },
+    DetachQuarantine,
 }

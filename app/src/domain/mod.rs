@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod entitlements;
 pub mod export;
 pub mod ids;
+pub mod leak;
 pub mod notices;
 pub mod password_policy;
 pub mod policy_editor;

@@ -108,7 +108,17 @@ pub fn change_notice(
         "signing_cert.activate" => ("Signing certificate activated", format!("Your signing certificate {s} was activated")),
         "signing_cert.deactivate" => ("Signing certificate deactivated", format!("Your signing certificate {s} was deactivated")),
         "signing_cert.delete" => ("Signing certificate deleted", format!("Your signing certificate {s} was deleted")),
+        "leak.notify" => (
+            "Your access key was exposed",
+            format!("Your access key {s} was found exposed outside your company. It must not be used again: create a new key, move your tools to it, and the help desk will delete the old one once the new key is in use. This notice was sent"),
+        ),
+        "quarantine.detach" => ("The AWS quarantine was lifted", "The quarantine AWS put on your IAM user after the exposed key was lifted".to_owned()),
         _ => return None,
+    };
+    // An exposed key's notice opens the rotation guide for that key.
+    let link = match (action, subject) {
+        ("helpdesk.leak.notify", Some(key)) => rotation_link(key),
+        _ => "/".to_owned(),
     };
     let by = if by_owner { "by you (your keydesk account)".to_owned() } else { format!("by {actor}") };
     let mut body = format!("{what} on {} UTC, {by}.", fmt_utc(at));
@@ -117,7 +127,7 @@ pub fn change_notice(
     }
     body.push_str(&format!(" If this was not you, tell {ask} at once and check your credentials in keydesk."));
     let kind = if action.starts_with("enforcement.") { NoticeKind::Enforcement } else { NoticeKind::Change };
-    Some(Notice { kind, title: title.to_owned(), body, link: Some("/".to_owned()) })
+    Some(Notice { kind, title: title.to_owned(), body, link: Some(link) })
 }
 
 /// The reminder for an active key `days_left` days from its deadline `due` (0 or less: overdue).

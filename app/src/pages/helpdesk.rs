@@ -21,6 +21,8 @@ struct DeskActions {
     codecommit: ServerAction<HelpdeskDeactivateCodecommit>,
     reset: ServerAction<HelpdeskResetPassword>,
     mfa: ServerAction<HelpdeskRemoveMfa>,
+    notify: ServerAction<HelpdeskNotifyLeak>,
+    detach: ServerAction<HelpdeskDetachQuarantine>,
     confirm: ServerAction<ConfirmPassword>,
 }
 
@@ -32,6 +34,8 @@ impl DeskActions {
             .or_else(|| self.mfa.value().get().and_then(Result::err))
             .or_else(|| self.delete.value().get().and_then(Result::err))
             .or_else(|| self.codecommit.value().get().and_then(Result::err))
+            .or_else(|| self.notify.value().get().and_then(Result::err))
+            .or_else(|| self.detach.value().get().and_then(Result::err))
     }
 }
 
@@ -63,6 +67,8 @@ fn Desk() -> impl IntoView {
         codecommit: ServerAction::new(),
         reset: ServerAction::new(),
         mfa: ServerAction::new(),
+        notify: ServerAction::new(),
+        detach: ServerAction::new(),
         confirm: ServerAction::new(),
     };
     provide_context(actions);
@@ -75,6 +81,8 @@ fn Desk() -> impl IntoView {
                 actions.reset.version().get(),
                 actions.delete.version().get(),
                 actions.codecommit.version().get(),
+                actions.notify.version().get(),
+                actions.detach.version().get(),
             )
         },
         |(q, ..)| async move {
@@ -135,6 +143,12 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
             {found_by.map(|k| view! {
                 <p class="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="desk-owner">
                     "Access key " <span class="font-mono">{k}</span> " belongs to " <strong class="font-mono">{user.clone()}</strong> "."
+                </p>
+            })}
+            {view.case.clone().map(|case| view! { <LeakCasePanel case user=user.clone() can_act quarantined=view.quarantined/> })}
+            {(view.quarantined == Some(true) && view.case.is_none()).then(|| view! {
+                <p class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-red-200" data-testid="desk-quarantined">
+                    "AWS quarantined this user (AWSCompromisedKeyQuarantineV3): it found one of their access keys exposed. Search for the leaked key id to work the case."
                 </p>
             })}
             <div>
@@ -229,6 +243,99 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
             </section>
             <CodeCommitCredentials git=view.git_credentials ssh=view.ssh_keys user=u4 can_act/>
         </div>
+    }
+}
+
+/// The leaked-key case: the key's state and last use, the quarantine, and the guided steps with the one
+/// to take now (each audited with a reason, which the owner sees).
+#[component]
+fn LeakCasePanel(case: crate::domain::leak::LeakCase, user: String, can_act: bool, quarantined: Option<bool>) -> impl IntoView {
+    use crate::domain::leak::{LeakStep, StepState};
+    let actions = expect_context::<DeskActions>();
+    let steps = case.steps();
+    let summary = case.summary();
+    let key_id = case.key_id.clone();
+    let state = match &case.status {
+        None => "deleted".to_owned(),
+        Some(s) => s.to_string(),
+    };
+    let used = case.last_used.clone().map(|u| match u.at {
+        Some(at) => format!(
+            "last used {} UTC{}{}",
+            fmt_utc(at),
+            u.service.map(|s| format!(" · {s}")).unwrap_or_default(),
+            u.region.map(|r| format!(" · {r}")).unwrap_or_default()
+        ),
+        None => "never used".to_owned(),
+    });
+    let form = move |step: LeakStep| -> AnyView {
+        let (user, key) = (user.clone(), key_id.clone());
+        match step {
+            LeakStep::Deactivate => view! {
+                <ActionForm action=actions.key attr:class="mt-2 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
+                    <input type="hidden" name="active" value="false"/>
+                    {reason_fields("case-deactivate".into())}
+                    <button type="submit" class=DANGER data-testid="case-deactivate">"Deactivate now"</button>
+                </ActionForm>
+            }.into_any(),
+            LeakStep::Notify => view! {
+                <ActionForm action=actions.notify attr:class="mt-2 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
+                    {reason_fields("case-notify".into())}
+                    <button type="submit" class=BUTTON data-testid="case-notify">"Notify the owner"</button>
+                </ActionForm>
+                <p class="mt-1 text-xs text-slate-500">"The owner gets a notice (and e-mail) that opens keydesk's rotation guide for this key."</p>
+            }.into_any(),
+            LeakStep::Delete => view! {
+                <ActionForm action=actions.delete attr:class="mt-2 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
+                    {reason_fields("case-delete".into())}
+                    <button type="submit" class=DANGER data-testid="case-delete">"Delete the leaked key"</button>
+                </ActionForm>
+            }.into_any(),
+            LeakStep::Detach => view! {
+                <ActionForm action=actions.detach attr:class="mt-2 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="user" value=user/>
+                    {reason_fields("case-detach".into())}
+                    <label class="flex items-center gap-2 text-xs text-slate-700">
+                        <input type="checkbox" name="confirm" value="yes" required data-testid="case-detach-confirm"/>
+                        "The leaked key is deleted and the owner works with a new one"
+                    </label>
+                    <button type="submit" class=DANGER data-testid="case-detach">"Lift the quarantine"</button>
+                </ActionForm>
+            }.into_any(),
+            LeakStep::Replace => ().into_any(),
+        }
+    };
+    view! {
+        <section aria-labelledby="case-heading" class="rounded-xl border-2 border-red-200 bg-red-50/40 p-4" data-testid="leak-case">
+            <h4 id="case-heading" class="text-base font-semibold text-red-950">"Leaked-key case " <span class="font-mono text-sm">{case.key_id.clone()}</span></h4>
+            <p class="mt-1 text-sm text-slate-800" data-testid="case-key-state">{format!("The key is {state}")}{used.map(|u| format!(" · {u}"))}"."</p>
+            <p class="mt-1 text-sm" data-testid="case-quarantine">{match quarantined {
+                Some(true) => "AWS quarantined this user (AWSCompromisedKeyQuarantineV3 is attached): they cannot create or change access keys until it is lifted.",
+                Some(false) => "No AWS quarantine on this user.",
+                None => "keydesk could not read whether AWS quarantined this user (the help-desk role needs iam:ListAttachedUserPolicies).",
+            }}</p>
+            <p class="mt-2 text-sm font-medium text-slate-900" role="status" data-testid="case-summary">{summary}</p>
+            <ol class="mt-3 grid gap-3">
+                {steps.into_iter().enumerate().map(|(i, (step, st))| {
+                    let (mark, class) = match st {
+                        StepState::Done => ("✓", "text-emerald-800"),
+                        StepState::Next => ("→", "font-semibold text-slate-900"),
+                        StepState::Waiting => ("…", "text-slate-500"),
+                        StepState::NotNeeded => ("–", "text-slate-400 line-through"),
+                    };
+                    let state_word = match st { StepState::Done => "done", StepState::Next => "next", StepState::Waiting => "waiting", StepState::NotNeeded => "not needed" };
+                    view! {
+                        <li class="text-sm" data-testid="case-step" data-state=state_word>
+                            <span class=class><span aria-hidden="true" class="inline-block w-5">{mark}</span>{format!("{}. {}", i + 1, step.title())}<span class="sr-only">{format!(" ({state_word})")}</span></span>
+                            {(st == StepState::Next && can_act).then(|| form(step))}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }
 

@@ -352,3 +352,92 @@ async fn the_audit_log_filters_pages_and_exports_for_staff_only() {
         assert_eq!(app.get(Some(&alice), app::pages::AUDIT_CSV_PATH).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn a_quarantined_leak_is_worked_step_by_step_to_closed_each_step_audited() {
+    use app::domain::leak::StepState::{self, *};
+    use server::clock::Clock;
+    let d = desk().await;
+    let (app, carol) = (&d.app, d.carol.as_str());
+    let iam = app.portal.embedded.clone().unwrap();
+    let alice_user = IamUserName::parse("alice").unwrap();
+    let leaked = d.key.key.id.to_string();
+    iam.record_key_use(&d.key.key.id, app.clock.now(), "s3", "eu-west-1").await.unwrap();
+    iam.attach_user_policy(&alice_user, server::iam::QUARANTINE_POLICY_ARN).await.unwrap();
+    let find = || async {
+        let r = app.server_fn(Some(carol), "helpdesk_find", &[("query", &leaked)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        serde_json::from_str::<HelpdeskView>(&r.body).unwrap()
+    };
+    let states = |v: &HelpdeskView| v.case.as_ref().unwrap().steps().into_iter().map(|(_, s)| s).collect::<Vec<StepState>>();
+    let act = |name: &'static str, extra: Vec<(&'static str, String)>| async move {
+        let mut pairs: Vec<(&str, String)> =
+            vec![("user", "alice".into()), ("reason", "key posted in a public repo".into()), ("ticket", "SEC-7".into())];
+        pairs.extend(extra);
+        let form: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.server_fn(Some(carol), name, &form).await
+    };
+
+    let v = find().await;
+    assert_eq!(v.quarantined, Some(true));
+    let case = v.case.clone().unwrap();
+    assert_eq!(case.last_used.as_ref().and_then(|u| u.region.as_deref()), Some("eu-west-1"), "time, service and region of the last use");
+    assert_eq!(states(&v), [Next, Waiting, Waiting, Waiting, Waiting]);
+    assert!(app.get(Some(carol), &format!("/helpdesk?q={leaked}")).await.body.contains("AWS quarantined this user"));
+
+    // 1. Deactivate now.
+    let r = act("helpdesk_set_key_status", vec![("key_id", leaked.clone()), ("active", "false".into())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(states(&find().await), [Done, Next, Waiting, Waiting, Waiting]);
+
+    // 2. Tell the owner: a notice that opens the rotation guide for that key.
+    let r = act("helpdesk_notify_leak", vec![("key_id", leaked.clone())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let activity: app::api::activity::ActivityView =
+        serde_json::from_str(&app.server_fn(Some(&d.alice), "get_activity", &[]).await.body).unwrap();
+    let notice = activity.notifications.iter().find(|n| n.title == "Your access key was exposed").expect("the owner is told");
+    assert_eq!(notice.link.as_deref(), Some(format!("/?rotate-ending={}#access-keys", &leaked[16..]).as_str()));
+    assert!(notice.body.contains("by carol") && notice.body.contains("key posted in a public repo") && !notice.body.contains(&leaked));
+    let v = find().await;
+    assert_eq!(states(&v), [Done, Done, Waiting, Waiting, Waiting]);
+    assert!(v.case.unwrap().summary().contains("Waiting for the owner"));
+
+    // 3. The owner creates a replacement through keydesk (its role session is not the quarantined
+    //    user's own identity) and uses it.
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&alice), "create_access_key", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let replacement: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(states(&find().await)[2], Waiting, "created is not yet used");
+    app.clock.advance(time::Duration::minutes(5));
+    iam.record_key_use(&replacement.key.id, app.clock.now(), "s3", "eu-west-1").await.unwrap();
+    assert_eq!(states(&find().await), [Done, Done, Done, Next, Waiting]);
+
+    // 4. Delete the leaked key: the case stays findable by its id.
+    let r = act("helpdesk_delete_key", vec![("key_id", leaked.clone())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = find().await;
+    assert_eq!((v.case.as_ref().unwrap().status.clone(), states(&v)), (None, vec![Done, Done, Done, Done, Next]));
+
+    // 5. Lift the quarantine, with confirmation.
+    let r = act("helpdesk_detach_quarantine", vec![]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.app_error().to_string().contains("Tick the box"));
+    assert_eq!(find().await.quarantined, Some(true), "nothing changed");
+    let r = act("helpdesk_detach_quarantine", vec![("confirm", "yes".into())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = find().await;
+    assert_eq!((v.quarantined, states(&v)), (Some(false), vec![Done, Done, Done, Done, Done]));
+    assert!(v.case.unwrap().summary().starts_with("Closed"));
+    let again = act("helpdesk_detach_quarantine", vec![("confirm", "yes".into())]).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.body);
+
+    let trail: Vec<String> =
+        audit_trail(app, "helpdesk.").await.into_iter().filter(|(_, o)| o != "pending").map(|(a, o)| format!("{a}:{o}")).collect();
+    for step in ["helpdesk.access_key.deactivate", "helpdesk.leak.notify", "helpdesk.access_key.delete", "helpdesk.quarantine.detach"] {
+        assert!(trail.contains(&format!("{step}:success")), "{step} audited: {trail:?}");
+    }
+    // Employees cannot take these steps.
+    let r = app.server_fn(Some(&alice), "helpdesk_notify_leak", &[("user", "alice"), ("key_id", &leaked), ("reason", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -179,6 +179,18 @@ pub trait Port: Send + Sync + 'static {
         action: crate::api::helpdesk::HelpdeskAction,
         reason: &str,
         ticket: Option<&str>,
+    ) -> Result<crate::api::helpdesk::ActOutcome, AppError>;
+
+    /// Four-eyes requests: pending ones first, then the latest decided (help desk and admins).
+    async fn helpdesk_requests(&self, who: &Principal) -> Result<Vec<crate::api::helpdesk::RequestView>, AppError>;
+
+    /// Approve (and execute, exactly once) or reject someone else's request (fresh re-authentication).
+    async fn helpdesk_decide(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+        approve: bool,
     ) -> Result<Option<crate::domain::OneTimeSecret>, AppError>;
 
     /// The audit log (administrators and the help desk), one page.

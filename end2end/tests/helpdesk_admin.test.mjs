@@ -1,5 +1,6 @@
 // The leaked-key path end to end (paste the id → owner → deactivate with a reason → the owner sees it on
-// their page), a help-desk password reset shown once, and the admin review: filter, sort, CSV export.
+// their page), a four-eyes password reset across two browsers (carol files it, dave approves and sees the
+// generated password once), and the admin review: filter, sort, CSV export.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,16 +47,36 @@ test('leaked key: the help desk finds the owner, deactivates it with a reason, a
   await alice.waitForSelector(`[data-testid=helpdesk-notice] >> text=deleted your inactive access key ${id}`);
   assert.equal(await alice.locator('[data-testid=access-key-row]').count(), 0);
 
-  // A password reset: generated, shown once, never chosen by the help desk.
+  // A password reset needs a second person (four eyes): carol files it, dave approves it in his own
+  // browser, and the generated password is shown to him once.
   await desk.fill('[data-testid=desk-query]', 'erin');
   await Promise.all([desk.waitForURL(/q=erin/), desk.click('[data-testid=desk-find]')]);
   await desk.waitForSelector('[data-testid=desk-reset-password]');
   const pw = desk.locator('form:has([data-testid=desk-reset-password])');
   await pw.locator('[data-testid=desk-reason]').fill('Locked out, identity checked by phone');
   await pw.locator('[data-testid=desk-reset-password]').click();
-  await desk.waitForSelector('[data-testid=desk-generated-password]');
-  assert.ok((await desk.textContent('[data-testid=desk-generated-password]')).trim().length >= 20);
+  await desk.waitForSelector('[data-testid=desk-requested]');
+  assert.match(await desk.textContent('[data-testid=desk-requested]'), /needs a second person/);
+  assert.equal(await desk.locator('[data-testid=desk-generated-password]').count(), 0, 'nothing reset yet');
+  const mine = desk.locator('[data-testid=desk-request][data-state=pending]');
+  await mine.waitFor();
+  assert.equal(await mine.locator('[data-testid=desk-approve]').count(), 0, 'the requester cannot approve');
+
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, server.url, 'dave');
+  await admin.goto(`${server.url}/helpdesk`);
+  await hydrated(admin);
+  const request = admin.locator('[data-testid=desk-request][data-state=pending]');
+  await request.waitFor();
+  assert.match(await request.textContent(), /carol asks to reset the console password of erin/);
+  await request.locator('[data-testid=desk-approve]').click();
+  await admin.waitForSelector('[data-testid=desk-generated-password]');
+  assert.ok((await admin.textContent('[data-testid=desk-generated-password]')).trim().length >= 20);
+  await admin.waitForSelector('[data-testid=desk-request][data-state=executed]');
+
+  await desk.reload();
   await desk.waitForSelector('text=must be changed at next sign-in');
+  await desk.waitForSelector('[data-testid=desk-request][data-state=executed] >> text=approved by dave and done');
   await ctx.close();
 });
 

@@ -135,6 +135,22 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_API_KEY_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36600))]
     pub api_key_max_days: u32,
 
+    /// Help-desk actions that need a second person (comma-separated): `password-reset`, `mfa-removal`,
+    /// `key-reactivation`; `none` for none. The first files a request with a reason; another help-desk
+    /// member or an administrator approves it within --four-eyes-hours, then keydesk executes it.
+    #[arg(
+        long,
+        env = "KEYDESK_FOUR_EYES",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "password-reset,mfa-removal,key-reactivation"
+    )]
+    pub four_eyes: Vec<FourEyes>,
+
+    /// Hours a four-eyes request waits for approval before it lapses.
+    #[arg(long, env = "KEYDESK_FOUR_EYES_HOURS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=72))]
+    pub four_eyes_hours: u32,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -186,6 +202,16 @@ pub struct Settings {
     /// Directory with the built site (pkg/keydesk.js, pkg/keydesk_bg.wasm, pkg/keydesk.css, favicon).
     #[arg(long, env = "KEYDESK_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+}
+
+/// A help-desk action that can be put under four eyes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FourEyes {
+    PasswordReset,
+    MfaRemoval,
+    KeyReactivation,
+    /// No action needs a second person.
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@
 use crate::iam::{Caller, IamError, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
-use app::api::helpdesk::{HelpdeskAction, HelpdeskView};
+use app::api::helpdesk::{ActOutcome, HelpdeskAction, HelpdeskView};
 use app::domain::leak::LeakCase;
 use app::domain::{password_policy, AccessKeyId, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId};
 use app::error::AppError;
@@ -161,7 +161,7 @@ impl Portal {
         action: HelpdeskAction,
         reason: &str,
         ticket: Option<&str>,
-    ) -> Result<Option<OneTimeSecret>, AppError> {
+    ) -> Result<ActOutcome, AppError> {
         let caller = self.helpdesk_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         let reason = reason.trim();
@@ -207,6 +207,9 @@ impl Portal {
             return Err(AppError::NotAllowed { message: why });
         }
         self.require_fresh_auth(who)?;
+        if self.needs_four_eyes(&action) {
+            return self.file_request(req, who, &target, name, subject, reason, ticket).await;
+        }
         self.with_user_lease(&target, async {
             let intent = self
                 .audit_intent_with_reason(req, who, Some(&target), name, subject, Some(reason), ticket.map(|t| format!("ticket={t}")))
@@ -216,12 +219,12 @@ impl Portal {
                 Ok(_) => self.audit_final(intent, "success", None, None).await,
                 Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
             }
-            result
+            result.map(ActOutcome::Done)
         })
         .await
     }
 
-    async fn helpdesk_call(
+    pub(crate) async fn helpdesk_call(
         &self,
         caller: &Caller,
         target: &IamUserName,

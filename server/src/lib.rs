@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod entitlements;
+mod four_eyes;
 pub mod helpdesk;
 pub mod http;
 pub mod iam;

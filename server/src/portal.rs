@@ -610,8 +610,22 @@ impl Port for Portal {
         action: app::api::helpdesk::HelpdeskAction,
         reason: &str,
         ticket: Option<&str>,
-    ) -> Result<Option<app::domain::OneTimeSecret>, AppError> {
+    ) -> Result<app::api::helpdesk::ActOutcome, AppError> {
         self.do_helpdesk_act(req, who, user, action, reason, ticket).await
+    }
+
+    async fn helpdesk_requests(&self, who: &Principal) -> Result<Vec<app::api::helpdesk::RequestView>, AppError> {
+        self.do_helpdesk_requests(who).await
+    }
+
+    async fn helpdesk_decide(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        id: &str,
+        approve: bool,
+    ) -> Result<Option<app::domain::OneTimeSecret>, AppError> {
+        self.do_helpdesk_decide(req, who, id, approve).await
     }
 
     async fn audit_log(&self, who: &Principal, query: &app::api::audit::AuditQuery) -> Result<app::api::audit::AuditPage, AppError> {

@@ -55,6 +55,9 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
         "helpdesk.ssh_key.deactivate" => format!("deactivated your SSH key {s}"),
         "helpdesk.leak.notify" => format!("told you that your access key {s} was exposed"),
         "helpdesk.quarantine.detach" => "lifted the AWS quarantine on your IAM user".into(),
+        "helpdesk.request.create" => format!("asked a second person to approve: {s}"),
+        "helpdesk.request.reject" => format!("rejected the request to {s}"),
+        "helpdesk.request.lapse" => format!("let the request lapse: {s}"),
         other => format!("{other} {s}"),
     }
 }
@@ -66,7 +69,8 @@ pub async fn helpdesk_find(query: String) -> Result<HelpdeskView, AppError> {
     respond(port()?.helpdesk_find(&principal()?, &query).await)
 }
 
-/// Deactivate (the leaked-key path) or reactivate someone's access key.
+/// Deactivate (the leaked-key path) or reactivate someone's access key. `Some(message)` when the
+/// reactivation needs a second person: a request was filed instead.
 #[server(endpoint = "helpdesk_set_key_status")]
 pub async fn helpdesk_set_key_status(
     user: String,
@@ -74,11 +78,11 @@ pub async fn helpdesk_set_key_status(
     active: bool,
     reason: String,
     ticket: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     use crate::ssr::*;
     let status = if active { SetStatus::Active } else { SetStatus::Inactive };
     let action = HelpdeskAction::KeyStatus { key_id, status };
-    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(ActOutcome::requested))
 }
 
 /// Delete someone's inactive access key (an active one must be deactivated first).
@@ -107,25 +111,91 @@ pub async fn helpdesk_deactivate_codecommit(
     respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
 }
 
-/// Reset someone's console password to a generated one (shown here once) that must be changed at the
-/// next sign-in. The help desk cannot choose it.
-#[server(endpoint = "helpdesk_reset_password")]
-pub async fn helpdesk_reset_password(user: String, reason: String, ticket: Option<String>) -> Result<OneTimeSecret, AppError> {
-    use crate::ssr::*;
-    let done = port()?.helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::ResetPassword, &reason, ticket.as_deref()).await;
-    respond(done.and_then(|p| p.ok_or_else(|| AppError::Internal { incident: "no-password".into() })))
+/// What a help-desk action did: done (with the generated password of a reset), or filed as a request
+/// a second person must approve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActOutcome {
+    Done(Option<OneTimeSecret>),
+    Requested(String),
 }
 
-/// Deactivate and remove someone's lost MFA device.
+impl ActOutcome {
+    /// The message of a filed request, if one was filed.
+    pub fn requested(self) -> Option<String> {
+        match self {
+            ActOutcome::Requested(m) => Some(m),
+            ActOutcome::Done(_) => None,
+        }
+    }
+}
+
+/// A password reset's answer: the generated password (shown once), or the message of the request filed
+/// for a second person's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetOutcome {
+    pub password: Option<OneTimeSecret>,
+    pub requested: Option<String>,
+}
+
+/// Reset someone's console password to a generated one (shown here once) that must be changed at the
+/// next sign-in. The help desk cannot choose it. Under four eyes, a request is filed instead.
+#[server(endpoint = "helpdesk_reset_password")]
+pub async fn helpdesk_reset_password(user: String, reason: String, ticket: Option<String>) -> Result<ResetOutcome, AppError> {
+    use crate::ssr::*;
+    let done = port()?.helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::ResetPassword, &reason, ticket.as_deref()).await;
+    respond(done.map(|o| match o {
+        ActOutcome::Done(password) => ResetOutcome { password, requested: None },
+        ActOutcome::Requested(m) => ResetOutcome { password: None, requested: Some(m) },
+    }))
+}
+
+/// Deactivate and remove someone's lost MFA device (or file the request for it, under four eyes).
 #[server(endpoint = "helpdesk_remove_mfa")]
-pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
+pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, ticket: Option<String>) -> Result<Option<String>, AppError> {
     use crate::ssr::*;
     respond(
         port()?
             .helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::RemoveMfa { serial }, &reason, ticket.as_deref())
             .await
-            .map(drop),
+            .map(ActOutcome::requested),
     )
+}
+
+/// A four-eyes request as the help desk sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: String,
+    /// "reset the console password of alice".
+    pub what: String,
+    pub target_user: String,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// pending, approved, executed, failed, rejected, lapsed.
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub outcome: Option<String>,
+    /// Filed by the viewer (who may not decide it).
+    pub mine: bool,
+}
+
+/// Requests waiting for a second person, then the latest decided ones (help desk and administrators).
+#[server(endpoint = "helpdesk_requests")]
+pub async fn helpdesk_requests() -> Result<Vec<RequestView>, AppError> {
+    use crate::ssr::*;
+    respond(port()?.helpdesk_requests(&principal()?).await)
+}
+
+/// Approve (then keydesk executes it, once) or reject a request filed by someone else. A fresh
+/// password confirmation is needed. Approving a password reset answers with the generated password.
+#[server(endpoint = "helpdesk_decide")]
+pub async fn helpdesk_decide(id: String, approve: bool) -> Result<Option<OneTimeSecret>, AppError> {
+    use crate::ssr::*;
+    respond(port()?.helpdesk_decide(&request()?, &principal()?, &id, approve).await)
 }
 
 /// Tell the owner of a leaked key that it was exposed and guide them to a replacement (a notice with

@@ -100,6 +100,7 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
                 <A href="/" attr:class=link>"My credentials"</A>
                 <A href="/activity" attr:class=link>"My activity"</A>
                 {v.role.is_helpdesk().then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
+                {v.role.is_admin().then(|| view! { <A href="/helpdesk" attr:class=link>"Requests"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
                 {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href="/audit" attr:class=link>"Audit log"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/settings" attr:class=link>"Account settings"</A> })}

@@ -112,6 +112,12 @@ pub fn change_notice(
             "Your access key was exposed",
             format!("Your access key {s} was found exposed outside your company. It must not be used again: create a new key, move your tools to it, and the help desk will delete the old one once the new key is in use. This notice was sent"),
         ),
+        "request.create" => (
+            "A help-desk request about your credentials",
+            format!("A request to {s} was filed; it takes effect only if a second person approves it in time. It was filed"),
+        ),
+        "request.reject" => ("A help-desk request was rejected", format!("The request to {s} was rejected; nothing changed")),
+        "request.lapse" => ("A help-desk request lapsed", format!("The request to {s} lapsed; nothing changed")),
         "quarantine.detach" => ("The AWS quarantine was lifted", "The quarantine AWS put on your IAM user after the exposed key was lifted".to_owned()),
         _ => return None,
     };

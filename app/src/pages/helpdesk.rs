@@ -23,6 +23,7 @@ struct DeskActions {
     mfa: ServerAction<HelpdeskRemoveMfa>,
     notify: ServerAction<HelpdeskNotifyLeak>,
     detach: ServerAction<HelpdeskDetachQuarantine>,
+    decide: ServerAction<HelpdeskDecide>,
     confirm: ServerAction<ConfirmPassword>,
 }
 
@@ -36,6 +37,15 @@ impl DeskActions {
             .or_else(|| self.codecommit.value().get().and_then(Result::err))
             .or_else(|| self.notify.value().get().and_then(Result::err))
             .or_else(|| self.detach.value().get().and_then(Result::err))
+            .or_else(|| self.decide.value().get().and_then(Result::err))
+    }
+
+    /// The message of a request just filed (the action needs a second person), if any.
+    fn requested(&self) -> Option<String> {
+        let reset = self.reset.value().get().and_then(Result::ok).and_then(|o| o.requested);
+        reset
+            .or_else(|| self.key.value().get().and_then(Result::ok).flatten())
+            .or_else(|| self.mfa.value().get().and_then(Result::ok).flatten())
     }
 }
 
@@ -44,24 +54,35 @@ pub fn HelpdeskPage() -> impl IntoView {
     view! {
         <Title text="Help desk"/>
         <Shell>
-            <Gate role=Role::Helpdesk>
+            <Gate any_of=&[Role::Helpdesk, Role::Admin]>
                 <h1 class="text-2xl font-semibold tracking-tight">"Help desk"</h1>
                 <div class="mt-6 grid gap-6">
-                    <SectionCard id="find-user" title="Find a user"
-                        subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
-                        <Desk/>
-                    </SectionCard>
+                    {move || {
+                        let admin = crate::components::use_session().frame.get().and_then(Result::ok).and_then(|f| f.viewer).is_some_and(|v| v.role.is_admin());
+                        if admin {
+                            view! {
+                                <SectionCard id="requests" title="Requests needing a second person"
+                                    subtitle="Help-desk actions under four eyes wait here for another person's approval. Approving executes them once; each step is audited and told to the person.">
+                                    <AdminRequests/>
+                                </SectionCard>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <SectionCard id="find-user" title="Find a user"
+                                    subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
+                                    <Desk/>
+                                </SectionCard>
+                            }.into_any()
+                        }
+                    }}
                 </div>
             </Gate>
         </Shell>
     }
 }
 
-#[component]
-fn Desk() -> impl IntoView {
-    let params = leptos_router::hooks::use_query_map();
-    let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
-    let actions = DeskActions {
+fn desk_actions() -> DeskActions {
+    DeskActions {
         key: ServerAction::new(),
         delete: ServerAction::new(),
         codecommit: ServerAction::new(),
@@ -69,8 +90,31 @@ fn Desk() -> impl IntoView {
         mfa: ServerAction::new(),
         notify: ServerAction::new(),
         detach: ServerAction::new(),
+        decide: ServerAction::new(),
         confirm: ServerAction::new(),
-    };
+    }
+}
+
+/// What an administrator sees here: the requests, with the password confirmation and the generated
+/// password of an approved reset.
+#[component]
+fn AdminRequests() -> impl IntoView {
+    let actions = desk_actions();
+    provide_context(actions);
+    let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
+    view! {
+        <InlineReauth confirm=actions.confirm asks message="Approving needs a recent sign-in. Confirm your keydesk password, then approve again."/>
+        {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
+        <GeneratedPassword/>
+        <Requests empty_note=true/>
+    }
+}
+
+#[component]
+fn Desk() -> impl IntoView {
+    let params = leptos_router::hooks::use_query_map();
+    let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
+    let actions = desk_actions();
     provide_context(actions);
     let found = Resource::new(
         move || {
@@ -83,6 +127,7 @@ fn Desk() -> impl IntoView {
                 actions.codecommit.version().get(),
                 actions.notify.version().get(),
                 actions.detach.version().get(),
+                actions.decide.version().get(),
             )
         },
         |(q, ..)| async move {
@@ -104,7 +149,11 @@ fn Desk() -> impl IntoView {
         </form>
         <InlineReauth confirm=actions.confirm asks message="Help-desk actions need a recent sign-in. Confirm your keydesk password, then repeat the action."/>
         {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
+        {move || actions.requested().map(|m| view! {
+            <p class="mt-4 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" role="status" data-testid="desk-requested">{m}</p>
+        })}
         <GeneratedPassword/>
+        <Requests/>
         <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Looking up…"</p> }>
             {move || Suspend::new(async move {
                 match found.await {
@@ -404,7 +453,10 @@ fn CodeCommitCredentials(
 fn GeneratedPassword() -> impl IntoView {
     let actions = expect_context::<DeskActions>();
     view! {
-        {move || actions.reset.value().get().and_then(Result::ok).map(|pw| {
+        {move || {
+            let reset = actions.reset.value().get().and_then(Result::ok).and_then(|o| o.password);
+            reset.or_else(|| actions.decide.value().get().and_then(Result::ok).flatten())
+        }.map(|pw| {
             let text = pw.expose().to_owned();
             let copy = text.clone();
             view! {
@@ -412,9 +464,75 @@ fn GeneratedPassword() -> impl IntoView {
                     <p class="text-sm text-emerald-900">"Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."</p>
                     <p class="mt-2 flex items-center gap-2"><span class="font-mono text-base" data-testid="desk-generated-password">{text}</span>
                         <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button></p>
-                    <button type="button" class=format!("mt-3 {SECONDARY}") on:click=move |_| actions.reset.value().set(None)>"Done"</button>
+                    <button type="button" class=format!("mt-3 {SECONDARY}") on:click=move |_| { actions.reset.value().set(None); actions.decide.value().set(None); }>"Done"</button>
                 </div>
             }
         })}
+    }
+}
+
+/// Four-eyes requests: those waiting for a second person (approve or reject, not one's own), then the
+/// latest decided ones with who decided and how it ended.
+#[component]
+fn Requests(#[prop(optional)] empty_note: bool) -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    let list = Resource::new(
+        move || (actions.key.version().get(), actions.mfa.version().get(), actions.reset.version().get(), actions.decide.version().get()),
+        |_| helpdesk_requests(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Ok(rows) if rows.is_empty() => empty_note.then(|| view! { <p class="text-sm text-slate-600" data-testid="desk-no-requests">"No requests."</p> }).into_any(),
+                    Ok(rows) => view! {
+                        <section aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4" data-testid="desk-requests">
+                            <h3 id="requests-heading" class="text-base font-semibold">"Requests needing a second person"</h3>
+                            <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                                {rows.into_iter().map(|r| view! { <RequestRow r/> }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RequestRow(r: RequestView) -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    let pending = r.state == "pending";
+    let (approve_id, reject_id) = (r.id.clone(), r.id.clone());
+    let status = match r.state.as_str() {
+        "pending" if r.mine => format!("waiting for another person until {} UTC", fmt_utc(r.expires_at)),
+        "pending" => format!("waiting for approval until {} UTC", fmt_utc(r.expires_at)),
+        "executed" => format!("approved by {} and done", r.decided_by.clone().unwrap_or_default()),
+        "failed" => {
+            format!("approved by {}, but it failed: {}", r.decided_by.clone().unwrap_or_default(), r.outcome.clone().unwrap_or_default())
+        }
+        "rejected" => format!("rejected by {}", r.decided_by.clone().unwrap_or_default()),
+        "lapsed" => "lapsed: nobody approved it in time".to_owned(),
+        other => other.to_owned(),
+    };
+    view! {
+        <li class="grid gap-1 py-3" data-testid="desk-request" data-state=r.state.clone() data-id=r.id.clone()>
+            <span><strong>{r.requested_by.clone()}</strong>" asks to "<span data-testid="desk-request-what">{r.what.clone()}</span></span>
+            <span class="text-xs text-slate-600">{format!("Reason: {}{} · filed {} UTC · ", r.reason, r.ticket.clone().map(|t| format!(" (ticket {t})")).unwrap_or_default(), fmt_utc(r.requested_at))}
+                <span data-testid="desk-request-state">{status}</span></span>
+            {(pending && !r.mine).then(|| view! {
+                <div class="mt-1 flex flex-wrap gap-2">
+                    <ActionForm action=actions.decide>
+                        <input type="hidden" name="id" value=approve_id/><input type="hidden" name="approve" value="true"/>
+                        <button type="submit" class=BUTTON data-testid="desk-approve">"Approve and execute"</button>
+                    </ActionForm>
+                    <ActionForm action=actions.decide>
+                        <input type="hidden" name="id" value=reject_id/><input type="hidden" name="approve" value="false"/>
+                        <button type="submit" class=SECONDARY data-testid="desk-reject">"Reject"</button>
+                    </ActionForm>
+                </div>
+            })}
+        </li>
     }
 }

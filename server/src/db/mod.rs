@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod leases;
 pub mod notices;
+pub mod requests;
 pub mod settings;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use app::api::credentials::CredentialsOverview;
-use app::api::helpdesk::HelpdeskView;
+use app::api::helpdesk::{HelpdeskView, RequestView, ResetOutcome};
 use app::domain::{CreatedAccessKey, IamUserName, OneTimeSecret, PasswordPolicy, Role, Status};
 use app::error::AppError;
 use http::StatusCode;
@@ -17,7 +17,11 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
+    desk_with(&["--four-eyes", "none"]).await
+}
+
+async fn desk_with(args: &[&str]) -> Desk {
+    let app = TestApp::with(Backend::Sqlite, args).await;
     for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin), ("erin", Role::Helpdesk)] {
         app.add_account(name, role).await;
     }
@@ -109,7 +113,8 @@ async fn a_reset_password_is_generated_to_the_policy_shown_once_and_must_be_chan
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let password: OneTimeSecret = serde_json::from_str(&r.body).unwrap();
+    let outcome: ResetOutcome = serde_json::from_str(&r.body).unwrap();
+    let password: OneTimeSecret = outcome.password.expect("done at once without four eyes");
     let policy = app::domain::EffectivePolicy::Custom(PasswordPolicy::cis_recommended());
     assert_eq!(app::domain::password_policy::refusal(&policy, password.expose(), password.expose(), "alice", true), None);
     let state = iam.password_state(&Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
@@ -440,4 +445,112 @@ async fn a_quarantined_leak_is_worked_step_by_step_to_closed_each_step_audited()
     // Employees cannot take these steps.
     let r = app.server_fn(Some(&alice), "helpdesk_notify_leak", &[("user", "alice"), ("key_id", &leaked), ("reason", "x")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn requests(app: &TestApp, cookie: &str) -> Vec<RequestView> {
+    let r = app.server_fn(Some(cookie), "helpdesk_requests", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+#[tokio::test]
+async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
+    use server::clock::Clock;
+    let d = desk_with(&[]).await;
+    let app = &d.app;
+    let alice_user = IamUserName::parse("alice").unwrap();
+    let iam = app.portal.embedded.clone().unwrap();
+    let why = ("reason", "locked out; identity checked by phone");
+
+    // Filing: nothing changes yet, the person is told, the request waits.
+    let r = app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), why, ("ticket", "HD-1")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome: ResetOutcome = serde_json::from_str(&r.body).unwrap();
+    assert!(outcome.password.is_none() && outcome.requested.as_deref().unwrap().contains("needs a second person"), "{outcome:?}");
+    assert!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile.is_none(), "no password was set");
+    let pending = requests(app, &d.carol).await;
+    assert_eq!((pending.len(), pending[0].state.as_str(), pending[0].mine), (1, "pending", true));
+    assert_eq!(pending[0].what, "reset the console password of alice");
+    let id = pending[0].id.clone();
+    let activity: app::api::activity::ActivityView =
+        serde_json::from_str(&app.server_fn(Some(&d.alice), "get_activity", &[]).await.body).unwrap();
+    assert!(activity.notifications.iter().any(|n| n.title == "A help-desk request about your credentials" && n.body.contains("by carol")));
+
+    // Not by the requester, not by an employee.
+    let decide = |cookie: String, approve: &'static str| {
+        let id = id.clone();
+        async move { app.server_fn(Some(&cookie), "helpdesk_decide", &[("id", id.as_str()), ("approve", approve)]).await }
+    };
+    let own = decide(d.carol.clone(), "true").await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    assert!(own.app_error().to_string().contains("You filed this request"));
+    assert_eq!(decide(d.alice.clone(), "true").await.status, StatusCode::FORBIDDEN, "an employee cannot approve");
+    assert_eq!(requests(app, &d.carol).await[0].state, "pending");
+
+    // Another help-desk member approves: executed, the generated password shown to the approver once.
+    let erin = app.sign_in("erin", PASSWORD).await.unwrap();
+    let r = decide(erin.clone(), "true").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let password: Option<OneTimeSecret> = serde_json::from_str(&r.body).unwrap();
+    assert!(password.is_some(), "the approver hands over the generated password");
+    assert!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile.unwrap().reset_required);
+    assert_eq!(decide(erin.clone(), "true").await.status, StatusCode::CONFLICT, "decided once");
+    let done = requests(app, &d.carol).await;
+    assert_eq!((done[0].state.as_str(), done[0].decided_by.as_deref()), ("executed", Some("erin")));
+
+    // Two approvers at once: exactly one executes.
+    let key = d.key.key.id.to_string();
+    let deactivate = [("user", "alice"), ("key_id", key.as_str()), ("active", "false"), why];
+    assert_eq!(
+        app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &deactivate).await.status,
+        StatusCode::OK,
+        "deactivating is immediate"
+    );
+    let reactivate =
+        [("user", "alice"), ("key_id", key.as_str()), ("active", "true"), ("reason", "false alarm: the key was never exposed")];
+    let r = app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &reactivate).await;
+    let message: Option<String> = serde_json::from_str(&r.body).unwrap();
+    assert!(message.is_some(), "reactivation is filed, not done");
+    let second = requests(app, &d.carol).await.into_iter().find(|r| r.state == "pending").unwrap();
+    assert!(second.what.contains("reactivate the access key"));
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    let form = [("id", second.id.as_str()), ("approve", "true")];
+    let (a, b) = tokio::join!(app.server_fn(Some(&erin), "helpdesk_decide", &form), app.server_fn(Some(&dave), "helpdesk_decide", &form));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.body, b.body);
+    let keys = iam.list_access_keys(&Caller::Service, &alice_user).await.unwrap();
+    assert_eq!(keys[0].status, Status::Active);
+    let activations = audit_trail(app, "helpdesk.access_key.activate").await.into_iter().filter(|(_, o)| o == "success").count();
+    assert_eq!(activations, 1, "executed exactly once");
+
+    // Rejected: nothing changes, the person is told.
+    let r = app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), why]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let third = requests(app, &d.carol).await.into_iter().find(|r| r.state == "pending").unwrap();
+    let r = app.server_fn(Some(&dave), "helpdesk_decide", &[("id", third.id.as_str()), ("approve", "false")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(requests(app, &dave).await.iter().find(|r| r.id == third.id).unwrap().state, "rejected");
+
+    // Lapsed after the window (default 4 hours): it cannot be approved any more.
+    let r = app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), why]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let fourth = requests(app, &d.carol).await.into_iter().find(|r| r.state == "pending").unwrap();
+    assert_eq!(fourth.expires_at, app.clock.now() + time::Duration::hours(4));
+    app.clock.advance(time::Duration::hours(4) + time::Duration::minutes(1));
+    let erin = app.sign_in("erin", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&erin), "helpdesk_decide", &[("id", fourth.id.as_str()), ("approve", "true")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.app_error().to_string().contains("lapsed"));
+    assert_eq!(requests(app, &erin).await.iter().find(|r| r.id == fourth.id).unwrap().state, "lapsed");
+
+    let trail: Vec<String> = audit_trail(app, "helpdesk.request.").await.into_iter().map(|(a, o)| format!("{a}:{o}")).collect();
+    for step in ["helpdesk.request.create:success", "helpdesk.request.reject:success", "helpdesk.request.lapse:success"] {
+        assert!(trail.contains(&step.to_owned()), "{step}: {trail:?}");
+    }
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let activity: app::api::activity::ActivityView =
+        serde_json::from_str(&app.server_fn(Some(&alice), "get_activity", &[]).await.body).unwrap();
+    let titles: Vec<&str> = activity.notifications.iter().map(|n| n.title.as_str()).collect();
+    assert!(titles.contains(&"A help-desk request was rejected") && titles.contains(&"A help-desk request lapsed"), "{titles:?}");
 }

@@ -93,6 +93,44 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Help-desk password resets done between `from` and `to`, latest per user: (when, user, by whom).
+    pub async fn password_resets_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<(OffsetDateTime, String, String)>, DbError> {
+        let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT at, target_user, actor FROM audit_events
+             WHERE action = 'helpdesk.password.reset' AND outcome = 'success' AND at >= $1 AND at <= $2 ORDER BY id DESC",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest: Vec<(OffsetDateTime, String, String)> = Vec::new();
+        for (at, target, actor) in rows {
+            let (Some(target), Some(actor)) = (target, actor) else { continue };
+            if !latest.iter().any(|(_, t, _)| t.eq_ignore_ascii_case(&target)) {
+                latest.push((crate::db::accounts::from_ts(at), target, actor));
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Whether the follow-up of a temporary password already ran for `user` after `since`.
+    pub async fn followed_up_since(&self, user: &str, since: OffsetDateTime) -> Result<bool, DbError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'helpdesk.password.followup' AND target_user = $1 AND at >= $2 AND outcome <> 'pending'",
+        )
+        .bind(user)
+        .bind(ts(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+}
+
 /// What the audit page filters on (each `None` matches everything).
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

@@ -151,6 +151,12 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_FOUR_EYES_HOURS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=72))]
     pub four_eyes_hours: u32,
 
+    /// Hours a temporary password from a help-desk reset may stay unchanged: after that keydesk resets
+    /// it again to a random password nobody knows (still to be changed at sign-in) and tells the person
+    /// and the help desk.
+    #[arg(long, env = "KEYDESK_TEMP_PASSWORD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub temp_password_hours: u32,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,

@@ -139,6 +139,12 @@ impl Portal {
             return Ok(None);
         }
         let result = self.key_job(now).await;
+        // Under the same lease: temporary passwords from help-desk resets left unchanged too long.
+        match self.follow_up_temporary_passwords().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reset_again = n, "temporary passwords not changed in time were reset again"),
+            Err(e) => tracing::warn!(error = %e, "the temporary-password follow-up failed; it runs again with the next job"),
+        }
         if let Err(e) = self.db.release_lease(KEY_JOB, &holder).await {
             tracing::warn!(error = %e, "could not release the key job's lease; it expires on its own");
         }

@@ -25,6 +25,7 @@ mod self_service;
 mod service_credentials;
 pub mod settings;
 pub mod telemetry;
+mod temp_passwords;
 
 use crate::auth::password::Hasher;
 use crate::clock::SharedClock;

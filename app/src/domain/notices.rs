@@ -112,6 +112,10 @@ pub fn change_notice(
             "Your access key was exposed",
             format!("Your access key {s} was found exposed outside your company. It must not be used again: create a new key, move your tools to it, and the help desk will delete the old one once the new key is in use. This notice was sent"),
         ),
+        "password.followup" => (
+            "Your temporary console password was replaced",
+            "Your temporary console password from the help desk was not changed in time, so it was replaced with a random one nobody knows; ask the help desk for a new reset. This happened".to_owned(),
+        ),
         "request.create" => (
             "A help-desk request about your credentials",
             format!("A request to {s} was filed; it takes effect only if a second person approves it in time. It was filed"),

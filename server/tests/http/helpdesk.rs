@@ -554,3 +554,44 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let titles: Vec<&str> = activity.notifications.iter().map(|n| n.title.as_str()).collect();
     assert!(titles.contains(&"A help-desk request was rejected") && titles.contains(&"A help-desk request lapsed"), "{titles:?}");
 }
+
+#[tokio::test]
+async fn a_temporary_password_left_unchanged_past_its_time_is_reset_again_once_and_both_are_told() {
+    let d = desk().await;
+    let app = &d.app;
+    let iam = app.portal.embedded.clone().unwrap();
+    let alice = IamUserName::parse("alice").unwrap();
+    app.add_account("bob", Role::Employee).await;
+    let carol = d.carol.as_str();
+    let reset = |user: &'static str| async move {
+        let r = app.server_fn(Some(carol), "helpdesk_reset_password", &[("user", user), ("reason", "locked out")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    };
+    reset("alice").await;
+    reset("bob").await;
+    let first = iam.password_changed_at(&alice).await.unwrap();
+    // Bob changes his at once (IAM then no longer requires a reset).
+    let bob = IamUserName::parse("bob").unwrap();
+    iam.set_password(&Caller::Service, &bob, &app::domain::Password::new("Bob-Chose-This-One-9!"), false).await.unwrap();
+
+    app.clock.advance(time::Duration::hours(23));
+    assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 0, "still within its 24 hours");
+    app.clock.advance(time::Duration::hours(2));
+    assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 1, "alice's only: bob changed his");
+    let state = iam.password_state(&Caller::Service, &alice).await.unwrap();
+    assert!(state.profile.unwrap().reset_required, "still to be changed at sign-in");
+    assert!(iam.password_changed_at(&alice).await.unwrap() > first, "replaced by an unknown password");
+    assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 0, "once per reset");
+
+    let alice_cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let activity: app::api::activity::ActivityView =
+        serde_json::from_str(&app.server_fn(Some(&alice_cookie), "get_activity", &[]).await.body).unwrap();
+    assert!(activity.notifications.iter().any(|n| n.title == "Your temporary console password was replaced"), "the person is told");
+    let carol = app.sign_in("carol", PASSWORD).await.unwrap();
+    let activity: app::api::activity::ActivityView =
+        serde_json::from_str(&app.server_fn(Some(&carol), "get_activity", &[]).await.body).unwrap();
+    assert!(activity.notifications.iter().any(|n| n.title == "alice's temporary password was reset again"), "the help desk is told");
+    let trail: Vec<(String, String)> = audit_trail(app, "helpdesk.password.followup").await;
+    assert!(trail.contains(&("helpdesk.password.followup".to_owned(), "success".to_owned())));
+    assert!(trail.contains(&("helpdesk.password.followup".to_owned(), "not_needed".to_owned())), "bob's check is recorded too");
+}

@@ -48,8 +48,16 @@ for (const javaScriptEnabled of [true, false]) {
     // Client-side navigation changes the URL before the data arrives: wait for the content itself.
     await page.waitForSelector('text=Portal accounts');
     await page.waitForSelector('td >> text=Carol Nguyen');
-    const res = await page.goto(`${server.url}/helpdesk`);
-    assert.equal(res.status(), 403);
+    // Administrators reach the help-desk page for the four-eyes requests only; the audit page is
+    // theirs too; an employee gets 403 on both.
+    const desk = await page.goto(`${server.url}/helpdesk`);
+    assert.equal(desk.status(), 200);
+    await page.waitForSelector('text=Requests needing a second person');
+    assert.equal(await page.locator('[data-testid=desk-query]').count(), 0, 'no user search for admins');
+    const employee = await (await browser.newContext({ javaScriptEnabled })).newPage();
+    await signIn(employee, server.url, 'alice', { js: javaScriptEnabled });
+    assert.equal((await employee.goto(`${server.url}/helpdesk`)).status(), 403);
+    await employee.context().close();
     await ctx.close();
   });
 }

@@ -71,7 +71,7 @@ test('entitlements by group: only developers manage access keys; others see whom
   assert.match(await page.textContent('[data-testid=error-new-group]'), /1 to 128 letters/);
   assert.equal(await page.isDisabled('[data-testid=entitlements-save]'), true);
   await page.fill('[data-testid=new-group]', 'developers');
-  for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh', 'certificates']) await page.check(`[data-testid="grant-+-${cap}"]`);
+  for (const cap of ['password', 'access-keys', 'mfa', 'git', 'ssh', 'certificates', 'services']) await page.check(`[data-testid="grant-+-${cap}"]`);
   for (const cap of ['access-keys', 'git', 'ssh']) await page.uncheck(`[data-testid="grant-*-${cap}"]`);
   await page.fill('[data-testid=entitlements-ask]', 'the IT help desk (#it-help)');
   await page.click('[data-testid=entitlements-save]');

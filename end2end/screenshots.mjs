@@ -151,6 +151,37 @@ try {
     await ctx.close();
     console.log(`${out}/service-secret.png, service-credentials.png, mfa-hardware.png`);
   }
+  // The leaked-key case of erin's key (the demo quarantines erin), a four-eyes request filed by carol,
+  // and dave's view of it.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'carol');
+    await page.goto(`${server.url}/helpdesk?q=erin`);
+    await hydrated(page);
+    const key = (await page.textContent('[data-testid=desk-key] .font-mono')).trim();
+    await page.goto(`${server.url}/helpdesk?q=${key}`);
+    await hydrated(page);
+    await page.waitForSelector('[data-testid=leak-case]');
+    await page.locator('[data-testid=leak-case]').screenshot({ path: `${out}/leak-case.png` });
+    await page.fill('[data-testid=leak-case] [data-testid=desk-reason]', 'Key found in a public repository');
+    await page.click('[data-testid=case-deactivate]');
+    await page.waitForSelector('[data-testid=case-notify]');
+    await page.locator('[data-testid=leak-case]').screenshot({ path: `${out}/leak-case-2.png` });
+    const pw = page.locator('form:has([data-testid=desk-reset-password])');
+    await pw.locator('[data-testid=desk-reason]').fill('Locked out, identity checked by phone');
+    await pw.locator('[data-testid=desk-reset-password]').click();
+    await page.waitForSelector('[data-testid=desk-request]');
+    await page.screenshot({ path: `${out}/four-eyes-requested.png`, fullPage: true });
+    const admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await signIn(admin, server.url, 'dave');
+    await admin.goto(`${server.url}/helpdesk`);
+    await hydrated(admin);
+    await admin.waitForSelector('[data-testid=desk-approve]');
+    await admin.screenshot({ path: `${out}/four-eyes-approver.png`, fullPage: true });
+    await ctx.close();
+    console.log(`${out}/leak-case.png, leak-case-2.png, four-eyes-requested.png, four-eyes-approver.png`);
+  }
 } finally {
   await browser.close();
   await server.stop();

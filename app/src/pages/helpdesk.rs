@@ -474,7 +474,11 @@ fn GeneratedPassword() -> impl IntoView {
 /// Four-eyes requests: those waiting for a second person (approve or reject, not one's own), then the
 /// latest decided ones with who decided and how it ended.
 #[component]
-fn Requests(#[prop(optional)] empty_note: bool) -> impl IntoView {
+fn Requests(
+    /// The administrators' view: the list alone, and "No requests." when there are none.
+    #[prop(optional)]
+    empty_note: bool,
+) -> impl IntoView {
     let actions = expect_context::<DeskActions>();
     let list = Resource::new(
         move || (actions.key.version().get(), actions.mfa.version().get(), actions.reset.version().get(), actions.decide.version().get()),
@@ -486,6 +490,12 @@ fn Requests(#[prop(optional)] empty_note: bool) -> impl IntoView {
                 match list.await {
                     Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
                     Ok(rows) if rows.is_empty() => empty_note.then(|| view! { <p class="text-sm text-slate-600" data-testid="desk-no-requests">"No requests."</p> }).into_any(),
+                    // Inside the administrators' own card (which has the heading), the list alone.
+                    Ok(rows) if empty_note => view! {
+                        <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
+                            {rows.into_iter().map(|r| view! { <RequestRow r/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
                     Ok(rows) => view! {
                         <section aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4" data-testid="desk-requests">
                             <h3 id="requests-heading" class="text-base font-semibold">"Requests needing a second person"</h3>

@@ -95,3 +95,32 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before);
   await ctx.close();
 });
+
+test('a hardware TOTP token is assigned by serial and two codes; the passkey limits are explained', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, server.url, 'bob');
+  await hydrated(page);
+  await page.click('[data-testid=add-hardware] summary');
+  const form = page.locator('[data-testid=add-hardware]');
+  // One of the demo IAM's tokens (README): its seed makes the codes the token would show.
+  const seed = base32('MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U');
+  if (Date.now() % 30_000 > 27_000) await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 200);
+  const step = Math.floor(Date.now() / 30_000);
+  await form.locator('[data-testid=hardware-serial]').fill('GAHT10000002');
+  await form.locator('[data-testid=code1]').fill(totp(seed, step - 1));
+  await form.locator('[data-testid=code2]').fill(totp(seed, step));
+  await form.locator('[data-testid=hardware-enable]').click();
+  await page.waitForSelector('[data-testid=hardware-enabled]');
+  const row = page.locator('[data-testid=mfa-row]', { hasText: 'GAHT10000002' });
+  await row.waitFor();
+  assert.match(await row.locator('[data-testid=mfa-kind]').textContent(), /Hardware TOTP token/);
+
+  await page.click('[data-testid=passkey-note] summary');
+  const note = await page.textContent('[data-testid=passkey-note]');
+  assert.match(note, /only on the AWS console, not through its API/);
+  assert.match(note, /aws sts get-session-token --token-code/);
+  assert.equal(await page.getAttribute('[data-testid=passkey-note] a', 'href'), 'https://console.aws.amazon.com/iam/home#/security_credentials');
+  await ctx.close();
+});

@@ -2,7 +2,7 @@
 //! mixed keys, ages, passwords and MFA in the embedded IAM, then prints
 //!   1. the first review page, cold (GenerateCredentialReport + GetCredentialReport + parse + select),
 //!   2. further pages, warm (filter/sort/page over the cached rows), median of 20,
-//!   3. how long the per-user details (4 calls per user, `--review-concurrency` at a time) take,
+//!   3. how long the per-user inventory (6 calls per user, `--review-concurrency` at a time) takes,
 //!   4. the naive approach on the same backend (ListUsers + ListAccessKeys + GetAccessKeyLastUsed per
 //!      user, sequential as a simple admin tool would do it), and the ratio,
 //!   5. the first page in Chromium (cold and warm) from a server on 127.0.0.1 over the same data, when
@@ -83,7 +83,7 @@ async fn main() {
     );
     let details = details_time(&portal, &admin).await;
     println!(
-        "review, per-user details (ListAccessKeys + ListMFADevices + ListSSHPublicKeys + ListServiceSpecificCredentials, {} users at a time): {:.1} s, {:.0} users/s",
+        "review, per-user inventory of every credential kind (ListAccessKeys + ListMFADevices + ListSSHPublicKeys + ListServiceSpecificCredentials + ListSigningCertificates + ListAttachedUserPolicies, {} users at a time): {:.1} s, {:.0} users/s",
         first.details.concurrency,
         details.as_secs_f64(),
         first.total as f64 / details.as_secs_f64()

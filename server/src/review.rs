@@ -38,6 +38,8 @@ pub struct Details {
     done: AtomicUsize,
     failed: AtomicUsize,
     finished: AtomicBool,
+    /// When the last user's details arrived (the inventory's freshness).
+    finished_at: Mutex<Option<OffsetDateTime>>,
     stopped: Mutex<Option<String>>,
     total: usize,
     concurrency: usize,
@@ -87,6 +89,7 @@ impl Details {
             done: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
             finished: AtomicBool::new(total == 0),
+            finished_at: Mutex::default(),
             stopped: Mutex::default(),
             total,
             concurrency,
@@ -105,6 +108,7 @@ impl Details {
             total: self.total,
             failed: self.failed.load(Ordering::Relaxed),
             finished: self.finished.load(Ordering::Relaxed),
+            finished_at: *self.finished_at.lock().unwrap_or_else(|p| p.into_inner()),
             stopped: self.stopped.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             concurrency: self.concurrency,
         }
@@ -117,7 +121,7 @@ impl Details {
         }
     }
 
-    fn start(self: &Arc<Self>, iam: Arc<dyn IamBackend>, caller: Caller, rows: Arc<Vec<ReviewRow>>) {
+    fn start(self: &Arc<Self>, iam: Arc<dyn IamBackend>, caller: Caller, rows: Arc<Vec<ReviewRow>>, clock: crate::clock::SharedClock) {
         let details = self.clone();
         let handle = tokio::spawn(async move {
             let started = std::time::Instant::now();
@@ -149,6 +153,7 @@ impl Details {
                 }
                 details.done.fetch_add(1, Ordering::Relaxed);
             }
+            *details.finished_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(clock.now());
             details.finished.store(true, Ordering::Relaxed);
             let p = details.progress();
             tracing::info!(users = p.done, failed = p.failed, ms = started.elapsed().as_millis() as u64, "credential review details read");
@@ -251,7 +256,7 @@ impl Portal {
             _ => None,
         };
         let details = Arc::new(Details::new(rows.len(), usize::from(self.config.settings.review_concurrency)));
-        details.start(self.iam.clone(), caller.clone(), rows.clone());
+        details.start(self.iam.clone(), caller.clone(), rows.clone(), self.clock.clone());
         let cached = CachedReport { generated_at: report.generated_at, rows, csv: Arc::new(report.csv), password_max_age, details };
         *cache = Some(cached.clone());
         Ok(cached)

@@ -64,6 +64,9 @@ pub struct DetailsProgress {
     /// Users whose details could not be read (each counted once).
     pub failed: usize,
     pub finished: bool,
+    /// When the last user's details arrived: how fresh the inventory is.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
     /// Why the details stopped, when IAM refused them outright (missing permissions, say).
     pub stopped: Option<String>,
     /// Calls in flight at most.

@@ -234,6 +234,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
         <div class="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
             <p data-testid="review-meta">
                 {format!("Credential report generated {} UTC · {} users · ", fmt_utc(page.generated_at), page.total)}
+                {page.details.finished_at.map(|t| view! { <span data-testid="inventory-read">{format!("every credential kind read {} UTC · ", fmt_utc(t))}</span> })}
                 <strong class="text-slate-900" data-testid="review-matched">{format!("{} shown by this filter", page.matched)}</strong>
             </p>
             <div class="flex flex-wrap items-center gap-3">

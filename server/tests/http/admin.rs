@@ -178,6 +178,7 @@ async fn the_inventory_covers_every_credential_kind_and_filters_quarantined_user
     iam.attach_user_policy(&u("user021"), server::iam::QUARANTINE_POLICY_ARN).await.unwrap();
 
     let page = with_details(&app, &cookie, &[("search", "user020")]).await;
+    assert!(page.details.finished_at.is_some(), "the inventory's freshness is known");
     let d = page.lines[0].details.clone().unwrap();
     assert_eq!(d.mfa_by_type, ["hardware GAHT20000020"]);
     assert_eq!(d.service_credentials, Some(vec![("keyspaces".to_owned(), 1), ("bedrock".to_owned(), 2)]));

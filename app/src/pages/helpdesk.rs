@@ -490,20 +490,24 @@ fn Requests(
                 match list.await {
                     Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
                     Ok(rows) if rows.is_empty() => empty_note.then(|| view! { <p class="text-sm text-slate-600" data-testid="desk-no-requests">"No requests."</p> }).into_any(),
-                    // Inside the administrators' own card (which has the heading), the list alone.
-                    Ok(rows) if empty_note => view! {
-                        <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
-                            {rows.into_iter().map(|r| view! { <RequestRow r/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Ok(rows) => view! {
-                        <section aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4" data-testid="desk-requests">
-                            <h3 id="requests-heading" class="text-base font-semibold">"Requests needing a second person"</h3>
-                            <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                    Ok(rows) => {
+                        let list = view! {
+                            <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
                                 {rows.into_iter().map(|r| view! { <RequestRow r/> }).collect_view()}
                             </ul>
-                        </section>
-                    }.into_any(),
+                        };
+                        if empty_note {
+                            // Inside the administrators' own card, which has the heading: the list alone.
+                            list.into_any()
+                        } else {
+                            view! {
+                                <section aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4">
+                                    <h3 id="requests-heading" class="mb-2 text-base font-semibold">"Requests needing a second person"</h3>
+                                    {list}
+                                </section>
+                            }.into_any()
+                        }
+                    }
                 }
             })}
         </Transition>

@@ -230,6 +230,9 @@ pub enum EnforcementChoice {
 pub enum Command {
     /// Serve the portal (the default).
     Serve,
+    /// Check the deployment: configuration, databases and migrations, the AWS identity and roles (aws
+    /// backend), the built site. One line per check; exits 1 at the first failure. Changes nothing.
+    Check,
     /// Manage portal accounts. Passwords are read from the terminal or standard input, never from argv.
     #[command(subcommand)]
     User(UserCommand),

@@ -6,6 +6,7 @@ pub mod audit;
 mod audit_log;
 pub mod auth;
 pub mod certificates;
+pub mod check;
 pub mod clock;
 mod codecommit;
 pub mod config;

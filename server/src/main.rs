@@ -1,4 +1,5 @@
-//! The `keydesk` binary: serve the portal, or manage portal accounts (`keydesk user …`).
+//! The `keydesk` binary: serve the portal, check a deployment (`keydesk check`), or manage portal
+//! accounts (`keydesk user …`).
 //! Configuration errors end the process with one line on stderr and exit code 2.
 
 use clap::Parser;
@@ -32,6 +33,13 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => serve(config).await,
+            Some(Command::Check) => {
+                if server::check::run(&config, &mut |l| out(&l)).await {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("keydesk check failed (see the FAIL line above)"))
+                }
+            }
             Some(Command::User(cmd)) => user_command(config, cmd).await,
         }
     });

@@ -117,3 +117,79 @@ fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
     assert!(err.starts_with("keydesk: error: AWS credentials for keydesk itself do not work (unavailable"), "{err}");
     assert!(!err.contains("not-a-real-secret"), "credentials never reach an error message");
 }
+
+#[test]
+fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let iam = format!("sqlite://{}", dir.path().join("i.db").display());
+    let base = ["--database-url", db.as_str(), "--embedded-iam-database-url", iam.as_str(), "--site-root", site.to_str().unwrap()];
+    // `extra` replaces the base value of any flag it names.
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = Vec::new();
+        for pair in base.chunks(2) {
+            if !extra.chunks(2).any(|e| e[0] == pair[0]) {
+                args.extend_from_slice(pair);
+            }
+        }
+        args.extend_from_slice(extra);
+        args.push("check");
+        keydesk(&args, None)
+    };
+
+    // Good: every line ok; a new database reports its migrations pending (applied at start), and
+    // nothing was changed by the check.
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines.iter().all(|l| l.starts_with("ok   ")), "{out}");
+    assert!(lines[1].starts_with("ok   portal database: SQLite reachable; 0 migrations applied,"), "{out}");
+    let (_, again, _) = run(&[]);
+    assert!(again.contains("0 migrations applied"), "check applies nothing: {again}");
+    // After a start (here `keydesk user list`, which migrates), nothing is pending.
+    assert_eq!(keydesk(&[&base[..], &["user", "list"]].concat(), None).0, 0);
+    let (_, migrated, _) = run(&[]);
+    assert!(migrated.contains(", 0 pending"), "{migrated}");
+
+    // Bad 1: the database cannot be reached.
+    let (code, out, _) = run(&["--database-url", "postgres://keydesk:nope@127.0.0.1:9/keydesk"]);
+    assert_eq!(code, 1);
+    assert!(out.lines().last().unwrap().starts_with("FAIL portal database: unreachable"), "{out}");
+    // Bad 2: the site was never built.
+    let (code, out, _) = run(&["--site-root", dir.path().join("none").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.lines().last().unwrap().starts_with("FAIL site: ") && out.contains("build the site"), "{out}");
+    // Bad 3: the aws backend with roles but an IAM/STS that does not answer.
+    let aws = [
+        "--iam-backend",
+        "aws",
+        "--aws-user-role-arn",
+        "arn:aws:iam::123456789012:role/u",
+        "--aws-helpdesk-role-arn",
+        "arn:aws:iam::123456789012:role/h",
+        "--aws-admin-role-arn",
+        "arn:aws:iam::123456789012:role/a",
+        "--sts-endpoint",
+        "http://127.0.0.1:9",
+        "--iam-endpoint",
+        "http://127.0.0.1:9",
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args([&base[..], &aws[..], &["check"]].concat())
+        .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.lines().last().unwrap().starts_with("FAIL AWS: AWS credentials for keydesk itself do not work"), "{text}");
+    assert!(!text.contains("not-a-real-secret"));
+    // Bad 4: a configuration error stops before any check, with exit code 2.
+    let (code, _, err) = run(&["--iam-backend", "aws"]);
+    assert_eq!(code, 2, "{err}");
+}

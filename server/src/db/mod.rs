@@ -77,6 +77,13 @@ impl Db {
 
     /// Open a pool and apply the pending migrations of `schema`.
     pub async fn connect_schema(url: &str, max_connections: u32, schema: Schema) -> Result<Db, DbError> {
+        let db = Self::open(url, max_connections).await?;
+        db.migrate(schema).await?;
+        Ok(db)
+    }
+
+    /// Open a pool and change nothing (`keydesk check`).
+    pub async fn open(url: &str, max_connections: u32) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (kind, url) = parse_url(url)?;
         let options = AnyConnectOptions::from_str(&url)
@@ -102,19 +109,39 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
-        let db = Db { pool, kind };
-        db.migrate(schema).await?;
-        Ok(db)
+        Ok(Db { pool, kind })
+    }
+
+    fn migrator(schema: Schema, kind: DbKind) -> sqlx::migrate::Migrator {
+        match (schema, kind) {
+            (Schema::Portal, DbKind::Sqlite) => sqlx::migrate!("../migrations/sqlite"),
+            (Schema::Portal, DbKind::Postgres) => sqlx::migrate!("../migrations/postgres"),
+            (Schema::EmbeddedIam, DbKind::Sqlite) => sqlx::migrate!("../migrations/embedded-iam/sqlite"),
+            (Schema::EmbeddedIam, DbKind::Postgres) => sqlx::migrate!("../migrations/embedded-iam/postgres"),
+        }
     }
 
     async fn migrate(&self, schema: Schema) -> Result<(), DbError> {
-        match (schema, self.kind) {
-            (Schema::Portal, DbKind::Sqlite) => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            (Schema::Portal, DbKind::Postgres) => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
-            (Schema::EmbeddedIam, DbKind::Sqlite) => sqlx::migrate!("../migrations/embedded-iam/sqlite").run(&self.pool).await?,
-            (Schema::EmbeddedIam, DbKind::Postgres) => sqlx::migrate!("../migrations/embedded-iam/postgres").run(&self.pool).await?,
-        }
+        Self::migrator(schema, self.kind).run(&self.pool).await?;
         Ok(())
+    }
+
+    /// How this database's migrations compare with this keydesk's, without changing anything:
+    /// (applied, pending). A migration this keydesk does not know means a newer keydesk wrote the
+    /// database: a downgrade, refused with what to do.
+    pub async fn migration_status(&self, schema: Schema) -> Result<(usize, usize), String> {
+        let known: std::collections::BTreeSet<i64> = Self::migrator(schema, self.kind).iter().map(|m| m.version).collect();
+        // No table yet: a new database, every migration pending (applied at start).
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
+            return Err(format!(
+                "the database has migration {v}, which this keydesk does not have: a newer keydesk wrote it. Downgrades are refused: run that version or newer, or restore the backup taken before the upgrade"
+            ));
+        }
+        Ok((applied.len(), known.len() - applied.len()))
     }
 
     /// Readiness probe: a trivial round trip.

@@ -21,6 +21,22 @@ fn keydesk(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// The aws backend, fully configured, pointing at an IAM and STS that do not answer.
+const AWS_NOT_ANSWERING: &[&str] = &[
+    "--iam-backend",
+    "aws",
+    "--aws-user-role-arn",
+    "arn:aws:iam::123456789012:role/u",
+    "--aws-helpdesk-role-arn",
+    "arn:aws:iam::123456789012:role/h",
+    "--aws-admin-role-arn",
+    "arn:aws:iam::123456789012:role/a",
+    "--sts-endpoint",
+    "http://127.0.0.1:9",
+    "--iam-endpoint",
+    "http://127.0.0.1:9",
+];
+
 #[test]
 fn bad_configuration_fails_fast_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,24 +104,7 @@ fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("p.db").display());
     let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([
-            "--database-url",
-            &db,
-            "--iam-backend",
-            "aws",
-            "--aws-user-role-arn",
-            "arn:aws:iam::123456789012:role/u",
-            "--aws-helpdesk-role-arn",
-            "arn:aws:iam::123456789012:role/h",
-            "--aws-admin-role-arn",
-            "arn:aws:iam::123456789012:role/a",
-            "--sts-endpoint",
-            "http://127.0.0.1:9",
-            "--iam-endpoint",
-            "http://127.0.0.1:9",
-            "user",
-            "list",
-        ])
+        .args([&["--database-url", db.as_str()][..], AWS_NOT_ANSWERING, &["user", "list"]].concat())
         .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -164,22 +163,8 @@ fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
     assert_eq!(code, 1);
     assert!(out.lines().last().unwrap().starts_with("FAIL site: ") && out.contains("build the site"), "{out}");
     // Bad 3: the aws backend with roles but an IAM/STS that does not answer.
-    let aws = [
-        "--iam-backend",
-        "aws",
-        "--aws-user-role-arn",
-        "arn:aws:iam::123456789012:role/u",
-        "--aws-helpdesk-role-arn",
-        "arn:aws:iam::123456789012:role/h",
-        "--aws-admin-role-arn",
-        "arn:aws:iam::123456789012:role/a",
-        "--sts-endpoint",
-        "http://127.0.0.1:9",
-        "--iam-endpoint",
-        "http://127.0.0.1:9",
-    ];
     let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([&base[..], &aws[..], &["check"]].concat())
+        .args([&base[..], AWS_NOT_ANSWERING, &["check"]].concat())
         .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
         .env("AWS_EC2_METADATA_DISABLED", "true")

@@ -15,6 +15,10 @@ use http::{header, HeaderValue, Method, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -74,8 +78,29 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(middleware::from_fn_with_state(portal.clone(), refuse_cross_site))
         .layer(middleware::from_fn_with_state(portal.clone(), security_headers))
+        // Pages, scripts, styles and WASM go out gzip- or brotli-compressed; never a `no-store` answer
+        // (server functions, one-time secret pages, CSV downloads), where compression next to
+        // reflected input would open a BREACH-style side channel on the secret.
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotSecretBearing)))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(middleware::from_fn_with_state(portal, request_id))
         .with_state(state)
+}
+
+/// The largest request body accepted (a PEM certificate or an SSH key is a few KiB): 413 above it.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+/// A request still unanswered after this gets 408 (the review's first report may take 30 s to generate).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Compress only what may be stored: `Cache-Control: no-store` marks answers that can carry a secret.
+#[derive(Clone, Copy)]
+struct NotSecretBearing;
+
+impl Predicate for NotSecretBearing {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &http::Response<B>) -> bool {
+        !response.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store"))
+    }
 }
 
 #[derive(serde::Deserialize)]

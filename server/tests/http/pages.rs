@@ -166,3 +166,50 @@ async fn the_aws_backend_against_moto_serves_the_same_pages() {
     assert!(!page.body.contains(key.secret.expose()));
     assert!(page.body.contains("AWS IAM cannot be reached"), "moto lacks Git credentials: only that section says so");
 }
+
+#[tokio::test]
+async fn pages_are_compressed_secret_bearing_answers_are_not_and_bodies_are_bounded() {
+    use axum::body::Body;
+    use http::{header, Request};
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let get = |encoding: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let req =
+                Request::get("/").header(header::COOKIE, cookie).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap();
+            app.send(req).await
+        }
+    };
+    for (asked, got) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        let r = get(asked).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), got, "Accept-Encoding: {asked}");
+    }
+    // A server function's answer may carry a secret next to reflected input: never compressed.
+    let req = Request::post("/api/create_access_key")
+        .header(header::COOKIE, cookie.clone())
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from("description=laptop"))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.headers.get(header::CONTENT_ENCODING).is_none(), "a one-time secret is never compressed");
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+
+    // A body over the limit is refused before anything reads it, and changes nothing.
+    let big = format!("public_key={}", "A".repeat(server::http::MAX_REQUEST_BODY));
+    let req = Request::post("/api/upload_ssh_key")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, big.len())
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(big))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(audit_trail(&app, "ssh_key.").await, vec![], "nothing was attempted");
+}

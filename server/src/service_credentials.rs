@@ -7,7 +7,6 @@
 use crate::iam::{Caller, IamError};
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::services::ServiceCredentialView;
-use app::domain::entitlements::Capability;
 use app::domain::services::{ServiceSpec, PER_SERVICE};
 use app::domain::{CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus};
 use app::error::AppError;
@@ -26,18 +25,9 @@ pub(crate) fn service(slug: &str) -> Result<&'static ServiceSpec, AppError> {
     })
 }
 
-/// The entitlement that covers `spec`'s credentials.
-pub(crate) fn capability(spec: &ServiceSpec) -> Capability {
-    if spec.slug == "codecommit" {
-        Capability::GitCredentials
-    } else {
-        Capability::ServiceCredentials
-    }
-}
-
 /// The audit action for `verb` on `spec`'s credentials: Git credentials keep their own names.
 fn action(spec: &ServiceSpec, verb: &str) -> String {
-    if spec.slug == "codecommit" {
+    if spec.is_codecommit() {
         format!("git_credential.{verb}")
     } else {
         format!("service_credential.{verb}")
@@ -46,7 +36,7 @@ fn action(spec: &ServiceSpec, verb: &str) -> String {
 
 /// The audit subject: the credential id and, for the generic section, the service it is for.
 fn subject(spec: &ServiceSpec, id: &ServiceCredentialId) -> String {
-    if spec.slug == "codecommit" {
+    if spec.is_codecommit() {
         id.to_string()
     } else {
         format!("{id} ({})", spec.label)
@@ -70,7 +60,7 @@ impl Portal {
         let now = self.clock.now();
         creds
             .into_iter()
-            .filter(|c| ServiceSpec::by_service_name(&c.service_name).is_some_and(|s| s.slug != "codecommit"))
+            .filter(|c| ServiceSpec::by_service_name(&c.service_name).is_some_and(|s| !s.is_codecommit()))
             .map(|c| ServiceCredentialView {
                 age_days: days_between(c.created_at, now),
                 // Whole days left, rounded up: a key created for 30 days shows "in 30 days" at first.
@@ -89,7 +79,7 @@ impl Portal {
         spec: &'static ServiceSpec,
         raw_days: Option<&str>,
     ) -> Result<CreatedServiceCredential, AppError> {
-        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let max_days = self.config.settings.api_key_max_days;
         let days = spec.expiry_days(raw_days, max_days).map_err(|m| AppError::invalid("age_days", m))?;
         self.require_fresh_auth(who)?;
@@ -99,7 +89,7 @@ impl Portal {
             if before.len() >= PER_SERVICE {
                 let fix = if spec.expires() { "Delete one first." } else { "Delete one first, or reset the password of one you have." };
                 return Err(AppError::LimitExceeded {
-                    message: format!("You already have {PER_SERVICE} {} (inactive and expired ones count too). {fix}", plural(spec)),
+                    message: format!("You already have {PER_SERVICE} {} (inactive and expired ones count too). {fix}", spec.plural()),
                 });
             }
             let intent = self.audit_intent(req, who, &me, &action(spec, "create"), None).await?;
@@ -115,7 +105,7 @@ impl Portal {
                 }
                 Err(e) => {
                     self.audit_final(intent, "failure", None, Some(e.to_string())).await;
-                    Err(iam_error(&format!("generating {}", plural(spec)), e))
+                    Err(iam_error(&format!("generating {}", spec.plural()), e))
                 }
             }
         })
@@ -137,7 +127,7 @@ impl Portal {
             };
             let orphans: Vec<_> = now.iter().filter(|c| !before.iter().any(|b| b.id == c.id)).collect();
             if orphans.is_empty() && pause_ms > 0 {
-                return ("resolved_not_created", format!("No {} were created. You can try again.", plural(spec)));
+                return ("resolved_not_created", format!("No {} were created. You can try again.", spec.plural()));
             }
             for orphan in orphans {
                 if self.iam.delete_service_credential(caller, me, &orphan.id).await.is_ok() {
@@ -146,7 +136,7 @@ impl Portal {
                         "orphan_deleted",
                         format!(
                             "{} ({}) were created but the secret was lost on the way, so keydesk deleted them. You can try again.",
-                            capitalised(plural(spec)),
+                            capitalised(spec.plural()),
                             orphan.public_part()
                         ),
                     );
@@ -154,7 +144,7 @@ impl Portal {
             }
         }
         tracing::error!(user = %me, service = spec.slug, "could not reconcile an ambiguous service-credential create");
-        ("unresolved", format!("Check your {} below before trying again, and delete any whose secret you never saw.", plural(spec)))
+        ("unresolved", format!("Check your {} below before trying again, and delete any whose secret you never saw.", spec.plural()))
     }
 
     pub(crate) async fn do_reset_service_credential(
@@ -164,7 +154,7 @@ impl Portal {
         spec: &'static ServiceSpec,
         raw_id: &str,
     ) -> Result<CreatedServiceCredential, AppError> {
-        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
@@ -203,7 +193,7 @@ impl Portal {
                 }
                 Err(e) => {
                     self.audit_final(intent, "failure", None, Some(e.to_string())).await;
-                    Err(iam_error(&format!("resetting the {secret} of {}", plural(spec)), e))
+                    Err(iam_error(&format!("resetting the {secret} of {}", spec.plural()), e))
                 }
             }
         })
@@ -218,11 +208,11 @@ impl Portal {
         raw_id: &str,
         status: SetStatus,
     ) -> Result<(), AppError> {
-        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         let me = who.viewer.iam_user.clone();
         let verb = if status == SetStatus::Active { "activate" } else { "deactivate" };
-        if spec.slug != "codecommit" {
+        if !spec.is_codecommit() {
             // The generic section names the service: check the credential is one of that service's, so
             // a form for Keyspaces cannot change a Bedrock key (or a Git credential) by its id.
             let creds = self.credentials_for(&caller, &me, spec).await?;
@@ -231,7 +221,7 @@ impl Portal {
             }
         }
         let call = self.iam.update_service_credential(&caller, &me, &id, status);
-        let context = format!("changing the status of {}", plural(spec));
+        let context = format!("changing the status of {}", spec.plural());
         self.fresh_audited(req, who, &action(spec, verb), &subject(spec, &id), &context, call).await
     }
 
@@ -243,7 +233,7 @@ impl Portal {
         raw_id: &str,
         confirm: &str,
     ) -> Result<(), AppError> {
-        let (caller, _) = self.entitled_caller(who, capability(spec)).await?;
+        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
@@ -258,14 +248,10 @@ impl Portal {
             }
             let intent = self.audit_intent(req, who, &me, &action(spec, "delete"), Some(subject(spec, &id))).await?;
             let result = self.iam.delete_service_credential(&caller, &me, &id).await;
-            self.finish(intent, result, &format!("deleting {}", plural(spec))).await
+            self.finish(intent, result, &format!("deleting {}", spec.plural())).await
         })
         .await
     }
-}
-
-fn plural(spec: &ServiceSpec) -> String {
-    spec.plural()
 }
 
 fn capitalised(s: String) -> String {

@@ -114,12 +114,7 @@ impl Capability {
 impl Capability {
     /// The services this capability may create credentials for (`iam:ServiceSpecificCredentialServiceName`).
     pub fn created_services(self) -> Vec<&'static str> {
-        let git = |s: &&crate::domain::services::ServiceSpec| s.slug == "codecommit";
-        match self {
-            Capability::GitCredentials => crate::domain::services::SERVICES.iter().filter(git).map(|s| s.service_name).collect(),
-            Capability::ServiceCredentials => crate::domain::services::ServiceSpec::generic().map(|s| s.service_name).collect(),
-            _ => Vec::new(),
-        }
+        crate::domain::services::SERVICES.iter().filter(|s| s.capability() == self).map(|s| s.service_name).collect()
     }
 }
 

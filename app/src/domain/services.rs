@@ -3,6 +3,7 @@
 //! the help an employee reads, and the one-time CSV. The embedded IAM accepts exactly these services;
 //! the page and the server functions know no service outside this table.
 
+use super::entitlements::Capability;
 use super::export::csv_cell;
 use super::OneTimeSecret;
 
@@ -109,13 +110,28 @@ impl ServiceSpec {
         }
     }
 
+    /// CodeCommit's HTTPS Git credentials, which have their own section and entitlement.
+    pub fn is_codecommit(&self) -> bool {
+        self.slug == "codecommit"
+    }
+
+    /// The entitlement that lets a person manage this service's credentials; the session policy
+    /// grants creating them per service name.
+    pub fn capability(&self) -> Capability {
+        if self.is_codecommit() {
+            Capability::GitCredentials
+        } else {
+            Capability::ServiceCredentials
+        }
+    }
+
     pub fn expires(&self) -> bool {
         self.shape == CredentialShape::ApiKey
     }
 
     /// The services of the generic section (all but CodeCommit).
     pub fn generic() -> impl Iterator<Item = &'static ServiceSpec> {
-        SERVICES.iter().filter(|s| s.slug != "codecommit")
+        SERVICES.iter().filter(|s| !s.is_codecommit())
     }
 
     /// The validated expiry for a new credential: required for API keys, between 1 and `max_days`

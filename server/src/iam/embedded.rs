@@ -33,15 +33,6 @@ const MAX_SSH_KEYS: usize = 5;
 const MAX_SERVICE_CREDENTIALS: usize = 2;
 const MAX_MFA: usize = 8;
 const MAX_TAGS: usize = 50;
-/// The one capability that lets a self-service session create credentials for `service` (the session
-/// policy scopes `CreateServiceSpecificCredential` by `iam:ServiceSpecificCredentialServiceName`).
-fn service_capability(service: &str) -> Capability {
-    if service == CODECOMMIT {
-        Capability::GitCredentials
-    } else {
-        Capability::ServiceCredentials
-    }
-}
 /// How long a credential report is reused before a new one is generated.
 const REPORT_TTL: time::Duration = time::Duration::hours(4);
 const CAS_ATTEMPTS: usize = 50;
@@ -1155,7 +1146,9 @@ impl IamBackend for EmbeddedIam {
     ) -> IamResult<CreatedServiceCredential> {
         use app::domain::services::{ServiceSpec, MAX_CREDENTIAL_AGE_DAYS};
         self.enter().await?;
-        self.may_touch(caller, user, true, &[service_capability(service)])?;
+        // The session policy scopes creation by `iam:ServiceSpecificCredentialServiceName`.
+        let needed = ServiceSpec::by_service_name(service).map_or(Capability::ServiceCredentials, ServiceSpec::capability);
+        self.may_touch(caller, user, true, &[needed])?;
         let Some(spec) = ServiceSpec::by_service_name(service) else {
             return Err(IamError::InvalidInput(format!("{service} does not issue service-specific credentials.")));
         };

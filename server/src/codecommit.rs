@@ -25,10 +25,14 @@ fn ssh_key_id(raw: &str) -> Result<SshKeyId, AppError> {
 }
 
 impl Portal {
-    /// The Git credentials as the page lists them.
+    /// The Git credentials among `creds`, as the page lists them.
     pub(crate) fn git_views(&self, creds: Vec<ServiceCredential>) -> Vec<GitCredentialView> {
         let now = self.clock.now();
-        creds.into_iter().map(|c| GitCredentialView { age_days: days_between(c.created_at, now), credential: c }).collect()
+        creds
+            .into_iter()
+            .filter(|c| c.service_name == CODECOMMIT)
+            .map(|c| GitCredentialView { age_days: days_between(c.created_at, now), credential: c })
+            .collect()
     }
 
     /// The SSH keys as the page lists them: `GetSSHPublicKey` per key (at most 5) for the fingerprints.

@@ -9,7 +9,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::iam::embedded::EmbeddedIam;
-use crate::iam::{Caller, IamBackend, IamError, CODECOMMIT};
+use crate::iam::{Caller, IamBackend, IamError};
 use app::api::admin::PortalAccountSummary;
 use app::api::credentials::{AccessKeyView, CredentialsOverview};
 use app::domain::entitlements::Capability;
@@ -488,7 +488,7 @@ impl Port for Portal {
         let iam = &self.iam;
         let err = |e| iam_error("reading own credentials", e);
         // Only what the employee is entitled to is read: their session policy grants nothing else.
-        let (core, mfa_devices, git_credentials, ssh_keys, signing_certs, service_credentials) = tokio::join!(
+        let (core, mfa_devices, service_specific, ssh_keys, signing_certs) = tokio::join!(
             async {
                 tokio::try_join!(
                     async { iam.get_user(&caller, me).await.map_err(err) },
@@ -515,10 +515,12 @@ impl Port for Portal {
                 iam.list_mfa_devices(&caller, me).await.map_err(err)
             },
             async {
-                if !may(Capability::GitCredentials) {
+                // One listing serves the Git section and the other services' (either entitlement
+                // grants ListServiceSpecificCredentials).
+                if !may(Capability::GitCredentials) && !may(Capability::ServiceCredentials) {
                     return Ok(vec![]);
                 }
-                iam.list_service_credentials(&caller, me, Some(CODECOMMIT)).await.map_err(err).map(|c| self.git_views(c))
+                iam.list_service_credentials(&caller, me, None).await.map_err(err)
             },
             async {
                 if !may(Capability::SshKeys) {
@@ -535,13 +537,11 @@ impl Port for Portal {
                 }
                 iam.list_signing_certs(&caller, me).await.map_err(err).map(|c| self.cert_views(c))
             },
-            async {
-                if !may(Capability::ServiceCredentials) {
-                    return Ok(vec![]);
-                }
-                iam.list_service_credentials(&caller, me, None).await.map_err(err).map(|c| self.service_views(c))
-            },
         );
+        let git_credentials =
+            if may(Capability::GitCredentials) { service_specific.clone().map(|c| self.git_views(c)) } else { Ok(vec![]) };
+        let service_credentials =
+            if may(Capability::ServiceCredentials) { service_specific.map(|c| self.service_views(c)) } else { Ok(vec![]) };
         let (user, password, (keys, tags)) = core?;
         let since = self.clock.now() - time::Duration::days(90);
         let helpdesk_actions = match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {

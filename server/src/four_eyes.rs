@@ -213,19 +213,9 @@ impl Portal {
         // Executed through the help-desk role whoever approves (administrators' own role is read-only),
         // audited under the action's own name with both people.
         let caller = Caller::Helpdesk { portal_user: approver.clone() };
-        let (name, subject) = (row.action.clone(), row.subject.clone());
         let detail = Some(format!("request={}; requested by {}; approved by {approver}", row.id, row.requested_by));
-        let result = self
-            .with_user_lease(&target, async {
-                let intent = self.audit_intent_with_reason(req, who, Some(&target), &name, subject, Some(&row.reason), detail).await?;
-                let result = self.helpdesk_call(&caller, &target, &action).await;
-                match &result {
-                    Ok(_) => self.audit_final(intent, "success", None, None).await,
-                    Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
-                }
-                result
-            })
-            .await;
+        let result =
+            self.audited_helpdesk_call(req, who, &caller, &target, &action, &row.action, row.subject.clone(), &row.reason, detail).await;
         let (state, outcome) = match &result {
             Ok(_) => ("executed", "done".to_owned()),
             Err(e) => ("failed", e.to_string()),

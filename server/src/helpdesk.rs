@@ -210,21 +210,39 @@ impl Portal {
         if self.needs_four_eyes(&action) {
             return self.file_request(req, who, &target, name, subject, reason, ticket).await;
         }
-        self.with_user_lease(&target, async {
-            let intent = self
-                .audit_intent_with_reason(req, who, Some(&target), name, subject, Some(reason), ticket.map(|t| format!("ticket={t}")))
-                .await?;
-            let result = self.helpdesk_call(&caller, &target, &action).await;
+        let detail = ticket.map(|t| format!("ticket={t}"));
+        self.audited_helpdesk_call(req, who, &caller, &target, &action, name, subject, reason, detail).await.map(ActOutcome::Done)
+    }
+
+    /// Execute one help-desk action on `target` under the per-user lease: the audit intent first (no
+    /// IAM call if it cannot be written), then the call, then its outcome. Used for immediate actions
+    /// and for approved four-eyes requests alike.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audited_helpdesk_call(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        caller: &Caller,
+        target: &IamUserName,
+        action: &HelpdeskAction,
+        name: &str,
+        subject: Option<String>,
+        reason: &str,
+        detail: Option<String>,
+    ) -> Result<Option<OneTimeSecret>, AppError> {
+        self.with_user_lease(target, async {
+            let intent = self.audit_intent_with_reason(req, who, Some(target), name, subject, Some(reason), detail).await?;
+            let result = self.helpdesk_call(caller, target, action).await;
             match &result {
                 Ok(_) => self.audit_final(intent, "success", None, None).await,
                 Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
             }
-            result.map(ActOutcome::Done)
+            result
         })
         .await
     }
 
-    pub(crate) async fn helpdesk_call(
+    async fn helpdesk_call(
         &self,
         caller: &Caller,
         target: &IamUserName,

@@ -63,10 +63,8 @@ impl Portal {
             .filter(|c| ServiceSpec::by_service_name(&c.service_name).is_some_and(|s| !s.is_codecommit()))
             .map(|c| ServiceCredentialView {
                 age_days: days_between(c.created_at, now),
-                // Whole days left, rounded up: a key created for 30 days shows "in 30 days" at first.
-                expires_in_days: c
-                    .expires_at
-                    .map(|at| (at - now).whole_seconds().div_euclid(86_400) + i64::from((at - now).whole_seconds().rem_euclid(86_400) > 0)),
+                // Rounded up: a key created for 30 days shows "in 30 days" at first.
+                expires_in_days: c.expires_at.map(|at| app::domain::deadlines::days_until(at, now)),
                 credential: c,
             })
             .collect()

@@ -95,8 +95,7 @@ impl KeyPolicy {
     /// owner's exemption, if any.
     pub fn deadline(&self, created_at: OffsetDateTime, now: OffsetDateTime, exempt_until: Option<OffsetDateTime>) -> KeyDeadline {
         let due = created_at + Duration::days(i64::from(self.max_age_days));
-        let secs = (due - now).whole_seconds();
-        let days_left = secs.div_euclid(86_400) + i64::from(secs.rem_euclid(86_400) > 0);
+        let days_left = days_until(due, now);
         let stage = match exempt_until {
             Some(until) if until > now => Stage::Exempt(until),
             _ if days_left <= 0 => Stage::Overdue,
@@ -134,6 +133,13 @@ pub fn parse_stages(s: &str) -> Result<Vec<u32>, String> {
 }
 
 /// The last 4 characters of a key id, as e-mails and notices show it ("…WXYZ").
+/// Whole days from `now` until `due`, rounded up (a deadline 30 days away reads "30" until it is
+/// 29 days away, and 0 or less once reached).
+pub fn days_until(due: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    let secs = (due - now).whole_seconds();
+    secs.div_euclid(86_400) + i64::from(secs.rem_euclid(86_400) > 0)
+}
+
 pub fn last4(id: &str) -> String {
     let tail: String = id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("…{tail}")

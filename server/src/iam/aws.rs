@@ -81,6 +81,31 @@ fn signing_cert(c: &aws_sdk_iam::types::SigningCertificate) -> SigningCert {
     }
 }
 
+/// A created or reset credential and its one-time secret: the password of a user-name-and-password
+/// credential, or the secret of an API key (IAM returns one or the other).
+fn created_credential(
+    c: &aws_sdk_iam::types::ServiceSpecificCredential,
+    id: Option<&ServiceCredentialId>,
+) -> IamResult<CreatedServiceCredential> {
+    let id = match id {
+        Some(id) => id.clone(),
+        None => ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
+    };
+    let secret = c.service_credential_secret().filter(|s| !s.is_empty()).unwrap_or(c.service_password());
+    Ok(CreatedServiceCredential {
+        credential: ServiceCredential {
+            id,
+            service_name: c.service_name().to_owned(),
+            service_user_name: c.service_user_name().to_owned(),
+            alias: c.service_credential_alias().map(str::to_owned),
+            status: status(c.status()),
+            created_at: dt(c.create_date()),
+            expires_at: c.expiration_date().map(dt),
+        },
+        password: OneTimeSecret::new(secret),
+    })
+}
+
 fn bad_reply(what: &str) -> IamError {
     IamError::Other(format!("IAM returned an incomplete {what} response"))
 }
@@ -852,29 +877,4 @@ mod tests {
         assert_eq!(account_of("arn:aws:iam::12345:role/x"), None);
         assert_eq!(account_of("role/x"), None);
     }
-}
-
-/// A created or reset credential and its one-time secret: the password of a user-name-and-password
-/// credential, or the secret of an API key (IAM returns one or the other).
-fn created_credential(
-    c: &aws_sdk_iam::types::ServiceSpecificCredential,
-    id: Option<&ServiceCredentialId>,
-) -> IamResult<CreatedServiceCredential> {
-    let id = match id {
-        Some(id) => id.clone(),
-        None => ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
-    };
-    let secret = c.service_credential_secret().filter(|s| !s.is_empty()).unwrap_or(c.service_password());
-    Ok(CreatedServiceCredential {
-        credential: ServiceCredential {
-            id,
-            service_name: c.service_name().to_owned(),
-            service_user_name: c.service_user_name().to_owned(),
-            alias: c.service_credential_alias().map(str::to_owned),
-            status: status(c.status()),
-            created_at: dt(c.create_date()),
-            expires_at: c.expiration_date().map(dt),
-        },
-        password: OneTimeSecret::new(secret),
-    })
 }

@@ -8,12 +8,21 @@ use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
 use app::api::helpdesk::{ActOutcome, HelpdeskAction, HelpdeskView};
 use app::domain::leak::LeakCase;
-use app::domain::{password_policy, AccessKeyId, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId};
+use app::domain::{
+    password_policy, AccessKeyId, EffectivePolicy, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId,
+};
 use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
 
 const MAX_REASON: usize = 500;
+
+/// A random console password that meets `policy` (from the OS's random source); nobody chooses it.
+pub(crate) fn generated_password(policy: &EffectivePolicy, user: &IamUserName) -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    password_policy::generate(policy, user.as_str(), |n| rng.gen_range(0..n))
+}
 
 impl Portal {
     fn helpdesk_caller(&self, who: &Principal) -> Result<Caller, AppError> {
@@ -304,11 +313,7 @@ impl Portal {
             }
             HelpdeskAction::ResetPassword => {
                 let policy = self.iam.password_state(caller, target).await.map_err(iam("reading the password policy"))?.policy;
-                let password = {
-                    use rand::Rng;
-                    let mut rng = rand::rngs::OsRng;
-                    password_policy::generate(&policy, target.as_str(), |n| rng.gen_range(0..n))
-                };
+                let password = generated_password(&policy, target);
                 self.iam.set_password(caller, target, &Password::new(password.clone()), true).await.map_err(iam("resetting a password"))?;
                 Ok(Some(OneTimeSecret::new(password)))
             }

@@ -8,7 +8,7 @@ use crate::audit::AuditEvent;
 use crate::iam::Caller;
 use crate::portal::Portal;
 use app::domain::notices::{Notice, NoticeKind};
-use app::domain::{password_policy, IamUserName, Password, PortalUserName};
+use app::domain::{IamUserName, Password, PortalUserName};
 
 /// How far back resets are looked at (older ones were followed up long ago).
 const LOOK_BACK_DAYS: i64 = 30;
@@ -59,11 +59,7 @@ impl Portal {
                 tracing::error!(error = %e, "temporary-password follow-up: the audit intent could not be written; IAM was not called");
                 continue;
             }
-            let password = {
-                use rand::Rng;
-                let mut rng = rand::rngs::OsRng;
-                password_policy::generate(&state.policy, user.as_str(), |n| rng.gen_range(0..n))
-            };
+            let password = crate::helpdesk::generated_password(&state.policy, &user);
             let result = self.iam.set_password(&caller, &user, &Password::new(password), true).await;
             event.outcome = if result.is_ok() { "success" } else { "failure" }.into();
             if let Err(e) = &result {

@@ -492,7 +492,9 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let r = decide(erin.clone(), "true").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let password: Option<OneTimeSecret> = serde_json::from_str(&r.body).unwrap();
-    assert!(password.is_some(), "the approver hands over the generated password");
+    let password = password.expect("the approver hands over the generated password");
+    assert!(files_containing(app.dir.path(), password.expose()).is_empty(), "the approved reset's password is stored nowhere");
+    assert!(requests(app, &erin).await.iter().all(|r| !format!("{r:?}").contains(password.expose())), "nor listed");
     assert!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile.unwrap().reset_required);
     assert_eq!(decide(erin.clone(), "true").await.status, StatusCode::CONFLICT, "decided once");
     let done = requests(app, &d.carol).await;

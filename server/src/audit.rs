@@ -38,6 +38,8 @@ impl Db {
         .bind(e.client_ip.as_deref())
         .fetch_one(&self.pool)
         .await?;
+        // Counted once written: every sign-in, step-up, help-desk action and reconciliation passes here.
+        crate::metrics::audited(&e.action, &e.outcome);
         Ok(id)
     }
 }

@@ -157,6 +157,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_TEMP_PASSWORD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub temp_password_hours: u32,
 
+    /// Serve Prometheus metrics (`GET /metrics`) on this separate address, e.g. 127.0.0.1:9300. Unset:
+    /// `/metrics` is answered on the main address, only to loopback clients not behind a proxy.
+    #[arg(long, env = "KEYDESK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,

@@ -47,6 +47,7 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
 
 pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
+    crate::metrics::handle(); // install the recorder before the first request
     let routes = generate_route_list(App);
     let context = {
         let port: Arc<dyn app::ssr::Port> = portal.clone();
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_on_main))
         .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
@@ -84,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotSecretBearing)))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn(observe_http))
         .layer(middleware::from_fn_with_state(portal, request_id))
         .with_state(state)
 }
@@ -236,6 +239,45 @@ async fn raw_report_csv(State(state): State<AppState>, req: Request) -> Response
     csv_download(&parts, result)
 }
 
+/// Count and time every request by its route template (never the raw path: unmatched paths share one
+/// label, so a scanner cannot grow the metric set).
+async fn observe_http(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = match req.extensions().get::<axum::extract::MatchedPath>() {
+        Some(p) => p.as_str().to_owned(),
+        None if req.uri().path().starts_with("/pkg/") => "/pkg/{file}".to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let method = match *req.method() {
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::DELETE | Method::OPTIONS | Method::PATCH => req.method().clone(),
+        _ => Method::from_bytes(b"OTHER").unwrap_or(Method::GET),
+    };
+    let res = next.run(req).await;
+    crate::metrics::http_request(&route, &method, res.status(), started.elapsed());
+    res
+}
+
+/// `/metrics` on the main address: only when no separate metrics address is configured, and only to a
+/// loopback client that did not come through a proxy (a scraper on the same host). Others get 404.
+async fn metrics_on_main(State(state): State<AppState>, req: Request) -> Response {
+    let local = client_ip(&req, &[]).is_some_and(|ip| ip.is_loopback());
+    let proxied = req.headers().contains_key("x-forwarded-for") || req.headers().contains_key(header::FORWARDED);
+    if state.portal.config.settings.metrics_listen.is_some() || !local || proxied {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    metrics_text().into_response()
+}
+
+/// The Prometheus text exposition.
+pub fn metrics_text() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render())
+}
+
+/// The router of the separate metrics address (`--metrics-listen`).
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(|| async { metrics_text() }))
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -263,7 +305,7 @@ async fn request_id(State(portal): State<Arc<Portal>>, mut req: Request, next: N
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert("x-request-id", value.clone());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
+    let mut res = tracing::Instrument::instrument(crate::portal::REQUEST_ID.scope(id, next.run(req)), span).await;
     res.headers_mut().insert("x-request-id", value);
     res
 }

@@ -18,6 +18,7 @@ pub mod helpdesk;
 pub mod http;
 pub mod iam;
 pub mod jobs;
+pub mod metrics;
 pub mod mutation;
 pub mod notices;
 pub mod portal;
@@ -72,6 +73,8 @@ pub async fn build_portal_with(
     let permits = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 2;
     let hasher = Hasher::new(permits)?;
     let backend = iam.kind();
+    // Every IAM call the portal makes is counted and timed, whichever backend answers it.
+    let iam: Arc<dyn IamBackend> = Arc::new(crate::iam::metered::Metered(iam));
     let mailer = match (&s.smtp_url, &s.smtp_from) {
         (Some(url), Some(from)) => Some(crate::notices::Mailer::from_config(url, from).map_err(|e| anyhow::anyhow!(e))?),
         _ => None,

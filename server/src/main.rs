@@ -79,6 +79,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let listen = config.settings.listen;
+    let metrics_listen = config.settings.metrics_listen;
     let demo = config.settings.demo;
     let clock: SharedClock = Arc::new(SystemClock);
     let portal = server::build_portal(config, clock).await?;
@@ -100,6 +101,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = server::http::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     out(&format!("keydesk listening on http://{listen}"));
+    if let Some(addr) = metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("--metrics-listen {addr}: {e}"))?;
+        out(&format!("metrics on http://{addr}/metrics"));
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, server::http::metrics_router()).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     tracing::info!(%listen, "keydesk started");
     tokio::spawn(server::auth::session_cleanup(portal.clone()));
     tokio::spawn(server::jobs::run_forever(portal));

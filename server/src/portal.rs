@@ -42,9 +42,16 @@ pub struct Portal {
     pub mail_waiting: tokio::sync::Notify,
 }
 
-/// Log an unexpected failure with a fresh incident id and turn it into the error the user sees.
+tokio::task_local! {
+    /// The request id of the request being served (set by the router's request-id layer).
+    pub static REQUEST_ID: String;
+}
+
+/// Log an unexpected failure and turn it into the error the user sees. The incident id is the request's
+/// id (the one in the `X-Request-Id` response header and on every log line of the request), or a fresh
+/// one outside a request.
 pub fn internal(context: &str, cause: impl Display) -> AppError {
-    let incident = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let incident = REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
     tracing::error!(incident = %incident, error = %cause, "{context}");
     AppError::Internal { incident }
 }

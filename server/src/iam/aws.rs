@@ -169,6 +169,59 @@ fn no_retry() -> aws_sdk_iam::config::Builder {
     aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
+/// Sees every HTTP attempt the SDK makes: counts it (`keydesk_iam_attempts_total`; retries are attempts
+/// minus calls) and logs AWS's request id with the operation, so an incident can be matched with
+/// CloudTrail and with AWS support. Failed attempts are logged at INFO, others at DEBUG.
+#[derive(Debug)]
+struct ObserveAttempts;
+
+impl ObserveAttempts {
+    fn operation(cfg: &aws_smithy_types::config_bag::ConfigBag) -> String {
+        cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| m.name().to_owned())
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for ObserveAttempts {
+    fn name(&self) -> &'static str {
+        "keydesk-observe-attempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        crate::metrics::iam_attempt(&Self::operation(cfg));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let operation = Self::operation(cfg);
+        let attempt = cfg.load::<aws_smithy_runtime_api::client::retries::RequestAttempts>().map(|a| a.attempts()).unwrap_or(0);
+        match context.response() {
+            Some(r) => {
+                let id = r.headers().get("x-amzn-requestid").unwrap_or("-");
+                let status = r.status().as_u16();
+                if status >= 400 {
+                    tracing::info!(operation, iam_request_id = id, attempt, status, "IAM refused or failed an attempt");
+                } else {
+                    tracing::debug!(operation, iam_request_id = id, attempt, status, "IAM answered");
+                }
+            }
+            None => tracing::info!(operation, attempt, "an IAM attempt got no answer"),
+        }
+        Ok(())
+    }
+}
+
 impl AwsIam {
     /// Build from the standard credential chain plus `settings`' region and endpoints.
     pub async fn from_env(settings: AwsSettings, clock: crate::clock::SharedClock) -> Result<Self, String> {
@@ -183,12 +236,12 @@ impl AwsIam {
         let account = account_of(&settings.user_role_arn)
             .ok_or_else(|| format!("--aws-user-role-arn {:?} is not an IAM role ARN", settings.user_role_arn))?
             .to_owned();
-        let mut sts_conf = aws_sdk_sts::config::Builder::from(&base);
+        let mut sts_conf = aws_sdk_sts::config::Builder::from(&base).interceptor(ObserveAttempts);
         if let Some(e) = &settings.sts_endpoint {
             sts_conf = sts_conf.endpoint_url(e);
         }
         let sts = aws_sdk_sts::Client::from_conf(sts_conf.build());
-        let mut iam_conf = aws_sdk_iam::config::Builder::from(&base);
+        let mut iam_conf = aws_sdk_iam::config::Builder::from(&base).interceptor(ObserveAttempts);
         if let Some(e) = &settings.iam_endpoint {
             iam_conf = iam_conf.endpoint_url(e);
         }
@@ -236,7 +289,7 @@ impl AwsIam {
             std::time::SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(expires.unix_timestamp().max(0) as u64)),
             "keydesk-assume-role",
         );
-        let mut conf = aws_sdk_iam::config::Builder::from(&self.base).credentials_provider(creds);
+        let mut conf = aws_sdk_iam::config::Builder::from(&self.base).credentials_provider(creds).interceptor(ObserveAttempts);
         if let Some(e) = &self.settings.iam_endpoint {
             conf = conf.endpoint_url(e);
         }

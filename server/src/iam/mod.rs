@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod embedded;
+pub mod metered;
 pub mod policy;
 pub mod totp;
 

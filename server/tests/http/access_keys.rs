@@ -117,7 +117,9 @@ async fn no_iam_call_when_the_audit_intent_cannot_be_written() {
     sqlx::query("ALTER TABLE audit_events RENAME TO audit_events_gone").execute(&app.portal.db.pool).await.unwrap();
     let calls_before = faults.calls.load(Ordering::SeqCst);
     let r = app.server_fn(Some(&cookie), "create_access_key", &[]).await;
-    assert!(matches!(r.app_error(), AppError::Internal { .. }), "{}", r.body);
+    let AppError::Internal { incident } = r.app_error() else { panic!("{}", r.body) };
+    // The incident id people quote to support is the request id on the response and in the logs.
+    assert_eq!(Some(incident.as_str()), r.headers.get("x-request-id").and_then(|v| v.to_str().ok()));
     // Only the snapshot read happened; no create reached IAM.
     assert_eq!(faults.calls.load(Ordering::SeqCst) - calls_before, 1);
     assert_eq!(keys_of(&app, "alice").await, 0);

@@ -1,0 +1,251 @@
+//! keydesk as operators run it: the real binary on 127.0.0.1 with the embedded demo, driven over TCP.
+//! - `/metrics` on the separate metrics address moves for a sign-in and a key creation, carries no user
+//!   name or key id, and the main address refuses it;
+//! - `--log-format json` writes one JSON object per line on standard error, request ids included;
+//! - SIGTERM during a request that is still arriving lets it finish, then the process exits 0.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The demo employee (`server/src/demo.rs`).
+const ALICE: (&str, &str) = ("alice", "amber-falcon-river");
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+struct Keydesk {
+    child: Child,
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Keydesk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Keydesk {
+    fn start(extra: &[&str]) -> Keydesk {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("pkg")).unwrap();
+        std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
+        let addr = free_port();
+        let db = format!("sqlite://{}", dir.path().join("p.db").display());
+        let iam = format!("sqlite://{}", dir.path().join("i.db").display());
+        let listen = addr.to_string();
+        let args = [
+            "--database-url",
+            &db,
+            "--embedded-iam-database-url",
+            &iam,
+            "--site-root",
+            site.to_str().unwrap(),
+            "--listen",
+            &listen,
+            "--demo",
+            "--four-eyes",
+            "none",
+        ];
+        // Logs go to a file: a pipe nobody reads could fill and stall the server.
+        let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .args(args)
+            .args(extra)
+            .env_remove("KEYDESK_DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let k = Keydesk { child, addr, dir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "keydesk did not start listening on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        k
+    }
+
+    fn sign_in(&self) -> String {
+        let body = format!("username={}&password={}", ALICE.0, ALICE.1);
+        let r = request(self.addr, "POST", "/api/sign_in", &[], &body);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let cookie = r.header("set-cookie").unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+}
+
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    fn parse(raw: &[u8]) -> Reply {
+        let text = String::from_utf8_lossy(raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Reply { status, head: head.to_owned(), body: body.to_owned() }
+    }
+}
+
+fn request_head(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], length: usize) -> String {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {length}\r\n");
+    if method == "POST" {
+        head.push_str("Content-Type: application/x-www-form-urlencoded\r\nSec-Fetch-Site: same-origin\r\n");
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head + "\r\n"
+}
+
+/// One HTTP/1.1 request on a fresh connection, read to the end.
+fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request_head(addr, method, path, headers, body.len()).as_bytes()).unwrap();
+    s.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    Reply::parse(&raw)
+}
+
+/// The value of one sample (`name{labels}`) in a Prometheus text exposition; 0 when absent.
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(series, _)| {
+            series.split('{').next() == Some(name) && labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\"")))
+        })
+        .map(|(_, value)| value.parse::<f64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn metrics_move_for_a_sign_in_and_a_key_creation_and_name_nobody() {
+    let metrics_addr = free_port();
+    let k = Keydesk::start(&["--metrics-listen", &metrics_addr.to_string()]);
+    let scrape = || {
+        let r = request(metrics_addr, "GET", "/metrics", &[], "");
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").unwrap().starts_with("text/plain"), "{}", r.head);
+        r.body
+    };
+    let before = scrape();
+    let cookie = k.sign_in();
+    let r = request(k.addr, "POST", "/api/create_access_key", &[("Cookie", &cookie)], "description=ci");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let key_id = created["key"]["id"].as_str().unwrap().to_owned();
+    let wrong = request(k.addr, "POST", "/api/sign_in", &[], "username=alice&password=not-the-password");
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let after = scrape();
+
+    let moved = |name: &str, labels: &[(&str, &str)]| sample(&after, name, labels) - sample(&before, name, labels);
+    assert_eq!(moved("keydesk_sign_ins_total", &[("outcome", "success")]), 1.0, "{after}");
+    assert_eq!(moved("keydesk_sign_ins_total", &[("outcome", "failure")]), 1.0, "{after}");
+    assert_eq!(moved("keydesk_iam_calls_total", &[("operation", "CreateAccessKey"), ("outcome", "ok")]), 1.0, "{after}");
+    assert!(moved("keydesk_iam_call_duration_seconds_count", &[("operation", "CreateAccessKey")]) >= 1.0, "{after}");
+    assert_eq!(moved("keydesk_http_requests_total", &[("route", "/api/create_access_key"), ("status", "200")]), 1.0, "{after}");
+    assert!(moved("keydesk_http_request_duration_seconds_count", &[("route", "/api/sign_in")]) >= 2.0, "{after}");
+    // Labels are templates and kinds, never who or which key.
+    for secretish in ["alice", key_id.as_str(), "amber-falcon"] {
+        assert!(!after.contains(secretish), "/metrics mentions {secretish}");
+    }
+    // With a separate metrics address, the public one does not serve them, even to loopback.
+    assert_eq!(request(k.addr, "GET", "/metrics", &[], "").status, 404);
+}
+
+#[test]
+fn without_a_metrics_address_only_local_unproxied_scrapers_get_metrics() {
+    let k = Keydesk::start(&[]);
+    assert_eq!(request(k.addr, "GET", "/healthz", &[], "").status, 200);
+    let r = request(k.addr, "GET", "/metrics", &[], "");
+    assert_eq!(r.status, 200);
+    assert_eq!(sample(&r.body, "keydesk_http_requests_total", &[("route", "/healthz"), ("status", "200")]), 1.0, "{}", r.body);
+    assert_eq!(request(k.addr, "GET", "/metrics", &[("X-Forwarded-For", "203.0.113.9")], "").status, 404);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let mut k = Keydesk::start(&["--log-format", "json", "--log", "info"]);
+    let cookie = k.sign_in();
+    let page = request(k.addr, "GET", "/", &[("Cookie", &cookie)], "");
+    assert_eq!(page.status, 200);
+    let body = format!("username={}&password={}", ALICE.0, ALICE.1);
+    let signed_in = request(k.addr, "POST", "/api/sign_in", &[], &body);
+    let id = signed_in.header("x-request-id").unwrap().to_owned();
+    sigterm(&k.child);
+    let _ = k.child.wait();
+    let out = std::fs::read_to_string(k.dir.path().join("stderr.log")).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() >= 3, "{out}");
+    let mut found = false;
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["timestamp"].is_string() && v["level"].is_string() && v["message"].is_string(), "{line}");
+        found |= v["message"] == "signed in" && line.contains(&id);
+    }
+    assert!(found, "no 'signed in' line carries the request id {id}:\n{out}");
+    assert!(!out.contains(ALICE.1), "a password reached the logs");
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_and_then_exits_cleanly() {
+    let mut k = Keydesk::start(&[]);
+    let body = format!("username={}&password={}", ALICE.0, ALICE.1);
+    let (first, rest) = body.split_at(10);
+    let mut s = TcpStream::connect(k.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request_head(k.addr, "POST", "/api/sign_in", &[], body.len()).as_bytes()).unwrap();
+    s.write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300)); // the request is being read
+    sigterm(&k.child);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(k.child.try_wait().unwrap().is_none(), "keydesk exited with a request in flight");
+    // New connections are no longer accepted…
+    let refused = TcpStream::connect(k.addr).map(|mut c| {
+        let _ = c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut buf = Vec::new();
+        c.read_to_end(&mut buf).map(|_| buf.is_empty()).unwrap_or(true)
+    });
+    assert!(refused.unwrap_or(true), "a new request was served after SIGTERM");
+    // …but the one in flight completes.
+    s.write_all(rest.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let r = Reply::parse(&raw);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("set-cookie").is_some());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = k.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "keydesk did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+
+/// SIGTERM through kill(1): the test crate forbids unsafe code, and this is what systemd sends.
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+    assert!(ok);
+}

@@ -169,7 +169,7 @@ async fn details_time(portal: &server::portal::Portal, admin: &Principal) -> Dur
 async fn chromium(portal_db: &str, iam_db: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
     let site = root.join("target/site");
-    if !site.join("pkg/keydesk.js").is_file() || !std::path::Path::new("/usr/bin/chromium").exists() {
+    if server::http::site_assets(&site).is_err() || !std::path::Path::new("/usr/bin/chromium").exists() {
         println!("chromium: skipped (needs .ci/build-site and /usr/bin/chromium)");
         return;
     }

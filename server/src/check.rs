@@ -52,11 +52,6 @@ pub async fn run(config: &Config, line: &mut dyn FnMut(String)) -> bool {
     if !iam {
         return false;
     }
-    let js = s.site_root.join("pkg").join("keydesk.js");
-    let site = if js.is_file() {
-        Ok(format!("{} present", js.display()))
-    } else {
-        Err(format!("{} is missing: build the site (.ci/build-site) or set --site-root", js.display()))
-    };
+    let site = crate::http::site_assets(&s.site_root).map(|name| format!("{} has {name}.js", s.site_root.join("pkg").display()));
     step("site", site)
 }

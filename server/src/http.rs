@@ -34,10 +34,39 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Leptos options for the built site under `site_root` (`pkg/keydesk.js`, `pkg/keydesk_bg.wasm`).
+/// The file naming the current build's content-hashed assets (written by `.ci/build-site`).
+pub const ASSETS_FILE: &str = "assets.txt";
+
+/// The built site's asset name under `site_root/pkg`: `keydesk-<hash>` from `assets.txt` (its
+/// `.js`, `_bg.wasm` and `.css` are then immutable), or plain `keydesk` for a site built without hashes.
+/// Errors name what is missing and how to build it.
+pub fn site_assets(site_root: &std::path::Path) -> Result<String, String> {
+    let name = match std::fs::read_to_string(site_root.join(ASSETS_FILE)) {
+        Ok(text) => text.trim().to_owned(),
+        Err(_) => "keydesk".to_owned(),
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(format!("{}: {name:?} is not an asset name; rebuild the site (.ci/build-site)", site_root.join(ASSETS_FILE).display()));
+    }
+    let js = site_root.join("pkg").join(format!("{name}.js"));
+    if !js.is_file() {
+        return Err(format!("{} is missing or unreadable: build the site (.ci/build-site) or set --site-root", js.display()));
+    }
+    Ok(name)
+}
+
+/// An immutable asset: `keydesk-<16 hex>` followed by `.js`, `_bg.wasm` or `.css`.
+fn is_hashed_asset(path: &str) -> bool {
+    path.strip_prefix("/pkg/keydesk-")
+        .and_then(|rest| rest.get(..16).zip(rest.get(16..)))
+        .is_some_and(|(hash, ext)| hash.chars().all(|c| c.is_ascii_hexdigit()) && matches!(ext, ".js" | "_bg.wasm" | ".css"))
+}
+
+/// Leptos options for the built site under `site_root` (`pkg/<assets>.js`, `pkg/<assets>_bg.wasm`).
 pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    let name = site_assets(std::path::Path::new(site_root)).unwrap_or_else(|_| "keydesk".to_owned());
     LeptosOptions::builder()
-        .output_name("keydesk")
+        .output_name(name)
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(addr)
@@ -151,12 +180,13 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
         _ => StatusCode::OK,
     };
     let port: Arc<dyn Port> = portal.clone();
+    let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(outcome.clone());
         },
-        app::static_shell,
+        move || app::static_shell(options.clone()),
     );
     let mut page = Request::from_parts(parts, axum::body::Body::empty());
     *page.method_mut() = Method::GET;
@@ -316,7 +346,9 @@ async fn request_id(State(portal): State<Arc<Portal>>, mut req: Request, next: N
 async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let is_asset = req.uri().path().starts_with("/pkg/");
+    let immutable = is_hashed_asset(req.uri().path());
     let mut res = next.run(req).await;
+    let found = res.status() == StatusCode::OK;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -331,7 +363,12 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
     }
     if is_api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    } else if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
+    } else if immutable && found {
+        // Content-hashed: a new build has a new name, so browsers and proxies may keep this for a year.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    } else if is_asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
     }
     res

@@ -70,13 +70,8 @@ fn out(line: &str) {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let site_root = config.settings.site_root.clone();
-    let js = site_root.join("pkg").join("keydesk.js");
-    if !js.is_file() {
-        anyhow::bail!(
-            "--site-root {}: {} is missing or unreadable; build the site first (.ci/build-site)",
-            site_root.display(),
-            js.display()
-        );
+    if let Err(e) = server::http::site_assets(&site_root) {
+        anyhow::bail!("--site-root {}: {e}", site_root.display());
     }
     let listen = config.settings.listen;
     let metrics_listen = config.settings.metrics_listen;

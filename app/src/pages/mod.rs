@@ -30,22 +30,26 @@ pub use sign_in::SignInPage;
 
 use crate::components::SessionCtx;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    document(Some(options))
+    document(options, true)
 }
 
 /// The same document without the hydration scripts, for answers that must never hydrate: the one-time
 /// page a JavaScript-free create posts to is rendered from context the browser's WASM would not have.
-pub fn static_shell() -> impl IntoView {
-    document(None)
+pub fn static_shell(options: LeptosOptions) -> impl IntoView {
+    document(options, false)
 }
 
-fn document(scripts: Option<LeptosOptions>) -> impl IntoView {
+/// The stylesheet shares the build's content-hashed name with the script and the WASM
+/// (`output_name` = `keydesk-<hash>`), so all three can be cached for a year and a new build is never
+/// mixed with an old one.
+fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -54,7 +58,8 @@ fn document(scripts: Option<LeptosOptions>) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                {scripts.map(|options| view! { <HydrationScripts options/> })}
+                <link rel="stylesheet" id="keydesk" href=css/>
+                {scripts.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body class="antialiased">
@@ -69,7 +74,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
     view! {
-        <Stylesheet id="keydesk" href="/pkg/keydesk.css"/>
         <Title formatter=|t: String| if t.is_empty() { "keydesk".to_owned() } else { format!("{t} · keydesk") }/>
         <Router>
             <AppRoutes/>

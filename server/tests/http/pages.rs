@@ -213,3 +213,44 @@ async fn pages_are_compressed_secret_bearing_answers_are_not_and_bodies_are_boun
     assert_eq!(app.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(audit_trail(&app, "ssh_key.").await, vec![], "nothing was attempted");
 }
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_pages_revalidate() {
+    use axum::body::Body;
+    use http::{header, Request};
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let site = app.dir.path().join("site");
+    let name = "keydesk-0123456789abcdef";
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join(server::http::ASSETS_FILE), format!("{name}\n")).unwrap();
+    for file in [format!("{name}.js"), format!("{name}_bg.wasm"), format!("{name}.css"), "keydesk.js".into()] {
+        std::fs::write(site.join("pkg").join(file), "/* built */").unwrap();
+    }
+    let options = server::http::leptos_options(&site.to_string_lossy(), "127.0.0.1:3000".parse().unwrap());
+    let router = server::http::router(server::http::AppState { leptos_options: options, portal: app.portal.clone() });
+    let get = |path: &str| {
+        let req = Request::get(path).body(Body::empty()).unwrap();
+        let router = router.clone();
+        async move {
+            let res = router.oneshot(req).await.unwrap();
+            let cache = res.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_owned());
+            let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+            (cache, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    // The page names this build's script, WASM and stylesheet, and is revalidated itself.
+    let (cache, page) = get("/sign-in").await;
+    assert_eq!(cache.as_deref(), Some("no-cache, private"));
+    for file in [format!("/pkg/{name}.js"), format!("/pkg/{name}_bg.wasm"), format!("/pkg/{name}.css")] {
+        assert!(page.contains(&file), "the page does not reference {file}");
+        assert_eq!(get(&file).await.0.as_deref(), Some("public, max-age=31536000, immutable"), "{file}");
+    }
+    // Unhashed files and missing hashed ones are never cached as immutable.
+    assert_eq!(get("/pkg/keydesk.js").await.0.as_deref(), Some("no-cache"));
+    assert_eq!(get("/pkg/keydesk-fedcba9876543210.js").await.0.as_deref(), Some("no-cache"));
+    // A site without hashes (a development build) still works under the plain name.
+    assert!(server::http::site_assets(app.dir.path()).unwrap_err().contains("keydesk.js is missing"));
+    std::fs::remove_file(site.join(server::http::ASSETS_FILE)).unwrap();
+    assert_eq!(server::http::site_assets(&site).unwrap(), "keydesk");
+}

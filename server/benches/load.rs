@@ -1,0 +1,435 @@
+//! keydesk under load, side by side with a reference, in one run: `cargo bench -p server --bench load`.
+//!
+//! Starts keydesk's real router in-process on 127.0.0.1 (embedded IAM, the demo's users and data, the
+//! built site when `.ci/build-site` has run) and, on another port, a bare axum handler that serves the
+//! same bytes as keydesk's signed-in "My security credentials" page. Both are measured with the same
+//! client: hyper's HTTP/1.1 client on N keep-alive connections, each sending one request at a time in a
+//! loop that stops at a deadline (a closed loop, bounded in time and in concurrency). hyper rather than a
+//! load-testing framework because it is already in the dependency tree, adds nothing to build, and
+//! measures exactly one request per round trip with no scheduler of its own in between.
+//!
+//! Prints one table (figure, goal, measured, verdict) and writes it to `<target>/bench-report.md`.
+//! Environment: `KEYDESK_BENCH_SECONDS` (default 10) per load step. Client and server share the
+//! machine's cores, as they do for the reference, so the ratio is fair and the absolute figures are a
+//! lower bound of what a dedicated server does. Figures, never assertions.
+
+use axum::body::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use server::config::{Cli, Config};
+use server::iam::{Caller, IamBackend};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USER: &str = "alice";
+const PASSWORD: &str = "amber-falcon-river";
+
+type Send = http1::SendRequest<Full<Bytes>>;
+
+/// One request to send: method, path, cookie, form body.
+#[derive(Clone)]
+struct Req {
+    method: http::Method,
+    path: String,
+    cookie: Option<String>,
+    form: Option<String>,
+}
+
+impl Req {
+    fn get(path: &str, cookie: &str) -> Req {
+        Req { method: http::Method::GET, path: path.into(), cookie: Some(cookie.into()), form: None }
+    }
+    fn post(path: &str, cookie: Option<&str>, form: String) -> Req {
+        Req { method: http::Method::POST, path: path.into(), cookie: cookie.map(str::to_owned), form: Some(form) }
+    }
+    fn build(&self, addr: SocketAddr) -> http::Request<Full<Bytes>> {
+        let mut b = http::Request::builder().method(self.method.clone()).uri(&self.path).header(http::header::HOST, addr.to_string());
+        if let Some(c) = &self.cookie {
+            b = b.header(http::header::COOKIE, c);
+        }
+        if self.form.is_some() {
+            b = b
+                .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(http::header::ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin");
+        }
+        b.body(Full::new(Bytes::from(self.form.clone().unwrap_or_default()))).unwrap()
+    }
+}
+
+struct Reply {
+    status: http::StatusCode,
+    cookie: Option<String>,
+    body: Bytes,
+}
+
+async fn connect(addr: SocketAddr) -> Send {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(conn);
+    sender
+}
+
+async fn send(sender: &mut Send, addr: SocketAddr, req: &Req) -> Reply {
+    sender.ready().await.unwrap();
+    let res = sender.send_request(req.build(addr)).await.unwrap();
+    let status = res.status();
+    let cookie =
+        res.headers().get(http::header::SET_COOKIE).and_then(|v| v.to_str().ok()).map(|c| c.split(';').next().unwrap_or("").to_owned());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, cookie, body }
+}
+
+async fn once(addr: SocketAddr, req: &Req) -> Reply {
+    send(&mut connect(addr).await, addr, req).await
+}
+
+/// What a load step measured.
+struct Load {
+    latencies: Vec<Duration>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+impl Load {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+    fn pct(&self, p: f64) -> Duration {
+        percentile(&self.latencies, p)
+    }
+}
+
+fn percentile(v: &[Duration], p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut s = v.to_vec();
+    s.sort();
+    s[((s.len() - 1) as f64 * p).round() as usize]
+}
+
+/// `conns` connections, each sending `req` in a loop until `length` has passed.
+async fn hammer(addr: SocketAddr, conns: usize, length: Duration, req: Req) -> Load {
+    let started = Instant::now();
+    let deadline = started + length;
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| {
+            let req = req.clone();
+            tokio::spawn(async move {
+                let mut sender = connect(addr).await;
+                let (mut lat, mut errors) = (Vec::new(), 0);
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let r = send(&mut sender, addr, &req).await;
+                    lat.push(t.elapsed());
+                    if r.status != http::StatusCode::OK {
+                        errors += 1;
+                    }
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    let mut load = Load { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    for t in tasks {
+        let (lat, errors) = t.await.unwrap();
+        load.latencies.extend(lat);
+        load.errors += errors;
+    }
+    load.elapsed = started.elapsed();
+    load
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn errors_note(l: &Load) -> String {
+    if l.errors == 0 {
+        String::new()
+    } else {
+        format!(" ({} non-200 answers)", l.errors)
+    }
+}
+
+struct Row {
+    figure: String,
+    goal: String,
+    measured: String,
+    verdict: String,
+}
+
+fn row(figure: impl Into<String>, goal: impl Into<String>, measured: impl Into<String>, met: Option<bool>) -> Row {
+    let verdict = match met {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "—",
+    };
+    Row { figure: figure.into(), goal: goal.into(), measured: measured.into(), verdict: verdict.into() }
+}
+
+fn proc_status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+}
+
+fn mb(kb: Option<u64>) -> String {
+    kb.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "unknown".into())
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cpus} cores ({model})")
+}
+
+fn gzip9(path: &Path) -> Option<u64> {
+    let out = std::process::Command::new("gzip").args(["-9", "-c"]).arg(path).output().ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = std::env::var("KEYDESK_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let step = Duration::from_secs(seconds);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let site = target.join("site");
+    let site_built = server::http::site_assets(&site).is_ok();
+
+    // keydesk, in-process, on the demo data.
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (portal_db, iam_db) =
+        (format!("sqlite://{}", dir.path().join("portal.db").display()), format!("sqlite://{}", dir.path().join("iam.db").display()));
+    let site_arg = if site_built { site.clone() } else { dir.path().to_owned() };
+    let listen = addr.to_string();
+    let argv = [
+        "keydesk",
+        "--database-url",
+        &portal_db,
+        "--embedded-iam-database-url",
+        &iam_db,
+        "--site-root",
+        site_arg.to_str().unwrap(),
+        "--listen",
+        &listen,
+        "--four-eyes",
+        "none",
+    ];
+    let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
+    let portal = server::build_portal(config, Arc::new(server::clock::SystemClock)).await.unwrap();
+    server::demo::seed(&portal).await.unwrap();
+    server::demo::seed_iam(&portal).await.unwrap();
+    let state =
+        server::http::AppState { leptos_options: server::http::leptos_options(&site_arg.to_string_lossy(), addr), portal: portal.clone() };
+    let app = server::http::router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+
+    let signed_in = once(addr, &Req::post("/api/sign_in", None, format!("username={USER}&password={PASSWORD}"))).await;
+    assert_eq!(signed_in.status, http::StatusCode::OK, "sign-in failed: {:?}", signed_in.body);
+    let cookie = signed_in.cookie.expect("a session cookie");
+    let page = Req::get("/", &cookie);
+    let html = once(addr, &page).await;
+    assert_eq!(html.status, http::StatusCode::OK);
+    assert!(String::from_utf8_lossy(&html.body).contains("access key"), "not the credentials page");
+
+    // The reference: a bare axum handler serving the same bytes.
+    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bare_addr = bare_listener.local_addr().unwrap();
+    let bytes = html.body.clone();
+    let bare = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let bytes = bytes.clone();
+            async move { ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], bytes) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(bare_listener, bare).await.unwrap() });
+    let idle_rss = proc_status_kb("VmRSS:");
+    println!("keydesk on http://{addr}, reference on http://{bare_addr}; page {} bytes; {seconds} s per step", html.body.len());
+
+    let mut rows = Vec::new();
+
+    // 1–2. SSR throughput against the reference, and latency, at 32 and 128 connections.
+    for conns in [32usize, 128] {
+        let reference = hammer(bare_addr, conns, step, Req::get("/", &cookie)).await;
+        let ours = hammer(addr, conns, step, page.clone()).await;
+        let ratio = ours.rate() / reference.rate();
+        println!(
+            "{conns} connections: keydesk {:.0} req/s, reference {:.0} req/s, p50 {} p99 {}{}",
+            ours.rate(),
+            reference.rate(),
+            ms(ours.pct(0.5)),
+            ms(ours.pct(0.99)),
+            errors_note(&ours)
+        );
+        rows.push(row(
+            format!("SSR throughput, signed-in credentials page, {conns} connections"),
+            "≥ 0.30 of a bare handler",
+            format!("{:.0} req/s vs {:.0} req/s = {ratio:.2}{}", ours.rate(), reference.rate(), errors_note(&ours)),
+            Some(ratio >= 0.30 && ours.errors == 0),
+        ));
+        let (goal, met) = if conns == 32 { ("p99 ≤ 50 ms", Some(ours.pct(0.99) <= Duration::from_millis(50))) } else { ("—", None) };
+        rows.push(row(
+            format!("page latency, {conns} connections"),
+            goal,
+            format!("p50 {} / p99 {} (reference p99 {})", ms(ours.pct(0.5)), ms(ours.pct(0.99)), ms(reference.pct(0.99))),
+            met,
+        ));
+    }
+
+    // 3. Create + delete an access key through the server functions, against the same IAM calls made
+    //    straight on the backend.
+    let rounds = 200;
+    let mut sender = connect(addr).await;
+    let mut through_portal = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let created = send(&mut sender, addr, &Req::post("/api/create_access_key", Some(&cookie), "description=bench".into())).await;
+        assert_eq!(created.status, http::StatusCode::OK, "{:?}", created.body);
+        let v: serde_json::Value = serde_json::from_slice(&created.body).unwrap();
+        let id = v["key"]["id"].as_str().unwrap().to_owned();
+        let deleted =
+            send(&mut sender, addr, &Req::post("/api/delete_access_key", Some(&cookie), format!("key_id={id}&confirm={id}"))).await;
+        assert_eq!(deleted.status, http::StatusCode::OK, "{:?}", deleted.body);
+        through_portal.push(t.elapsed());
+    }
+    let iam_user = app::domain::IamUserName::parse(USER).unwrap();
+    let caller = Caller::self_service_all(USER, iam_user.clone());
+    let mut direct = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let k = portal.iam.create_access_key(&caller, &iam_user).await.unwrap();
+        portal.iam.delete_access_key(&caller, &iam_user, &k.key.id).await.unwrap();
+        direct.push(t.elapsed());
+    }
+    let (p50, p99) = (percentile(&through_portal, 0.5), percentile(&through_portal, 0.99));
+    let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
+    let overhead99 = p99.saturating_sub(d99);
+    rows.push(row(
+        "create + delete access key via server functions (portal overhead)",
+        "overhead p99 < 20 ms",
+        format!(
+            "p50 {} / p99 {}; backend alone p50 {} / p99 {}; overhead p50 {} / p99 {}",
+            ms(p50),
+            ms(p99),
+            ms(d50),
+            ms(d99),
+            ms(p50.saturating_sub(d50)),
+            ms(overhead99)
+        ),
+        Some(overhead99 < Duration::from_millis(20)),
+    ));
+
+    // 4. Sign-in (argon2id) under a 50-client hammer, and what it does to page loads.
+    let watchers = 4;
+    let unloaded = hammer(addr, watchers, step, page.clone()).await;
+    let sign_in = Req::post("/api/sign_in", None, format!("username={USER}&password={PASSWORD}"));
+    let hammering = tokio::spawn(hammer(addr, 50, step, sign_in));
+    let loaded = hammer(addr, watchers, step, page.clone()).await;
+    let sign_ins = hammering.await.unwrap();
+    let factor = loaded.pct(0.99).as_secs_f64() / unloaded.pct(0.99).as_secs_f64().max(1e-6);
+    rows.push(row(
+        "sign-in (argon2id) with 50 clients",
+        "bounded on the blocking pool",
+        format!(
+            "{:.1} sign-ins/s, p50 {} / p99 {}{}",
+            sign_ins.rate(),
+            ms(sign_ins.pct(0.5)),
+            ms(sign_ins.pct(0.99)),
+            errors_note(&sign_ins)
+        ),
+        None,
+    ));
+    rows.push(row(
+        format!("page p99 ({watchers} connections) while 50 clients sign in"),
+        "≤ 3× unloaded",
+        format!("{} vs {} unloaded = {factor:.1}×", ms(loaded.pct(0.99)), ms(unloaded.pct(0.99))),
+        Some(factor <= 3.0),
+    ));
+
+    // 5. The WASM bundle.
+    match server::http::site_assets(&site) {
+        Ok(name) => {
+            let wasm = site.join("pkg").join(format!("{name}_bg.wasm"));
+            let raw = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+            let gz = gzip9(&wasm).unwrap_or(0);
+            rows.push(row(
+                "WASM bundle (release, wasm-opt -Oz)",
+                "≤ 200 KB gzipped",
+                format!("{} KB raw, {} KB gzip -9", raw / 1000, gz / 1000),
+                Some(gz <= 200_000),
+            ));
+        }
+        Err(e) => rows.push(row("WASM bundle", "≤ 200 KB gzipped", format!("not measured: {e}"), None)),
+    }
+
+    // 6. Hydration in Chromium.
+    let script = root.join("end2end/bench/hydration.mjs");
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    let hydration = if site_built && chromium {
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .args([&format!("http://{addr}"), USER, PASSWORD, "10"])
+            .current_dir(&root)
+            .output();
+        match out {
+            Ok(o) => {
+                let text = String::from_utf8_lossy(&o.stdout).into_owned();
+                print!("{text}");
+                if !o.status.success() {
+                    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+                }
+                text.lines().find_map(|l| l.strip_prefix("hydration median: ")?.strip_suffix(" ms")?.parse::<f64>().ok())
+            }
+            Err(e) => {
+                eprintln!("node: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    rows.push(match hydration {
+        Some(median) => row(
+            "hydration, navigation start to the app's mark (Chromium, median of 10)",
+            "≤ 300 ms",
+            format!("{median:.0} ms"),
+            Some(median <= 300.0),
+        ),
+        None => row("hydration (Chromium)", "≤ 300 ms", "not measured: needs .ci/build-site, node and /usr/bin/chromium", None),
+    });
+
+    // 7. Memory (the whole bench process: keydesk, its SQLite databases in memory and the client).
+    let peak = proc_status_kb("VmHWM:");
+    rows.push(row("RSS idle after start (demo data)", "≤ 60 MB", mb(idle_rss), idle_rss.map(|k| k <= 60 * 1024)));
+    rows.push(row("peak RSS (VmHWM) after the load steps", "≤ 200 MB", mb(peak), peak.map(|k| k <= 200 * 1024)));
+
+    let date = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let mut table = format!(
+        "Measured {date} on {}; `cargo bench -p server --bench load`, {seconds} s per load step.\n\n| figure | goal | measured | verdict |\n|---|---|---|---|\n",
+        machine()
+    );
+    for r in &rows {
+        table.push_str(&format!("| {} | {} | {} | {} |\n", r.figure, r.goal, r.measured, r.verdict));
+    }
+    println!("\n{table}");
+    let report = target.join("bench-report.md");
+    match std::fs::write(&report, &table) {
+        Ok(()) => println!("written to {}", report.display()),
+        Err(e) => eprintln!("could not write {}: {e}", report.display()),
+    }
+}

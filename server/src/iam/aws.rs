@@ -171,7 +171,7 @@ fn no_retry() -> aws_sdk_iam::config::Builder {
 
 /// Sees every HTTP attempt the SDK makes: counts it (`keydesk_iam_attempts_total`; retries are attempts
 /// minus calls) and logs AWS's request id with the operation, so an incident can be matched with
-/// CloudTrail and with AWS support. Failed attempts are logged at INFO, others at DEBUG.
+/// CloudTrail and with AWS support. Attempts IAM refused are logged at INFO, others at DEBUG.
 #[derive(Debug)]
 struct ObserveAttempts;
 
@@ -216,7 +216,8 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for ObserveAttempts
                     tracing::debug!(operation, iam_request_id = id, attempt, status, "IAM answered");
                 }
             }
-            None => tracing::info!(operation, attempt, "an IAM attempt got no answer"),
+            // No answer, so no AWS request id; the caller reports the failure once it gives up.
+            None => tracing::debug!(operation, attempt, "an IAM attempt got no answer"),
         }
         Ok(())
     }

@@ -9,7 +9,8 @@
 //! measures exactly one request per round trip with no scheduler of its own in between.
 //!
 //! Prints one table (figure, goal, measured, verdict) and writes it to `<target>/bench-report.md`.
-//! Environment: `KEYDESK_BENCH_SECONDS` (default 10) per load step. Client and server share the
+//! Environment: `KEYDESK_BENCH_SECONDS` (default 10) per load step; `KEYDESK_BENCH_ONLY=page` stops after
+//! the page steps (for profiling them under `perf record`). Client and server share the
 //! machine's cores, as they do for the reference, so the ratio is fair and the absolute figures are a
 //! lower bound of what a dedicated server does. Figures, never assertions.
 
@@ -291,8 +292,13 @@ async fn main() {
         ));
     }
 
-    // 3. Create + delete an access key through the server functions, against the same IAM calls made
-    //    straight on the backend.
+    if std::env::var("KEYDESK_BENCH_ONLY").as_deref() == Ok("page") {
+        return;
+    }
+
+    // 3. Create, deactivate and delete an access key through the server functions (the console's order:
+    //    only an inactive key can be deleted), against the same three IAM calls made straight on the
+    //    backend.
     let rounds = 200;
     let mut sender = connect(addr).await;
     let mut through_portal = Vec::with_capacity(rounds);
@@ -302,6 +308,9 @@ async fn main() {
         assert_eq!(created.status, http::StatusCode::OK, "{:?}", created.body);
         let v: serde_json::Value = serde_json::from_slice(&created.body).unwrap();
         let id = v["key"]["id"].as_str().unwrap().to_owned();
+        let off =
+            send(&mut sender, addr, &Req::post("/api/set_access_key_status", Some(&cookie), format!("key_id={id}&active=false"))).await;
+        assert_eq!(off.status, http::StatusCode::OK, "{:?}", off.body);
         let deleted =
             send(&mut sender, addr, &Req::post("/api/delete_access_key", Some(&cookie), format!("key_id={id}&confirm={id}"))).await;
         assert_eq!(deleted.status, http::StatusCode::OK, "{:?}", deleted.body);
@@ -313,6 +322,7 @@ async fn main() {
     for _ in 0..rounds {
         let t = Instant::now();
         let k = portal.iam.create_access_key(&caller, &iam_user).await.unwrap();
+        portal.iam.update_access_key(&caller, &iam_user, &k.key.id, app::domain::SetStatus::Inactive).await.unwrap();
         portal.iam.delete_access_key(&caller, &iam_user, &k.key.id).await.unwrap();
         direct.push(t.elapsed());
     }
@@ -320,7 +330,7 @@ async fn main() {
     let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
     let overhead99 = p99.saturating_sub(d99);
     rows.push(row(
-        "create + delete access key via server functions (portal overhead)",
+        "create + deactivate + delete an access key via server functions (portal overhead)",
         "overhead p99 < 20 ms",
         format!(
             "p50 {} / p99 {}; backend alone p50 {} / p99 {}; overhead p50 {} / p99 {}",

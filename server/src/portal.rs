@@ -23,6 +23,13 @@ use std::fmt::Display;
 use std::sync::Arc;
 use tower_sessions::Session;
 
+/// A sign-in attempt admitted by [`Portal::admit_sign_in`].
+struct SignInAttempt {
+    account: String,
+    ip: Option<String>,
+    _place: crate::auth::password::Admitted,
+}
+
 pub struct Portal {
     pub db: Db,
     pub clock: SharedClock,
@@ -202,6 +209,62 @@ impl Portal {
         ("unresolved", "Check your keys below before trying again, and delete any key whose secret you never saw.".into())
     }
 
+    /// May this sign-in (or password confirmation) be evaluated? Counts it against the account name and
+    /// the client address before the password is checked (db/throttle.rs), and holds a place in the
+    /// hashing queue. Refusals cost no hashing and look the same for every account name.
+    async fn admit_sign_in(&self, req: &Parts, typed: &str) -> Result<SignInAttempt, AppError> {
+        use crate::db::throttle::{account_subject, ip_subject, Admission};
+        let refuse = |secs: i64, why: &'static str| {
+            metrics::counter!("keydesk_sign_ins_total", "outcome" => why).increment(1);
+            AppError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 }
+        };
+        let Some(place) = self.hasher.admit() else {
+            return Err(refuse(2, "busy"));
+        };
+        let now = self.clock.now().unix_timestamp();
+        let db_err = |e| internal("sign-in throttling failed", e);
+        let ip = req.extensions.get::<ClientInfo>().and_then(|i| i.ip).map(|ip| ip_subject(&ip));
+        if let Some(ip) = &ip {
+            if let Admission::Blocked(secs) = self.db.admit_ip_attempt(ip, now).await.map_err(db_err)? {
+                tracing::warn!(client = %ip, "sign-in refused: too many failures from this address");
+                return Err(refuse(secs, "throttled_ip"));
+            }
+        }
+        let account = account_subject(typed);
+        match self.db.admit_account_attempt(&account, now).await.map_err(db_err)? {
+            Admission::Blocked(secs) => {
+                if let Some(ip) = &ip {
+                    let _ = self.db.give_back_ip_attempt(ip).await;
+                }
+                Err(refuse(secs, "locked"))
+            }
+            Admission::Counted(n) => {
+                if n == crate::db::throttle::FREE_FAILURES {
+                    // The attempt that starts the back-off, recorded once per lock-out for the help desk.
+                    tracing::warn!(account = %account, "sign-in back-off starts after repeated failures");
+                    self.audit_sign_in(
+                        req,
+                        PortalUserName::parse(typed).ok().as_ref().map(|u| u.as_str()),
+                        "portal.sign_in_backoff",
+                        "success",
+                    )
+                    .await;
+                }
+                Ok(SignInAttempt { account, ip, _place: place })
+            }
+        }
+    }
+
+    /// The password was right: forget the account name's failures and give the address its attempt back.
+    async fn signed_in(&self, attempt: SignInAttempt) {
+        if let Err(e) = self.db.clear_throttle(&attempt.account).await {
+            tracing::warn!(error = %e, "could not clear the sign-in failure count");
+        }
+        if let Some(ip) = &attempt.ip {
+            let _ = self.db.give_back_ip_attempt(ip).await;
+        }
+    }
+
     async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: &str) {
         let (client_ip, request_id) = client_of(req);
         let event = AuditEvent {
@@ -234,6 +297,7 @@ impl Port for Portal {
 
     async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError> {
         let hash_err = |e| internal("password verification failed", e);
+        let attempt = self.admit_sign_in(req, user).await?;
         let account = match PortalUserName::parse(user) {
             Ok(name) => self.db.find_account(&name).await.map_err(|e| internal("account lookup failed", e))?,
             Err(_) => None,
@@ -248,6 +312,7 @@ impl Port for Portal {
             self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", "failure").await;
             return Err(AppError::SignInFailed);
         }
+        self.signed_in(attempt).await;
         let now = self.clock.now();
         if crate::auth::password::needs_rehash(&account.password_hash) {
             match self.hasher.hash(password.expose()).await {
@@ -283,6 +348,8 @@ impl Port for Portal {
 
     async fn confirm_password(&self, req: &Parts, who: &Principal, password: &Password) -> Result<(), AppError> {
         let hash_err = |e| internal("password verification failed", e);
+        // A stolen session cannot guess the password faster than a sign-in can: same counters.
+        let attempt = self.admit_sign_in(req, who.viewer.user.as_str()).await?;
         let account = self.db.find_account(&who.viewer.user).await.map_err(|e| internal("account lookup failed", e))?;
         let ok = match account {
             Some(a) if !a.disabled => self.hasher.verify(&a.password_hash, password.expose()).await.map_err(hash_err)?,
@@ -293,6 +360,7 @@ impl Port for Portal {
             self.audit_sign_in(req, Some(&user), "portal.reauth", "failure").await;
             return Err(AppError::SignInFailed);
         }
+        self.signed_in(attempt).await;
         let session = session_of(req)?;
         let mut auth =
             session.get::<SessionAuth>(SESSION_KEY).await.map_err(|e| internal("session read failed", e))?.ok_or(AppError::NotSignedIn)?;

@@ -35,13 +35,42 @@ fn argon2() -> Result<Argon2<'static>, HashError> {
 pub struct Hasher {
     permits: Arc<Semaphore>,
     dummy: Arc<str>,
+    /// Sign-ins admitted and not finished (running or waiting for a permit), bounded by `queue`.
+    admitted: Arc<std::sync::atomic::AtomicUsize>,
+    queue: usize,
+}
+
+/// A sign-in's place in the hashing queue; dropping it frees the place.
+#[derive(Debug)]
+pub struct Admitted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Hasher {
     pub fn new(permits: usize) -> Result<Self, HashError> {
         // The dummy hash has the same parameters as real ones, so verifying against it costs the same.
         let dummy = hash_blocking("keydesk-dummy-password-for-timing")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(permits.max(1))), dummy: dummy.into() })
+        let permits = permits.max(1);
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(permits)),
+            dummy: dummy.into(),
+            admitted: Default::default(),
+            // Eight waiting per running hash: at tens of milliseconds each, nobody admitted waits long.
+            queue: permits * 8,
+        })
+    }
+
+    /// A place for one password verification, or `None` when so many are queued that this one would
+    /// wait too long: the caller answers 429 at once instead of spending memory and time on it, so a
+    /// flood of sign-ins cannot exhaust the server (SECURITY.md G10).
+    pub fn admit(&self) -> Option<Admitted> {
+        let now = self.admitted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let place = Admitted(self.admitted.clone());
+        (now < self.queue).then_some(place)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
@@ -134,6 +163,17 @@ pub fn check_portal_password(user: &str, password: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// G10: a flood of sign-ins is refused at once beyond eight waiting per running hash, and every
+    /// place comes back when its sign-in ends.
+    #[test]
+    fn the_hashing_queue_is_bounded_and_places_come_back() {
+        let h = Hasher::new(1).unwrap();
+        let places: Vec<_> = (0..8).map(|_| h.admit().expect("a place")).collect();
+        assert!(h.admit().is_none(), "the ninth waits too long: refused");
+        drop(places);
+        assert!(h.admit().is_some());
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_owasp_minimum_and_verify() {

@@ -8,6 +8,7 @@ pub mod leases;
 pub mod notices;
 pub mod requests;
 pub mod settings;
+pub mod throttle;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

@@ -191,3 +191,70 @@ async fn weak_hashes_are_upgraded_on_sign_in() {
     let stored = app.portal.db.find_account(&alice).await.unwrap().unwrap().password_hash;
     assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
 }
+
+/// G10/G11: failures are counted per account name in the database, so every instance applies the same
+/// back-off, unknown names are treated exactly like real ones, and an attacker gets at most a few dozen
+/// passwords evaluated per account per hour.
+#[tokio::test]
+async fn repeated_failures_back_off_per_account_name_on_every_instance() {
+    use tower::ServiceExt;
+    for db in databases() {
+        let app = TestApp::with(db, &[]).await;
+        app.add_account("alice", Role::Employee).await;
+        let options = server::http::leptos_options(&app.dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap());
+        let b = server::http::router(server::http::AppState { leptos_options: options, portal: app.another_instance().await });
+        let on = |instance: usize, user: &'static str, password: &'static str| {
+            let router = if instance == 0 { app.router.clone() } else { b.clone() };
+            async move {
+                let body = format!("username={user}&password={password}");
+                let req = http::Request::post("/api/sign_in")
+                    .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                let res = router.oneshot(req).await.unwrap();
+                let status = res.status();
+                let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+                (status, String::from_utf8_lossy(&bytes).into_owned())
+            }
+        };
+        // Five free failures, alternating between the instances; the sixth attempt is refused before
+        // its password is looked at, even the right one, on either instance.
+        for i in 0..5 {
+            assert_eq!(on(i % 2, "alice", "wrong-password-here").await.0, StatusCode::UNAUTHORIZED, "{db:?} failure {i}");
+        }
+        let (status, locked) = on(1, "alice", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{db:?}: {locked}");
+        assert!(matches!(serde_json::from_str::<AppError>(&locked).unwrap(), AppError::TooManyAttempts { .. }), "{locked}");
+        // An unknown name goes through exactly the same: nothing tells the two apart.
+        for i in 0..5 {
+            assert_eq!(on(i % 2, "mallory", "wrong-password-here").await.0, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(on(0, "mallory", PASSWORD).await, (StatusCode::TOO_MANY_REQUESTS, locked.clone()), "{db:?}");
+        // After the back-off the right password works and the count starts again.
+        app.clock.advance(Duration::seconds(2));
+        assert_eq!(on(0, "alice", PASSWORD).await.0, StatusCode::OK, "{db:?}");
+        assert_eq!(on(1, "alice", "wrong-password-here").await.0, StatusCode::UNAUTHORIZED);
+
+        // An hour of guessing as fast as the back-off allows.
+        let (mut elapsed, mut evaluated, mut refused) = (0i64, 0, 0);
+        while elapsed < 3600 {
+            let (status, body) = on(evaluated % 2, "alice", "wrong-password-here").await;
+            match status {
+                StatusCode::UNAUTHORIZED => evaluated += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    refused += 1;
+                    let AppError::TooManyAttempts { retry_after_secs } = serde_json::from_str(&body).unwrap() else { panic!("{body}") };
+                    app.clock.advance(Duration::seconds(retry_after_secs as i64));
+                    elapsed += retry_after_secs as i64;
+                }
+                other => panic!("{other}: {body}"),
+            }
+        }
+        println!(
+            "G10 ({db:?}): {evaluated} wrong passwords evaluated for one account in an hour of guessing (goal ≤ 100), {refused} refused"
+        );
+        assert!(evaluated <= 100, "{evaluated}");
+        assert!(!audit_trail(&app, "portal.sign_in_backoff").await.is_empty(), "the back-off is recorded");
+    }
+}

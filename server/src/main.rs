@@ -9,6 +9,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// mimalloc instead of glibc malloc: argon2 allocates and frees a 19 MiB work area per sign-in, and
+/// glibc's adaptive mmap threshold then kept such areas resident (bench: 133 MB idle and 825 MB peak
+/// with glibc, against 30 MB and 154 MB with the threshold pinned; README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -34,6 +34,16 @@ pub fn handle() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("another metrics recorder was installed first; /metrics will stay empty");
         }
+        // Histogram samples are buffered until upkeep folds them into the buckets: without a scraper
+        // they would pile up for ever. A plain thread, so it works whichever runtime (or none) is there.
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(5));
+            upkeep.run_upkeep();
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not start the metrics upkeep thread");
+        }
         handle
     })
 }

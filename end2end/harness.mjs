@@ -75,12 +75,41 @@ export function keydeskCli(dir, args, stdin = '') {
   });
 }
 
+/// Chromium, with every context it opens reporting Content-Security-Policy violations (G17): each page
+/// and flow of every test runs under keydesk's CSP, and `browser.close()` fails the test if anything
+/// was refused. Contexts with JavaScript off cannot report (no script runs there at all).
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+  const violations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options = {}) => {
+    const context = await newContext(options);
+    if (options.javaScriptEnabled !== false) {
+      await context.exposeBinding('__keydeskCspViolation', (_source, v) => { violations.push(v); });
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.__keydeskCspViolation({
+            page: location.pathname, directive: e.violatedDirective, blocked: e.blockedURI,
+            source: e.sourceFile, line: e.lineNumber, sample: e.sample,
+          });
+        });
+      });
+    }
+    return context;
+  };
+  browser.cspViolations = violations;
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    if (violations.length) {
+      throw new Error(`Content-Security-Policy violations:\n${violations.map((v) => JSON.stringify(v)).join('\n')}`);
+    }
+  };
+  return browser;
 }
 
 /// Fill in the sign-in form and submit it (works with and without JavaScript).

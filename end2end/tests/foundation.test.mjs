@@ -87,3 +87,26 @@ test('demo accounts were printed at start-up', () => {
     assert.match(server.output(), new RegExp(`${user}\\s.*password: ${pw}`));
   }
 });
+
+test('the CSP holds: hydration works under it, and an injected inline script is refused and reported', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const response = await page.goto(`${server.url}/sign-in`);
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
+  await hydrated(page); // the WASM ran under the policy
+  assert.equal(browser.cspViolations.length, 0, JSON.stringify(browser.cspViolations));
+  // What an injection would do: an inline script without the nonce never runs, and it is reported.
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = true';
+    document.body.append(s);
+  });
+  await page.waitForFunction(() => true);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await page.evaluate(() => window.__injected), undefined, 'the injected script ran');
+  const refused = browser.cspViolations.splice(0); // expected here: clear so closing the browser passes
+  assert.ok(refused.some((v) => v.directive.startsWith('script-src')), JSON.stringify(refused));
+  await ctx.close();
+});

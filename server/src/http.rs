@@ -80,7 +80,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let port: Arc<dyn app::ssr::Port> = portal.clone();
-        move || provide_context(PortHandle(port.clone()))
+        move || {
+            provide_context(PortHandle(port.clone()));
+            page_csp_with_nonce();
+        }
     };
     let secure = portal.config.secure_cookie;
     let idle = time::Duration::minutes(i64::from(portal.config.settings.idle_timeout_minutes));
@@ -100,11 +103,11 @@ pub fn router(state: AppState) -> Router {
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
         .route(app::pages::AUDIT_CSV_PATH, get(audit_csv))
-        .leptos_routes_with_context(&state, routes, context, {
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(portal.clone(), resolve_principal))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(portal.clone(), refuse_cross_site))
@@ -118,6 +121,34 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(observe_http))
         .layer(middleware::from_fn_with_state(portal, request_id))
         .with_state(state)
+}
+
+/// The Content-Security-Policy of a rendered page (SECURITY.md G17): scripts only from keydesk itself
+/// or inline with this response's nonce (Leptos puts it on its hydration and resource scripts), WASM
+/// may compile, no inline styles or event handlers, no plugins, no framing, no `<base>`, forms post
+/// only to keydesk.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+/// Everything that is not a rendered page (server functions, CSVs, assets, probes) may load nothing.
+pub const DEFAULT_CSP: &str = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+/// Give the page being rendered a fresh nonce and send the policy that names it.
+fn page_csp_with_nonce() {
+    // Server functions share this context but answer JSON: they keep the policy that allows nothing.
+    if use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/api/")) {
+        return;
+    }
+    leptos::nonce::provide_nonce();
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce)) {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
 }
 
 /// The largest request body accepted (a PEM certificate or an SSH key is a few KiB): 413 above it.
@@ -185,6 +216,7 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(outcome.clone());
+            page_csp_with_nonce();
         },
         move || app::static_shell(options.clone()),
     );
@@ -358,6 +390,9 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+    }
     if portal.config.secure_cookie {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }

@@ -160,14 +160,15 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                     {move || {
                         let s = strength();
                         let empty = pw.get().is_empty();
-                        let width = if empty { 0 } else { (u32::from(s.score) + 1) * 20 };
+                        // A width class, not a `style` attribute: the CSP allows no inline styles.
+                        let width = if empty { "w-0" } else { ["w-1/5", "w-2/5", "w-3/5", "w-4/5", "w-full"][usize::from(s.score).min(4)] };
                         let color = match s.score { 0 | 1 => "bg-red-500", 2 => "bg-amber-500", 3 => "bg-emerald-500", _ => "bg-emerald-600" };
                         view! {
                             <p class="font-medium text-slate-800">"Strength: "
                                 <span data-testid="strength-label">{if empty { "—".to_owned() } else { s.label().to_owned() }}</span>
                                 {(!empty).then(|| view! { <span class="font-normal text-slate-500">{format!(" · about 10^{:.0} guesses", s.guesses_log10)}</span> })}
                             </p>
-                            <div class="mt-1 h-2 w-full rounded bg-slate-200" aria-hidden="true"><div class=format!("h-2 rounded {color}") style=format!("width: {width}%")></div></div>
+                            <div class="mt-1 h-2 w-full rounded bg-slate-200" aria-hidden="true"><div class=format!("h-2 rounded {color} {width}")></div></div>
                             <ul class="mt-1 text-xs text-amber-900" data-testid="strength-warnings">
                                 {s.warnings.into_iter().filter(|_| !empty).map(|w| view! { <li>{w}</li> }).collect_view()}
                             </ul>

@@ -258,3 +258,60 @@ async fn repeated_failures_back_off_per_account_name_on_every_instance() {
         assert!(!audit_trail(&app, "portal.sign_in_backoff").await.is_empty(), "the back-off is recorded");
     }
 }
+
+/// G15 and G18 over the router's own list: every registered server function refuses a cross-site
+/// request (403, nothing audited, no session), and every answer — refused or not, page or function —
+/// carries the security headers, with `no-store` on every server-function answer (they may carry
+/// secrets).
+#[tokio::test]
+async fn every_server_function_refuses_cross_site_requests_and_every_answer_has_the_headers() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let audit =
+        || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events").fetch_one(&app.portal.db.pool).await.unwrap() };
+    let before = audit().await;
+    let functions: Vec<(&str, http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(functions.len() >= 40, "only {} server functions registered", functions.len());
+    let headers_ok = |r: &Reply, what: &str| {
+        for h in [
+            "x-content-type-options",
+            "referrer-policy",
+            "permissions-policy",
+            "strict-transport-security",
+            "content-security-policy",
+            "x-request-id",
+        ] {
+            assert!(r.headers.contains_key(h), "{what}: no {h}");
+        }
+    };
+    let mut refused = 0;
+    for (path, method) in &functions {
+        for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")] {
+            let req = http::Request::builder()
+                .method(method.clone())
+                .uri(*path)
+                .header(http::header::COOKIE, &cookie)
+                .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(name, value)
+                .body(axum::body::Body::from("key_id=AKIAAAAAAAAAAAAAAAAA&confirm=x&password=x"))
+                .unwrap();
+            let r = app.send(req).await;
+            headers_ok(&r, path);
+            assert_eq!(r.headers["cache-control"], "no-store", "{path}");
+            if *method != http::Method::GET {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} with {name}: {value}");
+                assert_eq!(r.app_error(), AppError::CrossSite, "{path}");
+                assert!(r.session_cookie().is_none(), "{path}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(audit().await, before, "a refused request never reaches the portal");
+    println!("G15: {refused} cross-site requests to {} server functions refused, 0 reached the portal", functions.len());
+    for path in
+        ["/", "/sign-in", "/activity", "/settings", "/admin", "/helpdesk", "/audit", "/access-keys/new", "/nowhere", "/healthz", "/readyz"]
+    {
+        headers_ok(&app.get(Some(&cookie), path).await, path);
+    }
+}

@@ -254,3 +254,38 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     std::fs::remove_file(site.join(server::http::ASSETS_FILE)).unwrap();
     assert_eq!(server::http::site_assets(&site).unwrap(), "keydesk");
 }
+
+/// G17: every rendered page (including the 404 page and the JavaScript-free one-time page) has a CSP
+/// whose script nonce is fresh per response and is the one on the page's own scripts; no inline style
+/// attribute is rendered; everything else gets a policy that allows nothing.
+#[tokio::test]
+async fn pages_get_a_strict_csp_with_a_fresh_nonce_and_other_answers_allow_nothing() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let nonce_of = |r: &Reply| {
+        let csp = r.headers["content-security-policy"].to_str().unwrap().to_owned();
+        for required in ["'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "style-src 'self'"] {
+            assert!(csp.contains(required), "{required} missing: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+        let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).unwrap_or_else(|| panic!("{csp}")).to_owned();
+        assert!(nonce.len() >= 16, "{nonce}");
+        nonce
+    };
+    let mut seen = std::collections::HashSet::new();
+    for path in ["/", "/activity", "/settings", "/no-such-page", "/sign-in?x=1"] {
+        let r = app.get(Some(&cookie), path).await;
+        let nonce = nonce_of(&r);
+        assert!(seen.insert(nonce.clone()), "{path}: a nonce was reused");
+        // Every script the page carries names the nonce.
+        let scripts = r.body.matches("<script").count();
+        assert!(r.body.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, "{path}: a script without the nonce");
+        assert!(!r.body.contains(" style=\""), "{path}: an inline style attribute");
+    }
+    let anonymous = app.get(None, "/sign-in").await;
+    nonce_of(&anonymous);
+    for r in [app.server_fn(Some(&cookie), "get_frame", &[]).await, app.get(None, "/healthz").await] {
+        assert_eq!(r.headers["content-security-policy"], server::http::DEFAULT_CSP);
+    }
+}

@@ -63,8 +63,10 @@ impl AppError {
             AppError::InvalidInput { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::NotFound { .. } => S::NOT_FOUND,
             AppError::LimitExceeded { .. } | AppError::Conflict { .. } => S::CONFLICT,
-            // "Busy" and "unavailable" are answers, not server faults: the browser shows a retry hint.
-            AppError::IamBusy | AppError::IamUnavailable => S::SERVICE_UNAVAILABLE,
+            // Throttled by IAM: nothing changed, try again shortly — a 429, never a 5xx (SECURITY.md G5).
+            AppError::IamBusy => S::TOO_MANY_REQUESTS,
+            // IAM unreachable: an answer, not a keydesk fault; the browser shows a retry hint.
+            AppError::IamUnavailable => S::SERVICE_UNAVAILABLE,
             AppError::Ambiguous { .. } => S::CONFLICT,
             AppError::Internal { .. } => S::INTERNAL_SERVER_ERROR,
             AppError::Transport { .. } => S::BAD_REQUEST,

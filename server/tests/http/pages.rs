@@ -144,6 +144,10 @@ async fn iam_outages_show_a_clear_retryable_message_not_a_500() {
     faults.throttle_percent.store(100, Ordering::SeqCst);
     let r = app.server_fn(Some(&cookie), "get_my_credentials", &[]).await;
     assert_eq!(r.app_error(), app::error::AppError::IamBusy);
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "throttling is retryable, never a 5xx (G5)");
+    let page = app.get(Some(&cookie), "/").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("AWS IAM is busy right now"), "{}", page.body);
 }
 
 #[tokio::test]

@@ -94,6 +94,13 @@ pub fn audited(action: &str, outcome: &str) {
     }
 }
 
+/// A sign-in (or password confirmation) refused before its password was checked: `busy` (the hashing
+/// queue is full), `throttled_ip` or `locked` (the account name's back-off). Audited ones are counted
+/// by [`audited`] under the same metric.
+pub fn sign_in_refused(why: &'static str) {
+    metrics::counter!("keydesk_sign_ins_total", "outcome" => why).increment(1);
+}
+
 /// An [`crate::iam::IamError`]'s kind, as a label value.
 pub fn outcome_of<T>(r: &crate::iam::IamResult<T>) -> &'static str {
     use crate::iam::IamError as E;

@@ -215,7 +215,7 @@ impl Portal {
     async fn admit_sign_in(&self, req: &Parts, typed: &str) -> Result<SignInAttempt, AppError> {
         use crate::db::throttle::{account_subject, ip_subject, Admission};
         let refuse = |secs: i64, why: &'static str| {
-            metrics::counter!("keydesk_sign_ins_total", "outcome" => why).increment(1);
+            crate::metrics::sign_in_refused(why);
             AppError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 }
         };
         let Some(place) = self.hasher.admit() else {

@@ -99,17 +99,22 @@ fn user_subcommands_manage_accounts_without_argv_passwords() {
     assert_eq!((code, err.trim()), (1, "keydesk: error: no portal account nobody"));
 }
 
-#[test]
-fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("p.db").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([&["--database-url", db.as_str()][..], AWS_NOT_ANSWERING, &["user", "list"]].concat())
+/// Run keydesk with `args` and fake AWS credentials in the environment (nothing else to fall back on).
+fn keydesk_with_fake_aws(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args(args)
         .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
         .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let out = keydesk_with_fake_aws(&[&["--database-url", db.as_str()][..], AWS_NOT_ANSWERING, &["user", "list"]].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -163,13 +168,7 @@ fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
     assert_eq!(code, 1);
     assert!(out.lines().last().unwrap().starts_with("FAIL site: ") && out.contains("build the site"), "{out}");
     // Bad 3: the aws backend with roles but an IAM/STS that does not answer.
-    let out = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([&base[..], AWS_NOT_ANSWERING, &["check"]].concat())
-        .env("AWS_ACCESS_KEY_ID", "AKIAAAAAAAAAAAAAAAAA")
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-for-this-test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+    let out = keydesk_with_fake_aws(&[&base[..], AWS_NOT_ANSWERING, &["check"]].concat());
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.lines().last().unwrap().starts_with("FAIL AWS: AWS credentials for keydesk itself do not work"), "{text}");

@@ -81,6 +81,23 @@ fn signing_cert(c: &aws_sdk_iam::types::SigningCertificate) -> SigningCert {
     }
 }
 
+/// A [`ServiceCredential`] from either SDK shape that describes one (`ServiceSpecificCredential` from a
+/// create or reset, `ServiceSpecificCredentialMetadata` from a list): the two types have the same
+/// accessors but no common trait, so one macro keeps the field mapping in one place.
+macro_rules! service_credential {
+    ($c:expr, $id:expr) => {
+        ServiceCredential {
+            id: $id,
+            service_name: $c.service_name().to_owned(),
+            service_user_name: $c.service_user_name().to_owned(),
+            alias: $c.service_credential_alias().map(str::to_owned),
+            status: status($c.status()),
+            created_at: dt($c.create_date()),
+            expires_at: $c.expiration_date().map(dt),
+        }
+    };
+}
+
 /// A created or reset credential and its one-time secret: the password of a user-name-and-password
 /// credential, or the secret of an API key (IAM returns one or the other).
 fn created_credential(
@@ -92,18 +109,7 @@ fn created_credential(
         None => ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
     };
     let secret = c.service_credential_secret().filter(|s| !s.is_empty()).unwrap_or(c.service_password());
-    Ok(CreatedServiceCredential {
-        credential: ServiceCredential {
-            id,
-            service_name: c.service_name().to_owned(),
-            service_user_name: c.service_user_name().to_owned(),
-            alias: c.service_credential_alias().map(str::to_owned),
-            status: status(c.status()),
-            created_at: dt(c.create_date()),
-            expires_at: c.expiration_date().map(dt),
-        },
-        password: OneTimeSecret::new(secret),
-    })
+    Ok(CreatedServiceCredential { credential: service_credential!(c, id), password: OneTimeSecret::new(secret) })
 }
 
 fn bad_reply(what: &str) -> IamError {
@@ -644,15 +650,8 @@ impl IamBackend for AwsIam {
         out.service_specific_credentials()
             .iter()
             .map(|c| {
-                Ok(ServiceCredential {
-                    id: ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?,
-                    service_name: c.service_name().to_owned(),
-                    service_user_name: c.service_user_name().to_owned(),
-                    alias: c.service_credential_alias().map(str::to_owned),
-                    status: status(c.status()),
-                    created_at: dt(c.create_date()),
-                    expires_at: c.expiration_date().map(dt),
-                })
+                let id = ServiceCredentialId::parse(c.service_specific_credential_id()).map_err(IamError::Other)?;
+                Ok(service_credential!(c, id))
             })
             .collect()
     }

@@ -241,14 +241,11 @@ impl Portal {
             Admission::Counted(n) => {
                 if n == crate::db::throttle::FREE_FAILURES {
                     // The attempt that starts the back-off, recorded once per lock-out for the help desk.
-                    tracing::warn!(account = %account, "sign-in back-off starts after repeated failures");
-                    self.audit_sign_in(
-                        req,
-                        PortalUserName::parse(typed).ok().as_ref().map(|u| u.as_str()),
-                        "portal.sign_in_backoff",
-                        "success",
-                    )
-                    .await;
+                    // Only a well-formed account name is named: the input may be a mistyped password.
+                    let name = PortalUserName::parse(typed).ok();
+                    let name = name.as_ref().map(|u| u.as_str());
+                    tracing::warn!(account = name.unwrap_or("(not an account name)"), "sign-in back-off starts after repeated failures");
+                    self.audit_sign_in(req, name, "portal.sign_in_backoff", "success").await;
                 }
                 Ok(SignInAttempt { account, ip, _place: place })
             }

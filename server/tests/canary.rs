@@ -88,6 +88,14 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     let r = app.server_fn(Some(&cookie), "change_portal_password", &form).await;
     assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
 
+    // A password typed into the user-name field, often enough to start the back-off: the throttle
+    // keeps its count under a hash, and nothing logs or stores what was typed.
+    const TYPED_AS_NAME: &str = "Canary-Typed-As-A-Name-77!";
+    for _ in 0..6 {
+        let r = app.server_fn(None, "sign_in", &[("username", TYPED_AS_NAME), ("password", "x")]).await;
+        assert!(r.status == http::StatusCode::UNAUTHORIZED || r.status == http::StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    }
+
     for (name, logs) in [("JSON", &json), ("pretty", &pretty)] {
         let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
         assert!(text.contains("INSERT INTO audit_events"), "{name}: TRACE statements were captured");
@@ -99,7 +107,9 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
         assert!(!text.contains(&git_password), "{name}: the Git password is in the logs");
         assert!(!text.contains(&api_secret), "{name}: the Bedrock API key is in the logs");
         assert!(!text.contains(PRIVATE), "{name}: the pasted private key is in the logs");
-        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal (old and changed) and console passwords, MFA seed, Git password, Bedrock API key, pasted private key 0 times each", text.len());
+        let typed_lower = TYPED_AS_NAME.to_lowercase();
+        assert!(!text.contains(TYPED_AS_NAME) && !text.contains(&typed_lower), "{name}: a password typed as a user name is in the logs");
+        eprintln!("G16 canary [{name} logs]: {} bytes at TRACE; key secret, portal (old and changed) and console passwords, MFA seed, Git password, Bedrock API key, pasted private key, a password typed as a user name 0 times each", text.len());
     }
     let leaked = files_containing(app.dir.path(), &secret);
     assert!(leaked.is_empty(), "secret found in database files {leaked:?}");
@@ -107,6 +117,9 @@ async fn secrets_never_reach_logs_database_files_audit_or_sessions() {
     assert!(files_containing(app.dir.path(), NEW_PORTAL).is_empty(), "the changed portal password stored in clear");
     assert!(files_containing(app.dir.path(), CONSOLE).is_empty(), "console password stored in clear");
     assert!(files_containing(app.dir.path(), PRIVATE).is_empty(), "the pasted private key was stored");
+    for typed in [TYPED_AS_NAME.to_owned(), TYPED_AS_NAME.to_lowercase()] {
+        assert!(files_containing(app.dir.path(), &typed).is_empty(), "a password typed as a user name was stored");
+    }
     let git_files = files_containing(app.dir.path(), &git_password);
     assert!(git_files.is_empty(), "the Git password was stored in clear: {git_files:?}");
     assert!(files_containing(app.dir.path(), &api_secret).is_empty(), "the Bedrock API key was stored in clear");

@@ -1,6 +1,6 @@
 //! Sign-in throttling in the portal database, so every instance sees the same counts (SECURITY.md G10).
 //!
-//! - **Per account name** (as typed, lower-cased, existing or not): the first [`FREE_FAILURES`]
+//! - **Per account name** (as typed, lower-cased and hashed, existing or not): the first [`FREE_FAILURES`]
 //!   consecutive failures cost nothing; from then on each failure blocks the name for twice as long as the
 //!   one before, from 1 s up to [`MAX_BACKOFF_SECS`]. That evaluates at most ~20 wrong passwords per
 //!   account per hour. A success clears the count; a day without attempts forgets it.
@@ -56,9 +56,13 @@ pub struct ThrottleState {
     pub last_at: i64,
 }
 
+/// The row of an account name as typed. Hashed, because people type their password into the user-name
+/// field: what they typed must not sit in the database (and it keeps the key short however long the
+/// input). The same name, however cased or padded, always gives the same row.
 pub fn account_subject(typed: &str) -> String {
-    // Bounded: a megabyte of user name is one short key, not a megabyte row.
-    format!("user:{}", typed.trim().chars().take(128).collect::<String>().to_lowercase())
+    use sha2::Digest;
+    let normalized = typed.trim().to_lowercase();
+    format!("user:{}", data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(normalized.as_bytes())))
 }
 
 pub fn ip_subject(ip: &std::net::IpAddr) -> String {

@@ -167,6 +167,9 @@ impl Portal {
     ) -> Result<Option<OneTimeSecret>, AppError> {
         Self::may_decide(who)?;
         self.lapse_due().await;
+        // Deciding is as sensitive as acting: a recent password check first, before anything is looked
+        // up (SECURITY.md G13).
+        self.require_fresh_auth(who)?;
         let row = self.db.request(id.trim()).await.map_err(|e| internal("reading a request failed", e))?;
         let row = row.ok_or_else(|| AppError::NotFound { message: format!("There is no request {}.", id.trim()) })?;
         if row.requested_by == who.viewer.user.as_str() {
@@ -190,7 +193,6 @@ impl Portal {
                 })
             }
         }
-        self.require_fresh_auth(who)?;
         let target = IamUserName::parse(&row.target_user).map_err(|e| internal("a stored request names a bad user", e))?;
         let what = describe(&row.action, row.subject.as_deref(), &row.target_user);
         let approver = who.viewer.user.to_string();

@@ -112,7 +112,9 @@ impl Portal {
             Some(key_id) => Some(self.leak_case(key_id, &keys, quarantined).await),
             None => None,
         };
+        let sign_in_pauses = self.sign_in_pauses(&user).await;
         Ok(HelpdeskView {
+            sign_in_pauses,
             user: iam_user,
             groups,
             found_by_key,
@@ -125,6 +127,29 @@ impl Portal {
             quarantined,
             case,
         })
+    }
+
+    /// The sign-in back-off of every portal account acting for `user` (db/throttle.rs), newest first.
+    async fn sign_in_pauses(&self, user: &IamUserName) -> Vec<app::api::helpdesk::SignInPause> {
+        let now = self.clock.now().unix_timestamp();
+        let accounts = self.db.list_accounts().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the help desk could not read portal accounts");
+            vec![]
+        });
+        let mut out = Vec::new();
+        for a in accounts.iter().filter(|a| a.iam_user.fold() == user.fold()) {
+            let subject = crate::db::throttle::account_subject(a.user.as_str());
+            if let Ok(Some(s)) = self.db.throttle_state(&subject, now).await {
+                let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                out.push(app::api::helpdesk::SignInPause {
+                    account: a.user.to_string(),
+                    failures: s.failures,
+                    paused_until: (s.blocked_until > now).then(|| at(s.blocked_until)),
+                    last_failure: at(s.last_at),
+                });
+            }
+        }
+        out
     }
 
     /// The owner of a key keydesk deleted (the audit log names whose it was), if any.

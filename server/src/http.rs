@@ -232,20 +232,23 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
 
 /// A CSV download for an administrator: `attachment`, never cached; errors as the page shows them.
 fn csv_download(req: &http::request::Parts, result: Result<(String, String), AppError>) -> Response {
+    // Every answer on an export's address is `no-store`, the refusals too: a cache keyed by the URL must
+    // never hold either.
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
     if req.extensions.get::<app::ssr::Principal>().is_none() {
-        return axum::response::Redirect::to("/sign-in").into_response();
+        return (no_store, axum::response::Redirect::to("/sign-in")).into_response();
     }
     match result {
         Ok((file, body)) => (
+            no_store,
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
             ],
             body,
         )
             .into_response(),
-        Err(e) => (e.status(), e.to_string()).into_response(),
+        Err(e) => (e.status(), no_store, e.to_string()).into_response(),
     }
 }
 

@@ -42,26 +42,43 @@ pub async fn run_forever(portal: Arc<Portal>) {
             }
         }
     };
-    let keys = async move {
-        let every = std::time::Duration::from_secs(u64::from(portal.config.settings.job_interval_minutes) * 60);
-        // A short pause first: start-up (demo seeding, migrations) finishes before the first scan.
-        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
-        loop {
-            match portal.run_key_job().await {
-                Ok(Some(r)) => tracing::info!(
-                    users = r.users,
-                    reminders = r.reminders,
-                    deactivated = r.deactivated,
-                    suggestions = r.deletion_suggestions,
-                    "key job done"
-                ),
-                Ok(None) => tracing::debug!("key job running on another instance"),
-                Err(e) => tracing::warn!(error = %e, "key job failed; next run at the next interval"),
+    let keys = {
+        let portal = portal.clone();
+        async move {
+            let every = std::time::Duration::from_secs(u64::from(portal.config.settings.job_interval_minutes) * 60);
+            // A short pause first: start-up (demo seeding, migrations) finishes before the first scan.
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            loop {
+                match portal.run_key_job().await {
+                    Ok(Some(r)) => tracing::info!(
+                        users = r.users,
+                        reminders = r.reminders,
+                        deactivated = r.deactivated,
+                        suggestions = r.deletion_suggestions,
+                        "key job done"
+                    ),
+                    Ok(None) => tracing::debug!("key job running on another instance"),
+                    Err(e) => tracing::warn!(error = %e, "key job failed; next run at the next interval"),
+                }
+                tokio::time::sleep(every).await;
             }
-            tokio::time::sleep(every).await;
         }
     };
-    tokio::join!(mail, keys);
+    // Changes keydesk was interrupted in (mutation.rs): once at start, then every half minute.
+    let settle = {
+        let portal = portal.clone();
+        async move {
+            loop {
+                match portal.settle_unfinished_intents().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(settled = n, "settled interrupted changes"),
+                    Err(e) => tracing::warn!(error = %e, "settling interrupted changes failed; trying again shortly"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            }
+        }
+    };
+    tokio::join!(mail, keys, settle);
 }
 
 /// The read-only authority the job lists users and keys with; deactivation uses the help-desk role.

@@ -3,7 +3,10 @@
 //! 2. mutations for one IAM user are serialised by a database lease (all instances);
 //! 3. the audit intent is committed BEFORE IAM is called — if that write fails, IAM is not called;
 //! 4. exactly one final audit record follows, whatever happens;
-//! 5. an ambiguous create is reconciled by listing: a credential nobody saw is deleted.
+//! 5. an ambiguous create is reconciled by listing: a credential nobody saw is deleted;
+//! 6. an intent left without its final record (keydesk killed between the intent and IAM's answer, or
+//!    the final write failed past its retries) is settled later by [`Portal::settle_unfinished_intents`],
+//!    at start-up and every half minute: nothing stays pending for ever.
 
 use crate::audit::AuditEvent;
 use crate::auth::ClientInfo;
@@ -127,11 +130,108 @@ impl Portal {
             ),
             ..intent.base
         };
-        if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {
+        // The database may be briefly gone (a fail-over): retry for ~8 s while the per-user lease is
+        // still held, so the settling job never mistakes a finished change for an interrupted one.
+        let mut written = self.db.append_audit(self.clock.now(), &event).await;
+        for pause_ms in [250u64, 500, 1000, 2000, 4000] {
+            if written.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+            written = self.db.append_audit(self.clock.now(), &event).await;
+        }
+        if let Err(e) = written {
             tracing::error!(error = %e, intent = intent.intent_id, outcome, "could not write the final audit record");
         }
         if outcome == "success" && event.target_user.is_some() {
             self.notify_change(&event, by_owner).await;
         }
+    }
+}
+
+/// An intent is settled once it is older than any lease (its request is certainly over).
+pub const SETTLE_AFTER_SECONDS: i64 = crate::db::leases::LEASE_SECONDS + 5;
+
+impl Portal {
+    /// Give every audit intent that has no final record one: keydesk stopped (a crash, `kill -9`, a
+    /// lost database) between writing the intent and recording IAM's answer. An access-key create is
+    /// settled by looking: a key made since the intent whose creation no final record names had its
+    /// secret shown to nobody, so it is deactivated and deleted (`orphan_deleted`); no such key means
+    /// `resolved_not_created`. Any other change is recorded as `interrupted`: IAM's current state is
+    /// what happened. Each intent is settled under its user's lease, so never while a change is running.
+    /// Returns how many were settled.
+    pub async fn settle_unfinished_intents(&self) -> Result<usize, String> {
+        type Row = (i64, i64, Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>);
+        let cutoff = self.clock.now().unix_timestamp() - SETTLE_AFTER_SECONDS;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT p.id, p.at, p.actor, p.actor_role, p.target_user, p.action, p.subject, p.reason FROM audit_events p
+             WHERE p.outcome = 'pending' AND p.at <= $1 AND NOT EXISTS (
+                 SELECT 1 FROM audit_events f
+                 WHERE f.id > p.id AND f.action = p.action AND f.outcome <> 'pending'
+                   AND (f.detail = ('intent=' || p.id) OR f.detail LIKE ('intent=' || p.id || ';%')))
+             ORDER BY p.id LIMIT 200",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| format!("listing unfinished intents: {e}"))?;
+        let mut settled = 0;
+        for (id, at, actor, actor_role, target, action, subject, reason) in rows {
+            let holder = format!("settle:{}", uuid::Uuid::new_v4().simple());
+            let lease_key = target.as_deref().map(str::to_ascii_lowercase);
+            if let Some(key) = &lease_key {
+                match self.db.try_lease(key, &holder, self.clock.now().unix_timestamp()).await {
+                    Ok(true) => {}
+                    Ok(false) => continue, // a change to this user is running; next round
+                    Err(e) => return Err(format!("taking a lease to settle intent {id}: {e}")),
+                }
+            }
+            let (outcome, detail) = match (action.as_str(), target.as_deref().and_then(|t| IamUserName::parse(t).ok())) {
+                ("access_key.create", Some(user)) => self.settle_key_create(&user, at).await,
+                _ => ("interrupted", "keydesk stopped before IAM answered; IAM's current state is what happened".to_owned()),
+            };
+            let base = AuditEvent { actor, actor_role, target_user: target, action, subject, reason, ..AuditEvent::default() };
+            let event = AuditEvent { outcome: outcome.to_owned(), detail: Some(format!("intent={id}; settled later: {detail}")), ..base };
+            let written = self.db.append_audit(self.clock.now(), &event).await;
+            if let Some(key) = &lease_key {
+                let _ = self.db.release_lease(key, &holder).await;
+            }
+            written.map_err(|e| format!("recording how intent {id} ended: {e}"))?;
+            tracing::warn!(intent = id, outcome, action = %event.action, "settled a change keydesk was interrupted in");
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    /// An interrupted access-key create for `user`, intended at `at` (unix seconds).
+    async fn settle_key_create(&self, user: &IamUserName, at: i64) -> (&'static str, String) {
+        let caller = crate::iam::Caller::Helpdesk { portal_user: "keydesk-settle".into() };
+        let keys = match self.iam.list_access_keys(&caller, user).await {
+            Ok(k) => k,
+            Err(e) => return ("interrupted", format!("IAM could not be asked which keys exist ({e}); check {user}'s keys")),
+        };
+        let shown: Vec<String> = sqlx::query_scalar(
+            "SELECT subject FROM audit_events WHERE action = 'access_key.create' AND outcome = 'success' AND lower(target_user) = $1 AND subject IS NOT NULL",
+        )
+        .bind(user.fold())
+        .fetch_all(&self.db.pool)
+        .await
+        .unwrap_or_default();
+        // IAM's clock and ours may differ by a little; a key from before the intent was shown long ago.
+        let orphans: Vec<_> =
+            keys.iter().filter(|k| k.created_at.unix_timestamp() >= at - 5 && !shown.iter().any(|s| s == k.id.as_str())).collect();
+        if orphans.is_empty() {
+            return ("resolved_not_created", "no key was created".into());
+        }
+        let mut deleted = Vec::new();
+        for k in orphans {
+            let gone = self.iam.update_access_key(&caller, user, &k.id, app::domain::SetStatus::Inactive).await.is_ok()
+                && self.iam.delete_access_key(&caller, user, &k.id).await.is_ok();
+            if !gone {
+                return ("interrupted", format!("key {} was created but could not be deleted; delete it by hand", k.id));
+            }
+            deleted.push(k.id.to_string());
+        }
+        ("orphan_deleted", format!("deleted {} (created, secret shown to nobody)", deleted.join(", ")))
     }
 }

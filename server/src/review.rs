@@ -328,7 +328,9 @@ impl Portal {
     pub async fn raw_credential_report(&self, who: &Principal) -> Result<(String, String), AppError> {
         let caller = self.admin_caller(who)?;
         let report = self.review_report(&caller).await?;
-        Ok((format!("credential-report-{}.csv", report.generated_at.date()), report.csv.as_ref().clone()))
+        // As IAM wrote it, except that a cell a spreadsheet would run as a formula (an IAM user named
+        // `=cmd`) is shown as text.
+        Ok((format!("credential-report-{}.csv", report.generated_at.date()), app::domain::export::neutralize_report(&report.csv)))
     }
 }
 

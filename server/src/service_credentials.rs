@@ -208,6 +208,7 @@ impl Portal {
     ) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
+        self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
         let verb = if status == SetStatus::Active { "activate" } else { "deactivate" };
         if !spec.is_codecommit() {

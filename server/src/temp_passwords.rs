@@ -55,10 +55,15 @@ impl Portal {
                 }
                 continue;
             }
-            if let Err(e) = self.db.append_audit(now, &event).await {
-                tracing::error!(error = %e, "temporary-password follow-up: the audit intent could not be written; IAM was not called");
-                continue;
-            }
+            let intent = match self.db.append_audit(now, &event).await {
+                Ok(id) => id,
+                Err(e) => {
+                    tracing::error!(error = %e, "temporary-password follow-up: the audit intent could not be written; IAM was not called");
+                    continue;
+                }
+            };
+            // The final record names its intent, as every other final record does (mutation.rs).
+            event.detail = Some(format!("intent={intent}; {}", event.detail.clone().unwrap_or_default()));
             let password = crate::helpdesk::generated_password(&state.policy, &user);
             let result = self.iam.set_password(&caller, &user, &Password::new(password), true).await;
             event.outcome = if result.is_ok() { "success" } else { "failure" }.into();

@@ -30,6 +30,21 @@ pub struct HelpdeskView {
     pub quarantined: Option<bool>,
     /// The leaked-key case, when the search named an access key id (also once that key is deleted).
     pub case: Option<crate::domain::leak::LeakCase>,
+    /// keydesk sign-in back-off of the portal accounts acting for this user (recent failures only).
+    pub sign_in_pauses: Vec<SignInPause>,
+}
+
+/// Recent failed keydesk sign-ins of one portal account, as the help desk sees them: enough to tell a
+/// person why they cannot sign in and when they can try again (the pause lifts by itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInPause {
+    pub account: String,
+    pub failures: i64,
+    /// When the next attempt is evaluated; `None` when not paused now.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paused_until: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_failure: OffsetDateTime,
 }
 
 /// A help-desk action as the affected person sees it on their own page.

@@ -35,6 +35,22 @@ pub fn csv_report_cell_row(cells: &[String]) -> String {
     cells.iter().map(|c| csv_report_cell(c)).collect::<Vec<_>>().join(",")
 }
 
+/// IAM's credential report made safe to open in a spreadsheet: IAM writes plain comma-separated cells
+/// (no quoting), and an IAM user name may begin with `=`, `+`, `-` or `@` — a formula. Each cell goes
+/// through [`csv_report_cell`]; every other byte of the report is kept.
+pub fn neutralize_report(csv: &str) -> String {
+    let mut out = String::with_capacity(csv.len() + 16);
+    for line in csv.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix("\r\n").or_else(|| line.strip_suffix('\n')) {
+            Some(b) => (b, &line[b.len()..]),
+            None => (line, ""),
+        };
+        out.push_str(&body.split(',').map(csv_report_cell).collect::<Vec<_>>().join(","));
+        out.push_str(end);
+    }
+    out
+}
+
 /// The console's access-key file: `<user>_accessKeys.csv` with header `Access key ID,Secret access key`.
 pub fn access_key_csv(user: &str, key: &CreatedAccessKey) -> (String, String) {
     let body = format!("Access key ID,Secret access key\r\n{},{}\r\n", csv_cell(key.key.id.as_str()), csv_cell(key.secret.expose()));
@@ -119,6 +135,17 @@ mod tests {
             assert!(c.starts_with("\"'") || c.starts_with('\''), "{f} -> {c}");
         }
         assert_eq!(csv_report_cell("alice"), "alice");
+    }
+
+    #[test]
+    fn the_raw_report_keeps_its_bytes_but_not_its_formulas() {
+        let report = "user,arn,password_enabled\n<root_account>,arn:aws:iam::1:root,not_supported\n=cmd,arn:aws:iam::1:user/=cmd,false\n@A1,arn:aws:iam::1:user/@A1,true\n";
+        assert_eq!(
+            neutralize_report(report),
+            "user,arn,password_enabled\n<root_account>,arn:aws:iam::1:root,not_supported\n'=cmd,arn:aws:iam::1:user/=cmd,false\n'@A1,arn:aws:iam::1:user/@A1,true\n"
+        );
+        let crlf = "a,b\r\n-2x,c";
+        assert_eq!(neutralize_report(crlf), "a,b\r\n'-2x,c");
     }
 
     #[test]

@@ -208,6 +208,19 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                 })}
             </div>
             {view.protected.clone().map(|why| view! { <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="desk-protected">{why}</p> })}
+            {view.sign_in_pauses.iter().map(|p| {
+                let text = match p.paused_until {
+                    Some(until) => format!(
+                        "keydesk sign-in paused for account {} until {} after {} failed attempts. The pause lifts by itself; the person can try again then.",
+                        p.account, crate::domain::fmt_utc(until), p.failures
+                    ),
+                    None => format!(
+                        "{} failed keydesk sign-ins for account {} recently (the last at {}); another few and sign-in pauses for a while.",
+                        p.failures, p.account, crate::domain::fmt_utc(p.last_failure)
+                    ),
+                };
+                view! { <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="desk-sign-in-pause">{text}</p> }
+            }).collect_view()}
             <section>
                 <h4 class="text-sm font-semibold">"Access keys"</h4>
                 {if view.keys.is_empty() { view! { <p class="text-sm text-slate-600">"No access keys."</p> }.into_any() } else { view! {

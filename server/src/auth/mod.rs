@@ -71,22 +71,45 @@ pub async fn resolve_principal(State(portal): State<Arc<Portal>>, mut req: Reque
     };
     req.extensions_mut().insert(info);
     if let Some(session) = req.extensions().get::<Session>().cloned() {
-        if let Some(principal) = portal.principal_for(&session, request_id).await {
-            req.extensions_mut().insert(principal);
+        match portal.principal_for(&session, request_id).await {
+            Ok(Some(principal)) => {
+                req.extensions_mut().insert(principal);
+            }
+            Ok(None) => {}
+            // The database is gone for a moment: say so, rather than treat the person as signed out
+            // (which would send them to sign in, and fail again). The session row is left untouched.
+            Err(()) => return portal_unavailable(req.uri().path()),
         }
     }
     next.run(req).await
 }
 
+/// The answer while keydesk's database cannot be reached: 503 with `Retry-After`, as the server-function
+/// error the browser's code shows, or as a small page for a browser navigating.
+fn portal_unavailable(path: &str) -> Response {
+    use axum::response::IntoResponse;
+    let e = app::error::AppError::PortalUnavailable;
+    let retry = [(http::header::RETRY_AFTER, "5"), (http::header::CACHE_CONTROL, "no-store")];
+    if path.starts_with("/api/") {
+        let body = serde_json::to_string(&e).unwrap_or_default();
+        return (e.status(), retry, [(http::header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>keydesk — try again in a moment</title></head><body><main><h1>keydesk is briefly unavailable</h1><p>{e}</p><p><a href=\"\">Try again</a></p></main></body></html>"
+    );
+    (e.status(), retry, axum::response::Html(page)).into_response()
+}
+
 impl Portal {
-    /// The principal behind a session, or `None` (anonymous, expired, disabled, or the store failed).
-    async fn principal_for(&self, session: &Session, request_id: String) -> Option<Principal> {
+    /// The principal behind a session, `None` (anonymous, expired, disabled), or `Err` when the session
+    /// store or the account table cannot be read.
+    async fn principal_for(&self, session: &Session, request_id: String) -> Result<Option<Principal>, ()> {
         let auth = match session.get::<SessionAuth>(SESSION_KEY).await {
             Ok(Some(a)) => a,
-            Ok(None) => return None,
+            Ok(None) => return Ok(None),
             Err(e) => {
-                tracing::error!(error = %e, "session store failed; treating the request as signed out");
-                return None;
+                tracing::error!(error = %e, "the session store cannot be read; answering 503");
+                return Err(());
             }
         };
         let now = self.clock.now();
@@ -104,18 +127,18 @@ impl Portal {
         if let Some(which) = expired {
             tracing::info!(user = %auth.user, timeout = which, "session expired");
             let _ = session.flush().await;
-            return None;
+            return Ok(None);
         }
-        let user = PortalUserName::parse(&auth.user).ok()?;
+        let Ok(user) = PortalUserName::parse(&auth.user) else { return Ok(None) };
         let account = match self.db.find_account(&user).await {
             Ok(Some(a)) if !a.disabled => a,
             Ok(_) => {
                 let _ = session.flush().await;
-                return None;
+                return Ok(None);
             }
             Err(e) => {
-                tracing::error!(error = %e, "account lookup failed; treating the request as signed out");
-                return None;
+                tracing::error!(error = %e, "the account table cannot be read; answering 503");
+                return Err(());
             }
         };
         if now - t(auth.last_seen) >= LAST_SEEN_GRANULARITY {
@@ -124,11 +147,11 @@ impl Portal {
                 tracing::warn!(error = %e, "could not refresh session activity");
             }
         }
-        Some(Principal {
+        Ok(Some(Principal {
             viewer: Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user },
             authenticated_at: t(auth.authenticated_at),
             request_id,
-        })
+        }))
     }
 }
 

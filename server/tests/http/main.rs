@@ -1,6 +1,7 @@
 //! HTTP tests: the real router driven with `tower::ServiceExt::oneshot` (no sockets), a fresh database
 //! per test (SQLite, or PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set) and a manual clock.
 
+#[allow(dead_code)] // shared with the security run, which uses parts these tests do not
 mod support;
 
 mod access_keys;

@@ -103,7 +103,11 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("portal.db").display()),
             Backend::Postgres => fresh_postgres().await,
         };
-        let iam_url = format!("sqlite://{}", dir.path().join("iam.db").display());
+        // On PostgreSQL the embedded IAM's state is there too: every instance shares it, as in production.
+        let iam_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("iam.db").display()),
+            Backend::Postgres => fresh_postgres().await,
+        };
         let mut argv = vec!["keydesk", "--database-url", &url, "--embedded-iam-database-url", &iam_url];
         argv.extend_from_slice(extra_args);
         let argv: Vec<String> = argv.into_iter().map(str::to_owned).collect();
@@ -131,6 +135,24 @@ impl TestApp {
         server::build_portal(config, self.clock.clone()).await.unwrap()
     }
 
+    /// A second keydesk instance with its own router on the same databases and clock (instance B behind
+    /// the load balancer).
+    pub async fn instance_b(&self) -> Router {
+        let portal = self.another_instance().await;
+        let options = server::http::leptos_options(&self.dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap());
+        server::http::router(server::http::AppState { leptos_options: options, portal })
+    }
+
+    /// Send one request to `router` (another instance), with the same 30 s bound as [`TestApp::send`].
+    pub async fn send_to(router: &Router, req: Request<Body>) -> Reply {
+        let what = format!("{} {}", req.method(), req.uri());
+        let res = tokio::time::timeout(std::time::Duration::from_secs(30), router.clone().oneshot(req))
+            .await
+            .unwrap_or_else(|_| panic!("{what} did not answer within 30 s"))
+            .unwrap();
+        Reply::read(res).await
+    }
+
     /// A portal account and, on the embedded backend, its IAM user.
     pub async fn add_account(&self, name: &str, role: Role) {
         if let Some(iam) = &self.portal.embedded {
@@ -152,12 +174,7 @@ impl TestApp {
     /// Send one request. A request that does not answer within 30 s fails the test with its name
     /// instead of hanging the suite (an intermittent hang was seen once; see the README's known issues).
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let what = format!("{} {}", req.method(), req.uri());
-        let res = tokio::time::timeout(std::time::Duration::from_secs(30), self.router.clone().oneshot(req))
-            .await
-            .unwrap_or_else(|_| panic!("{what} did not answer within 30 s"))
-            .unwrap();
-        Reply::read(res).await
+        Self::send_to(&self.router, req).await
     }
 
     /// Call a server function the way the browser's WASM client does.
@@ -171,16 +188,12 @@ impl TestApp {
     }
 
     async fn post(&self, cookie: Option<&str>, path: &str, accept: &str, form: &[(&str, &str)]) -> Reply {
-        let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
-        let mut req = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, accept)
-            .header("sec-fetch-site", "same-origin")
-            .header(header::ORIGIN, "http://127.0.0.1:3000");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        self.send(req.body(Body::from(body)).unwrap()).await
+        Self::send_to(&self.router, form_request(cookie, path, accept, form)).await
+    }
+
+    /// Call a server function on another instance's router.
+    pub async fn server_fn_on(router: &Router, cookie: Option<&str>, name: &str, form: &[(&str, &str)]) -> Reply {
+        Self::send_to(router, form_request(cookie, &format!("/api/{name}"), "application/json", form)).await
     }
 
     pub async fn get(&self, cookie: Option<&str>, path: &str) -> Reply {
@@ -199,6 +212,20 @@ impl TestApp {
             _ => Err(r),
         }
     }
+}
+
+/// A same-origin form POST as the browser sends it (`accept` picks the WASM client or a plain form).
+pub fn form_request(cookie: Option<&str>, path: &str, accept: &str, form: &[(&str, &str)]) -> Request<Body> {
+    let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
+    let mut req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, accept)
+        .header("sec-fetch-site", "same-origin")
+        .header(header::ORIGIN, "http://127.0.0.1:3000");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body)).unwrap()
 }
 
 pub fn urlencode(s: &str) -> String {

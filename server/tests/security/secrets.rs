@@ -1,0 +1,208 @@
+//! G16 canaries (every secret kind, logs at TRACE in both formats, database files, sessions, audit,
+//! later pages) and G19 (stored password hashes).
+
+use crate::report::Report;
+use crate::support::*;
+use app::domain::{CreatedAccessKey, Role};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tracing_subscriber::prelude::*;
+
+static RECORDING: AtomicBool = AtomicBool::new(false);
+
+/// Log lines captured in memory, JSON and human formats at once, at TRACE, with the `log` bridge (sqlx
+/// logs its statements through `log`) as the real binary has it — while [`RECORDING`] is on.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+pub struct LogCapture {
+    json: Captured,
+    pretty: Captured,
+}
+
+impl LogCapture {
+    pub fn install() -> LogCapture {
+        let (json, pretty) = (Captured::default(), Captured::default());
+        let on = || tracing_subscriber::filter::filter_fn(|_| RECORDING.load(Ordering::Relaxed));
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().json().with_writer(json.clone()).with_filter(on()))
+            .with(tracing_subscriber::fmt::layer().with_writer(pretty.clone()).with_filter(on()))
+            .with(tracing_subscriber::filter::LevelFilter::TRACE)
+            .try_init()
+            .unwrap();
+        LogCapture { json, pretty }
+    }
+}
+
+/// G16: each secret kind appears in its create response once and nowhere else.
+pub async fn g16_canaries(report: &mut Report, logs: &LogCapture) {
+    RECORDING.store(true, Ordering::SeqCst);
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let later = |c: String| {
+        let app = &app;
+        async move {
+            [
+                app.get(Some(&c), "/").await.body,
+                app.server_fn(Some(&c), "get_my_credentials", &[]).await.body,
+                app.get(Some(&c), "/activity").await.body,
+            ]
+            .concat()
+        }
+    };
+    let mut secrets: Vec<(&str, String)> = Vec::new();
+    let mut in_response = Vec::new();
+
+    let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", "canary")]).await;
+    let created: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+    in_response.push(r.body.matches(created.secret.expose()).count());
+    secrets.push(("access-key secret", created.secret.expose().to_owned()));
+
+    const CONSOLE: &str = "Canary-Console-Pass-42!";
+    let r = app.server_fn(Some(&cookie), "change_password", &[("new_password", CONSOLE), ("repeat_password", CONSOLE)]).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
+    secrets.push(("console password", CONSOLE.into()));
+
+    let r = app.server_fn(Some(&cookie), "start_mfa_enrolment", &[("device_name", "alice-canary")]).await;
+    let enrolment: app::api::mfa::MfaEnrolment = serde_json::from_str(&r.body).unwrap();
+    in_response.push(r.body.matches(enrolment.seed.expose()).count());
+    secrets.push(("MFA seed", enrolment.seed.expose().to_owned()));
+
+    let r = app.server_fn(Some(&cookie), "create_git_credential", &[]).await;
+    let git: app::domain::CreatedServiceCredential = serde_json::from_str(&r.body).unwrap();
+    in_response.push(r.body.matches(git.password.expose()).count());
+    secrets.push(("Git password", git.password.expose().to_owned()));
+
+    let r = app.server_fn(Some(&cookie), "create_service_credential", &[("service", "bedrock"), ("age_days", "30")]).await;
+    let api_key: app::domain::CreatedServiceCredential = serde_json::from_str(&r.body).unwrap();
+    in_response.push(r.body.matches(api_key.password.expose()).count());
+    secrets.push(("Bedrock API key", api_key.password.expose().to_owned()));
+
+    // A private key pasted by mistake into the SSH and certificate uploads: refused, never echoed.
+    const PRIVATE: &str = "CanaryPrivateKeyMaterialB64x";
+    let pasted = format!("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE{PRIVATE}\n-----END OPENSSH PRIVATE KEY-----");
+    let mut echoed = 0;
+    for (f, field) in [("upload_ssh_key", "public_key"), ("upload_signing_cert", "certificate")] {
+        let r = app.server_fn(Some(&cookie), f, &[(field, &pasted)]).await;
+        assert_eq!(r.status, http::StatusCode::UNPROCESSABLE_ENTITY);
+        echoed += r.body.matches(PRIVATE).count();
+    }
+    secrets.push(("pasted private key", PRIVATE.into()));
+
+    const NEW_PORTAL: &str = "canary-lanterns-over-the-bay";
+    let form = [("current", PASSWORD), ("new_password", NEW_PORTAL), ("repeat_password", NEW_PORTAL), ("sign_out_others", "on")];
+    let r = app.server_fn(Some(&cookie), "change_portal_password", &form).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
+    let cookie = r.session_cookie().unwrap_or(cookie);
+    secrets.push(("portal password", PASSWORD.into()));
+    secrets.push(("changed portal password", NEW_PORTAL.into()));
+
+    // A password typed into the user-name field, often enough to start the back-off.
+    const TYPED_AS_NAME: &str = "Canary-Typed-As-A-Name-77!";
+    for _ in 0..6 {
+        app.server_fn(None, "sign_in", &[("username", TYPED_AS_NAME), ("password", "x")]).await;
+    }
+    secrets.push(("password typed as a user name", TYPED_AS_NAME.into()));
+    secrets.push(("password typed as a user name, lower-cased", TYPED_AS_NAME.to_lowercase()));
+
+    let later_pages = later(cookie).await;
+    RECORDING.store(false, Ordering::SeqCst);
+    let sessions: Vec<String> = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(&app.portal.db.pool).await.unwrap();
+    let audit: Vec<(Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT subject, detail, reason FROM audit_events").fetch_all(&app.portal.db.pool).await.unwrap();
+    let audit = format!("{audit:?}");
+    let json = String::from_utf8_lossy(&logs.json.0.lock().unwrap()).into_owned();
+    let pretty = String::from_utf8_lossy(&logs.pretty.0.lock().unwrap()).into_owned();
+    let captured_statements = json.contains("INSERT INTO audit_events") && pretty.contains("INSERT INTO audit_events");
+
+    let mut found = Vec::new();
+    for (kind, secret) in &secrets {
+        let mut places: Vec<String> = Vec::new();
+        for (place, text) in [("JSON logs", &json), ("text logs", &pretty), ("later pages", &later_pages), ("audit rows", &audit)] {
+            if text.contains(secret.as_str()) {
+                places.push(place.into());
+            }
+        }
+        if sessions.iter().any(|s| s.contains(secret.as_str())) {
+            places.push("session store".into());
+        }
+        // The embedded IAM's own file legitimately holds the MFA seed (IAM keeps it); keydesk's portal
+        // database never does, nor anything else.
+        for f in files_containing(app.dir.path(), secret) {
+            if !(*kind == "MFA seed" && f.starts_with("iam.db")) {
+                places.push(format!("file {f}"));
+            }
+        }
+        if !places.is_empty() {
+            found.push(format!("{kind}: {}", places.join(", ")));
+        }
+    }
+    let seen_key_id = files_containing(app.dir.path(), created.key.id.as_str()).iter().any(|f| f.starts_with("iam.db"));
+    report.add(
+        "G16",
+        "SQLite",
+        format!(
+            "{} canaries ({}); in their create response {:?} times; {} KB of TRACE logs (JSON and text, sqlx statements included), database files, session store, audit rows, later pages: {} found{}",
+            secrets.len(),
+            secrets.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            in_response,
+            (json.len() + pretty.len()) / 1024,
+            found.len() + echoed,
+            if found.is_empty() { String::new() } else { format!(" — {found:?}") }
+        ),
+        found.is_empty() && echoed == 0 && in_response.iter().all(|n| *n == 1) && captured_statements && seen_key_id,
+    );
+}
+
+/// G19: every stored portal hash is argon2id m ≥ 19456 KiB, t ≥ 2, p ≥ 1, and weaker hashes are
+/// replaced at the next sign-in.
+pub async fn g19_password_hashes(report: &mut Report) {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let app = TestApp::new().await;
+    for u in ["alice", "bob", "harry"] {
+        app.add_account(u, Role::Employee).await;
+    }
+    // Two legacy hashes: weak argon2id and argon2i.
+    let legacy = [
+        ("alice", argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(8192, 1, 1, None).unwrap())),
+        ("bob", argon2::Argon2::new(argon2::Algorithm::Argon2i, argon2::Version::V0x13, argon2::Params::new(19456, 2, 1, None).unwrap())),
+    ];
+    for (u, a) in &legacy {
+        let weak = a.hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        app.portal.db.set_password_hash(&app::domain::PortalUserName::parse(u).unwrap(), &weak, start_time()).await.unwrap();
+    }
+    for u in ["alice", "bob"] {
+        app.sign_in(u, PASSWORD).await.unwrap();
+    }
+    let strong = |h: &str| {
+        let Ok(p) = argon2::PasswordHash::new(h) else { return false };
+        let Ok(params) = argon2::Params::try_from(&p) else { return false };
+        p.algorithm.as_str() == "argon2id" && params.m_cost() >= 19456 && params.t_cost() >= 2 && params.p_cost() >= 1
+    };
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM portal_accounts").fetch_all(&app.portal.db.pool).await.unwrap();
+    let ok = hashes.iter().filter(|h| strong(h)).count();
+    report.add(
+        "G19",
+        "SQLite",
+        format!("{ok}/{} stored hashes argon2id m ≥ 19456 KiB, t ≥ 2, p ≥ 1, after 2 legacy hashes (weak argon2id, argon2i) were replaced at sign-in", hashes.len()),
+        ok == hashes.len(),
+    );
+}

@@ -16,14 +16,16 @@ pub struct AuditEvent {
     pub reason: Option<String>,
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
+    /// On a final record: the id of the intent it completes.
+    pub intent_id: Option<i64>,
 }
 
 impl Db {
     /// Append one event and return its id.
     pub async fn append_audit(&self, at: OffsetDateTime, e: &AuditEvent) -> Result<i64, DbError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO audit_events (at, actor, actor_role, target_user, action, subject, outcome, detail, reason, request_id, client_ip)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            "INSERT INTO audit_events (at, actor, actor_role, target_user, action, subject, outcome, detail, reason, request_id, client_ip, intent_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(ts(at))
         .bind(e.actor.as_deref())
@@ -36,6 +38,7 @@ impl Db {
         .bind(e.reason.as_deref())
         .bind(e.request_id.as_deref())
         .bind(e.client_ip.as_deref())
+        .bind(e.intent_id)
         .fetch_one(&self.pool)
         .await?;
         // Counted once written: every sign-in, step-up, help-desk action and reconciliation passes here.

@@ -6,7 +6,7 @@
 //! 5. an ambiguous create is reconciled by listing: a credential nobody saw is deleted;
 //! 6. an intent left without its final record (keydesk killed between the intent and IAM's answer, or
 //!    the final write failed past its retries) is settled later by [`Portal::settle_unfinished_intents`],
-//!    at start-up and every half minute: nothing stays pending for ever.
+//!    at start-up and every 10 s: nothing stays pending for ever.
 
 use crate::audit::AuditEvent;
 use crate::auth::ClientInfo;
@@ -120,6 +120,7 @@ impl Portal {
         let by_owner = intent.by_owner;
         let event = AuditEvent {
             outcome: outcome.to_owned(),
+            intent_id: Some(intent.intent_id),
             subject: subject.or(intent.base.subject.clone()),
             detail: Some(
                 [Some(format!("intent={}", intent.intent_id)), intent.base.detail.clone(), detail]
@@ -150,7 +151,10 @@ impl Portal {
 }
 
 /// An intent is settled once it is older than any lease (its request is certainly over).
-pub const SETTLE_AFTER_SECONDS: i64 = crate::db::leases::LEASE_SECONDS + 5;
+pub const SETTLE_AFTER_SECONDS: i64 = crate::db::leases::LEASE_SECONDS + 1;
+/// How far back unfinished intents are looked for (bounding the query): an intent older than this was
+/// written by a keydesk that then stayed down for two weeks; it stays in the log, pending, for a person.
+const LOOK_BACK_SECONDS: i64 = 14 * 86_400;
 
 impl Portal {
     /// Give every audit intent that has no final record one: keydesk stopped (a crash, `kill -9`, a
@@ -164,14 +168,19 @@ impl Portal {
         type Row = (i64, i64, Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>);
         let cutoff = self.clock.now().unix_timestamp() - SETTLE_AFTER_SECONDS;
         let rows: Vec<Row> = sqlx::query_as(
+            // Final records name their intent in `intent_id`; those written before that column existed
+            // only in `detail` (the second probe, reached only for an intent the first did not find).
             "SELECT p.id, p.at, p.actor, p.actor_role, p.target_user, p.action, p.subject, p.reason FROM audit_events p
-             WHERE p.outcome = 'pending' AND p.at <= $1 AND NOT EXISTS (
+             WHERE p.outcome = 'pending' AND p.at <= $1 AND p.at >= $2
+               AND NOT EXISTS (SELECT 1 FROM audit_events f WHERE f.intent_id = p.id)
+               AND NOT EXISTS (
                  SELECT 1 FROM audit_events f
-                 WHERE f.id > p.id AND f.action = p.action AND f.outcome <> 'pending'
+                 WHERE f.id > p.id AND f.action = p.action AND f.outcome <> 'pending' AND f.intent_id IS NULL
                    AND (f.detail = ('intent=' || p.id) OR f.detail LIKE ('intent=' || p.id || ';%')))
              ORDER BY p.id LIMIT 200",
         )
         .bind(cutoff)
+        .bind(cutoff - LOOK_BACK_SECONDS)
         .fetch_all(&self.db.pool)
         .await
         .map_err(|e| format!("listing unfinished intents: {e}"))?;
@@ -191,7 +200,12 @@ impl Portal {
                 _ => ("interrupted", "keydesk stopped before IAM answered; IAM's current state is what happened".to_owned()),
             };
             let base = AuditEvent { actor, actor_role, target_user: target, action, subject, reason, ..AuditEvent::default() };
-            let event = AuditEvent { outcome: outcome.to_owned(), detail: Some(format!("intent={id}; settled later: {detail}")), ..base };
+            let event = AuditEvent {
+                outcome: outcome.to_owned(),
+                intent_id: Some(id),
+                detail: Some(format!("intent={id}; settled later: {detail}")),
+                ..base
+            };
             let written = self.db.append_audit(self.clock.now(), &event).await;
             if let Some(key) = &lease_key {
                 let _ = self.db.release_lease(key, &holder).await;

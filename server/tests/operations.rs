@@ -2,7 +2,9 @@
 //! - `/metrics` on the separate metrics address moves for a sign-in and a key creation, carries no user
 //!   name or key id, and the main address refuses it;
 //! - `--log-format json` writes one JSON object per line on standard error, request ids included;
-//! - SIGTERM during a request that is still arriving lets it finish, then the process exits 0.
+//! - SIGTERM during a request that is still arriving lets it finish, then the process exits 0;
+//! - `kill -9` between a change's audit intent and IAM's answer: the restarted keydesk settles the
+//!   intent by itself (nothing stays pending).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -31,7 +33,17 @@ impl Drop for Keydesk {
 
 impl Keydesk {
     fn start(extra: &[&str]) -> Keydesk {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), extra)
+    }
+
+    /// Kill this keydesk with SIGKILL; returns its directory (databases, logs) for a restart.
+    fn kill_9(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
+    }
+
+    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Keydesk {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
         std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
@@ -248,4 +260,70 @@ fn sigterm_lets_a_request_in_flight_finish_and_then_exits_cleanly() {
 fn sigterm(child: &Child) {
     let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
     assert!(ok);
+}
+
+/// keydesk killed (SIGKILL) after it wrote the audit intent of a key creation and while IAM had not
+/// answered (the embedded IAM's database is held locked by the test, so the create waits); restarted, it
+/// settles the intent on its own within a minute: nothing is left pending, no key nobody saw remains.
+#[test]
+fn an_intent_left_by_kill_9_is_settled_by_the_restarted_keydesk() {
+    use sqlx::{Connection, Executor};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let k = Keydesk::start(&[]);
+    let cookie = k.sign_in();
+    let portal_db = format!("sqlite://{}", k.dir.path().join("p.db").display());
+    let iam_db = format!("sqlite://{}", k.dir.path().join("i.db").display());
+    let count = |sql: &'static str| {
+        let url = portal_db.clone();
+        rt.block_on(async move {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.unwrap()
+        })
+    };
+    // Hold IAM's write lock: the create's intent is written, its IAM write waits.
+    let mut lock = rt.block_on(sqlx::SqliteConnection::connect(&iam_db)).unwrap();
+    rt.block_on(lock.execute("BEGIN IMMEDIATE")).unwrap();
+    let addr = k.addr;
+    let in_flight = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let body = "description=killed";
+        s.write_all(request_head(addr, "POST", "/api/create_access_key", &[("Cookie", &cookie)], body.len()).as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw); // the process dies: no answer, or a reset
+        raw
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_key.create' AND outcome = 'pending'") == 0 {
+        assert!(Instant::now() < deadline, "the create never wrote its intent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dir = k.kill_9();
+    let answered = in_flight.join().unwrap();
+    assert!(!String::from_utf8_lossy(&answered).contains("secret"), "the killed request answered with a secret");
+    rt.block_on(lock.execute("ROLLBACK")).unwrap();
+    drop(lock);
+    let k = Keydesk::start_in(dir, &[]);
+    let unfinished = "SELECT COUNT(*) FROM audit_events p WHERE p.outcome = 'pending' AND NOT EXISTS (SELECT 1 FROM audit_events f WHERE f.intent_id = p.id)";
+    assert_eq!(count(unfinished), 1, "the killed create left its intent without a final record");
+    let waited = Instant::now();
+    let deadline = waited + Duration::from_secs(75);
+    let settled = loop {
+        let n = count(
+            "SELECT COUNT(*) FROM audit_events p WHERE p.action = 'access_key.create' AND p.outcome = 'pending'
+             AND EXISTS (SELECT 1 FROM audit_events f WHERE f.intent_id = p.id AND f.outcome = 'resolved_not_created')",
+        );
+        if n == 1 {
+            break waited.elapsed();
+        }
+        assert!(Instant::now() < deadline, "the restarted keydesk did not settle the intent within 75 s");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(count(unfinished), 0, "an intent is still pending");
+    println!(
+        "kill -9 between intent and IAM's answer: settled as resolved_not_created {} s after the restart, 0 intents pending",
+        settled.as_secs()
+    );
+    let log = std::fs::read_to_string(k.dir.path().join("stderr.log")).unwrap();
+    assert!(log.contains("settled a change keydesk was interrupted in"), "{log}");
 }

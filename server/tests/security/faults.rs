@@ -10,15 +10,18 @@ use http::StatusCode;
 use server::clock::Clock;
 use std::sync::atomic::Ordering;
 
-/// Audit intents that do not have exactly one final record (G22's invariant, checked after each run).
+/// Audit intents that do not have exactly one final record naming them (G22's invariant, checked after
+/// each run): (intents, unmatched).
 pub async fn unmatched_intents(app: &TestApp) -> (usize, usize) {
-    let rows: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT id, outcome, detail FROM audit_events ORDER BY id").fetch_all(&app.portal.db.pool).await.unwrap();
-    let intents: Vec<i64> = rows.iter().filter(|(_, o, _)| o == "pending").map(|(id, _, _)| *id).collect();
+    let rows: Vec<(i64, String, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT id, outcome, intent_id, detail FROM audit_events ORDER BY id").fetch_all(&app.portal.db.pool).await.unwrap();
+    let intents: Vec<i64> = rows.iter().filter(|(_, o, _, _)| o == "pending").map(|(id, _, _, _)| *id).collect();
     let finals_of = |id: i64| {
         let tag = format!("intent={id}");
         rows.iter()
-            .filter(|(_, o, d)| o != "pending" && d.as_deref().is_some_and(|d| d == tag || d.starts_with(&format!("{tag};"))))
+            .filter(|(_, o, link, d)| {
+                o != "pending" && *link == Some(id) && d.as_deref().is_some_and(|d| d == tag || d.starts_with(&format!("{tag};")))
+            })
             .count()
     };
     (intents.len(), intents.iter().filter(|id| finals_of(**id) != 1).count())

@@ -296,3 +296,82 @@ pub async fn g8_no_mutation_without_an_audit_intent(report: &mut Report) {
         refused == attempts.len() && unchanged,
     );
 }
+
+/// A stand-in for IAM's front door between keydesk's AWS SDK and moto: answers `pct` % of requests with
+/// IAM's own Throttling error and forwards the rest; counts every request it sees. Returns its URL.
+async fn throttling_proxy(
+    moto: &str,
+    pct: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    seen: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> String {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    use rand::Rng;
+    let upstream = moto.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let proxy = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (upstream, pct, seen) = (upstream.clone(), pct.clone(), seen.clone());
+        async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            if rand::thread_rng().gen_range(0..100) < pct.load(Ordering::SeqCst) {
+                let body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>";
+                return (StatusCode::BAD_REQUEST, [(http::header::CONTENT_TYPE, "text/xml")], body).into_response();
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            let stream = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+            tokio::spawn(conn);
+            let mut forward = http::Request::builder().method(parts.method).uri(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            for (k, v) in &parts.headers {
+                forward = forward.header(k, v);
+            }
+            let answer = sender.send_request(forward.body(http_body_util::Full::new(bytes)).unwrap()).await.unwrap();
+            let (parts, body) = answer.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, proxy).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// G5 on the AWS backend: the SDK's own retries (standard mode: at most 3 attempts, exponential
+/// back-off with jitter) against IAM's Throttling answer, counted where IAM would see them.
+pub async fn g5_throttling_through_the_aws_sdk(report: &mut Report) {
+    use std::sync::atomic::{AtomicU32, AtomicU64};
+    let Ok(moto) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
+        eprintln!("note: G5 through the AWS SDK skipped (KEYDESK_TEST_MOTO_URL is not set)");
+        return;
+    };
+    let (pct, seen) = (std::sync::Arc::new(AtomicU32::new(0)), std::sync::Arc::new(AtomicU64::new(0)));
+    let url = throttling_proxy(&moto, pct.clone(), seen.clone()).await;
+    let (app, admin) = TestApp::on_moto(&url).await;
+    let mut baseline = 0.0;
+    for p in [0u32, 10, 50, 100] {
+        let name = app.moto_employee(&admin).await;
+        let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
+        pct.store(p, Ordering::SeqCst);
+        let before = seen.load(Ordering::SeqCst);
+        let (requests, statuses) = busy_run(&app, &cookie, 3).await;
+        let upstream = seen.load(Ordering::SeqCst) - before;
+        pct.store(0, Ordering::SeqCst);
+        let per_request = upstream as f64 / requests as f64;
+        let server_errors = statuses.iter().filter(|s| **s >= 500).count();
+        let (intents, unmatched) = unmatched_intents(&app).await;
+        if p == 0 {
+            baseline = per_request;
+            continue;
+        }
+        let ratio = per_request / baseline;
+        report.add(
+            "G5",
+            format!("AWS SDK → moto, {p} % throttled"),
+            format!(
+                "{requests} requests: {server_errors} answered 5xx; {upstream} calls reached IAM = {per_request:.1} per request, {ratio:.2}× the unthrottled run (SDK retries ≤ 3 attempts per call); {intents} audit intents so far, {unmatched} without exactly one final record"
+            ),
+            server_errors == 0 && unmatched == 0 && ratio <= 3.0,
+        );
+    }
+}

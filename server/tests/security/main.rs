@@ -37,6 +37,7 @@ async fn every_goal_in_security_md_prints_its_figure_and_meets_it() {
     }
     instances::database_gone_for_five_seconds(&mut report).await;
     faults::g5_throttling(&mut report).await;
+    faults::g5_throttling_through_the_aws_sdk(&mut report).await;
     faults::g7_iam_down(&mut report).await;
     faults::g8_no_mutation_without_an_audit_intent(&mut report).await;
     abuse::g11_no_user_enumeration(&mut report).await;

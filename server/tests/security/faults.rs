@@ -152,6 +152,27 @@ async fn busy_run(app: &TestApp, cookie: &str, rounds: usize) -> (usize, Vec<u16
     (statuses.len(), statuses)
 }
 
+/// One throttled run's figure and verdict: 5xx answers, "busy" answers, calls that reached IAM per
+/// request against the unthrottled run's `baseline` (`None`: this is the unthrottled run), and audit
+/// intents without exactly one final record.
+async fn throttled_figures(app: &TestApp, statuses: &[u16], calls: u64, baseline: f64) -> Option<(String, bool)> {
+    let requests = statuses.len();
+    let per_request = calls as f64 / requests as f64;
+    if baseline == 0.0 {
+        return None;
+    }
+    let server_errors = statuses.iter().filter(|s| **s >= 500).count();
+    let busy = statuses.iter().filter(|s| **s == 429).count();
+    let (intents, unmatched) = unmatched_intents(app).await;
+    let ratio = per_request / baseline;
+    Some((
+        format!(
+            "{requests} requests: {server_errors} answered 5xx, {busy} \"IAM is busy, try again\" (429); {calls} calls reached IAM = {per_request:.1} per request, {ratio:.2}× the unthrottled run; {intents} audit intents, {unmatched} without exactly one final record"
+        ),
+        server_errors == 0 && unmatched == 0 && ratio <= 3.0,
+    ))
+}
+
 /// G5 on the embedded IAM: throttling at 10, 50 and 100 % of calls.
 pub async fn g5_throttling(report: &mut Report) {
     let mut baseline_per_request = 0.0;
@@ -164,23 +185,10 @@ pub async fn g5_throttling(report: &mut Report) {
         let before = faults.calls.load(Ordering::SeqCst);
         let (requests, statuses) = busy_run(&app, &cookie, 20).await;
         let calls = faults.calls.load(Ordering::SeqCst) - before;
-        let per_request = calls as f64 / requests as f64;
-        let server_errors = statuses.iter().filter(|s| **s >= 500).count();
-        let busy = statuses.iter().filter(|s| **s == 429).count();
-        let (intents, unmatched) = unmatched_intents(&app).await;
-        if pct == 0 {
-            baseline_per_request = per_request;
-            continue;
+        match throttled_figures(&app, &statuses, calls, baseline_per_request).await {
+            None => baseline_per_request = calls as f64 / requests as f64,
+            Some((figure, met)) => report.add("G5", format!("embedded IAM, {pct} % throttled"), figure, met),
         }
-        let ratio = per_request / baseline_per_request;
-        report.add(
-            "G5",
-            format!("embedded IAM, {pct} % throttled"),
-            format!(
-                "{requests} requests: {server_errors} answered 5xx, {busy} \"IAM is busy, try again\" (429); {calls} IAM calls = {per_request:.1} per request, {ratio:.2}× the unthrottled run; {intents} audit intents, {unmatched} without exactly one final record"
-            ),
-            server_errors == 0 && unmatched == 0 && ratio <= 3.0,
-        );
     }
 }
 
@@ -357,21 +365,9 @@ pub async fn g5_throttling_through_the_aws_sdk(report: &mut Report) {
         let (requests, statuses) = busy_run(&app, &cookie, 3).await;
         let upstream = seen.load(Ordering::SeqCst) - before;
         pct.store(0, Ordering::SeqCst);
-        let per_request = upstream as f64 / requests as f64;
-        let server_errors = statuses.iter().filter(|s| **s >= 500).count();
-        let (intents, unmatched) = unmatched_intents(&app).await;
-        if p == 0 {
-            baseline = per_request;
-            continue;
+        match throttled_figures(&app, &statuses, upstream, baseline).await {
+            None => baseline = upstream as f64 / requests as f64,
+            Some((figure, met)) => report.add("G5", format!("AWS SDK → moto, {p} % throttled (SDK: ≤ 3 attempts a call)"), figure, met),
         }
-        let ratio = per_request / baseline;
-        report.add(
-            "G5",
-            format!("AWS SDK → moto, {p} % throttled"),
-            format!(
-                "{requests} requests: {server_errors} answered 5xx; {upstream} calls reached IAM = {per_request:.1} per request, {ratio:.2}× the unthrottled run (SDK retries ≤ 3 attempts per call); {intents} audit intents so far, {unmatched} without exactly one final record"
-            ),
-            server_errors == 0 && unmatched == 0 && ratio <= 3.0,
-        );
     }
 }

@@ -145,6 +145,7 @@ impl Portal {
                     account: a.user.to_string(),
                     failures: s.failures,
                     paused_until: (s.blocked_until > now).then(|| at(s.blocked_until)),
+                    backing_off: s.failures >= crate::db::throttle::FREE_FAILURES,
                     last_failure: at(s.last_at),
                 });
             }

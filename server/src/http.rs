@@ -55,6 +55,23 @@ pub fn site_assets(site_root: &std::path::Path) -> Result<String, String> {
     Ok(name)
 }
 
+/// The built site's stylesheet, for pages keydesk writes without Leptos (set when the router is built).
+static STYLESHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Only keydesk's own stylesheet; no script at all.
+const UNAVAILABLE_CSP: &str = "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The page a browser gets while keydesk cannot answer for a moment (its database is unreachable):
+/// 503, `Retry-After: 5`, never stored, styled like the rest of keydesk, a link to try again.
+pub(crate) fn unavailable_page(message: &str) -> Response {
+    let css = STYLESHEET.get().map(String::as_str).unwrap_or("/pkg/keydesk.css");
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>keydesk — try again in a moment</title><link rel="stylesheet" href="{css}"></head><body class="min-h-screen bg-slate-50 text-slate-900"><main class="mx-auto max-w-md px-4 py-16"><div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"><h1 class="text-lg font-semibold">keydesk is briefly unavailable</h1><p class="mt-2 text-sm text-slate-700">{message}</p><a href="" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">Try again</a></div></main></body></html>"#
+    );
+    let headers = [(header::RETRY_AFTER, "5"), (header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, UNAVAILABLE_CSP)];
+    (StatusCode::SERVICE_UNAVAILABLE, headers, axum::response::Html(page)).into_response()
+}
+
 /// An immutable asset: `keydesk-<16 hex>` followed by `.js`, `_bg.wasm` or `.css`.
 fn is_hashed_asset(path: &str) -> bool {
     path.strip_prefix("/pkg/keydesk-")
@@ -76,6 +93,7 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
 
 pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
+    let _ = STYLESHEET.set(format!("/pkg/{}.css", state.leptos_options.output_name));
     crate::metrics::handle(); // install the recorder before the first request
     let routes = generate_route_list(App);
     let context = {

@@ -43,6 +43,8 @@ pub struct SignInPause {
     /// When the next attempt is evaluated; `None` when not paused now.
     #[serde(with = "time::serde::rfc3339::option")]
     pub paused_until: Option<OffsetDateTime>,
+    /// Past the free failures: each further failure pauses sign-in, for longer each time.
+    pub backing_off: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub last_failure: OffsetDateTime,
 }

@@ -312,17 +312,19 @@ pub fn GitSecretDialog() -> impl IntoView {
                     <dl class="mt-4 grid gap-3 text-sm">
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-32 font-medium">"User name"</dt>
-                            <dd class="font-mono" data-testid="git-new-user">{user.clone()}</dd>
+                            <dd class="flex flex-wrap items-center gap-2"><span class="font-mono" data-testid="git-new-user">{user.clone()}</span>
                             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&user_copy); }>"Copy"</button>
+                            </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-32 font-medium">"Password"</dt>
-                            <dd class="break-all font-mono" data-testid="git-new-password">
+                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="git-new-password">
                                 {let p = password.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
-                            </dd>
+                            </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
                                 on:click=move |_| shown.update(|v| *v = !*v) data-testid="git-show">{move || if shown.get() { "Hide" } else { "Show" }}</button>
                             <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&password_copy) { saved.set(true); } }>"Copy"</button>
+                            </dd>
                         </div>
                     </dl>
                     <div class="mt-4 flex flex-wrap gap-2">

@@ -214,8 +214,12 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                         "keydesk sign-in paused for account {} until {} after {} failed attempts. The pause lifts by itself; the person can try again then.",
                         p.account, crate::domain::fmt_utc(until), p.failures
                     ),
+                    None if p.backing_off => format!(
+                        "{} failed keydesk sign-ins for account {} recently (the last at {}): each further failure pauses sign-in, for longer each time (up to 15 minutes). A correct password resets the count.",
+                        p.failures, p.account, crate::domain::fmt_utc(p.last_failure)
+                    ),
                     None => format!(
-                        "{} failed keydesk sign-ins for account {} recently (the last at {}); another few and sign-in pauses for a while.",
+                        "{} failed keydesk sign-ins for account {} recently (the last at {}); a few more and sign-in pauses for a while.",
                         p.failures, p.account, crate::domain::fmt_utc(p.last_failure)
                     ),
                 };

@@ -242,17 +242,19 @@ pub fn ServiceSecretDialog() -> impl IntoView {
                     <dl class="mt-4 grid gap-3 text-sm">
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">{public_label}</dt>
-                            <dd class="break-all font-mono" data-testid="svc-new-public">{public.clone()}</dd>
+                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-public">{public.clone()}</span>
                             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&public_copy); }>"Copy"</button>
+                            </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">{secret_label}</dt>
-                            <dd class="break-all font-mono" data-testid="svc-new-secret">
+                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-secret">
                                 {let p = secret.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
-                            </dd>
+                            </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
                                 on:click=move |_| shown.update(|v| *v = !*v) data-testid="svc-show">{move || if shown.get() { "Hide" } else { "Show" }}</button>
                             <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&secret_copy) { saved.set(true); } }>"Copy"</button>
+                            </dd>
                         </div>
                     </dl>
                     <p class="mt-3 text-xs text-emerald-950">{spec.help}</p>

@@ -89,15 +89,12 @@ pub async fn resolve_principal(State(portal): State<Arc<Portal>>, mut req: Reque
 fn portal_unavailable(path: &str) -> Response {
     use axum::response::IntoResponse;
     let e = app::error::AppError::PortalUnavailable;
-    let retry = [(http::header::RETRY_AFTER, "5"), (http::header::CACHE_CONTROL, "no-store")];
     if path.starts_with("/api/") {
-        let body = serde_json::to_string(&e).unwrap_or_default();
-        return (e.status(), retry, [(http::header::CONTENT_TYPE, "application/json")], body).into_response();
+        let headers =
+            [(http::header::RETRY_AFTER, "5"), (http::header::CACHE_CONTROL, "no-store"), (http::header::CONTENT_TYPE, "application/json")];
+        return (e.status(), headers, serde_json::to_string(&e).unwrap_or_default()).into_response();
     }
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>keydesk — try again in a moment</title></head><body><main><h1>keydesk is briefly unavailable</h1><p>{e}</p><p><a href=\"\">Try again</a></p></main></body></html>"
-    );
-    (e.status(), retry, axum::response::Html(page)).into_response()
+    crate::http::unavailable_page(&e.to_string())
 }
 
 impl Portal {

@@ -197,7 +197,8 @@ pub async fn database_gone_for_five_seconds(report: &mut Report) {
         *statuses.entry(r.status.as_u16()).or_insert(0) += 1;
         let said = r.body.contains("cannot reach its database")
             || serde_json::from_str::<AppError>(&r.body).ok() == Some(AppError::PortalUnavailable);
-        if r.status == StatusCode::SERVICE_UNAVAILABLE && said && r.headers.contains_key("retry-after") {
+        let headers = ["retry-after", "content-security-policy", "x-content-type-options"].iter().all(|h| r.headers.contains_key(*h));
+        if r.status == StatusCode::SERVICE_UNAVAILABLE && said && headers {
             clear += 1;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -427,13 +427,13 @@ fn SecretView(iam_user: String) -> impl IntoView {
                     <dl class="mt-4 grid gap-3 text-sm">
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">"Access key ID"</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-id">{id.clone()}</span>
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-id">{id.clone()}</span>
                             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&id_copy); }>"Copy"</button>
                             </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">"Secret access key"</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-secret">
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-secret">
                                 {let s = secret.clone(); move || if shown.get() { s.clone() } else { "•".repeat(40) }}
                             </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()

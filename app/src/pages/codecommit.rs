@@ -312,13 +312,13 @@ pub fn GitSecretDialog() -> impl IntoView {
                     <dl class="mt-4 grid gap-3 text-sm">
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-32 font-medium">"User name"</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="font-mono" data-testid="git-new-user">{user.clone()}</span>
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="git-new-user">{user.clone()}</span>
                             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&user_copy); }>"Copy"</button>
                             </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-32 font-medium">"Password"</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="git-new-password">
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="git-new-password">
                                 {let p = password.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
                             </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()

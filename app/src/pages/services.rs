@@ -242,13 +242,13 @@ pub fn ServiceSecretDialog() -> impl IntoView {
                     <dl class="mt-4 grid gap-3 text-sm">
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">{public_label}</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-public">{public.clone()}</span>
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-public">{public.clone()}</span>
                             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&public_copy); }>"Copy"</button>
                             </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">{secret_label}</dt>
-                            <dd class="flex flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-secret">
+                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-secret">
                                 {let p = secret.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
                             </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()

@@ -227,3 +227,45 @@ pub async fn database_gone_for_five_seconds(report: &mut Report) {
         answered > 0 && clear == answered && recovered.is_some() && create.status == StatusCode::OK && slowest < Duration::from_secs(10),
     );
 }
+
+/// G10's per-address limit: 100 failures from one client address in 10 minutes, whatever names they
+/// try; `X-Forwarded-For` counts only when the connection comes from the configured proxy.
+pub async fn g10_per_address_limit(report: &mut Report) {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let app = TestApp::with(Backend::Sqlite, &["--trusted-proxies", "10.0.0.1"]).await;
+    let attempt = |peer: &str, forwarded: &str, name: String| {
+        let mut req = form_request(None, "/api/sign_in", "application/json", &[("username", &name), ("password", "wrong-password-here")]);
+        req.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        req.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        let app = &app;
+        async move { app.send(req).await.status }
+    };
+    // A direct client rotating names and a forged X-Forwarded-For on every try.
+    let mut evaluated = 0;
+    for i in 0..120 {
+        let status = attempt("203.0.113.7:40000", &format!("198.51.100.{}", i % 250), format!("guess{i}")).await;
+        if status == StatusCode::UNAUTHORIZED {
+            evaluated += 1;
+        }
+    }
+    let other_direct = attempt("203.0.113.8:40000", "203.0.113.7", "someone".into()).await;
+    // Behind the trusted proxy: the forwarded client is the one counted, and another client of the
+    // same proxy is not held back by it.
+    for i in 0..100 {
+        attempt("10.0.0.1:50000", "198.51.100.9", format!("proxied{i}")).await;
+    }
+    let same_client = attempt("10.0.0.1:50000", "198.51.100.9", "proxied-next".into()).await;
+    let other_client = attempt("10.0.0.1:50000", "198.51.100.10", "proxied-other".into()).await;
+    report.add(
+        "G10",
+        "SQLite, per address",
+        format!(
+            "one address trying 120 names with forged X-Forwarded-For: {evaluated} evaluated (limit 100 per 10 min), the rest 429; another address: {other_direct}; behind the trusted proxy the forwarded client is limited ({same_client}) and its neighbour is not ({other_client})"
+        ),
+        evaluated == 100
+            && other_direct == StatusCode::UNAUTHORIZED
+            && same_client == StatusCode::TOO_MANY_REQUESTS
+            && other_client == StatusCode::UNAUTHORIZED,
+    );
+}

@@ -153,3 +153,31 @@ test('keyboard only: sign in, create an access key, read it, deactivate and dele
   console.log(`accessibility: keyboard-only sign-in, create, deactivate and delete of ${id} in ${presses} Tab presses after sign-in`);
   await ctx.close();
 });
+
+test('the step-up dialog: axe finds nothing serious, and it is answered with the keyboard alone', async () => {
+  // A one-minute re-authentication window, then a sign-in older than that: the next change asks.
+  const slow = await startServer(['--reauth-window-minutes', '1']);
+  try {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signIn(page, slow.url, 'carol');
+    await new Promise((r) => setTimeout(r, 61_000));
+    await page.goto(`${slow.url}/`);
+    await hydrated(page);
+    await page.click('[data-testid=create-key] summary');
+    await page.click('[data-testid=create-key] button[type=submit]');
+    await page.waitForSelector('[role=dialog][data-testid=reauth]');
+    const before = serious.length;
+    await audit(page, 'step-up dialog (employee)');
+    assert.deepEqual(serious.slice(before), []);
+    // Focus starts in the password field (autofocus): type it and press Enter.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+    await page.keyboard.type('coral-meadow-quartz');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=reauth]', { state: 'detached' });
+    console.log('accessibility: the step-up dialog has 0 serious or critical violations and is answered by keyboard alone');
+    await ctx.close();
+  } finally {
+    await slow.stop();
+  }
+});

@@ -36,6 +36,7 @@ async fn every_goal_in_security_md_prints_its_figure_and_meets_it() {
         faults::interrupted_changes_are_settled(&mut report, db).await;
     }
     instances::g10_per_address_limit(&mut report).await;
+    instances::g10_hashing_is_bounded(&mut report).await;
     instances::database_gone_for_five_seconds(&mut report).await;
     faults::g5_throttling(&mut report).await;
     faults::g5_throttling_through_the_aws_sdk(&mut report).await;

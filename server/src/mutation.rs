@@ -17,6 +17,9 @@ use app::ssr::Principal;
 use http::request::Parts;
 use std::time::Duration;
 
+/// The pauses between attempts to write a final audit record (~8 s in all).
+const FINAL_WRITE_PAUSES_MS: [u64; 5] = [250, 500, 1000, 2000, 4000];
+
 /// How long a request waits for another change to the same IAM user to finish.
 const LEASE_PATIENCE: Duration = Duration::from_secs(15);
 
@@ -134,7 +137,7 @@ impl Portal {
         // The database may be briefly gone (a fail-over): retry for ~8 s while the per-user lease is
         // still held, so the settling job never mistakes a finished change for an interrupted one.
         let mut written = self.db.append_audit(self.clock.now(), &event).await;
-        for pause_ms in [250u64, 500, 1000, 2000, 4000] {
+        for pause_ms in FINAL_WRITE_PAUSES_MS {
             if written.is_ok() {
                 break;
             }
@@ -150,8 +153,9 @@ impl Portal {
     }
 }
 
-/// An intent is settled once it is older than any lease (its request is certainly over).
-pub const SETTLE_AFTER_SECONDS: i64 = crate::db::leases::LEASE_SECONDS + 1;
+/// An intent is settled once it is older than any lease, which outlasts any request: its request is
+/// certainly over (finished, timed out, or its process gone).
+pub const SETTLE_AFTER_SECONDS: i64 = crate::db::leases::LEASE_SECONDS + 5;
 /// How far back unfinished intents are looked for (bounding the query): an intent older than this was
 /// written by a keydesk that then stayed down for two weeks; it stays in the log, pending, for a person.
 const LOOK_BACK_SECONDS: i64 = 14 * 86_400;
@@ -247,5 +251,20 @@ impl Portal {
             deleted.push(k.id.to_string());
         }
         ("orphan_deleted", format!("deleted {} (created, secret shown to nobody)", deleted.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change holds its user's lease from before its intent to after its final record. If the lease
+    /// could expire first, a second change could run beside a slow first one, and the settling job
+    /// could settle an intent whose request still runs (it was 30 s against a 60 s request timeout).
+    #[test]
+    fn the_lease_outlasts_any_request_and_settling_waits_for_the_lease() {
+        let longest_request = crate::http::REQUEST_TIMEOUT.as_millis() as i64 + FINAL_WRITE_PAUSES_MS.iter().sum::<u64>() as i64;
+        assert!(crate::db::leases::LEASE_SECONDS * 1000 > longest_request, "{} s lease", crate::db::leases::LEASE_SECONDS);
+        assert!(SETTLE_AFTER_SECONDS > crate::db::leases::LEASE_SECONDS);
     }
 }

@@ -316,7 +316,7 @@ fn an_intent_left_by_kill_9_is_settled_by_the_restarted_keydesk() {
     let unfinished = "SELECT COUNT(*) FROM audit_events p WHERE p.outcome = 'pending' AND NOT EXISTS (SELECT 1 FROM audit_events f WHERE f.intent_id = p.id)";
     assert_eq!(count(unfinished), 1, "the killed create left its intent without a final record");
     let waited = Instant::now();
-    let deadline = waited + Duration::from_secs(75);
+    let deadline = waited + Duration::from_secs(150);
     let settled = loop {
         let n = count(
             "SELECT COUNT(*) FROM audit_events p WHERE p.action = 'access_key.create' AND p.outcome = 'pending'
@@ -325,7 +325,7 @@ fn an_intent_left_by_kill_9_is_settled_by_the_restarted_keydesk() {
         if n == 1 {
             break waited.elapsed();
         }
-        assert!(Instant::now() < deadline, "the restarted keydesk did not settle the intent within 75 s");
+        assert!(Instant::now() < deadline, "the restarted keydesk did not settle the intent within 150 s");
         std::thread::sleep(Duration::from_millis(250));
     };
     assert_eq!(count(unfinished), 0, "an intent is still pending");

@@ -4,8 +4,10 @@
 use super::{Db, DbError};
 use std::time::Duration;
 
-/// How long a lease lasts if its holder never releases it.
-pub const LEASE_SECONDS: i64 = 30;
+/// How long a lease lasts if its holder never releases it: longer than any request can run (the
+/// 60 s request timeout plus the final audit write's ~8 s of retries), so a slow change still holding
+/// it is never overtaken by another; a crashed holder blocks its user for at most this long.
+pub const LEASE_SECONDS: i64 = 75;
 
 impl Db {
     /// Try to take the lease on `user` for `holder`; `Ok(false)` when someone else holds it.

@@ -129,24 +129,24 @@ impl Portal {
         })
     }
 
-    /// The sign-in back-off of every portal account acting for `user` (db/throttle.rs), newest first.
+    /// The sign-in back-off of every portal account acting for `user` (db/throttle.rs), by account name.
     async fn sign_in_pauses(&self, user: &IamUserName) -> Vec<app::api::helpdesk::SignInPause> {
+        use crate::db::accounts::from_ts;
         let now = self.clock.now().unix_timestamp();
-        let accounts = self.db.list_accounts().await.unwrap_or_else(|e| {
+        let accounts = self.db.accounts_acting_for(&user.fold()).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "the help desk could not read portal accounts");
             vec![]
         });
         let mut out = Vec::new();
-        for a in accounts.iter().filter(|a| a.iam_user.fold() == user.fold()) {
-            let subject = crate::db::throttle::account_subject(a.user.as_str());
+        for account in accounts {
+            let subject = crate::db::throttle::account_subject(account.as_str());
             if let Ok(Some(s)) = self.db.throttle_state(&subject, now).await {
-                let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
                 out.push(app::api::helpdesk::SignInPause {
-                    account: a.user.to_string(),
+                    account: account.to_string(),
                     failures: s.failures,
-                    paused_until: (s.blocked_until > now).then(|| at(s.blocked_until)),
+                    paused_until: (s.blocked_until > now).then(|| from_ts(s.blocked_until)),
                     backing_off: s.failures >= crate::db::throttle::FREE_FAILURES,
-                    last_failure: at(s.last_at),
+                    last_failure: from_ts(s.last_at),
                 });
             }
         }

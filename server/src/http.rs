@@ -399,8 +399,8 @@ async fn request_id(State(portal): State<Arc<Portal>>, mut req: Request, next: N
 async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let is_api = path.starts_with("/api/");
-    let is_asset = req.uri().path().starts_with("/pkg/");
-    let immutable = is_hashed_asset(req.uri().path());
+    let is_asset = path.starts_with("/pkg/");
+    let immutable = is_hashed_asset(&path);
     let mut res = next.run(req).await;
     let found = res.status() == StatusCode::OK;
     let h = res.headers_mut();

@@ -191,7 +191,9 @@ impl Portal {
         let mut settled = 0;
         for (id, at, actor, actor_role, target, action, subject, reason) in rows {
             let holder = format!("settle:{}", uuid::Uuid::new_v4().simple());
-            let lease_key = target.as_deref().map(str::to_ascii_lowercase);
+            let user = target.as_deref().and_then(|t| IamUserName::parse(t).ok());
+            // The same lease key as [`Portal::with_user_lease`] takes.
+            let lease_key = user.as_ref().map(IamUserName::fold);
             if let Some(key) = &lease_key {
                 match self.db.try_lease(key, &holder, self.clock.now().unix_timestamp()).await {
                     Ok(true) => {}
@@ -199,8 +201,8 @@ impl Portal {
                     Err(e) => return Err(format!("taking a lease to settle intent {id}: {e}")),
                 }
             }
-            let (outcome, detail) = match (action.as_str(), target.as_deref().and_then(|t| IamUserName::parse(t).ok())) {
-                ("access_key.create", Some(user)) => self.settle_key_create(&user, at).await,
+            let (outcome, detail) = match (action.as_str(), &user) {
+                ("access_key.create", Some(user)) => self.settle_key_create(user, at).await,
                 _ => ("interrupted", "keydesk stopped before IAM answered; IAM's current state is what happened".to_owned()),
             };
             let base = AuditEvent { actor, actor_role, target_user: target, action, subject, reason, ..AuditEvent::default() };
@@ -243,9 +245,7 @@ impl Portal {
         }
         let mut deleted = Vec::new();
         for k in orphans {
-            let gone = self.iam.update_access_key(&caller, user, &k.id, app::domain::SetStatus::Inactive).await.is_ok()
-                && self.iam.delete_access_key(&caller, user, &k.id).await.is_ok();
-            if !gone {
+            if !self.delete_unseen_key(&caller, user, &k.id).await {
                 return ("interrupted", format!("key {} was created but could not be deleted; delete it by hand", k.id));
             }
             deleted.push(k.id.to_string());

@@ -194,9 +194,7 @@ impl Portal {
                 return ("resolved_not_created", "No key was created. You can try again.".into());
             }
             for orphan in orphans {
-                let gone = self.iam.update_access_key(caller, me, &orphan.id, SetStatus::Inactive).await.is_ok()
-                    && self.iam.delete_access_key(caller, me, &orphan.id).await.is_ok();
-                if gone {
+                if self.delete_unseen_key(caller, me, &orphan.id).await {
                     tracing::warn!(key = %orphan.id, "deleted an access key whose secret was lost in transit");
                     return (
                         "orphan_deleted",
@@ -207,6 +205,13 @@ impl Portal {
         }
         tracing::error!(user = %me, "could not reconcile an ambiguous access-key create");
         ("unresolved", "Check your keys below before trying again, and delete any key whose secret you never saw.".into())
+    }
+
+    /// Deactivate, then delete, a key whose secret nobody saw (IAM deletes only inactive keys); whether
+    /// it is gone. Shared by the reconciliation of a lost answer and the settling of an interrupted create.
+    pub(crate) async fn delete_unseen_key(&self, caller: &Caller, user: &IamUserName, id: &app::domain::AccessKeyId) -> bool {
+        self.iam.update_access_key(caller, user, id, SetStatus::Inactive).await.is_ok()
+            && self.iam.delete_access_key(caller, user, id).await.is_ok()
     }
 
     /// May this sign-in (or password confirmation) be evaluated? Counts it against the account name and

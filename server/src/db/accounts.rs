@@ -74,6 +74,15 @@ impl Db {
         rows.iter().map(row_to_account).collect()
     }
 
+    /// The portal accounts acting for IAM user `fold` (its lower-case name), by name.
+    pub async fn accounts_acting_for(&self, fold: &str) -> Result<Vec<PortalUserName>, DbError> {
+        let names: Vec<String> = sqlx::query_scalar("SELECT username FROM portal_accounts WHERE lower(iam_user) = $1 ORDER BY username")
+            .bind(fold)
+            .fetch_all(&self.pool)
+            .await?;
+        names.iter().map(|n| PortalUserName::parse(n).map_err(|_| corrupt("username"))).collect()
+    }
+
     /// Insert a new account; `Ok(false)` when the name is taken.
     pub async fn insert_account(&self, a: &AccountRow, now: OffsetDateTime) -> Result<bool, DbError> {
         let res = sqlx::query(

@@ -81,37 +81,21 @@ impl Db {
 
     /// Replace `old` with `new` if nobody changed the row meanwhile (insert when `old` is `None`).
     async fn swap_throttle(&self, subject: &str, old: Option<Row>, new: Row) -> Result<bool, DbError> {
-        let res = match old {
+        let sql = match old {
             None => {
-                sqlx::query(
-                    "INSERT INTO sign_in_throttle (subject, failures, first_at, last_at, blocked_until) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (subject) DO NOTHING",
-                )
-                .bind(subject)
-                .bind(new.failures)
-                .bind(new.first_at)
-                .bind(new.last_at)
-                .bind(new.blocked_until)
-                .execute(&self.pool)
-                .await?
+                "INSERT INTO sign_in_throttle (subject, failures, first_at, last_at, blocked_until) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (subject) DO NOTHING"
             }
-            Some(old) => {
-                sqlx::query(
-                    "UPDATE sign_in_throttle SET failures = $2, first_at = $3, last_at = $4, blocked_until = $5
-                 WHERE subject = $1 AND failures = $6 AND last_at = $7",
-                )
-                .bind(subject)
-                .bind(new.failures)
-                .bind(new.first_at)
-                .bind(new.last_at)
-                .bind(new.blocked_until)
-                .bind(old.failures)
-                .bind(old.last_at)
-                .execute(&self.pool)
-                .await?
+            Some(_) => {
+                "UPDATE sign_in_throttle SET failures = $2, first_at = $3, last_at = $4, blocked_until = $5
+                 WHERE subject = $1 AND failures = $6 AND last_at = $7"
             }
         };
-        Ok(res.rows_affected() == 1)
+        let mut query = sqlx::query(sql).bind(subject).bind(new.failures).bind(new.first_at).bind(new.last_at).bind(new.blocked_until);
+        if let Some(old) = old {
+            query = query.bind(old.failures).bind(old.last_at);
+        }
+        Ok(query.execute(&self.pool).await?.rows_affected() == 1)
     }
 
     /// Count one attempt for `subject` under `rule` (old row or none, now) -> new row or the wait.

@@ -100,7 +100,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
         save(&app, &dave, &form(&all_but(cap), &[], ask)).await;
         let before = app.portal.iam.list_access_keys(&server::iam::Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
         for (name, args) in calls(cap) {
-            let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let pairs = borrowed(&args);
             let r = app.server_fn(Some(&alice), name, &pairs).await;
             assert_eq!(
                 (r.status, r.app_error()),
@@ -122,7 +122,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
     save(&app, &dave, &form(&Capability::ALL, &[], ask)).await;
     for cap in Capability::ALL {
         let (name, args) = calls(cap).remove(0);
-        let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let pairs = borrowed(&args);
         let r = app.server_fn(Some(&alice), name, &pairs).await;
         assert_eq!(r.status, StatusCode::OK, "{name} with {cap:?}: {}", r.body);
     }

@@ -379,7 +379,7 @@ async fn a_quarantined_leak_is_worked_step_by_step_to_closed_each_step_audited()
         let mut pairs: Vec<(&str, String)> =
             vec![("user", "alice".into()), ("reason", "key posted in a public repo".into()), ("ticket", "SEC-7".into())];
         pairs.extend(extra);
-        let form: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let form = borrowed(&pairs);
         app.server_fn(Some(carol), name, &form).await
     };
 

@@ -274,7 +274,6 @@ impl Reply {
     }
 }
 
-/// The audit trail's (action, outcome) pairs whose action starts with `prefix`, oldest first.
 /// A fresh app with admin dave and employee alice, both signed in: (app, dave's cookie, alice's).
 pub async fn admin_and_employee() -> (TestApp, String, String) {
     let app = TestApp::new().await;
@@ -285,6 +284,18 @@ pub async fn admin_and_employee() -> (TestApp, String, String) {
     (app, dave, alice)
 }
 
+/// The ids of `user`'s access keys, as IAM lists them.
+pub async fn keys_of(app: &TestApp, user: &str) -> Vec<String> {
+    let u = IamUserName::parse(user).unwrap();
+    app.portal.iam.list_access_keys(&server::iam::Caller::Service, &u).await.unwrap().into_iter().map(|k| k.id.to_string()).collect()
+}
+
+/// A form whose values were built as owned strings, borrowed the way the request helpers take it.
+pub fn borrowed<'a>(form: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The audit trail's (action, outcome) pairs whose action starts with `prefix`, oldest first.
 pub async fn audit_trail(app: &TestApp, prefix: &str) -> Vec<(String, String)> {
     sqlx::query_as("SELECT action, outcome FROM audit_events WHERE action LIKE $1 ORDER BY id")
         .bind(format!("{prefix}%"))

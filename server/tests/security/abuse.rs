@@ -305,7 +305,7 @@ pub async fn g13_step_up_everywhere(report: &mut Report) {
         };
         let cookie = &signed.iter().find(|(r, _)| *r == role).unwrap().1;
         let form = form_for(name, &key_id);
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let form = borrowed(&form);
         let r = app.server_fn(Some(cookie), name, &form).await;
         if r.status == StatusCode::UNAUTHORIZED && serde_json::from_str::<AppError>(&r.body).ok() == Some(AppError::ReauthRequired) {
             asked += 1;
@@ -355,7 +355,7 @@ async fn holdings(app: &TestApp, user: &str, n: u8) -> Holdings {
     let call = |name: &'static str, form: Vec<(&'static str, String)>| {
         let cookie = cookie.clone();
         async move {
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let form = borrowed(&form);
             let r = app.server_fn(Some(&cookie), name, &form).await;
             assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.body);
             serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
@@ -438,7 +438,7 @@ pub async fn g14_idor(report: &mut Report) {
             for (name, form) in &ops {
                 operations.insert(*name);
                 attempts += 1;
-                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let form = borrowed(&form);
                 let r = app.server_fn(Some(&held[a].cookie), name, &form).await;
                 if r.status.is_success() || r.body.contains(&h.mfa_seed) {
                     successes.push(format!("{attacker} {name} on {victim}'s: {} {}", r.status, r.body));
@@ -676,7 +676,7 @@ pub async fn bad_input_everywhere(report: &mut Report) {
             tried += 1;
             let before = state().await;
             let form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, if v == "{}" { value.clone() } else { v.clone() })).collect();
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let form = borrowed(&form);
             let r = app.server_fn(Some(cookie.as_str()).filter(|c| !c.is_empty()), name, &form).await;
             if r.status.is_server_error() {
                 server_errors.push(format!("{input} {value:?}: {} {}", r.status, r.body));

@@ -1,7 +1,6 @@
 //! Faults injected through the embedded IAM's switches (lost responses, throttling, outages), a broken
 //! audit table, and changes interrupted by a crash.
 
-use crate::instances::keys_of;
 use crate::report::{on, Report};
 use crate::support::*;
 use app::domain::{CreatedAccessKey, IamUserName, Role};

@@ -55,11 +55,6 @@ pub async fn g1_concurrent_creates_across_two_instances(report: &mut Report, db:
     );
 }
 
-pub async fn keys_of(app: &TestApp, user: &str) -> Vec<String> {
-    let u = app::domain::IamUserName::parse(user).unwrap();
-    app.portal.iam.list_access_keys(&server::iam::Caller::Service, &u).await.unwrap().into_iter().map(|k| k.id.to_string()).collect()
-}
-
 /// A session made on A works on B; signing out on B kills it on A.
 pub async fn sessions_are_shared_by_the_instances(report: &mut Report, db: Backend) {
     let app = TestApp::with(db, &[]).await;

@@ -114,7 +114,7 @@ pub async fn g22_audit_records(report: &mut Report) {
             let name = name.to_owned();
             let app = &app;
             async move {
-                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let form = borrowed(&form);
                 app.server_fn(Some(&cookie), &name, &form).await
             }
         };

@@ -1,6 +1,7 @@
 //! "My activity" (notifications, sign-ins, sessions, credential use, history of changes) and the
 //! administrators' key-deadline page (policy, dry run, exemptions, e-mail delivery, the last job run).
 
+use crate::auth::admission::{Asker, Checked};
 use crate::auth::session_store::{DbSessionStore, SessionListing};
 use crate::portal::{internal, Portal};
 use app::api::activity::*;
@@ -148,13 +149,6 @@ impl Portal {
         if new.expose() == current.expose() {
             return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
         }
-        let account = self.db.find_account(&who.viewer.user).await.map_err(|e| internal("account lookup failed", e))?;
-        let ok = match &account {
-            Some(a) if !a.disabled => {
-                self.hasher.verify(&a.password_hash, current.expose()).await.map_err(|e| internal("password verification failed", e))?
-            }
-            _ => false,
-        };
         let event = |outcome: &str, detail: Option<String>| crate::audit::AuditEvent {
             actor: Some(user.to_owned()),
             action: "portal.password.change".into(),
@@ -163,8 +157,10 @@ impl Portal {
             client_ip: crate::portal::client_details(req).0,
             ..Default::default()
         };
-        if !ok {
-            let _ = self.db.append_audit(self.clock.now(), &event("failure", Some("wrong current password".into()))).await;
+        // The same admission as a sign-in (counted, queued, audited): a stolen session cannot use this
+        // form to guess the password (SECURITY.md H1).
+        let checked = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), current, "portal.password.change").await?;
+        if let Checked::Wrong = checked {
             return Err(AppError::invalid("current", "That is not your current keydesk password."));
         }
         let hash = self.hasher.hash(new.expose()).await.map_err(|e| internal("hashing the new password failed", e))?;
@@ -224,7 +220,10 @@ impl Portal {
     }
 
     /// End one other session (by handle) or all others; the current session stays.
+    /// Needs a recent password check (SECURITY.md L13): otherwise a thief's session could sign its owner
+    /// out everywhere and keep itself.
     pub(crate) async fn do_end_sessions(&self, req: &Parts, who: &Principal, handle: &str) -> Result<u64, AppError> {
+        self.require_fresh_auth(who)?;
         let user = who.viewer.user.as_str();
         let ended = if handle == "others" {
             self.end_other_sessions(req, user).await?

@@ -120,6 +120,16 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_HELPDESK_MAY_ACT_ON_STAFF")]
     pub helpdesk_may_act_on_staff: bool,
 
+    /// IAM users without a keydesk account that the help desk may act on anyway: those whose IAM path
+    /// starts with this prefix (e.g. `/people/`). By default the help desk acts only on IAM users that
+    /// belong to an employee's keydesk account; AWS administrators and service users stay out of reach.
+    #[arg(long, env = "KEYDESK_HELPDESK_ALLOW_PATH")]
+    pub helpdesk_allow_path: Option<String>,
+
+    /// Likewise, IAM users carrying this tag, as `key=value` (e.g. `helpdesk=allowed`).
+    #[arg(long, env = "KEYDESK_HELPDESK_ALLOW_TAG", value_parser = parse_tag)]
+    pub helpdesk_allow_tag: Option<(String, String)>,
+
     /// IAM calls in flight at most while the credential review reads per-user details (key ids, MFA
     /// devices, SSH keys, Git credentials) that the credential report lacks.
     #[arg(long, env = "KEYDESK_REVIEW_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -157,10 +167,15 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_TEMP_PASSWORD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub temp_password_hours: u32,
 
-    /// Serve Prometheus metrics (`GET /metrics`) on this separate address, e.g. 127.0.0.1:9300. Unset:
-    /// `/metrics` is answered on the main address, only to loopback clients not behind a proxy.
+    /// Serve Prometheus metrics (`GET /metrics`) on this separate address, e.g. 127.0.0.1:9300.
     #[arg(long, env = "KEYDESK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+
+    /// Without --metrics-listen: answer `/metrics` on the main address too, to loopback clients that
+    /// send no forwarding header. Off by default: a proxy on the same host that adds no
+    /// X-Forwarded-For would make them public (review L9).
+    #[arg(long, env = "KEYDESK_METRICS_ON_MAIN")]
+    pub metrics_on_main: bool,
 
     /// Reverse proxies whose X-Forwarded-For / X-Request-Id headers are believed (comma-separated IPs).
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -286,7 +301,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_settings(settings: Settings) -> Result<Config, String> {
+    pub fn from_settings(mut settings: Settings) -> Result<Config, String> {
         crate::db::parse_url(&settings.database_url).map_err(|e| format!("--database-url: {e}"))?;
         if settings.iam_backend == BackendChoice::Embedded {
             crate::db::parse_url(&settings.embedded_iam_database_url).map_err(|e| format!("--embedded-iam-database-url: {e}"))?;
@@ -299,6 +314,10 @@ impl Config {
         }
         if settings.demo && settings.iam_backend != BackendChoice::Embedded {
             return Err("--demo seeds fake IAM users and is only allowed with --iam-backend embedded".into());
+        }
+        if settings.demo && settings.helpdesk_allow_path.is_none() && settings.helpdesk_allow_tag.is_none() {
+            // The demo's people without a keydesk account carry this tag (demo.rs); svc-backup does not.
+            settings.helpdesk_allow_tag = Some((crate::demo::HELPDESK_TAG.0.into(), crate::demo::HELPDESK_TAG.1.into()));
         }
         if settings.iam_backend == BackendChoice::Aws {
             for (flag, value) in [
@@ -364,9 +383,59 @@ fn parse_origin(u: &str) -> Result<String, String> {
     Ok(u.to_ascii_lowercase())
 }
 
+/// `text` with the user information of every URL in it replaced by `***` (`postgres://***@db/x`), so a
+/// configuration message or `keydesk check` line never shows a password (review L12). Everything from
+/// `://` to the last `@` of the same word goes: a password may itself contain `/` or `@`.
+pub fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ')')).unwrap_or(tail.len());
+        let word = &tail[..end];
+        match word.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&word[at..]);
+            }
+            None => out.push_str(word),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `key=value`, both non-empty (an IAM tag).
+fn parse_tag(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+        _ => Err(format!("expected key=value, got {s:?}")),
+    }
+}
+
+fn parse_region(raw: &str) -> Result<String, String> {
+    if app::domain::codecommit::region_ok(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("{raw:?} is not an AWS region name such as us-east-1 or eu-central-1"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_their_user_information() {
+        assert_eq!(
+            redact_userinfo("--database-url postgres://kd:s3cr/et@db:5432/x: refused"),
+            "--database-url postgres://***@db:5432/x: refused"
+        );
+        assert_eq!(redact_userinfo("\"smtp://u:p%40ss@mail\" and sqlite:///tmp/a.db"), "\"smtp://***@mail\" and sqlite:///tmp/a.db");
+        assert_eq!(redact_userinfo("no url here"), "no url here");
+    }
 
     fn parse(args: &[&str]) -> Result<Config, String> {
         let mut argv = vec!["keydesk"];
@@ -418,13 +487,5 @@ mod tests {
     #[test]
     fn public_url_is_normalised() {
         assert_eq!(parse(&["--public-url", "https://Keydesk.Example.com/"]).unwrap().public_origin, "https://keydesk.example.com");
-    }
-}
-
-fn parse_region(raw: &str) -> Result<String, String> {
-    if app::domain::codecommit::region_ok(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err(format!("{raw:?} is not an AWS region name such as us-east-1 or eu-central-1"))
     }
 }

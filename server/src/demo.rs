@@ -73,6 +73,9 @@ const DEMO_IAM_USERS: &[DemoUser] = &[
 const DEMO_SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDrODF7/NEVceb2JErpe56vk5t089IwcQT/rUnqE8V/FL23H2E/i/fFp1NHJZNkqebItjMfJeqzqBOEA8U2InuH7kvRM4PAa3cBVpnDaqnKUBlEuVVu7LuCJs4ozmyCAW5r+V/sq7pLVYtLXXRisD5TWwoug+5Cy2UdI8izZAW9MBbEMhhpGCebHgWnKcaXDVF0/Boo4nX6TZhFDHSG3TbLx54L/gU3EXc4h6dQo8kW7cSm2hZZiCj94EtT9FNegNIuBnCtiwr1JuRW2EDoiHC1YnkOFluijjjSLyoVTdvZUS97zZeD2ERqQYNbVjfNdyrWxgILm32tyxNashIv4zNB heidi@workstation";
 
 /// Create the demo IAM users in the embedded IAM (once; existing users are left alone).
+/// The tag that puts the demo's people (not its service user) on the help desk's allow-list.
+pub const HELPDESK_TAG: (&str, &str) = ("keydesk-helpdesk", "allowed");
+
 /// Demo hardware TOTP tokens: serial number and Base32 seed (public: demo data only).
 pub const DEMO_HARDWARE_TOKENS: &[(&str, &str)] =
     &[("GAHT10000001", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), ("GAHT10000002", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")];
@@ -94,6 +97,9 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
             Err(IamError::EntityAlreadyExists(_)) => continue,
             Err(e) => return Err(e.into()),
         }
+        if !path.starts_with("/service/") {
+            iam.tag_user(&svc, &user, HELPDESK_TAG.0, HELPDESK_TAG.1).await?;
+        }
         if let Some((changed, last_sign_in)) = password {
             // A random console password nobody knows: the demo is about managing it, not using it.
             let pw = format!("Demo-{}-9!", uuid::Uuid::new_v4().simple());
@@ -114,7 +120,7 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
             }
         }
         if *mfa {
-            let dev = iam.create_virtual_mfa(&svc, &format!("{name}-phone")).await?;
+            let dev = iam.create_virtual_mfa(&svc, &format!("/{name}/"), "phone").await?;
             let seed = totp::base32_decode(dev.seed.expose()).ok_or_else(|| anyhow::anyhow!("bad seed"))?;
             let step = totp::step_at(now.unix_timestamp());
             iam.enable_mfa(&svc, &user, &dev.serial, &totp::code(&seed, step - 1), &totp::code(&seed, step)).await?;

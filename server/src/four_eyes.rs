@@ -172,10 +172,20 @@ impl Portal {
         self.require_fresh_auth(who)?;
         let row = self.db.request(id.trim()).await.map_err(|e| internal("reading a request failed", e))?;
         let row = row.ok_or_else(|| AppError::NotFound { message: format!("There is no request {}.", id.trim()) })?;
-        if row.requested_by == who.viewer.user.as_str() {
+        // Four eyes are two people, not two accounts (review L6): the filer's IAM user counts as well as
+        // the account name, so one person holding two keydesk accounts cannot approve their own request.
+        let filer = match app::domain::PortalUserName::parse(&row.requested_by) {
+            Ok(name) => self.db.find_account(&name).await.map_err(|e| internal("reading the filer's account failed", e))?,
+            Err(_) => None,
+        };
+        let me = &who.viewer.iam_user;
+        if row.requested_by == who.viewer.user.as_str() || filer.is_some_and(|f| f.iam_user.fold() == me.fold()) {
             return Err(AppError::NotAllowed {
                 message: "You filed this request: another help-desk member or an administrator must decide it.".into(),
             });
+        }
+        if row.target_user.eq_ignore_ascii_case(me.as_str()) {
+            return Err(AppError::NotAllowed { message: "This request is about your own IAM user: someone else must decide it.".into() });
         }
         match row.state.as_str() {
             "pending" => {}

@@ -32,21 +32,43 @@ impl Portal {
         Ok(Caller::Helpdesk { portal_user: who.viewer.user.to_string() })
     }
 
-    /// Why the help desk may not act on `user`, if it may not.
-    async fn protected_reason(&self, who: &Principal, user: &IamUserName) -> Result<Option<String>, AppError> {
+    /// Why the help desk may not act on `user`, if it may not (SECURITY.md G25, review M3). It acts
+    /// only on IAM users that belong to an employee's keydesk account, or that the operators'
+    /// allow-list names (`--helpdesk-allow-path`, `--helpdesk-allow-tag`); never on the caller's own,
+    /// and on staff's only with `--helpdesk-may-act-on-staff`. AWS administrators and service users
+    /// with no keydesk account stay out of reach, whatever the help desk's IAM role would allow.
+    async fn protected_reason(&self, who: &Principal, caller: &Caller, user: &IamUserName) -> Result<Option<String>, AppError> {
         if user.fold() == who.viewer.iam_user.fold() {
             return Ok(Some("This is your own IAM user: change your credentials on My security credentials.".into()));
         }
-        if self.config.settings.helpdesk_may_act_on_staff {
+        let accounts = self.db.list_accounts().await.map_err(|e| internal("listing accounts failed", e))?;
+        let linked: Vec<_> = accounts.iter().filter(|a| a.iam_user.fold() == user.fold()).collect();
+        let settings = &self.config.settings;
+        if let Some(staff) = linked.iter().find(|a| a.role != app::domain::Role::Employee) {
+            if !settings.helpdesk_may_act_on_staff {
+                return Ok(Some(format!(
+                    "{user} belongs to a keydesk {} account: the help desk cannot change staff credentials. Ask an AWS administrator.",
+                    staff.role.label().to_lowercase()
+                )));
+            }
+        }
+        if !linked.is_empty() {
             return Ok(None);
         }
-        let accounts = self.db.list_accounts().await.map_err(|e| internal("listing accounts failed", e))?;
-        Ok(accounts.iter().find(|a| a.iam_user.fold() == user.fold() && a.role != app::domain::Role::Employee).map(|a| {
-            format!(
-                "{user} belongs to a keydesk {} account: the help desk cannot change staff credentials. Ask an AWS administrator.",
-                a.role.label().to_lowercase()
-            )
-        }))
+        let err = |e| iam_error("checking whether the help desk may act", e);
+        if let Some(prefix) = &settings.helpdesk_allow_path {
+            if self.iam.get_user(caller, user).await.map_err(err)?.path.starts_with(prefix.as_str()) {
+                return Ok(None);
+            }
+        }
+        if let Some((key, value)) = &settings.helpdesk_allow_tag {
+            if self.iam.list_user_tags(caller, user).await.map_err(err)?.iter().any(|(k, v)| k == key && v == value) {
+                return Ok(None);
+            }
+        }
+        Ok(Some(format!(
+            "{user} has no keydesk employee account and is not on the administrators' allow-list: the help desk cannot change its credentials. Ask an AWS administrator."
+        )))
     }
 
     pub(crate) async fn do_helpdesk_find(&self, who: &Principal, query: &str) -> Result<HelpdeskView, AppError> {
@@ -85,11 +107,12 @@ impl Portal {
                 key,
                 last_used,
                 description: None,
+                hold: None,
             });
         }
         let mfa_devices = self.iam.list_mfa_devices(&caller, &user).await.map_err(err)?;
         let login_profile = self.iam.password_state(&caller, &user).await.map_err(err)?.profile;
-        let protected = self.protected_reason(who, &user).await?;
+        let protected = self.protected_reason(who, &caller, &user).await?;
         let unavailable = |what: &str, e: IamError| iam_error(what, e).to_string();
         let git_credentials = self
             .iam
@@ -238,7 +261,7 @@ impl Portal {
             }
             HelpdeskAction::DetachQuarantine => ("helpdesk.quarantine.detach", Some(QUARANTINE_POLICY_ARN.to_owned())),
         };
-        if let Some(why) = self.protected_reason(who, &target).await? {
+        if let Some(why) = self.protected_reason(who, &caller, &target).await? {
             return Err(AppError::NotAllowed { message: why });
         }
         self.require_fresh_auth(who)?;
@@ -334,11 +357,24 @@ impl Portal {
                 if !attached.iter().any(|a| a == QUARANTINE_POLICY_ARN) {
                     return Err(AppError::NotFound { message: format!("{target} is not quarantined (any more).") });
                 }
+                // The quarantine is what stops a leaked key that is still on (review L10): it stays
+                // until the case's keys are off, and until the case names a key at all.
+                if let Some(why) = self.quarantine_must_stay(caller, target).await? {
+                    return Err(AppError::NotAllowed { message: why });
+                }
                 self.iam.detach_user_policy(caller, target, QUARANTINE_POLICY_ARN).await.map_err(iam("lifting the quarantine"))?;
                 Ok(None)
             }
             HelpdeskAction::ResetPassword => {
-                let policy = self.iam.password_state(caller, target).await.map_err(iam("reading the password policy"))?.policy;
+                let state = self.iam.password_state(caller, target).await.map_err(iam("reading the password policy"))?;
+                // A reset replaces a console password; it never gives console access to a user that had
+                // none (review M3).
+                if state.profile.is_none() {
+                    return Err(AppError::NotAllowed {
+                        message: format!("{target} has no console password: the help desk resets passwords, it does not create them. Ask an AWS administrator."),
+                    });
+                }
+                let policy = state.policy;
                 let password = generated_password(&policy, target);
                 self.iam.set_password(caller, target, &Password::new(password.clone()), true).await.map_err(iam("resetting a password"))?;
                 Ok(Some(OneTimeSecret::new(password)))

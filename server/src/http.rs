@@ -64,12 +64,32 @@ const UNAVAILABLE_CSP: &str = "default-src 'none'; style-src 'self'; base-uri 'n
 /// The page a browser gets while keydesk cannot answer for a moment (its database is unreachable):
 /// 503, `Retry-After: 5`, never stored, styled like the rest of keydesk, a link to try again.
 pub(crate) fn unavailable_page(message: &str) -> Response {
+    let mut res = plain_page(StatusCode::SERVICE_UNAVAILABLE, "keydesk is briefly unavailable", message);
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res
+}
+
+/// A small static page (no script, the stylesheet only) under a strict policy of its own: for answers
+/// given without Leptos (the database is gone, a page that cannot be sent safely). `message` is
+/// keydesk's own text, never input.
+fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let css = STYLESHEET.get().map(String::as_str).unwrap_or("/pkg/keydesk.css");
     let page = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>keydesk — try again in a moment</title><link rel="stylesheet" href="{css}"></head><body class="min-h-screen bg-slate-50 text-slate-900"><main class="mx-auto max-w-md px-4 py-16"><div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"><h1 class="text-lg font-semibold">keydesk is briefly unavailable</h1><p class="mt-2 text-sm text-slate-700">{message}</p><a href="" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">Try again</a></div></main></body></html>"#
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>keydesk — {heading}</title><link rel="stylesheet" href="{css}"></head><body class="min-h-screen bg-slate-50 text-slate-900"><main class="mx-auto max-w-md px-4 py-16"><div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"><h1 class="text-lg font-semibold">{heading}</h1><p class="mt-2 text-sm text-slate-700">{message}</p><a href="" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">Try again</a></div></main></body></html>"#
     );
-    let headers = [(header::RETRY_AFTER, "5"), (header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, UNAVAILABLE_CSP)];
-    (StatusCode::SERVICE_UNAVAILABLE, headers, axum::response::Html(page)).into_response()
+    let headers = [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, UNAVAILABLE_CSP)];
+    (status, headers, axum::response::Html(page)).into_response()
+}
+
+/// The answer instead of a page that was rendered without its nonce policy: such a page never goes
+/// out without a policy (review, CSP gap). 500 with the incident id people quote.
+fn page_without_policy(path: &str, incident: &str) -> Response {
+    tracing::error!(path, incident, "a page was rendered without its Content-Security-Policy; answered with an error page instead");
+    plain_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "This page could not be shown safely",
+        &format!("keydesk refused to send this page without its security policy. Try again; if it happens again, tell your administrators incident {}.", incident.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()),
+    )
 }
 
 /// An immutable asset: `keydesk-<16 hex>` followed by `.js`, `_bg.wasm` or `.css`.
@@ -128,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(portal.clone(), resolve_principal))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(portal.clone(), crate::url_errors::only_own_url_errors))
         .layer(middleware::from_fn_with_state(portal.clone(), refuse_cross_site))
         .layer(middleware::from_fn_with_state(portal.clone(), security_headers))
         // Pages, scripts, styles and WASM go out gzip- or brotli-compressed; never a `no-store` answer
@@ -340,12 +361,14 @@ async fn observe_http(req: Request, next: Next) -> Response {
     res
 }
 
-/// `/metrics` on the main address: only when no separate metrics address is configured, and only to a
-/// loopback client that did not come through a proxy (a scraper on the same host). Others get 404.
+/// `/metrics` on the main address: only when asked for (`--metrics-on-main`) and no separate metrics
+/// address is configured, and only to a loopback client that did not come through a proxy (a scraper
+/// on the same host). Others get 404.
 async fn metrics_on_main(State(state): State<AppState>, req: Request) -> Response {
     let local = client_ip(&req, &[]).is_some_and(|ip| ip.is_loopback());
     let proxied = req.headers().contains_key("x-forwarded-for") || req.headers().contains_key(header::FORWARDED);
-    if state.portal.config.settings.metrics_listen.is_some() || !local || proxied {
+    let settings = &state.portal.config.settings;
+    if !settings.metrics_on_main || settings.metrics_listen.is_some() || !local || proxied {
         return StatusCode::NOT_FOUND.into_response();
     }
     metrics_text().into_response()
@@ -401,6 +424,7 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
     let is_api = path.starts_with("/api/");
     let is_asset = path.starts_with("/pkg/");
     let immutable = is_hashed_asset(&path);
+    let incident = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let mut res = next.run(req).await;
     let found = res.status() == StatusCode::OK;
     let h = res.headers_mut();
@@ -415,13 +439,15 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
     let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         if html {
-            // A page rendered without its nonce policy: a strict default would block its own scripts
-            // and styles (seen once in the browser suite on /admin; cause not found yet), so it goes
-            // without a policy, as before G17, and says so.
-            tracing::warn!(path, "a page was rendered without its Content-Security-Policy");
-        } else {
-            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+            // A page rendered without its nonce policy (seen once in the browser suite on /admin, cause
+            // not found): it fails closed, never goes out without a policy.
+            let mut refused = page_without_policy(&path, &incident);
+            for (name, value) in res.headers().iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH) {
+                refused.headers_mut().entry(name.clone()).or_insert(value.clone());
+            }
+            return refused;
         }
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
     }
     if portal.config.secure_cookie {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
@@ -460,4 +486,18 @@ async fn refuse_cross_site(State(portal): State<Arc<Portal>>, req: Request, next
     tracing::warn!(path = %req.uri().path(), sec_fetch_site = ?site, origin = ?origin, "refused cross-site request");
     let body = serde_json::to_string(&AppError::CrossSite).unwrap_or_default();
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CSP gap fails closed: an error page with a strict policy and the incident id, not the page.
+    #[test]
+    fn a_page_without_its_policy_becomes_an_error_page_with_one() {
+        let res = page_without_policy("/admin", "req-42");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()[header::CONTENT_SECURITY_POLICY], UNAVAILABLE_CSP);
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    }
 }

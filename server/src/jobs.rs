@@ -120,7 +120,7 @@ impl Portal {
                 }
             }
         }
-        out.sort_by(|a, b| a.0.fold().cmp(&b.0.fold()));
+        out.sort_by_key(|a| a.0.fold());
         Ok((out, errors))
     }
 

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod entitlements;
 mod four_eyes;
 pub mod helpdesk;
+pub mod holds;
 pub mod http;
 pub mod iam;
 pub mod jobs;
@@ -28,6 +29,7 @@ mod service_credentials;
 pub mod settings;
 pub mod telemetry;
 mod temp_passwords;
+pub mod url_errors;
 
 use crate::auth::password::Hasher;
 use crate::clock::SharedClock;

@@ -66,12 +66,12 @@ fn one_line(rendered: &str) -> String {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "keydesk: error: {message}");
+    let _ = writeln!(std::io::stderr(), "keydesk: error: {}", server::config::redact_userinfo(message));
     ExitCode::from(code)
 }
 
 fn out(line: &str) {
-    let _ = writeln!(std::io::stdout(), "{line}");
+    let _ = writeln!(std::io::stdout(), "{}", server::config::redact_userinfo(line));
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -211,7 +211,9 @@ async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
             }
             let pw = read_new_password(user.as_str())?;
             portal.db.set_password_hash(&user, &portal.hasher.hash(&pw).await?, now).await?;
-            out(&format!("password changed for {user}"));
+            // A new password is no use while whoever knew the old one stays signed in (review L7).
+            let ended = server::auth::session_store::DbSessionStore::new(portal.db.clone()).end_all_sessions(user.as_str()).await?;
+            out(&format!("password changed for {user}; {ended} session(s) signed out"));
         }
         UserCommand::Disable { name } => {
             let user = name_of(&name)?;

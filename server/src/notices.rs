@@ -29,9 +29,9 @@ pub struct Mailer {
 /// Validate `--smtp-url` and `--smtp-from` (one clear line each).
 pub fn check_smtp(url: &str, from: &str) -> Result<(), String> {
     if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-        return Err(format!("--smtp-url {url:?} must start with smtp:// or smtps://"));
+        return Err(crate::config::redact_userinfo(&format!("--smtp-url {url:?} must start with smtp:// or smtps://")));
     }
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("--smtp-url: {e}"))?;
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| crate::config::redact_userinfo(&format!("--smtp-url: {e}")))?;
     from.parse::<Mailbox>().map_err(|e| format!("--smtp-from {from:?} is not an e-mail address ({e})"))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! leave as `AppError::Internal`; nothing else about them crosses the wire.
 
 use crate::audit::AuditEvent;
+use crate::auth::admission::{Asker, Checked};
 use crate::auth::password::Hasher;
 use crate::auth::{ClientInfo, SessionAuth, SESSION_KEY};
 use crate::clock::SharedClock;
@@ -13,22 +14,13 @@ use crate::iam::{Caller, IamBackend, IamError};
 use app::api::admin::PortalAccountSummary;
 use app::api::credentials::{AccessKeyView, CredentialsOverview};
 use app::domain::entitlements::Capability;
-use app::domain::{
-    AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, PortalUserName, SetStatus, Viewer,
-};
+use app::domain::{AccessKeyId, AccessKeySummary, BackendKind, CreatedAccessKey, Frame, IamUserName, Password, SetStatus, Viewer};
 use app::error::AppError;
 use app::ssr::{Port, Principal};
 use http::request::Parts;
 use std::fmt::Display;
 use std::sync::Arc;
 use tower_sessions::Session;
-
-/// A sign-in attempt admitted by [`Portal::admit_sign_in`].
-struct SignInAttempt {
-    account: String,
-    ip: Option<String>,
-    _place: crate::auth::password::Admitted,
-}
 
 pub struct Portal {
     pub db: Db,
@@ -115,7 +107,7 @@ pub(crate) fn client_details(req: &Parts) -> (Option<String>, Option<String>) {
     (info.and_then(|i| i.ip).map(|ip| ip.to_string()), agent)
 }
 
-fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
+pub(crate) fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
     let info = req.extensions.get::<ClientInfo>();
     (info.and_then(|i| i.ip).map(|ip| ip.to_string()), info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()))
 }
@@ -214,60 +206,7 @@ impl Portal {
             && self.iam.delete_access_key(caller, user, id).await.is_ok()
     }
 
-    /// May this sign-in (or password confirmation) be evaluated? Counts it against the account name and
-    /// the client address before the password is checked (db/throttle.rs), and holds a place in the
-    /// hashing queue. Refusals cost no hashing and look the same for every account name.
-    async fn admit_sign_in(&self, req: &Parts, typed: &str) -> Result<SignInAttempt, AppError> {
-        use crate::db::throttle::{account_subject, ip_subject, Admission};
-        let refuse = |secs: i64, why: &'static str| {
-            crate::metrics::sign_in_refused(why);
-            AppError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 }
-        };
-        let Some(place) = self.hasher.admit() else {
-            return Err(refuse(2, "busy"));
-        };
-        let now = self.clock.now().unix_timestamp();
-        let db_err = |e| internal("sign-in throttling failed", e);
-        let ip = req.extensions.get::<ClientInfo>().and_then(|i| i.ip).map(|ip| ip_subject(&ip));
-        if let Some(ip) = &ip {
-            if let Admission::Blocked(secs) = self.db.admit_ip_attempt(ip, now).await.map_err(db_err)? {
-                tracing::warn!(client = %ip, "sign-in refused: too many failures from this address");
-                return Err(refuse(secs, "throttled_ip"));
-            }
-        }
-        let account = account_subject(typed);
-        match self.db.admit_account_attempt(&account, now).await.map_err(db_err)? {
-            Admission::Blocked(secs) => {
-                if let Some(ip) = &ip {
-                    let _ = self.db.give_back_ip_attempt(ip).await;
-                }
-                Err(refuse(secs, "locked"))
-            }
-            Admission::Counted(n) => {
-                if n == crate::db::throttle::FREE_FAILURES {
-                    // The attempt that starts the back-off, recorded once per lock-out for the help desk.
-                    // Only a well-formed account name is named: the input may be a mistyped password.
-                    let name = PortalUserName::parse(typed).ok();
-                    let name = name.as_ref().map(|u| u.as_str());
-                    tracing::warn!(account = name.unwrap_or("(not an account name)"), "sign-in back-off starts after repeated failures");
-                    self.audit_sign_in(req, name, "portal.sign_in_backoff", "success").await;
-                }
-                Ok(SignInAttempt { account, ip, _place: place })
-            }
-        }
-    }
-
-    /// The password was right: forget the account name's failures and give the address its attempt back.
-    async fn signed_in(&self, attempt: SignInAttempt) {
-        if let Err(e) = self.db.clear_throttle(&attempt.account).await {
-            tracing::warn!(error = %e, "could not clear the sign-in failure count");
-        }
-        if let Some(ip) = &attempt.ip {
-            let _ = self.db.give_back_ip_attempt(ip).await;
-        }
-    }
-
-    async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: &str) {
+    pub(crate) async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: &str) {
         let (client_ip, request_id) = client_of(req);
         let event = AuditEvent {
             actor: user.map(str::to_owned),
@@ -298,23 +237,10 @@ impl Port for Portal {
     }
 
     async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError> {
-        let hash_err = |e| internal("password verification failed", e);
-        let attempt = self.admit_sign_in(req, user).await?;
-        let account = match PortalUserName::parse(user) {
-            Ok(name) => self.db.find_account(&name).await.map_err(|e| internal("account lookup failed", e))?,
-            Err(_) => None,
+        let account = match self.check_portal_password(req, Asker::Anonymous(user), password, "portal.sign_in").await? {
+            Checked::Right(account) => account,
+            Checked::Wrong => return Err(AppError::SignInFailed),
         };
-        // Unknown, disabled and malformed accounts cost one dummy verification, like a real one.
-        let Some(account) = account.filter(|a| !a.disabled) else {
-            self.hasher.verify_dummy(password.expose()).await.map_err(hash_err)?;
-            self.audit_sign_in(req, None, "portal.sign_in", "failure").await;
-            return Err(AppError::SignInFailed);
-        };
-        if !self.hasher.verify(&account.password_hash, password.expose()).await.map_err(hash_err)? {
-            self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", "failure").await;
-            return Err(AppError::SignInFailed);
-        }
-        self.signed_in(attempt).await;
         let now = self.clock.now();
         if crate::auth::password::needs_rehash(&account.password_hash) {
             match self.hasher.hash(password.expose()).await {
@@ -349,20 +275,11 @@ impl Port for Portal {
     }
 
     async fn confirm_password(&self, req: &Parts, who: &Principal, password: &Password) -> Result<(), AppError> {
-        let hash_err = |e| internal("password verification failed", e);
-        // A stolen session cannot guess the password faster than a sign-in can: same counters.
-        let attempt = self.admit_sign_in(req, who.viewer.user.as_str()).await?;
-        let account = self.db.find_account(&who.viewer.user).await.map_err(|e| internal("account lookup failed", e))?;
-        let ok = match account {
-            Some(a) if !a.disabled => self.hasher.verify(&a.password_hash, password.expose()).await.map_err(hash_err)?,
-            _ => false,
-        };
+        // A stolen session cannot guess the password faster than a sign-in can (auth/admission.rs).
         let user = who.viewer.user.to_string();
-        if !ok {
-            self.audit_sign_in(req, Some(&user), "portal.reauth", "failure").await;
+        if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await? {
             return Err(AppError::SignInFailed);
         }
-        self.signed_in(attempt).await;
         let session = session_of(req)?;
         let mut auth =
             session.get::<SessionAuth>(SESSION_KEY).await.map_err(|e| internal("session read failed", e))?.ok_or(AppError::NotSignedIn)?;
@@ -400,6 +317,11 @@ impl Port for Portal {
         let me = who.viewer.iam_user.clone();
         let action = if status == SetStatus::Active { "access_key.activate" } else { "access_key.deactivate" };
         self.with_user_lease(&me, async {
+            if status == SetStatus::Active {
+                if let Some(hold) = self.key_hold(&me, &id).await? {
+                    return Err(self.refuse_reactivation(req, who, &id, &hold).await);
+                }
+            }
             let intent = self.audit_intent(req, who, &me, action, Some(id.to_string())).await?;
             let result = self.iam.update_access_key(&caller, &me, &id, status).await;
             self.finish(intent, result, "changing an access key's status").await
@@ -649,7 +571,16 @@ impl Port for Portal {
         for key in keys {
             let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
             let description = tags.iter().find(|(k, _)| k == key.id.as_str()).map(|(_, v)| v.clone());
+            // Only an inactive key can be switched back on: only there is a hold worth a look-up.
+            let hold = match key.status.is_active() {
+                true => None,
+                false => self.key_hold(me, &key.id).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not tell whether a key is held");
+                    None
+                }),
+            };
             access_keys.push(AccessKeyView {
+                hold: hold.map(|h| h.explain().to_owned()),
                 age_days: days_between(key.created_at, now),
                 idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
                 deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, exempt_until)),

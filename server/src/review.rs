@@ -185,6 +185,7 @@ impl Details {
             service_credentials: creds.as_ref().map(|c| per_service(c)),
             signing_certs: certs.as_ref().map(|v| count(v.len())),
             quarantined: attached.map(|a| a.iter().any(|p| p == QUARANTINE_POLICY_ARN)),
+            held_keys: vec![],
         })
     }
 }
@@ -287,7 +288,14 @@ impl Portal {
                 Err(e) => return Err(iam_error("finding the owner of an access key", e)),
             }
         }
-        let details = |u: &str| report.details.get(u);
+        // Keys the help desk holds, from the audit log: one read per page, whatever the number of users.
+        let held = self.db.helpdesk_held_keys().await.map_err(|e| internal("reading the help desk's holds failed", e))?;
+        let details = |u: &str| {
+            report.details.get(u).map(|mut d| {
+                d.held_keys = d.key_ids.iter().flatten().filter(|k| held.contains(k.as_str())).cloned().collect();
+                d
+            })
+        };
         let lines = match (&owner, &notice) {
             (_, Some(_)) => vec![],
             (Some(o), None) => select(&report.rows, query, now, password_max_age, Some(o.user.as_str()), &details),

@@ -2,7 +2,7 @@
 //! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
-use crate::iam::{mfa_name_well_formed, self_service_mfa_name_ok, totp, IamError};
+use crate::iam::{is_own_mfa_serial, mfa_name_well_formed, own_mfa_path, totp, IamError};
 use crate::portal::{iam_error, internal, Portal};
 use app::api::credentials::PasswordView;
 use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
@@ -78,12 +78,14 @@ impl Portal {
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         let me = who.viewer.iam_user.clone();
         let name = name.trim();
-        if !self_service_mfa_name_ok(&me, name) || !mfa_name_well_formed(name) {
+        if !mfa_name_well_formed(name) {
             return Err(AppError::invalid(
                 "device_name",
-                format!("Name the device {me} or {me}-something (letters, digits and + = , . @ _ - only, up to 226 characters)."),
+                "Name the device with letters, digits and + = , . @ _ - only (up to 226 characters), for example phone.",
             ));
         }
+        // Under the person's own IAM path, which the session policy grants and no other user shares.
+        let path = own_mfa_path(&me);
         self.require_fresh_auth(who)?;
         self.with_user_lease(&me, async {
             let devices = self.iam.list_mfa_devices(&caller, &me).await.map_err(|e| iam_error("listing MFA devices", e))?;
@@ -92,7 +94,7 @@ impl Portal {
                     message: format!("IAM allows {MAX_MFA_DEVICES} MFA devices per user. Remove one first."),
                 });
             }
-            let serial = format!("arn:aws:iam::{}:mfa/{name}", self.iam.account_id());
+            let serial = format!("arn:aws:iam::{}:mfa{path}{name}", self.iam.account_id());
             if devices.iter().any(|d| d.serial == serial) {
                 return Err(AppError::Conflict { message: format!("You already have a device named {name}. Choose another name.") });
             }
@@ -104,7 +106,7 @@ impl Portal {
                 Err(e) => return Err(iam_error("cleaning up an abandoned MFA enrolment", e)),
             }
             let intent = self.audit_intent(req, who, &me, "mfa.create", Some(serial.clone())).await?;
-            match self.iam.create_virtual_mfa(&caller, name).await {
+            match self.iam.create_virtual_mfa(&caller, &path, name).await {
                 Ok(created) => {
                     self.audit_final(intent, "success", Some(created.serial.clone()), None).await;
                     let qr_svg = qr_svg(&self.config.settings.mfa_issuer, &me.to_string(), created.seed.expose())?;
@@ -120,8 +122,7 @@ impl Portal {
     }
 
     fn own_device(&self, who: &Principal, serial: &str) -> Result<(), AppError> {
-        let name = serial.rsplit_once(":mfa/").map(|(_, n)| n).unwrap_or_default();
-        if !self_service_mfa_name_ok(&who.viewer.iam_user, name) {
+        if !is_own_mfa_serial(&who.viewer.iam_user, serial) {
             return Err(AppError::invalid("serial", "That is not one of your MFA devices."));
         }
         Ok(())
@@ -177,19 +178,18 @@ impl Portal {
         .await
     }
 
+    /// Drop a device whose enrolment was never finished. As strongly gated as enrolment and removal
+    /// (step-up; SECURITY.md L1, Keycloak #16442).
     pub(crate) async fn do_cancel_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         self.own_device(who, serial)?;
-        let me = who.viewer.iam_user.clone();
-        self.with_user_lease(&me, async {
-            let intent = self.audit_intent(req, who, &me, "mfa.cancel", Some(serial.to_owned())).await?;
-            let result = match self.iam.delete_virtual_mfa(&caller, serial).await {
+        let delete = async {
+            match self.iam.delete_virtual_mfa(&caller, serial).await {
                 Err(IamError::NotFound(_)) => Ok(()),
                 other => other,
-            };
-            self.finish(intent, result, "cancelling an MFA enrolment").await
-        })
-        .await
+            }
+        };
+        self.fresh_audited(req, who, "mfa.cancel", serial, "cancelling an MFA enrolment", delete).await
     }
 
     pub(crate) async fn do_resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {

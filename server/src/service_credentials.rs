@@ -211,13 +211,11 @@ impl Portal {
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
         let verb = if status == SetStatus::Active { "activate" } else { "deactivate" };
-        if !spec.is_codecommit() {
-            // The generic section names the service: check the credential is one of that service's, so
-            // a form for Keyspaces cannot change a Bedrock key (or a Git credential) by its id.
-            let creds = self.credentials_for(&caller, &me, spec).await?;
-            if !creds.iter().any(|c| c.id == id) {
-                return Err(gone(spec, id.as_str()));
-            }
+        // Every form names its service (the Git section CodeCommit): the credential must be one of that
+        // service's, so a Git form cannot switch a Bedrock key, nor a Keyspaces form a Git credential, by
+        // its id — whatever the person is entitled to (review L2). Reset and delete check the same.
+        if !self.credentials_for(&caller, &me, spec).await?.iter().any(|c| c.id == id) {
+            return Err(gone(spec, id.as_str()));
         }
         let call = self.iam.update_service_credential(&caller, &me, &id, status);
         let context = format!("changing the status of {}", spec.plural());

@@ -91,6 +91,20 @@ fn user_subcommands_manage_accounts_without_argv_passwords() {
     let (code, _, err) = run(&["user", "passwd", "erin"], Some("short\n"));
     assert_eq!(code, 1);
     assert!(err.contains("at least 12 characters"), "{err}");
+    // Review L7: a new password signs out every session of the account.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let sessions = |sql: &'static str| {
+        let db = db.clone();
+        rt.block_on(async move {
+            let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
+        })
+    };
+    sessions("INSERT INTO sessions (id, data, expires_at, username) VALUES ('s1', '{}', 9999999999, 'erin') RETURNING 1");
+    let (code, out, err) = run(&["user", "passwd", "erin"], Some("a-fresh-long-passphrase\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 session(s) signed out"), "{out}");
+    assert_eq!(sessions("SELECT COUNT(*) FROM sessions WHERE username = 'erin'"), 0);
     let (code, _, _) = run(&["user", "disable", "erin"], None);
     assert_eq!(code, 0);
     let (_, out, _) = run(&["user", "list"], None);
@@ -176,4 +190,20 @@ fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
     // Bad 4: a configuration error stops before any check, with exit code 2.
     let (code, _, err) = run(&["--iam-backend", "aws"]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// Review L12: configuration errors and `keydesk check` never print a URL's password.
+#[test]
+fn configuration_errors_never_print_a_urls_password() {
+    for url in ["mysql://keydesk:hunter2-topsecret@db.internal/portal", "postgres://keydesk:hunter2-topsecret@127.0.0.1:1/portal"] {
+        for cmd in [&["user", "list"][..], &["check"][..]] {
+            let args: Vec<&str> = ["--database-url", url].iter().copied().chain(cmd.iter().copied()).collect();
+            let (code, out, err) = keydesk(&args, None);
+            assert_ne!(code, 0, "{url} {cmd:?}");
+            assert!(!out.contains("hunter2") && !err.contains("hunter2"), "{url} {cmd:?} printed the password: {out} {err}");
+        }
+    }
+    let (code, _, err) = keydesk(&["--smtp-url", "ftp://mailer:hunter2-topsecret@mail", "user", "list"], None);
+    assert_ne!(code, 0);
+    assert!(!err.contains("hunter2"), "{err}");
 }

@@ -194,8 +194,12 @@ fn metrics_move_for_a_sign_in_and_a_key_creation_and_name_nobody() {
 }
 
 #[test]
-fn without_a_metrics_address_only_local_unproxied_scrapers_get_metrics() {
+fn without_a_metrics_address_only_local_unproxied_scrapers_get_metrics_when_asked() {
+    // Review L9: not by default, even to loopback (a same-host proxy without X-Forwarded-For).
     let k = Keydesk::start(&[]);
+    assert_eq!(request(k.addr, "GET", "/metrics", &[], "").status, 404);
+    drop(k);
+    let k = Keydesk::start(&["--metrics-on-main"]);
     assert_eq!(request(k.addr, "GET", "/healthz", &[], "").status, 200);
     let r = request(k.addr, "GET", "/metrics", &[], "");
     assert_eq!(r.status, 200);

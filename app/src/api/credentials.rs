@@ -16,6 +16,10 @@ pub struct AccessKeyView {
     pub description: Option<String>,
     /// The rotation deadline of an active key (none for inactive keys).
     pub deadline: Option<crate::domain::deadlines::KeyDeadline>,
+    /// Why its owner may not switch this inactive key back on (held by the help desk after a leak, or
+    /// under AWS's quarantine), worded for the owner; `None` when they may.
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -226,7 +226,7 @@ pub fn generate(policy: &EffectivePolicy, user_name: &str, mut pick: impl FnMut(
     const DIGITS: &str = "23456789";
     let classes = [UPPER, LOWER, DIGITS, SYMBOLS];
     let all: Vec<char> = classes.concat().chars().collect();
-    let length = policy.min_length().max(20).min(IAM_MAX_LEN);
+    let length = policy.min_length().clamp(20, IAM_MAX_LEN);
     loop {
         let mut chars: Vec<char> = classes
             .iter()

@@ -47,6 +47,21 @@ pub struct UserDetails {
     /// Whether AWS quarantined the user (`AWSCompromisedKeyQuarantineV3` attached).
     #[serde(default)]
     pub quarantined: Option<bool>,
+    /// The user's keys the help desk holds after a leak (deactivated or reported by it; from keydesk's
+    /// audit log, not IAM).
+    #[serde(default)]
+    pub held_keys: Vec<String>,
+}
+
+impl UserDetails {
+    /// Why the user counts as exposed: a key AWS or the help desk found leaked.
+    pub fn exposure(&self) -> Option<String> {
+        if self.quarantined == Some(true) {
+            Some("AWS quarantined this user after finding an exposed access key.".into())
+        } else {
+            self.held_keys.first().map(|key| format!("The help desk holds the leaked access key {key}: make sure a replacement is in use."))
+        }
+    }
 }
 
 impl UserDetails {
@@ -75,11 +90,7 @@ pub struct DetailsProgress {
 
 impl DetailsProgress {
     pub fn percent(&self) -> usize {
-        if self.total == 0 {
-            100
-        } else {
-            self.done * 100 / self.total
-        }
+        (self.done * 100).checked_div(self.total).unwrap_or(100)
     }
 }
 
@@ -88,7 +99,7 @@ pub fn group_thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -207,6 +218,8 @@ pub enum Verdict {
     Ok,
     Attention,
     AtRisk,
+    /// A key was found leaked (AWS's quarantine, or the help desk's leak response).
+    Exposed,
 }
 
 impl Verdict {
@@ -215,6 +228,7 @@ impl Verdict {
             Verdict::Ok => "OK",
             Verdict::Attention => "Attention",
             Verdict::AtRisk => "At risk",
+            Verdict::Exposed => "Exposed",
         }
     }
 }
@@ -499,7 +513,15 @@ pub fn select(
             Some(u) => r.user.eq_ignore_ascii_case(u),
             None => needle.is_empty() || r.user.to_lowercase().contains(&needle),
         })
-        .map(|r| ReviewLine { assessment: assess(r, now, q.key_age_days, password_max_age), details: details(&r.user), row: r.clone() })
+        .map(|r| {
+            let details = details(&r.user);
+            let mut assessment = assess(r, now, q.key_age_days, password_max_age);
+            if let Some(why) = details.as_ref().and_then(UserDetails::exposure) {
+                assessment.verdict = Verdict::Exposed;
+                assessment.findings.insert(0, why);
+            }
+            ReviewLine { assessment, details, row: r.clone() }
+        })
         .filter(|l| q.filter.keeps(&l.assessment, l.details.as_ref()))
         .collect();
     lines.sort_by(|a, b| {
@@ -657,6 +679,24 @@ mod tests {
         assert_eq!(slot_key_ids(&rows[2], &[]), [None, None]);
     }
 
+    /// Review M2: a user AWS quarantined, or whose key the help desk holds, is "Exposed" whatever else
+    /// the report says, with the reason first.
+    #[test]
+    fn a_leaked_key_makes_the_user_exposed() {
+        let rows = parse_report(&report()).unwrap();
+        let q = ReviewQuery::default();
+        let held =
+            |u: &str| (u == "alice").then(|| UserDetails { held_keys: vec!["AKIAALICE00000000001".into()], ..UserDetails::default() });
+        let lines = select(&rows, &q, NOW, Some(90), None, &held);
+        let alice = lines.iter().find(|l| l.row.user == "alice").unwrap();
+        assert_eq!(alice.assessment.verdict, Verdict::Exposed);
+        assert!(alice.assessment.findings[0].contains("AKIAALICE00000000001"), "{:?}", alice.assessment.findings);
+        let quarantined = |u: &str| (u == "bob").then(|| UserDetails { quarantined: Some(true), ..UserDetails::default() });
+        let lines = select(&rows, &q, NOW, Some(90), None, &quarantined);
+        assert_eq!(lines.iter().find(|l| l.row.user == "bob").unwrap().assessment.verdict, Verdict::Exposed);
+        assert!(lines.iter().filter(|l| l.row.user != "bob").all(|l| l.assessment.verdict != Verdict::Exposed));
+    }
+
     #[test]
     fn details_fill_the_export_and_sort_the_count_columns() {
         let rows = parse_report(&report()).unwrap();
@@ -670,6 +710,7 @@ mod tests {
                 service_credentials: Some(vec![("keyspaces".into(), 1), ("bedrock".into(), 2)]),
                 signing_certs: Some(1),
                 quarantined: Some(true),
+                held_keys: vec![],
             }),
             "bob" => Some(UserDetails { ssh_keys: Some(3), git_credentials: Some(2), quarantined: Some(false), ..UserDetails::default() }),
             _ => None,

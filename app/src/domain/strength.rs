@@ -68,7 +68,7 @@ fn alphabet_size(pw: &str) -> f64 {
     if pw.chars().any(|c| c.is_ascii_punctuation() || c == ' ') {
         size += 33;
     }
-    if pw.chars().any(|c| !c.is_ascii()) {
+    if !pw.is_ascii() {
         size += 100;
     }
     f64::from(size.max(10))

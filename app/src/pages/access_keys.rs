@@ -558,6 +558,10 @@ fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
     };
     let id = k.key.id.to_string();
     let active = k.key.status.is_active();
+    let held = k.hold.clone();
+    if let Some(why) = &held {
+        flags.push(why.clone());
+    }
     let warn = if active {
         format!("Deactivate {id}? It was last used: {last}. Anything still using it will stop working (you can reactivate it).")
     } else {
@@ -582,13 +586,21 @@ fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
                     {(active && !rotating).then(|| view! {
                         <a href=format!("/?rotate={id}") class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
                     })}
-                    <ActionForm action=actions.set_status>
-                        <input type="hidden" name="key_id" value=id.clone()/>
-                        <input type="hidden" name="active" value=(!active).to_string()/>
-                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="toggle-key">
-                            {if active { "Deactivate" } else { "Activate" }}
-                        </button>
-                    </ActionForm>
+                    {match held.is_some() {
+                        // Held after a leak: no Activate button; the flag row below says what to do.
+                        true => view! {
+                            <span class="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-200" data-testid="key-held">"Exposed · held by the help desk"</span>
+                        }.into_any(),
+                        false => view! {
+                            <ActionForm action=actions.set_status>
+                                <input type="hidden" name="key_id" value=id.clone()/>
+                                <input type="hidden" name="active" value=(!active).to_string()/>
+                                <button type="submit" class=SECONDARY on:click=on_toggle data-testid="toggle-key">
+                                    {if active { "Deactivate" } else { "Activate" }}
+                                </button>
+                            </ActionForm>
+                        }.into_any(),
+                    }}
                     {(!active).then(|| view! {
                         <ActionForm action=actions.delete attr:class="flex items-center gap-2">
                             <input type="hidden" name="key_id" value=id_for_delete/>

@@ -2,12 +2,14 @@
 //! credentials), their portal sign-ins, their open sessions (sign out one or all others), when each of
 //! their credentials was last used, and the history of changes with who made them.
 
-use super::access_keys::{BUTTON, DANGER, SECONDARY, TH};
+use super::access_keys::{InlineReauth, BUTTON, DANGER, SECONDARY, TH};
+use crate::api::access_keys::ConfirmPassword;
 use crate::api::activity::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::fmt_utc;
 use crate::domain::notices::NoticeKind;
 use crate::domain::viewer::browser_summary;
+use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,7 +41,11 @@ fn Activity() -> impl IntoView {
         Some(Ok(n)) => Some(format!("{n} sessions signed out: their cookies no longer work.")),
         _ => None,
     };
-    let end_error = move || end.value().get().and_then(Result::err);
+    // Ending sessions needs a recent password check: a stolen session must not sign its owner out and
+    // keep itself (SECURITY.md L13).
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let asks = Signal::derive(move || matches!(end.value().get(), Some(Err(AppError::ReauthRequired))));
+    let end_error = move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My activity"</h1>
         <p class="mt-1 text-sm text-slate-600">"Notices about your credentials, where you are signed in, and every change to your credentials."</p>
@@ -58,6 +64,7 @@ fn Activity() -> impl IntoView {
                             <SectionCard id="sessions" title="Sessions"
                                 subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
                                 {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
+                                <InlineReauth confirm asks message="Signing sessions out needs a recent sign-in. Confirm your keydesk password, then sign them out again."/>
                                 {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
                                 <Sessions sessions end/>
                             </SectionCard>

@@ -342,6 +342,7 @@ fn ReviewRowView(l: ReviewLine) -> impl IntoView {
         Verdict::Ok => "bg-emerald-50 text-emerald-800 ring-emerald-200",
         Verdict::Attention => "bg-amber-50 text-amber-900 ring-amber-200",
         Verdict::AtRisk => "bg-red-50 text-red-800 ring-red-200",
+        Verdict::Exposed => "bg-red-700 text-white ring-red-800",
     };
     view! {
         <tr data-testid="review-row" data-user=r.user.clone()>

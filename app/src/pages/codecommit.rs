@@ -520,7 +520,7 @@ fn SshRow(k: SshKeyView) -> impl IntoView {
     let config_id = id.clone();
     let confirm_id = format!("ssh-confirm-{id}");
     let (status_id, delete_id) = (id.clone(), id.clone());
-    let details = format!("{}{}", k.bits.map(|b| format!("RSA {b} bits · ")).unwrap_or_default(), format!("{} days old", k.age_days));
+    let details = format!("{}{} days old", k.bits.map(|b| format!("RSA {b} bits · ")).unwrap_or_default(), k.age_days);
     view! {
         <tr data-testid="ssh-row">
             <td class="py-2 pr-4 align-top font-mono" data-testid="ssh-id">{id.clone()}</td>

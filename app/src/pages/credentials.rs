@@ -66,7 +66,7 @@ fn Overview() -> impl IntoView {
 #[component]
 fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     let name = o.user.name.to_string();
-    let (name1, name2, name3) = (name.clone(), name.clone(), name.clone());
+    let (name1, name2) = (name.clone(), name.clone());
     let entitled = o.entitled.clone();
     let (may_keys, may_mfa) = (entitled.contains(&Capability::AccessKeys), entitled.contains(&Capability::Mfa));
     let may_certs = entitled.contains(&Capability::SigningCertificates);
@@ -115,7 +115,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
                 {match o.mfa_devices {
                     _ if !may_mfa => view! { <ManagedNotice cap=Capability::Mfa ask=ask3/> }.into_any(),
-                    Ok(devices) => view! { <MfaSection devices iam_user=name3/> }.into_any(),
+                    Ok(devices) => view! { <MfaSection devices/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}
             </SectionCard>

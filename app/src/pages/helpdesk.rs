@@ -272,7 +272,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     Some(p) if p.reset_required => format!("Set {} UTC · must be changed at next sign-in", fmt_utc(p.created_at)),
                     Some(p) => format!("Set {} UTC", fmt_utc(p.created_at)),
                 }}</p>
-                {move || { let u2 = u2.clone(); (can_act && hydrated.get()).then(move || view! {
+                {let has_password = view.login_profile.is_some(); move || { let u2 = u2.clone(); (can_act && has_password && hydrated.get()).then(move || view! {
                     <ActionForm action=actions.reset attr:class="mt-2 flex flex-wrap items-end gap-2">
                         <input type="hidden" name="user" value=u2/>
                         {reason_fields("password".into())}
@@ -280,7 +280,10 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     </ActionForm>
                     <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in."</p>
                 })}}
-                {move || (can_act && !hydrated.get()).then(|| view! {
+                {(can_act && view.login_profile.is_none()).then(|| view! {
+                    <p class="mt-1 text-xs text-slate-500" data-testid="desk-no-password">"The help desk resets console passwords; it does not create one where there is none. Ask an AWS administrator."</p>
+                })}
+                {let has_password = view.login_profile.is_some(); move || (can_act && has_password && !hydrated.get()).then(|| view! {
                     <p class="mt-1 text-xs text-slate-500">"Resetting a password needs JavaScript: the generated password is shown once."</p>
                 })}
             </section>

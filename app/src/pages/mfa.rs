@@ -14,7 +14,7 @@ fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) ->
 }
 
 #[component]
-pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
+pub fn MfaSection(devices: Vec<MfaDevice>) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let count = devices.len();
     let list_error = move || error_of(actions.mfa_remove.value().get()).or_else(|| error_of(actions.mfa_resync.value().get()));
@@ -24,10 +24,11 @@ pub fn MfaSection(devices: Vec<MfaDevice>, iam_user: String) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     let suggested = {
         let taken: Vec<String> = devices.iter().map(|d| d.serial.rsplit('/').next().unwrap_or_default().to_owned()).collect();
-        let mut name = format!("{iam_user}-phone");
+        // Devices live under the person's own IAM path (mfa/<user>/<name>): the name need not repeat it.
+        let mut name = "phone".to_owned();
         let mut n = 2;
         while taken.contains(&name) {
-            name = format!("{iam_user}-phone{n}");
+            name = format!("phone{n}");
             n += 1;
         }
         name
@@ -164,11 +165,11 @@ fn Enrolment() -> impl IntoView {
     // Forget the seed as soon as the device is enabled or the enrolment is cancelled.
     Effect::new(move |_| {
         let enabled = matches!(actions.mfa_enable.value().get(), Some(Ok(())));
-        if enabled || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))) {
-            if actions.mfa_start.value().with_untracked(Option::is_some) {
-                actions.mfa_start.value().set(None);
-                show_seed.set(false);
-            }
+        if (enabled || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))))
+            && actions.mfa_start.value().with_untracked(Option::is_some)
+        {
+            actions.mfa_start.value().set(None);
+            show_seed.set(false);
         }
     });
     let enrolment = move || actions.mfa_start.value().get().and_then(Result::ok);

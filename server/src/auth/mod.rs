@@ -2,6 +2,7 @@
 //! cookie into a [`Principal`]. Idle and absolute timeouts are enforced here with the injected clock
 //! (tower-sessions' own expiry only counts writes and has no absolute limit).
 
+pub mod admission;
 pub mod password;
 pub mod session_store;
 
@@ -50,14 +51,23 @@ pub struct ClientInfo {
 }
 
 /// The client address: the socket peer, or the right-most untrusted `X-Forwarded-For` entry when the
-/// peer is a configured trusted proxy.
+/// peer is a configured trusted proxy. Every address is canonical (an IPv4-mapped IPv6 address such as
+/// `::ffff:10.0.0.1`, which a dual-stack socket reports, is the IPv4 address; review L4), so it compares
+/// equal to the configured proxy and counts against the same limit.
 pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
-    if !trusted.contains(&peer) {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical())?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !is_trusted(&peer) {
         return Some(peer);
     }
     let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    forwarded.split(',').rev().filter_map(|s| s.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).or(Some(peer))
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .find(|ip| !is_trusted(ip))
+        .or(Some(peer))
 }
 
 /// Middleware: validate the session, enforce timeouts, load the account (disabled accounts and role
@@ -152,16 +162,22 @@ impl Portal {
     }
 }
 
-/// Background task: delete expired session rows every ten minutes.
+/// Background task: every ten minutes, delete expired session rows and idle sign-in throttle rows.
 pub async fn session_cleanup(portal: Arc<Portal>) {
     let store = session_store::DbSessionStore::new(portal.db.clone());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match store.delete_expired(portal.clock.now().unix_timestamp()).await {
+        let now = portal.clock.now().unix_timestamp();
+        match store.delete_expired(now).await {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        match portal.db.purge_idle_throttle(now).await {
+            Ok(n) if n > 0 => tracing::debug!(deleted = n, "idle sign-in throttle rows removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sign-in throttle cleanup failed"),
         }
     }
 }

@@ -38,9 +38,12 @@ pub struct Hasher {
     /// Sign-ins admitted and not finished (running or waiting for a permit), bounded by `queue`.
     admitted: Arc<std::sync::atomic::AtomicUsize>,
     queue: usize,
+    /// Password verifications run so far (real and dummy): what the security run counts as "evaluated".
+    verified: Arc<std::sync::atomic::AtomicU64>,
 }
 
-/// A sign-in's place in the hashing queue; dropping it frees the place.
+/// A password check's place in the hashing queue; dropping it frees the place. Made only by
+/// [`Hasher::admit`].
 #[derive(Debug)]
 pub struct Admitted(Arc<std::sync::atomic::AtomicUsize>);
 
@@ -61,16 +64,22 @@ impl Hasher {
             admitted: Default::default(),
             // Eight waiting per running hash: at tens of milliseconds each, nobody admitted waits long.
             queue: permits * 8,
+            verified: Default::default(),
         })
     }
 
     /// A place for one password verification, or `None` when so many are queued that this one would
     /// wait too long: the caller answers 429 at once instead of spending memory and time on it, so a
     /// flood of sign-ins cannot exhaust the server (SECURITY.md G10).
-    pub fn admit(&self) -> Option<Admitted> {
+    pub(in crate::auth) fn admit(&self) -> Option<Admitted> {
         let now = self.admitted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let place = Admitted(self.admitted.clone());
         (now < self.queue).then_some(place)
+    }
+
+    /// How many password verifications have run (sign-in, step-up, password change, dummy ones alike).
+    pub fn verifications(&self) -> u64 {
+        self.verified.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
@@ -79,17 +88,19 @@ impl Hasher {
         tokio::task::spawn_blocking(move || hash_blocking(&pw)).await?
     }
 
-    /// `true` when `password` matches `phc`. A malformed hash verifies as `false`.
-    pub async fn verify(&self, phc: &str, password: &str) -> Result<bool, HashError> {
+    /// `true` when `password` matches `phc`. A malformed hash verifies as `false`. Only with a place in
+    /// the queue, which only the admission (auth/admission.rs) hands out: no password check bypasses it.
+    pub(in crate::auth) async fn verify(&self, _place: &Admitted, phc: &str, password: &str) -> Result<bool, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Closed)?;
+        self.verified.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (phc, pw) = (phc.to_owned(), password.to_owned());
         Ok(tokio::task::spawn_blocking(move || verify_blocking(&phc, &pw)).await?)
     }
 
     /// Spend the same work as a real verification, for unknown or disabled accounts.
-    pub async fn verify_dummy(&self, password: &str) -> Result<(), HashError> {
+    pub(in crate::auth) async fn verify_dummy(&self, place: &Admitted, password: &str) -> Result<(), HashError> {
         let dummy = self.dummy.clone();
-        self.verify(&dummy, password).await.map(|_| ())
+        self.verify(place, &dummy, password).await.map(|_| ())
     }
 }
 
@@ -181,10 +192,11 @@ mod tests {
         let phc = h.hash("correct horse battery").await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(!needs_rehash(&phc));
-        assert!(h.verify(&phc, "correct horse battery").await.unwrap());
-        assert!(!h.verify(&phc, "wrong").await.unwrap());
-        assert!(!h.verify("not a hash", "x").await.unwrap());
-        h.verify_dummy("anything").await.unwrap();
+        let place = h.admit().unwrap();
+        assert!(h.verify(&place, &phc, "correct horse battery").await.unwrap());
+        assert!(!h.verify(&place, &phc, "wrong").await.unwrap());
+        assert!(!h.verify(&place, "not a hash", "x").await.unwrap());
+        h.verify_dummy(&place, "anything").await.unwrap();
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! A tower-sessions store over the portal database (SQLite or PostgreSQL), so sessions survive restarts
-//! and are shared by every instance. A deleted row is a dead session: a replayed cookie finds nothing.
+//! and are shared by every instance. A deleted row is a dead session: a replayed cookie finds nothing,
+//! and no later save brings it back (saves only update).
 
 use crate::db::Db;
 use async_trait::async_trait;
@@ -64,6 +65,12 @@ impl DbSessionStore {
             .collect())
     }
 
+    /// End every session of `user`; returns how many.
+    pub async fn end_all_sessions(&self, user: &str) -> std::result::Result<u64, sqlx::Error> {
+        let res = sqlx::query("DELETE FROM sessions WHERE username = $1").bind(user).execute(&self.db.pool).await?;
+        Ok(res.rows_affected())
+    }
+
     /// End one of `user`'s sessions by id; false when it is not theirs (or already gone).
     pub async fn end_session(&self, user: &str, id: &str) -> std::result::Result<bool, sqlx::Error> {
         let res = sqlx::query("DELETE FROM sessions WHERE id = $1 AND username = $2").bind(id).bind(user).execute(&self.db.pool).await?;
@@ -97,19 +104,23 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Update-only: a session is created only by [`SessionStore::create`] (tower-sessions calls it for a
+    /// new or cycled id). A row that is gone was revoked (sign-out, "end session", a password change, the
+    /// cleanup): a request that loaded the session before and finishes after must not write it back
+    /// (SECURITY.md G24, review M1), so a missing row stays missing.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at, username) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, username = excluded.username",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .bind(owner(record))
-        .execute(&self.db.pool)
-        .await
-        .map_err(backend)?;
+        let res = sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, username = $4 WHERE id = $1")
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(owner(record))
+            .execute(&self.db.pool)
+            .await
+            .map_err(backend)?;
+        if res.rows_affected() == 0 {
+            tracing::debug!("a revoked session was not written back");
+        }
         Ok(())
     }
 

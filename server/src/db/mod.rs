@@ -44,7 +44,7 @@ pub fn parse_url(url: &str) -> Result<(DbKind, String), DbError> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.trim_start_matches("//");
         if path.is_empty() {
-            return Err(DbError::UnsupportedUrl(url.to_owned()));
+            return Err(DbError::UnsupportedUrl(crate::config::redact_userinfo(url)));
         }
         let normalised = if path.contains("mode=") || path.starts_with(":memory:") {
             format!("sqlite://{path}")
@@ -57,7 +57,7 @@ pub fn parse_url(url: &str) -> Result<(DbKind, String), DbError> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok((DbKind::Postgres, url.to_owned()))
     } else {
-        Err(DbError::UnsupportedUrl(url.to_owned()))
+        Err(DbError::UnsupportedUrl(crate::config::redact_userinfo(url)))
     }
 }
 

@@ -60,16 +60,45 @@ pub struct ThrottleState {
 /// field: what they typed must not sit in the database (and it keeps the key short however long the
 /// input). The same name, however cased or padded, always gives the same row.
 pub fn account_subject(typed: &str) -> String {
-    use sha2::Digest;
-    let normalized = typed.trim().to_lowercase();
-    format!("user:{}", data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(normalized.as_bytes())))
+    hashed_subject("user", typed)
 }
 
+fn hashed_subject(prefix: &str, name: &str) -> String {
+    use sha2::Digest;
+    let normalized = name.trim().to_lowercase();
+    format!("{prefix}:{}", data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(normalized.as_bytes())))
+}
+
+/// The row of a signed-in person's own password confirmations (step-up, password change): separate from
+/// the sign-in row, so anonymous failures cannot freeze a signed-in person's step-up (SECURITY.md L5).
+pub fn reauth_subject(user: &str) -> String {
+    hashed_subject("reauth", user)
+}
+
+/// The row of a client address. An IPv6 client is keyed on its /64: one host commonly holds a whole
+/// /64 and could otherwise rotate addresses to dodge the limit (review L4).
 pub fn ip_subject(ip: &std::net::IpAddr) -> String {
-    format!("ip:{ip}")
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => format!("ip:{v4}"),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 impl Db {
+    /// Forget subjects idle for a day and no longer blocked (review L11: the table stays as small as the
+    /// set of names and addresses tried recently). Returns how many rows went.
+    pub async fn purge_idle_throttle(&self, now: i64) -> Result<u64, DbError> {
+        let res = sqlx::query("DELETE FROM sign_in_throttle WHERE last_at < $1 AND blocked_until < $2")
+            .bind(now - FORGET_AFTER_SECS)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(res.rows_affected())
+    }
+
     async fn throttle_row(&self, subject: &str) -> Result<Option<Row>, DbError> {
         let row: Option<(i64, i64, i64, i64)> =
             sqlx::query_as("SELECT failures, first_at, last_at, blocked_until FROM sign_in_throttle WHERE subject = $1")

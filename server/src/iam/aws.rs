@@ -555,8 +555,8 @@ impl IamBackend for AwsIam {
         Ok(())
     }
 
-    async fn create_virtual_mfa(&self, caller: &Caller, name: &str) -> IamResult<CreatedVirtualMfa> {
-        let out = call!(create self.client(caller).await?.create_virtual_mfa_device().virtual_mfa_device_name(name))?;
+    async fn create_virtual_mfa(&self, caller: &Caller, path: &str, name: &str) -> IamResult<CreatedVirtualMfa> {
+        let out = call!(create self.client(caller).await?.create_virtual_mfa_device().path(path).virtual_mfa_device_name(name))?;
         let d = out.virtual_mfa_device().ok_or_else(|| bad_reply("CreateVirtualMFADevice"))?;
         let seed = d.base32_string_seed().ok_or_else(|| bad_reply("CreateVirtualMFADevice"))?;
         let seed = String::from_utf8(seed.as_ref().to_vec()).map_err(|_| bad_reply("CreateVirtualMFADevice"))?;

@@ -158,11 +158,12 @@ pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
     let name = unique("mfa");
     let user = h.create_user(&name).await;
     let me = Caller::self_service_all(name.clone(), user.clone());
-    let dev = b.create_virtual_mfa(&me, &format!("{name}-phone")).await.unwrap();
-    assert!(dev.serial.ends_with(&format!(":mfa/{name}-phone")), "{}", dev.serial);
+    let path = format!("/{name}/");
+    let dev = b.create_virtual_mfa(&me, &path, "phone").await.unwrap();
+    assert!(dev.serial.ends_with(&format!(":mfa/{name}/phone")), "{}", dev.serial);
     assert!(totp::base32_decode(dev.seed.expose()).is_some_and(|s| s.len() >= 20));
     assert!(b.list_unassigned_virtual_mfa(&me).await.unwrap().contains(&dev.serial));
-    assert!(matches!(b.create_virtual_mfa(&me, &format!("{name}-phone")).await, Err(IamError::EntityAlreadyExists(_))));
+    assert!(matches!(b.create_virtual_mfa(&me, &path, "phone").await, Err(IamError::EntityAlreadyExists(_))));
 
     let (c1, c2) = codes_at(dev.seed.expose(), h.now());
     if h.caps().has(h.caps().verifies_mfa_codes, "wrong or swapped TOTP codes refused") {
@@ -467,7 +468,13 @@ pub async fn callers_stay_within_their_authority(h: &dyn Harness) {
         b.delete_access_key(&alice, &other, &other_key).await,
         b.access_key_last_used(&alice, &other_key).await.map(|_| ()),
         b.list_users(&alice, None, 10).await.map(|_| ()),
-        b.create_virtual_mfa(&alice, &format!("{other}-phone")).await.map(|_| ()),
+        b.create_virtual_mfa(&alice, &format!("/{other}/"), "phone").await.map(|_| ()),
+        // A name that merely starts with alice's (SECURITY.md L1).
+        b.create_virtual_mfa(&alice, &format!("/{a}-admin/"), "phone").await.map(|_| ()),
+        b.create_virtual_mfa(&alice, "/", &format!("{a}-admin")).await.map(|_| ()),
+        // Only key-description tags (review L8): not a tag an access policy might key on.
+        b.tag_user(&alice, &a, "Department", "finance").await,
+        b.untag_user(&alice, &a, "keydesk-helpdesk").await,
         b.set_password(&alice, &other, &Password::new("Some-Password-123!"), false).await,
     ] {
         assert!(matches!(denied, Err(IamError::AccessDenied(_))), "{denied:?}");
@@ -498,7 +505,7 @@ pub async fn self_service_sessions_stay_within_their_entitlements(h: &dyn Harnes
     denied(b.update_access_key(&nothing, &a, &key, SetStatus::Inactive).await, "UpdateAccessKey");
     denied(b.password_state(&keys_only, &a).await.map(drop), "GetLoginProfile");
     denied(b.set_password(&keys_only, &a, &Password::new("Some-Password-123!"), false).await, "UpdateLoginProfile");
-    denied(b.create_virtual_mfa(&keys_only, &format!("{a}-phone")).await.map(drop), "CreateVirtualMFADevice");
+    denied(b.create_virtual_mfa(&keys_only, &format!("/{a}/"), "phone").await.map(drop), "CreateVirtualMFADevice");
     denied(b.list_mfa_devices(&keys_only, &a).await.map(drop), "ListMFADevices");
     denied(b.create_service_credential(&keys_only, &a, CODECOMMIT, None).await.map(drop), "CreateServiceSpecificCredential");
     denied(b.list_ssh_keys(&keys_only, &a).await.map(drop), "ListSSHPublicKeys");

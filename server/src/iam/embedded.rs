@@ -323,13 +323,24 @@ impl EmbeddedIam {
         }
     }
 
-    fn may_manage_device(&self, caller: &Caller, name: &str) -> IamResult<()> {
+    /// The session policy's `aws:TagKeys` condition: a self-service session tags only with access key
+    /// ids (`AKIA*`, key descriptions).
+    fn may_tag(&self, caller: &Caller, key: &str) -> IamResult<()> {
+        match caller {
+            Caller::SelfService { .. } if !key.starts_with(super::policy::SELF_SERVICE_TAG_KEYS.trim_end_matches('*')) => {
+                Err(IamError::AccessDenied(format!("the session policy allows tag keys {} only", super::policy::SELF_SERVICE_TAG_KEYS)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn may_manage_device(&self, caller: &Caller, serial: &str) -> IamResult<()> {
         match caller {
             Caller::SelfService { caps, .. } if !caps.contains(&Capability::Mfa) => {
                 Err(IamError::AccessDenied("the session policy grants no MFA device actions".into()))
             }
-            Caller::SelfService { iam_user, .. } if !self_service_mfa_name_ok(iam_user, name) => {
-                Err(IamError::AccessDenied(format!("a self-service session may only manage MFA devices named {iam_user} or {iam_user}-…")))
+            Caller::SelfService { iam_user, .. } if !is_own_mfa_serial(iam_user, serial) => {
+                Err(IamError::AccessDenied(format!("a self-service session may only manage MFA devices under mfa/{iam_user}/")))
             }
             Caller::Admin { .. } => Err(IamError::AccessDenied("administrators review; they do not change MFA devices".into())),
             _ => Ok(()),
@@ -448,7 +459,7 @@ impl EmbeddedIam {
 
     fn user_view(&self, d: &UserDoc) -> IamResult<IamUser> {
         Ok(IamUser {
-            name: IamUserName::parse(&d.name).map_err(|e| db_err(e))?,
+            name: IamUserName::parse(&d.name).map_err(db_err)?,
             user_id: d.user_id.clone(),
             arn: format!("arn:aws:iam::{ACCOUNT_ID}:user{}{}", d.path, d.name),
             path: d.path.clone(),
@@ -941,6 +952,7 @@ impl IamBackend for EmbeddedIam {
     async fn tag_user(&self, caller: &Caller, user: &IamUserName, key: &str, value: &str) -> IamResult<()> {
         self.enter().await?;
         self.may_touch(caller, user, true, &[Capability::AccessKeys])?;
+        self.may_tag(caller, key)?;
         if key.is_empty() || key.chars().count() > 128 {
             return Err(IamError::InvalidInput("A tag key has 1 to 128 characters.".into()));
         }
@@ -963,6 +975,7 @@ impl IamBackend for EmbeddedIam {
     async fn untag_user(&self, caller: &Caller, user: &IamUserName, key: &str) -> IamResult<()> {
         self.enter().await?;
         self.may_touch(caller, user, true, &[Capability::AccessKeys])?;
+        self.may_tag(caller, key)?;
         self.mutate(user, |d| {
             d.tags.retain(|(k, _)| k != key);
             Ok(((), vec![], vec![]))
@@ -971,15 +984,18 @@ impl IamBackend for EmbeddedIam {
         self.leave(())
     }
 
-    async fn create_virtual_mfa(&self, caller: &Caller, name: &str) -> IamResult<CreatedVirtualMfa> {
+    async fn create_virtual_mfa(&self, caller: &Caller, path: &str, name: &str) -> IamResult<CreatedVirtualMfa> {
         self.enter().await?;
         if !super::mfa_name_well_formed(name) {
             return Err(IamError::InvalidInput("A device name has 1 to 226 letters, digits and + = , . @ _ -.".into()));
         }
-        self.may_manage_device(caller, name)?;
+        if !super::path_well_formed(path) {
+            return Err(IamError::InvalidInput("A path is / or /segments/ of printable characters, at most 512.".into()));
+        }
+        let serial = format!("arn:aws:iam::{ACCOUNT_ID}:mfa{path}{name}");
+        self.may_manage_device(caller, &serial)?;
         let mut seed = [0u8; 40];
         OsRng.fill_bytes(&mut seed);
-        let serial = format!("arn:aws:iam::{ACCOUNT_ID}:mfa/{name}");
         let doc = MfaDoc {
             serial: serial.clone(),
             seed_b32: totp::base32_encode(&seed),
@@ -1027,7 +1043,7 @@ impl IamBackend for EmbeddedIam {
             dev.last_step = Some(step + 1);
             let mut tx = self.db.pool.begin().await.map_err(db_err)?;
             let user_ok = Self::write_user(&mut tx, user, &doc, version).await?;
-            if user_ok && self.save_device(&mut *tx, &dev, dev_version).await? {
+            if user_ok && self.save_device(&mut tx, &dev, dev_version).await? {
                 tx.commit().await.map_err(db_err)?;
                 return self.leave(());
             }
@@ -1053,7 +1069,7 @@ impl IamBackend for EmbeddedIam {
                 .ok_or_else(|| IamError::InvalidAuthenticationCode("Authentication code for device is not valid.".into()))?;
             dev.last_step = Some(step + 1);
             let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
-            if self.save_device(&mut *conn, &dev, version).await? {
+            if self.save_device(&mut conn, &dev, version).await? {
                 return self.leave(());
             }
         }
@@ -1077,7 +1093,7 @@ impl IamBackend for EmbeddedIam {
                 Ok((mut dev, v)) => {
                     dev.user = None;
                     dev.enabled_at = None;
-                    self.save_device(&mut *tx, &dev, v).await?
+                    self.save_device(&mut tx, &dev, v).await?
                 }
                 Err(IamError::NotFound(_)) => true,
                 Err(e) => return Err(e),
@@ -1093,8 +1109,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn delete_virtual_mfa(&self, caller: &Caller, serial: &str) -> IamResult<()> {
         self.enter().await?;
-        let name = serial.rsplit('/').next().unwrap_or_default();
-        self.may_manage_device(caller, name)?;
+        self.may_manage_device(caller, serial)?;
         if !serial.contains(":mfa/") {
             return Err(IamError::NotFound(format!("VirtualMFADevice with serial {serial} not found.")));
         }
@@ -1130,9 +1145,7 @@ impl IamBackend for EmbeddedIam {
         let serials: Vec<String> = serials.into_iter().filter(|s| s.contains(":mfa/")).collect();
         Ok(match caller {
             // A self-service session sees only its own devices (its policy names only those).
-            Caller::SelfService { iam_user, .. } => {
-                serials.into_iter().filter(|s| self_service_mfa_name_ok(iam_user, s.rsplit('/').next().unwrap_or_default())).collect()
-            }
+            Caller::SelfService { iam_user, .. } => serials.into_iter().filter(|s| is_own_mfa_serial(iam_user, s)).collect(),
             _ => serials,
         })
     }

@@ -54,7 +54,7 @@ metered! {
     "ListUserTags" list_user_tags(user: &IamUserName) -> Vec<(String, String)>;
     "TagUser" tag_user(user: &IamUserName, key: &str, value: &str) -> ();
     "UntagUser" untag_user(user: &IamUserName, key: &str) -> ();
-    "CreateVirtualMFADevice" create_virtual_mfa(name: &str) -> CreatedVirtualMfa;
+    "CreateVirtualMFADevice" create_virtual_mfa(path: &str, name: &str) -> CreatedVirtualMfa;
     "EnableMFADevice" enable_mfa(user: &IamUserName, serial: &str, code1: &str, code2: &str) -> ();
     "ResyncMFADevice" resync_mfa(user: &IamUserName, serial: &str, code1: &str, code2: &str) -> ();
     "DeactivateMFADevice" deactivate_mfa(user: &IamUserName, serial: &str) -> ();

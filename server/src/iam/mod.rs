@@ -98,10 +98,31 @@ pub fn mfa_name_well_formed(name: &str) -> bool {
     !name.is_empty() && name.len() <= 226 && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
-/// Virtual MFA device names a self-service session may create and delete: the user name itself, or the
-/// user name followed by `-` and more (the session policy grants `mfa/<user>` and `mfa/<user>-*`).
-pub fn self_service_mfa_name_ok(user: &IamUserName, device_name: &str) -> bool {
-    device_name == user.as_str() || device_name.strip_prefix(user.as_str()).is_some_and(|rest| rest.starts_with('-'))
+/// The IAM path under which a person's self-service virtual MFA devices live: `/<user>/`. IAM user names
+/// cannot contain `/`, so no other user's path starts with it (a name prefix such as `alice-*` would
+/// also match `alice-admin`'s devices; SECURITY.md L1). The session policy grants `mfa/<user>/*`.
+pub fn own_mfa_path(user: &IamUserName) -> String {
+    format!("/{user}/")
+}
+
+/// Whether `serial` is a virtual MFA device under `user`'s own path (`…:mfa/<user>/<name>`, one level,
+/// a well-formed name): the devices a self-service session may create and delete.
+pub fn is_own_mfa_serial(user: &IamUserName, serial: &str) -> bool {
+    serial
+        .rsplit_once(":mfa/")
+        .and_then(|(_, rest)| rest.strip_prefix(user.as_str()))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(mfa_name_well_formed)
+}
+
+/// IAM's rule for a path: `/`, or `/` + segments of printable ASCII other than `/`, each followed by `/`;
+/// at most 512 characters.
+pub fn path_well_formed(path: &str) -> bool {
+    path.len() <= 512
+        && path.starts_with('/')
+        && path.ends_with('/')
+        && path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c))
+        && !path.contains("//")
 }
 
 /// The console password's state: profile metadata, when it last changed, and the policy in force.
@@ -200,9 +221,10 @@ pub trait IamBackend: Send + Sync + 'static {
 
     // --- MFA ---
 
-    /// `CreateVirtualMFADevice` named `name`: returns the serial (ARN) and the Base32 seed, once. The
-    /// device stays unassigned until enabled. Not idempotent. Errors: EntityAlreadyExists.
-    async fn create_virtual_mfa(&self, caller: &Caller, name: &str) -> IamResult<CreatedVirtualMfa>;
+    /// `CreateVirtualMFADevice` named `name` under `path` (`/` or `/a/b/`): returns the serial
+    /// (`arn:aws:iam::<account>:mfa<path><name>`) and the Base32 seed, once. The device stays unassigned
+    /// until enabled. Not idempotent. Errors: EntityAlreadyExists (same path and name), InvalidInput.
+    async fn create_virtual_mfa(&self, caller: &Caller, path: &str, name: &str) -> IamResult<CreatedVirtualMfa>;
 
     /// `EnableMFADevice` with two consecutive codes. Errors: InvalidAuthenticationCode, NotFound,
     /// EntityAlreadyExists (already assigned), LimitExceeded (8 devices).

@@ -29,7 +29,15 @@ pub fn created_services(caps: &BTreeSet<Capability>) -> Vec<&'static str> {
     caps.iter().flat_map(|c| c.created_services()).collect()
 }
 
-/// Actions on the user's own virtual MFA devices (`mfa/<user>` and `mfa/<user>-*`).
+/// Tagging actions: allowed on the own user only for the tags keydesk writes, key descriptions whose
+/// tag key is the access key id (review L8). A Deny with an `aws:TagKeys` condition says so in a few
+/// characters, whatever the user name's length.
+pub const TAG_ACTIONS: &[&str] = &["iam:TagUser", "iam:UntagUser"];
+
+/// The tag keys a self-service session may set or remove: access key ids (`AKIA…`).
+pub const SELF_SERVICE_TAG_KEYS: &str = "AKIA*";
+
+/// Actions on the user's own virtual MFA devices (`mfa/<user>/*`: see [`super::own_mfa_path`]).
 pub const MFA_ACTIONS: &[&str] = &["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"];
 
 /// The session policy document for `user` in `account`, entitled to everything.
@@ -40,10 +48,11 @@ pub fn self_service_policy(account: &str, user: &IamUserName) -> String {
 /// The session policy document for `user` in `account` granting exactly the IAM actions of `caps`:
 /// the MFA-device statement only with [`Capability::Mfa`], the password policy only with
 /// [`Capability::ConsolePassword`].
+/// Statements carry no `Sid`: with a 64-character user name the document must still fit STS's 2,048
+/// characters.
 pub fn entitled_policy(account: &str, user: &IamUserName, caps: &BTreeSet<Capability>) -> String {
     let name = user.as_str();
     let mut statements = vec![json!({
-        "Sid": "OwnUser",
         "Effect": "Allow",
         "Action": user_actions(caps),
         "Resource": [
@@ -51,10 +60,17 @@ pub fn entitled_policy(account: &str, user: &IamUserName, caps: &BTreeSet<Capabi
             format!("arn:aws:iam::{account}:user/*/{name}"),
         ],
     })];
+    if caps.contains(&Capability::AccessKeys) {
+        statements.push(json!({
+            "Effect": "Deny",
+            "Action": TAG_ACTIONS,
+            "Resource": "*",
+            "Condition": { "ForAnyValue:StringNotLike": { "aws:TagKeys": SELF_SERVICE_TAG_KEYS } },
+        }));
+    }
     let services = created_services(caps);
     if !services.is_empty() {
         statements.push(json!({
-            "Sid": "CreateServiceCredentials",
             "Effect": "Allow",
             "Action": "iam:CreateServiceSpecificCredential",
             "Resource": [
@@ -66,18 +82,13 @@ pub fn entitled_policy(account: &str, user: &IamUserName, caps: &BTreeSet<Capabi
     }
     if caps.contains(&Capability::Mfa) {
         statements.push(json!({
-            "Sid": "OwnMfaDevices",
             "Effect": "Allow",
             "Action": MFA_ACTIONS,
-            "Resource": [
-                format!("arn:aws:iam::{account}:mfa/{name}"),
-                format!("arn:aws:iam::{account}:mfa/{name}-*"),
-            ],
+            "Resource": format!("arn:aws:iam::{account}:mfa/{name}/*"),
         }));
     }
     if caps.contains(&Capability::ConsolePassword) {
         statements.push(json!({
-            "Sid": "AccountPasswordPolicy",
             "Effect": "Allow",
             "Action": "iam:GetAccountPasswordPolicy",
             "Resource": "*",
@@ -96,6 +107,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
+            .filter(|s| s["Effect"] != "Deny")
             .map(|s| {
                 let list = |v: &serde_json::Value| match v {
                     serde_json::Value::String(s) => vec![s.clone()],
@@ -106,6 +118,61 @@ mod tests {
                 (list(&s["Action"]), list(&s["Resource"]))
             })
             .collect()
+    }
+
+    /// IAM's resource matching: `*` any run of characters, `?` one character, case-sensitive.
+    fn arn_matches(pattern: &str, arn: &str) -> bool {
+        let (p, a): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
+        let mut m = vec![vec![false; a.len() + 1]; p.len() + 1];
+        m[0][0] = true;
+        for i in 1..=p.len() {
+            m[i][0] = m[i - 1][0] && p[i - 1] == '*';
+            for j in 1..=a.len() {
+                m[i][j] = match p[i - 1] {
+                    '*' => m[i - 1][j] || m[i][j - 1],
+                    '?' => m[i - 1][j - 1],
+                    c => m[i - 1][j - 1] && c == a[j - 1],
+                };
+            }
+        }
+        m[p.len()][a.len()]
+    }
+
+    proptest! {
+        /// G26 / SECURITY.md L1: the policy of `u` allows nothing on another user `v`'s resources, in
+        /// particular when `v` is `u` plus a suffix (`alice` and `alice-admin`): not the user, not a
+        /// virtual MFA device under `v`'s path nor one named with `v`'s name at the root.
+        #[test]
+        fn policy_reaches_no_other_user(u in "[A-Za-z0-9+=,.@_-]{1,40}", suffix in "[A-Za-z0-9+=,.@_-]{1,20}", device in "[A-Za-z0-9_-]{1,20}") {
+            let account = "123456789012";
+            let user = IamUserName::parse(&u).unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&self_service_policy(account, &user)).unwrap();
+            let patterns: Vec<String> = resources(&doc).into_iter().flat_map(|(_, r)| r).filter(|r| r != "*").collect();
+            for v in [format!("{u}{suffix}"), format!("{u}-{suffix}"), format!("{suffix}{u}")] {
+                let theirs = [
+                    format!("arn:aws:iam::{account}:user/{v}"),
+                    format!("arn:aws:iam::{account}:user/team/{v}"),
+                    format!("arn:aws:iam::{account}:mfa/{v}/{device}"),
+                    format!("arn:aws:iam::{account}:mfa/{v}"),
+                    format!("arn:aws:iam::{account}:mfa/{v}-{device}"),
+                ];
+                for arn in &theirs {
+                    for p in &patterns {
+                        prop_assert!(!arn_matches(p, arn), "{}'s policy pattern {} matches {}", u, p, arn);
+                    }
+                }
+            }
+            // And it does reach the own devices.
+            let own = format!("arn:aws:iam::{account}:mfa/{u}/{device}");
+            prop_assert!(patterns.iter().any(|p| arn_matches(p, &own)), "{} reaches none of its own devices", u);
+        }
+    }
+
+    #[test]
+    fn the_matcher_follows_iam_wildcards() {
+        assert!(arn_matches("arn:aws:iam::1:mfa/alice-*", "arn:aws:iam::1:mfa/alice-admin-phone"), "the old pattern's flaw");
+        assert!(!arn_matches("arn:aws:iam::1:mfa/alice/*", "arn:aws:iam::1:mfa/alice-admin/phone"));
+        assert!(arn_matches("a?c", "abc") && !arn_matches("a?c", "ac"));
     }
 
     proptest! {
@@ -128,8 +195,7 @@ mod tests {
                     let rest = &r[prefix.len()..];
                     let ok = rest == format!("user/{name}")
                         || rest == format!("user/*/{name}")
-                        || rest == format!("mfa/{name}")
-                        || rest == format!("mfa/{name}-*");
+                        || rest == format!("mfa/{name}/*");
                     prop_assert!(ok, "{} names something other than {}", r, name);
                 }
             }
@@ -157,6 +223,14 @@ mod tests {
                     prop_assert!(!creatable.is_empty());
                 }
             }
+            // L8: tagging is allowed only with the access-key capability, and then restricted to
+            // key-description tags by a Deny.
+            let deny: Vec<&serde_json::Value> = doc["Statement"].as_array().unwrap().iter().filter(|s| s["Effect"] == "Deny").collect();
+            prop_assert_eq!(deny.len(), usize::from(caps.contains(&Capability::AccessKeys)));
+            for d in deny {
+                prop_assert_eq!(&d["Condition"]["ForAnyValue:StringNotLike"]["aws:TagKeys"], SELF_SERVICE_TAG_KEYS);
+                prop_assert_eq!(&d["Resource"], "*");
+            }
             for (actions, res) in resources(&doc) {
                 if actions == ["iam:CreateServiceSpecificCredential"] {
                     prop_assert_eq!(&res, &own.to_vec());
@@ -166,7 +240,7 @@ mod tests {
                     prop_assert_eq!(&actions, &vec!["iam:GetAccountPasswordPolicy".to_owned()]);
                     policy = true;
                 } else {
-                    prop_assert_eq!(&res, &vec![format!("arn:aws:iam::123456789012:mfa/{name}"), format!("arn:aws:iam::123456789012:mfa/{name}-*")]);
+                    prop_assert_eq!(&res, &vec![format!("arn:aws:iam::123456789012:mfa/{name}/*")]);
                     prop_assert_eq!(&actions, &MFA_ACTIONS.iter().map(|a| a.to_string()).collect::<Vec<_>>());
                     mfa = true;
                 }
@@ -187,9 +261,9 @@ mod tests {
         let actions = doc["Statement"][0]["Action"].as_array().unwrap().len();
         let all: BTreeSet<&str> = Capability::ALL.iter().flat_map(|c| c.user_actions().iter().copied()).collect();
         assert_eq!(actions, 2 + all.len());
-        // Own user, service-credential creation by service, MFA devices, password policy.
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 4);
-        let services = &doc["Statement"][1]["Condition"]["StringEquals"]["iam:ServiceSpecificCredentialServiceName"];
+        // Own user, the tag restriction, service-credential creation by service, MFA devices, password policy.
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 5);
+        let services = &doc["Statement"][2]["Condition"]["StringEquals"]["iam:ServiceSpecificCredentialServiceName"];
         assert_eq!(services.as_array().unwrap().len(), app::domain::services::SERVICES.len());
     }
 

@@ -126,7 +126,7 @@ async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
     iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
     iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
     for name in ["phone", "tablet"] {
-        let device = iam.create_virtual_mfa(&Caller::Service, &format!("user013-{name}")).await.unwrap();
+        let device = iam.create_virtual_mfa(&Caller::Service, "/user013/", name).await.unwrap();
         let (c1, c2) = codes(device.seed.expose(), app.clock.now(), 0);
         iam.enable_mfa(&Caller::Service, &u("user013"), &device.serial, &c1, &c2).await.unwrap();
     }

@@ -118,3 +118,38 @@ async fn sign_ins_are_audited_and_the_audit_log_is_append_only() {
         assert_eq!(n, 2);
     }
 }
+
+/// Review L3: an error in a page link shows only in the browser keydesk redirected it to. A crafted
+/// `?__err=` (attacker's words in keydesk's own error box) is dropped with a redirect to the clean
+/// page; the real error of a JavaScript-free sign-in still shows.
+#[tokio::test]
+async fn errors_in_links_show_only_for_their_own_browser() {
+    use base64::Engine as _;
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let lure = app::error::AppError::invalid("password", "Your account is locked: call +1 555 0100 and read your password to us");
+    let forged = base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_string(&lure).unwrap());
+    let r = app.get(None, &format!("/sign-in?__path=/api/sign_in&__err={forged}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body.chars().take(200).collect::<String>());
+    assert_eq!(r.location(), Some("/sign-in"));
+    assert!(!r.body.contains("555 0100"));
+
+    // A real failure, posted without JavaScript: redirected with its error and the proof.
+    let mut req = form_request(None, "/api/sign_in", "text/html", &[("username", "alice"), ("password", "wrong-password-1")]);
+    req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/sign-in"));
+    let post = app.send(req).await;
+    let location = post.location().expect("redirected back").to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let proof = post
+        .set_cookie_headers()
+        .into_iter()
+        .find(|c| c.starts_with("keydesk-err=") || c.starts_with("__Host-keydesk-err="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .expect("a proof cookie");
+    let path = location.trim_start_matches("http://127.0.0.1:3000");
+    let shown = app.get(Some(&proof), path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("The user name or password is incorrect."), "the real error is shown");
+    // The same link without the proof (another browser) is not.
+    assert_eq!(app.get(None, path).await.status, StatusCode::SEE_OTHER);
+}

@@ -273,3 +273,29 @@ async fn on_moto_entitlements_come_from_iam_groups_and_shape_the_assumed_session
     let page = app.get(Some(&cookie), "/").await;
     assert!(page.body.contains("Your console password is managed by your administrators"), "the page explains instead of failing");
 }
+
+/// Review L2: an employee entitled to Git credentials only cannot switch a Bedrock API key on or off
+/// by its id through the Git form (the CodeCommit path skipped the service check), nor reset or
+/// delete it.
+#[tokio::test]
+async fn the_git_forms_reach_only_git_credentials() {
+    use server::iam::{Caller, IamBackend};
+    let (app, dave, alice) = admin_and_employee().await;
+    save(&app, &dave, &form(&[Capability::GitCredentials], &[], "the help desk")).await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let me = IamUserName::parse("alice").unwrap();
+    let other = app::domain::services::SERVICES.iter().find(|s| !s.is_codecommit()).unwrap();
+    let created = iam.create_service_credential(&Caller::Service, &me, other.service_name, None).await.unwrap();
+    let id = created.credential.id.to_string();
+    for (name, form) in [
+        ("set_git_credential_status", vec![("credential_id", id.as_str()), ("active", "false")]),
+        ("reset_git_credential", vec![("credential_id", id.as_str())]),
+        ("delete_git_credential", vec![("credential_id", id.as_str()), ("confirm", id.as_str())]),
+    ] {
+        let r = app.server_fn(Some(&alice), name, &form).await;
+        assert!(matches!(r.app_error(), AppError::NotFound { .. }), "{name}: {} {}", r.status, r.body);
+    }
+    let now = iam.list_service_credentials(&Caller::Service, &me, Some(other.service_name)).await.unwrap();
+    assert_eq!(now.len(), 1);
+    assert!(now[0].status.is_active(), "the {} credential is untouched", other.slug);
+}

@@ -25,6 +25,10 @@ async fn desk_with(args: &[&str]) -> Desk {
     for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin), ("erin", Role::Helpdesk)] {
         app.add_account(name, role).await;
     }
+    // alice has a console password (a help-desk reset replaces one; it never creates one).
+    let iam = app.portal.embedded.clone().unwrap();
+    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
+    iam.set_password(&server::iam::Caller::Service, &IamUserName::parse("alice").unwrap(), &console, false).await.unwrap();
     let alice = app.sign_in("alice", PASSWORD).await.unwrap();
     let r = app.server_fn(Some(&alice), "create_access_key", &[("description", "laptop")]).await;
     let key: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
@@ -463,11 +467,12 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let why = ("reason", "locked out; identity checked by phone");
 
     // Filing: nothing changes yet, the person is told, the request waits.
+    let before = iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile;
     let r = app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), why, ("ticket", "HD-1")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let outcome: ResetOutcome = serde_json::from_str(&r.body).unwrap();
     assert!(outcome.password.is_none() && outcome.requested.as_deref().unwrap().contains("needs a second person"), "{outcome:?}");
-    assert!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile.is_none(), "no password was set");
+    assert_eq!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile, before, "no password was set");
     let pending = requests(app, &d.carol).await;
     assert_eq!((pending.len(), pending[0].state.as_str(), pending[0].mine), (1, "pending", true));
     assert_eq!(pending[0].what, "reset the console password of alice");
@@ -564,6 +569,8 @@ async fn a_temporary_password_left_unchanged_past_its_time_is_reset_again_once_a
     let iam = app.portal.embedded.clone().unwrap();
     let alice = IamUserName::parse("alice").unwrap();
     app.add_account("bob", Role::Employee).await;
+    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
+    iam.set_password(&Caller::Service, &IamUserName::parse("bob").unwrap(), &console, false).await.unwrap();
     let carol = d.carol.as_str();
     let reset = |user: &'static str| async move {
         let r = app.server_fn(Some(carol), "helpdesk_reset_password", &[("user", user), ("reason", "locked out")]).await;
@@ -596,4 +603,86 @@ async fn a_temporary_password_left_unchanged_past_its_time_is_reset_again_once_a
     let trail: Vec<(String, String)> = audit_trail(app, "helpdesk.password.followup").await;
     assert!(trail.contains(&("helpdesk.password.followup".to_owned(), "success".to_owned())));
     assert!(trail.contains(&("helpdesk.password.followup".to_owned(), "not_needed".to_owned())), "bob's check is recorded too");
+}
+
+/// Review M3: the help desk reaches only IAM users that belong to an employee's keydesk account or
+/// that the operators' allow-list names; a reset never creates a console password where none was.
+#[tokio::test]
+async fn the_help_desk_reaches_only_employees_and_the_allow_list() {
+    for (args, allowed) in
+        [(vec![], false), (vec!["--helpdesk-allow-path", "/people/"], true), (vec!["--helpdesk-allow-tag", "desk=yes"], true)]
+    {
+        let mut all = vec!["--four-eyes", "none"];
+        all.extend(args.iter().copied());
+        let d = desk_with(&all).await;
+        let iam = d.app.portal.embedded.clone().unwrap();
+        let svc = IamUserName::parse("svc-backup").unwrap();
+        let path = if args.first() == Some(&"--helpdesk-allow-path") { "/people/" } else { "/service/" };
+        iam.create_user(&svc, path, start_time()).await.unwrap();
+        if args.first() == Some(&"--helpdesk-allow-tag") {
+            iam.tag_user(&server::iam::Caller::Service, &svc, "desk", "yes").await.unwrap();
+        }
+        let r = d
+            .app
+            .server_fn(Some(&d.carol), "helpdesk_reset_password", &form(&[("user", "svc-backup"), ("reason", "asked by its owner")]))
+            .await;
+        let error = r.app_error();
+        let message = error.to_string();
+        assert!(matches!(error, AppError::NotAllowed { .. }), "{args:?}: {}", r.body);
+        if allowed {
+            assert!(message.contains("does not create"), "{args:?}: on the list, but no console password to reset: {message}");
+        } else {
+            assert!(message.contains("allow-list"), "{args:?}: {message}");
+        }
+        assert!(iam.password_state(&server::iam::Caller::Service, &svc).await.unwrap().profile.is_none(), "no login profile was created");
+        let found = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "svc-backup")]).await;
+        let view: HelpdeskView = serde_json::from_str(&found.body).unwrap();
+        assert_eq!(view.protected.is_none(), allowed, "{args:?}: {:?}", view.protected);
+    }
+}
+
+/// Review L6: four eyes are two people. A second keydesk account acting for the filer's IAM user
+/// cannot approve the filer's request, and nobody decides a request about their own IAM user.
+#[tokio::test]
+async fn one_person_with_two_accounts_cannot_approve_their_own_request() {
+    let d = desk_with(&[]).await;
+    let app = &d.app;
+    let twin = server::db::accounts::AccountRow {
+        user: app::domain::PortalUserName::parse("carol-admin").unwrap(),
+        display_name: "Carol, admin account".into(),
+        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
+        role: Role::Admin,
+        iam_user: IamUserName::parse("carol").unwrap(),
+        disabled: false,
+        created_at: start_time(),
+        last_sign_in_at: None,
+    };
+    assert!(app.portal.db.insert_account(&twin, start_time()).await.unwrap());
+    let r =
+        app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), ("reason", "locked out; checked by phone")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = requests(app, &d.carol).await[0].id.clone();
+    let twin = app.sign_in("carol-admin", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&twin), "helpdesk_decide", &[("id", id.as_str()), ("approve", "true")]).await;
+    assert!(r.app_error().to_string().contains("You filed this request"), "{}", r.body);
+    assert_eq!(requests(app, &d.carol).await[0].state, "pending");
+    // erin files one about carol; carol may not decide it.
+    let erin = app.sign_in("erin", PASSWORD).await.unwrap();
+    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
+    app.portal
+        .embedded
+        .clone()
+        .unwrap()
+        .set_password(&Caller::Service, &IamUserName::parse("carol").unwrap(), &console, false)
+        .await
+        .unwrap();
+    let r = app.server_fn(Some(&erin), "helpdesk_reset_password", &[("user", "carol"), ("reason", "locked out; checked by phone")]).await;
+    let about_carol = requests(app, &erin).await.into_iter().find(|q| q.target_user == "carol");
+    if let Some(q) = about_carol {
+        let r = app.server_fn(Some(&d.carol), "helpdesk_decide", &[("id", q.id.as_str()), ("approve", "true")]).await;
+        assert!(r.app_error().to_string().contains("your own IAM user"), "{}", r.body);
+    } else {
+        // Staff are protected by default: the request is refused outright, which is as good.
+        assert!(matches!(r.app_error(), AppError::NotAllowed { .. }), "{}", r.body);
+    }
 }

@@ -132,7 +132,7 @@ async fn unassigned(app: &TestApp) -> usize {
 async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     let app = TestApp::new().await;
     let cookie = signed_in(&app).await;
-    for bad in ["bob-phone", "alicephone", "alice-ph one", ""] {
+    for bad in ["alice-ph one", "", "alice/phone", &"x".repeat(227)] {
         assert!(matches!(start(&app, &cookie, bad).await, Err(AppError::InvalidInput { .. })), "{bad}");
     }
     assert_eq!(unassigned(&app).await, 0);
@@ -281,4 +281,29 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
     let (a1, a2) = codes(SEED, app.clock.now(), 0);
     let r = app.server_fn(Some(&bob), "enable_mfa", &[("serial", "GAHT10000001"), ("code1", &a1), ("code2", &a2)]).await;
     assert_eq!(r.status, StatusCode::OK, "free again after removal: {}", r.body);
+}
+
+/// SECURITY.md L1: self-service devices live under `mfa/<user>/`, so `alice` reaches none of
+/// `alice-admin`'s devices (the old `mfa/alice-*` grant matched them), and cancelling an enrolment asks
+/// for the password again like enrolment and removal do.
+#[tokio::test]
+async fn a_name_prefix_reaches_no_other_users_devices_and_cancelling_needs_step_up() {
+    let app = TestApp::new().await;
+    let alice = signed_in(&app).await;
+    app.add_account("alice-admin", Role::Employee).await;
+    let admin = app.sign_in("alice-admin", PASSWORD).await.unwrap();
+    let theirs = start(&app, &admin, "phone").await.unwrap();
+    assert!(theirs.serial.ends_with(":mfa/alice-admin/phone"), "{}", theirs.serial);
+    let legacy = "arn:aws:iam::123456789012:mfa/alice-admin-phone";
+    for serial in [theirs.serial.as_str(), legacy] {
+        let r = app.server_fn(Some(&alice), "cancel_mfa_enrolment", &[("serial", serial)]).await;
+        assert!(matches!(r.app_error(), AppError::InvalidInput { .. }), "{serial}: {}", r.body);
+    }
+    assert_eq!(unassigned(&app).await, 1, "alice-admin's pending device is still there");
+    let mine = start(&app, &alice, "alice-admin").await.unwrap();
+    assert!(mine.serial.ends_with(":mfa/alice/alice-admin"), "{}", mine.serial);
+    app.clock.advance(time::Duration::minutes(11));
+    let r = app.server_fn(Some(&alice), "cancel_mfa_enrolment", &[("serial", &mine.serial)]).await;
+    assert_eq!(r.app_error(), AppError::ReauthRequired);
+    assert_eq!(unassigned(&app).await, 2, "nothing was cancelled without the password");
 }

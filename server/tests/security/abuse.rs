@@ -61,7 +61,7 @@ pub async fn g11_no_user_enumeration(report: &mut Report) {
         }
     }
     let (mk, mu) = (median(known), median(unknown));
-    let diff = if mk > mu { mk - mu } else { mu - mk };
+    let diff = mk.abs_diff(mu);
     report.add(
         "G11",
         "SQLite",
@@ -180,6 +180,8 @@ const SENSITIVE: &[&str] = &[
     "helpdesk_deactivate_codecommit",
     "helpdesk_detach_quarantine",
     "helpdesk_decide",
+    "cancel_mfa_enrolment",
+    "end_sessions",
     "update_password_policy",
     "delete_password_policy",
     "update_entitlements",
@@ -187,15 +189,13 @@ const SENSITIVE: &[&str] = &[
     "remove_key_exemption",
 ];
 /// Not sensitive: reads, signing in and out, and the step-up itself. `change_portal_password` asks for
-/// the current password in the same form (its own re-authentication); `cancel_mfa_enrolment` drops a
-/// device that was never enabled; `end_sessions` only signs the caller's own sessions out.
+/// the current password in the same form (its own re-authentication, through the sign-in admission:
+/// review::h1_every_password_check_is_admitted).
 const NOT_SENSITIVE: &[&str] = &[
     "sign_in",
     "sign_out",
     "confirm_password",
     "change_portal_password",
-    "cancel_mfa_enrolment",
-    "end_sessions",
     "mark_notifications_read",
     "get_frame",
     "get_my_credentials",
@@ -229,9 +229,11 @@ fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
         "change_password" => vec![("new_password", s("A-new-console-pass-77!")), ("repeat_password", s("A-new-console-pass-77!"))],
         "start_mfa_enrolment" => vec![("device_name", s("alice-phone"))],
         "enable_mfa" | "resync_mfa" => {
-            vec![("serial", s("arn:aws:iam::123456789012:mfa/alice")), ("code1", s("123456")), ("code2", s("654321"))]
+            vec![("serial", s("arn:aws:iam::123456789012:mfa/alice/phone")), ("code1", s("123456")), ("code2", s("654321"))]
         }
-        "remove_mfa" => vec![("serial", s("arn:aws:iam::123456789012:mfa/alice"))],
+        "remove_mfa" => vec![("serial", s("arn:aws:iam::123456789012:mfa/alice/phone"))],
+        "cancel_mfa_enrolment" => vec![("serial", s("arn:aws:iam::123456789012:mfa/alice/phone"))],
+        "end_sessions" => vec![("handle", s("others"))],
         "reset_git_credential" | "set_git_credential_status" | "delete_git_credential" => {
             vec![("credential_id", s("ACCAEXAMPLEEXAMPLE123")), ("active", s("false")), ("confirm", s("ACCAEXAMPLEEXAMPLE123"))]
         }
@@ -438,7 +440,7 @@ pub async fn g14_idor(report: &mut Report) {
             for (name, form) in &ops {
                 operations.insert(*name);
                 attempts += 1;
-                let form = borrowed(&form);
+                let form = borrowed(form);
                 let r = app.server_fn(Some(&held[a].cookie), name, &form).await;
                 if r.status.is_success() || r.body.contains(&h.mfa_seed) {
                     successes.push(format!("{attacker} {name} on {victim}'s: {} {}", r.status, r.body));

@@ -86,7 +86,7 @@ pub async fn g10_back_off_is_shared_and_bounded(report: &mut Report, db: Backend
     app.add_account("alice", Role::Employee).await;
     let b = app.instance_b().await;
     let on_instance = |i: usize, user: &'static str, password: &'static str| {
-        let router = if i % 2 == 0 { app.router.clone() } else { b.clone() };
+        let router = if i.is_multiple_of(2) { app.router.clone() } else { b.clone() };
         async move { TestApp::server_fn_on(&router, None, "sign_in", &[("username", user), ("password", password)]).await }
     };
     let mut problems = Vec::new();

@@ -74,7 +74,7 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   await page.waitForSelector('[data-testid=mfa-count]');
   const before = await page.locator('[data-testid=mfa-row]').count();
   await page.click('[data-testid=add-mfa] summary');
-  await page.fill('[data-testid=mfa-name]', 'carol-e2e');
+  await page.fill('[data-testid=mfa-name]', 'e2e-phone');
   await page.click('[data-testid=mfa-start]');
   await page.waitForSelector('[data-testid=mfa-enrolment] [data-testid=mfa-qr] svg');
   await page.click('[data-testid=mfa-show-seed]');
@@ -87,11 +87,12 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   await page.click('[data-testid=mfa-enable]');
   await page.waitForSelector('[data-testid=mfa-enabled]');
   assert.equal(await page.locator('[data-testid=mfa-enrolment]').count(), 0, 'the seed is gone once enrolled');
-  const row = page.locator('[data-testid=mfa-row]', { hasText: 'carol-e2e' });
+  // Under carol's own IAM path (review L1).
+  const row = page.locator('[data-testid=mfa-row]', { hasText: 'mfa/carol/e2e-phone' });
   await row.waitFor();
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before + 1);
   await row.locator('[data-testid=mfa-remove]').click();
-  await page.waitForFunction(() => !document.body.innerText.includes('mfa/carol-e2e'));
+  await page.waitForFunction(() => !document.body.innerText.includes('mfa/carol/e2e-phone'));
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before);
   await ctx.close();
 });

@@ -81,6 +81,46 @@ fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     (status, headers, axum::response::Html(page)).into_response()
 }
 
+/// A page whose nonce policy went missing: the policy rebuilt from the nonce on its own scripts (the
+/// only nonce the browser will check), or, when none is found, the error page below. A `<script`
+/// cannot come from text keydesk renders (`<` is escaped there), so the first `<script nonce="…">` is
+/// keydesk's own.
+async fn with_recovered_policy(res: Response, path: &str, incident: &str) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return page_without_policy(path, incident);
+    };
+    match script_nonce(&bytes) {
+        Some(nonce) => {
+            tracing::warn!(path, incident, "a page was rendered without its Content-Security-Policy; rebuilt from its script nonce");
+            match HeaderValue::from_str(&page_csp(nonce)) {
+                Ok(v) => {
+                    parts.headers.insert(header::CONTENT_SECURITY_POLICY, v);
+                    parts.headers.remove(header::CONTENT_LENGTH);
+                    Response::from_parts(parts, axum::body::Body::from(bytes))
+                }
+                Err(_) => page_without_policy(path, incident),
+            }
+        }
+        None => {
+            let mut refused = page_without_policy(path, incident);
+            for (name, value) in parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH) {
+                refused.headers_mut().entry(name.clone()).or_insert(value.clone());
+            }
+            refused
+        }
+    }
+}
+
+/// The nonce of the first `<script nonce="…">` in a page, if it is a plausible nonce.
+fn script_nonce(html: &[u8]) -> Option<&str> {
+    const MARK: &[u8] = b"<script nonce=\"";
+    let start = html.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let len = html[start..].iter().position(|b| *b == b'"')?;
+    let nonce = std::str::from_utf8(&html[start..start + len]).ok()?;
+    (!nonce.is_empty() && nonce.len() <= 128 && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))).then_some(nonce)
+}
+
 /// The answer instead of a page that was rendered without its nonce policy: such a page never goes
 /// out without a policy (review, CSP gap). 500 with the incident id people quote.
 fn page_without_policy(path: &str, incident: &str) -> Response {
@@ -437,16 +477,7 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
     );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if html {
-            // A page rendered without its nonce policy (seen once in the browser suite on /admin, cause
-            // not found): it fails closed, never goes out without a policy.
-            let mut refused = page_without_policy(&path, &incident);
-            for (name, value) in res.headers().iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH) {
-                refused.headers_mut().entry(name.clone()).or_insert(value.clone());
-            }
-            return refused;
-        }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) && !html {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
     }
     if portal.config.secure_cookie {
@@ -461,6 +492,12 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    }
+    if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        // A page rendered without its nonce policy (seen in Chromium on /admin, /activity and /helpdesk
+        // when the render's context ran twice; cause inside the render not found): it never goes out
+        // without one.
+        return with_recovered_policy(res, &path, &incident).await;
     }
     res
 }
@@ -491,6 +528,13 @@ async fn refuse_cross_site(State(portal): State<Arc<Portal>>, req: Request, next
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_policy_is_rebuilt_only_from_a_script_nonce() {
+        assert_eq!(script_nonce(b"<p>nonce=\"evil\"</p><script nonce=\"abc+/=_-9\">x</script>"), Some("abc+/=_-9"));
+        assert_eq!(script_nonce(b"<p>&lt;script nonce=\"evil\"</p>"), None);
+        assert_eq!(script_nonce(b"<script nonce=\"a b\">"), None);
+    }
 
     /// The CSP gap fails closed: an error page with a strict policy and the incident id, not the page.
     #[test]

@@ -14,6 +14,7 @@
 //! machine's cores, as they do for the reference, so the ratio is fair and the absolute figures are a
 //! lower bound of what a dedicated server does. Figures, never assertions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its figures; a panic is its failure
 use axum::body::Bytes;
 use clap::Parser;
 use http_body_util::{BodyExt, Full};

@@ -9,8 +9,10 @@
 //!      node, playwright-core and Chromium are there (`end2end/bench/review-page.mjs`),
 //!   6. with `KEYDESK_BENCH_MOTO_URL` (a fresh `moto_server`): the same users seeded in moto
 //!      (`KEYDESK_BENCH_MOTO_USERS`, default N) and the report path against the naive calls there.
+//!
 //! Run: `cargo bench -p server -p app --features app/ssr --bench review`. Figures, not assertions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its figures; a panic is its failure
 use app::domain::review::{Filter, ReviewQuery, SortKey};
 use app::domain::{IamUserName, Password, PortalUserName, Role, SetStatus, Viewer};
 use app::ssr::{Port, Principal};

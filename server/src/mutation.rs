@@ -262,6 +262,7 @@ mod tests {
     /// could expire first, a second change could run beside a slow first one, and the settling job
     /// could settle an intent whose request still runs (it was 30 s against a 60 s request timeout).
     #[test]
+    #[allow(clippy::assertions_on_constants)] // the constants are the point: a change to one must keep the order
     fn the_lease_outlasts_any_request_and_settling_waits_for_the_lease() {
         let longest_request = crate::http::REQUEST_TIMEOUT.as_millis() as i64 + FINAL_WRITE_PAUSES_MS.iter().sum::<u64>() as i64;
         assert!(crate::db::leases::LEASE_SECONDS * 1000 > longest_request, "{} s lease", crate::db::leases::LEASE_SECONDS);

@@ -1,6 +1,7 @@
 //! The `keydesk` binary: configuration errors are one clear line with exit code 2, and `keydesk user`
 //! manages accounts with the password read from standard input (never argv).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // test code: a panic is the failure
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -6,6 +6,7 @@
 //! - `kill -9` between a change's audit intent and IAM's answer: the restarted keydesk settles the
 //!   intent by itself (nothing stays pending).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // test code: a panic is the failure
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -312,7 +312,7 @@ pub async fn ssh_key_lifecycle_and_bad_keys(h: &dyn Harness) {
     let body = rsa_public_key(2048, 1);
     let up = b.upload_ssh_key(&SVC, &user, &body).await.unwrap();
     assert!(up.id.as_str().starts_with("APKA"));
-    assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap(), [up.clone()]);
+    assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap(), std::slice::from_ref(&up));
     let detail = b.get_ssh_key(&SVC, &user, &up.id, SshEncoding::Ssh).await.unwrap();
     assert_eq!(detail.body.split_whitespace().take(2).collect::<Vec<_>>(), body.split_whitespace().take(2).collect::<Vec<_>>());
     if h.caps().has(h.caps().validates_ssh_keys, "IAM's MD5 fingerprint and PEM encoding") {

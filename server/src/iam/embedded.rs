@@ -253,6 +253,11 @@ impl EmbeddedIam {
     }
 
     /// The fault switches (tests only).
+    /// The database it keeps IAM's state in (the schema parity test reads its tables).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub fn faults(&self) -> Arc<Faults> {
         self.faults.clone()
     }

@@ -1,6 +1,7 @@
 //! HTTP tests: the real router driven with `tower::ServiceExt::oneshot` (no sockets), a fresh database
 //! per test (SQLite, or PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set) and a manual clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // test code: a panic is the failure
 #[allow(dead_code)] // shared with the security run, which uses parts these tests do not
 mod support;
 
@@ -14,5 +15,6 @@ mod helpdesk;
 mod notices;
 mod pages;
 mod password_mfa;
+mod schema;
 mod services;
 mod settings;

@@ -139,10 +139,10 @@ fn check_against(ledger: Vec<(String, String)>, keys: &[(IamUserName, AccessKeyI
 async fn reminders_over_120_simulated_days_go_out_once_per_key_and_stage_across_a_restart() {
     let app = TestApp::new().await;
     let keys = seed_population(&app).await;
-    simulate(&app, &[app.portal.clone()], 0, 60).await;
+    simulate(&app, std::slice::from_ref(&app.portal), 0, 60).await;
     // A restart in the middle: a new process on the same databases.
     let restarted = app.another_instance().await;
-    simulate(&app, &[restarted.clone()], 61, 120).await;
+    simulate(&app, std::slice::from_ref(&restarted), 61, 120).await;
     let ledger = ledger(&restarted).await;
     check_against(ledger.clone(), &keys, true);
     // The exact set per stage, printed.
@@ -261,7 +261,7 @@ impl SmtpSink {
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new(python)
+        let mut child = std::process::Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.path().join("box"))
             .stdout(std::process::Stdio::null())
@@ -274,6 +274,9 @@ impl SmtpSink {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        // Not left running behind the failed test.
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start");
     }
 

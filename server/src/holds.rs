@@ -95,13 +95,15 @@ impl Portal {
     }
 
     /// Why the owner may not reactivate `user`'s key `id` themselves, if they may not.
-    pub(crate) async fn key_hold(&self, user: &IamUserName, id: &AccessKeyId) -> Result<Option<Hold>, AppError> {
+    pub(crate) async fn key_hold(&self, who: &Principal, user: &IamUserName, id: &AccessKeyId) -> Result<Option<Hold>, AppError> {
         let events = self.db.events_about(id.as_str()).await.map_err(|e| internal("reading a key's history failed", e))?;
         if held_by_helpdesk(events.iter().map(|(_, action, _)| action.as_str())) {
             return Ok(Some(Hold::Helpdesk));
         }
-        // keydesk's own check, with its own identity: the session policy grants no policy listing.
-        match self.iam.list_attached_user_policies(&Caller::Service, user).await {
+        // keydesk's own check, through the read-only review role (the person's session policy grants no
+        // policy listing, and keydesk's own identity may only assume roles), named after the person.
+        let reader = Caller::Admin { portal_user: who.viewer.user.to_string() };
+        match self.iam.list_attached_user_policies(&reader, user).await {
             Ok(attached) if attached.iter().any(|p| p == QUARANTINE_POLICY_ARN) => Ok(Some(Hold::Quarantine)),
             Ok(_) => Ok(None),
             Err(e) => Err(crate::portal::iam_error("checking the quarantine", e)),

@@ -318,7 +318,7 @@ impl Port for Portal {
         let action = if status == SetStatus::Active { "access_key.activate" } else { "access_key.deactivate" };
         self.with_user_lease(&me, async {
             if status == SetStatus::Active {
-                if let Some(hold) = self.key_hold(&me, &id).await? {
+                if let Some(hold) = self.key_hold(who, &me, &id).await? {
                     return Err(self.refuse_reactivation(req, who, &id, &hold).await);
                 }
             }
@@ -574,7 +574,7 @@ impl Port for Portal {
             // Only an inactive key can be switched back on: only there is a hold worth a look-up.
             let hold = match key.status.is_active() {
                 true => None,
-                false => self.key_hold(me, &key.id).await.unwrap_or_else(|e| {
+                false => self.key_hold(who, me, &key.id).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "could not tell whether a key is held");
                     None
                 }),

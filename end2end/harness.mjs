@@ -1,6 +1,6 @@
 // Browser-test harness: starts a real keydesk (embedded IAM, demo accounts, fresh databases) on a free
 // loopback port, and launches Debian's Chromium through playwright-core. No browser is downloaded.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +60,25 @@ export async function startServer(extraArgs = [], { demo = true, before: prepare
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/// Make `user`'s sessions on `server` look as if their last password check was `seconds` ago: the
+/// test-only way to reach "the step-up window has passed" without waiting it out in real time. Edits
+/// the session rows in the portal database (Python's sqlite3; keydesk reads sessions afresh per request).
+export function ageLastPasswordCheck(server, user, seconds) {
+  const script = `
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT id, data FROM sessions WHERE username = ?", (sys.argv[2],)).fetchall()
+for sid, data in rows:
+    record = json.loads(data)
+    record["data"]["auth"]["authenticated_at"] -= int(sys.argv[3])
+    db.execute("UPDATE sessions SET data = ? WHERE id = ?", (json.dumps(record), sid))
+db.commit()
+print(len(rows))
+`;
+  const changed = Number(execFileSync('python3', ['-c', script, join(server.dir, 'portal.db'), user, String(seconds)]).toString().trim());
+  if (changed < 1) throw new Error(`no session of ${user} to age`);
 }
 
 /// Run the keydesk CLI against the databases in `dir`, writing `stdin` to it; resolves with its output

@@ -26,9 +26,7 @@ async fn desk_with(args: &[&str]) -> Desk {
         app.add_account(name, role).await;
     }
     // alice has a console password (a help-desk reset replaces one; it never creates one).
-    let iam = app.portal.embedded.clone().unwrap();
-    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
-    iam.set_password(&server::iam::Caller::Service, &IamUserName::parse("alice").unwrap(), &console, false).await.unwrap();
+    app.give_console_password("alice").await;
     let alice = app.sign_in("alice", PASSWORD).await.unwrap();
     let r = app.server_fn(Some(&alice), "create_access_key", &[("description", "laptop")]).await;
     let key: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
@@ -569,8 +567,7 @@ async fn a_temporary_password_left_unchanged_past_its_time_is_reset_again_once_a
     let iam = app.portal.embedded.clone().unwrap();
     let alice = IamUserName::parse("alice").unwrap();
     app.add_account("bob", Role::Employee).await;
-    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
-    iam.set_password(&Caller::Service, &IamUserName::parse("bob").unwrap(), &console, false).await.unwrap();
+    app.give_console_password("bob").await;
     let carol = d.carol.as_str();
     let reset = |user: &'static str| async move {
         let r = app.server_fn(Some(carol), "helpdesk_reset_password", &[("user", user), ("reason", "locked out")]).await;
@@ -647,17 +644,7 @@ async fn the_help_desk_reaches_only_employees_and_the_allow_list() {
 async fn one_person_with_two_accounts_cannot_approve_their_own_request() {
     let d = desk_with(&[]).await;
     let app = &d.app;
-    let twin = server::db::accounts::AccountRow {
-        user: app::domain::PortalUserName::parse("carol-admin").unwrap(),
-        display_name: "Carol, admin account".into(),
-        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
-        role: Role::Admin,
-        iam_user: IamUserName::parse("carol").unwrap(),
-        disabled: false,
-        created_at: start_time(),
-        last_sign_in_at: None,
-    };
-    assert!(app.portal.db.insert_account(&twin, start_time()).await.unwrap());
+    app.add_account_acting_for("carol-admin", Role::Admin, "carol").await;
     let r =
         app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), ("reason", "locked out; checked by phone")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -668,14 +655,7 @@ async fn one_person_with_two_accounts_cannot_approve_their_own_request() {
     assert_eq!(requests(app, &d.carol).await[0].state, "pending");
     // erin files one about carol; carol may not decide it.
     let erin = app.sign_in("erin", PASSWORD).await.unwrap();
-    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
-    app.portal
-        .embedded
-        .clone()
-        .unwrap()
-        .set_password(&Caller::Service, &IamUserName::parse("carol").unwrap(), &console, false)
-        .await
-        .unwrap();
+    app.give_console_password("carol").await;
     let r = app.server_fn(Some(&erin), "helpdesk_reset_password", &[("user", "carol"), ("reason", "locked out; checked by phone")]).await;
     let about_carol = requests(app, &erin).await.into_iter().find(|q| q.target_user == "carol");
     if let Some(q) = about_carol {

@@ -158,17 +158,30 @@ impl TestApp {
         if let Some(iam) = &self.portal.embedded {
             iam.create_user(&IamUserName::parse(name).unwrap(), "/", start_time()).await.unwrap();
         }
+        self.add_account_acting_for(name, role, name).await;
+    }
+
+    /// A portal account `name` for an existing IAM user `iam_user` (a second account of one person, say).
+    pub async fn add_account_acting_for(&self, name: &str, role: Role, iam_user: &str) {
         let row = AccountRow {
             user: PortalUserName::parse(name).unwrap(),
             display_name: format!("{name} (test)"),
             password_hash: self.portal.hasher.hash(PASSWORD).await.unwrap(),
             role,
-            iam_user: IamUserName::parse(name).unwrap(),
+            iam_user: IamUserName::parse(iam_user).unwrap(),
             disabled: false,
             created_at: start_time(),
             last_sign_in_at: None,
         };
         assert!(self.portal.db.insert_account(&row, start_time()).await.unwrap());
+    }
+
+    /// Give the (embedded) IAM user `user` a console password, as an administrator would.
+    pub async fn give_console_password(&self, user: &str) {
+        use server::iam::IamBackend;
+        let iam = self.portal.embedded.clone().unwrap();
+        let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
+        iam.set_password(&server::iam::Caller::Service, &IamUserName::parse(user).unwrap(), &console, false).await.unwrap();
     }
 
     /// Send one request. A request that does not answer within 30 s fails the test with its name

@@ -159,20 +159,8 @@ pub async fn l6_four_eyes_are_two_people(report: &mut Report) {
     let app = TestApp::new().await;
     app.add_account("alice", Role::Employee).await;
     app.add_account("harry", Role::Helpdesk).await;
-    let iam = app.portal.embedded.clone().unwrap();
-    let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
-    iam.set_password(&Caller::Service, &IamUserName::parse("alice").unwrap(), &console, false).await.unwrap();
-    let twin = server::db::accounts::AccountRow {
-        user: app::domain::PortalUserName::parse("harry-admin").unwrap(),
-        display_name: "Harry (admin account)".into(),
-        password_hash: app.portal.hasher.hash(PASSWORD).await.unwrap(),
-        role: Role::Admin,
-        iam_user: IamUserName::parse("harry").unwrap(),
-        disabled: false,
-        created_at: start_time(),
-        last_sign_in_at: None,
-    };
-    app.portal.db.insert_account(&twin, start_time()).await.unwrap();
+    app.give_console_password("alice").await;
+    app.add_account_acting_for("harry-admin", Role::Admin, "harry").await;
     let harry = app.sign_in("harry", PASSWORD).await.unwrap();
     app.server_fn(Some(&harry), "helpdesk_reset_password", &[("user", "alice"), ("reason", "locked out")]).await;
     let list: Vec<app::api::helpdesk::RequestView> =

@@ -42,36 +42,36 @@ pub fn held_by_helpdesk<'a>(actions: impl IntoIterator<Item = &'a str>) -> bool 
     actions.into_iter().filter(|a| HOLDING.contains(a) || RELEASING.contains(a)).last().is_some_and(|a| HOLDING.contains(&a))
 }
 
+/// `actions` as an SQL list (`'a', 'b'`): the constants above, never input.
+fn sql_list(actions: &[&str]) -> String {
+    actions.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ")
+}
+
 impl crate::db::Db {
     /// Whether the help desk ever recorded a leaked key of `user` (deactivated or reported one).
     pub async fn leak_recorded_for(&self, user: &IamUserName) -> Result<bool, crate::db::DbError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE outcome = 'success' AND LOWER(target_user) = $1
-             AND action IN ('helpdesk.access_key.deactivate', 'helpdesk.leak.notify')",
-        )
-        .bind(user.fold())
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_events WHERE outcome = 'success' AND LOWER(target_user) = $1 AND action IN ({})",
+            sql_list(HOLDING)
+        );
+        let n: i64 = sqlx::query_scalar(&sql).bind(user.fold()).fetch_one(&self.pool).await?;
         Ok(n > 0)
     }
 
     /// Every key id the help desk holds now (its last deciding event holds it).
     pub async fn helpdesk_held_keys(&self) -> Result<std::collections::HashSet<String>, crate::db::DbError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT subject, action FROM audit_events WHERE outcome = 'success' AND subject IS NOT NULL
-             AND action IN ('helpdesk.access_key.deactivate', 'helpdesk.leak.notify', 'helpdesk.access_key.activate') ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut held = std::collections::HashSet::new();
+        let sql = format!(
+            "SELECT subject, action FROM audit_events WHERE outcome = 'success' AND subject IS NOT NULL AND action IN ({}, {}) ORDER BY id",
+            sql_list(HOLDING),
+            sql_list(RELEASING)
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        let mut by_key: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
         for (key, action) in rows {
-            if HOLDING.contains(&action.as_str()) {
-                held.insert(key);
-            } else {
-                held.remove(&key);
-            }
+            by_key.entry(key).or_default().push(action);
         }
-        Ok(held)
+        // The same rule as for one key: its last deciding event.
+        Ok(by_key.into_iter().filter(|(_, actions)| held_by_helpdesk(actions.iter().map(String::as_str))).map(|(key, _)| key).collect())
     }
 }
 
@@ -96,18 +96,29 @@ impl Portal {
 
     /// Why the owner may not reactivate `user`'s key `id` themselves, if they may not.
     pub(crate) async fn key_hold(&self, who: &Principal, user: &IamUserName, id: &AccessKeyId) -> Result<Option<Hold>, AppError> {
-        let events = self.db.events_about(id.as_str()).await.map_err(|e| internal("reading a key's history failed", e))?;
-        if held_by_helpdesk(events.iter().map(|(_, action, _)| action.as_str())) {
+        if self.helpdesk_holds(id).await? {
             return Ok(Some(Hold::Helpdesk));
         }
-        // keydesk's own check, through the read-only review role (the person's session policy grants no
-        // policy listing, and keydesk's own identity may only assume roles), named after the person.
+        Ok(self.quarantined(who, user).await?.then_some(Hold::Quarantine))
+    }
+
+    /// Whether the help desk holds key `id` (its audit events decide).
+    pub(crate) async fn helpdesk_holds(&self, id: &AccessKeyId) -> Result<bool, AppError> {
+        let events = self.db.events_about(id.as_str()).await.map_err(|e| internal("reading a key's history failed", e))?;
+        Ok(held_by_helpdesk(events.iter().map(|(_, action, _)| action.as_str())))
+    }
+
+    /// Whether `user` carries AWS's quarantine policy: keydesk's own check, through the read-only review
+    /// role (the person's session policy grants no policy listing, and keydesk's own identity may only
+    /// assume roles), named after the person asking.
+    pub(crate) async fn quarantined(&self, who: &Principal, user: &IamUserName) -> Result<bool, AppError> {
         let reader = Caller::Admin { portal_user: who.viewer.user.to_string() };
-        match self.iam.list_attached_user_policies(&reader, user).await {
-            Ok(attached) if attached.iter().any(|p| p == QUARANTINE_POLICY_ARN) => Ok(Some(Hold::Quarantine)),
-            Ok(_) => Ok(None),
-            Err(e) => Err(crate::portal::iam_error("checking the quarantine", e)),
-        }
+        let attached = self
+            .iam
+            .list_attached_user_policies(&reader, user)
+            .await
+            .map_err(|e| crate::portal::iam_error("checking the quarantine", e))?;
+        Ok(attached.iter().any(|p| p == QUARANTINE_POLICY_ARN))
     }
 
     /// Refuse an owner's reactivation of a held key: audited as refused, and every help-desk member is

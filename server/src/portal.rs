@@ -567,17 +567,24 @@ impl Port for Portal {
                 None
             }
         };
+        // Only an inactive key can be switched back on: only then are holds worth a look-up, and the
+        // quarantine (one per user) is read once.
+        let warn = |e: AppError| {
+            tracing::warn!(error = %e, "could not tell whether a key is held");
+            false
+        };
+        let quarantined = match keys.iter().any(|k| !k.status.is_active()) {
+            true => self.quarantined(who, me).await.unwrap_or_else(warn),
+            false => false,
+        };
         let mut access_keys = Vec::with_capacity(keys.len());
         for key in keys {
             let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
             let description = tags.iter().find(|(k, _)| k == key.id.as_str()).map(|(_, v)| v.clone());
-            // Only an inactive key can be switched back on: only there is a hold worth a look-up.
             let hold = match key.status.is_active() {
                 true => None,
-                false => self.key_hold(who, me, &key.id).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "could not tell whether a key is held");
-                    None
-                }),
+                false if self.helpdesk_holds(&key.id).await.unwrap_or_else(warn) => Some(crate::holds::Hold::Helpdesk),
+                false => quarantined.then_some(crate::holds::Hold::Quarantine),
             };
             access_keys.push(AccessKeyView {
                 hold: hold.map(|h| h.explain().to_owned()),

@@ -58,6 +58,18 @@ pub fn site_assets(site_root: &std::path::Path) -> Result<String, String> {
 /// The built site's stylesheet, for pages keydesk writes without Leptos (set when the router is built).
 static STYLESHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// keydesk's page routes, generated once per process.
+///
+/// Generating them renders the app with `leptos_server::SuppressResourceLoad` held, and that is a
+/// process-wide flag: while it is set, every resource that starts loading anywhere in the process
+/// waits for ever. Generating the list again for a second router (another instance in the same
+/// process, parallel tests) froze pages being rendered at that moment on other runtimes. Once, before
+/// the first router exists, nothing can be rendering yet (`tests/http/runtimes.rs` proves both).
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Only keydesk's own stylesheet; no script at all.
 const UNAVAILABLE_CSP: &str = "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
@@ -155,7 +167,7 @@ pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
     let _ = STYLESHEET.set(format!("/pkg/{}.css", state.leptos_options.output_name));
     crate::metrics::handle(); // install the recorder before the first request
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = {
         let port: Arc<dyn app::ssr::Port> = portal.clone();
         move || {

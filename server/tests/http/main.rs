@@ -15,6 +15,7 @@ mod helpdesk;
 mod notices;
 mod pages;
 mod password_mfa;
+mod runtimes;
 mod schema;
 mod services;
 mod settings;

@@ -185,7 +185,7 @@ impl TestApp {
     }
 
     /// Send one request. A request that does not answer within 30 s fails the test with its name
-    /// instead of hanging the suite (an intermittent hang was seen once; see the README's known issues).
+    /// instead of hanging the suite.
     pub async fn send(&self, req: Request<Body>) -> Reply {
         Self::send_to(&self.router, req).await
     }

@@ -42,10 +42,13 @@ impl Report {
         );
     }
 
-    pub fn finish(self) {
-        let mut table = String::from("| goal | where | figure | verdict |\n|---|---|---|---|\n");
+    /// The goal's rows: printed, written to `target/security-report/<line>-<test>.md` for
+    /// `.ci/security-report` to join in the order of `main.rs`, and asserted (the test fails naming
+    /// what it missed).
+    pub fn finish(self, test: &str, line: u32) {
+        let mut rows = String::new();
         for r in &self.rows {
-            table.push_str(&format!(
+            rows.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 r.goal,
                 r.setting,
@@ -53,10 +56,12 @@ impl Report {
                 if r.met { "met" } else { "**missed**" }
             ));
         }
-        println!("\nSECURITY.md §2, measured:\n\n{table}");
+        println!("\n{test}:\n\n{rows}");
         let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
-        let _ = std::fs::create_dir_all(&target);
-        let _ = std::fs::write(std::path::Path::new(&target).join("security-report.md"), &table);
+        let dir = std::path::Path::new(&target).join("security-report");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{line:04}-{test}.md")), &rows);
+        assert!(!self.rows.is_empty(), "{test} measured nothing");
         let missed: Vec<String> =
             self.rows.iter().filter(|r| !r.met).map(|r| format!("{} [{}]: {}", r.goal, r.setting, r.figure)).collect();
         assert!(missed.is_empty(), "goals missed:\n{}", missed.join("\n"));

@@ -38,7 +38,13 @@ pub struct LogCapture {
 }
 
 impl LogCapture {
-    pub fn install() -> LogCapture {
+    /// The process-wide capture, installed by the first caller (the subscriber is global).
+    pub fn get() -> &'static LogCapture {
+        static CAPTURE: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+        CAPTURE.get_or_init(LogCapture::install)
+    }
+
+    fn install() -> LogCapture {
         let (json, pretty) = (Captured::default(), Captured::default());
         let on = || tracing_subscriber::filter::filter_fn(|_| RECORDING.load(Ordering::Relaxed));
         tracing_subscriber::registry()
@@ -52,7 +58,8 @@ impl LogCapture {
 }
 
 /// G16: each secret kind appears in its create response once and nowhere else.
-pub async fn g16_canaries(report: &mut Report, logs: &LogCapture) {
+pub async fn g16_canaries(report: &mut Report) {
+    let logs = LogCapture::get();
     RECORDING.store(true, Ordering::SeqCst);
     let app = TestApp::new().await;
     app.add_account("alice", Role::Employee).await;

@@ -96,11 +96,10 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
     let nav = frame.viewer.clone().map(|v| {
         let link = "rounded px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
         view! {
-            <nav aria-label="Main" class="flex items-center gap-1">
+            <nav aria-label="Main" class="flex flex-wrap items-center gap-1">
                 <A href="/" attr:class=link>"My credentials"</A>
                 <A href="/activity" attr:class=link>"My activity"</A>
-                {v.role.is_helpdesk().then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
-                {v.role.is_admin().then(|| view! { <A href="/helpdesk" attr:class=link>"Requests"</A> })}
+                {(v.role.is_helpdesk() || v.role.is_admin()).then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
                 {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href="/audit" attr:class=link>"Audit log"</A> })}
                 {v.role.is_admin().then(|| view! { <A href="/settings" attr:class=link>"Account settings"</A> })}
@@ -195,7 +194,7 @@ pub fn SectionCard(
     let heading = format!("{id}-heading");
     let labelled_by = heading.clone();
     view! {
-        <section id=id aria-labelledby=labelled_by class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <section id=id aria-labelledby=labelled_by class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6">
             <h2 id=heading class="text-lg font-semibold text-slate-900">{title}</h2>
             {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
             <div class="mt-4">{children()}</div>

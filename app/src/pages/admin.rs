@@ -118,13 +118,13 @@ fn CredentialReview() -> impl IntoView {
     let q0 = query.get_untracked();
     view! {
         <form method="get" action="/admin" class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
-            <label class="text-sm">
+            <label class="w-full text-sm sm:w-auto">
                 <span class="block font-medium text-slate-800">"User name or access key id"</span>
-                <input name="search" value=q0.search.clone() placeholder="alice or AKIA…" class="mt-1 w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
+                <input name="search" value=q0.search.clone() placeholder="alice or AKIA…" class="mt-1 w-full rounded-md sm:w-64 border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
             </label>
-            <label class="text-sm">
+            <label class="w-full text-sm sm:w-auto">
                 <span class="block font-medium text-slate-800">"Show"</span>
-                <select name="filter" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-filter">
+                <select name="filter" class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm sm:w-auto" data-testid="review-filter">
                     {Filter::ALL.iter().map(|(f, id, label)| view! { <option value=*id selected=*f == q0.filter>{*label}</option> }).collect_view()}
                 </select>
             </label>

@@ -81,7 +81,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
         <p class="mt-1 text-sm text-slate-600">
             "IAM user " <span class="font-mono font-medium text-slate-800" data-testid="iam-user">{name}</span>
             <span class="mx-2 text-slate-300">"|"</span>
-            <span class="font-mono text-xs text-slate-500" data-testid="iam-arn">{o.user.arn.clone()}</span>
+            <span class="break-all font-mono text-xs text-slate-500" data-testid="iam-arn">{o.user.arn.clone()}</span>
         </p>
         {(!o.helpdesk_actions.is_empty()).then(|| view! {
             <section aria-label="Help-desk actions" class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="helpdesk-notices">

@@ -16,8 +16,10 @@ use leptos::prelude::*;
 pub fn KeyDeadlines() -> impl IntoView {
     let set = ServerAction::<SetKeyExemption>::new();
     let remove = ServerAction::<RemoveKeyExemption>::new();
-    // The dry run is a link (`?dry-run=1`): it works before hydration and without JavaScript, and a
-    // click can never be lost to a page that is still hydrating.
+    // The dry run is a link (`?dry-run=1`) that loads the page anew (`rel=external`): the server
+    // renders the result, with or without JavaScript. A client-side navigation lost the click when it
+    // came before this section had hydrated: the resource, created after the query had changed, took
+    // the server's "no dry run" value for its own and never fetched (the browser test's flake).
     let query = leptos_router::hooks::use_query_map();
     let preview = Resource::new(
         move || query.with(|q| q.get("dry-run").is_some_and(|v| v == "1")),
@@ -75,7 +77,7 @@ fn DeadlinesBody(
                     {format!("{} key{} past the deadline{}:", keys.len(), if keys.len() == 1 { " is" } else { "s are" },
                         if mode == Enforcement::Deactivate { ", and will be deactivated at the next run" } else { " (enforcement is notify: they stay active)" })}
                 </p>
-                <table class="mt-2 min-w-full text-sm" data-testid="dry-run">
+                <div class="overflow-x-auto"><table class="mt-2 min-w-full text-sm" data-testid="dry-run">
                     <thead><tr><th scope="col" class=TH>"IAM user"</th><th scope="col" class=TH>"Access key"</th>
                         <th scope="col" class=TH>"Deadline (UTC)"</th><th scope="col" class=TH>"Days over"</th></tr></thead>
                     <tbody class="divide-y divide-slate-100">
@@ -84,7 +86,7 @@ fn DeadlinesBody(
                                 <td class="py-1.5 pr-4 tabular-nums">{fmt_utc(k.due)}</td><td class="py-1.5 pr-4 tabular-nums">{k.days_over}</td></tr>
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any(),
         })
     };
@@ -101,7 +103,7 @@ fn DeadlinesBody(
 
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Enforcement dry run"</h3>
         <p class="mt-1 text-sm text-slate-600">"Which active keys are past their deadline now, exemptions respected: what --key-enforcement=deactivate would deactivate."</p>
-        <a href="/admin?dry-run=1#deadlines" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
+        <a href="/admin?dry-run=1#deadlines" rel="external" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
         <Transition fallback=|| view! { <p class="mt-2 text-sm text-slate-500" role="status">"Checking every user's keys…"</p> }>
             {move || Suspend::new(async move { dry_run(preview.await) })}
         </Transition>
@@ -111,7 +113,7 @@ fn DeadlinesBody(
             view! { <p class="mt-1 text-sm text-slate-500">"Nobody is exempt."</p> }.into_any()
         } else {
             view! {
-                <table class="mt-2 min-w-full text-sm" data-testid="exemptions">
+                <div class="overflow-x-auto"><table class="mt-2 min-w-full text-sm" data-testid="exemptions">
                     <thead><tr><th scope="col" class=TH>"IAM user"</th><th scope="col" class=TH>"Until (UTC)"</th>
                         <th scope="col" class=TH>"Reason"</th><th scope="col" class=TH>"By"</th><th scope="col" class=TH><span class="sr-only">"Action"</span></th></tr></thead>
                     <tbody class="divide-y divide-slate-100">
@@ -130,7 +132,7 @@ fn DeadlinesBody(
                             </tr>
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         <ActionForm action=set attr:class="mt-3 grid gap-3 sm:grid-cols-[10rem_1fr_10rem_auto] sm:items-end" attr:data-testid="exemption-form">
@@ -146,7 +148,7 @@ fn DeadlinesBody(
         <h3 class="mt-6 text-sm font-semibold text-slate-900">"E-mail delivery"</h3>
         <p class="mt-1 text-sm text-slate-700" data-testid="delivery-summary">{delivery}</p>
         {(!d.delivery_problems.is_empty()).then(|| view! {
-            <table class="mt-2 min-w-full text-sm" data-testid="delivery-problems">
+            <div class="overflow-x-auto"><table class="mt-2 min-w-full text-sm" data-testid="delivery-problems">
                 <thead><tr><th scope="col" class=TH>"User"</th><th scope="col" class=TH>"Recipient"</th><th scope="col" class=TH>"Attempts"</th>
                     <th scope="col" class=TH>"Last error"</th></tr></thead>
                 <tbody class="divide-y divide-slate-100">
@@ -156,7 +158,7 @@ fn DeadlinesBody(
                             <td class="py-1.5 pr-4 text-xs text-red-800">{p.error}</td></tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         })}
 
         <h3 class="mt-6 text-sm font-semibold text-slate-900">"Last run of the reminder job"</h3>

@@ -19,6 +19,8 @@ pub struct Principal {
     pub authenticated_at: OffsetDateTime,
     /// Opaque id used to correlate audit records with one request.
     pub request_id: String,
+    /// The random mark of this sign-in (not the session id): notices of changes made here start read.
+    pub session_mark: Option<String>,
 }
 
 /// What keydesk does, as the UI sees it. Every method receives the request (for the session, headers

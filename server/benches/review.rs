@@ -73,6 +73,7 @@ async fn main() {
         },
         authenticated_at: now,
         request_id: String::new(),
+        session_mark: None,
     };
     let cold = Instant::now();
     let first = portal.credential_review(&admin, &ReviewQuery::default()).await.unwrap();

@@ -22,7 +22,7 @@ impl Portal {
         let db_err = |e| internal("reading your activity failed", e);
         let notifications = self
             .db
-            .notifications(&fold, 50)
+            .notifications(&fold, 50, who.session_mark.as_deref())
             .await
             .map_err(db_err)?
             .into_iter()
@@ -35,7 +35,7 @@ impl Portal {
                 read: n.read,
             })
             .collect();
-        let unread = self.db.unread_notifications(&fold).await.map_err(db_err)?;
+        let unread = self.db.unread_notifications(&fold, who.session_mark.as_deref()).await.map_err(db_err)?;
         let browser_of = |detail: Option<String>| detail.and_then(|d| d.strip_prefix("browser=").map(str::to_owned));
         let sign_ins = self
             .db

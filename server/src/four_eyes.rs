@@ -123,7 +123,7 @@ impl Portal {
             if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {
                 tracing::error!(error = %e, request = %r.id, "could not audit a lapsed request");
             }
-            self.notify_change(&event, false).await;
+            self.notify_change(&event, false, None).await;
         }
     }
 

@@ -29,6 +29,8 @@ pub struct Intent {
     base: AuditEvent,
     /// The change is the caller's own (their portal account acts for the target IAM user).
     by_owner: bool,
+    /// The acting session's mark, for an owner's change: its notice starts read in that session.
+    origin: Option<String>,
 }
 
 impl Portal {
@@ -113,7 +115,8 @@ impl Portal {
             .await
             .map_err(|e| internal("writing the audit intent failed; IAM was not called", e))?;
         let by_owner = target.is_some_and(|t| t.fold() == who.viewer.iam_user.fold());
-        Ok(Intent { intent_id, base, by_owner })
+        let origin = if by_owner { who.session_mark.clone() } else { None };
+        Ok(Intent { intent_id, base, by_owner, origin })
     }
 
     /// Record how a mutation ended. Logged loudly if it cannot be written: the pending intent then
@@ -121,6 +124,7 @@ impl Portal {
     /// credentials is then told to them (notices.rs).
     pub async fn audit_final(&self, intent: Intent, outcome: &str, subject: Option<String>, detail: Option<String>) {
         let by_owner = intent.by_owner;
+        let origin = intent.origin.clone();
         let event = AuditEvent {
             outcome: outcome.to_owned(),
             intent_id: Some(intent.intent_id),
@@ -148,7 +152,7 @@ impl Portal {
             tracing::error!(error = %e, intent = intent.intent_id, outcome, "could not write the final audit record");
         }
         if outcome == "success" && event.target_user.is_some() {
-            self.notify_change(&event, by_owner).await;
+            self.notify_change(&event, by_owner, origin.as_deref()).await;
         }
     }
 }

@@ -85,11 +85,16 @@ impl Portal {
 
     /// Tell `user` (in the portal, and by e-mail when they have an address). Never fails the caller.
     pub async fn notify(&self, user: &IamUserName, notice: &Notice) -> bool {
+        self.notify_from(user, notice, None).await
+    }
+
+    /// [`Portal::notify`] for a change made in the session marked `origin`: the notice is unread in
+    /// every other session of the person (someone else using their account would show there), read in
+    /// the one that made it. The e-mail goes out either way.
+    pub async fn notify_from(&self, user: &IamUserName, notice: &Notice, origin: Option<&str>) -> bool {
         let now = self.clock.now();
         let fold = user.fold();
-        if let Err(e) =
-            self.db.add_notification(&fold, now, notice.kind.as_str(), &notice.title, &notice.body, notice.link.as_deref()).await
-        {
+        if let Err(e) = self.db.add_notification(&fold, now, notice, origin).await {
             tracing::error!(error = %e, "could not store a notification");
         }
         let Some(address) = self.address_of(user).await else {
@@ -116,7 +121,7 @@ impl Portal {
 
     /// After a successful audited change to someone's credentials: tell them what changed, when, by
     /// whom (and why, for the help desk).
-    pub(crate) async fn notify_change(&self, event: &AuditEvent, by_owner: bool) {
+    pub(crate) async fn notify_change(&self, event: &AuditEvent, by_owner: bool, origin: Option<&str>) {
         let Some(target) = event.target_user.as_deref().and_then(|t| IamUserName::parse(t).ok()) else {
             return;
         };
@@ -135,7 +140,7 @@ impl Portal {
         else {
             return;
         };
-        self.notify(&target, &notice).await;
+        self.notify_from(&target, &notice, origin).await;
     }
 
     /// Deliver the e-mails that are due; returns (sent, failed attempts). Safe to run on every instance

@@ -227,10 +227,11 @@ impl Portal {
 #[async_trait::async_trait]
 impl Port for Portal {
     async fn frame(&self, req: &Parts) -> Result<Frame, AppError> {
-        let viewer = req.extensions.get::<Principal>().map(|p| p.viewer.clone());
-        let unread = match &viewer {
+        let who = req.extensions.get::<Principal>();
+        let viewer = who.map(|p| p.viewer.clone());
+        let unread = match who {
             // A count that cannot be read is not worth failing the page for.
-            Some(v) => self.db.unread_notifications(&v.iam_user.fold()).await.unwrap_or(0),
+            Some(p) => self.db.unread_notifications(&p.viewer.iam_user.fold(), p.session_mark.as_deref()).await.unwrap_or(0),
             None => 0,
         };
         Ok(Frame { viewer, backend: self.backend, unread })
@@ -255,7 +256,8 @@ impl Port for Portal {
         session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
         let at = now.unix_timestamp();
         let (ip, agent) = client_details(req);
-        let auth = SessionAuth { user: account.user.to_string(), signed_in_at: at, authenticated_at: at, last_seen: at, ip, agent };
+        let mark = uuid::Uuid::new_v4().simple().to_string();
+        let auth = SessionAuth { user: account.user.to_string(), signed_in_at: at, authenticated_at: at, last_seen: at, ip, agent, mark };
         session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
         session.save().await.map_err(|e| internal("session write failed", e))?;
         self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))?;

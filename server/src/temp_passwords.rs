@@ -78,7 +78,7 @@ impl Portal {
                 continue;
             }
             reset_again += 1;
-            self.notify_change(&event, false).await;
+            self.notify_change(&event, false, None).await;
             self.tell_helpdesk_member(&actor, &user, hours).await;
         }
         Ok(reset_again)

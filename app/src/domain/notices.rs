@@ -135,9 +135,51 @@ pub fn change_notice(
     if let Some(r) = reason {
         body.push_str(&format!(" Reason given: {r}."));
     }
-    body.push_str(&format!(" If this was not you, tell {ask} at once and check your credentials in keydesk."));
+    // Only a change made as the owner can be someone else in their name; a help-desk or enforcement
+    // change already says who made it and why.
+    if by_owner {
+        body.push_str(&format!(" If this was not you, tell {ask} at once and check your credentials in keydesk."));
+    } else {
+        body.push_str(&format!(" Questions about it? Ask {ask}."));
+    }
     let kind = if action.starts_with("enforcement.") { NoticeKind::Enforcement } else { NoticeKind::Change };
     Some(Notice { kind, title: title.to_owned(), body, link: Some(link) })
+}
+
+/// An audited action in words, for the history of changes ("An access key was deactivated" rather
+/// than `access_key.deactivate`).
+pub fn action_label(action: &str) -> String {
+    if let Some(n) = change_notice(action, Some("…"), "", true, None, OffsetDateTime::UNIX_EPOCH, "") {
+        return n.title;
+    }
+    let base = action.strip_prefix("helpdesk.").unwrap_or(action);
+    let named = match base {
+        "mfa.create" => Some("MFA enrolment started"),
+        "mfa.cancel" => Some("MFA enrolment cancelled"),
+        "mfa.resync" => Some("MFA device resynchronised"),
+        "portal.sign_in" => Some("Signed in to keydesk"),
+        "portal.sign_out" => Some("Signed out of keydesk"),
+        "portal.reauth" => Some("Confirmed the keydesk password"),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return n.to_owned();
+    }
+    let words = base.replace(['.', '_'], " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// An audit outcome in words, and whether it is a failure to show as one.
+pub fn outcome_label(outcome: &str) -> (&'static str, bool) {
+    match outcome {
+        "success" => ("Done", false),
+        "pending" => ("Interrupted (being checked)", true),
+        "refused" => ("Refused", true),
+        "orphan_deleted" => ("Undone: the answer was lost", true),
+        "resolved_not_created" => ("Not made: IAM did not create it", true),
+        _ => ("Failed", true),
+    }
 }
 
 /// The reminder for an active key `days_left` days from its deadline `due` (0 or less: overdue).
@@ -222,11 +264,12 @@ mod tests {
         assert_eq!(n.title, "An access key was deactivated");
         assert_eq!(
             n.body,
-            "Your access key …MPLE was deactivated on 2026-11-30 10:00 UTC, by carol. Reason given: leaked in a repo. If this was not you, tell IT at once and check your credentials in keydesk."
+            "Your access key …MPLE was deactivated on 2026-11-30 10:00 UTC, by carol. Reason given: leaked in a repo. Questions about it? Ask IT."
         );
         assert!(!n.body.contains("AKIAIOSFODNN7EXAMPLE"));
         let own = change_notice("password.change", None, "alice", true, None, at, "IT").unwrap();
         assert!(own.body.contains("by you (your keydesk account)"));
+        assert!(own.body.ends_with("If this was not you, tell IT at once and check your credentials in keydesk."));
         assert_eq!(change_notice("mfa.create", Some("x"), "alice", true, None, at, "IT"), None);
         assert_eq!(change_notice("portal.sign_in", None, "alice", true, None, at, "IT"), None);
     }
@@ -240,5 +283,18 @@ mod tests {
         assert!(!format!("{n:?}").contains("AKIAIOSFODNN7EXAMPLE"));
         let overdue = reminder_notice("AKIAIOSFODNN7EXAMPLE", created, datetime!(2026-04-01 00:00 UTC), 0, 90);
         assert!(overdue.title.contains("overdue"));
+    }
+
+    #[test]
+    fn history_names_actions_in_words_and_failures_as_failures() {
+        assert_eq!(action_label("ssh_key.upload"), "New SSH public key");
+        assert_eq!(action_label("helpdesk.access_key.deactivate"), "An access key was deactivated");
+        assert_eq!(action_label("mfa.resync"), "MFA device resynchronised");
+        assert_eq!(action_label("quota.raise"), "Quota raise");
+        assert!(!action_label("git_credential.reset").contains(['_', '.']));
+        assert_eq!(outcome_label("success"), ("Done", false));
+        for failed in ["failure", "refused", "pending", "orphan_deleted", "resolved_not_created", "something_new"] {
+            assert!(outcome_label(failed).1, "{failed} shows as a failure");
+        }
     }
 }

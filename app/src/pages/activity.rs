@@ -229,7 +229,7 @@ fn Usage(rows: Vec<UsageView>) -> impl IntoView {
             .into_any();
     }
     view! {
-        <table class="min-w-full text-sm" data-testid="usage">
+        <div class="overflow-x-auto"><table class="min-w-full text-sm" data-testid="usage">
             <thead><tr>
                 <th scope="col" class=TH>"Credential"</th>
                 <th scope="col" class=TH>"Status"</th>
@@ -240,7 +240,7 @@ fn Usage(rows: Vec<UsageView>) -> impl IntoView {
                     <tr><td class=format!("{TD} font-mono text-xs")>{u.what}</td><td class=TD>{u.status}</td><td class=TD>{u.last_used}</td></tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }
@@ -248,7 +248,7 @@ fn Usage(rows: Vec<UsageView>) -> impl IntoView {
 #[component]
 fn SignIns(rows: Vec<SignInView>) -> impl IntoView {
     view! {
-        <table class="min-w-full text-sm" data-testid="sign-ins">
+        <div class="overflow-x-auto"><table class="min-w-full text-sm" data-testid="sign-ins">
             <thead><tr>
                 <th scope="col" class=TH>"When (UTC)"</th>
                 <th scope="col" class=TH>"Result"</th>
@@ -269,7 +269,7 @@ fn SignIns(rows: Vec<SignInView>) -> impl IntoView {
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -293,9 +293,13 @@ fn History(rows: Vec<HistoryView>) -> impl IntoView {
                         <tr data-testid="history-row">
                             <td class=format!("{TD} tabular-nums")>{fmt_utc(h.at)}</td>
                             <td class=TD>{if h.by_you { "you".to_owned() } else { h.actor.clone() }}</td>
-                            <td class=TD><span class="font-mono text-xs">{h.action}</span>
-                                {h.subject.map(|s| view! { <span class="block font-mono text-xs text-slate-500">{s}</span> })}</td>
-                            <td class=TD>{h.outcome}</td>
+                            <td class=TD><span data-testid="history-action">{crate::domain::notices::action_label(&h.action)}</span>
+                                {h.subject.map(|s| view! { <span class="block break-all font-mono text-xs text-slate-500">{s}</span> })}</td>
+                            <td class=TD>{
+                                let (label, failed) = crate::domain::notices::outcome_label(&h.outcome);
+                                view! { <span data-testid="history-outcome" data-failed=failed.to_string()
+                                    class=if failed { "rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-200" } else { "text-slate-700" }>{label}</span> }
+                            }</td>
                             <td class=TD>{h.reason.unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}

@@ -37,6 +37,10 @@ pub struct SessionAuth {
     pub ip: Option<String>,
     #[serde(default)]
     pub agent: Option<String>,
+    /// A random mark of this sign-in, kept across step-up's new session ids: a change made in this
+    /// session is recorded as read here, and unread in the owner's other sessions (notices.rs).
+    #[serde(default)]
+    pub mark: String,
 }
 
 /// Refresh `last_seen` at most this often, so reads do not turn into a write per request.
@@ -158,6 +162,7 @@ impl Portal {
             viewer: Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user },
             authenticated_at: t(auth.authenticated_at),
             request_id,
+            session_mark: Some(auth.mark.clone()).filter(|m| !m.is_empty()),
         }))
     }
 }

@@ -76,27 +76,27 @@ impl Db {
         &self,
         fold: &str,
         at: OffsetDateTime,
-        kind: &str,
-        title: &str,
-        body: &str,
-        link: Option<&str>,
+        notice: &app::domain::notices::Notice,
+        origin: Option<&str>,
     ) -> Result<(), DbError> {
-        sqlx::query("INSERT INTO notifications (iam_user, at, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO notifications (iam_user, at, kind, title, body, link, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(fold)
             .bind(ts(at))
-            .bind(kind)
-            .bind(title)
-            .bind(body)
-            .bind(link)
+            .bind(notice.kind.as_str())
+            .bind(&notice.title)
+            .bind(&notice.body)
+            .bind(notice.link.as_deref())
+            .bind(origin)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// The newest `limit` notifications of `fold`, newest first.
-    pub async fn notifications(&self, fold: &str, limit: i64) -> Result<Vec<NotificationRow>, DbError> {
-        let rows: Vec<(i64, i64, String, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, at, kind, title, body, link, read_at FROM notifications WHERE iam_user = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    /// The newest `limit` notifications of `fold`, newest first, as the session marked `mark` sees
+    /// them: what it did itself counts as read.
+    pub async fn notifications(&self, fold: &str, limit: i64, mark: Option<&str>) -> Result<Vec<NotificationRow>, DbError> {
+        let rows: Vec<(i64, i64, String, String, String, Option<String>, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT id, at, kind, title, body, link, read_at, origin FROM notifications WHERE iam_user = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(fold)
         .bind(limit)
@@ -104,23 +104,28 @@ impl Db {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, at, kind, title, body, link, read_at)| NotificationRow {
+            .map(|(id, at, kind, title, body, link, read_at, origin)| NotificationRow {
                 id,
                 at: from_ts(at),
                 kind,
                 title,
                 body,
                 link,
-                read: read_at.is_some(),
+                read: read_at.is_some() || (origin.is_some() && origin.as_deref() == mark),
             })
             .collect())
     }
 
-    pub async fn unread_notifications(&self, fold: &str) -> Result<i64, DbError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE iam_user = $1 AND read_at IS NULL")
-            .bind(fold)
-            .fetch_one(&self.pool)
-            .await?)
+    /// How many notices the session marked `mark` has not seen: unread, and not of its own doing.
+    pub async fn unread_notifications(&self, fold: &str, mark: Option<&str>) -> Result<i64, DbError> {
+        // An empty mark never matches: origins are stored only when a session has one.
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE iam_user = $1 AND read_at IS NULL AND (origin IS NULL OR origin <> $2)",
+        )
+        .bind(fold)
+        .bind(mark.unwrap_or_default())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Mark every notification of `fold` read.

@@ -40,20 +40,30 @@ async fn every_change_is_told_to_its_owner_with_who_when_and_why_and_no_full_key
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     let a = activity(&app, &alice).await;
-    assert_eq!(a.unread, 2);
+    // Her own change, made in this very session, is recorded but not unread here; the help desk's is.
+    assert_eq!(a.unread, 1);
+    assert_eq!(a.notifications.iter().map(|n| n.read).collect::<Vec<_>>(), [false, true]);
     let titles: Vec<&str> = a.notifications.iter().map(|n| n.title.as_str()).collect();
     assert_eq!(titles, ["An access key was deactivated", "A new access key was created"], "newest first");
     let last4 = &id[16..];
     assert!(a.notifications[0].body.contains(&format!("…{last4} was deactivated")), "{}", a.notifications[0].body);
     assert!(a.notifications[0].body.contains("by carol (help desk). Reason given: found in a public gist."));
     assert!(a.notifications[1].body.contains("by you"));
+    // "If this was not you" only where it could be someone else in her name.
+    assert!(a.notifications[1].body.contains("If this was not you"), "{}", a.notifications[1].body);
+    assert!(!a.notifications[0].body.contains("If this was not you"), "{}", a.notifications[0].body);
+    assert!(a.notifications[0].body.contains("Questions about it? Ask"), "{}", a.notifications[0].body);
     for n in &a.notifications {
         assert!(!n.body.contains(&id) && !n.title.contains(&id), "never the full key id");
         assert!(!n.body.contains(created.secret.expose()));
     }
     assert_eq!(a.email, None, "no address: in-portal only");
     let page = app.get(Some(&alice), "/").await;
-    assert!(page.body.contains("Notifications: 2 unread"), "the header shows the unread count");
+    assert!(page.body.contains("Notifications: 1 unread"), "the header shows the unread count");
+    // In another session of hers both are unread: a change made elsewhere in her name must stand out.
+    let elsewhere = app.sign_in("alice", PASSWORD).await.unwrap();
+    assert_eq!(activity(&app, &elsewhere).await.unread, 2);
+    assert!(app.get(Some(&elsewhere), "/").await.body.contains("Notifications: 2 unread"));
     // The history shows both changes with who made them.
     let who: Vec<(&str, &str)> = a.history.iter().map(|h| (h.action.as_str(), h.actor.as_str())).collect();
     assert_eq!(who, [("helpdesk.access_key.deactivate", "carol"), ("access_key.create", "alice")]);

@@ -300,13 +300,7 @@ impl Portal {
     ) -> Result<(), AppError> {
         let caller = self.admin_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
-        let reason = reason.trim();
-        if reason.chars().count() < 5 {
-            return Err(AppError::invalid("reason", "Give a reason of at least 5 characters: it is audited and shown to the user."));
-        }
-        if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-            return Err(AppError::invalid("reason", "Keep the reason to one line of at most 500 characters."));
-        }
+        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let day = time::Date::parse(until.trim(), format).map_err(|_| AppError::invalid("until", "Enter the end date as YYYY-MM-DD."))?;
         let until = day.with_hms(23, 59, 59).map_err(|e| internal("date", e))?.assume_utc();

@@ -15,8 +15,6 @@ use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
 
-const MAX_REASON: usize = 500;
-
 /// A random console password that meets `policy` (from the OS's random source); nobody chooses it.
 pub(crate) fn generated_password(policy: &EffectivePolicy, user: &IamUserName) -> String {
     use rand::Rng;
@@ -222,13 +220,7 @@ impl Portal {
     ) -> Result<ActOutcome, AppError> {
         let caller = self.helpdesk_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(AppError::invalid("reason", "Give a reason: it is recorded and shown to the person."));
-        }
-        if reason.chars().count() > MAX_REASON {
-            return Err(AppError::invalid("reason", format!("Keep the reason under {MAX_REASON} characters.")));
-        }
+        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
         let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
         if ticket.is_some_and(|t| t.chars().count() > 100) {
             return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));

@@ -16,13 +16,14 @@ macro_rules! prefixed_id {
         pub struct $name(String);
 
         impl $name {
+            /// IAM's ids are upper case: one pasted in lower case (from chat, say) means the same id.
             pub fn parse(s: &str) -> Result<Self, String> {
-                let s = s.trim();
+                let s = s.trim().to_ascii_uppercase();
                 let ok = [$($prefix),+].iter().any(|p| s.starts_with(p))
                     && (20..=128).contains(&s.len())
                     && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
                 if ok {
-                    Ok(Self(s.to_owned()))
+                    Ok(Self(s))
                 } else {
                     Err(format!(
                         concat!("{:?} is not ", $what, " (it starts with {} followed by upper-case letters and digits, 20 characters in all)."),
@@ -399,7 +400,8 @@ mod tests {
         assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPLE").is_ok());
         assert!(AccessKeyId::parse(" ASIAIOSFODNN7EXAMPLE ").is_ok());
         assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPL").is_err(), "19 characters");
-        assert!(AccessKeyId::parse("akiaiosfodnn7example").is_err());
+        // IAM's ids are upper case: a lower-case paste is the same id.
+        assert_eq!(AccessKeyId::parse("akiaiosfodnn7example").unwrap().as_str(), "AKIAIOSFODNN7EXAMPLE");
         assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPL+").is_err());
         let e = AccessKeyId::parse("APKAIOSFODNN7EXAMPLE").unwrap_err();
         assert!(e.contains("not an access key id") && e.contains("AKIA or ASIA"), "{e}");

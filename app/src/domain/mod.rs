@@ -40,3 +40,48 @@ pub fn fmt_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
+
+/// The most a reason may say (it is audited and shown to the person).
+pub const MAX_REASON: usize = 500;
+
+/// A reason for a change made to someone else's credentials (help desk, exemptions): it is audited and
+/// shown to the person, so it must say something. Returns the trimmed reason, or what to fix.
+pub fn check_reason(reason: &str) -> Result<&str, String> {
+    const PLACEHOLDERS: [&str; 12] =
+        ["test", "testing", "n/a", "none", "no reason", "asdf", "qwerty", "reason", "todo", "tbd", "because", "whatever"];
+    let reason = reason.trim();
+    let letters = reason.chars().filter(|c| c.is_alphabetic()).count();
+    let mut distinct: Vec<char> = reason.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if reason.is_empty() {
+        return Err("Give a reason: it is recorded and shown to the person.".into());
+    }
+    if reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
+        return Err(format!("Keep the reason to one line of at most {MAX_REASON} characters."));
+    }
+    if reason.chars().count() < 8 || letters < 3 || distinct.len() < 5 || PLACEHOLDERS.contains(&reason.to_lowercase().as_str()) {
+        return Err(
+            "Say what happened in a few words (at least 8 characters), e.g. \"key found in a public repository\": the person reads it."
+                .into(),
+        );
+    }
+    Ok(reason)
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::check_reason;
+
+    #[test]
+    fn a_reason_must_say_something() {
+        for bad in ["", "  ", "x", "test", "forgot", "n/a", "xxxxxxxxxx", "........", "12345678", "TESTING", "asdf asdf"] {
+            assert!(check_reason(bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in ["locked out", "Key found in a public repository", "SEC-42: laptop stolen", "vendor contract"] {
+            assert_eq!(check_reason(&format!(" {good} ")), Ok(good));
+        }
+        assert!(check_reason(&"a".repeat(501)).is_err());
+        assert!(check_reason("two\nlines here").is_err());
+    }
+}

@@ -80,6 +80,10 @@ async fn filters_sorting_paging_and_who_owns_a_key() {
     let owner = review(&app, &cookie, &[("search", leaked.key.id.as_str())]).await;
     assert_eq!(owner.key_owner.as_ref().unwrap().user.as_str(), "user077");
     assert_eq!(owner.lines.iter().map(|l| l.row.user.as_str()).collect::<Vec<_>>(), ["user077"]);
+    // A key id pasted in lower case finds the same owner instead of silently matching nothing.
+    let lower = leaked.key.id.as_str().to_lowercase();
+    let owner = review(&app, &cookie, &[("search", lower.as_str())]).await;
+    assert_eq!(owner.key_owner.as_ref().map(|o| o.user.as_str()), Some("user077"));
     let unknown = review(&app, &cookie, &[("search", "AKIAAAAAAAAAAAAAAAAA")]).await;
     assert!(unknown.notice.unwrap().contains("No IAM user"));
     assert!(unknown.lines.is_empty());

@@ -48,6 +48,12 @@ async fn the_leaked_key_path_finds_the_owner_deactivates_with_a_reason_and_tells
     assert_eq!((view.user.name.as_str(), view.found_by_key.as_deref()), ("alice", Some(id.as_str())));
     assert!(view.protected.is_none());
     assert!(!r.body.contains(d.key.secret.expose()), "never a secret");
+    // Pasted from chat in lower case, with spaces around it: the same key, the same owner.
+    let pasted = format!("  {}\t", id.to_lowercase());
+    let r = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", &pasted)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let view: HelpdeskView = serde_json::from_str(&r.body).unwrap();
+    assert_eq!((view.user.name.as_str(), view.found_by_key.as_deref()), ("alice", Some(id.as_str())));
 
     let base = [("user", "alice"), ("key_id", id.as_str()), ("active", "false")];
     let r = d.app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &[&base[..], &[("reason", "  ")]].concat()).await;
@@ -55,6 +61,12 @@ async fn the_leaked_key_path_finds_the_owner_deactivates_with_a_reason_and_tells
         (r.status, r.app_error()),
         (StatusCode::UNPROCESSABLE_ENTITY, AppError::invalid("reason", "Give a reason: it is recorded and shown to the person."))
     );
+    // A reason the person cannot learn anything from is refused too, and changes nothing.
+    for placeholder in ["x", "test", "........"] {
+        let r = d.app.server_fn(Some(&d.carol), "helpdesk_set_key_status", &[&base[..], &[("reason", placeholder)]].concat()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{placeholder:?}: {}", r.body);
+        assert!(r.body.contains("at least 8 characters"), "{}", r.body);
+    }
     let r = d
         .app
         .server_fn(
@@ -131,9 +143,9 @@ async fn a_reset_password_is_generated_to_the_policy_shown_once_and_must_be_chan
 async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_itself() {
     let d = desk().await;
     let id = d.key.key.id.to_string();
-    let act = [("user", "alice"), ("key_id", id.as_str()), ("active", "false"), ("reason", "test")];
+    let act = [("user", "alice"), ("key_id", id.as_str()), ("active", "false"), ("reason", "ticket from the test suite")];
     let dave = d.app.sign_in("dave", PASSWORD).await.unwrap();
-    let why = ("reason", "test");
+    let why = ("reason", "ticket from the test suite");
     let every: [(&str, Vec<(&str, &str)>); 6] = [
         ("helpdesk_find", vec![("query", "alice")]),
         ("helpdesk_set_key_status", act.to_vec()),
@@ -152,7 +164,10 @@ async fn only_the_help_desk_acts_freshly_authenticated_and_never_on_staff_or_its
     assert!(audit_trail(&d.app, "helpdesk.").await.is_empty(), "nothing refused was attempted");
 
     for (target, words) in [("dave", "administrator account"), ("erin", "help desk account"), ("carol", "your own IAM user")] {
-        let r = d.app.server_fn(Some(&d.carol), "helpdesk_reset_password", &form(&[("user", target), ("reason", "test")])).await;
+        let r = d
+            .app
+            .server_fn(Some(&d.carol), "helpdesk_reset_password", &form(&[("user", target), ("reason", "ticket from the test suite")]))
+            .await;
         let e = r.app_error();
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{target}: {e:?}");
         assert!(e.to_string().contains(words), "{target}: {e}");
@@ -270,7 +285,7 @@ async fn on_moto_the_leaked_key_path_and_the_review_work_through_the_assumed_rol
     // The person had a password (moto's CreateLoginProfile ignores PasswordResetRequired; the reset of
     // an existing one is UpdateLoginProfile, which keeps it).
     admin.create_login_profile().user_name(&name).password("Forgotten-Pass-1").send().await.unwrap();
-    let r = app.server_fn(Some(&carol), "helpdesk_reset_password", &[("user", name.as_str()), ("reason", "forgot")]).await;
+    let r = app.server_fn(Some(&carol), "helpdesk_reset_password", &[("user", name.as_str()), ("reason", "forgot the password")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let profile = admin.get_login_profile().user_name(&name).send().await.unwrap().login_profile.unwrap();
     assert!(profile.password_reset_required);

@@ -219,6 +219,20 @@ impl Db {
         Ok(rows.into_iter().map(activity_record).collect())
     }
 
+    /// When keydesk last changed or reset IAM user `fold`'s console password (the owner's change, a
+    /// help-desk reset, the temporary password's follow-up). IAM's login profile keeps its creation
+    /// date through changes, so this is what the password's age counts from.
+    pub async fn last_password_change(&self, fold: &str) -> Result<Option<OffsetDateTime>, DbError> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(at) FROM audit_events WHERE lower(target_user) = $1 AND outcome = 'success'
+             AND action IN ('password.change', 'helpdesk.password.reset', 'helpdesk.password.followup')",
+        )
+        .bind(fold)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at.map(crate::db::accounts::from_ts))
+    }
+
     /// Sign-in attempts to portal account `user`, newest first.
     pub async fn sign_ins_of(&self, user: &str, limit: i64) -> Result<Vec<ActivityRecord>, DbError> {
         let rows: Vec<ActivityTuple> = sqlx::query_as(

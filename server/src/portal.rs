@@ -600,7 +600,14 @@ impl Port for Portal {
         }
         Ok(CredentialsOverview {
             user,
-            password: password.map(|p| self.password_view(p, entitled.password_override)),
+            password: match password {
+                Some(p) => {
+                    // A count that cannot be read leaves the profile's date: not worth failing the page.
+                    let changed = self.db.last_password_change(&me.fold()).await.ok().flatten();
+                    Some(self.password_view(p, entitled.password_override, changed))
+                }
+                None => None,
+            },
             entitled: entitled.caps.clone(),
             signing_certs,
             ask: entitled.entitlements.ask.clone(),

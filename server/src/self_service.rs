@@ -17,9 +17,17 @@ impl Portal {
     /// The password section's state for `who`, derived from what IAM reports.
     /// `password_override`: a listed group explicitly grants the console password, which lets its
     /// members change it even when the account policy does not let users do so.
-    pub(crate) fn password_view(&self, state: crate::iam::PasswordState, password_override: bool) -> PasswordView {
+    /// `changed_at`: keydesk's own record of the last change or reset ([`crate::db::Db::last_password_change`]);
+    /// the age counts from it when it is later than the login profile's creation.
+    pub(crate) fn password_view(
+        &self,
+        state: crate::iam::PasswordState,
+        password_override: bool,
+        changed_at: Option<time::OffsetDateTime>,
+    ) -> PasswordView {
         let now = self.clock.now();
-        let age_days = state.profile.as_ref().map(|p| crate::portal::days_between(p.created_at, now));
+        let age_days =
+            state.profile.as_ref().map(|p| crate::portal::days_between(changed_at.map_or(p.created_at, |c| c.max(p.created_at)), now));
         let expires_in_days = match (age_days, state.policy.max_age_days()) {
             (Some(age), Some(max)) => Some(i64::from(max) - age),
             _ => None,
@@ -52,7 +60,8 @@ impl Portal {
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();
         let state = self.iam.password_state(&caller, &me).await.map_err(|e| iam_error("reading the password policy", e))?;
-        let view = self.password_view(state, entitled.password_override);
+        let changed = self.db.last_password_change(&me.fold()).await.map_err(|e| internal("reading the password's last change", e))?;
+        let view = self.password_view(state, entitled.password_override, changed);
         if let Some(reason) = view.cannot_change {
             return Err(AppError::NotAllowed { message: reason });
         }

@@ -85,7 +85,11 @@ async fn weak_passwords_warn_by_default_and_are_refused_when_configured() {
 async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     let app = TestApp::new().await;
     let embedded = app.portal.embedded.clone().unwrap();
-    let cookie = signed_in(&app).await;
+    // A console password 20 days old (IAM's login profile dates from then).
+    app.add_account("alice", Role::Employee).await;
+    app.give_console_password("alice").await;
+    app.clock.advance(time::Duration::days(20));
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
     app.clock.advance(time::Duration::minutes(11));
     assert_eq!(
         change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await,
@@ -94,6 +98,11 @@ async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     let ok = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await;
     let cookie = ok.session_cookie().unwrap();
     assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Ok(()));
+    // The card counts the password's age from this change, not from when IAM's login profile was made
+    // (20 days earlier): a change does not move the profile's date.
+    let o = app.server_fn(Some(&cookie), "get_my_credentials", &[]).await;
+    let o: app::api::credentials::CredentialsOverview = serde_json::from_str(&o.body).unwrap();
+    assert_eq!(o.password.as_ref().and_then(|p| p.age_days), Some(0), "just changed");
 
     let mut policy = PasswordPolicy::cis_recommended();
     policy.allow_users_to_change = false;
@@ -106,7 +115,9 @@ async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     policy.hard_expiry = true;
     policy.max_age_days = Some(90);
     embedded.set_password_policy(Some(&policy)).await.unwrap();
-    embedded.backdate_password(&alice(), app.clock.now() - time::Duration::days(91), None).await.unwrap();
+    // 91 days after the change (a new sign-in: the old session has timed out).
+    app.clock.advance(time::Duration::days(91));
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
     let (status, error) = change(&app, &cookie, "Granite-Tulip-42-owl", "Granite-Tulip-42-owl").await.unwrap_err();
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(error.to_string().contains("hard expiry"), "{error}");

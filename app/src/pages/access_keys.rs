@@ -465,7 +465,7 @@ fn Snippet(title: &'static str, text: String) -> impl IntoView {
     view! {
         <figure>
             <figcaption class="text-xs font-semibold uppercase tracking-wide text-emerald-900">{title}</figcaption>
-            <pre class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
+            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
         </figure>
     }
 }

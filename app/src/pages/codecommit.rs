@@ -101,7 +101,7 @@ fn code_block(text: String, testid: &'static str) -> impl IntoView {
     let copy = text.clone();
     view! {
         <div class="mt-1 flex items-start gap-2">
-            <pre class="flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
+            <pre tabindex="0" class="min-w-0 flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
             <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button>
         </div>
     }

@@ -38,17 +38,29 @@ test('JS on: the checklist ticks live as you type, and a good password is accept
   assert.deepEqual(await unmet(page), [
     '○ At least 14 characters', '○ At least one uppercase letter (A–Z)', '○ At least one number (0–9)',
     `○ At least one symbol (! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')`,
+    '! Advice: easy to guess — choose a longer, less common password',
   ]);
   assert.equal(await page.isDisabled('[data-testid=change-password-submit]'), true);
   await page.fill('#new-password', 'P@ssw0rd12345!');
-  assert.deepEqual(await unmet(page), []);
+  // Every rule of the policy is met, and the checklist itself says the strength is only advice here
+  // (no green light next to a "Weak" meter); the meter speaks in plain words.
+  assert.deepEqual(await unmet(page), ['! Advice: easy to guess — choose a longer, less common password']);
   assert.match(await page.textContent('[data-testid=strength-warnings]'), /common password/);
+  assert.match(await page.textContent('[data-testid=strength-words]'), /guessed (almost at once|within minutes|within days)/);
   await page.fill('#new-password', 'Granite-Tulip-42-fox');
   await page.fill('#repeat-password', 'Granite-Tulip-42-fox');
   assert.match(await page.textContent('[data-testid=strength-label]'), /strong/i);
   assert.equal(await page.isDisabled('[data-testid=change-password-submit]'), false);
   await page.click('[data-testid=change-password-submit]');
   await page.waitForSelector('[data-testid=password-changed]');
+  // The same password again: IAM's reuse rule refuses it, and what was typed stays in both fields.
+  if (!(await page.isVisible('#new-password'))) await page.click('[data-testid=change-password] summary');
+  await page.fill('#new-password', 'Granite-Tulip-42-fox');
+  await page.fill('#repeat-password', 'Granite-Tulip-42-fox');
+  await page.click('[data-testid=change-password-submit]');
+  await page.waitForSelector('[data-testid=change-password] [role=alert]');
+  assert.equal(await page.inputValue('#new-password'), 'Granite-Tulip-42-fox', 'a refusal keeps the new password');
+  assert.equal(await page.inputValue('#repeat-password'), 'Granite-Tulip-42-fox', 'and its repetition');
   await ctx.close();
 });
 

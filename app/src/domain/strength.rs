@@ -36,6 +36,18 @@ impl Strength {
     pub fn label(&self) -> &'static str {
         ["Very weak", "Weak", "Fair", "Strong", "Very strong"][usize::from(self.score.min(4))]
     }
+
+    /// How long guessing it would take, in plain words (an attacker who stole the hashes and tries
+    /// about ten thousand guesses a second, as the score's bands assume).
+    pub fn in_words(&self) -> &'static str {
+        match self.guesses_log10 {
+            g if g < 3.0 => "guessed almost at once",
+            g if g < 6.0 => "guessed within minutes",
+            g if g < 8.0 => "guessed within days",
+            g if g < 10.0 => "would take years to guess",
+            _ => "would take centuries to guess",
+        }
+    }
 }
 
 /// The lowest score keydesk calls acceptable when weak passwords are blocked.
@@ -262,5 +274,11 @@ mod tests {
         assert!(s.guesses_log10.is_finite());
         // Lower-casing İ changes the length: only single characters are counted, no panic.
         assert!(estimate("İİİİpassword", &["password"]).guesses_log10.is_finite());
+    }
+
+    #[test]
+    fn strength_is_told_in_plain_words() {
+        assert_eq!(estimate("password", &[]).in_words(), "guessed almost at once");
+        assert_eq!(estimate("Granite-Tulip-42-fox-Quartz-Meadow", &[]).in_words(), "would take centuries to guess");
     }
 }

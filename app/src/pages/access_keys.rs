@@ -191,30 +191,37 @@ impl CredentialActions {
         [self.create.version().get(), self.set_status.version().get(), self.delete.version().get()]
     }
 
-    /// Versions of the password, MFA and CodeCommit actions; the page refetches when one completes.
-    pub fn self_changes(&self) -> Vec<usize> {
-        vec![
-            self.password.version().get(),
-            self.mfa_enable.version().get(),
-            self.mfa_hardware.version().get(),
-            self.mfa_cancel.version().get(),
-            self.mfa_resync.version().get(),
-            self.mfa_remove.version().get(),
-            self.git_create.version().get(),
-            self.git_reset.version().get(),
-            self.git_status.version().get(),
-            self.git_delete.version().get(),
-            self.ssh_upload.version().get(),
-            self.ssh_status.version().get(),
-            self.ssh_delete.version().get(),
-            self.cert_upload.version().get(),
-            self.cert_status.version().get(),
-            self.cert_delete.version().get(),
-            self.svc_create.version().get(),
-            self.svc_reset.version().get(),
-            self.svc_status.version().get(),
-            self.svc_delete.version().get(),
-        ]
+    /// The password, MFA, CodeCommit, certificate and service-credential actions: each one's version
+    /// and whether its last completion succeeded. The page refetches after a success only: a refusal
+    /// (IAM's reuse rule, a bad key) keeps the section, and so what was typed in its form.
+    pub fn self_changes(&self) -> Vec<(usize, bool)> {
+        macro_rules! state {
+            ($($a:ident),+) => {
+                vec![$((self.$a.version().get(), self.$a.value().with(|v| matches!(v, Some(Ok(_)))))),+]
+            };
+        }
+        state!(
+            password,
+            mfa_enable,
+            mfa_hardware,
+            mfa_cancel,
+            mfa_resync,
+            mfa_remove,
+            git_create,
+            git_reset,
+            git_status,
+            git_delete,
+            ssh_upload,
+            ssh_status,
+            ssh_delete,
+            cert_upload,
+            cert_status,
+            cert_delete,
+            svc_create,
+            svc_reset,
+            svc_status,
+            svc_delete
+        )
     }
 }
 

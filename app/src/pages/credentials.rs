@@ -38,9 +38,11 @@ fn Overview() -> impl IntoView {
     // The password and MFA actions refresh the page from here: keyed into the resource's source, their
     // completions did not refetch it in Chromium (the key actions do; cause not pinned down, the browser
     // tests cover both), so an effect of the page, which outlives every section, refetches explicitly.
-    Effect::new(move |previous: Option<Vec<usize>>| {
+    Effect::new(move |previous: Option<Vec<(usize, bool)>>| {
         let now = actions.self_changes();
-        if previous.is_some_and(|p| p != now) {
+        // An action completed since the last run, and succeeded: a refusal changes nothing to show.
+        let succeeded = previous.is_some_and(|p| p.iter().zip(&now).any(|((before, _), (after, ok))| before != after && *ok));
+        if succeeded {
             overview.refetch();
         }
         now

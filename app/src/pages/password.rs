@@ -155,6 +155,20 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                         let (mark, class) = tick(!repeat.get().is_empty() && pw.get() == repeat.get());
                         view! { <li class=class>{mark} " Both entries match"</li> }
                     }}
+                    // The strength verdict is one more line of the checklist: required when keydesk
+                    // blocks weak passwords, otherwise marked as advice (it does not hold the button).
+                    {move || {
+                        let s = strength();
+                        let strong = !pw.get().is_empty() && s.score >= BLOCK_BELOW_SCORE;
+                        if block_weak {
+                            let (mark, class) = tick(strong);
+                            view! { <li class=class data-testid="strength-rule" data-met=strong.to_string()>{mark} " Hard to guess (at least “Strong”)"</li> }.into_any()
+                        } else if strong || pw.get().is_empty() {
+                            view! { <li class="text-slate-500" data-testid="strength-rule" data-met=strong.to_string()>{if strong { "✓" } else { "○" }} " Advice: hard to guess (at least “Strong”)"</li> }.into_any()
+                        } else {
+                            view! { <li class="font-medium text-amber-800" data-testid="strength-rule" data-met="false">"! Advice: easy to guess — choose a longer, less common password"</li> }.into_any()
+                        }
+                    }}
                 </ul>
                 <div id="password-strength" class="mt-3" data-testid="password-strength">
                     {move || {
@@ -166,7 +180,7 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                         view! {
                             <p class="font-medium text-slate-800">"Strength: "
                                 <span data-testid="strength-label">{if empty { "—".to_owned() } else { s.label().to_owned() }}</span>
-                                {(!empty).then(|| view! { <span class="font-normal text-slate-500">{format!(" · about 10^{:.0} guesses", s.guesses_log10)}</span> })}
+                                {(!empty).then(|| view! { <span class="font-normal text-slate-500" data-testid="strength-words">{format!(" · {}", s.in_words())}</span> })}
                             </p>
                             <div class="mt-1 h-2 w-full rounded bg-slate-200" aria-hidden="true"><div class=format!("h-2 rounded {color} {width}")></div></div>
                             <ul class="mt-1 text-xs text-amber-900" data-testid="strength-warnings">

@@ -131,7 +131,7 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
             </div>
             <p class="mt-1 text-sm text-red-700" role="alert" data-testid="error-new-group">{new_group_error}</p>
             <p class="mt-2 text-xs text-slate-500">
-                "Group membership is read from IAM (ListGroupsForUser) and reused for a minute. Service-specific credentials for services other than CodeCommit are not managed in keydesk yet: employees cannot change them here whatever this table says."
+                "Group membership is read from IAM (ListGroupsForUser) and reused for a minute. Keyspaces, Bedrock and CloudWatch Logs credentials follow the “Keyspaces, Bedrock & Logs credentials” column; CodeCommit’s follow “HTTPS Git credentials”."
             </p>
             <label class="mt-4 block max-w-xl text-sm font-medium text-slate-800">"Whom employees should ask"
                 <input type="text" name="ask" class=format!("mt-1 {INPUT}") value=entitlements.ask.clone() prop:value=entitlements.ask.clone() maxlength="200"

@@ -175,6 +175,8 @@ async fn an_explicit_grant_overrides_the_policy_that_forbids_users_to_change_pas
     let settings = app.get(Some(&dave), app::pages::SETTINGS_PATH).await;
     assert!(settings.body.contains("Override: the account password policy does not let users change their own password"), "admins see it");
     assert!(settings.body.contains("granted explicitly to group it."), "naming the group");
+    // The help matches what employees can do: service credentials are managed on their page.
+    assert!(!settings.body.contains("not managed in keydesk yet"), "stale help text");
     let pw = "granite-tulip-fox-lake";
     let a = overview(&app, &alice).await;
     assert_eq!(a.password.unwrap().cannot_change, None, "the explicit grant overrides");

@@ -124,7 +124,7 @@ impl Portal {
     /// credentials is then told to them (notices.rs).
     pub async fn audit_final(&self, intent: Intent, outcome: &str, subject: Option<String>, detail: Option<String>) {
         let by_owner = intent.by_owner;
-        let origin = intent.origin.clone();
+        let origin = intent.origin;
         let event = AuditEvent {
             outcome: outcome.to_owned(),
             intent_id: Some(intent.intent_id),

@@ -497,7 +497,11 @@ impl Port for Portal {
                         if !may(Capability::ConsolePassword) {
                             return Ok(None);
                         }
-                        iam.password_state(&caller, me).await.map_err(err).map(Some)
+                        // keydesk's own record of the last change, read beside IAM's state; one that
+                        // cannot be read leaves the profile's date: not worth failing the page for.
+                        let fold = me.fold();
+                        let (state, changed) = tokio::join!(iam.password_state(&caller, me), self.db.last_password_change(&fold));
+                        state.map_err(err).map(|s| Some((s, changed.ok().flatten())))
                     },
                     async {
                         if !may(Capability::AccessKeys) {
@@ -600,14 +604,7 @@ impl Port for Portal {
         }
         Ok(CredentialsOverview {
             user,
-            password: match password {
-                Some(p) => {
-                    // A count that cannot be read leaves the profile's date: not worth failing the page.
-                    let changed = self.db.last_password_change(&me.fold()).await.ok().flatten();
-                    Some(self.password_view(p, entitled.password_override, changed))
-                }
-                None => None,
-            },
+            password: password.map(|(p, changed)| self.password_view(p, entitled.password_override, changed)),
             entitled: entitled.caps.clone(),
             signing_certs,
             ask: entitled.entitlements.ask.clone(),

@@ -51,6 +51,15 @@ pub struct ExemptionRow {
     pub created_at: OffsetDateTime,
 }
 
+/// The one rule for "unread", for the session whose mark is bound as `$2`: not marked read, and not a
+/// change that session made itself. An empty mark never matches: origins are stored only when a session
+/// has one. Both the list and the count use it.
+macro_rules! unread {
+    () => {
+        "read_at IS NULL AND (origin IS NULL OR origin <> $2)"
+    };
+}
+
 impl Db {
     /// Set or clear a portal account's e-mail address; false when there is no such account.
     pub async fn set_email(&self, user: &PortalUserName, email: Option<&str>) -> Result<bool, DbError> {
@@ -95,37 +104,37 @@ impl Db {
     /// The newest `limit` notifications of `fold`, newest first, as the session marked `mark` sees
     /// them: what it did itself counts as read.
     pub async fn notifications(&self, fold: &str, limit: i64, mark: Option<&str>) -> Result<Vec<NotificationRow>, DbError> {
-        let rows: Vec<(i64, i64, String, String, String, Option<String>, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT id, at, kind, title, body, link, read_at, origin FROM notifications WHERE iam_user = $1 ORDER BY at DESC, id DESC LIMIT $2",
-        )
+        let rows: Vec<(i64, i64, String, String, String, Option<String>, i64)> = sqlx::query_as(concat!(
+            "SELECT id, at, kind, title, body, link, CAST(CASE WHEN ",
+            unread!(),
+            " THEN 0 ELSE 1 END AS BIGINT) FROM notifications WHERE iam_user = $1 ORDER BY at DESC, id DESC LIMIT $3"
+        ))
         .bind(fold)
+        .bind(mark.unwrap_or_default())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, at, kind, title, body, link, read_at, origin)| NotificationRow {
+            .map(|(id, at, kind, title, body, link, read)| NotificationRow {
                 id,
                 at: from_ts(at),
                 kind,
                 title,
                 body,
                 link,
-                read: read_at.is_some() || (origin.is_some() && origin.as_deref() == mark),
+                read: read == 1,
             })
             .collect())
     }
 
     /// How many notices the session marked `mark` has not seen: unread, and not of its own doing.
     pub async fn unread_notifications(&self, fold: &str, mark: Option<&str>) -> Result<i64, DbError> {
-        // An empty mark never matches: origins are stored only when a session has one.
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE iam_user = $1 AND read_at IS NULL AND (origin IS NULL OR origin <> $2)",
-        )
-        .bind(fold)
-        .bind(mark.unwrap_or_default())
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(concat!("SELECT COUNT(*) FROM notifications WHERE iam_user = $1 AND ", unread!()))
+            .bind(fold)
+            .bind(mark.unwrap_or_default())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Mark every notification of `fold` read.

@@ -112,17 +112,8 @@ impl Load {
         (self.latencies.len() - self.errors - self.busy) as f64 / self.elapsed.as_secs_f64()
     }
     fn pct(&self, p: f64) -> Duration {
-        percentile(&self.latencies, p)
+        testkit::stats::percentile(&self.latencies, p)
     }
-}
-
-fn percentile(v: &[Duration], p: f64) -> Duration {
-    if v.is_empty() {
-        return Duration::ZERO;
-    }
-    let mut s = v.to_vec();
-    s.sort();
-    s[((s.len() - 1) as f64 * p).round() as usize]
 }
 
 /// `conns` connections, each sending `req` in a loop until `length` has passed.
@@ -348,8 +339,8 @@ async fn main() {
         portal.iam.delete_access_key(&caller, &iam_user, &k.key.id).await.unwrap();
         direct.push(t.elapsed());
     }
-    let (p50, p99) = (percentile(&through_portal, 0.5), percentile(&through_portal, 0.99));
-    let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
+    let (p50, p99) = (testkit::stats::percentile(&through_portal, 0.5), testkit::stats::percentile(&through_portal, 0.99));
+    let (d50, d99) = (testkit::stats::percentile(&direct, 0.5), testkit::stats::percentile(&direct, 0.99));
     let overhead99 = p99.saturating_sub(d99);
     rows.push(row(
         "create + deactivate + delete an access key via server functions (portal overhead)",

@@ -24,9 +24,6 @@ use server::iam::{Caller, IamBackend};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "../tests/http/moto_env.rs"]
-mod moto_env;
-
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -230,7 +227,7 @@ async fn chromium(portal_db: &str, iam_db: &str) {
 
 /// The same mix of users in moto, then the report path against the naive per-user calls there.
 async fn moto(url: &str, m: usize, admin: &Principal) {
-    let (base, client) = moto_env::moto_setup(url).await;
+    let (base, client) = testkit::moto::setup(url).await;
     let seeding = Instant::now();
     futures::stream::iter(0..m)
         .for_each_concurrent(16, |i| {
@@ -252,7 +249,7 @@ async fn moto(url: &str, m: usize, admin: &Principal) {
     let dir = tempfile::tempdir().unwrap();
     let portal_db = format!("sqlite://{}", dir.path().join("portal.db").display());
     let mut argv = vec!["keydesk".to_owned(), "--database-url".into(), portal_db];
-    argv.extend(moto_env::moto_args(url));
+    argv.extend(testkit::moto::args(url));
     let config = Config::from_settings(Cli::try_parse_from(argv).unwrap().settings).unwrap();
     let clock: server::clock::SharedClock = Arc::new(SystemClock);
     let iam = server::iam::aws::AwsIam::new(server::aws_settings(&config.settings), base, clock.clone()).unwrap();

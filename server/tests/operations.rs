@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use testkit::postgres::FreshDatabase;
+use testkit::Reply;
 
 /// The demo employee (`server/src/demo.rs`).
 const ALICE: (&str, &str) = ("alice", "amber-falcon-river");
@@ -103,28 +105,6 @@ impl Keydesk {
     }
 }
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    fn parse(raw: &[u8]) -> Reply {
-        let text = String::from_utf8_lossy(raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        Reply { status, head: head.to_owned(), body: body.to_owned() }
-    }
-}
-
 fn request_head(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], length: usize) -> String {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {length}\r\n");
     if method == "POST" {
@@ -166,7 +146,7 @@ fn metrics_move_for_a_sign_in_and_a_key_creation_and_name_nobody() {
     let scrape = || {
         let r = request(metrics_addr, "GET", "/metrics", &[], "");
         assert_eq!(r.status, 200);
-        assert!(r.header("content-type").unwrap().starts_with("text/plain"), "{}", r.head);
+        assert!(r.header("content-type").unwrap().starts_with("text/plain"), "{:?}", r.headers);
         r.body
     };
     let before = scrape();
@@ -348,26 +328,11 @@ fn an_intent_left_by_kill_9_is_settled_by_the_restarted_keydesk() {
 /// on A. Skipped (with a note) without `KEYDESK_TEST_POSTGRES_URL`.
 #[test]
 fn two_processes_on_one_postgres_share_sessions_limits_and_sign_out() {
-    use sqlx::Connection;
-    let Ok(base) = std::env::var("KEYDESK_TEST_POSTGRES_URL") else {
-        eprintln!("note: two-process test skipped (KEYDESK_TEST_POSTGRES_URL is not set)");
-        return;
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    let fresh = |what: &str| {
-        let name = format!("keydesk_ops_{what}_{}", std::process::id());
-        rt.block_on(async {
-            let mut c = sqlx::PgConnection::connect(&base).await.unwrap();
-            sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name}").as_str()).await.unwrap();
-            sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-        });
-        format!("{prefix}/{name}")
-    };
-    let (portal, iam) = (fresh("portal"), fresh("iam"));
+    testkit::require_env!("KEYDESK_TEST_POSTGRES_URL", "two-process test");
+    let (portal, iam) = (FreshDatabase::create_blocking(), FreshDatabase::create_blocking());
     // A seeds the demo; B starts on the same databases (migrations applied, the demo already there).
-    let a = Keydesk::start_on(tempfile::tempdir().unwrap(), &portal, &iam, &[]);
-    let b = Keydesk::start_on(tempfile::tempdir().unwrap(), &portal, &iam, &[]);
+    let a = Keydesk::start_on(tempfile::tempdir().unwrap(), &portal.url, &iam.url, &[]);
+    let b = Keydesk::start_on(tempfile::tempdir().unwrap(), &portal.url, &iam.url, &[]);
     let cookie = a.sign_in();
     let on_b = request(b.addr, "POST", "/api/get_frame", &[("Cookie", &cookie)], "");
     assert!(on_b.status == 200 && on_b.body.contains("alice"), "A's session on B: {} {}", on_b.status, on_b.body);
@@ -379,7 +344,7 @@ fn two_processes_on_one_postgres_share_sessions_limits_and_sign_out() {
             let cookie = cookie.clone();
             std::thread::spawn(move || {
                 let addr = if i % 2 == 0 { a_addr } else { b_addr };
-                request(addr, "POST", "/api/create_access_key", &[("Cookie", &cookie)], "").status
+                request(addr, "POST", "/api/create_access_key", &[("Cookie", &cookie)], "").status.as_u16()
             })
         })
         .collect();

@@ -71,9 +71,11 @@ pub fn unique(prefix: &str) -> String {
 
 const SVC: Caller = Caller::Service;
 
-/// A fresh self-signed certificate (EC P-256, generated per call, so each is distinct).
+/// A fresh self-signed certificate (EC P-256, generated per call, so each is distinct), valid for
+/// years either side of any test clock.
 fn test_cert(name: &str) -> String {
-    rcgen::generate_simple_self_signed(vec![format!("{name}.example.com")]).expect("rcgen").cert.pem()
+    use time::macros::datetime;
+    testkit::certificate(name, datetime!(2000-01-01 0:00 UTC), datetime!(2100-01-01 0:00 UTC)).0
 }
 
 fn helpdesk() -> Caller {
@@ -148,9 +150,7 @@ pub async fn descriptions_are_user_tags(h: &dyn Harness) {
 }
 
 fn codes_at(seed_b32: &str, at: OffsetDateTime) -> (String, String) {
-    let seed = totp::base32_decode(seed_b32).expect("Base32 seed");
-    let s = totp::step_at(at.unix_timestamp());
-    (totp::code(&seed, s - 1), totp::code(&seed, s))
+    testkit::totp_codes(seed_b32, at, 0)
 }
 
 pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
@@ -295,15 +295,7 @@ pub async fn quarantine_policy_listed_and_detached(h: &dyn Harness) {
 
 /// A real-looking RSA public key of `bits` bits (syntactically valid; no private half exists).
 pub fn rsa_public_key(bits: usize, seed: u8) -> String {
-    use base64::Engine;
-    let mut n = vec![0xA7u8 ^ seed; bits / 8];
-    n[0] = 0xC1;
-    let mut blob = Vec::new();
-    for part in [b"ssh-rsa".to_vec(), vec![1, 0, 1], [vec![0], n].concat()] {
-        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        blob.extend_from_slice(&part);
-    }
-    format!("ssh-rsa {} test@keydesk", base64::engine::general_purpose::STANDARD.encode(blob))
+    testkit::rsa_key(bits, seed)
 }
 
 pub async fn ssh_key_lifecycle_and_bad_keys(h: &dyn Harness) {
@@ -579,6 +571,8 @@ mod embedded_backend {
         iam: Arc<EmbeddedIam>,
         clock: Arc<ManualClock>,
         _dir: tempfile::TempDir,
+        /// On PostgreSQL: the database, dropped after the test.
+        _db: Option<testkit::postgres::FreshDatabase>,
     }
 
     #[async_trait]
@@ -610,16 +604,16 @@ mod embedded_backend {
         }
     }
 
-    async fn on(url: String, dir: tempfile::TempDir) -> Option<Arc<dyn Harness>> {
+    async fn on(url: String, dir: tempfile::TempDir, fresh: Option<testkit::postgres::FreshDatabase>) -> Option<Arc<dyn Harness>> {
         let db = crate::db::Db::connect_schema(&url, 5, crate::db::Schema::EmbeddedIam).await.unwrap();
         let clock = ManualClock::new(time::macros::datetime!(2026-11-23 10:00:00 UTC));
-        Some(Arc::new(EmbeddedHarness { iam: Arc::new(EmbeddedIam::new(db, clock.clone())), clock, _dir: dir }))
+        Some(Arc::new(EmbeddedHarness { iam: Arc::new(EmbeddedIam::new(db, clock.clone())), clock, _dir: dir, _db: fresh }))
     }
 
     async fn harness() -> Option<Arc<dyn Harness>> {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("iam.db").display());
-        on(url, dir).await
+        on(url, dir, None).await
     }
 
     crate::contract_suite!(harness);
@@ -629,16 +623,9 @@ mod embedded_backend {
         use super::*;
 
         async fn harness() -> Option<Arc<dyn Harness>> {
-            use sqlx::Connection;
-            let Ok(base) = std::env::var("KEYDESK_TEST_POSTGRES_URL") else {
-                eprintln!("contract[embedded+postgres]: SKIPPED: KEYDESK_TEST_POSTGRES_URL is not set");
-                return None;
-            };
-            let name = format!("keydesk_iam_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-            let (prefix, _) = base.rsplit_once('/').unwrap();
-            on(format!("{prefix}/{name}"), tempfile::tempdir().unwrap()).await
+            testkit::require_env!("KEYDESK_TEST_POSTGRES_URL", "contract[embedded+postgres]");
+            let db = testkit::postgres::FreshDatabase::create().await;
+            on(db.url.clone(), tempfile::tempdir().unwrap(), Some(db)).await
         }
 
         crate::contract_suite!(harness);
@@ -649,8 +636,6 @@ mod aws_backend_on_moto {
     use super::*;
     use crate::clock::{Clock, SystemClock};
     use crate::iam::aws::{AwsIam, AwsSettings};
-
-    const ACCOUNT: &str = "123456789012";
 
     /// moto 5.2 (see README "moto gaps"): these IAM rules and operations are not emulated.
     const MOTO: Capabilities = Capabilities {
@@ -712,27 +697,13 @@ mod aws_backend_on_moto {
     }
 
     pub(super) async fn harness() -> Option<Arc<dyn Harness>> {
-        let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-            eprintln!("contract[aws+moto]: SKIPPED: KEYDESK_TEST_MOTO_URL is not set (.ci/test starts moto_server and sets it)");
-            return None;
-        };
-        let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "keydesk-tests"))
-            .endpoint_url(&url)
-            .load()
-            .await;
-        let admin = aws_sdk_iam::Client::new(&base);
-        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}"#;
-        for role in ["keydesk-user", "keydesk-helpdesk", "keydesk-admin"] {
-            // Several tests race to create the roles; one wins, the rest see EntityAlreadyExists.
-            let _ = admin.create_role().role_name(role).assume_role_policy_document(trust).send().await;
-        }
+        let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "contract[aws+moto]");
+        let (base, admin) = testkit::moto::setup(&url).await;
         let settings = AwsSettings {
             region: "us-east-1".into(),
-            user_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-user"),
-            helpdesk_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-helpdesk"),
-            admin_role_arn: format!("arn:aws:iam::{ACCOUNT}:role/keydesk-admin"),
+            user_role_arn: testkit::moto::role_arn("keydesk-user"),
+            helpdesk_role_arn: testkit::moto::role_arn("keydesk-helpdesk"),
+            admin_role_arn: testkit::moto::role_arn("keydesk-admin"),
             iam_endpoint: Some(url.clone()),
             sts_endpoint: Some(url),
             session_seconds: 3600,

@@ -143,10 +143,7 @@ async fn credential_changes_from_another_site_are_refused() {
 
 #[tokio::test]
 async fn the_key_lifecycle_works_on_the_aws_backend_against_moto() {
-    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: AWS-backend access-key test skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "AWS-backend access-key test");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
     let cookie = app.sign_in(&name, PASSWORD).await.unwrap();

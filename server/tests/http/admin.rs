@@ -131,7 +131,7 @@ async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
     iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
     for name in ["phone", "tablet"] {
         let device = iam.create_virtual_mfa(&Caller::Service, "/user013/", name).await.unwrap();
-        let (c1, c2) = codes(device.seed.expose(), app.clock.now(), 0);
+        let (c1, c2) = totp_codes(device.seed.expose(), app.clock.now(), 0);
         iam.enable_mfa(&Caller::Service, &u("user013"), &device.serial, &c1, &c2).await.unwrap();
     }
 
@@ -173,11 +173,11 @@ async fn the_inventory_covers_every_credential_kind_and_filters_quarantined_user
     for _ in 0..2 {
         iam.create_service_credential(&svc, &u("user020"), "bedrock.amazonaws.com", Some(30)).await.unwrap();
     }
-    let pem = rcgen::generate_simple_self_signed(vec!["user020.example.com".to_owned()]).unwrap().cert.pem();
+    let pem = certificate_at("user020", start_time());
     iam.upload_signing_cert(&svc, &u("user020"), &pem).await.unwrap();
     const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     iam.register_hardware_token("GAHT20000020", SEED).await.unwrap();
-    let (c1, c2) = codes(SEED, app.clock.now(), 0);
+    let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
     iam.enable_mfa(&svc, &u("user020"), "GAHT20000020", &c1, &c2).await.unwrap();
     iam.attach_user_policy(&u("user021"), server::iam::QUARANTINE_POLICY_ARN).await.unwrap();
 

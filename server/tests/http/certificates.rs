@@ -25,16 +25,9 @@ qui+zOP2XeYk3WwyuIaUP/idM9Cb5Q9f+ElTLpzqrYRUbNTdwm2jX7wfyt6SsUCR
 DC4=
 -----END CERTIFICATE-----";
 
-/// A fresh self-signed EC P-256 certificate for `cn`, valid from `from` to `to` days around the test
-/// clock's start; with its private key in PEM.
+/// A certificate for `cn` valid from `from` to `to` days around the test clock's start, and its key.
 fn cert(cn: &str, from: i64, to: i64) -> (String, String) {
-    let mut params = rcgen::CertificateParams::new(vec![format!("{cn}.example.com")]).unwrap();
-    params.distinguished_name.push(rcgen::DnType::CommonName, cn);
-    params.not_before = start_time() + Duration::days(from);
-    params.not_after = start_time() + Duration::days(to);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let c = params.self_signed(&key).unwrap();
-    (c.pem(), key.serialize_pem())
+    certificate(cn, start_time() + Duration::days(from), start_time() + Duration::days(to))
 }
 
 async fn upload(app: &TestApp, cookie: &str, pem: &str) -> Reply {

@@ -240,10 +240,7 @@ async fn cross_site_codecommit_changes_are_refused_and_change_nothing() {
 
 #[tokio::test]
 async fn on_moto_ssh_keys_work_and_the_git_section_says_what_is_missing() {
-    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: AWS-backend CodeCommit test skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "AWS-backend CodeCommit test");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
     let cookie = app.sign_in(&name, PASSWORD).await.unwrap();

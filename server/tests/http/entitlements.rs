@@ -72,7 +72,7 @@ fn calls(cap: Capability) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
             ("delete_ssh_key", vec![("key_id", ssh.clone()), ("confirm", ssh)]),
         ],
         Capability::SigningCertificates => {
-            let pem = rcgen::generate_simple_self_signed(vec!["alice.example.com".to_owned()]).unwrap().cert.pem();
+            let pem = certificate_at("alice", start_time());
             let id = "TA7SMP42TDN5Z26OBPJE7EXAMPLE".to_owned();
             vec![
                 ("upload_signing_cert", vec![("certificate", pem)]),
@@ -250,10 +250,7 @@ async fn only_freshly_authenticated_admins_change_entitlements_audited_with_both
 
 #[tokio::test]
 async fn on_moto_entitlements_come_from_iam_groups_and_shape_the_assumed_session() {
-    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: entitlements on moto skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "entitlements on moto");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
     let group = format!("{name}-devs");

@@ -252,10 +252,7 @@ async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_
 
 #[tokio::test]
 async fn on_moto_the_leaked_key_path_and_the_review_work_through_the_assumed_roles() {
-    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: AWS-backend help-desk test skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "AWS-backend help-desk test");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
     let key = admin.create_access_key().user_name(&name).send().await.unwrap().access_key.unwrap();

@@ -2,8 +2,7 @@
 //! per test (SQLite, or PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set) and a manual clock.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // test code: a panic is the failure
-#[allow(dead_code)] // shared with the security run, which uses parts these tests do not
-mod support;
+use testkit as support;
 
 mod access_keys;
 mod admin;

@@ -170,10 +170,7 @@ async fn reminders_over_120_simulated_days_go_out_once_per_key_and_stage_across_
 
 #[tokio::test]
 async fn two_instances_on_postgres_send_each_reminder_once() {
-    if std::env::var("KEYDESK_TEST_POSTGRES_URL").is_err() {
-        eprintln!("note: two-instance reminder test skipped (KEYDESK_TEST_POSTGRES_URL is not set)");
-        return;
-    }
+    testkit::require_env!("KEYDESK_TEST_POSTGRES_URL", "two-instance reminder test");
     let app = TestApp::with(Backend::Postgres, &[]).await;
     let keys = seed_population(&app).await;
     let b = app.another_instance().await;
@@ -265,10 +262,7 @@ impl Drop for SmtpSink {
 
 impl SmtpSink {
     fn start() -> Option<SmtpSink> {
-        let Ok(python) = std::env::var("KEYDESK_TEST_SMTP_SINK") else {
-            eprintln!("note: SMTP tests skipped (KEYDESK_TEST_SMTP_SINK is not set; .ci/test sets it)");
-            return None;
-        };
+        let python = testkit::require_env!("KEYDESK_TEST_SMTP_SINK", "SMTP tests");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(python)

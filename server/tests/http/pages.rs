@@ -153,10 +153,7 @@ async fn iam_outages_show_a_clear_retryable_message_not_a_500() {
 #[tokio::test]
 async fn the_aws_backend_against_moto_serves_the_same_pages() {
     use server::iam::Caller;
-    let Ok(url) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: AWS-backend page test skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "AWS-backend page test");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
     let key = app.portal.iam.create_access_key(&Caller::Service, &app::domain::IamUserName::parse(&name).unwrap()).await.unwrap();

@@ -168,7 +168,7 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     assert!(r.app_error().to_string().contains("two different, consecutive codes"));
     let r = enable("12345".into(), "654321".into()).await;
     assert!(r.app_error().to_string().contains("6 digits"));
-    let (c1, c2) = codes(e.seed.expose(), app.clock.now(), 0);
+    let (c1, c2) = totp_codes(e.seed.expose(), app.clock.now(), 0);
     let r = enable(c2.clone(), c1.clone()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "codes in the wrong order");
     assert!(r.app_error().to_string().contains("consecutive codes"));
@@ -184,7 +184,7 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     };
     assert_eq!(resync(c1, c2).await.status, StatusCode::UNPROCESSABLE_ENTITY, "reused codes");
     app.clock.advance(time::Duration::seconds(90));
-    let (n1, n2) = codes(e.seed.expose(), app.clock.now(), 0);
+    let (n1, n2) = totp_codes(e.seed.expose(), app.clock.now(), 0);
     let r = resync(n1, n2).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
@@ -253,7 +253,7 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
         let (app, cookie) = (&app, cookie.clone());
         async move { app.server_fn(Some(&cookie), "enable_mfa", &[("serial", serial), ("code1", &c1), ("code2", &c2)]).await }
     };
-    let (c1, c2) = codes(SEED, app.clock.now(), 0);
+    let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
     let devices = || async { iam.list_mfa_devices(&server::iam::Caller::Service, &alice()).await.unwrap() };
 
     // Bad input: each refusal says what is wrong, and nothing is assigned.
@@ -276,20 +276,20 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
     // Another user cannot take the same token.
     let bob = app.sign_in("bob", PASSWORD).await.unwrap();
     app.clock.advance(time::Duration::seconds(60));
-    let (b1, b2) = codes(SEED, app.clock.now(), 0);
+    let (b1, b2) = totp_codes(SEED, app.clock.now(), 0);
     let r = app.server_fn(Some(&bob), "enable_mfa", &[("serial", "GAHT10000001"), ("code1", &b1), ("code2", &b2)]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.app_error().to_string().contains("already assigned"), "{}", r.body);
 
     // It resyncs (it gives codes) and is removed like any device, after which it can be assigned again.
-    let (r1, r2) = codes(SEED, app.clock.now(), 0);
+    let (r1, r2) = totp_codes(SEED, app.clock.now(), 0);
     let r = app.server_fn(Some(&cookie), "resync_mfa", &[("serial", "GAHT10000001"), ("code1", &r1), ("code2", &r2)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", "GAHT10000001")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(devices().await.is_empty());
     app.clock.advance(time::Duration::seconds(60));
-    let (a1, a2) = codes(SEED, app.clock.now(), 0);
+    let (a1, a2) = totp_codes(SEED, app.clock.now(), 0);
     let r = app.server_fn(Some(&bob), "enable_mfa", &[("serial", "GAHT10000001"), ("code1", &a1), ("code2", &a2)]).await;
     assert_eq!(r.status, StatusCode::OK, "free again after removal: {}", r.body);
 }

@@ -10,11 +10,6 @@ use server::clock::Clock;
 use server::db::accounts::AccountRow;
 use std::time::{Duration, Instant};
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 /// G11: unknown user vs wrong password — same status and body, and medians within 5 ms over 200 tries
 /// each. Every try uses a name not tried before (the back-off counts per name) and the clock moves on
 /// every 50 tries (the per-address limit).
@@ -60,7 +55,7 @@ pub async fn g11_no_user_enumeration(report: &mut Report) {
             }
         }
     }
-    let (mk, mu) = (median(known), median(unknown));
+    let (mk, mu) = (testkit::stats::median(&known), testkit::stats::median(&unknown));
     let diff = mk.abs_diff(mu);
     report.add(
         "G11",
@@ -212,14 +207,6 @@ const NOT_SENSITIVE: &[&str] = &[
     "helpdesk_requests",
 ];
 
-/// A valid self-signed X.509 signing certificate for `user`, PEM.
-fn certificate(user: &str) -> String {
-    let mut params = rcgen::CertificateParams::new(vec![format!("{user}.example.com")]).unwrap();
-    params.not_before = start_time() - time::Duration::days(1);
-    params.not_after = start_time() + time::Duration::days(365);
-    params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
-}
-
 fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
     let s = |v: &str| v.to_owned();
     let reason = ("reason", s("ticket 4711: laptop stolen"));
@@ -248,7 +235,7 @@ fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
             ("active", s("false")),
             ("confirm", s("ACCAEXAMPLEEXAMPLE123")),
         ],
-        "upload_signing_cert" => vec![("certificate", certificate("alice"))],
+        "upload_signing_cert" => vec![("certificate", certificate_at("alice", start_time()))],
         "set_signing_cert_status" | "delete_signing_cert" => vec![
             ("certificate_id", s("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345")),
             ("active", s("false")),
@@ -372,11 +359,12 @@ async fn holdings(app: &TestApp, user: &str, n: u8) -> Holdings {
         .as_str()
         .unwrap()
         .to_owned();
-    let cert = call("upload_signing_cert", vec![("certificate", certificate(user))]).await["id"].as_str().unwrap().to_owned();
+    let cert =
+        call("upload_signing_cert", vec![("certificate", certificate_at(user, start_time()))]).await["id"].as_str().unwrap().to_owned();
     let enrolment = call("start_mfa_enrolment", vec![("device_name", format!("{user}-phone"))]).await;
     let mfa = enrolment["serial"].as_str().unwrap().to_owned();
     let mfa_seed = enrolment["seed"].as_str().unwrap().to_owned();
-    let (c1, c2) = codes(&mfa_seed, app.clock.now(), 0);
+    let (c1, c2) = totp_codes(&mfa_seed, app.clock.now(), 0);
     call("enable_mfa", vec![("serial", mfa.clone()), ("code1", c1), ("code2", c2)]).await;
     let activity = call("get_activity", vec![]).await;
     let session = activity["sessions"][0]["handle"].as_str().unwrap().to_owned();
@@ -404,7 +392,7 @@ pub async fn g14_idor(report: &mut Report) {
             }
             let h = &held[v];
             let before = snapshot(&app, h).await;
-            let (c1, c2) = codes(&h.mfa_seed, app.clock.now(), 0);
+            let (c1, c2) = totp_codes(&h.mfa_seed, app.clock.now(), 0);
             let s = |x: &str| x.to_owned();
             let ops: Vec<(&str, Vec<(&str, String)>)> = vec![
                 ("set_access_key_status", vec![("key_id", s(&h.key)), ("active", s("true"))]),

@@ -348,10 +348,7 @@ async fn throttling_proxy(
 /// back-off with jitter) against IAM's Throttling answer, counted where IAM would see them.
 pub async fn g5_throttling_through_the_aws_sdk(report: &mut Report) {
     use std::sync::atomic::{AtomicU32, AtomicU64};
-    let Ok(moto) = std::env::var("KEYDESK_TEST_MOTO_URL") else {
-        eprintln!("note: G5 through the AWS SDK skipped (KEYDESK_TEST_MOTO_URL is not set)");
-        return;
-    };
+    let moto = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "G5 through the AWS SDK");
     let (pct, seen) = (std::sync::Arc::new(AtomicU32::new(0)), std::sync::Arc::new(AtomicU64::new(0)));
     let url = throttling_proxy(&moto, pct.clone(), seen.clone()).await;
     let (app, admin) = TestApp::on_moto(&url).await;

@@ -154,14 +154,11 @@ pub async fn g10_back_off_is_shared_and_bounded(report: &mut Report, db: Backend
 /// The portal database (PostgreSQL) refuses every connection for 5 s under load: requests get a clear
 /// error quickly, keydesk recovers without a restart, and sessions survive.
 pub async fn database_gone_for_five_seconds(report: &mut Report) {
-    let Ok(base) = std::env::var("KEYDESK_TEST_POSTGRES_URL") else {
-        eprintln!("note: the database-outage run needs PostgreSQL (KEYDESK_TEST_POSTGRES_URL is not set)");
-        return;
-    };
+    let base = testkit::require_env!("KEYDESK_TEST_POSTGRES_URL", "the database-outage run");
     let app = Arc::new(TestApp::with(Backend::Postgres, &[]).await);
     app.add_account("alice", Role::Employee).await;
     let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
-    let db_name = app.argv[2].rsplit('/').next().unwrap().to_owned();
+    let db_name = app.databases[0].name.clone();
     let admin = sqlx::PgPool::connect(&base).await.unwrap();
     let gone = |allow: bool| {
         let (admin, db_name) = (admin.clone(), db_name.clone());
@@ -296,8 +293,7 @@ pub async fn g10_hashing_is_bounded(report: &mut Report) {
             other => panic!("{other}"),
         }
     }
-    busy.sort();
-    let p99 = busy.get(busy.len().saturating_sub(1) * 99 / 100).copied().unwrap_or_default();
+    let p99 = testkit::stats::percentile(&busy, 0.99);
     report.add(
         "G10",
         "SQLite, 300 sign-ins at once",

@@ -9,9 +9,7 @@
 //! rows when `KEYDESK_TEST_MOTO_URL` is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // test code: a panic is the failure
-#[path = "../http/support.rs"]
-#[allow(dead_code)]
-mod support;
+use testkit as support;
 
 mod abuse;
 mod faults;

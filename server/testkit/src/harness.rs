@@ -1,19 +1,18 @@
-//! Test harness: build keydesk's real state and router around a throw-away database and a manual clock.
+//! keydesk's real state and router around throw-away databases and a manual clock, driven with
+//! `tower::ServiceExt::oneshot` (no sockets), and the accounts and requests tests make with it.
 
+use crate::postgres::FreshDatabase;
+use crate::reply::{form_request, Reply};
 use app::domain::{IamUserName, PortalUserName, Role};
 use axum::body::Body;
 use axum::Router;
 use clap::Parser;
-use http::{header, Request, Response, StatusCode};
-use http_body_util::BodyExt;
+use http::{header, Request, StatusCode};
 use server::clock::ManualClock;
 use server::config::{Cli, Config};
 use server::db::accounts::AccountRow;
 use server::portal::Portal;
 use std::sync::Arc;
-
-#[path = "moto_env.rs"]
-mod moto_env;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -23,10 +22,11 @@ pub struct TestApp {
     pub portal: Arc<Portal>,
     pub clock: Arc<ManualClock>,
     /// The databases live here (the canary test scans these files).
-    #[allow(dead_code)]
     pub dir: tempfile::TempDir,
     /// The command line this keydesk was configured with (another instance reuses it).
     pub argv: Vec<String>,
+    /// PostgreSQL databases made for this app, dropped with it (after the portal's pools above).
+    pub databases: Vec<FreshDatabase>,
 }
 
 pub fn start_time() -> time::OffsetDateTime {
@@ -42,23 +42,12 @@ pub enum Backend {
 /// The databases to run a test against: SQLite always, PostgreSQL when configured.
 pub fn databases() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    if std::env::var("KEYDESK_TEST_POSTGRES_URL").is_ok() {
+    if crate::postgres::configured().is_some() {
         v.push(Backend::Postgres);
     } else {
         eprintln!("note: PostgreSQL variant skipped (KEYDESK_TEST_POSTGRES_URL is not set)");
     }
     v
-}
-
-/// A fresh PostgreSQL database on the configured server; returns its URL.
-async fn fresh_postgres() -> String {
-    use sqlx::Connection;
-    let base = std::env::var("KEYDESK_TEST_POSTGRES_URL").unwrap();
-    let name = format!("keydesk_t_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    format!("{prefix}/{name}")
 }
 
 impl TestApp {
@@ -72,8 +61,8 @@ impl TestApp {
 
     /// keydesk on the AWS backend talking to moto at `moto_url` (roles are created there first).
     pub async fn on_moto(moto_url: &str) -> (Self, aws_sdk_iam::Client) {
-        let (base, admin) = moto_env::moto_setup(moto_url).await;
-        let args = moto_env::moto_args(moto_url);
+        let (base, admin) = crate::moto::setup(moto_url).await;
+        let args = crate::moto::args(moto_url);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let app = Self::build(Backend::Sqlite, &args, Some(base)).await;
         (app, admin)
@@ -99,14 +88,18 @@ impl TestApp {
 
     async fn build(backend: Backend, extra_args: &[&str], aws: Option<aws_config::SdkConfig>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("portal.db").display()),
-            Backend::Postgres => fresh_postgres().await,
-        };
+        let mut databases = Vec::new();
         // On PostgreSQL the embedded IAM's state is there too: every instance shares it, as in production.
-        let iam_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("iam.db").display()),
-            Backend::Postgres => fresh_postgres().await,
+        let (url, iam_url) = match backend {
+            Backend::Sqlite => {
+                let at = |file: &str| format!("sqlite://{}", dir.path().join(file).display());
+                (at("portal.db"), at("iam.db"))
+            }
+            Backend::Postgres => {
+                databases.push(FreshDatabase::create().await);
+                databases.push(FreshDatabase::create().await);
+                (databases[0].url.clone(), databases[1].url.clone())
+            }
         };
         let mut argv = vec!["keydesk", "--database-url", &url, "--embedded-iam-database-url", &iam_url];
         argv.extend_from_slice(extra_args);
@@ -125,7 +118,7 @@ impl TestApp {
             leptos_options: server::http::leptos_options(&dir.path().to_string_lossy(), "127.0.0.1:3000".parse().unwrap()),
             portal: portal.clone(),
         };
-        TestApp { router: server::http::router(state), portal, clock, dir, argv }
+        TestApp { router: server::http::router(state), portal, clock, dir, argv, databases }
     }
 
     /// Another keydesk instance on the same databases and clock: a second instance behind the load
@@ -227,66 +220,6 @@ impl TestApp {
     }
 }
 
-/// A same-origin form POST as the browser sends it (`accept` picks the WASM client or a plain form).
-pub fn form_request(cookie: Option<&str>, path: &str, accept: &str, form: &[(&str, &str)]) -> Request<Body> {
-    let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
-    let mut req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, accept)
-        .header("sec-fetch-site", "same-origin")
-        .header(header::ORIGIN, "http://127.0.0.1:3000");
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    req.body(Body::from(body)).unwrap()
-}
-
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    async fn read(res: Response<Body>) -> Self {
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
-    }
-
-    /// The session cookie this response sets (`name=value`), if any and not a removal.
-    pub fn session_cookie(&self) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-            let pair = c.split(';').next()?.trim();
-            let (name, value) = pair.split_once('=')?;
-            (name.ends_with("keydesk") && !value.is_empty() && !c.contains("Max-Age=0")).then(|| pair.to_owned())
-        })
-    }
-
-    pub fn set_cookie_headers(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
-    }
-
-    pub fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
-    }
-
-    pub fn app_error(&self) -> app::error::AppError {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
-    }
-}
-
 /// A fresh app with admin dave and employee alice, both signed in: (app, dave's cookie, alice's).
 pub async fn admin_and_employee() -> (TestApp, String, String) {
     let app = TestApp::new().await;
@@ -325,24 +258,4 @@ pub fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
         .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
-}
-
-/// A syntactically valid RSA public key of `bits` bits; `seed` makes distinct keys.
-pub fn rsa_key(bits: usize, seed: u8) -> String {
-    use ::base64::Engine as _;
-    let mut n = vec![0xC5u8 ^ seed; bits / 8];
-    n[0] = 0x80 | 0x45;
-    let mut blob = Vec::new();
-    for part in [b"ssh-rsa".to_vec(), vec![1, 0, 1], [vec![0], n].concat()] {
-        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        blob.extend_from_slice(&part);
-    }
-    format!("ssh-rsa {} alice@laptop", ::base64::engine::general_purpose::STANDARD.encode(blob))
-}
-
-/// Two consecutive TOTP codes for a virtual MFA seed at `now` (+ `offset` steps).
-pub fn codes(seed_b32: &str, now: time::OffsetDateTime, offset: i64) -> (String, String) {
-    let seed = server::iam::totp::base32_decode(seed_b32).unwrap();
-    let step = server::iam::totp::step_at(now.unix_timestamp()) + offset;
-    (server::iam::totp::code(&seed, step - 1), server::iam::totp::code(&seed, step))
 }

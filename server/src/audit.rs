@@ -148,18 +148,43 @@ pub struct AuditFilter {
     pub to: Option<OffsetDateTime>,
 }
 
-pub type AuditRecord =
-    (i64, i64, Option<String>, Option<String>, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+/// One row of the log: id, at, actor, actor's role, target, action, subject, outcome, reason, detail,
+/// and for a final record the intent it completes (id, at).
+pub type AuditRecord = (
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
 impl Db {
-    /// Matching events, newest first, and how many match in all.
-    pub async fn list_audit(&self, f: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditRecord>, i64), DbError> {
-        const WHERE: &str = "WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target_user = $2)
+    /// Matching events, newest first, and how many match in all. With `fold`, a change is one row:
+    /// an intent whose final record exists is left out (the final record names it), unless intents
+    /// are what the filter asks for; an intent still without its final record stays.
+    pub async fn list_audit(&self, f: &AuditFilter, limit: i64, offset: i64, fold: bool) -> Result<(Vec<AuditRecord>, i64), DbError> {
+        const MATCH: &str = "WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target_user = $2)
              AND ($3 IS NULL OR action LIKE $3) AND ($4 IS NULL OR outcome = $4)
              AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)";
+        let folded = fold && f.outcome.as_deref() != Some("pending");
+        let where_ = if folded {
+            format!(
+                "{MATCH} AND NOT (outcome = 'pending' AND EXISTS (SELECT 1 FROM audit_events done WHERE done.intent_id = audit_events.id))"
+            )
+        } else {
+            MATCH.to_owned()
+        };
+        let where_ = where_.as_str();
         let action = f.action.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
         let (from, to) = (f.from.map(ts), f.to.map(ts));
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_events {WHERE}"))
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_events {where_}"))
             .bind(f.actor.as_deref())
             .bind(f.target.as_deref())
             .bind(action.as_deref())
@@ -169,7 +194,9 @@ impl Db {
             .fetch_one(&self.pool)
             .await?;
         let rows: Vec<AuditRecord> = sqlx::query_as(&format!(
-            "SELECT id, at, actor, actor_role, target_user, action, subject, outcome, reason, detail FROM audit_events {WHERE}
+            "SELECT id, at, actor, actor_role, target_user, action, subject, outcome, reason, detail, intent_id,
+                    (SELECT intent.at FROM audit_events intent WHERE intent.id = audit_events.intent_id)
+             FROM audit_events {where_}
              ORDER BY id DESC LIMIT $7 OFFSET $8"
         ))
         .bind(f.actor.as_deref())

@@ -3,7 +3,7 @@
 use crate::audit::{AuditFilter, AuditRecord};
 use crate::db::accounts::from_ts;
 use crate::portal::{internal, Portal};
-use app::api::audit::{AuditEntry, AuditPage, AuditQuery, AUDIT_PAGE_SIZE};
+use app::api::audit::{AuditEntry, AuditIntent, AuditPage, AuditQuery, AUDIT_PAGE_SIZE};
 use app::domain::csv_report_cell_row;
 use app::error::AppError;
 use app::ssr::Principal;
@@ -21,8 +21,9 @@ fn day(field: &str, raw: &str) -> Result<Option<time::OffsetDateTime>, AppError>
 }
 
 fn entry(r: AuditRecord) -> AuditEntry {
-    let (id, at, actor, actor_role, target_user, action, subject, outcome, reason, detail) = r;
-    AuditEntry { id, at: from_ts(at), actor, actor_role, target_user, action, subject, outcome, reason, detail }
+    let (id, at, actor, actor_role, target_user, action, subject, outcome, reason, detail, intent_id, intent_at) = r;
+    let intent = intent_id.zip(intent_at).map(|(id, at)| AuditIntent { id, at: from_ts(at) });
+    AuditEntry { id, at: from_ts(at), actor, actor_role, target_user, action, subject, outcome, reason, detail, intent }
 }
 
 impl Portal {
@@ -46,7 +47,8 @@ impl Portal {
         let filter = self.audit_filter(who, q)?;
         let size = AUDIT_PAGE_SIZE as i64;
         let offset = i64::try_from(q.page).unwrap_or(0).saturating_mul(size);
-        let (rows, total) = self.db.list_audit(&filter, size, offset).await.map_err(|e| internal("reading the audit log failed", e))?;
+        let (rows, total) =
+            self.db.list_audit(&filter, size, offset, true).await.map_err(|e| internal("reading the audit log failed", e))?;
         let total = usize::try_from(total).unwrap_or(0);
         let pages = total.div_ceil(AUDIT_PAGE_SIZE).max(1);
         Ok(AuditPage { entries: rows.into_iter().map(entry).collect(), total, page: q.page.min(pages - 1), pages })
@@ -54,7 +56,8 @@ impl Portal {
 
     pub(crate) async fn do_audit_csv(&self, who: &Principal, q: &AuditQuery) -> Result<(String, String), AppError> {
         let filter = self.audit_filter(who, q)?;
-        let (rows, _) = self.db.list_audit(&filter, 100_000, 0).await.map_err(|e| internal("reading the audit log failed", e))?;
+        // The export keeps every record, intents included: auditors reconcile them by id.
+        let (rows, _) = self.db.list_audit(&filter, 100_000, 0, false).await.map_err(|e| internal("reading the audit log failed", e))?;
         let mut csv = String::from("id,at,actor,actor_role,target_user,action,subject,outcome,reason,detail\r\n");
         for e in rows.into_iter().map(entry) {
             let cells = [

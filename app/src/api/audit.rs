@@ -20,6 +20,18 @@ pub struct AuditEntry {
     pub outcome: String,
     pub reason: Option<String>,
     pub detail: Option<String>,
+    /// For a change's final record: the intent recorded before IAM was called (the log shows one row
+    /// per change; the intent on demand).
+    #[serde(default)]
+    pub intent: Option<AuditIntent>,
+}
+
+/// The intent a final audit record completes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditIntent {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

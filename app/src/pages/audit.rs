@@ -3,6 +3,7 @@
 
 use crate::api::audit::{get_audit_log, AuditQuery};
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
+use crate::domain::notices::{action_label, outcome_label};
 use crate::domain::{fmt_utc, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ pub fn AuditPage() -> impl IntoView {
                 <h1 class="text-2xl font-semibold tracking-tight">"Audit log"</h1>
                 <div class="mt-6">
                     <SectionCard id="audit" title="Every change to credentials"
-                        subtitle="Append-only: the database refuses to change or delete an entry. Each change has a pending entry before IAM is called and one final entry after.">
+                        subtitle="Append-only: the database refuses to change or delete an entry. Each change is recorded as an intent before IAM is called and a final entry after; it shows here as one row with its outcome (open “Intent” for the first), and Outcome “pending” lists the intents.">
                         <AuditTable/>
                     </SectionCard>
                 </div>
@@ -102,9 +103,18 @@ fn AuditTable() -> impl IntoView {
                                                 <td class="py-1.5 pr-3 tabular-nums whitespace-nowrap">{fmt_utc(e.at)}</td>
                                                 <td class="py-1.5 pr-3">{e.actor.unwrap_or_default()}<span class="block text-xs text-slate-500">{e.actor_role.unwrap_or_default()}</span></td>
                                                 <td class="py-1.5 pr-3 font-mono">{e.target_user.unwrap_or_default()}</td>
-                                                <td class="py-1.5 pr-3 font-mono text-xs">{e.action}</td>
+                                                <td class="py-1.5 pr-3">{action_label(&e.action)}<span class="block font-mono text-xs text-slate-500">{e.action.clone()}</span></td>
                                                 <td class="py-1.5 pr-3 font-mono text-xs break-all">{e.subject.unwrap_or_default()}</td>
-                                                <td class="py-1.5 pr-3">{e.outcome}</td>
+                                                <td class="py-1.5 pr-3" data-testid="audit-outcome">
+                                                    {let (words, failed) = outcome_label(&e.outcome);
+                                                     view! { <span class=if failed { "font-medium text-red-700" } else { "text-emerald-800" }>{words}</span> }}
+                                                    {e.intent.map(|i| view! {
+                                                        <details class="text-xs text-slate-500" data-testid="audit-intent">
+                                                            <summary class="cursor-pointer">"Intent"</summary>
+                                                            {format!("#{} recorded {} UTC, before IAM was called", i.id, fmt_utc(i.at))}
+                                                        </details>
+                                                    })}
+                                                </td>
                                                 <td class="py-1.5 pr-3 text-xs">{e.reason.unwrap_or_default()}<span class="block text-slate-500">{e.detail.unwrap_or_default()}</span></td>
                                             </tr>
                                         }).collect_view()}

@@ -351,9 +351,14 @@ async fn the_audit_log_filters_pages_and_exports_for_staff_only() {
             let r = app.server_fn(Some(cookie), "get_audit_log", &[("target", "alice"), ("action", "helpdesk.")]).await;
             assert_eq!(r.status, StatusCode::OK, "{db:?}: {}", r.body);
             let page: app::api::audit::AuditPage = serde_json::from_str(&r.body).unwrap();
-            assert_eq!(page.total, 2, "{db:?}: pending and success");
-            assert_eq!(page.entries[0].outcome, "success", "{db:?}: newest first");
+            assert_eq!(page.total, 1, "{db:?}: one row per change, not its intent and its outcome");
+            assert_eq!(page.entries[0].outcome, "success", "{db:?}");
             assert_eq!(page.entries[0].subject.as_deref(), Some(id.as_str()));
+            assert!(page.entries[0].intent.as_ref().is_some_and(|i| i.id < page.entries[0].id), "{db:?}: the intent on demand");
+            let r =
+                app.server_fn(Some(cookie), "get_audit_log", &[("target", "alice"), ("action", "helpdesk."), ("outcome", "pending")]).await;
+            let intents: app::api::audit::AuditPage = serde_json::from_str(&r.body).unwrap();
+            assert_eq!((intents.total, intents.entries[0].outcome.as_str()), (1, "pending"), "{db:?}: the intents when asked for");
         }
         let r = app.server_fn(Some(&carol), "get_audit_log", &[("from", "23/11/2026")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{db:?}");

@@ -33,6 +33,13 @@ test('JS on: the checklist ticks live as you type, and a good password is accept
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, server.url, 'alice');
+  // alice's demo password expired 31 days ago, her key is past its deadline and she has no MFA: the
+  // top of the page says so, each a link to its section, and the expiry itself is a warning.
+  const attention = () => page.$$eval('[data-testid=attention-item]', (els) => els.map((e) => e.dataset.section));
+  await page.waitForSelector('[data-testid=attention]');
+  assert.deepEqual(await attention(), ['password', 'access-keys', 'mfa']);
+  assert.match(await page.textContent('[data-testid=attention]'), /console password expired 31 days ago/);
+  assert.equal(await page.locator('[data-testid=password-expiry] .ring-red-200').count(), 1, 'Expired is a red badge');
   await page.click('[data-testid=change-password] summary');
   await page.fill('#new-password', 'abc');
   assert.deepEqual(await unmet(page), [
@@ -53,6 +60,12 @@ test('JS on: the checklist ticks live as you type, and a good password is accept
   assert.equal(await page.isDisabled('[data-testid=change-password-submit]'), false);
   await page.click('[data-testid=change-password-submit]');
   await page.waitForSelector('[data-testid=password-changed]');
+  // After a reload the card tells the truth: new today, and the password is off the summary.
+  await page.reload();
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=password-age]');
+  assert.equal((await page.textContent('[data-testid=password-age]')).trim(), '0 days old');
+  assert.deepEqual(await attention(), ['access-keys', 'mfa']);
   // The same password again: IAM's reuse rule refuses it, and what was typed stays in both fields.
   if (!(await page.isVisible('#new-password'))) await page.click('[data-testid=change-password] summary');
   await page.fill('#new-password', 'Granite-Tulip-42-fox');
@@ -106,6 +119,7 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   await row.locator('[data-testid=mfa-remove]').click();
   await page.waitForFunction(() => !document.body.innerText.includes('mfa/carol/e2e-phone'));
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before);
+  assert.equal(await page.locator('[data-testid=mfa-enabled]').count(), 0, '"MFA device assigned" goes with the next action');
   await ctx.close();
 });
 

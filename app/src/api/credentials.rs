@@ -63,6 +63,77 @@ pub struct CredentialsOverview {
     pub api_key_max_days: u32,
 }
 
+/// How urgent an item of "Needs your attention" is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// Past a deadline or unprotected now.
+    Now,
+    /// A deadline within two weeks.
+    Soon,
+}
+
+/// One line of the page's "Needs your attention" summary, linking to the section that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attention {
+    pub urgency: Urgency,
+    /// The section's id on the page (`password`, `access-keys`, `mfa`).
+    pub section: &'static str,
+    pub text: String,
+}
+
+/// Warn this many days before the console password expires.
+pub const PASSWORD_WARN_DAYS: i64 = 14;
+
+/// "1 day", "3 days".
+pub fn days(n: i64) -> String {
+    format!("{n} day{}", if n == 1 { "" } else { "s" })
+}
+
+impl CredentialsOverview {
+    /// What on this page needs its owner now, most urgent first: an expired (or soon expiring, or
+    /// help-desk reset) console password, access keys past their rotation deadline, and a console
+    /// password with no MFA device (CIS 1.10). Empty when all is well.
+    pub fn needs_attention(&self) -> Vec<Attention> {
+        let mut out = Vec::new();
+        let mut add = |urgency, section, text: String| out.push(Attention { urgency, section, text });
+        let password = self.password.as_ref().filter(|p| p.profile.is_some());
+        if let Some(p) = password {
+            match p.expires_in_days {
+                _ if p.profile.as_ref().is_some_and(|l| l.reset_required) => {
+                    add(Urgency::Now, "password", "Your console password was reset by the help desk: choose a new one.".to_owned())
+                }
+                Some(d) if d < 0 => add(Urgency::Now, "password", format!("Your console password expired {} ago: change it.", days(-d))),
+                Some(0) => add(Urgency::Now, "password", "Your console password expires today: change it.".to_owned()),
+                Some(d) if d <= PASSWORD_WARN_DAYS => {
+                    add(Urgency::Soon, "password", format!("Your console password expires in {}.", days(d)))
+                }
+                _ => {}
+            }
+        }
+        for k in self.access_keys.iter().filter(|k| k.key.status.is_active()) {
+            let id = k.key.id.to_string();
+            let last4 = &id[id.len().saturating_sub(4)..];
+            match k.deadline {
+                Some(d) if d.stage == crate::domain::deadlines::Stage::Overdue => add(
+                    Urgency::Now,
+                    "access-keys",
+                    format!("Access key …{last4} is past its rotation deadline ({} UTC): rotate it.", crate::domain::fmt_utc(d.due)),
+                ),
+                None if k.age_days > crate::domain::deadlines::ROTATE_AFTER_DAYS => {
+                    add(Urgency::Now, "access-keys", format!("Access key …{last4} is {} old: rotate it.", days(k.age_days)))
+                }
+                _ => {}
+            }
+        }
+        let mfa_managed_here = self.entitled.contains(&crate::domain::entitlements::Capability::Mfa);
+        if password.is_some() && mfa_managed_here && self.mfa_devices.as_ref().is_ok_and(Vec::is_empty) {
+            add(Urgency::Now, "mfa", "No MFA device protects your console sign-in: add one (CIS 1.10).".to_owned())
+        }
+        out.sort_by_key(|a| a.urgency != Urgency::Now);
+        out
+    }
+}
+
 pub const MAX_ACCESS_KEYS: usize = 2;
 pub const MAX_SSH_KEYS: usize = 5;
 pub const MAX_GIT_CREDENTIALS: usize = 2;

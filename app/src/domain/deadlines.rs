@@ -5,6 +5,11 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+/// Keys older than this are flagged (CIS AWS Foundations: rotate access keys every 90 days).
+pub const ROTATE_AFTER_DAYS: i64 = 90;
+/// Keys unused for this long are flagged (CIS: disable credentials unused for 45 days or more).
+pub const IDLE_AFTER_DAYS: i64 = 45;
+
 /// What keydesk does when an active key reaches its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Enforcement {

@@ -70,6 +70,26 @@ macro_rules! replay_after_confirm {
     }};
 }
 
+/// A section's message lasts until its next action: when one of these actions is dispatched, the
+/// answers of all of them (a success line, an error) are forgotten, so "MFA device assigned" does not
+/// stand beside a device just removed. Actions whose answer is a one-time secret or an enrolment in
+/// progress are not listed: those answers are state, not messages.
+macro_rules! one_message_per_section {
+    ($($action:expr),+ $(,)?) => {{
+        let clear = move || {
+            $( $action.value().set(None); )+
+        };
+        $(
+            let dispatched = $action;
+            Effect::new(move |_| {
+                if dispatched.input().get().is_some() {
+                    clear();
+                }
+            });
+        )+
+    }};
+}
+
 impl CredentialActions {
     pub fn new() -> Self {
         let actions = CredentialActions {
@@ -112,6 +132,12 @@ impl CredentialActions {
                 svc_last.set(Some(slug));
             }
         });
+        one_message_per_section!(actions.set_status, actions.delete);
+        one_message_per_section!(actions.mfa_enable, actions.mfa_hardware, actions.mfa_cancel, actions.mfa_resync, actions.mfa_remove);
+        one_message_per_section!(actions.git_status, actions.git_delete);
+        one_message_per_section!(actions.ssh_upload, actions.ssh_status, actions.ssh_delete);
+        one_message_per_section!(actions.cert_upload, actions.cert_status, actions.cert_delete);
+        one_message_per_section!(actions.svc_status, actions.svc_delete);
         replay_after_confirm!(actions.confirm, actions.git_create);
         replay_after_confirm!(actions.confirm, actions.git_reset);
         replay_after_confirm!(actions.confirm, actions.git_status);

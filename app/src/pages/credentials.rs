@@ -12,10 +12,7 @@ use crate::domain::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Keys older than this are flagged (CIS AWS Foundations: rotate access keys every 90 days).
-pub const ROTATE_AFTER_DAYS: i64 = 90;
-/// Keys unused for this long are flagged (CIS: disable credentials unused for 45 days or more).
-pub const IDLE_AFTER_DAYS: i64 = 45;
+pub use crate::domain::deadlines::{IDLE_AFTER_DAYS, ROTATE_AFTER_DAYS};
 
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
@@ -97,6 +94,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                 <p class="mt-2 text-xs">"Not expected? Contact your security team."</p>
             </section>
         })}
+        <AttentionSummary items=o.needs_attention()/>
         <div class="mt-6 grid gap-6">
             <SectionCard id="password" title="Console password"
                 subtitle="The password you use to sign in to the AWS Management Console.">
@@ -145,8 +143,8 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
     }
 }
 
-pub(super) fn badge(text: &'static str, class: &'static str) -> impl IntoView {
-    view! { <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 {class}")>{text}</span> }
+pub(super) fn badge(text: impl Into<String>, class: &'static str) -> impl IntoView {
+    view! { <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 {class}")>{text.into()}</span> }
 }
 
 pub(super) fn status_badge(s: &Status) -> AnyView {
@@ -156,4 +154,25 @@ pub(super) fn status_badge(s: &Status) -> AnyView {
         Status::Expired => badge("Expired", "bg-red-50 text-red-800 ring-red-200").into_any(),
         Status::Other(_) => view! { <span class="text-xs text-slate-600">{s.to_string()}</span> }.into_any(),
     }
+}
+
+/// "Needs your attention": expired passwords, overdue keys, no MFA — each a link to its section.
+#[component]
+fn AttentionSummary(items: Vec<Attention>) -> impl IntoView {
+    let urgent = items.iter().any(|a| a.urgency == Urgency::Now);
+    let frame = if urgent { "border-red-200 bg-red-50 text-red-950" } else { "border-amber-300 bg-amber-50 text-amber-950" };
+    (!items.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="attention-title" class=format!("mt-4 rounded-lg border p-4 text-sm {frame}") data-testid="attention">
+                <h2 id="attention-title" class="font-semibold">"Needs your attention"</h2>
+                <ul class="mt-2 grid list-inside list-disc gap-1">
+                    {items.into_iter().map(|a| view! {
+                        <li data-testid="attention-item" data-section=a.section data-urgency=if a.urgency == Urgency::Now { "now" } else { "soon" }>
+                            <a href=format!("#{}", a.section) class="underline decoration-1 underline-offset-2 hover:no-underline">{a.text}</a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }

@@ -3,7 +3,7 @@
 
 use super::access_keys::{CredentialActions, BUTTON, INPUT};
 use super::credentials::badge;
-use crate::api::credentials::PasswordView;
+use crate::api::credentials::{days, PasswordView, PASSWORD_WARN_DAYS};
 use crate::components::ErrorView;
 use crate::domain::password_policy::{refusal, EffectivePolicy};
 use crate::domain::strength::{estimate, BLOCK_BELOW_SCORE};
@@ -66,10 +66,11 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
         None => view! { <span>"No console password"</span> }.into_any(),
     };
     let expiry = match password.expires_in_days {
-        None => "Never".to_owned(),
-        Some(d) if d < 0 => format!("Expired {} days ago", -d),
-        Some(0) => "Today".to_owned(),
-        Some(d) => format!("In {d} days"),
+        None => view! { <span>"Never"</span> }.into_any(),
+        Some(d) if d < 0 => badge(format!("Expired {} ago", days(-d)), "bg-red-50 text-red-800 ring-red-200").into_any(),
+        Some(0) => badge("Expires today", "bg-red-50 text-red-800 ring-red-200").into_any(),
+        Some(d) if d <= PASSWORD_WARN_DAYS => badge(format!("In {}", days(d)), "bg-amber-50 text-amber-900 ring-amber-300").into_any(),
+        Some(d) => view! { <span>{format!("In {}", days(d))}</span> }.into_any(),
     };
     let has_profile = password.profile.is_some();
     let words = policy_words(&password.policy);
@@ -86,8 +87,8 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
         <dl class="grid gap-3 text-sm sm:grid-cols-3">
             <div><dt class="text-slate-500">"Status"</dt><dd class="mt-0.5 font-medium" data-testid="password-status">{status}</dd></div>
             <div><dt class="text-slate-500">"Age"</dt><dd class="mt-0.5 tabular-nums" data-testid="password-age">
-                {password.age_days.map(|d| format!("{d} days old")).unwrap_or_else(|| "—".into())}</dd></div>
-            <div><dt class="text-slate-500">"Expires"</dt><dd class="mt-0.5">{if has_profile { expiry } else { "—".into() }}</dd></div>
+                {password.age_days.map(|d| format!("{} old", days(d))).unwrap_or_else(|| "—".into())}</dd></div>
+            <div><dt class="text-slate-500">"Expires"</dt><dd class="mt-0.5" data-testid="password-expiry">{if has_profile { expiry } else { view! { <span>"—"</span> }.into_any() }}</dd></div>
             <div class="sm:col-span-3"><dt class="text-slate-500">"Account password policy"</dt>
                 <dd class="mt-0.5"><ul class="list-inside list-disc" data-testid="policy-words">{words.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul></dd></div>
         </dl>

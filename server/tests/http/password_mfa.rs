@@ -122,7 +122,7 @@ async fn changing_needs_a_fresh_sign_in_and_respects_the_policy_switches() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(error.to_string().contains("hard expiry"), "{error}");
     let page = app.get(Some(&cookie), "/").await;
-    assert!(page.body.contains("Expired 1 days ago") && page.body.contains("data-testid=\"cannot-change\""), "the page says so too");
+    assert!(page.body.contains("Expired 1 day ago") && page.body.contains("data-testid=\"cannot-change\""), "the page says so too");
 }
 
 async fn start(app: &TestApp, cookie: &str, name: &str) -> Result<MfaEnrolment, AppError> {

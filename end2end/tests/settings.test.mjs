@@ -33,7 +33,7 @@ test('an admin tightens the policy and the employee checklist follows it', async
   await page.fill('[data-testid=policy-minimum_length]', '20');
   await page.click('[data-testid=policy-save]');
   await page.waitForSelector('[data-testid=policy-saved]');
-  assert.match(await page.textContent('[data-testid=policy-saved]'), /minimum_length 14 → 20/);
+  assert.match(await page.textContent('[data-testid=policy-saved]'), /Minimum length 14 characters → 20 characters/);
 
   const alice = await (await browser.newContext()).newPage();
   await signIn(alice, server.url, 'alice');

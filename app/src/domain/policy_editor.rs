@@ -196,7 +196,40 @@ pub fn changed_fields(before: &EffectivePolicy, after: &EffectivePolicy) -> Vec<
             EffectivePolicy::Custom(_) => "custom policy set".into(),
         }];
     }
-    b.into_iter().zip(a).filter(|((_, x), (_, y))| x != y).map(|((k, x), (_, y))| format!("{k} {x} → {y}")).collect()
+    b.into_iter()
+        .zip(a)
+        .filter(|((_, x), (_, y))| x != y)
+        .map(|((k, x), (_, y))| format!("{} {} → {}", label(k), words(k, &x), words(k, &y)))
+        .collect()
+}
+
+/// A field's name as the settings page shows it (the audit record keeps the plain keys).
+fn label(key: &str) -> &'static str {
+    match key {
+        "minimum_length" => "Minimum length",
+        "require_symbols" => "Require a symbol",
+        "require_numbers" => "Require a number",
+        "require_uppercase" => "Require an uppercase letter",
+        "require_lowercase" => "Require a lowercase letter",
+        "allow_users_to_change" => "Users may change their own password",
+        "max_age_days" => "Maximum age",
+        "reuse_prevention" => "Remembered passwords",
+        "hard_expiry" => "Expired passwords need an administrator",
+        _ => "Policy",
+    }
+}
+
+/// A field's value in words: yes/no, "90 days", "none".
+fn words(key: &str, value: &str) -> String {
+    match (key, value) {
+        (_, "true") => "yes".into(),
+        (_, "false") => "no".into(),
+        ("max_age_days", "none") => "never expires".into(),
+        ("max_age_days", d) => format!("{d} days"),
+        ("reuse_prevention", "none") => "none".into(),
+        ("minimum_length", n) => format!("{n} characters"),
+        (_, v) => v.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -254,7 +287,7 @@ mod tests {
         let a = audit_change(&before, &after);
         assert!(a.starts_with("before: minimum_length=8 require_symbols=true"), "{a}");
         assert!(a.contains("; after: minimum_length=14 "), "{a}");
-        assert_eq!(changed_fields(&before, &after), ["minimum_length 8 → 14"]);
+        assert_eq!(changed_fields(&before, &after), ["Minimum length 8 characters → 14 characters"]);
         assert_eq!(changed_fields(&after, &EffectivePolicy::IamDefault), ["custom policy deleted: IAM's default applies"]);
         assert_eq!(audit_change(&after, &EffectivePolicy::IamDefault).split("; after: ").nth(1), Some("policy=IAM default"));
     }

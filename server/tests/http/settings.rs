@@ -85,7 +85,7 @@ async fn a_saved_policy_is_audited_before_and_after_and_binds_the_employees_form
 
     let r = app.server_fn(Some(&dave), "update_password_policy", &with(CIS, "minimum_length", Some("20"))).await;
     let changed: Vec<String> = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(changed, ["minimum_length 14 → 20"]);
+    assert_eq!(changed, ["Minimum length 14 characters → 20 characters"]);
     let rows: Vec<(String, String, Option<String>, Option<String>)> =
         sqlx::query_as("SELECT action, outcome, actor, detail FROM audit_events WHERE action LIKE 'admin.password_policy.%' ORDER BY id")
             .fetch_all(&app.portal.db.pool)

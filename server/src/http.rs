@@ -144,6 +144,9 @@ fn page_without_policy(path: &str, incident: &str) -> Response {
     )
 }
 
+/// The site's icon (`style/public/favicon.svg`, copied into the site by `.ci/build-site`).
+const FAVICON: &str = "/favicon.svg";
+
 /// An immutable asset: `keydesk-<16 hex>` followed by `.js`, `_bg.wasm` or `.css`.
 fn is_hashed_asset(path: &str) -> bool {
     path.strip_prefix("/pkg/keydesk-")
@@ -502,6 +505,9 @@ async fn security_headers(State(portal): State<Arc<Portal>>, req: Request, next:
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     } else if is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else if path == FAVICON && found {
+        // Asked for by every page; not content-hashed, so kept a day rather than a year.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     } else if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
     }

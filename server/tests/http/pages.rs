@@ -228,6 +228,7 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     for file in [format!("{name}.js"), format!("{name}_bg.wasm"), format!("{name}.css"), "keydesk.js".into()] {
         std::fs::write(site.join("pkg").join(file), "/* built */").unwrap();
     }
+    std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
     let options = server::http::leptos_options(&site.to_string_lossy(), "127.0.0.1:3000".parse().unwrap());
     let router = server::http::router(server::http::AppState { leptos_options: options, portal: app.portal.clone() });
     let get = |path: &str| {
@@ -250,6 +251,8 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     // Unhashed files and missing hashed ones are never cached as immutable.
     assert_eq!(get("/pkg/keydesk.js").await.0.as_deref(), Some("no-cache"));
     assert_eq!(get("/pkg/keydesk-fedcba9876543210.js").await.0.as_deref(), Some("no-cache"));
+    // The icon every page asks for is kept a day, not revalidated on every page view.
+    assert_eq!(get("/favicon.svg").await.0.as_deref(), Some("public, max-age=86400"));
     // A site without hashes (a development build) still works under the plain name.
     assert!(server::http::site_assets(app.dir.path()).unwrap_err().contains("keydesk.js is missing"));
     std::fs::remove_file(site.join(server::http::ASSETS_FILE)).unwrap();

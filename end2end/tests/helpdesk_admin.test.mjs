@@ -110,6 +110,12 @@ test('admin review: filter, sort and export the filtered rows', async () => {
   assert.match(csv[0], /^user,path,password_enabled,/);
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]), ['frank', 'erin', 'alice']);
 
+  // Another filter keeps the sort chosen in the table's header (the form carries it along).
+  await page.selectOption('[data-testid=review-filter]', 'action');
+  await Promise.all([page.waitForURL(/filter=action/), page.click('[data-testid=review-apply]')]);
+  assert.match(page.url(), /sort=user&desc=1/);
+  assert.equal(await page.getAttribute('th:has(a[data-sort=user])', 'aria-sort'), 'descending');
+
   await page.fill('[data-testid=review-search]', 'AKIAAAAAAAAAAAAAAAAA');
   await Promise.all([page.waitForURL(/search=AKIA/), page.click('[data-testid=review-apply]')]);
   await page.waitForSelector('[data-testid=review-notice]');

@@ -100,12 +100,14 @@ fn CredentialReview() -> impl IntoView {
         })
     });
     let refresh = ServerAction::<RefreshCredentialReview>::new();
-    // Bumped while the per-user details are still being read, to show their progress.
+    // Bumped while the per-user details are still being read, to show their progress. Each answer
+    // carries the poll it answers, so the timer below asks again only once the last question is
+    // answered (a slow answer is never superseded before it lands).
     let poll = RwSignal::new(0u32);
     let review = Resource::new(
         move || (query.get(), refresh.version().get(), poll.get()),
-        |(q, _, _)| {
-            get_credential_review(
+        |(q, _, asked)| async move {
+            let page = get_credential_review(
                 Some(q.search.clone()),
                 Some(q.filter.id().to_owned()),
                 Some(q.key_age_days.to_string()),
@@ -113,8 +115,26 @@ fn CredentialReview() -> impl IntoView {
                 Some(u8::from(q.descending).to_string()),
                 Some((q.page + 1).to_string()),
             )
+            .await;
+            (asked, page)
         },
     );
+    // One timer for the section's life, not one per rendered table: a table re-rendered by the
+    // Transition could lose its own timer and leave the progress line standing (the quarantined
+    // browser flake of 2026-12-06). The timer only reads the latest answer.
+    Effect::new(move |_| {
+        let tick = move || {
+            let unfinished = review.with_untracked(|answer| {
+                matches!(answer, Some((asked, Ok(page))) if *asked == poll.get_untracked() && !page.details.finished && page.details.stopped.is_none())
+            });
+            if unfinished {
+                poll.update(|n| *n += 1);
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(1500)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
     let q0 = query.get_untracked();
     view! {
         <form method="get" action="/admin" class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
@@ -132,16 +152,18 @@ fn CredentialReview() -> impl IntoView {
                 <span class="block font-medium text-slate-800">"N (key age, days)"</span>
                 <input name="age" type="number" min="1" max="3650" value=q0.key_age_days.to_string() class="mt-1 w-24 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-age"/>
             </label>
-            <input type="hidden" name="sort" value=q0.sort.id()/>
-            <input type="hidden" name="desc" value=u8::from(q0.descending).to_string()/>
+            // The sort comes from the table's header links, which navigate without re-rendering this
+            // form: the hidden fields follow the URL, so applying a filter keeps the chosen order.
+            <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.id()) value=q0.sort.id()/>
+            <input type="hidden" name="desc" prop:value=move || u8::from(query.with(|q| q.descending)).to_string() value=u8::from(q0.descending).to_string()/>
             <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500" data-testid="review-apply">"Apply"</button>
             <a href="/admin" class="text-sm text-indigo-700 underline">"Reset"</a>
         </form>
         <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500" role="status">"Reading IAM's credential report… (IAM can take a few seconds to generate it)"</p> }>
             {move || Suspend::new(async move {
-                match review.await {
+                match review.await.1 {
                     Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh poll/> }.into_any(),
+                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh/> }.into_any(),
                 }
             })}
         </Transition>
@@ -152,19 +174,10 @@ fn link(q: &ReviewQuery) -> String {
     format!("/admin?{}", q.to_query_string())
 }
 
-/// Progress of the per-user details; with JavaScript the table refreshes itself until they are all in.
+/// Progress of the per-user details; with JavaScript the table refreshes itself until they are all in
+/// (the section's timer), without it the "Update" link does.
 #[component]
-fn DetailsStatus(progress: DetailsProgress, again: String, poll: RwSignal<u32>) -> impl IntoView {
-    if !progress.finished {
-        Effect::new(move |_| {
-            set_timeout(
-                move || {
-                    poll.try_update(|n| *n += 1);
-                },
-                std::time::Duration::from_millis(1500),
-            );
-        });
-    }
+fn DetailsStatus(progress: DetailsProgress, again: String) -> impl IntoView {
     let counts = crate::domain::review::group_thousands;
     if let Some(why) = progress.stopped {
         return view! {
@@ -202,7 +215,7 @@ fn DetailsStatus(progress: DetailsProgress, again: String, poll: RwSignal<u32>) 
 }
 
 #[component]
-fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>, poll: RwSignal<u32>) -> impl IntoView {
+fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>) -> impl IntoView {
     let header = |key: SortKey, label: &'static str| {
         let active = query.sort == key;
         let next = ReviewQuery { sort: key, descending: active && !query.descending, page: 0, ..query.clone() };
@@ -253,7 +266,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                 ". The help desk can deactivate it."
             </p>
         })}
-        <DetailsStatus progress=page.details.clone() again=link(&query) poll/>
+        <DetailsStatus progress=page.details.clone() again=link(&query)/>
         {page.notice.map(|n| view! { <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="review-notice">{n}</p> })}
         <div class="mt-3 overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">

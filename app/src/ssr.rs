@@ -275,6 +275,38 @@ pub trait Port: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct PortHandle(pub Arc<dyn Port>);
 
+/// Answers read once per page render. Leptos may run a page's components more than once while
+/// rendering it on the server (a `Transition` whose resource settles mid-render runs its children
+/// again), and each run creates its resources anew. A read whose answer changes from one moment to the
+/// next (the review's per-user details, arriving in the background) then renders one answer and
+/// serialises another for hydration, and the browser's hydration panics on the difference. Such reads
+/// go through [`RenderMemo::read`]: every run of one render gets the first answer.
+#[derive(Clone, Default)]
+pub struct RenderMemo(Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>>);
+
+impl RenderMemo {
+    /// `read`'s answer, taken once per render for `key` (the first answer stored wins; outside a page
+    /// render — a server function called by the browser — it is simply read).
+    pub async fn read<T, F>(key: String, read: F) -> T
+    where
+        T: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = T>,
+    {
+        let Some(memo) = use_context::<RenderMemo>() else { return read.await };
+        let stored = |memo: &RenderMemo| {
+            memo.0.lock().ok().and_then(|m| m.get(&key).and_then(|v| v.clone().downcast::<T>().ok())).map(|v| (*v).clone())
+        };
+        if let Some(v) = stored(&memo) {
+            return v;
+        }
+        let fresh = read.await;
+        if let Ok(mut m) = memo.0.lock() {
+            m.entry(key.clone()).or_insert_with(|| Arc::new(fresh.clone()));
+        }
+        stored(&memo).unwrap_or(fresh)
+    }
+}
+
 /// A programming error (the server forgot to provide something): logged under a fresh incident id.
 fn incident(what: &str) -> AppError {
     let incident = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
@@ -312,4 +344,31 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    /// The answer of a future that is ready at once (the reads below are).
+    fn now<T>(f: impl Future<Output = T>) -> T {
+        match std::pin::pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => unreachable!("these reads are ready at once"),
+        }
+    }
+
+    #[test]
+    fn every_run_of_one_render_gets_the_first_answer() {
+        Owner::new().with(|| {
+            provide_context(RenderMemo::default());
+            assert_eq!(now(RenderMemo::read("review".into(), async { "3 of 9" })), "3 of 9");
+            assert_eq!(now(RenderMemo::read("review".into(), async { "8 of 9" })), "3 of 9", "a second run renders the first answer");
+            assert_eq!(now(RenderMemo::read("other".into(), async { "x" })), "x");
+        });
+        let outside = Owner::new().with(|| now(RenderMemo::read("review".into(), async { "9 of 9" })));
+        assert_eq!(outside, "9 of 9", "another request (or a server-function call) reads afresh");
+    }
 }

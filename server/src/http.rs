@@ -175,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         let port: Arc<dyn app::ssr::Port> = portal.clone();
         move || {
             provide_context(PortHandle(port.clone()));
+            provide_context(app::ssr::RenderMemo::default());
             page_csp_with_nonce();
         }
     };

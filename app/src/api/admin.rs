@@ -72,7 +72,16 @@ pub async fn get_credential_review(
         desc.as_deref(),
         page.as_deref(),
     );
-    respond(port()?.credential_review(&principal()?, &query).await)
+    // The details arrive while the page renders: one answer per render (see `RenderMemo`).
+    let who = principal()?;
+    let port = port()?;
+    respond(
+        RenderMemo::read(
+            format!("credential_review?{}", query.to_query_string()),
+            async move { port.credential_review(&who, &query).await },
+        )
+        .await,
+    )
 }
 
 /// Ask IAM for a fresh credential report (IAM makes a new one at most every 4 hours). Admins only.

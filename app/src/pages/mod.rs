@@ -59,13 +59,30 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" id="keydesk" href=css/>
-                {scripts.then(|| view! { <HydrationScripts options/> })}
+                {scripts.then(|| view! { <Hydration options/> })}
                 <MetaTags/>
             </head>
             <body class="antialiased">
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// What Leptos's `HydrationScripts` renders, with `crossorigin="anonymous"` on the two resource hints:
+/// Leptos puts the CSP nonce there, where a page's markup can read it back and CSS selectors can match
+/// it (browsers hide only the `nonce` attribute itself). The script and WASM names are the build's
+/// content-hashed ones (`output_name`, `<output_name>_bg.wasm`).
+#[component]
+fn Hydration(options: LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let js = format!("/{}/{}.js", options.site_pkg_dir, options.output_name);
+    let wasm = format!("/{}/{}_bg.wasm", options.site_pkg_dir, options.output_name);
+    let start = format!("import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()));");
+    view! {
+        <link rel="modulepreload" href=js crossorigin="anonymous"/>
+        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <script type="module" nonce=nonce>{start}</script>
     }
 }
 

@@ -286,6 +286,10 @@ async fn pages_get_a_strict_csp_with_a_fresh_nonce_and_other_answers_allow_nothi
         let scripts = r.body.matches("<script").count();
         assert!(r.body.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, "{path}: a script without the nonce");
         assert!(!r.body.contains(" style=\""), "{path}: an inline style attribute");
+        // The nonce appears only as a script's `nonce`, never as another attribute's value (Leptos's own
+        // hydration scripts put it into the resource hints' `crossorigin`).
+        assert_eq!(r.body.matches(&nonce).count(), r.body.matches(&format!("nonce=\"{nonce}\"")).count(), "{path}: the nonce elsewhere");
+        assert!(r.body.contains(r#"rel="modulepreload""#) && r.body.contains(r#"crossorigin="anonymous""#), "{path}: the hints");
     }
     let anonymous = app.get(None, "/sign-in").await;
     nonce_of(&anonymous);

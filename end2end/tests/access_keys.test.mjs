@@ -18,7 +18,8 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
 
   await page.click('[data-testid=create-key] summary');
   await page.check('input[value=local-code]');
-  assert.match(await page.textContent('[data-testid=alternative]'), /IDE toolkit/);
+  assert.match(await page.textContent('[data-testid=alternative]:visible'), /IDE toolkit/);
+  assert.equal(await page.locator('[data-testid=alternative]:visible code').first().textContent(), 'aws configure sso', 'commands are code, not backticks');
   await page.fill('#key-description', 'e2e key');
   await page.click('[data-testid=create-key] button[type=submit]');
   await page.waitForSelector('[data-testid=secret-view]');
@@ -103,6 +104,10 @@ test('JS off: create a key; the answer is the one-time page, and it is gone afte
   await signIn(page, server.url, 'bob', { js: false });
   await page.waitForSelector('text=1 of 2 access keys used');
   await page.click('[data-testid=create-key] summary');
+  // The advice follows the chosen use case without JavaScript too.
+  assert.match(await page.textContent('[data-testid=alternative]:visible'), /aws configure sso/);
+  await page.check('input[value=aws-compute]');
+  assert.match(await page.textContent('[data-testid=alternative]:visible'), /IAM role/);
   await page.fill('#key-description', 'no-js key');
   const [answer] = await Promise.all([
     page.waitForNavigation(),

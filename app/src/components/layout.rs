@@ -196,7 +196,7 @@ pub fn SectionCard(
     view! {
         <section id=id aria-labelledby=labelled_by class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6">
             <h2 id=heading class="text-lg font-semibold text-slate-900">{title}</h2>
-            {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
+            {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{super::code_spans(&s)}</p> })}
             <div class="mt-4">{children()}</div>
         </section>
     }

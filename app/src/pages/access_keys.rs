@@ -5,7 +5,7 @@
 use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, MAX_ACCESS_KEYS};
 use crate::components::browser;
-use crate::components::ErrorView;
+use crate::components::{code_spans, ErrorView};
 use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
 use crate::domain::*;
@@ -358,8 +358,6 @@ const USE_CASES: &[(&str, &str, &str)] = &[
 #[component]
 fn CreateWizard(full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let use_case = RwSignal::new("cli".to_owned());
-    let advice = move || USE_CASES.iter().find(|(id, _, _)| *id == use_case.get()).map(|(_, _, a)| *a).unwrap_or_default();
     let create_error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     // With JavaScript the wizard runs the server action and the secret stays in this page's memory.
     // Without it the browser posts to NEW_KEY_PATH, which answers with the one-time page itself.
@@ -377,18 +375,21 @@ fn CreateWizard(full: bool) -> impl IntoView {
             </summary>
             {(!full).then(|| view! {
                 <form method="post" action=NEW_KEY_PATH class="space-y-4 px-4 pb-4" on:submit=submit>
-                    <fieldset>
+                    // Each use case's advice is shown by CSS for the checked radio (style/tailwind.css,
+                    // `.use-cases`), so it follows the choice with JavaScript off too.
+                    <fieldset class="use-cases">
                         <legend class="text-sm font-medium text-slate-800">"What will you use it for?"</legend>
                         <div class="mt-2 grid gap-2 sm:grid-cols-2">
                             {USE_CASES.iter().map(|(id, label, _)| view! {
                                 <label class="flex items-center gap-2 text-sm">
-                                    <input type="radio" name="use_case_ui" value=*id checked=*id == "cli"
-                                        on:change=move |_| use_case.set((*id).to_owned())/>
+                                    <input type="radio" name="use_case_ui" value=*id checked=*id == "cli"/>
                                     {*label}
                                 </label>
                             }).collect_view()}
                         </div>
-                        <p class="mt-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="alternative">{advice}</p>
+                        {USE_CASES.iter().map(|(id, _, advice)| view! {
+                            <p class="mt-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-advice=*id data-testid="alternative">{code_spans(advice)}</p>
+                        }).collect_view()}
                     </fieldset>
                     <div>
                         <label for="key-description" class="block text-sm font-medium text-slate-800">"Description (optional)"</label>

@@ -172,7 +172,7 @@ fn DeadlinesBody(
                 </p>
                 {(!j.without_address.is_empty()).then(|| view! {
                     <p class="mt-2 text-sm text-amber-900" data-testid="without-address">
-                        {format!("Told in the portal only (no e-mail address: set one with `keydesk user email` or the IAM tag `email`): {}", j.without_address.join(", "))}
+                        {crate::components::code_spans(&format!("Told in the portal only (no e-mail address: set one with `keydesk user email` or the IAM tag `email`): {}", j.without_address.join(", ")))}
                     </p>
                 })}
             }.into_any(),

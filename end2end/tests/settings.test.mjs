@@ -80,6 +80,13 @@ test('entitlements by group: only developers manage access keys; others see whom
   await page.waitForSelector('[data-testid=row-developers]');
   assert.equal(await page.isChecked('[data-testid="grant-developers-access-keys"]'), true, 'the saved table shows the new row');
   assert.equal(await page.isChecked('[data-testid="grant-*-access-keys"]'), false);
+  assert.equal(await page.locator('[data-testid=entitlements-warning]').count(), 0, 'developers is a group in IAM');
+  // A group IAM does not have is saved as asked, with a warning that it grants nobody anything.
+  await page.fill('[data-testid=new-group]', 'contractors');
+  await page.check('[data-testid="grant-+-mfa"]');
+  await page.click('[data-testid=entitlements-save]');
+  await page.waitForSelector('[data-testid=entitlements-warning]');
+  assert.match(await page.textContent('[data-testid=entitlements-warning]'), /No such IAM group: contractors — nobody gets these rights yet/);
 
   // Carol (group it) may not manage access keys or CodeCommit credentials: she is told whom to ask.
   const carol = await (await browser.newContext()).newPage();

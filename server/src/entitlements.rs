@@ -6,7 +6,7 @@
 
 use crate::iam::Caller;
 use crate::portal::{iam_error, internal, Portal};
-use app::domain::entitlements::{Capability, Entitlements, EntitlementsInput};
+use app::domain::entitlements::{Capability, Entitlements, EntitlementsInput, NO_SUCH_GROUP};
 use app::error::AppError;
 use app::ssr::Principal;
 use http::request::Parts;
@@ -125,6 +125,17 @@ impl Portal {
             }
         }
         tracing::info!(changes = changes.len(), "self-service entitlements changed");
-        Ok(changes)
+        // A listed group IAM does not have (a typo, or one not made yet) grants nobody anything: saved as
+        // asked, but said. A failed check is not a reason to refuse the save.
+        let caller = self.admin_caller(who)?;
+        let mut warnings = Vec::new();
+        for group in after.groups.keys().filter(|g| !before.groups.keys().any(|b| b.eq_ignore_ascii_case(g))) {
+            if let Ok(false) = self.iam.group_exists(&caller, group).await {
+                warnings.push(format!(
+                    "{NO_SUCH_GROUP}{group} — nobody gets these rights yet. Check the spelling, or create the group in IAM."
+                ));
+            }
+        }
+        Ok(changes.into_iter().chain(warnings).collect())
     }
 }

@@ -133,6 +133,10 @@ pub struct Entitlements {
     pub ask: String,
 }
 
+/// How a saved entitlement's warning about a group IAM does not have begins (the page shows these
+/// apart from the changes).
+pub const NO_SUCH_GROUP: &str = "No such IAM group: ";
+
 /// Who is named when an administrator has not said whom to ask.
 pub const DEFAULT_ASK: &str = "your AWS administrators";
 /// At most this many listed groups (IAM allows 300 groups per account; a portal needs far fewer).

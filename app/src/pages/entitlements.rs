@@ -58,11 +58,20 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
     } else {
         entitlements.groups.iter().filter(|(_, caps)| caps.contains(&Capability::ConsolePassword)).map(|(g, _)| g.clone()).collect()
     };
-    let saved = move || match save.value().get() {
-        Some(Ok(changes)) if changes.is_empty() => Some("Nothing changed.".to_owned()),
-        Some(Ok(changes)) => Some(format!("Saved. {}.", changes.join("; "))),
-        _ => None,
+    // The answer lists what changed, then warnings about groups IAM does not have (shown apart).
+    let answer = move || {
+        save.value().get().and_then(Result::ok).map(|lines| {
+            let (warnings, changes): (Vec<String>, Vec<String>) =
+                lines.into_iter().partition(|l| l.starts_with(crate::domain::entitlements::NO_SUCH_GROUP));
+            (changes, warnings)
+        })
     };
+    let saved = move || match answer() {
+        Some((changes, _)) if changes.is_empty() => Some("Nothing changed.".to_owned()),
+        Some((changes, _)) => Some(format!("Saved. {}.", changes.join("; "))),
+        None => None,
+    };
+    let warnings = move || answer().map(|(_, w)| w).unwrap_or_default();
     let error = move || save.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     let default_caps = entitlements.default.clone();
     let groups: Vec<_> = entitlements.groups.clone().into_iter().collect();
@@ -80,6 +89,9 @@ fn EntitlementsForm(entitlements: Entitlements, users_may_change: bool, save: Se
             </p>
         })}
         {move || saved().map(|s| view! { <p class="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="entitlements-saved">{s}</p> })}
+        {move || warnings().into_iter().map(|w| view! {
+            <p class="mt-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950 ring-1 ring-amber-300" role="status" data-testid="entitlements-warning">{w}</p>
+        }).collect_view()}
         {move || error().map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
         <ActionForm action=save attr:class="mt-4" attr:data-testid="entitlements-form">
             <div class="overflow-x-auto">

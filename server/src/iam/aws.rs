@@ -520,6 +520,15 @@ impl IamBackend for AwsIam {
         Ok(groups)
     }
 
+    async fn group_exists(&self, caller: &Caller, group: &str) -> IamResult<bool> {
+        let client = self.client(caller).await?;
+        match call!(client.get_group().group_name(group).max_items(1)) {
+            Ok(_) => Ok(true),
+            Err(IamError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
         let client = self.client(caller).await?;
         let (mut arns, mut marker) = (Vec::new(), None);

@@ -396,6 +396,9 @@ pub async fn group_membership_is_listed_per_user(h: &dyn Harness) {
     assert_eq!(b.list_groups_for_user(&me, &user).await.unwrap(), expected, "sorted, read with the user's own session");
     let nobody = IamUserName::parse(&unique("ghost")).unwrap();
     assert!(matches!(b.list_groups_for_user(&SVC, &nobody).await, Err(IamError::NotFound(_))));
+    let admin = Caller::Admin { portal_user: "dave".into() };
+    assert!(b.group_exists(&admin, &expected[0]).await.unwrap(), "a group with a member exists");
+    assert!(!b.group_exists(&admin, &unique("nothing")).await.unwrap(), "a name no group has");
 }
 
 pub async fn users_paginate_past_one_page(h: &dyn Harness) {

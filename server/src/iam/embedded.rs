@@ -929,6 +929,15 @@ impl IamBackend for EmbeddedIam {
         Ok(self.load_user(user).await?.0.groups)
     }
 
+    /// The embedded IAM keeps groups only as its users' memberships: a group exists while it has one.
+    async fn group_exists(&self, caller: &Caller, group: &str) -> IamResult<bool> {
+        self.enter().await?;
+        if matches!(caller, Caller::SelfService { .. }) {
+            return Err(IamError::AccessDenied("the self-service session policy grants no iam:GetGroup".into()));
+        }
+        Ok(self.all_users().await?.iter().any(|u| u.groups.iter().any(|g| g.eq_ignore_ascii_case(group))))
+    }
+
     async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>> {
         self.enter().await?;
         if matches!(caller, Caller::SelfService { .. }) {

@@ -49,6 +49,7 @@ metered! {
     "DeleteAccessKey" delete_access_key(user: &IamUserName, key: &AccessKeyId) -> ();
     "GetAccessKeyLastUsed" access_key_last_used(key: &AccessKeyId) -> (IamUserName, KeyLastUsed);
     "ListGroupsForUser" list_groups_for_user(user: &IamUserName) -> Vec<String>;
+    "GetGroup" group_exists(group: &str) -> bool;
     "ListAttachedUserPolicies" list_attached_user_policies(user: &IamUserName) -> Vec<String>;
     "DetachUserPolicy" detach_user_policy(user: &IamUserName, policy_arn: &str) -> ();
     "ListUserTags" list_user_tags(user: &IamUserName) -> Vec<(String, String)>;

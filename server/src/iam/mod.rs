@@ -202,6 +202,10 @@ pub trait IamBackend: Send + Sync + 'static {
     /// `ListGroupsForUser`: the names of the IAM groups `user` belongs to, sorted. Errors: NotFound.
     async fn list_groups_for_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>>;
 
+    /// `GetGroup`: whether an IAM group of this name exists (names compare case-insensitively).
+    /// Administrators and keydesk itself.
+    async fn group_exists(&self, caller: &Caller, group: &str) -> IamResult<bool>;
+
     /// `ListAttachedUserPolicies`: the ARNs of the managed policies attached to `user` (AWS attaches
     /// [`QUARANTINE_POLICY_ARN`] when it finds a key exposed). Help desk, admins and keydesk itself.
     async fn list_attached_user_policies(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<String>>;

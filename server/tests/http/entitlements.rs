@@ -141,6 +141,19 @@ async fn groups_come_from_iam_add_up_and_are_cached_for_a_minute() {
     let typical = form(&[Capability::ConsolePassword, Capability::Mfa], &[("developers", &[Capability::AccessKeys])], "");
     let changes = save(&app, &dave, &typical).await;
     assert!(changes.contains(&"Group developers added: Access keys".to_owned()), "{changes:?}");
+    assert!(!changes.iter().any(|c| c.starts_with(app::domain::entitlements::NO_SUCH_GROUP)), "developers exists: {changes:?}");
+    // A group IAM does not have is saved as asked, with a warning that it grants nobody anything.
+    let typo = form(
+        &[Capability::ConsolePassword, Capability::Mfa],
+        &[("developers", &[Capability::AccessKeys]), ("develoeprs", &[Capability::Mfa])],
+        "",
+    );
+    let changes = save(&app, &dave, &typo).await;
+    assert_eq!(
+        changes.last().map(String::as_str),
+        Some("No such IAM group: develoeprs — nobody gets these rights yet. Check the spelling, or create the group in IAM.")
+    );
+    save(&app, &dave, &typical).await;
 
     let a = overview(&app, &alice).await;
     assert_eq!(a.entitled, [Capability::AccessKeys].into(), "a listed group replaces the default (group names ignore case)");

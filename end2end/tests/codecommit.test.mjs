@@ -102,6 +102,7 @@ test('SSH keys: a real ssh-keygen key from its file, the same fingerprint, priva
 
   await page.fill('[data-testid=ssh-key-input]', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGHWYAQkq5bi7Ea4kJVwCVkDr8xUCGnR9y9xI3+/AcQr');
   assert.match(await page.textContent('[data-testid=ssh-preview-error]'), /ssh-ed25519 keys are not accepted/);
+  assert.equal(await page.locator('[data-testid=ssh-file-note]').count(), 0, 'the private-key warning goes with the next input');
   assert.equal(await page.isDisabled('[data-testid=ssh-upload-submit]'), true);
 
   await page.setInputFiles('[data-testid=ssh-key-file]', `${key}.pub`);

@@ -472,7 +472,11 @@ fn UploadForm() -> impl IntoView {
                     <p class="text-xs text-slate-500">"Paste the contents of your .pub file (ssh-rsa …), or a PEM / RFC 4716 public key. Make one with: ssh-keygen -t rsa -b 4096 -f ~/.ssh/codecommit_rsa"</p>
                     <textarea id="ssh-public-key" name="public_key" rows="4" required spellcheck="false" autocomplete="off"
                         class=format!("mt-1 font-mono text-xs {INPUT}") data-testid="ssh-key-input"
-                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                        prop:value=move || text.get() on:input=move |ev| {
+                            // A new paste or keystroke ends the last note (a private key found again says so again).
+                            file_note.set(None);
+                            text.set(event_target_value(&ev));
+                        }></textarea>
                 </div>
                 {move || hydrated.get().then(|| view! {
                     <label class="block text-sm text-slate-700">"…or choose the .pub file: "

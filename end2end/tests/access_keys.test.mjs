@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, signIn, deactivateAndDelete } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, deactivateAndDelete } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -162,5 +162,10 @@ test('JS on: rotate without downtime, step by step', async () => {
   await page.waitForSelector('text=Rotation complete');
   assert.equal(await page.locator(`[data-testid=access-key-row] >> text=${old}`).count(), 0);
   await page.waitForSelector('text=1 of 2 access keys used');
+  // Closing the guide brings the rows' Rotate link back at once, without a reload.
+  await hydrated(page);
+  await page.click('[data-testid=rotate-close]');
+  await page.waitForSelector('[data-testid=rotation]', { state: 'detached' });
+  await page.waitForSelector('[data-testid=rotate-key]');
   await ctx.close();
 });

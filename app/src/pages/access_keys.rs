@@ -290,7 +290,11 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
             }
         })
     };
-    let rotating = rotate_param.clone()();
+    // Follows the URL: "Close the guide" only changes the query, and the rows' Rotate links come back.
+    let rotating = Signal::derive({
+        let rotate_param = rotate_param.clone();
+        move || rotate_param().is_some()
+    });
     // Re-rendered whenever the query changes (the guide's links only change the query).
     let guide_keys = StoredValue::new(keys.clone());
     let guide = move || rotate_param().map(|old| view! { <RotationGuide old keys=guide_keys.get_value()/> });
@@ -321,7 +325,7 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
                             <th scope="col" class=th><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody class="divide-y divide-slate-100">
-                            {keys.into_iter().map(|k| view! { <AccessKeyRow k rotating=rotating.is_some()/> }.into_any()).collect_view()}
+                            {keys.into_iter().map(|k| view! { <AccessKeyRow k rotating/> }.into_any()).collect_view()}
                         </tbody>
                     </table>
                 </div>
@@ -565,7 +569,7 @@ fn deadline_line(d: KeyDeadline) -> impl IntoView {
 }
 
 #[component]
-fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
+fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let mut flags = Vec::new();
     match k.deadline.map(|d| (d, d.stage)) {
@@ -617,9 +621,12 @@ fn AccessKeyRow(k: AccessKeyView, rotating: bool) -> impl IntoView {
             <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {(active && !rotating).then(|| view! {
-                        <a href=format!("/?rotate={id}") class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
-                    })}
+                    {
+                        let href = format!("/?rotate={id}");
+                        move || (active && !rotating.get()).then(|| view! {
+                            <a href=href.clone() class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
+                        })
+                    }
                     {match held.is_some() {
                         // Held after a leak: no Activate button; the flag row below says what to do.
                         true => view! {
@@ -688,7 +695,7 @@ fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
         }.into_any(),
         Progress::Done => view! {
             <p class="font-medium text-emerald-800">"Rotation complete: the old key is deleted and your applications use the new one."</p>
-            <a href="/" class="mt-2 inline-block text-indigo-700 underline">"Close the guide"</a>
+            <a href="/" class="mt-2 inline-block text-indigo-700 underline" data-testid="rotate-close">"Close the guide"</a>
         }.into_any(),
         Progress::At { step: Step::CreateNew, .. } => view! {
             <p>"Open “Create access key” below. Your old key keeps working while you switch."</p>
@@ -734,7 +741,7 @@ fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
         <section aria-label="Key rotation" class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50/60 p-4 text-sm" data-testid="rotation">
             <div class="flex items-center justify-between">
                 <h3 class="font-semibold text-indigo-900">"Rotating " <span class="font-mono">{heading}</span></h3>
-                <a href="/" class="text-xs text-indigo-700 underline">"Leave the guide"</a>
+                <a href="/" class="text-xs text-indigo-700 underline" data-testid="rotate-leave">"Leave the guide"</a>
             </div>
             <ol class="mt-3 grid gap-1">
                 {STEPS.iter().enumerate().map(|(i, (_, label))| {

@@ -62,3 +62,17 @@ for (const javaScriptEnabled of [true, false]) {
     assert.deepEqual(failures, [], `pages wider than a 360 px phone:\n${failures.join('\n')}`);
   });
 }
+
+test('at 1280 px the header is one line for every role (the administrators have six links)', async () => {
+  for (const user of Object.keys(PAGES)) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, user);
+    await hydrated(page);
+    const [nav, name] = await Promise.all(['nav[aria-label=Main]', '[data-testid=viewer-name]']
+      .map((s) => page.$eval(s, (e) => e.getBoundingClientRect().top)));
+    // One line: the name beside the links, not under them.
+    assert.ok(Math.abs(nav - name) < 20, `${user}: navigation at ${nav} px, name at ${name} px`);
+    await ctx.close();
+  }
+});

@@ -64,7 +64,7 @@ fn Header() -> impl IntoView {
     let session = use_session();
     view! {
         <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
                 <a href="/" class="flex items-center gap-2 rounded text-lg font-semibold tracking-tight text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
                     <span aria-hidden="true" class="inline-flex h-7 w-7 items-center justify-center rounded-md bg-indigo-600 text-sm font-bold text-white">"k"</span>
                     "keydesk"
@@ -89,12 +89,13 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
         view! {
             <span data-testid="demo-badge" title="keydesk is using its built-in IAM emulation; nothing here touches an AWS account."
                 class="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
-                "Local IAM — demo data"
+                // Short where the administrators' six links and the name must share one line (1280 px).
+                <span class="2xl:hidden">"Demo data"</span><span class="hidden 2xl:inline">"Local IAM — demo data"</span>
             </span>
         }
     });
     let nav = frame.viewer.clone().map(|v| {
-        let link = "rounded px-2 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
+        let link = "rounded px-1.5 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
         view! {
             <nav aria-label="Main" class="flex flex-wrap items-center gap-1">
                 <A href="/" attr:class=link>"My credentials"</A>
@@ -121,9 +122,9 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
                     </span>
                 })}
             </a>
-            <span class="text-right leading-tight">
+            <span class="text-right leading-tight" title=format!("{}, acting for IAM user {}", v.role.label(), v.iam_user)>
                 <span class="block font-medium" data-testid="viewer-name">{v.display_name}</span>
-                <span class="block text-xs text-slate-500">{v.role.label()} " · IAM user " {v.iam_user.to_string()}</span>
+                <span class="block text-xs text-slate-500">{v.role.label()} " · " <span class="font-mono">{v.iam_user.to_string()}</span></span>
             </span>
             <ActionForm action=session.sign_out>
                 <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">

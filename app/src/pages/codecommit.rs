@@ -427,10 +427,17 @@ fn UploadForm() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     let state = Memo::new(move |_| text.with(|t| preview(t)));
     // A private key never stays in the form: it is cleared as soon as it is recognised.
+    // The warning lasts until a public key is in the field. Not "until the next input": a pasted
+    // private key arrives as several input events, and clearing the field after the first left the
+    // rest to arrive without its header, unrecognised, and took the warning away.
     Effect::new(move |_| {
-        if text.with(|t| matches!(ssh_key::parse(t), Err(SshKeyError::PrivateKey))) {
-            text.set(String::new());
-            file_note.set(Some(SshKeyError::PrivateKey.to_string()));
+        match text.with(|t| (ssh_key::parse(t), t.trim_start().starts_with("ssh-") || t.trim_start().starts_with("ecdsa-"))) {
+            (Err(SshKeyError::PrivateKey), _) => {
+                text.set(String::new());
+                file_note.set(Some(SshKeyError::PrivateKey.to_string()));
+            }
+            (Ok(_), _) | (_, true) => file_note.set(None),
+            _ => {}
         }
     });
     let server_error = move || error_of(actions.ssh_upload.value().get());
@@ -472,11 +479,7 @@ fn UploadForm() -> impl IntoView {
                     <p class="text-xs text-slate-500">"Paste the contents of your .pub file (ssh-rsa …), or a PEM / RFC 4716 public key. Make one with: ssh-keygen -t rsa -b 4096 -f ~/.ssh/codecommit_rsa"</p>
                     <textarea id="ssh-public-key" name="public_key" rows="4" required spellcheck="false" autocomplete="off"
                         class=format!("mt-1 font-mono text-xs {INPUT}") data-testid="ssh-key-input"
-                        prop:value=move || text.get() on:input=move |ev| {
-                            // A new paste or keystroke ends the last note (a private key found again says so again).
-                            file_note.set(None);
-                            text.set(event_target_value(&ev));
-                        }></textarea>
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </div>
                 {move || hydrated.get().then(|| view! {
                     <label class="block text-sm text-slate-700">"…or choose the .pub file: "

@@ -30,6 +30,12 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
   const secret = (await page.textContent('[data-testid=new-key-secret]')).trim();
   assert.equal(secret.length, 40);
   assert.ok((await page.textContent('[data-testid=secret-view]')).includes(`aws_secret_access_key = ${secret}`));
+  // Snippet titles are paths, shown as written; each snippet copies on its own and says so.
+  const captions = await page.locator('[data-testid=secret-view] figcaption').allInnerTexts();
+  assert.ok(captions.some((c) => c.includes('~/.aws/credentials')), `captions: ${captions}`);
+  const snippetCopy = page.locator('[data-testid=secret-view] figcaption [data-testid=copy]').first();
+  await snippetCopy.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=secret-view] figcaption [data-testid=copy]')?.textContent.trim() === 'Copied');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
   assert.equal(download.suggestedFilename(), 'alice_accessKeys.csv');

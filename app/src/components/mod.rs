@@ -9,6 +9,40 @@ pub use error_view::ErrorView;
 
 use leptos::prelude::*;
 
+/// A Copy button that says "Copied" — also to screen readers — once `text` is on the clipboard, and
+/// then runs `on_copied`. Rendered only once the page is hydrated: without JavaScript it could not copy.
+#[component]
+pub fn CopyButton(
+    #[prop(into)] text: String,
+    #[prop(into)] label: String,
+    #[prop(optional)] on_copied: Option<Callback<()>>,
+) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let copied = RwSignal::new(false);
+    let text = StoredValue::new(text);
+    let copy = move |_| {
+        if browser::copy(&text.get_value()) {
+            copied.set(true);
+            if let Some(done) = on_copied {
+                done.run(());
+            }
+            set_timeout(move || _ = copied.try_set(false), std::time::Duration::from_secs(2));
+        }
+    };
+    move || {
+        hydrated.get().then(|| {
+            view! {
+                <button type="button" on:click=copy aria-label=label.clone() data-testid="copy"
+                    class="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 shadow-sm hover:bg-slate-50">
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+                <span class="sr-only" role="status" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
+            }
+        })
+    }
+}
+
 /// Text whose `backticked` parts are commands or names: those become `<code>`, the rest stays text.
 pub fn code_spans(text: &str) -> impl IntoView {
     text.split('`')

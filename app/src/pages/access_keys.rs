@@ -5,7 +5,7 @@
 use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, MAX_ACCESS_KEYS};
 use crate::components::browser;
-use crate::components::{code_spans, ErrorView};
+use crate::components::{code_spans, CopyButton, ErrorView};
 use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
 use crate::domain::*;
@@ -466,7 +466,7 @@ fn SecretView(iam_user: String) -> impl IntoView {
                         <div class="flex flex-wrap items-center gap-2">
                             <dt class="w-40 font-medium">"Access key ID"</dt>
                             <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-id">{id.clone()}</span>
-                            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&id_copy); }>"Copy"</button>
+                            <CopyButton text=id_copy label="Copy the access key ID"/>
                             </dd>
                         </div>
                         <div class="flex flex-wrap items-center gap-2">
@@ -476,7 +476,7 @@ fn SecretView(iam_user: String) -> impl IntoView {
                             </span>
                             <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
                                 on:click=move |_| shown.update(|v| *v = !*v)>{move || if shown.get() { "Hide" } else { "Show" }}</button>
-                            <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&secret_copy) { saved.set(true); } }>"Copy"</button>
+                            <CopyButton text=secret_copy label="Copy the secret access key" on_copied=Callback::new(move |()| saved.set(true))/>
                             </dd>
                         </div>
                     </dl>
@@ -502,7 +502,11 @@ fn SecretView(iam_user: String) -> impl IntoView {
 fn Snippet(title: &'static str, text: String) -> impl IntoView {
     view! {
         <figure>
-            <figcaption class="text-xs font-semibold uppercase tracking-wide text-emerald-900">{title}</figcaption>
+            // Not upper-cased: the titles are paths and commands (`~/.aws/credentials`).
+            <figcaption class="flex items-center justify-between gap-2 text-xs font-semibold text-emerald-900">
+                <span>{title}</span>
+                <CopyButton text=text.clone() label=format!("Copy the {title} snippet")/>
+            </figcaption>
             <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
         </figure>
     }

@@ -106,7 +106,7 @@ impl Portal {
         who: &Principal,
         input: &EntitlementsInput,
     ) -> Result<Vec<String>, AppError> {
-        self.admin_caller(who)?;
+        let caller = self.admin_caller(who)?;
         let after = input.parse().map_err(|(field, message)| AppError::invalid(field, message))?;
         self.require_fresh_auth(who)?;
         let before = self.entitlements().await?;
@@ -127,7 +127,6 @@ impl Portal {
         tracing::info!(changes = changes.len(), "self-service entitlements changed");
         // A listed group IAM does not have (a typo, or one not made yet) grants nobody anything: saved as
         // asked, but said. A failed check is not a reason to refuse the save.
-        let caller = self.admin_caller(who)?;
         let mut warnings = Vec::new();
         for group in after.groups.keys().filter(|g| !before.groups.keys().any(|b| b.eq_ignore_ascii_case(g))) {
             if let Ok(false) = self.iam.group_exists(&caller, group).await {

@@ -63,6 +63,27 @@ pub struct CredentialsOverview {
     pub api_key_max_days: u32,
 }
 
+/// Why an access key should be rotated now (CIS 2.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationDue {
+    /// Past the organisation's rotation deadline, due then.
+    PastDeadline(time::OffsetDateTime),
+    /// No deadline applies and the active key is older than [`crate::domain::deadlines::ROTATE_AFTER_DAYS`].
+    Old,
+}
+
+impl AccessKeyView {
+    /// Whether this key is due for rotation: the one rule behind the key's row flag and the page's
+    /// "Needs your attention".
+    pub fn rotation_due(&self) -> Option<RotationDue> {
+        match self.deadline {
+            Some(d) if d.stage == crate::domain::deadlines::Stage::Overdue => Some(RotationDue::PastDeadline(d.due)),
+            None if self.key.status.is_active() && self.age_days > crate::domain::deadlines::ROTATE_AFTER_DAYS => Some(RotationDue::Old),
+            _ => None,
+        }
+    }
+}
+
 /// How urgent an item of "Needs your attention" is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {
@@ -83,11 +104,6 @@ pub struct Attention {
 
 /// Warn this many days before the console password expires.
 pub const PASSWORD_WARN_DAYS: i64 = 14;
-
-/// "1 day", "3 days".
-pub fn days(n: i64) -> String {
-    format!("{n} day{}", if n == 1 { "" } else { "s" })
-}
 
 impl CredentialsOverview {
     /// What on this page needs its owner now, most urgent first: an expired (or soon expiring, or
@@ -111,18 +127,17 @@ impl CredentialsOverview {
             }
         }
         for k in self.access_keys.iter().filter(|k| k.key.status.is_active()) {
-            let id = k.key.id.to_string();
-            let last4 = &id[id.len().saturating_sub(4)..];
-            match k.deadline {
-                Some(d) if d.stage == crate::domain::deadlines::Stage::Overdue => add(
+            let last4 = k.key.id.last4();
+            match k.rotation_due() {
+                Some(RotationDue::PastDeadline(due)) => add(
                     Urgency::Now,
                     "access-keys",
-                    format!("Access key …{last4} is past its rotation deadline ({} UTC): rotate it.", crate::domain::fmt_utc(d.due)),
+                    format!("Access key …{last4} is past its rotation deadline ({} UTC): rotate it.", crate::domain::fmt_utc(due)),
                 ),
-                None if k.age_days > crate::domain::deadlines::ROTATE_AFTER_DAYS => {
+                Some(RotationDue::Old) => {
                     add(Urgency::Now, "access-keys", format!("Access key …{last4} is {} old: rotate it.", days(k.age_days)))
                 }
-                _ => {}
+                None => {}
             }
         }
         let mfa_managed_here = self.entitled.contains(&crate::domain::entitlements::Capability::Mfa);

@@ -41,6 +41,11 @@ pub fn fmt_utc(t: time::OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
+/// "1 day", "3 days".
+pub fn days(n: i64) -> String {
+    format!("{n} day{}", if n == 1 { "" } else { "s" })
+}
+
 /// The most a reason may say (it is audited and shown to the person).
 pub const MAX_REASON: usize = 500;
 

@@ -189,7 +189,7 @@ pub fn reminder_notice(key_id: &str, created_at: OffsetDateTime, due: OffsetDate
         (format!("Access key {k} is overdue for rotation"), format!("reached its {max_age_days}-day deadline on {} UTC", fmt_utc(due)))
     } else {
         (
-            format!("Rotate access key {k} within {days_left} day{}", if days_left == 1 { "" } else { "s" }),
+            format!("Rotate access key {k} within {}", super::days(days_left)),
             format!("reaches its {max_age_days}-day deadline on {} UTC", fmt_utc(due)),
         )
     };

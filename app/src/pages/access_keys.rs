@@ -3,7 +3,7 @@
 //! The secret lives only in the create action's value; closing the view clears it for good.
 
 use crate::api::access_keys::*;
-use crate::api::credentials::{AccessKeyView, MAX_ACCESS_KEYS};
+use crate::api::credentials::{AccessKeyView, RotationDue, MAX_ACCESS_KEYS};
 use crate::components::browser;
 use crate::components::{code_spans, CopyButton, ErrorView};
 use crate::domain::deadlines::{KeyDeadline, Stage};
@@ -562,10 +562,7 @@ pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, 
 fn deadline_line(d: KeyDeadline) -> impl IntoView {
     let (text, class) = match d.stage {
         Stage::Overdue => (format!("Overdue since {}", fmt_utc(d.due)), "text-red-700 font-medium"),
-        Stage::Reminder(_) => (
-            format!("Rotate within {} day{} (by {})", d.days_left, if d.days_left == 1 { "" } else { "s" }, fmt_utc(d.due)),
-            "text-amber-800 font-medium",
-        ),
+        Stage::Reminder(_) => (format!("Rotate within {} (by {})", days(d.days_left), fmt_utc(d.due)), "text-amber-800 font-medium"),
         Stage::OnTrack => (format!("Rotate by {}", fmt_utc(d.due)), "text-slate-500"),
         Stage::Exempt(until) => (format!("Exempt from the deadline until {}", fmt_utc(until)), "text-slate-500"),
     };
@@ -576,12 +573,12 @@ fn deadline_line(d: KeyDeadline) -> impl IntoView {
 fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let mut flags = Vec::new();
-    match k.deadline.map(|d| (d, d.stage)) {
-        Some((d, Stage::Overdue)) => flags.push(format!("Past its rotation deadline ({} UTC): rotate it now (CIS 2.11).", fmt_utc(d.due))),
-        None if k.key.status.is_active() && k.age_days > super::credentials::ROTATE_AFTER_DAYS => {
-            flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS))
+    match k.rotation_due() {
+        Some(RotationDue::PastDeadline(due)) => {
+            flags.push(format!("Past its rotation deadline ({} UTC): rotate it now (CIS 2.11).", fmt_utc(due)))
         }
-        _ => {}
+        Some(RotationDue::Old) => flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS)),
+        None => {}
     }
     if k.key.status.is_active() && k.idle_days >= super::credentials::IDLE_AFTER_DAYS {
         flags.push(match k.last_used.at {

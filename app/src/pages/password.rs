@@ -3,8 +3,9 @@
 
 use super::access_keys::{CredentialActions, BUTTON, INPUT};
 use super::credentials::badge;
-use crate::api::credentials::{days, PasswordView, PASSWORD_WARN_DAYS};
+use crate::api::credentials::{PasswordView, PASSWORD_WARN_DAYS};
 use crate::components::ErrorView;
+use crate::domain::days;
 use crate::domain::password_policy::{refusal, EffectivePolicy};
 use crate::domain::strength::{estimate, BLOCK_BELOW_SCORE};
 use crate::error::AppError;

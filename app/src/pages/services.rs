@@ -158,7 +158,7 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
         let note = match c.expires_in_days {
             Some(d) if d < 0 || expired => "expired".to_owned(),
             Some(0) => "today".to_owned(),
-            Some(d) => format!("in {d} day{}", if d == 1 { "" } else { "s" }),
+            Some(d) => format!("in {}", crate::domain::days(d)),
             None => String::new(),
         };
         format!("{} ({note})", fmt_utc(at))

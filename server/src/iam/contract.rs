@@ -149,10 +149,6 @@ pub async fn descriptions_are_user_tags(h: &dyn Harness) {
     assert!(b.list_user_tags(&SVC, &user).await.unwrap().is_empty());
 }
 
-fn codes_at(seed_b32: &str, at: OffsetDateTime) -> (String, String) {
-    testkit::totp_codes(seed_b32, at, 0)
-}
-
 pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
     let b = h.backend();
     let name = unique("mfa");
@@ -165,7 +161,7 @@ pub async fn virtual_mfa_enrol_deactivate_delete(h: &dyn Harness) {
     assert!(b.list_unassigned_virtual_mfa(&me).await.unwrap().contains(&dev.serial));
     assert!(matches!(b.create_virtual_mfa(&me, &path, "phone").await, Err(IamError::EntityAlreadyExists(_))));
 
-    let (c1, c2) = codes_at(dev.seed.expose(), h.now());
+    let (c1, c2) = testkit::totp_codes(dev.seed.expose(), h.now(), 0);
     if h.caps().has(h.caps().verifies_mfa_codes, "wrong or swapped TOTP codes refused") {
         assert!(matches!(b.enable_mfa(&me, &user, &dev.serial, &c2, &c1).await, Err(IamError::InvalidAuthenticationCode(_))));
         assert!(matches!(b.enable_mfa(&me, &user, &dev.serial, "000000", "111111").await, Err(IamError::InvalidAuthenticationCode(_))));
@@ -293,15 +289,10 @@ pub async fn quarantine_policy_listed_and_detached(h: &dyn Harness) {
     assert!(matches!(b.detach_user_policy(&helpdesk, &user, arn).await, Err(IamError::NotFound(_))));
 }
 
-/// A real-looking RSA public key of `bits` bits (syntactically valid; no private half exists).
-pub fn rsa_public_key(bits: usize, seed: u8) -> String {
-    testkit::rsa_key(bits, seed)
-}
-
 pub async fn ssh_key_lifecycle_and_bad_keys(h: &dyn Harness) {
     let b = h.backend();
     let user = h.create_user(&unique("ssh")).await;
-    let body = rsa_public_key(2048, 1);
+    let body = testkit::rsa_key(2048, 1);
     let up = b.upload_ssh_key(&SVC, &user, &body).await.unwrap();
     assert!(up.id.as_str().starts_with("APKA"));
     assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap(), std::slice::from_ref(&up));
@@ -315,14 +306,14 @@ pub async fn ssh_key_lifecycle_and_bad_keys(h: &dyn Harness) {
     b.update_ssh_key(&SVC, &user, &up.id, SetStatus::Inactive).await.unwrap();
     assert_eq!(b.list_ssh_keys(&SVC, &user).await.unwrap()[0].status, Status::Inactive);
     if h.caps().has(h.caps().validates_ssh_keys, "SSH key validation, duplicates and the 5-key limit") {
-        for bad in [rsa_public_key(1024, 2), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE x".into(), "garbage".into()] {
+        for bad in [testkit::rsa_key(1024, 2), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE x".into(), "garbage".into()] {
             assert!(matches!(b.upload_ssh_key(&SVC, &user, &bad).await, Err(IamError::InvalidInput(_))), "{bad}");
         }
         assert!(matches!(b.upload_ssh_key(&SVC, &user, &body).await, Err(IamError::EntityAlreadyExists(_))));
         for i in 0..4 {
-            b.upload_ssh_key(&SVC, &user, &rsa_public_key(2048, 10 + i)).await.unwrap();
+            b.upload_ssh_key(&SVC, &user, &testkit::rsa_key(2048, 10 + i)).await.unwrap();
         }
-        assert!(matches!(b.upload_ssh_key(&SVC, &user, &rsa_public_key(2048, 20)).await, Err(IamError::LimitExceeded(_))));
+        assert!(matches!(b.upload_ssh_key(&SVC, &user, &testkit::rsa_key(2048, 20)).await, Err(IamError::LimitExceeded(_))));
     }
     b.delete_ssh_key(&SVC, &user, &up.id).await.unwrap();
     assert!(matches!(b.delete_ssh_key(&SVC, &user, &up.id).await, Err(IamError::NotFound(_))));

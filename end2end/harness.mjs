@@ -104,10 +104,21 @@ export async function launchBrowser() {
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   const violations = [];
+  // keydesk never uses the browser's own alert/confirm/prompt (a browser may suppress them, and they
+  // cannot say what breaks): destructive actions confirm in the page. Any such dialog fails the file.
+  const nativeDialogs = [];
   let loads = 0;
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (options = {}) => {
     const context = await newContext(options);
+    context.on('page', (p) => p.on('dialog', async (d) => {
+      if (d.type() === 'beforeunload') {
+        await d.accept();
+        return;
+      }
+      nativeDialogs.push(`${d.type()} on ${p.url()}: ${d.message()}`);
+      await d.dismiss();
+    }));
     if (options.javaScriptEnabled !== false) {
       // Count the documents loaded under the CSP with a reporter in them (G17's figure).
       context.on('page', (p) => p.on('load', () => { loads += 1; }));
@@ -128,6 +139,9 @@ export async function launchBrowser() {
   browser.close = async () => {
     await close();
     console.log(`G17: ${loads} page loads with JavaScript under keydesk's CSP in this file, ${violations.length} violations`);
+    if (nativeDialogs.length) {
+      throw new Error(`the browser's own dialogs were used (confirm in the page instead):\n${nativeDialogs.join('\n')}`);
+    }
     if (violations.length) {
       throw new Error(`Content-Security-Policy violations:\n${violations.map((v) => JSON.stringify(v)).join('\n')}`);
     }
@@ -154,11 +168,22 @@ export async function hydrated(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))));
 }
 
-/// Deactivate the key `id` in the access-key table (confirming the dialog), then delete it by typing
-/// its id, waiting for the page to show each change. Needs JavaScript and a dialog handler that accepts.
+/// Open an in-page confirmation (`<testid>`), check it says something, and confirm (`<testid>-confirm`).
+/// Returns what it said would break.
+export async function confirmInPage(scope, testid) {
+  await scope.locator(`[data-testid=${testid}]`).click();
+  const panel = scope.locator(`[data-testid=${testid}-panel]`);
+  const said = (await panel.locator('[data-testid=confirm-consequence]').textContent()).trim();
+  if (!said) throw new Error(`the confirmation of ${testid} says nothing`);
+  await panel.locator(`[data-testid=${testid}-confirm]`).click();
+  return said;
+}
+
+/// Deactivate the key `id` in the access-key table (through its in-page confirmation), then delete it
+/// by typing its id, waiting for the page to show each change. Needs JavaScript.
 export async function deactivateAndDelete(page, id) {
   const row = page.locator('[data-testid=access-key-row]', { hasText: id });
-  await row.locator('[data-testid=toggle-key]').click();
+  await confirmInPage(row, 'toggle-key');
   await page.waitForSelector(`[data-testid=access-key-row]:has-text("${id}") >> text=Inactive`);
   await row.locator('[data-testid=delete-confirm]').fill(id);
   await row.locator('[data-testid=delete-key]').click();

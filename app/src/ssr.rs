@@ -81,7 +81,9 @@ pub trait Port: Send + Sync + 'static {
     async fn resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError>;
 
     /// Deactivate one of the caller's devices and delete it when virtual (fresh re-authentication).
-    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError>;
+    /// Remove a device. The password is checked now, whatever the step-up window: removing a second
+    /// factor always takes a fresh proof of the first.
+    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str, password: &Password) -> Result<(), AppError>;
 
     /// Generate HTTPS Git credentials for CodeCommit (fresh re-authentication, lease, audit; an
     /// ambiguous create is reconciled and any credential nobody saw deleted). Password returned here only.

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, signIn, hydrated, deactivateAndDelete } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, deactivateAndDelete, confirmInPage, keydeskCli } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -12,7 +12,6 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('JS on: create a key, save the secret once, then deactivate and delete it', async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'alice');
   await page.waitForSelector('text=1 of 2 access keys used');
 
@@ -23,9 +22,21 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
   await page.fill('#key-description', 'e2e key');
   await page.click('[data-testid=create-key] button[type=submit]');
   await page.waitForSelector('[data-testid=secret-view]');
+  // One dialog for every secret: modal (the page behind is inert, so focus stays inside).
+  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=secret-view]').matches('dialog:modal')), true);
+  for (let i = 0; i < 12; i += 1) {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=secret-view]')), true, `Tab ${i + 1} left the dialog`);
+  }
   const id = (await page.textContent('[data-testid=new-key-id]')).trim();
   assert.match(id, /^AKIA[A-Z2-7]{16}$/);
   assert.match(await page.textContent('[data-testid=new-key-secret]'), /^•{40}$/, 'hidden until asked');
+  // Esc before the secret is saved asks inside the dialog, and "Keep it open" keeps it.
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=secret-unsaved]');
+  await page.click('[data-testid=secret-keep]');
+  await page.waitForSelector('[data-testid=secret-unsaved]', { state: 'detached' });
+  assert.ok(await page.isVisible('[data-testid=new-key-id]'), 'still open');
   await page.click('[data-testid=secret-view] >> text=Show');
   const secret = (await page.textContent('[data-testid=new-key-secret]')).trim();
   assert.equal(secret.length, 40);
@@ -37,13 +48,15 @@ test('JS on: create a key, save the secret once, then deactivate and delete it',
   await snippetCopy.click();
   await page.waitForFunction(() => document.querySelector('[data-testid=secret-view] figcaption [data-testid=copy]')?.textContent.trim() === 'Copied');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=key-download]')]);
   assert.equal(download.suggestedFilename(), 'alice_accessKeys.csv');
   const csv = readFileSync(await download.path(), 'utf8');
   const cell = (v) => (/^[=+\-@]/.test(v) ? `"${v}"` : v);
   assert.equal(csv, `Access key ID,Secret access key\r\n${id},${cell(secret)}\r\n`);
 
-  await page.click('[data-testid=close-secret]');
+  // Saved: Esc closes at once.
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=secret-view]', { state: 'detached' });
   await page.waitForSelector('[data-testid=secret-gone]');
   await page.reload();
   await page.waitForSelector('text=2 of 2 access keys used');
@@ -72,7 +85,7 @@ test('JS on: leaving an unsaved secret asks first, a saved one does not', async 
     return e.defaultPrevented;
   });
   assert.equal(await leaving(), true, 'unsaved secret: the browser asks');
-  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=key-download]')]);
   assert.equal(await leaving(), false, 'downloaded: leaving is fine');
   await ctx.close();
 });
@@ -84,7 +97,12 @@ test('JS off: deactivate a key (the one carol left unsaved above)', async () => 
   await page.waitForSelector('text=1 of 2 access keys used');
   const row = page.locator('[data-testid=access-key-row]').first();
   assert.match(await row.textContent(), /Active/);
-  await Promise.all([page.waitForNavigation(), row.locator('[data-testid=toggle-key]').click()]);
+  // The in-page confirmation works without JavaScript: it opens, says what breaks, and only its own
+  // button acts.
+  await row.locator('[data-testid=toggle-key]').click();
+  assert.match(await row.locator('[data-testid=confirm-consequence]').textContent(), /stops working at once: it was never used/);
+  assert.match(await row.textContent(), /Active/, 'opening the confirmation changed nothing');
+  await Promise.all([page.waitForNavigation(), row.locator('[data-testid=toggle-key-confirm]').click()]);
   await page.waitForSelector('[data-testid=access-key-row] >> text=Inactive');
   assert.ok(await page.isVisible('[data-testid=access-key-row] >> text=Activate'));
   await ctx.close();
@@ -105,7 +123,7 @@ test('JS off: delete an inactive key by typing its id', async () => {
 });
 
 test('JS off: create a key; the answer is the one-time page, and it is gone afterwards', async () => {
-  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const ctx = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true });
   const page = await ctx.newPage();
   await signIn(page, server.url, 'bob', { js: false });
   await page.waitForSelector('text=1 of 2 access keys used');
@@ -127,6 +145,10 @@ test('JS off: create a key; the answer is the one-time page, and it is gone afte
   await page.click('[data-testid=secret-view] summary >> text=Show');
   const secret = (await page.textContent('[data-testid=new-key-secret]')).trim();
   assert.equal(secret.length, 40);
+  // The console's .csv without JavaScript: the page posts what it shows and gets the file back.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=key-download]')]);
+  assert.equal(download.suggestedFilename(), 'bob_accessKeys.csv');
+  assert.equal(readFileSync(await download.path(), 'utf8'), `Access key ID,Secret access key\r\n${id},${/^[=+\-@]/.test(secret) ? `"${secret}"` : secret}\r\n`);
   await Promise.all([page.waitForNavigation(), page.click('[data-testid=close-secret]')]);
   await page.waitForSelector('text=2 of 2 access keys used');
   const html = await page.content();
@@ -137,23 +159,38 @@ test('JS off: create a key; the answer is the one-time page, and it is gone afte
   await ctx.close();
 });
 
-test('JS on: rotate without downtime, step by step', async () => {
+test('JS on: rotate without downtime, step by step, creating the new key inside the guide', async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'dave');
   await page.waitForSelector('text=1 of 2 access keys used');
   const old = (await page.locator('[data-testid=access-key-row] td').first().textContent()).trim();
   await page.click('[data-testid=rotate-key]');
   await page.waitForSelector('[data-testid=rotation]');
   assert.match(await page.textContent('[data-testid=rotation] [aria-current=step]'), /1\. Create a new access key/);
+  assert.doesNotMatch(await page.textContent('[data-testid=rotation]'), /below/, 'step 1 acts in the guide itself');
 
-  await page.click('[data-testid=create-key] summary');
-  await page.click('[data-testid=create-key] button[type=submit]');
+  await hydrated(page);
+  await page.click('[data-testid=rotate-create]');
   await page.waitForSelector('[data-testid=secret-view]');
-  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
-  await page.click('[data-testid=close-secret]');
+  const created = (await page.textContent('[data-testid=new-key-id]')).trim();
+  // The guide names the new key in its address as soon as it exists, under the open dialog.
+  await page.waitForURL((u) => u.searchParams.get('new') === created);
+  await Promise.all([page.waitForEvent('download'), page.click('[data-testid=key-download]')]);
+  await page.click('[data-testid=key-done]');
   await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=2. Update your applications');
+  assert.match(await page.textContent('[data-testid=access-key-row]:has-text("' + created + '")'), new RegExp(`replaces ${old}`));
+
+  // Last use is read again without a reload; an old key used after the new one was made is flagged.
+  assert.equal(await page.locator('[data-testid=rotate-still-used]').count(), 0);
+  const navigations = [];
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations.push(f.url()); });
+  await keydeskCli(server.dir, ['simulate', 'key-use', old, '--service', 's3', '--region', 'eu-west-1']);
+  await page.click('[data-testid=rotate-check]');
+  await page.waitForSelector('[data-testid=rotate-still-used]');
+  assert.match(await page.textContent('[data-testid=old-last-used]'), /used just now by s3 in eu-west-1/);
+  assert.match(await page.textContent('[data-testid=rotate-watched]'), /Continue anyway/);
+  assert.deepEqual(navigations, [], 'checked without a reload');
 
   await page.click('[data-testid=rotate-watched]');
   await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=3. Deactivate the old key');
@@ -166,12 +203,58 @@ test('JS on: rotate without downtime, step by step', async () => {
   await page.waitForSelector('text=Rotation complete');
   await page.reload();
   await page.waitForSelector('text=Rotation complete');
-  assert.equal(await page.locator(`[data-testid=access-key-row] >> text=${old}`).count(), 0);
+  // (The new key's description names the old one: look at the id cells.)
+  assert.equal(await page.locator('[data-testid=access-key-row] td:first-child', { hasText: old }).count(), 0);
   await page.waitForSelector('text=1 of 2 access keys used');
   // Closing the guide brings the rows' Rotate link back at once, without a reload.
   await hydrated(page);
   await page.click('[data-testid=rotate-close]');
   await page.waitForSelector('[data-testid=rotation]', { state: 'detached' });
   await page.waitForSelector('[data-testid=rotate-key]');
+  await ctx.close();
+});
+
+test('rotation: a second key that already exists is the replacement only when the person says so', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'dave');
+  await page.waitForSelector('text=1 of 2 access keys used');
+  const old = (await page.locator('[data-testid=access-key-row] td').first().textContent()).trim();
+  // A key for something else, made outside the guide.
+  await page.click('[data-testid=create-key] summary');
+  await page.fill('#key-description', 'backup job');
+  await page.click('[data-testid=create-key] button[type=submit]');
+  await page.waitForSelector('[data-testid=secret-view]');
+  const other = (await page.textContent('[data-testid=new-key-id]')).trim();
+  // Closed without saving: the dialog asks, in the page, and "Close anyway" closes.
+  await page.click('[data-testid=key-done]');
+  await page.click('[data-testid=secret-discard]');
+  await page.waitForSelector('[data-testid=secret-view]', { state: 'detached' });
+  await page.goto(`${server.url}/?rotate=${old}`);
+  await page.waitForSelector('[data-testid=rotate-choose]');
+  assert.match(await page.textContent('[data-testid=rotation]'), new RegExp(`another active key, ${other}`));
+  assert.match(await page.textContent('[data-testid=rotation] [aria-current=step]'), /1\. Create a new access key/, 'no step is skipped unasked');
+  await page.click('[data-testid=rotate-choose]');
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=2. Update your applications');
+  assert.equal(new URL(page.url()).searchParams.get('new'), other);
+  await ctx.close();
+});
+
+test('JS off: step 1 of the guide creates the key, and the one-time page leads back to step 2', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice', { js: false });
+  await page.waitForSelector('text=1 of 2 access keys used');
+  const old = (await page.locator('[data-testid=access-key-row] td').first().textContent()).trim();
+  await page.goto(`${server.url}/?rotate=${old}`);
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=rotate-create]')]);
+  assert.equal(new URL(page.url()).pathname, '/access-keys/new');
+  const created = (await page.textContent('[data-testid=new-key-id]')).trim();
+  assert.match(await page.textContent('[data-testid=close-secret]'), /back to the rotation guide/);
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=close-secret]')]);
+  assert.equal(new URL(page.url()).searchParams.get('new'), created);
+  await page.waitForSelector('[data-testid=rotation] [aria-current=step] >> text=2. Update your applications');
+  // Without JavaScript "Check again" is a link to the same step.
+  assert.equal(await page.getAttribute('[data-testid=rotate-check]', 'href'), `/?rotate=${old}&new=${created}`);
   await ctx.close();
 });

@@ -35,7 +35,6 @@ async function audit(page, what) {
 async function signedIn(user) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, user);
   return { ctx, page };
 }
@@ -59,6 +58,8 @@ test('axe: every page for every role, and every dialog open, has no serious or c
   await hydrated(alice);
   await alice.click('[data-testid=create-key] summary');
   await audit(alice, 'create-key wizard open (employee)');
+  await alice.locator('[data-testid=toggle-key]').first().click();
+  await audit(alice, 'in-page deactivate confirmation open (employee)');
   await alice.click('[data-testid=create-key] button[type=submit]');
   await alice.waitForSelector('[data-testid=secret-view]');
   await audit(alice, 'one-time access-key secret (employee)');
@@ -111,7 +112,6 @@ async function tabTo(page, selector, { row = null, max = 80 } = {}) {
 test('keyboard only: sign in, create an access key, read it, deactivate and delete it', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept()); // the browser's own confirm() is answered with Enter by people
   await page.goto(`${server.url}/sign-in`);
   await hydrated(page);
   await tabTo(page, '#username');
@@ -130,11 +130,13 @@ test('keyboard only: sign in, create an access key, read it, deactivate and dele
   await page.waitForSelector('[data-testid=secret-view]');
   const id = (await page.textContent('[data-testid=new-key-id]')).trim();
   assert.match(id, /^AKIA[A-Z2-7]{16}$/);
-  // Save it the keyboard way (the copy button), then close the one-time view.
+  // Read it and save it the keyboard way (Show, then the secret's Copy), then close the one-time view.
   presses += await tabTo(page, '[data-testid=secret-view] button[aria-pressed]');
   await page.keyboard.press('Enter');
   assert.equal((await page.textContent('[data-testid=new-key-secret]')).trim().length, 40, 'shown with Enter');
-  presses += await tabTo(page, '[data-testid=close-secret]');
+  presses += await tabTo(page, '[data-testid=copy][aria-label="Copy the secret access key"]');
+  await page.keyboard.press('Enter');
+  presses += await tabTo(page, '[data-testid=key-done]');
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=secret-view]', { state: 'detached' });
 
@@ -143,6 +145,8 @@ test('keyboard only: sign in, create an access key, read it, deactivate and dele
   await hydrated(page);
   assert.equal(await page.locator('[data-testid=access-key-row]').count(), before + 1);
   presses += await tabTo(page, '[data-testid=toggle-key]', { row: id });
+  await page.keyboard.press('Enter'); // opens the in-page confirmation
+  presses += await tabTo(page, '[data-testid=toggle-key-confirm]', { row: id });
   await page.keyboard.press('Enter');
   await page.waitForSelector(`[data-testid=access-key-row]:has-text("${id}") >> text=Inactive`);
   presses += await tabTo(page, '[data-testid=delete-confirm]', { row: id });

@@ -12,7 +12,6 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('a change is notified, read, and another session is signed out', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'bob');
   await hydrated(page);
   // Bob's inactive key: activating it is a change he is told about.

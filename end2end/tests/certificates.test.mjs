@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, confirmInPage } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -23,7 +23,6 @@ test('upload a certificate, refuse a private key, deactivate and delete', async 
 
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'alice');
   await hydrated(page);
   await page.click('[data-testid=cert-upload] summary');
@@ -43,7 +42,7 @@ test('upload a certificate, refuse a private key, deactivate and delete', async 
   assert.match(await page.textContent('[data-testid=cert-count]'), /1 of 2/);
   assert.equal(await page.inputValue('[data-testid=cert-input]'), '', 'the box is empty for the next one');
 
-  await page.click('[data-testid=cert-toggle]');
+  assert.match(await confirmInPage(page, 'cert-toggle'), /refused at once/);
   await page.waitForSelector('[data-testid=cert-delete-confirm]');
   const id = (await page.textContent('[data-testid=cert-row] .font-mono')).trim();
   await page.fill('[data-testid=cert-delete-confirm]', id);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, signIn } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, confirmInPage } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -28,7 +28,6 @@ function csvRow(line) {
 test('HTTPS Git credentials: generate, download the CSV, reset, deactivate, delete', async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'alice');
   await page.click('[data-testid=git-generate]');
   await page.waitForSelector('[data-testid=git-secret]');
@@ -52,7 +51,7 @@ test('HTTPS Git credentials: generate, download the CSV, reset, deactivate, dele
   assert.ok(!(await page.content()).includes(password), 'the password is gone from the page');
   assert.match(await page.textContent('[data-testid=git-count]'), /1 of 2/);
 
-  await page.click('[data-testid=git-reset]');
+  assert.match(await confirmInPage(page, 'git-reset'), new RegExp(`current password of ${user} stops working at once`));
   await page.waitForSelector('[data-testid=git-secret]');
   await page.click('[data-testid=git-show]');
   const second = (await page.textContent('[data-testid=git-new-password]')).trim();
@@ -62,7 +61,7 @@ test('HTTPS Git credentials: generate, download the CSV, reset, deactivate, dele
   await page.waitForSelector('[data-testid=git-secret]', { state: 'detached' });
   await page.waitForLoadState('networkidle');
 
-  await Promise.all([page.waitForResponse(/set_git_credential_status/), page.click('[data-testid=git-toggle]')]);
+  await Promise.all([page.waitForResponse(/set_git_credential_status/), confirmInPage(page, 'git-toggle')]);
   await page.waitForSelector('[data-testid=git-row] >> text=Inactive');
   await page.fill('[data-testid=git-delete-confirm]', 'wrong');
   await page.click('[data-testid=git-delete]');
@@ -84,7 +83,6 @@ test('SSH keys: a real ssh-keygen key from its file, the same fingerprint, priva
 
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'bob');
   await page.click('[data-testid=ssh-upload] summary');
 

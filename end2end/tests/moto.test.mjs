@@ -54,7 +54,6 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('AWS backend on moto: create a key, download its CSV, deactivate and delete it', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, user, { password: PASSWORD });
   assert.equal(await page.locator('[data-testid=demo-badge]').count(), 0, 'no demo badge on the AWS backend');
   assert.equal((await page.textContent('[data-testid=iam-user]')).trim(), user);
@@ -65,11 +64,11 @@ test('AWS backend on moto: create a key, download its CSV, deactivate and delete
   await page.click('[data-testid=create-key] button[type=submit]');
   await page.waitForSelector('[data-testid=secret-view]');
   const id = (await page.textContent('[data-testid=new-key-id]')).trim();
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=key-download]')]);
   assert.equal(download.suggestedFilename(), `${user}_accessKeys.csv`);
   const csv = readFileSync(await download.path(), 'utf8');
   assert.match(csv, new RegExp(`^Access key ID,Secret access key\\r\\n${id},"?[^,\\r\\n]{40}"?\\r\\n$`));
-  await page.click('[data-testid=close-secret]');
+  await page.click('[data-testid=key-done]');
   await page.waitForSelector('text=1 of 2 access keys used');
   assert.ok((await page.content()).includes('moto key'), 'the description tag round-trips through moto');
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, DEMO } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -92,7 +92,6 @@ test('JS off: the server refuses what the checklist refuses, in the same words',
 test('JS on: enrol a virtual MFA device with codes from its seed, then remove it', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'carol');
   await hydrated(page);
   // Count once the section is there (the list streams in after the page shell).
@@ -116,7 +115,15 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
   const row = page.locator('[data-testid=mfa-row]', { hasText: 'mfa/carol/e2e-phone' });
   await row.waitFor();
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before + 1);
+  // Removal asks, in the page, for the password every time (carol signed in a moment ago).
   await row.locator('[data-testid=mfa-remove]').click();
+  assert.match(await row.locator('[data-testid=confirm-consequence]').textContent(), /no longer asks for its codes/);
+  await row.locator('[data-testid=mfa-remove-password]').fill('not-carols-password');
+  await row.locator('[data-testid=mfa-remove-confirm]').click();
+  await page.waitForSelector('#mfa [role=alert] >> text=not correct');
+  assert.equal(await page.locator('[data-testid=mfa-row]').count(), before + 1, 'a wrong password removes nothing');
+  await row.locator('[data-testid=mfa-remove-password]').fill(DEMO.carol);
+  await row.locator('[data-testid=mfa-remove-confirm]').click();
   await page.waitForFunction(() => !document.body.innerText.includes('mfa/carol/e2e-phone'));
   assert.equal(await page.locator('[data-testid=mfa-row]').count(), before);
   assert.equal(await page.locator('[data-testid=mfa-enabled]').count(), 0, '"MFA device assigned" goes with the next action');
@@ -126,7 +133,6 @@ test('JS on: enrol a virtual MFA device with codes from its seed, then remove it
 test('a hardware TOTP token is assigned by serial and two codes; the passkey limits are explained', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'bob');
   await hydrated(page);
   await page.click('[data-testid=add-hardware] summary');

@@ -13,7 +13,6 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('a Bedrock API key with an expiry: created, downloaded once, listed with its expiry', async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'alice');
   await hydrated(page);
   const bedrock = '[data-testid=svc-bedrock]';
@@ -56,7 +55,6 @@ test('a Bedrock API key with an expiry: created, downloaded once, listed with it
 test('Keyspaces credentials: generated, then deleted by typing the user name', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('dialog', (d) => d.accept());
   await signIn(page, server.url, 'bob');
   await hydrated(page);
   const keyspaces = '[data-testid=svc-keyspaces]';
@@ -65,7 +63,10 @@ test('Keyspaces credentials: generated, then deleted by typing the user name', a
   await page.waitForSelector('[data-testid=svc-secret]');
   const user = (await page.textContent('[data-testid=svc-new-public]')).trim();
   assert.match(user, /^bob-at-\d{12}$/);
+  // Done before saving asks in the dialog; "Close anyway" closes it.
   await page.click('[data-testid=svc-done]');
+  await page.click('[data-testid=secret-discard]');
+  await page.waitForSelector('[data-testid=svc-secret]', { state: 'detached' });
   await page.waitForSelector(`${keyspaces} [data-testid=svc-row]`);
   await page.fill(`${keyspaces} [data-testid=svc-delete-confirm]`, 'not-it');
   await page.click(`${keyspaces} [data-testid=svc-delete]`);

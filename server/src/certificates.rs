@@ -3,6 +3,7 @@
 //! uploaded, activated/deactivated and deleted through the mutation protocol. A pasted private key is
 //! refused without being echoed, logged or stored.
 
+use crate::mutation::Proof;
 use crate::portal::{iam_error, Portal};
 use ::time::OffsetDateTime;
 use app::domain::entitlements::Capability;
@@ -156,7 +157,7 @@ impl Portal {
         let action = if status == SetStatus::Active { "signing_cert.activate" } else { "signing_cert.deactivate" };
         let me = who.viewer.iam_user.clone();
         let call = self.iam.update_signing_cert(&caller, &me, &id, status);
-        self.fresh_audited(req, who, action, &id, "changing a signing certificate's status", call).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, action, &id, "changing a signing certificate's status", call).await
     }
 
     pub(crate) async fn do_delete_cert(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError> {
@@ -167,6 +168,6 @@ impl Portal {
         }
         let me = who.viewer.iam_user.clone();
         let call = self.iam.delete_signing_cert(&caller, &me, &id);
-        self.fresh_audited(req, who, "signing_cert.delete", &id, "deleting a signing certificate", call).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, "signing_cert.delete", &id, "deleting a signing certificate", call).await
     }
 }

@@ -4,6 +4,7 @@
 //! logged, audited or echoed (it might be a private key pasted by mistake).
 
 use crate::iam::{Caller, IamError, CODECOMMIT};
+use crate::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::codecommit::{GitCredentialView, SshKeyView};
 use app::api::credentials::MAX_SSH_KEYS;
@@ -155,7 +156,7 @@ impl Portal {
         let (caller, me) = (caller, who.viewer.iam_user.clone());
         let action = if status == SetStatus::Active { "ssh_key.activate" } else { "ssh_key.deactivate" };
         let call = self.iam.update_ssh_key(&caller, &me, &id, status);
-        self.fresh_audited(req, who, action, id.as_str(), "changing the status of an SSH key", call).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, action, id.as_str(), "changing the status of an SSH key", call).await
     }
 
     pub(crate) async fn do_delete_ssh_key(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
@@ -166,6 +167,6 @@ impl Portal {
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());
         let call = self.iam.delete_ssh_key(&caller, &me, &id);
-        self.fresh_audited(req, who, "ssh_key.delete", id.as_str(), "deleting an SSH key", call).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, "ssh_key.delete", id.as_str(), "deleting an SSH key", call).await
     }
 }

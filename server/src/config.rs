@@ -256,6 +256,25 @@ pub enum Command {
     /// Manage portal accounts. Passwords are read from the terminal or standard input, never from argv.
     #[command(subcommand)]
     User(UserCommand),
+    /// Do what AWS would do, in the embedded IAM (demos and tests; refused with --iam-backend aws).
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimulateCommand {
+    /// Record that an access key signed a request just now, as AWS records when an application uses
+    /// it: its "last used" moves (the rotation guide then warns that something still uses an old key).
+    KeyUse {
+        /// The access key id.
+        key_id: String,
+        /// The AWS service the request went to.
+        #[arg(long, default_value = "s3")]
+        service: String,
+        /// The region the request went to.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

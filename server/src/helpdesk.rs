@@ -101,6 +101,7 @@ impl Portal {
             keys.push(AccessKeyView {
                 age_days: days_between(key.created_at, now),
                 idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                last_used_secs: last_used.at.map(|at| (now - at).whole_seconds()),
                 deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, None)),
                 key,
                 last_used,

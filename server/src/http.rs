@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_on_main))
         .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
+        .route(app::pages::NEW_KEY_CSV_PATH, axum::routing::post(new_key_csv))
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
         .route(app::pages::AUDIT_CSV_PATH, get(audit_csv))
@@ -266,6 +267,8 @@ struct NoJsCreateForm {
     #[serde(default)]
     description: String,
     password: Option<String>,
+    /// The old key, when the create comes from its rotation guide (the one-time page links back).
+    rotate: Option<String>,
 }
 
 /// The create wizard's form post when JavaScript is off. The secret cannot survive a redirect (it is
@@ -283,20 +286,23 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
         Err(rejection) => return rejection.into_response(),
     };
     let portal = state.portal.clone();
+    let rotating = form.rotate.as_deref().and_then(|id| app::domain::AccessKeyId::parse(id).ok());
     let outcome = async {
         if let Some(password) = form.password.as_deref() {
             let password = app::domain::Password::new(password);
             match portal.confirm_password(&parts, &who, &password).await {
                 Ok(()) => who.authenticated_at = portal.clock.now(),
                 Err(AppError::SignInFailed) => {
-                    return NoJsCreate::NeedsPassword { description: form.description.clone(), wrong: true };
+                    return NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: true };
                 }
                 Err(e) => return NoJsCreate::Failed(e),
             }
         }
         match portal.create_access_key(&parts, &who, Some(form.description.clone())).await {
-            Ok(created) => NoJsCreate::Created(created),
-            Err(AppError::ReauthRequired) => NoJsCreate::NeedsPassword { description: form.description.clone(), wrong: false },
+            Ok(key) => NoJsCreate::Created { key, rotating: rotating.clone() },
+            Err(AppError::ReauthRequired) => {
+                NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: false }
+            }
             Err(e) => NoJsCreate::Failed(e),
         }
     }
@@ -325,7 +331,33 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
     res
 }
 
-/// A CSV download for an administrator: `attachment`, never cached; errors as the page shows them.
+#[derive(serde::Deserialize)]
+struct NewKeyCsvForm {
+    key_id: String,
+    secret: String,
+}
+
+/// The no-JavaScript one-time page's .csv: it posts back the id and secret it shows, and gets the
+/// console's file as a download. Nothing is looked up, kept or logged: the answer holds only what the
+/// signed-in person sent, under their IAM user's file name (`no-store`, never compressed).
+async fn new_key_csv(req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(who) = parts.extensions.get::<app::ssr::Principal>().cloned() else {
+        return ([(header::CACHE_CONTROL, "no-store")], axum::response::Redirect::to("/sign-in")).into_response();
+    };
+    let form = match axum::Form::<NewKeyCsvForm>::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(axum::Form(form)) => form,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let secret_ok = (1..=128).contains(&form.secret.len()) && form.secret.chars().all(|c| c.is_ascii_graphic());
+    let result = match app::domain::AccessKeyId::parse(&form.key_id) {
+        Ok(id) if secret_ok => Ok(app::domain::export::access_key_csv_of(who.viewer.iam_user.as_str(), id.as_str(), &form.secret)),
+        _ => Err(AppError::invalid("secret", "That is not an access key id and secret that keydesk made.")),
+    };
+    csv_download(&parts, result)
+}
+
+/// A CSV download: `attachment`, never cached; errors as the page shows them.
 fn csv_download(req: &http::request::Parts, result: Result<(String, String), AppError>) -> Response {
     // Every answer on an export's address is `no-store`, the refusals too: a cache keyed by the URL must
     // never hold either.

@@ -4,14 +4,14 @@
 
 use clap::Parser;
 use server::clock::{SharedClock, SystemClock};
-use server::config::{Cli, Command, Config, UserCommand};
+use server::config::{Cli, Command, Config, SimulateCommand, UserCommand};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 /// mimalloc instead of glibc malloc: argon2 allocates and frees a 19 MiB work area per sign-in, and
 /// glibc's adaptive mmap threshold then kept such areas resident (bench: 133 MB idle and 825 MB peak
-/// with glibc, against 30 MB and 154 MB with the threshold pinned; README, Performance).
+/// with glibc, against 30 MB and 154 MB with the threshold pinned; docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -47,6 +47,7 @@ fn main() -> ExitCode {
                 }
             }
             Some(Command::User(cmd)) => user_command(config, cmd).await,
+            Some(Command::Simulate(cmd)) => simulate_command(config, cmd).await,
         }
     });
     match result {
@@ -156,6 +157,22 @@ fn read_new_password(user: &str) -> anyhow::Result<String> {
     };
     server::auth::password::check_portal_password(user, &pw).map_err(|e| anyhow::anyhow!(e))?;
     Ok(pw)
+}
+
+async fn simulate_command(config: Config, cmd: SimulateCommand) -> anyhow::Result<()> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let portal = server::build_portal(config, clock.clone()).await?;
+    let Some(embedded) = portal.embedded.clone() else {
+        anyhow::bail!("simulate works on the embedded IAM only: real AWS records key use by itself");
+    };
+    match cmd {
+        SimulateCommand::KeyUse { key_id, service, region } => {
+            let id = app::domain::AccessKeyId::parse(&key_id).map_err(|e| anyhow::anyhow!(e))?;
+            embedded.record_key_use(&id, clock.now(), &service, &region).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            out(&format!("recorded a use of {id} by {service} in {region}"));
+        }
+    }
+    Ok(())
 }
 
 async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<()> {

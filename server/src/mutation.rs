@@ -23,6 +23,15 @@ const FINAL_WRITE_PAUSES_MS: [u64; 5] = [250, 500, 1000, 2000, 4000];
 /// How long a request waits for another change to the same IAM user to finish.
 const LEASE_PATIENCE: Duration = Duration::from_secs(15);
 
+/// How the person proved who they are for a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// A password check within `--reauth-window-minutes` (sign-in or step-up).
+    StepUpWindow,
+    /// The password given with this very request, checked before the change (removing an MFA device).
+    PasswordWithRequest,
+}
+
 /// One audited mutation in progress.
 pub struct Intent {
     intent_id: i64,

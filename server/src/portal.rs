@@ -381,8 +381,8 @@ impl Port for Portal {
         self.do_resync_mfa(req, who, serial, code1, code2).await
     }
 
-    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
-        self.do_remove_mfa(req, who, serial).await
+    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str, password: &Password) -> Result<(), AppError> {
+        self.do_remove_mfa(req, who, serial, password).await
     }
 
     async fn create_git_credential(&self, req: &Parts, who: &Principal) -> Result<app::domain::CreatedServiceCredential, AppError> {
@@ -596,6 +596,7 @@ impl Port for Portal {
                 hold: hold.map(|h| h.explain().to_owned()),
                 age_days: days_between(key.created_at, now),
                 idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                last_used_secs: last_used.at.map(|at| (now - at).whole_seconds()),
                 deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, exempt_until)),
                 key,
                 last_used,

@@ -2,7 +2,9 @@
 //! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
+use crate::auth::admission::{Asker, Checked};
 use crate::iam::{is_own_mfa_serial, mfa_name_well_formed, own_mfa_path, totp, IamError};
+use crate::mutation::Proof;
 use crate::portal::{iam_error, internal, Portal};
 use app::api::credentials::PasswordView;
 use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
@@ -154,7 +156,7 @@ impl Portal {
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());
         let call = self.iam.enable_mfa(&caller, &me, &serial, c1, c2);
-        match self.fresh_audited(req, who, "mfa.enable", &serial, "enabling an MFA device", call).await {
+        match self.fresh_audited(req, who, Proof::StepUpWindow, "mfa.enable", &serial, "enabling an MFA device", call).await {
             Err(AppError::NotFound { .. }) if hardware => Err(AppError::invalid(
                 "serial",
                 format!("AWS knows no hardware MFA token with serial number {serial}. Check the number on the back of the token."),
@@ -166,18 +168,23 @@ impl Portal {
         }
     }
 
-    /// Run one idempotent IAM change on the caller's own user: fresh re-authentication, the per-user
-    /// lease, audit intent first and the final record after.
+    /// Run one idempotent IAM change on the caller's own user: the proof of who they are, the per-user
+    /// lease, audit intent first and the final record after. (Eight arguments: each call names the
+    /// change's parts in place, which a struct would only wrap.)
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn fresh_audited(
         &self,
         req: &Parts,
         who: &Principal,
+        proof: Proof,
         action: &str,
         subject: &str,
         context: &str,
         call: impl std::future::Future<Output = Result<(), IamError>>,
     ) -> Result<(), AppError> {
-        self.require_fresh_auth(who)?;
+        if proof == Proof::StepUpWindow {
+            self.require_fresh_auth(who)?;
+        }
         let me = who.viewer.iam_user.clone();
         self.with_user_lease(&me, async {
             let intent = self.audit_intent(req, who, &me, action, Some(subject.to_owned())).await?;
@@ -198,7 +205,7 @@ impl Portal {
                 other => other,
             }
         };
-        self.fresh_audited(req, who, "mfa.cancel", serial, "cancelling an MFA enrolment", delete).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, "mfa.cancel", serial, "cancelling an MFA enrolment", delete).await
     }
 
     pub(crate) async fn do_resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
@@ -211,6 +218,7 @@ impl Portal {
         self.fresh_audited(
             req,
             who,
+            Proof::StepUpWindow,
             "mfa.resync",
             serial,
             "resynchronising an MFA device",
@@ -219,10 +227,17 @@ impl Portal {
         .await
     }
 
-    pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+    pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str, password: &Password) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
+        }
+        // A fresh proof of the first factor, whatever the step-up window (a session left open must not
+        // be enough to strip the second). AWS offers no way to check a code against an assigned device
+        // short of resynchronising it, so the proof is the keydesk password, through the same
+        // admission control as a sign-in.
+        if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await? {
+            return Err(AppError::invalid("password", "That password is not correct: the device was not removed."));
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());
         let remove = async {
@@ -236,7 +251,7 @@ impl Portal {
             }
             Ok(())
         };
-        self.fresh_audited(req, who, "mfa.remove", serial, "removing an MFA device", remove).await
+        self.fresh_audited(req, who, Proof::PasswordWithRequest, "mfa.remove", serial, "removing an MFA device", remove).await
     }
 }
 

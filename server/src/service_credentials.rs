@@ -5,6 +5,7 @@
 //! and API-key secrets exist only in the answer to a create or reset.
 
 use crate::iam::{Caller, IamError};
+use crate::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::services::ServiceCredentialView;
 use app::domain::services::{ServiceSpec, PER_SERVICE};
@@ -219,7 +220,7 @@ impl Portal {
         }
         let call = self.iam.update_service_credential(&caller, &me, &id, status);
         let context = format!("changing the status of {}", spec.plural());
-        self.fresh_audited(req, who, &action(spec, verb), &subject(spec, &id), &context, call).await
+        self.fresh_audited(req, who, Proof::StepUpWindow, &action(spec, verb), &subject(spec, &id), &context, call).await
     }
 
     pub(crate) async fn do_delete_service_credential(

@@ -20,13 +20,16 @@ pub struct AccessKeyView {
     /// under AWS's quarantine), worded for the owner; `None` when they may.
     #[serde(default)]
     pub hold: Option<String>,
+    /// Seconds between the key's last use and when this view was read (none when never used).
+    #[serde(default)]
+    pub last_used_secs: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordView {
     pub profile: Option<LoginProfile>,
     pub policy: EffectivePolicy,
-    /// Days since the login profile's date (see README: IAM reports when it was created).
+    /// Days since the login profile's date (see docs/features.md, "Console password": IAM reports when it was created).
     pub age_days: Option<i64>,
     /// Days until the policy's maximum age is reached (negative: expired that many days ago).
     pub expires_in_days: Option<i64>,
@@ -73,6 +76,20 @@ pub enum RotationDue {
 }
 
 impl AccessKeyView {
+    /// The key's last use in words, as a confirmation states it: "used 3 min ago by s3 in eu-west-1",
+    /// or "never used".
+    pub fn last_use_words(&self) -> String {
+        let Some(secs) = self.last_used_secs else { return "never used".to_owned() };
+        let mut words = format!("used {}", crate::domain::ago(secs));
+        if let Some(service) = &self.last_used.service {
+            words.push_str(&format!(" by {service}"));
+        }
+        if let Some(region) = &self.last_used.region {
+            words.push_str(&format!(" in {region}"));
+        }
+        words
+    }
+
     /// Whether this key is due for rotation: the one rule behind the key's row flag and the page's
     /// "Needs your attention".
     pub fn rotation_due(&self) -> Option<RotationDue> {

@@ -53,9 +53,10 @@ pub async fn resync_mfa(serial: String, code1: String, code2: String) -> Result<
     respond(port()?.resync_mfa(&request()?, &principal()?, &serial, &code1, &code2).await)
 }
 
-/// Remove a device from the caller's user (and delete it, when it is virtual).
+/// Remove a device from the caller's user (and delete it, when it is virtual), on the caller's keydesk
+/// password given now.
 #[server(endpoint = "remove_mfa")]
-pub async fn remove_mfa(serial: String) -> Result<(), AppError> {
+pub async fn remove_mfa(serial: String, password: Password) -> Result<(), AppError> {
     use crate::ssr::*;
-    respond(port()?.remove_mfa(&request()?, &principal()?, &serial).await)
+    respond(port()?.remove_mfa(&request()?, &principal()?, &serial, &password).await)
 }

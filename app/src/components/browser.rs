@@ -1,15 +1,6 @@
-//! Browser-only helpers (no-ops during server rendering): confirmation prompts, the clipboard, and
-//! downloads built from a Blob, so a secret never appears in a URL.
-
-/// Ask the person to confirm; on the server (no JavaScript) the answer is always yes.
-pub fn confirm(_message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        return web_sys::window().and_then(|w| w.confirm_with_message(_message).ok()).unwrap_or(false);
-    }
-    #[allow(unreachable_code)]
-    true
-}
+//! Browser-only helpers (no-ops during server rendering): the clipboard, and downloads built from a
+//! Blob, so a secret never appears in a URL. There is deliberately no `confirm()`: a destructive action
+//! asks in the page (`components::Confirm`), where it can say what breaks.
 
 /// Copy text to the clipboard. Returns false when the browser refuses.
 pub fn copy(_text: &str) -> bool {

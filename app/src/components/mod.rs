@@ -2,10 +2,14 @@
 //! gate that redirects anonymous visitors and refuses the wrong role, and the error view.
 
 pub mod browser;
+mod confirm;
 mod error_view;
 mod layout;
+mod secret_dialog;
 
+pub use confirm::Confirm;
 pub use error_view::ErrorView;
+pub use secret_dialog::{OneTimeSecretDialog, SecretField, SecretSnippet, Snippet};
 
 use leptos::prelude::*;
 

@@ -53,7 +53,12 @@ pub fn neutralize_report(csv: &str) -> String {
 
 /// The console's access-key file: `<user>_accessKeys.csv` with header `Access key ID,Secret access key`.
 pub fn access_key_csv(user: &str, key: &CreatedAccessKey) -> (String, String) {
-    let body = format!("Access key ID,Secret access key\r\n{},{}\r\n", csv_cell(key.key.id.as_str()), csv_cell(key.secret.expose()));
+    access_key_csv_of(user, key.key.id.as_str(), key.secret.expose())
+}
+
+/// The same file from its parts (the no-JavaScript one-time page posts them back for the download).
+pub fn access_key_csv_of(user: &str, key_id: &str, secret: &str) -> (String, String) {
+    let body = format!("Access key ID,Secret access key\r\n{},{}\r\n", csv_cell(key_id), csv_cell(secret));
     (format!("{user}_accessKeys.csv"), body)
 }
 

@@ -46,6 +46,18 @@ pub fn days(n: i64) -> String {
     format!("{n} day{}", if n == 1 { "" } else { "s" })
 }
 
+/// How long ago, in words, for something `secs` seconds back: "just now", "3 min ago", "5 hours ago",
+/// "2 days ago". IAM reports last use to the minute at best, so nothing finer is said.
+pub fn ago(secs: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match secs.max(0) {
+        s if s < 60 => "just now".to_owned(),
+        s if s < 3_600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => plural(s / 3_600, "hour"),
+        s => plural(s / 86_400, "day"),
+    }
+}
+
 /// The most a reason may say (it is audited and shown to the person).
 pub const MAX_REASON: usize = 500;
 
@@ -76,7 +88,17 @@ pub fn check_reason(reason: &str) -> Result<&str, String> {
 
 #[cfg(test)]
 mod reason_tests {
-    use super::check_reason;
+    use super::{ago, check_reason};
+
+    #[test]
+    fn ago_says_the_largest_whole_unit() {
+        assert_eq!(ago(-5), "just now");
+        assert_eq!(ago(59), "just now");
+        assert_eq!(ago(180), "3 min ago");
+        assert_eq!(ago(3_600), "1 hour ago");
+        assert_eq!(ago(7_300), "2 hours ago");
+        assert_eq!(ago(86_400 * 3 + 5), "3 days ago");
+    }
 
     #[test]
     fn a_reason_must_say_something() {

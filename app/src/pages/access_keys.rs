@@ -4,8 +4,7 @@
 
 use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, RotationDue, MAX_ACCESS_KEYS};
-use crate::components::browser;
-use crate::components::{code_spans, CopyButton, ErrorView};
+use crate::components::{code_spans, Confirm, ErrorView, OneTimeSecretDialog, SecretField, SecretSnippet, Snippet};
 use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
 use crate::domain::*;
@@ -209,7 +208,6 @@ impl CredentialActions {
             || asks(self.mfa_enable.value().get())
             || asks(self.mfa_hardware.value().get())
             || asks(self.mfa_resync.value().get())
-            || asks(self.mfa_remove.value().get())
     }
 
     /// Versions of the access-key actions; the page's resource is keyed on them.
@@ -410,41 +408,22 @@ fn CreateWizard(full: bool) -> impl IntoView {
     }
 }
 
+/// The new key's one-time dialog, fed by the create action; "Done" forgets the secret for good.
 #[component]
 fn SecretView(iam_user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let shown = RwSignal::new(false);
-    let saved = RwSignal::new(false);
     let closed = RwSignal::new(false);
     let created = move || actions.create.value().get().and_then(Result::ok);
     Effect::new(move |_| {
         if created().is_some() {
             closed.set(false);
-            saved.set(false);
-            shown.set(false);
         }
     });
-    // Leaving the page (reload, close, navigate away) while an unsaved secret is shown asks first.
-    #[cfg(feature = "hydrate")]
-    {
-        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
-            let unsaved = actions.create.value().with_untracked(|v| matches!(v, Some(Ok(_)))) && !saved.get_untracked();
-            if unsaved {
-                ev.prevent_default();
-                ev.set_return_value("The secret access key has not been saved.");
-            }
-        });
-        on_cleanup(move || guard.remove());
-    }
-    let close = move |_| {
-        if saved.get_untracked()
-            || browser::confirm("You have not copied or downloaded the secret. It cannot be shown again. Close anyway?")
-        {
-            // Forget the secret: the action's value is the only place it lived.
-            actions.create.value().set(None);
-            closed.set(true);
-        }
-    };
+    // Forget the secret: the action's value is the only place it lived.
+    let forget = Callback::new(move |()| {
+        actions.create.value().set(None);
+        closed.set(true);
+    });
     view! {
         {move || closed.get().then(|| view! {
             <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
@@ -452,63 +431,24 @@ fn SecretView(iam_user: String) -> impl IntoView {
             </p>
         })}
         {move || created().map(|k| {
-            let user = iam_user.clone();
-            let (file, csv) = access_key_csv(&user, &k);
+            let (file, csv) = access_key_csv(&iam_user, &k);
             let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
-            let id = k.key.id.to_string();
-            let secret = k.secret.expose().to_owned();
-            let (id_copy, secret_copy) = (id.clone(), secret.clone());
+            let fields = vec![
+                SecretField { label: "Access key ID", value: k.key.id.to_string(), secret: false, testid: "new-key-id" },
+                SecretField { label: "Secret access key", value: k.secret.expose().to_owned(), secret: true, testid: "new-key-secret" },
+            ];
+            let snippets = vec![
+                SecretSnippet { title: "aws configure", text: snip.aws_configure, holds_secret: true },
+                SecretSnippet { title: "~/.aws/credentials", text: snip.credentials_file, holds_secret: true },
+                SecretSnippet { title: "Environment variables", text: snip.exports, holds_secret: true },
+            ];
             view! {
-                <div role="region" aria-label="New access key" class="mb-6 rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5" data-testid="secret-view">
-                    <h3 class="text-base font-semibold text-emerald-900">"Your new access key"</h3>
-                    <p class="mt-1 text-sm text-emerald-900">"This is the only time the secret access key can be viewed or downloaded. Save it now."</p>
-                    <dl class="mt-4 grid gap-3 text-sm">
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-40 font-medium">"Access key ID"</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-id">{id.clone()}</span>
-                            <CopyButton text=id_copy label="Copy the access key ID"/>
-                            </dd>
-                        </div>
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-40 font-medium">"Secret access key"</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="new-key-secret">
-                                {let s = secret.clone(); move || if shown.get() { s.clone() } else { "•".repeat(40) }}
-                            </span>
-                            <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
-                                on:click=move |_| shown.update(|v| *v = !*v)>{move || if shown.get() { "Hide" } else { "Show" }}</button>
-                            <CopyButton text=secret_copy label="Copy the secret access key" on_copied=Callback::new(move |()| saved.set(true))/>
-                            </dd>
-                        </div>
-                    </dl>
-                    <div class="mt-4 flex flex-wrap gap-2">
-                        <button type="button" class=BUTTON data-testid="download-csv"
-                            on:click=move |_| { if browser::download(&file, "text/csv", &csv) { saved.set(true); } }>"Download .csv file"</button>
-                        <button type="button" class=SECONDARY data-testid="close-secret" on:click=close>"Done"</button>
-                    </div>
-                    <Show when=move || shown.get()>
-                        <div class="mt-4 grid gap-3">
-                            <Snippet title="aws configure" text=snip.aws_configure.clone()/>
-                            <Snippet title="~/.aws/credentials" text=snip.credentials_file.clone()/>
-                            <Snippet title="Environment variables" text=snip.exports.clone()/>
-                        </div>
-                    </Show>
-                </div>
+                <OneTimeSecretDialog title="Your new access key"
+                    intro="This is the only time the secret access key can be viewed or downloaded. Save it now."
+                    fields csv=(file, csv, "Download .csv file") snippets what="secret access key"
+                    testid="secret-view" prefix="key" on_close=forget/>
             }
         })}
-    }
-}
-
-#[component]
-fn Snippet(title: &'static str, text: String) -> impl IntoView {
-    view! {
-        <figure>
-            // Not upper-cased: the titles are paths and commands (`~/.aws/credentials`).
-            <figcaption class="flex items-center justify-between gap-2 text-xs font-semibold text-emerald-900">
-                <span>{title}</span>
-                <CopyButton text=text.clone() label=format!("Copy the {title} snippet")/>
-            </figcaption>
-            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
-        </figure>
     }
 }
 
@@ -601,16 +541,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
     if let Some(why) = &held {
         flags.push(why.clone());
     }
-    let warn = if active {
-        format!("Deactivate {id}? It was last used: {last}. Anything still using it will stop working (you can reactivate it).")
-    } else {
-        format!("Reactivate {id}?")
-    };
-    let on_toggle = move |ev: leptos::ev::MouseEvent| {
-        if !browser::confirm(&warn) {
-            ev.prevent_default();
-        }
-    };
+    let consequence = format!("Anything that still uses {id} stops working at once: it was {}. You can reactivate it.", k.last_use_words());
     let (id_for_delete, id_label) = (id.clone(), id.clone());
     view! {
         <tr data-testid="access-key-row">
@@ -633,13 +564,20 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                         true => view! {
                             <span class="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-200" data-testid="key-held">"Exposed · held by the help desk"</span>
                         }.into_any(),
+                        false if active => view! {
+                            <Confirm label="Deactivate" consequence testid="toggle-key">
+                                <ActionForm action=actions.set_status>
+                                    <input type="hidden" name="key_id" value=id.clone()/>
+                                    <input type="hidden" name="active" value="false"/>
+                                    <button type="submit" class=DANGER data-testid="toggle-key-confirm">"Deactivate it"</button>
+                                </ActionForm>
+                            </Confirm>
+                        }.into_any(),
                         false => view! {
                             <ActionForm action=actions.set_status>
                                 <input type="hidden" name="key_id" value=id.clone()/>
-                                <input type="hidden" name="active" value=(!active).to_string()/>
-                                <button type="submit" class=SECONDARY on:click=on_toggle data-testid="toggle-key">
-                                    {if active { "Deactivate" } else { "Activate" }}
-                                </button>
+                                <input type="hidden" name="active" value="true"/>
+                                <button type="submit" class=SECONDARY data-testid="toggle-key">"Activate"</button>
                             </ActionForm>
                         }.into_any(),
                     }}
@@ -667,7 +605,8 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
     }
 }
 
-/// The rotation guide for `?rotate=<old key id>`: every step derived from the keys IAM lists now.
+/// The rotation guide for `?rotate=<old key id>[&new=<replacement>]`: every step derived from the keys
+/// IAM lists now and the replacement the person named.
 #[component]
 fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
     use crate::domain::rotation::{progress, Progress, Step, STEPS};
@@ -675,41 +614,58 @@ fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
     let (watched, verified) = (flag("watched"), flag("verified"));
+    let named = query.with_untracked(|q| q.get("new")).and_then(|id| AccessKeyId::parse(&id).ok());
     let listed: Vec<_> = keys.iter().map(|k| (k.key.clone(), k.last_used.clone())).collect();
-    let state = progress(&old, &listed, watched, verified);
-    let last_use = |id: &AccessKeyId| {
-        keys.iter()
-            .find(|k| &k.key.id == id)
-            .map(|k| k.last_used.at.map(fmt_utc).map_or_else(|| "never".to_owned(), |t| format!("{t} UTC")))
-            .unwrap_or_else(|| "—".into())
-    };
-    let base = format!("/?rotate={old}");
+    let state = progress(&old, named.as_ref(), &listed, watched, verified);
+    let view_of = |id: &AccessKeyId| keys.iter().find(|k| &k.key.id == id).cloned();
     let heading = old.to_string();
     let current = match &state {
         Progress::At { step, .. } => STEPS.iter().position(|(s, _)| s == step).unwrap_or(0),
-        Progress::Blocked => 0,
+        Progress::Blocked | Progress::Choose { .. } => 0,
         Progress::Done => STEPS.len(),
     };
+    let base = match &state {
+        Progress::At { new_key: Some(new), .. } => format!("/?rotate={old}&new={new}"),
+        _ => format!("/?rotate={old}"),
+    };
+    // A key created in the guide is the replacement: name it in the address, so every later step (and a
+    // reload) knows it.
+    #[cfg(feature = "hydrate")]
+    {
+        let old = old.clone();
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
+            let Some(new) = created else { return };
+            let named_now = query.with_untracked(|q| q.get("new"));
+            if query.with_untracked(|q| q.get("rotate")).as_deref() == Some(old.as_str()) && named_now.as_deref() != Some(new.as_str()) {
+                navigate(&format!("/?rotate={old}&new={new}"), leptos_router::NavigateOptions { replace: true, ..Default::default() });
+            }
+        });
+    }
     let body = match state {
         Progress::Blocked => view! {
-            <p>"Both key slots are taken. Delete your other, inactive key first (or deactivate one you no longer need), then create the new one."</p>
+            <p>"Both key slots are taken, and your other key is not a replacement for this one. Delete your other, inactive key first (or deactivate one you no longer need), then create the new one here."</p>
         }.into_any(),
         Progress::Done => view! {
             <p class="font-medium text-emerald-800">"Rotation complete: the old key is deleted and your applications use the new one."</p>
             <a href="/" class="mt-2 inline-block text-indigo-700 underline" data-testid="rotate-close">"Close the guide"</a>
         }.into_any(),
-        Progress::At { step: Step::CreateNew, .. } => view! {
-            <p>"Open “Create access key” below. Your old key keeps working while you switch."</p>
-        }.into_any(),
+        Progress::Choose { candidate } => {
+            let about = view_of(&candidate).map(|k| format!("created {} UTC, {}", fmt_utc(k.key.created_at), k.last_use_words())).unwrap_or_default();
+            view! {
+                <p>"You already have another active key, " <span class="font-mono">{candidate.to_string()}</span> " (" {about} "). "
+                    "Is it the replacement for " <span class="font-mono">{old.to_string()}</span> "?"</p>
+                <div class="mt-2 flex flex-wrap gap-2">
+                    <a href=format!("/?rotate={old}&new={candidate}") class=BUTTON data-testid="rotate-choose">{format!("Yes: {candidate} replaces it")}</a>
+                </div>
+                <p class="mt-2 text-slate-600">"If it serves something else, it must stay: IAM allows two keys, so deactivate and delete a key you no longer need before rotating this one."</p>
+            }.into_any()
+        }
+        Progress::At { step: Step::CreateNew, .. } => view! { <CreateInGuide old=old.clone()/> }.into_any(),
         Progress::At { step: Step::UpdateAndWatch, new_key } => {
             let new_key = new_key.unwrap_or_else(|| old.clone());
-            view! {
-                <p>"Put the new key " <span class="font-mono">{new_key.to_string()}</span> " into every application that used the old one."</p>
-                <p class="mt-1">"New key last used: " <strong>{last_use(&new_key)}</strong>
-                    " · old key last used: " <strong data-testid="old-last-used">{last_use(&old)}</strong></p>
-                <p class="mt-1 text-slate-600">"Reload this page now and then: when the old key's last use stops changing, nothing needs it any more."</p>
-                <a href=format!("{base}&watched=1") class=format!("mt-2 inline-block {BUTTON}") data-testid="rotate-watched">"Nothing uses the old key any more"</a>
-            }.into_any()
+            view! { <WatchOldKey old=old.clone() new_key base=base.clone() keys=keys.clone()/> }.into_any()
         }
         Progress::At { step: Step::Deactivate, .. } => view! {
             <ActionForm action=actions.set_status>
@@ -755,19 +711,121 @@ fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
     }
 }
 
+/// Step 1 inside the guide: create the replacement here (with JavaScript the create action, whose
+/// one-time dialog opens over the page; without it the one-time page, which links back to step 2).
+#[component]
+fn CreateInGuide(old: AccessKeyId) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let description = format!("replaces {old}");
+    let dispatch_description = description.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.create.dispatch(CreateAccessKey { description: Some(dispatch_description.clone()) });
+    };
+    let error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    view! {
+        <p>"Create the replacement key now. The old key keeps working while you switch your applications over."</p>
+        <form method="post" action=NEW_KEY_PATH class="mt-2 flex flex-wrap items-center gap-2" on:submit=submit>
+            <input type="hidden" name="description" value=description/>
+            <input type="hidden" name="rotate" value=old.to_string()/>
+            <button type="submit" class=BUTTON data-testid="rotate-create" disabled=move || actions.create.pending().get()>
+                {move || if actions.create.pending().get() { "Creating…" } else { "Create the new key" }}
+            </button>
+        </form>
+        {move || error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+    }
+}
+
+/// Step 2: the last use of both keys, read again every minute and on demand (without a reload, so a
+/// one-time secret on screen is not lost), and a warning when the old key was used after the new one
+/// was made.
+#[component]
+fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView>) -> impl IntoView {
+    use crate::domain::rotation::old_key_still_used;
+    let tick = RwSignal::new(0_u32);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(60)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    // Read again in the browser only; the page's own data serves the first render.
+    let fresh = LocalResource::new(move || {
+        let n = tick.get();
+        async move {
+            if n == 0 {
+                return None;
+            }
+            crate::api::credentials::get_my_credentials().await.ok().map(|o| (o.access_keys, n))
+        }
+    });
+    let listed = StoredValue::new(keys);
+    let latest = move || fresh.get().flatten().map(|(k, _)| k).unwrap_or_else(|| listed.get_value());
+    let checks = move || fresh.get().flatten().map(|(_, n)| n).unwrap_or(0);
+    let (old_for_view, new_for_view) = (old.clone(), new_key.clone());
+    let summary = move || {
+        let keys = latest();
+        let find = |id: &AccessKeyId| keys.iter().find(|k| &k.key.id == id).cloned();
+        let (o, n) = (find(&old_for_view), find(&new_for_view));
+        let words = |k: &Option<AccessKeyView>| k.as_ref().map_or_else(|| "—".to_owned(), |k| k.last_use_words());
+        let still_used = match (&o, &n) {
+            (Some(o), Some(n)) => old_key_still_used(&o.last_used, &n.key).then(|| o.last_used.at.map(fmt_utc).unwrap_or_default()),
+            _ => None,
+        };
+        (words(&n), words(&o), still_used)
+    };
+    let summary = Memo::new(move |_| summary());
+    let watched = format!("{base}&watched=1");
+    let reload = base.clone();
+    view! {
+        <p>"Put the new key " <span class="font-mono">{new_key.to_string()}</span> " into every application that used the old one."</p>
+        <p class="mt-1" aria-live="polite">"New key: " <strong data-testid="new-last-used">{move || summary.get().0}</strong>
+            " · old key: " <strong data-testid="old-last-used">{move || summary.get().1}</strong>
+            {move || (checks() > 0).then(|| view! { <span class="text-slate-500">" (checked again just now)"</span> })}</p>
+        {move || summary.get().2.map(|at| view! {
+            <p class="mt-2 rounded-md bg-amber-50 px-3 py-2 text-amber-950 ring-1 ring-amber-300" role="alert" data-testid="rotate-still-used">
+                {format!("The old key was used at {at} UTC, after the new key was made: something still uses it. Find it before you deactivate the old key, or it will break.")}
+            </p>
+        })}
+        <p class="mt-1 text-slate-600">"keydesk reads the last use again every minute. AWS records it within a few hours of a call, so wait a while after your last switch."</p>
+        <div class="mt-2 flex flex-wrap gap-2">
+            {move || if hydrated.get() {
+                view! { <button type="button" class=SECONDARY on:click=move |_| tick.update(|t| *t += 1) data-testid="rotate-check">"Check again"</button> }.into_any()
+            } else {
+                view! { <a href=reload.clone() class=SECONDARY data-testid="rotate-check">"Check again"</a> }.into_any()
+            }}
+            <a href=watched class=BUTTON data-testid="rotate-watched">
+                {move || if summary.get().2.is_some() { "Continue anyway: nothing uses the old key now" } else { "Nothing uses the old key any more" }}
+            </a>
+        </div>
+    }
+}
+
 /// Where the create wizard posts when JavaScript is off. The server answers that POST with the one-time
 /// page rendered from a [`NoJsCreate`] it provides as context (and `Cache-Control: no-store`); a GET
 /// here has nothing to show, because the secret was never stored.
 pub const NEW_KEY_PATH: &str = "/access-keys/new";
 
+/// Where the no-JavaScript one-time page posts the new key's id and secret to get the console's .csv
+/// back as a download (`no-store`; nothing is kept or logged). The page already holds both values: this
+/// only turns them into a file, which a page without JavaScript cannot do by itself.
+pub const NEW_KEY_CSV_PATH: &str = "/access-keys/new/csv";
+
 /// The outcome of a create posted without JavaScript, provided as context by the server's handler.
 #[derive(Clone, Debug)]
 pub enum NoJsCreate {
-    Created(CreatedAccessKey),
+    /// Created; `rotating` is the old key when the create came from its rotation guide.
+    Created {
+        key: CreatedAccessKey,
+        rotating: Option<AccessKeyId>,
+    },
     /// The re-authentication window has passed (or the password given was wrong): ask for it, keeping
-    /// the description the user typed.
+    /// the description the user typed (and the rotation it belongs to).
     NeedsPassword {
         description: String,
+        rotating: Option<AccessKeyId>,
         wrong: bool,
     },
     Failed(AppError),
@@ -789,13 +847,14 @@ pub fn NewKeyPage() -> impl IntoView {
                         </p>
                         <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
                     }.into_any(),
-                    Some(NoJsCreate::Created(k)) => view! { <StaticSecret k/> }.into_any(),
-                    Some(NoJsCreate::NeedsPassword { description, wrong }) => view! {
+                    Some(NoJsCreate::Created { key, rotating }) => view! { <StaticSecret k=key rotating/> }.into_any(),
+                    Some(NoJsCreate::NeedsPassword { description, rotating, wrong }) => view! {
                         <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
                             <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to create the key"</h2>
                             <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
                             <form method="post" action=NEW_KEY_PATH class="mt-3 flex flex-wrap items-end gap-2">
                                 <input type="hidden" name="description" value=description/>
+                                {rotating.map(|old| view! { <input type="hidden" name="rotate" value=old.to_string()/> })}
                                 <label class="text-sm">
                                     <span class="sr-only">"Password"</span>
                                     <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
@@ -818,8 +877,12 @@ pub fn NewKeyPage() -> impl IntoView {
 
 /// The one-time view without JavaScript: `<details>` reveals the secret and the snippets.
 #[component]
-fn StaticSecret(k: CreatedAccessKey) -> impl IntoView {
+fn StaticSecret(k: CreatedAccessKey, rotating: Option<AccessKeyId>) -> impl IntoView {
     let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
+    let (back, back_words) = match rotating {
+        Some(old) => (format!("/?rotate={old}&new={}", k.key.id), "Done — back to the rotation guide"),
+        None => ("/".to_owned(), "Done — back to my credentials"),
+    };
     view! {
         <div role="region" aria-label="New access key" class="rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5" data-testid="secret-view">
             <p class="text-sm text-emerald-900">"This is the only time the secret access key can be viewed. Save it now: keydesk does not keep it, and reloading this page would ask to create another key."</p>
@@ -836,8 +899,14 @@ fn StaticSecret(k: CreatedAccessKey) -> impl IntoView {
                     <Snippet title="Environment variables" text=snip.exports/>
                 </div>
             </details>
-            <p class="mt-4 text-xs text-emerald-900">"The .csv download needs JavaScript; copy the values above instead."</p>
-            <a href="/" class=format!("mt-4 inline-block {BUTTON}") data-testid="close-secret">"Done — back to my credentials"</a>
+            <div class="mt-4 flex flex-wrap items-center gap-2">
+                <form method="post" action=NEW_KEY_CSV_PATH>
+                    <input type="hidden" name="key_id" value=k.key.id.to_string()/>
+                    <input type="hidden" name="secret" value=k.secret.expose().to_owned()/>
+                    <button type="submit" class=SECONDARY data-testid="key-download">"Download .csv file"</button>
+                </form>
+                <a href=back class=BUTTON data-testid="close-secret">{back_words}</a>
+            </div>
         </div>
     }
 }

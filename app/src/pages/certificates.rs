@@ -2,7 +2,7 @@
 //! key, expiry, status) and an upload form. The server inspects each certificate and says exactly what
 //! is wrong; a pasted private key is refused and never shown again.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, SECONDARY};
+use super::access_keys::{CredentialActions, BUTTON, DANGER};
 use super::credentials::status_badge;
 use crate::components::ErrorView;
 use crate::domain::fmt_utc;
@@ -92,11 +92,12 @@ fn CertRow(c: SigningCertView) -> impl IntoView {
                 None => view! { <p class="mt-2 text-xs text-slate-500">"keydesk cannot read this certificate (uploaded elsewhere)."</p> }.into_any(),
             }}
             <div class="mt-3 flex flex-wrap items-center gap-2">
-                <ActionForm action=actions.cert_status>
-                    <input type="hidden" name="certificate_id" value=id2/>
-                    <input type="hidden" name="active" value=(!active).to_string()/>
-                    <button type="submit" class=SECONDARY data-testid="cert-toggle">{if active { "Deactivate" } else { "Activate" }}</button>
-                </ActionForm>
+                {super::codecommit::status_form(active, "Requests signed with this certificate are refused at once. You can reactivate it.".to_owned(), "cert-toggle", view! {
+                    <ActionForm action=actions.cert_status>
+                        <input type="hidden" name="certificate_id" value=id2/>
+                        {super::codecommit::status_button(active, "cert-toggle", "Deactivate it")}
+                    </ActionForm>
+                })}
                 {(!active).then(|| view! {
                     <ActionForm action=actions.cert_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="certificate_id" value=id3.clone()/>

@@ -7,7 +7,7 @@ use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY, TH
 use super::credentials::status_badge;
 use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
-use crate::components::{browser, ErrorView, ManagedNotice};
+use crate::components::{Confirm, CopyButton, ErrorView, ManagedNotice, OneTimeSecretDialog, SecretField};
 use crate::domain::codecommit::{https_clone, ssh_clone, ssh_config, CREDENTIAL_HELPERS};
 use crate::domain::entitlements::Capability;
 use crate::domain::export::git_credentials_csv;
@@ -98,12 +98,34 @@ fn CloneTarget(region: RwSignal<String>, repo: RwSignal<String>) -> impl IntoVie
 }
 
 fn code_block(text: String, testid: &'static str) -> impl IntoView {
-    let copy = text.clone();
     view! {
         <div class="mt-1 flex items-start gap-2">
-            <pre tabindex="0" class="min-w-0 flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
-            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button>
+            <pre tabindex="0" class="min-w-0 flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text.clone()}</pre>
+            <CopyButton text label="Copy the command"/>
         </div>
+    }
+}
+
+/// A credential's Deactivate (behind an in-page confirmation saying what breaks) or Activate (at once:
+/// switching a credential back on breaks nothing). `form` is the status form; its submit button is the
+/// confirmation's own when deactivating.
+pub(super) fn status_form(active: bool, consequence: String, testid: &'static str, form: impl IntoView + 'static) -> AnyView {
+    if active {
+        view! { <Confirm label="Deactivate" consequence testid>{form}</Confirm> }.into_any()
+    } else {
+        form.into_any()
+    }
+}
+
+/// The inside of a status form after its id field: the new status and the button that sends it — the
+/// confirmation's own button (`<testid>-confirm`, saying `deactivate`) when deactivating, "Activate"
+/// (`<testid>`) otherwise.
+pub(super) fn status_button(active: bool, testid: &'static str, deactivate: &'static str) -> impl IntoView {
+    let (class, id, words) =
+        if active { (DANGER, format!("{testid}-confirm"), deactivate) } else { (SECONDARY, testid.to_owned(), "Activate") };
+    view! {
+        <input type="hidden" name="active" value=(!active).to_string()/>
+        <button type="submit" class=class data-testid=id>{words}</button>
     }
 }
 
@@ -172,22 +194,11 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
     let id = c.credential.id.to_string();
     let user = c.credential.service_user_name.clone();
     let active = c.credential.status.is_active();
-    let toggle_warning = if active {
-        format!("Deactivate the Git credentials {user}? Git clients using them stop working (you can reactivate them).")
-    } else {
-        format!("Reactivate the Git credentials {user}?")
-    };
-    let on_toggle = move |ev: leptos::ev::MouseEvent| {
-        if !browser::confirm(&toggle_warning) {
-            ev.prevent_default();
-        }
-    };
+    let toggle_consequence = format!("Git clients that use {user} stop working at once. You can reactivate them.");
     let reset_id = id.clone();
-    let reset_warning = format!("Reset the password of {user}? The current password stops working immediately; the new one is shown once.");
+    let reset_consequence = format!("The current password of {user} stops working at once; the new one is shown once.");
     let reset = move |_| {
-        if browser::confirm(&reset_warning) {
-            actions.git_reset.dispatch(ResetGitCredential { credential_id: reset_id.clone() });
-        }
+        actions.git_reset.dispatch(ResetGitCredential { credential_id: reset_id.clone() });
     };
     let confirm_id = format!("git-confirm-{id}");
     let (status_id, delete_id) = (id.clone(), id.clone());
@@ -200,17 +211,21 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
             <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", c.age_days)}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {move || hydrated.get().then(|| view! {
-                        <button type="button" class=SECONDARY on:click=reset.clone() data-testid="git-reset"
-                            disabled=move || actions.git_reset.pending().get()>"Reset password"</button>
+                    {move || {
+                        let (reset, consequence) = (reset.clone(), reset_consequence.clone());
+                        hydrated.get().then(move || view! {
+                            <Confirm label="Reset password" consequence testid="git-reset">
+                                <button type="button" class=DANGER on:click=reset data-testid="git-reset-confirm"
+                                    disabled=move || actions.git_reset.pending().get()>"Reset the password"</button>
+                            </Confirm>
+                        })
+                    }}
+                    {status_form(active, toggle_consequence, "git-toggle", view! {
+                        <ActionForm action=actions.git_status>
+                            <input type="hidden" name="credential_id" value=status_id/>
+                            {status_button(active, "git-toggle", "Deactivate them")}
+                        </ActionForm>
                     })}
-                    <ActionForm action=actions.git_status>
-                        <input type="hidden" name="credential_id" value=status_id/>
-                        <input type="hidden" name="active" value=(!active).to_string()/>
-                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="git-toggle">
-                            {if active { "Deactivate" } else { "Activate" }}
-                        </button>
-                    </ActionForm>
                     <ActionForm action=actions.git_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="credential_id" value=delete_id/>
                         <label class="sr-only" for=confirm_id.clone()>"Type the Git user name to confirm"</label>
@@ -226,113 +241,61 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
 
 type SecretSlot = MappedSignal<Option<Result<CreatedServiceCredential, AppError>>>;
 
-/// What a one-time secret dialog fed by a create and a reset action needs: whether the secret is
-/// shown, whether it was copied or downloaded, the newest successful answer (and whether it was a
-/// create), and "Done". Each action clears the other when it succeeds; leaving the page with an unsaved
-/// secret asks first.
-pub(super) struct OneTimeSecretState<C, D> {
-    pub shown: RwSignal<bool>,
-    pub saved: RwSignal<bool>,
-    pub current: C,
-    pub done: D,
-}
-
-pub(super) fn one_time_secret(
+/// The newest successful answer of a create and a reset action that both yield a one-time secret (and
+/// whether it came from the create), and the callback that forgets both. Each action clears the other
+/// when it succeeds, so one dialog shows one secret.
+pub(super) fn newest_secret(
     create: SecretSlot,
     reset: SecretSlot,
-    unsaved: &'static str,
-    what: &'static str,
-) -> OneTimeSecretState<impl Fn() -> Option<(CreatedServiceCredential, bool)> + Copy, impl Fn(leptos::ev::MouseEvent) + Copy> {
-    let shown = RwSignal::new(false);
-    let saved = RwSignal::new(false);
+) -> (impl Fn() -> Option<(CreatedServiceCredential, bool)> + Copy, Callback<()>) {
     for (this, other) in [(create, reset), (reset, create)] {
         Effect::new(move |_| {
             if matches!(this.get(), Some(Ok(_))) {
                 other.set(None);
-                shown.set(false);
-                saved.set(false);
             }
         });
     }
-    #[cfg(feature = "hydrate")]
-    {
-        let guard = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
-            let holds = |slot: SecretSlot| slot.with_untracked(|v| matches!(v, Some(Ok(_))));
-            if (holds(create) || holds(reset)) && !saved.get_untracked() {
-                ev.prevent_default();
-                ev.set_return_value(unsaved);
-            }
-        });
-        on_cleanup(move || guard.remove());
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = unsaved;
     let current = move || {
         let created = create.get().and_then(Result::ok).map(|c| (c, true));
         created.or_else(|| reset.get().and_then(Result::ok).map(|c| (c, false)))
     };
-    let done = move |_| {
-        let question = format!("You have not copied or downloaded the {what}. It cannot be shown again. Close anyway?");
-        if saved.get_untracked() || browser::confirm(&question) {
-            create.set(None);
-            reset.set(None);
-        }
-    };
-    OneTimeSecretState { shown, saved, current, done }
+    let forget = Callback::new(move |()| {
+        create.set(None);
+        reset.set(None);
+    });
+    (current, forget)
 }
 
-/// The one-time view of a generated or reset Git password, a dialog over the page. It is rendered by the
-/// page itself, outside the sections that are re-rendered after each change, so nothing it shows or
-/// remembers belongs to a view that may be replaced while it is open.
+/// The one-time view of a generated or reset Git password. It is rendered by the page itself, outside
+/// the sections that are re-rendered after each change, so nothing it shows or remembers belongs to a
+/// view that may be replaced while it is open.
 #[component]
 pub fn GitSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
-    let OneTimeSecretState { shown, saved, current, done } =
-        one_time_secret(actions.git_create.value(), actions.git_reset.value(), "The Git password has not been saved.", "password");
-    view! {
-        {move || current().map(|(c, created)| {
+    let (current, forget) = newest_secret(actions.git_create.value(), actions.git_reset.value());
+    move || {
+        current().map(|(c, created)| {
             // The Git user name is `<IAM user>-at-<account id>`; the console names the file after the IAM user.
-            let iam_user = c.credential.service_user_name.rsplit_once("-at-").map_or(c.credential.service_user_name.as_str(), |(u, _)| u).to_owned();
-            let (file, csv) = git_credentials_csv(&iam_user, &c.credential.service_user_name, &c.password);
             let user = c.credential.service_user_name.clone();
-            let password = c.password.expose().to_owned();
-            let (user_copy, password_copy) = (user.clone(), password.clone());
-            let masked = "•".repeat(password.chars().count().min(44));
+            let iam_user = user.rsplit_once("-at-").map_or(user.as_str(), |(u, _)| u).to_owned();
+            let (file, csv) = git_credentials_csv(&iam_user, &user, &c.password);
+            let fields = vec![
+                SecretField { label: "User name", value: user, secret: false, testid: "git-new-user" },
+                SecretField { label: "Password", value: c.password.expose().to_owned(), secret: true, testid: "git-new-password" },
+            ];
+            let (title, intro) = if created {
+                ("Your new HTTPS Git credentials", "This is the only time the password can be viewed or downloaded. Save it now.")
+            } else {
+                (
+                    "The new password of your HTTPS Git credentials",
+                    "The old password no longer works. This is the only time the new one can be viewed or downloaded.",
+                )
+            };
             view! {
-                <div class="fixed inset-0 z-30 flex items-center justify-center overflow-y-auto bg-slate-900/40 p-4">
-                <div role="dialog" aria-modal="true" aria-labelledby="git-secret-title" class="w-full max-w-2xl rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5 shadow-xl" data-testid="git-secret">
-                    <h4 id="git-secret-title" class="text-base font-semibold text-emerald-900">
-                        {if created { "Your new HTTPS Git credentials" } else { "The new password of your HTTPS Git credentials" }}
-                    </h4>
-                    <p class="mt-1 text-sm text-emerald-900">
-                        {if created { "This is the only time the password can be viewed or downloaded. Save it now." }
-                         else { "The old password no longer works. This is the only time the new one can be viewed or downloaded." }}
-                    </p>
-                    <dl class="mt-4 grid gap-3 text-sm">
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-32 font-medium">"User name"</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="font-mono" data-testid="git-new-user">{user.clone()}</span>
-                            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&user_copy); }>"Copy"</button>
-                            </dd>
-                        </div>
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-32 font-medium">"Password"</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="git-new-password">
-                                {let p = password.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
-                            </span>
-                            <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
-                                on:click=move |_| shown.update(|v| *v = !*v) data-testid="git-show">{move || if shown.get() { "Hide" } else { "Show" }}</button>
-                            <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&password_copy) { saved.set(true); } }>"Copy"</button>
-                            </dd>
-                        </div>
-                    </dl>
-                    <div class="mt-4 flex flex-wrap gap-2">
-                        <button type="button" class=BUTTON data-testid="git-download"
-                            on:click=move |_| { if browser::download(&file, "text/csv", &csv) { saved.set(true); } }>"Download credentials"</button>
-                        <button type="button" class=SECONDARY data-testid="git-done" on:click=done autofocus>"Done"</button>
-                    </div>
-                    <div class="mt-5 grid gap-3 text-sm text-emerald-950">
+                <OneTimeSecretDialog title intro fields csv=(file, csv, "Download credentials") what="Git password"
+                    testid="git-secret" prefix="git" on_close=forget>
+                    <div class="grid gap-3">
                         <div>
                             <p class="font-medium">"Clone over HTTPS — Git asks for this user name and password:"</p>
                             <div class="mt-2"><CloneTarget region repo/></div>
@@ -346,10 +309,9 @@ pub fn GitSecretDialog() -> impl IntoView {
                             <p class="mt-1 text-xs">"If you configured the AWS CLI credential helper (credential.helper '!aws codecommit credential-helper $@') for these repositories, remove it: it would be used instead of these credentials."</p>
                         </div>
                     </div>
-                </div>
-                </div>
+                </OneTimeSecretDialog>
             }
-        })}
+        })
     }
 }
 
@@ -450,7 +412,7 @@ fn UploadForm() -> impl IntoView {
                 return;
             };
             leptos::task::spawn_local(async move {
-                match browser::read_text_file(&input, 64 * 1024).await {
+                match crate::components::browser::read_text_file(&input, 64 * 1024).await {
                     Ok(body) => match ssh_key::parse(&body) {
                         Err(SshKeyError::PrivateKey) => {
                             text.set(String::new());
@@ -513,16 +475,7 @@ fn SshRow(k: SshKeyView) -> impl IntoView {
     let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
     let id = k.key.id.to_string();
     let active = k.key.status.is_active();
-    let toggle_warning = if active {
-        format!("Deactivate SSH key {id}? Git over SSH with it stops working (you can reactivate it).")
-    } else {
-        format!("Reactivate SSH key {id}?")
-    };
-    let on_toggle = move |ev: leptos::ev::MouseEvent| {
-        if !browser::confirm(&toggle_warning) {
-            ev.prevent_default();
-        }
-    };
+    let toggle_consequence = format!("Git over SSH with {id} stops working at once. You can reactivate it.");
     let identity = RwSignal::new("~/.ssh/codecommit_rsa".to_owned());
     let config_id = id.clone();
     let confirm_id = format!("ssh-confirm-{id}");
@@ -540,13 +493,12 @@ fn SshRow(k: SshKeyView) -> impl IntoView {
             <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.uploaded_at)}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    <ActionForm action=actions.ssh_status>
-                        <input type="hidden" name="key_id" value=status_id/>
-                        <input type="hidden" name="active" value=(!active).to_string()/>
-                        <button type="submit" class=SECONDARY on:click=on_toggle data-testid="ssh-toggle">
-                            {if active { "Deactivate" } else { "Activate" }}
-                        </button>
-                    </ActionForm>
+                    {status_form(active, toggle_consequence, "ssh-toggle", view! {
+                        <ActionForm action=actions.ssh_status>
+                            <input type="hidden" name="key_id" value=status_id/>
+                            {status_button(active, "ssh-toggle", "Deactivate the key")}
+                        </ActionForm>
+                    })}
                     <ActionForm action=actions.ssh_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="key_id" value=delete_id/>
                         <label class="sr-only" for=confirm_id.clone()>"Type the SSH key id to confirm"</label>

@@ -7,7 +7,7 @@
 use super::access_keys::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::helpdesk::*;
-use crate::components::{browser, ErrorView, Gate, SectionCard, Shell};
+use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, SectionCard, Shell};
 use crate::domain::{fmt_utc, Role};
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -116,6 +116,18 @@ fn Desk() -> impl IntoView {
     let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
     let actions = desk_actions();
     provide_context(actions);
+    let case = CaseReason { reason: RwSignal::new(String::new()), ticket: RwSignal::new(String::new()), hydrated: RwSignal::new(false) };
+    Effect::new(move |_| case.hydrated.set(true));
+    // Another person, another case.
+    Effect::new(move |previous: Option<String>| {
+        let now = q.get();
+        if previous.is_some_and(|p| p != now) {
+            case.reason.set(String::new());
+            case.ticket.set(String::new());
+        }
+        now
+    });
+    provide_context(case);
     let found = Resource::new(
         move || {
             (
@@ -166,13 +178,70 @@ fn Desk() -> impl IntoView {
     }
 }
 
-/// The reason and ticket every action asks for.
+/// The reason and ticket of the case on screen: asked once, above the person's credentials, and sent
+/// with every action taken for that case. Owned by the desk (not the card, which is re-rendered after
+/// each action), and emptied when another person is looked up.
+#[derive(Clone, Copy)]
+struct CaseReason {
+    reason: RwSignal<String>,
+    ticket: RwSignal<String>,
+    hydrated: RwSignal<bool>,
+}
+
+/// The reason and ticket of one action. With JavaScript they come from the case's fields (hidden
+/// inputs that follow them); without it each form asks, as a form can only send its own inputs.
 fn reason_fields(id: String) -> impl IntoView {
-    view! {
-        <label class="text-xs text-slate-700">"Reason (the person sees it)"
-            <input name="reason" required maxlength="500" class=format!("block w-72 {INPUT}") id=format!("reason-{id}") data-testid="desk-reason"/></label>
-        <label class="text-xs text-slate-700">"Ticket (optional)"
-            <input name="ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"/></label>
+    let case = expect_context::<CaseReason>();
+    move || {
+        if case.hydrated.get() {
+            view! {
+                <input type="hidden" name="reason" prop:value=move || case.reason.get()/>
+                <input type="hidden" name="ticket" prop:value=move || case.ticket.get()/>
+            }
+            .into_any()
+        } else {
+            view! {
+                <label class="text-xs text-slate-700">"Reason (the person sees it)"
+                    <input name="reason" required maxlength="500" class=format!("block w-72 {INPUT}") id=format!("reason-{id}") data-testid="desk-reason"/></label>
+                <label class="text-xs text-slate-700">"Ticket (optional)"
+                    <input name="ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"/></label>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The case's reason and ticket, once per person looked up (with JavaScript), checked as the person
+/// types by the same rule the server applies.
+#[component]
+fn CaseFields() -> impl IntoView {
+    let case = expect_context::<CaseReason>();
+    let verdict = move || case.reason.with(|r| crate::domain::check_reason(r).map(drop));
+    move || {
+        case.hydrated.get().then(|| {
+            view! {
+                <fieldset class="rounded-lg border border-slate-200 bg-white p-4" data-testid="desk-case">
+                    <legend class="px-1 text-sm font-semibold">"This case"</legend>
+                    <p class="text-xs text-slate-600">"Every action below is recorded with this reason and ticket, and the person sees the reason."</p>
+                    <div class="mt-2 flex flex-wrap items-end gap-3">
+                        <label class="text-xs text-slate-700" for="case-reason">"Reason (the person sees it)"
+                            <input id="case-reason" maxlength="500" class=format!("block w-80 max-w-full {INPUT}") data-testid="desk-reason"
+                                prop:value=move || case.reason.get() on:input=move |ev| case.reason.set(event_target_value(&ev))
+                                aria-describedby="case-reason-check"/></label>
+                        <label class="text-xs text-slate-700" for="case-ticket">"Ticket (optional)"
+                            <input id="case-ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"
+                                prop:value=move || case.ticket.get() on:input=move |ev| case.ticket.set(event_target_value(&ev))/></label>
+                    </div>
+                    <p id="case-reason-check" class="mt-1 text-xs" aria-live="polite" data-testid="desk-reason-check">
+                        {move || match (case.reason.with(String::is_empty), verdict()) {
+                            (true, _) => view! { <span class="text-slate-500">"Say why before you act: a few words the person will understand."</span> }.into_any(),
+                            (false, Ok(())) => view! { <span class="text-emerald-800">"✓ Reason given"</span> }.into_any(),
+                            (false, Err(why)) => view! { <span class="text-red-700">{why}</span> }.into_any(),
+                        }}
+                    </p>
+                </fieldset>
+            }
+        })
     }
 }
 
@@ -194,19 +263,20 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     "Access key " <span class="font-mono">{k}</span> " belongs to " <strong class="font-mono">{user.clone()}</strong> "."
                 </p>
             })}
+            <div>
+                <h3 class="text-lg font-semibold"><span class="font-mono">{user.clone()}</span></h3>
+                <p class="break-all font-mono text-xs text-slate-500">{view.user.arn.clone()}</p>
+                {(!view.groups.is_empty()).then(|| view! {
+                    <p class="mt-1 text-xs text-slate-600" data-testid="desk-groups">{format!("IAM groups: {}", view.groups.join(", "))}</p>
+                })}
+            </div>
+            {can_act.then(|| view! { <CaseFields/> })}
             {view.case.clone().map(|case| view! { <LeakCasePanel case user=user.clone() can_act quarantined=view.quarantined/> })}
             {(view.quarantined == Some(true) && view.case.is_none()).then(|| view! {
                 <p class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-red-200" data-testid="desk-quarantined">
                     "AWS quarantined this user (AWSCompromisedKeyQuarantineV3): it found one of their access keys exposed. Search for the leaked key id to work the case."
                 </p>
             })}
-            <div>
-                <h3 class="text-lg font-semibold"><span class="font-mono">{user.clone()}</span></h3>
-                <p class="font-mono text-xs text-slate-500">{view.user.arn.clone()}</p>
-                {(!view.groups.is_empty()).then(|| view! {
-                    <p class="mt-1 text-xs text-slate-600" data-testid="desk-groups">{format!("IAM groups: {}", view.groups.join(", "))}</p>
-                })}
-            </div>
             {view.protected.clone().map(|why| view! { <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="desk-protected">{why}</p> })}
             {view.sign_in_pauses.iter().map(|p| {
                 let text = match p.paused_until {
@@ -472,22 +542,21 @@ fn CodeCommitCredentials(
 #[component]
 fn GeneratedPassword() -> impl IntoView {
     let actions = expect_context::<DeskActions>();
-    view! {
-        {move || {
-            let reset = actions.reset.value().get().and_then(Result::ok).and_then(|o| o.password);
-            reset.or_else(|| actions.decide.value().get().and_then(Result::ok).flatten())
-        }.map(|pw| {
-            let text = pw.expose().to_owned();
-            let copy = text.clone();
+    let forget = Callback::new(move |()| {
+        actions.reset.value().set(None);
+        actions.decide.value().set(None);
+    });
+    move || {
+        let reset = actions.reset.value().get().and_then(Result::ok).and_then(|o| o.password);
+        reset.or_else(|| actions.decide.value().get().and_then(Result::ok).flatten()).map(|pw| {
+            let fields =
+                vec![SecretField { label: "Generated password", value: pw.expose().to_owned(), secret: true, testid: "desk-generated-password" }];
             view! {
-                <div role="region" aria-label="Generated password" class="mt-4 rounded-xl border-2 border-emerald-300 bg-emerald-50 p-4" data-testid="desk-generated">
-                    <p class="text-sm text-emerald-900">"Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."</p>
-                    <p class="mt-2 flex items-center gap-2"><span class="font-mono text-base" data-testid="desk-generated-password">{text}</span>
-                        <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&copy); }>"Copy"</button></p>
-                    <button type="button" class=format!("mt-3 {SECONDARY}") on:click=move |_| { actions.reset.value().set(None); actions.decide.value().set(None); }>"Done"</button>
-                </div>
+                <OneTimeSecretDialog title="The new console password"
+                    intro="Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."
+                    fields what="generated password" testid="desk-generated" prefix="desk" on_close=forget/>
             }
-        })}
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::api::mfa::*;
-use crate::components::{browser, ErrorView};
+use crate::components::{Confirm, ErrorView};
 use crate::domain::*;
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -85,12 +85,11 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let serial = d.serial.clone();
     let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
-    let warn = format!("Remove {serial}? Your console sign-in will no longer ask for its codes.");
-    let on_remove = move |ev: leptos::ev::MouseEvent| {
-        if !browser::confirm(&warn) {
-            ev.prevent_default();
-        }
-    };
+    let consequence = format!(
+        "After removing {serial}, your console sign-in no longer asks for its codes. Enter your keydesk password to confirm it is you (asked every time, however recently you signed in)."
+    );
+    let password_id = format!("mfa-remove-password-{}", serial.rsplit(['/', ':']).next().unwrap_or_default());
+    let password_for = password_id.clone();
     view! {
         <li class="grid gap-2 py-3" data-testid="mfa-row">
             <div class="flex flex-wrap items-center justify-between gap-2">
@@ -108,10 +107,16 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
                         </ActionForm>
                     </details>
                 })}
-                <ActionForm action=actions.mfa_remove>
-                    <input type="hidden" name="serial" value=serial_remove/>
-                    <button type="submit" class=DANGER on:click=on_remove data-testid="mfa-remove">"Remove"</button>
-                </ActionForm>
+                <Confirm label="Remove" consequence danger=true testid="mfa-remove">
+                    <ActionForm action=actions.mfa_remove attr:class="flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="serial" value=serial_remove/>
+                        <label class="text-xs font-medium" for=password_for>"Keydesk password"
+                            <input id=password_id type="password" name="password" required autocomplete="current-password"
+                                class=format!("mt-1 {INPUT}") data-testid="mfa-remove-password"/></label>
+                        <button type="submit" class=DANGER data-testid="mfa-remove-confirm"
+                            disabled=move || actions.mfa_remove.pending().get()>"Remove the device"</button>
+                    </ActionForm>
+                </Confirm>
             </div>
         </li>
     }

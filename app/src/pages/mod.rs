@@ -18,7 +18,7 @@ mod services;
 mod settings;
 mod sign_in;
 
-pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_PATH};
+pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_CSV_PATH, NEW_KEY_PATH};
 pub use activity::{ActivityPage, ACTIVITY_PATH};
 pub use admin::{AdminPage, REPORT_CSV_PATH, REVIEW_CSV_PATH};
 pub use audit::{AuditPage, AUDIT_CSV_PATH};

@@ -3,11 +3,11 @@
 //! generate form (with the expiry of an API key), and each credential's status, expiry, reset,
 //! activate/deactivate and delete. The secret is shown once, in a dialog owned by the page.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY, TH};
-use super::codecommit::{one_time_secret, OneTimeSecretState};
+use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, TH};
+use super::codecommit::{newest_secret, status_button, status_form};
 use super::credentials::{badge, status_badge};
 use crate::api::services::*;
-use crate::components::{browser, ErrorView};
+use crate::components::{Confirm, ErrorView, OneTimeSecretDialog, SecretField};
 use crate::domain::services::{CredentialShape, ServiceSpec, PER_SERVICE};
 use crate::domain::*;
 use crate::error::AppError;
@@ -134,24 +134,12 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
     let active = c.credential.status.is_active();
     let expired = c.credential.status == Status::Expired;
     let secret_word = if spec.expires() { "secret" } else { "password" };
-    let reset_warning =
-        format!("Reset the {secret_word} of {public}? The current one stops working immediately; the new one is shown once.");
+    let reset_consequence = format!("The current {secret_word} of {public} stops working at once; the new one is shown once.");
     let reset_id = id.clone();
     let reset = move |_| {
-        if browser::confirm(&reset_warning) {
-            actions.svc_reset.dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: reset_id.clone() });
-        }
+        actions.svc_reset.dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: reset_id.clone() });
     };
-    let toggle_warning = if active {
-        format!("Deactivate {public}? Clients using it stop working (you can reactivate it).")
-    } else {
-        format!("Reactivate {public}?")
-    };
-    let on_toggle = move |ev: leptos::ev::MouseEvent| {
-        if !browser::confirm(&toggle_warning) {
-            ev.prevent_default();
-        }
-    };
+    let toggle_consequence = format!("Clients that use {public} stop working at once. You can reactivate it.");
     let confirm_id = format!("svc-confirm-{id}");
     let (status_id, delete_id) = (id.clone(), id.clone());
     let expiry = c.credential.expires_at.map(|at| {
@@ -177,20 +165,22 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
             })}
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {move || (hydrated.get() && !expired).then(|| view! {
-                        <button type="button" class=SECONDARY on:click=reset.clone() data-testid="svc-reset"
-                            disabled=move || actions.svc_reset.pending().get()>{format!("Reset {secret_word}")}</button>
-                    })}
-                    {(!expired).then(|| view! {
+                    {move || {
+                        let (reset, consequence) = (reset.clone(), reset_consequence.clone());
+                        (hydrated.get() && !expired).then(move || view! {
+                            <Confirm label=format!("Reset {secret_word}") consequence testid="svc-reset">
+                                <button type="button" class=DANGER on:click=reset data-testid="svc-reset-confirm"
+                                    disabled=move || actions.svc_reset.pending().get()>{format!("Reset the {secret_word}")}</button>
+                            </Confirm>
+                        })
+                    }}
+                    {(!expired).then(|| status_form(active, toggle_consequence, "svc-toggle", view! {
                         <ActionForm action=actions.svc_status>
                             <input type="hidden" name="service" value=spec.slug/>
                             <input type="hidden" name="credential_id" value=status_id.clone()/>
-                            <input type="hidden" name="active" value=(!active).to_string()/>
-                            <button type="submit" class=SECONDARY on:click=on_toggle.clone() data-testid="svc-toggle">
-                                {if active { "Deactivate" } else { "Activate" }}
-                            </button>
+                            {status_button(active, "svc-toggle", "Deactivate it")}
                         </ActionForm>
-                    })}
+                    }))}
                     <ActionForm action=actions.svc_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="service" value=spec.slug/>
                         <input type="hidden" name="credential_id" value=delete_id/>
@@ -205,67 +195,43 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
     }
 }
 
-/// The one-time view of a generated or reset service credential, a dialog over the page (rendered by
-/// the page, outside the sections that are re-rendered after each change).
+/// The one-time view of a generated or reset service credential (rendered by the page, outside the
+/// sections that are re-rendered after each change).
 #[component]
 pub fn ServiceSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let OneTimeSecretState { shown, saved, current, done } =
-        one_time_secret(actions.svc_create.value(), actions.svc_reset.value(), "The new secret has not been saved.", "secret");
-    view! {
-        {move || current().and_then(|(c, created)| {
+    let (current, forget) = newest_secret(actions.svc_create.value(), actions.svc_reset.value());
+    move || {
+        current().and_then(|(c, created)| {
             let spec = ServiceSpec::by_service_name(&c.credential.service_name)?;
             let public = c.credential.public_part().to_owned();
             // The IAM user is the part before `-at-` (user-name credentials) or before `+` (aliases).
             let base = public.split('+').next().unwrap_or(&public);
             let iam_user = base.rsplit_once("-at-").map_or(base, |(u, _)| u).to_owned();
             let (file, csv) = spec.csv(&iam_user, &public, &c.password);
-            let secret = c.password.expose().to_owned();
-            let (public_copy, secret_copy) = (public.clone(), secret.clone());
-            let masked = "•".repeat(secret.chars().count().min(44));
             let (public_label, secret_label) = match spec.shape {
                 CredentialShape::ApiKey => ("Alias", "Secret (the API key)"),
                 CredentialShape::UserAndPassword => ("User name", "Password"),
             };
-            let expiry = c.credential.expires_at.map(|at| format!("It expires on {} UTC.", fmt_utc(at)));
+            let fields = vec![
+                SecretField { label: public_label, value: public, secret: false, testid: "svc-new-public" },
+                SecretField { label: secret_label, value: c.password.expose().to_owned(), secret: true, testid: "svc-new-secret" },
+            ];
+            let title = if created { format!("Your new {}", spec.noun) } else { format!("The new secret of your {}", spec.noun) };
+            let mut intro = if created {
+                "This is the only time the secret can be viewed or downloaded. Save it now.".to_owned()
+            } else {
+                "The old one no longer works. This is the only time the new one can be viewed or downloaded.".to_owned()
+            };
+            if let Some(at) = c.credential.expires_at {
+                intro.push_str(&format!(" It expires on {} UTC.", fmt_utc(at)));
+            }
             Some(view! {
-                <div class="fixed inset-0 z-30 flex items-center justify-center overflow-y-auto bg-slate-900/40 p-4">
-                <div role="dialog" aria-modal="true" aria-labelledby="svc-secret-title" class="w-full max-w-2xl rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5 shadow-xl" data-testid="svc-secret">
-                    <h4 id="svc-secret-title" class="text-base font-semibold text-emerald-900">
-                        {if created { format!("Your new {}", spec.noun) } else { format!("The new secret of your {}", spec.noun) }}
-                    </h4>
-                    <p class="mt-1 text-sm text-emerald-900">
-                        {if created { "This is the only time the secret can be viewed or downloaded. Save it now." }
-                         else { "The old one no longer works. This is the only time the new one can be viewed or downloaded." }}
-                        {expiry.map(|e| format!(" {e}"))}
-                    </p>
-                    <dl class="mt-4 grid gap-3 text-sm">
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-40 font-medium">{public_label}</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-public">{public.clone()}</span>
-                            <button type="button" class=SECONDARY on:click=move |_| { browser::copy(&public_copy); }>"Copy"</button>
-                            </dd>
-                        </div>
-                        <div class="flex flex-wrap items-center gap-2">
-                            <dt class="w-40 font-medium">{secret_label}</dt>
-                            <dd class="flex min-w-0 flex-1 flex-wrap items-center gap-2"><span class="break-all font-mono" data-testid="svc-new-secret">
-                                {let p = secret.clone(); move || if shown.get() { p.clone() } else { masked.clone() }}
-                            </span>
-                            <button type="button" class=SECONDARY aria-pressed=move || shown.get().to_string()
-                                on:click=move |_| shown.update(|v| *v = !*v) data-testid="svc-show">{move || if shown.get() { "Hide" } else { "Show" }}</button>
-                            <button type="button" class=SECONDARY on:click=move |_| { if browser::copy(&secret_copy) { saved.set(true); } }>"Copy"</button>
-                            </dd>
-                        </div>
-                    </dl>
-                    <p class="mt-3 text-xs text-emerald-950">{spec.help}</p>
-                    <div class="mt-4 flex flex-wrap gap-2">
-                        <button type="button" class=BUTTON data-testid="svc-download"
-                            on:click=move |_| { if browser::download(&file, "text/csv", &csv) { saved.set(true); } }>"Download .csv"</button>
-                        <button type="button" class=SECONDARY data-testid="svc-done" on:click=done autofocus>"Done"</button>
-                    </div>
-                </div>
-                </div>
+                <OneTimeSecretDialog title intro fields csv=(file, csv, "Download .csv") what="secret"
+                    testid="svc-secret" prefix="svc" on_close=forget>
+                    <p class="text-xs">{spec.help}</p>
+                </OneTimeSecretDialog>
             })
-        })}
+        })
     }
 }

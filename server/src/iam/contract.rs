@@ -43,7 +43,7 @@ impl Capabilities {
     /// Print that a check is skipped for this backend, and return whether it should run.
     pub fn has(&self, flag: bool, what: &str) -> bool {
         if !flag {
-            eprintln!("contract[{}]: SKIPPED {what}: not implemented by this backend (see README, moto gaps)", self.name);
+            eprintln!("contract[{}]: SKIPPED {what}: not implemented by this backend (see docs/aws.md, moto gaps)", self.name);
         }
         flag
     }
@@ -631,7 +631,7 @@ mod aws_backend_on_moto {
     use crate::clock::{Clock, SystemClock};
     use crate::iam::aws::{AwsIam, AwsSettings};
 
-    /// moto 5.2 (see README "moto gaps"): these IAM rules and operations are not emulated.
+    /// moto 5.2 (see docs/aws.md, "moto gaps"): these IAM rules and operations are not emulated.
     const MOTO: Capabilities = Capabilities {
         name: "aws+moto",
         enforces_password_policy: false,
@@ -677,7 +677,7 @@ mod aws_backend_on_moto {
             self.admin.add_user_to_group().group_name(group).user_name(user.as_str()).send().await.unwrap();
         }
         async fn quarantine(&self, user: &IamUserName) -> &'static str {
-            // moto 5.2.5 loads no AWS managed policies (README, moto gaps): a customer managed policy
+            // moto 5.2.5 loads no AWS managed policies (docs/aws.md, moto gaps): a customer managed policy
             // stands in, so listing and detaching still run through the AWS backend.
             eprintln!(
                 "contract[moto]: SKIPPED the quarantine policy itself: moto has no AWS managed policies; a customer policy stands in"

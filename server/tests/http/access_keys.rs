@@ -194,6 +194,24 @@ async fn without_javascript_the_create_post_answers_with_the_one_time_page() {
     assert!(!r.body.contains("keydesk_bg.wasm") && !r.body.contains("/pkg/keydesk.js"));
     assert_eq!(keys_of(&app, "alice").await.len(), 1);
 
+    // The page's .csv button posts back what the page shows and gets the console's file, as a download
+    // that is never stored; the file is named after the signed-in person's IAM user, whatever is sent.
+    let id = keys_of(&app, "alice").await.remove(0);
+    assert!(r.body.contains(&format!("action=\"{}\"", app::pages::NEW_KEY_CSV_PATH)), "{}", r.body);
+    let csv = app.post_form(Some(&stepped_up), app::pages::NEW_KEY_CSV_PATH, &[("key_id", &id), ("secret", &secret)]).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(csv.headers["cache-control"], "no-store");
+    assert_eq!(csv.headers["content-disposition"], "attachment; filename=\"alice_accessKeys.csv\"");
+    assert!(csv.headers.get("content-encoding").is_none(), "a secret-bearing answer is never compressed");
+    assert!(csv.body.starts_with(&format!("Access key ID,Secret access key\r\n{id},")) && csv.body.contains(&secret));
+    for bad in [[("key_id", "not-a-key"), ("secret", secret.as_str())], [("key_id", id.as_str()), ("secret", "two\nlines")]] {
+        let r = app.post_form(Some(&stepped_up), app::pages::NEW_KEY_CSV_PATH, &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    let r = app.post_form(None, app::pages::NEW_KEY_CSV_PATH, &[("key_id", &id), ("secret", &secret)]).await;
+    assert_eq!(r.location(), Some("/sign-in"));
+    assert!(!r.body.contains(&secret));
+
     // Afterwards the secret is nowhere: not on the page, not on a GET of the same address.
     for page in ["/", path] {
         let p = app.get(Some(&stepped_up), page).await;

@@ -58,7 +58,7 @@ fn calls(cap: Capability) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
             ("enable_mfa", vec![("serial", serial.clone()), ("code1", "123456".into()), ("code2", "234567".into())]),
             ("cancel_mfa_enrolment", vec![("serial", serial.clone())]),
             ("resync_mfa", vec![("serial", serial.clone()), ("code1", "123456".into()), ("code2", "234567".into())]),
-            ("remove_mfa", vec![("serial", serial)]),
+            ("remove_mfa", vec![("serial", serial), ("password", PASSWORD.into())]),
         ],
         Capability::GitCredentials => vec![
             ("create_git_credential", vec![]),

@@ -191,13 +191,18 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     let r = resync(n1, n2).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
-    // Removal needs a fresh sign-in, like enrolment.
+    // Removal takes the password every time, inside the step-up window too, and a wrong one removes
+    // nothing.
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial)]).await;
+    assert!(!r.status.is_success(), "no password: {}", r.body);
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial), ("password", "not-the-password")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.app_error().to_string().contains("not correct"), "{}", r.body);
+    assert_eq!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().len(), 1, "a wrong password removes nothing");
     app.clock.advance(time::Duration::minutes(11));
-    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial)]).await;
-    assert_eq!(r.app_error(), AppError::ReauthRequired);
     assert!(matches!(start(&app, &cookie, "alice-tablet").await, Err(AppError::ReauthRequired)));
-    let cookie = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await.session_cookie().unwrap();
-    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial)]).await;
+    // Past the window the password given with the removal is the step-up.
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().is_empty());
     assert_eq!(unassigned(&app).await, 0, "the virtual device is deleted, not left unassigned");
@@ -288,7 +293,7 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
     let (r1, r2) = totp_codes(SEED, app.clock.now(), 0);
     let r = app.server_fn(Some(&cookie), "resync_mfa", &[("serial", "GAHT10000001"), ("code1", &r1), ("code2", &r2)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", "GAHT10000001")]).await;
+    let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", "GAHT10000001"), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(devices().await.is_empty());
     app.clock.advance(time::Duration::seconds(60));

@@ -73,7 +73,7 @@ pub async fn l1_mfa_devices_of_a_longer_name(report: &mut Report) {
     for (name, extra) in [
         ("cancel_mfa_enrolment", vec![]),
         ("enable_mfa", vec![("code1", "123456"), ("code2", "654321")]),
-        ("remove_mfa", vec![]),
+        ("remove_mfa", vec![("password", PASSWORD)]),
         ("resync_mfa", vec![("code1", "123456"), ("code2", "654321")]),
     ] {
         let mut form = vec![("serial", theirs.serial.as_str())];

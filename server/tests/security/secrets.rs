@@ -82,6 +82,10 @@ pub async fn g16_canaries(report: &mut Report) {
     let created: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
     in_response.push(r.body.matches(created.secret.expose()).count());
     secrets.push(("access-key secret", created.secret.expose().to_owned()));
+    // The no-JavaScript one-time page's .csv: the secret travels back once more, and must leave no trace.
+    let form = [("key_id", created.key.id.as_str()), ("secret", created.secret.expose())];
+    let r = app.post_form(Some(&cookie), app::pages::NEW_KEY_CSV_PATH, &form).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
 
     const CONSOLE: &str = "Canary-Console-Pass-42!";
     let r = app.server_fn(Some(&cookie), "change_password", &[("new_password", CONSOLE), ("repeat_password", CONSOLE)]).await;

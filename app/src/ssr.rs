@@ -2,14 +2,12 @@
 //! and provides it as context; its middleware resolves the session into a [`Principal`] stored in the
 //! request's extensions. Server functions stay thin: find who is asking, call the port, return.
 
-use crate::domain::{Frame, Password, Viewer};
+use crate::domain::Viewer;
 use crate::error::AppError;
 use http::request::Parts;
 use leptos::prelude::*;
 use std::sync::Arc;
 use time::OffsetDateTime;
-
-pub use crate::api::admin::PortalAccountSummary;
 
 /// The authenticated caller of a request, as established by the server's session middleware.
 #[derive(Debug, Clone)]
@@ -23,259 +21,13 @@ pub struct Principal {
     pub session_mark: Option<String>,
 }
 
-/// What keydesk does, as the UI sees it. Every method receives the request (for the session, headers
-/// and the principal) and returns an [`AppError`] that is safe to show.
-#[async_trait::async_trait]
-pub trait Port: Send + Sync + 'static {
-    /// The frame every page draws: the viewer if the request carries a valid session, and the backend
-    /// kind. Never fails because the caller is anonymous.
-    async fn frame(&self, req: &Parts) -> Result<Frame, AppError>;
-
-    /// Verify a portal password and, on success, start a fresh session (new session id). Every failure
-    /// cause gives [`AppError::SignInFailed`]; repeated failures give [`AppError::TooManyAttempts`].
-    async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError>;
-
-    /// End the session server-side; its cookie is useless afterwards. Idempotent.
-    async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
-
-    /// Step-up: verify the caller's portal password again; on success the session id is cycled and
-    /// sensitive actions are allowed for the re-authentication window. Errors: `SignInFailed`.
-    async fn confirm_password(&self, req: &Parts, who: &Principal, password: &Password) -> Result<(), AppError>;
-
-    /// Create an access key for the caller's own IAM user (fresh re-authentication required). Serialised
-    /// per IAM user; audited (intent before the IAM call); an ambiguous outcome is reconciled and any
-    /// orphan key deleted. The secret is returned here only.
-    async fn create_access_key(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        description: Option<String>,
-    ) -> Result<crate::domain::CreatedAccessKey, AppError>;
-
-    /// Activate or deactivate one of the caller's own keys (fresh re-authentication, serialised, audited).
-    async fn set_access_key_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        key_id: &str,
-        status: crate::domain::SetStatus,
-    ) -> Result<(), AppError>;
-
-    /// Delete one of the caller's own keys: it must be inactive and `confirm` must equal its id.
-    async fn delete_access_key(&self, req: &Parts, who: &Principal, key_id: &str, confirm: &str) -> Result<(), AppError>;
-
-    /// Set the caller's own console password (fresh re-authentication; `refusal` first, then IAM).
-    async fn change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError>;
-
-    /// Create a virtual MFA device for the caller (fresh re-authentication); an abandoned one of the
-    /// same name is deleted first. The seed is returned here only.
-    async fn start_mfa_enrolment(&self, req: &Parts, who: &Principal, name: &str) -> Result<crate::api::mfa::MfaEnrolment, AppError>;
-
-    /// Enable a device created by `start_mfa_enrolment` with two consecutive codes.
-    async fn enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError>;
-
-    /// Delete an unassigned device the caller started to enrol.
-    async fn cancel_mfa_enrolment(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError>;
-
-    /// Resynchronise one of the caller's devices.
-    async fn resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError>;
-
-    /// Deactivate one of the caller's devices and delete it when virtual (fresh re-authentication).
-    /// Remove a device. The password is checked now, whatever the step-up window: removing a second
-    /// factor always takes a fresh proof of the first.
-    async fn remove_mfa(&self, req: &Parts, who: &Principal, serial: &str, password: &Password) -> Result<(), AppError>;
-
-    /// Generate HTTPS Git credentials for CodeCommit (fresh re-authentication, lease, audit; an
-    /// ambiguous create is reconciled and any credential nobody saw deleted). Password returned here only.
-    async fn create_git_credential(&self, req: &Parts, who: &Principal) -> Result<crate::domain::CreatedServiceCredential, AppError>;
-
-    /// Reset one of the caller's Git credentials; an ambiguous reset is retried once (superseding the
-    /// unseen password) or else the credential is deactivated.
-    async fn reset_git_credential(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        id: &str,
-    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
-
-    async fn set_git_credential_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        id: &str,
-        status: crate::domain::SetStatus,
-    ) -> Result<(), AppError>;
-
-    /// Delete one of the caller's Git credentials; `confirm` must equal its Git user name.
-    async fn delete_git_credential(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
-
-    /// Generate credentials for the service with slug `service` (the services table); `age_days` is an
-    /// API key's expiry. Same protocol as Git credentials; the secret is returned here only.
-    async fn create_service_credential(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        service: &str,
-        age_days: Option<&str>,
-    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
-
-    async fn reset_service_credential(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        service: &str,
-        id: &str,
-    ) -> Result<crate::domain::CreatedServiceCredential, AppError>;
-
-    async fn set_service_credential_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        service: &str,
-        id: &str,
-        status: crate::domain::SetStatus,
-    ) -> Result<(), AppError>;
-
-    /// Delete one of the caller's credentials of `service`; `confirm` must equal its user name or alias.
-    async fn delete_service_credential(&self, req: &Parts, who: &Principal, service: &str, id: &str, confirm: &str)
-        -> Result<(), AppError>;
-
-    /// Upload an SSH public key for the caller (validated first; never echoes or logs the input).
-    async fn upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<crate::api::codecommit::SshKeyView, AppError>;
-
-    async fn set_ssh_key_status(&self, req: &Parts, who: &Principal, id: &str, status: crate::domain::SetStatus) -> Result<(), AppError>;
-
-    /// Delete one of the caller's SSH keys; `confirm` must equal its id.
-    async fn delete_ssh_key(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
-
-    /// Upload an X.509 signing certificate for the caller (inspected first; fresh re-authentication).
-    async fn upload_signing_cert(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        body: &str,
-    ) -> Result<crate::domain::signing_cert::SigningCertView, AppError>;
-
-    async fn set_signing_cert_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        id: &str,
-        status: crate::domain::SetStatus,
-    ) -> Result<(), AppError>;
-
-    /// Delete one of the caller's certificates; `confirm` must equal its id.
-    async fn delete_signing_cert(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError>;
-
-    /// The caller's own IAM credentials (read through their own scoped IAM session).
-    async fn my_credentials(&self, who: &Principal) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
-
-    /// Help desk: one IAM user's credentials, found by user name or access key id.
-    async fn helpdesk_find(&self, who: &Principal, query: &str) -> Result<crate::api::helpdesk::HelpdeskView, AppError>;
-
-    /// Help desk: act on `user`'s credentials (role, fresh re-authentication, a reason, not on staff).
-    /// A password reset returns the generated password, once.
-    async fn helpdesk_act(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        user: &str,
-        action: crate::api::helpdesk::HelpdeskAction,
-        reason: &str,
-        ticket: Option<&str>,
-    ) -> Result<crate::api::helpdesk::ActOutcome, AppError>;
-
-    /// Four-eyes requests: pending ones first, then the latest decided (help desk and admins).
-    async fn helpdesk_requests(&self, who: &Principal) -> Result<Vec<crate::api::helpdesk::RequestView>, AppError>;
-
-    /// Approve (and execute, exactly once) or reject someone else's request (fresh re-authentication).
-    async fn helpdesk_decide(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        id: &str,
-        approve: bool,
-    ) -> Result<Option<crate::domain::OneTimeSecret>, AppError>;
-
-    /// The audit log (administrators and the help desk), one page.
-    async fn audit_log(&self, who: &Principal, query: &crate::api::audit::AuditQuery) -> Result<crate::api::audit::AuditPage, AppError>;
-
-    /// Every matching audit event as CSV (file name, body).
-    async fn audit_csv(&self, who: &Principal, query: &crate::api::audit::AuditQuery) -> Result<(String, String), AppError>;
-
-    /// One page of the credential review (administrators only).
-    async fn credential_review(
-        &self,
-        who: &Principal,
-        query: &crate::domain::review::ReviewQuery,
-    ) -> Result<crate::api::admin::ReviewPage, AppError>;
-
-    /// Generate the credential report again if IAM allows it, and drop the cached one.
-    async fn refresh_credential_review(&self, who: &Principal) -> Result<(), AppError>;
-
-    /// The account password policy in force (administrators only).
-    async fn password_policy(&self, who: &Principal) -> Result<crate::domain::password_policy::EffectivePolicy, AppError>;
-
-    /// Save the account password policy (administrators, freshly authenticated); what changed.
-    async fn update_password_policy(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        input: &crate::domain::policy_editor::PolicyInput,
-    ) -> Result<Vec<String>, AppError>;
-
-    /// Delete the account password policy (administrators, freshly authenticated).
-    async fn delete_password_policy(&self, req: &Parts, who: &Principal) -> Result<(), AppError>;
-
-    /// The self-service entitlements (administrators only).
-    async fn entitlements(&self, who: &Principal) -> Result<crate::domain::entitlements::Entitlements, AppError>;
-
-    /// Save the entitlements a form describes (administrators, freshly authenticated); what changed.
-    async fn update_entitlements(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        input: &crate::domain::entitlements::EntitlementsInput,
-    ) -> Result<Vec<String>, AppError>;
-
-    /// "My activity" of the caller.
-    async fn activity(&self, req: &Parts, who: &Principal) -> Result<crate::api::activity::ActivityView, AppError>;
-
-    /// Change the caller's portal password (current password required); optionally end every other
-    /// session. Returns how many ended.
-    async fn change_portal_password(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        current: &Password,
-        new: &Password,
-        repeat: &Password,
-        sign_out_others: bool,
-    ) -> Result<u64, AppError>;
-
-    async fn mark_notifications_read(&self, who: &Principal) -> Result<(), AppError>;
-
-    /// End one other session of the caller (by handle), or all others (`"others"`).
-    async fn end_sessions(&self, req: &Parts, who: &Principal, handle: &str) -> Result<u64, AppError>;
-
-    /// The key-deadline policy, exemptions, e-mail delivery and the last job run (administrators).
-    async fn deadlines(&self, who: &Principal) -> Result<crate::api::deadlines::DeadlinesView, AppError>;
-
-    /// What enforcement would deactivate now (administrators).
-    async fn enforcement_preview(&self, who: &Principal) -> Result<Vec<crate::api::deadlines::OverdueKeyView>, AppError>;
-
-    /// Exempt an IAM user's keys from the deadline until a date (administrators, freshly authenticated).
-    async fn set_exemption(&self, req: &Parts, who: &Principal, user: &str, reason: &str, until: &str) -> Result<(), AppError>;
-
-    async fn remove_exemption(&self, req: &Parts, who: &Principal, user: &str) -> Result<(), AppError>;
-
-    /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
-    async fn list_portal_accounts(&self, who: &Principal) -> Result<Vec<PortalAccountSummary>, AppError>;
+/// One request of a signed-in person, as every feature port receives it: the request (for the session,
+/// headers and client address) and who is asking.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub req: Parts,
+    pub who: Principal,
 }
-
-/// The port as stored in the Leptos context.
-#[derive(Clone)]
-pub struct PortHandle(pub Arc<dyn Port>);
 
 /// Answers read once per page render. Leptos may run a page's components more than once while
 /// rendering it on the server (a `Transition` whose resource settles mid-render runs its children
@@ -310,7 +62,7 @@ impl RenderMemo {
 }
 
 /// A programming error (the server forgot to provide something): logged under a fresh incident id.
-fn incident(what: &str) -> AppError {
+pub fn incident(what: &str) -> AppError {
     let incident = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     tracing::error!(incident = %incident, "{what} missing from the request context");
     AppError::Internal { incident }
@@ -319,8 +71,9 @@ fn incident(what: &str) -> AppError {
 // Each helper below goes through `respond`, so a server function may use `?` on it and still answer
 // with the right status code.
 
-pub fn port() -> Result<Arc<dyn Port>, AppError> {
-    respond(use_context::<PortHandle>().map(|h| h.0).ok_or_else(|| incident("port")))
+/// The signed-in caller's request context, or `NotSignedIn` (401).
+pub fn ctx() -> Result<Ctx, AppError> {
+    Ok(Ctx { req: request()?, who: principal()? })
 }
 
 pub fn request() -> Result<Parts, AppError> {

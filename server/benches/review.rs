@@ -13,9 +13,10 @@
 //! Run: `cargo bench -p server -p app --features app/ssr --bench review`. Figures, not assertions.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)] // a benchmark prints its figures; a panic is its failure
+use app::api::admin::AdminPort;
 use app::domain::review::{Filter, ReviewQuery, SortKey};
 use app::domain::{IamUserName, Password, PortalUserName, Role, SetStatus, Viewer};
-use app::ssr::{Port, Principal};
+use app::ssr::{Ctx, Principal};
 use clap::Parser;
 use futures::StreamExt;
 use server::clock::SystemClock;
@@ -61,7 +62,7 @@ async fn main() {
     }
     println!("seeded {n} IAM users in {:.1} s", seeding.elapsed().as_secs_f64());
 
-    let admin = Principal {
+    let who = Principal {
         viewer: Viewer {
             user: PortalUserName::parse("bench").unwrap(),
             display_name: "Bench".into(),
@@ -72,6 +73,7 @@ async fn main() {
         request_id: String::new(),
         session_mark: None,
     };
+    let admin = Ctx { req: http::Request::new(()).into_parts().0, who };
     let cold = Instant::now();
     let first = portal.credential_review(&admin, &ReviewQuery::default()).await.unwrap();
     let cold = cold.elapsed();
@@ -151,7 +153,7 @@ async fn naive_calls(iam: &dyn IamBackend, caller: &Caller) -> (Duration, usize,
 }
 
 /// From the first page until the per-user details are all read.
-async fn details_time(portal: &server::portal::Portal, admin: &Principal) -> Duration {
+async fn details_time(portal: &server::portal::Portal, admin: &Ctx) -> Duration {
     let started = Instant::now();
     // A search that matches nobody keeps each poll cheap.
     let probe = ReviewQuery { search: "no-such-user-zz".into(), ..ReviewQuery::default() };
@@ -226,7 +228,7 @@ async fn chromium(portal_db: &str, iam_db: &str) {
 }
 
 /// The same mix of users in moto, then the report path against the naive per-user calls there.
-async fn moto(url: &str, m: usize, admin: &Principal) {
+async fn moto(url: &str, m: usize, admin: &Ctx) {
     let (base, client) = testkit::moto::setup(url).await;
     let seeding = Instant::now();
     futures::stream::iter(0..m)

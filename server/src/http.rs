@@ -3,8 +3,8 @@
 
 use crate::auth::{client_ip, resolve_principal};
 use crate::portal::Portal;
+use app::api::PortHandle;
 use app::error::AppError;
-use app::ssr::PortHandle;
 use app::{shell, App};
 use axum::extract::{FromRef, FromRequest, Request, State};
 use axum::middleware::{self, Next};
@@ -172,7 +172,7 @@ pub fn router(state: AppState) -> Router {
     crate::metrics::handle(); // install the recorder before the first request
     let routes = page_routes();
     let context = {
-        let port: Arc<dyn app::ssr::Port> = portal.clone();
+        let port: Arc<dyn app::api::Port> = portal.clone();
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(app::ssr::RenderMemo::default());
@@ -275,8 +275,9 @@ struct NoJsCreateForm {
 /// never stored), so this answers with the one-time page itself, rendered without hydration scripts and
 /// marked `no-store`. A stale session first gets a password prompt that posts back here.
 async fn create_key_without_js(State(state): State<AppState>, req: Request) -> Response {
+    use app::api::access_keys::AccessKeysPort;
     use app::pages::NoJsCreate;
-    use app::ssr::{Port, Principal};
+    use app::ssr::{Ctx, Principal};
     let (parts, body) = req.into_parts();
     let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
         return axum::response::Redirect::to("/sign-in").into_response();
@@ -290,7 +291,7 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
     let outcome = async {
         if let Some(password) = form.password.as_deref() {
             let password = app::domain::Password::new(password);
-            match portal.confirm_password(&parts, &who, &password).await {
+            match portal.confirm_password(&Ctx { req: parts.clone(), who: who.clone() }, &password).await {
                 Ok(()) => who.authenticated_at = portal.clock.now(),
                 Err(AppError::SignInFailed) => {
                     return NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: true };
@@ -298,7 +299,7 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
                 Err(e) => return NoJsCreate::Failed(e),
             }
         }
-        match portal.create_access_key(&parts, &who, Some(form.description.clone())).await {
+        match portal.create_access_key(&Ctx { req: parts.clone(), who: who.clone() }, Some(form.description.clone())).await {
             Ok(key) => NoJsCreate::Created { key, rotating: rotating.clone() },
             Err(AppError::ReauthRequired) => {
                 NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: false }
@@ -311,7 +312,7 @@ async fn create_key_without_js(State(state): State<AppState>, req: Request) -> R
         NoJsCreate::Failed(e) => e.status(),
         _ => StatusCode::OK,
     };
-    let port: Arc<dyn Port> = portal.clone();
+    let port: Arc<dyn app::api::Port> = portal.clone();
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
@@ -412,10 +413,10 @@ async fn audit_csv(
     axum::extract::Query(q): axum::extract::Query<app::api::audit::AuditQuery>,
     req: Request,
 ) -> Response {
-    use app::ssr::Port;
+    use app::api::audit::AuditPort;
     let (parts, _) = req.into_parts();
     let result = match parts.extensions.get::<app::ssr::Principal>() {
-        Some(who) => state.portal.audit_csv(who, &q).await,
+        Some(who) => state.portal.audit_csv(&app::ssr::Ctx { req: parts.clone(), who: who.clone() }, &q).await,
         None => Err(AppError::NotSignedIn),
     };
     csv_download(&parts, result)

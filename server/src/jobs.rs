@@ -64,7 +64,7 @@ pub async fn run_forever(portal: Arc<Portal>) {
             }
         }
     };
-    // Changes keydesk was interrupted in (mutation.rs): at start, then every 10 s (one indexed query).
+    // Changes keydesk was interrupted in (portal/mutation.rs): at start, then every 10 s (one indexed query).
     let settle = {
         let portal = portal.clone();
         async move {

@@ -1,32 +1,20 @@
 //! keydesk's server: configuration, the portal (our rules), the IAM backends, the database, the router.
 //! `main.rs` is a thin CLI around [`start`]; tests build the same state and drive [`http::router`].
 
-mod activity;
 pub mod audit;
-mod audit_log;
 pub mod auth;
-pub mod certificates;
 pub mod check;
 pub mod clock;
-mod codecommit;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod entitlements;
-mod four_eyes;
-pub mod helpdesk;
 pub mod holds;
 pub mod http;
 pub mod iam;
 pub mod jobs;
 pub mod metrics;
-pub mod mutation;
 pub mod notices;
 pub mod portal;
-pub mod review;
-mod self_service;
-mod service_credentials;
-pub mod settings;
 pub mod telemetry;
 mod temp_passwords;
 pub mod url_errors;

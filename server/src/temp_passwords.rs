@@ -62,10 +62,10 @@ impl Portal {
                     continue;
                 }
             };
-            // The final record names its intent, as every other final record does (mutation.rs).
+            // The final record names its intent, as every other final record does (portal/mutation.rs).
             event.detail = Some(format!("intent={intent}; {}", event.detail.clone().unwrap_or_default()));
             event.intent_id = Some(intent);
-            let password = crate::helpdesk::generated_password(&state.policy, &user);
+            let password = crate::portal::helpdesk::generated_password(&state.policy, &user);
             let result = self.iam.set_password(&caller, &user, &Password::new(password), true).await;
             event.outcome = if result.is_ok() { "success" } else { "failure" }.into();
             if let Err(e) = &result {

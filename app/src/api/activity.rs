@@ -75,23 +75,23 @@ pub struct ActivityView {
 
 #[server(endpoint = "get_activity")]
 pub async fn get_activity() -> Result<ActivityView, AppError> {
-    use crate::ssr::*;
-    respond(port()?.activity(&request()?, &principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.activity(&ctx()?).await)
 }
 
 /// Mark every notification read.
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
-    use crate::ssr::*;
-    respond(port()?.mark_notifications_read(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.mark_notifications_read(&ctx()?).await)
 }
 
 /// Sign out one of the caller's other sessions (by its handle), or with `handle` = "others", all of
 /// them but this one. Returns how many ended.
 #[server(endpoint = "end_sessions")]
 pub async fn end_sessions(handle: String) -> Result<u64, AppError> {
-    use crate::ssr::*;
-    respond(port()?.end_sessions(&request()?, &principal()?, &handle).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.end_sessions(&ctx()?, &handle).await)
 }
 
 /// Change the caller's keydesk (portal) password: the current one, the new one twice; by default every
@@ -103,7 +103,41 @@ pub async fn change_portal_password(
     repeat_password: Password,
     sign_out_others: Option<String>,
 ) -> Result<u64, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let others = sign_out_others.is_some_and(|v| v != "false");
-    respond(port()?.change_portal_password(&request()?, &principal()?, &current, &new_password, &repeat_password, others).await)
+    respond(port()?.change_portal_password(&ctx()?, &current, &new_password, &repeat_password, others).await)
+}
+
+/// What the server does for these functions: The caller's activity: notices, the keydesk password and sessions. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::ActivityPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::domain::Password;
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait ActivityPort: Send + Sync {
+        /// "My activity" of the caller.
+        async fn activity(&self, cx: &Ctx) -> Result<crate::api::activity::ActivityView, AppError>;
+
+        /// Change the caller's portal password (current password required); optionally end every other
+        /// session. Returns how many ended.
+        async fn change_portal_password(
+            &self,
+            cx: &Ctx,
+            current: &Password,
+            new: &Password,
+            repeat: &Password,
+            sign_out_others: bool,
+        ) -> Result<u64, AppError>;
+
+        async fn mark_notifications_read(&self, cx: &Ctx) -> Result<(), AppError>;
+
+        /// End one other session of the caller (by handle), or all others (`"others"`).
+        async fn end_sessions(&self, cx: &Ctx, handle: &str) -> Result<u64, AppError>;
+    }
 }

@@ -22,8 +22,8 @@ pub struct PortalAccountSummary {
 
 #[server(endpoint = "list_portal_accounts")]
 pub async fn list_portal_accounts() -> Result<Vec<PortalAccountSummary>, AppError> {
-    use crate::ssr::*;
-    respond(port()?.list_portal_accounts(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.list_portal_accounts(&ctx()?).await)
 }
 
 /// One page of the credential review, computed on the server from its cached credential report.
@@ -63,7 +63,7 @@ pub async fn get_credential_review(
     desc: Option<String>,
     page: Option<String>,
 ) -> Result<ReviewPage, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let query = crate::domain::review::ReviewQuery::from_params(
         search.as_deref(),
         filter.as_deref(),
@@ -73,12 +73,12 @@ pub async fn get_credential_review(
         page.as_deref(),
     );
     // The details arrive while the page renders: one answer per render (see `RenderMemo`).
-    let who = principal()?;
+    let cx = ctx()?;
     let port = port()?;
     respond(
         RenderMemo::read(
             format!("credential_review?{}", query.to_query_string()),
-            async move { port.credential_review(&who, &query).await },
+            async move { port.credential_review(&cx, &query).await },
         )
         .await,
     )
@@ -87,6 +87,34 @@ pub async fn get_credential_review(
 /// Ask IAM for a fresh credential report (IAM makes a new one at most every 4 hours). Admins only.
 #[server(endpoint = "refresh_credential_review")]
 pub async fn refresh_credential_review() -> Result<(), AppError> {
-    use crate::ssr::*;
-    respond(port()?.refresh_credential_review(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.refresh_credential_review(&ctx()?).await)
+}
+
+/// What the server does for these functions: The administrators' credential review and portal accounts. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::AdminPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::api::admin::PortalAccountSummary;
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait AdminPort: Send + Sync {
+        /// One page of the credential review (administrators only).
+        async fn credential_review(
+            &self,
+            cx: &Ctx,
+            query: &crate::domain::review::ReviewQuery,
+        ) -> Result<crate::api::admin::ReviewPage, AppError>;
+
+        /// Generate the credential report again if IAM allows it, and drop the cached one.
+        async fn refresh_credential_review(&self, cx: &Ctx) -> Result<(), AppError>;
+
+        /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
+        async fn list_portal_accounts(&self, cx: &Ctx) -> Result<Vec<PortalAccountSummary>, AppError>;
+    }
 }

@@ -83,7 +83,7 @@ pub async fn get_audit_log(
     to: Option<String>,
     page: Option<usize>,
 ) -> Result<AuditPage, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let query = AuditQuery {
         actor: actor.unwrap_or_default(),
         target: target.unwrap_or_default(),
@@ -93,5 +93,25 @@ pub async fn get_audit_log(
         to: to.unwrap_or_default(),
         page: page.unwrap_or(0),
     };
-    respond(port()?.audit_log(&principal()?, &query).await)
+    respond(port()?.audit_log(&ctx()?, &query).await)
+}
+
+/// What the server does for these functions: The audit log. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::AuditPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait AuditPort: Send + Sync {
+        /// The audit log (administrators and the help desk), one page.
+        async fn audit_log(&self, cx: &Ctx, query: &crate::api::audit::AuditQuery) -> Result<crate::api::audit::AuditPage, AppError>;
+
+        /// Every matching audit event as CSV (file name, body).
+        async fn audit_csv(&self, cx: &Ctx, query: &crate::api::audit::AuditQuery) -> Result<(String, String), AppError>;
+    }
 }

@@ -7,14 +7,14 @@ use leptos::prelude::*;
 /// The frame of every page: who is signed in (if anyone) and which IAM backend serves the portal.
 #[server(endpoint = "get_frame")]
 pub async fn get_frame() -> Result<Frame, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     respond(port()?.frame(&request()?).await)
 }
 
 /// Sign in with a portal account; redirects to the credentials page on success.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: Password) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     respond(port()?.sign_in(&request()?, &username, &password).await)?;
     leptos_axum::redirect("/");
     Ok(())
@@ -23,8 +23,36 @@ pub async fn sign_in(username: String, password: Password) -> Result<(), AppErro
 /// Sign out and return to the sign-in page.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     respond(port()?.sign_out(&request()?).await)?;
     leptos_axum::redirect("/sign-in");
     Ok(())
+}
+
+/// What the server does for these functions: Signing in and out. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::SessionPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::domain::Frame;
+    use crate::domain::Password;
+    use crate::domain::Viewer;
+    use crate::error::AppError;
+    use http::request::Parts;
+
+    #[async_trait::async_trait]
+    pub trait SessionPort: Send + Sync {
+        /// The frame every page draws: the viewer if the request carries a valid session, and the backend
+        /// kind. Never fails because the caller is anonymous.
+        async fn frame(&self, req: &Parts) -> Result<Frame, AppError>;
+
+        /// Verify a portal password and, on success, start a fresh session (new session id). Every failure
+        /// cause gives [`AppError::SignInFailed`]; repeated failures give [`AppError::TooManyAttempts`].
+        async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError>;
+
+        /// End the session server-side; its cookie is useless afterwards. Idempotent.
+        async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
+    }
 }

@@ -172,26 +172,51 @@ pub const MAX_GIT_CREDENTIALS: usize = 2;
 
 #[server(endpoint = "get_my_credentials")]
 pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
-    use crate::ssr::*;
-    respond(port()?.my_credentials(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.my_credentials(&ctx()?).await)
 }
 
 /// Upload an X.509 signing certificate (PEM).
 #[server(endpoint = "upload_signing_cert")]
 pub async fn upload_signing_cert(certificate: String) -> Result<crate::domain::signing_cert::SigningCertView, AppError> {
-    use crate::ssr::*;
-    respond(port()?.upload_signing_cert(&request()?, &principal()?, &certificate).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.upload_signing_cert(&ctx()?, &certificate).await)
 }
 
 #[server(endpoint = "set_signing_cert_status")]
 pub async fn set_signing_cert_status(certificate_id: String, active: bool) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let status = if active { SetStatus::Active } else { SetStatus::Inactive };
-    respond(port()?.set_signing_cert_status(&request()?, &principal()?, &certificate_id, status).await)
+    respond(port()?.set_signing_cert_status(&ctx()?, &certificate_id, status).await)
 }
 
 #[server(endpoint = "delete_signing_cert")]
 pub async fn delete_signing_cert(certificate_id: String, confirm: String) -> Result<(), AppError> {
-    use crate::ssr::*;
-    respond(port()?.delete_signing_cert(&request()?, &principal()?, &certificate_id, &confirm).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.delete_signing_cert(&ctx()?, &certificate_id, &confirm).await)
+}
+
+/// What the server does for these functions: "My security credentials" in one read, and the caller's signing certificates. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::CredentialsPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait CredentialsPort: Send + Sync {
+        /// The caller's own IAM credentials (read through their own scoped IAM session).
+        async fn my_credentials(&self, cx: &Ctx) -> Result<crate::api::credentials::CredentialsOverview, AppError>;
+
+        /// Upload an X.509 signing certificate for the caller (inspected first; fresh re-authentication).
+        async fn upload_signing_cert(&self, cx: &Ctx, body: &str) -> Result<crate::domain::signing_cert::SigningCertView, AppError>;
+
+        async fn set_signing_cert_status(&self, cx: &Ctx, id: &str, status: crate::domain::SetStatus) -> Result<(), AppError>;
+
+        /// Delete one of the caller's certificates; `confirm` must equal its id.
+        async fn delete_signing_cert(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError>;
+    }
 }

@@ -65,26 +65,51 @@ pub struct DeadlinesView {
 
 #[server(endpoint = "get_deadlines")]
 pub async fn get_deadlines() -> Result<DeadlinesView, AppError> {
-    use crate::ssr::*;
-    respond(port()?.deadlines(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.deadlines(&ctx()?).await)
 }
 
 /// The dry run: every active key enforcement would deactivate now.
 #[server(endpoint = "preview_enforcement")]
 pub async fn preview_enforcement() -> Result<Vec<OverdueKeyView>, AppError> {
-    use crate::ssr::*;
-    respond(port()?.enforcement_preview(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.enforcement_preview(&ctx()?).await)
 }
 
 /// Exempt `user`'s keys from the deadline until `until` (YYYY-MM-DD, end of that day UTC), with a reason.
 #[server(endpoint = "set_key_exemption")]
 pub async fn set_key_exemption(user: String, reason: String, until: String) -> Result<(), AppError> {
-    use crate::ssr::*;
-    respond(port()?.set_exemption(&request()?, &principal()?, &user, &reason, &until).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.set_exemption(&ctx()?, &user, &reason, &until).await)
 }
 
 #[server(endpoint = "remove_key_exemption")]
 pub async fn remove_key_exemption(user: String) -> Result<(), AppError> {
-    use crate::ssr::*;
-    respond(port()?.remove_exemption(&request()?, &principal()?, &user).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.remove_exemption(&ctx()?, &user).await)
+}
+
+/// What the server does for these functions: Rotation deadlines, enforcement and exemptions. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::DeadlinesPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait DeadlinesPort: Send + Sync {
+        /// The key-deadline policy, exemptions, e-mail delivery and the last job run (administrators).
+        async fn deadlines(&self, cx: &Ctx) -> Result<crate::api::deadlines::DeadlinesView, AppError>;
+
+        /// What enforcement would deactivate now (administrators).
+        async fn enforcement_preview(&self, cx: &Ctx) -> Result<Vec<crate::api::deadlines::OverdueKeyView>, AppError>;
+
+        /// Exempt an IAM user's keys from the deadline until a date (administrators, freshly authenticated).
+        async fn set_exemption(&self, cx: &Ctx, user: &str, reason: &str, until: &str) -> Result<(), AppError>;
+
+        async fn remove_exemption(&self, cx: &Ctx, user: &str) -> Result<(), AppError>;
+    }
 }

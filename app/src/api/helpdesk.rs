@@ -82,8 +82,8 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
 /// Find a user by IAM user name or by one of their access key ids.
 #[server(endpoint = "helpdesk_find")]
 pub async fn helpdesk_find(query: String) -> Result<HelpdeskView, AppError> {
-    use crate::ssr::*;
-    respond(port()?.helpdesk_find(&principal()?, &query).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_find(&ctx()?, &query).await)
 }
 
 /// Deactivate (the leaked-key path) or reactivate someone's access key. `Some(message)` when the
@@ -96,18 +96,18 @@ pub async fn helpdesk_set_key_status(
     reason: String,
     ticket: Option<String>,
 ) -> Result<Option<String>, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let status = if active { SetStatus::Active } else { SetStatus::Inactive };
     let action = HelpdeskAction::KeyStatus { key_id, status };
-    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(ActOutcome::requested))
+    respond(port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(ActOutcome::requested))
 }
 
 /// Delete someone's inactive access key (an active one must be deactivated first).
 #[server(endpoint = "helpdesk_delete_key")]
 pub async fn helpdesk_delete_key(user: String, key_id: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let action = HelpdeskAction::DeleteKey { key_id };
-    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+    respond(port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
 }
 
 /// Deactivate someone's HTTPS Git credential or SSH public key (`kind` is `git` or `ssh`).
@@ -119,13 +119,13 @@ pub async fn helpdesk_deactivate_codecommit(
     reason: String,
     ticket: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let action = match kind.as_str() {
         "git" => HelpdeskAction::DeactivateGitCredential { id },
         "ssh" => HelpdeskAction::DeactivateSshKey { id },
         _ => return respond(Err(AppError::invalid("kind", "Choose a Git credential or an SSH key."))),
     };
-    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+    respond(port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
 }
 
 /// What a help-desk action did: done (with the generated password of a reset), or filed as a request
@@ -158,8 +158,8 @@ pub struct ResetOutcome {
 /// next sign-in. The help desk cannot choose it. Under four eyes, a request is filed instead.
 #[server(endpoint = "helpdesk_reset_password")]
 pub async fn helpdesk_reset_password(user: String, reason: String, ticket: Option<String>) -> Result<ResetOutcome, AppError> {
-    use crate::ssr::*;
-    let done = port()?.helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::ResetPassword, &reason, ticket.as_deref()).await;
+    use crate::{api::port, ssr::*};
+    let done = port()?.helpdesk_act(&ctx()?, &user, HelpdeskAction::ResetPassword, &reason, ticket.as_deref()).await;
     respond(done.map(|o| match o {
         ActOutcome::Done(password) => ResetOutcome { password, requested: None },
         ActOutcome::Requested(m) => ResetOutcome { password: None, requested: Some(m) },
@@ -169,10 +169,10 @@ pub async fn helpdesk_reset_password(user: String, reason: String, ticket: Optio
 /// Deactivate and remove someone's lost MFA device (or file the request for it, under four eyes).
 #[server(endpoint = "helpdesk_remove_mfa")]
 pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, ticket: Option<String>) -> Result<Option<String>, AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     respond(
         port()?
-            .helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::RemoveMfa { serial }, &reason, ticket.as_deref())
+            .helpdesk_act(&ctx()?, &user, HelpdeskAction::RemoveMfa { serial }, &reason, ticket.as_deref())
             .await
             .map(ActOutcome::requested),
     )
@@ -203,25 +203,25 @@ pub struct RequestView {
 /// Requests waiting for a second person, then the latest decided ones (help desk and administrators).
 #[server(endpoint = "helpdesk_requests")]
 pub async fn helpdesk_requests() -> Result<Vec<RequestView>, AppError> {
-    use crate::ssr::*;
-    respond(port()?.helpdesk_requests(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_requests(&ctx()?).await)
 }
 
 /// Approve (then keydesk executes it, once) or reject a request filed by someone else. A fresh
 /// password confirmation is needed. Approving a password reset answers with the generated password.
 #[server(endpoint = "helpdesk_decide")]
 pub async fn helpdesk_decide(id: String, approve: bool) -> Result<Option<OneTimeSecret>, AppError> {
-    use crate::ssr::*;
-    respond(port()?.helpdesk_decide(&request()?, &principal()?, &id, approve).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_decide(&ctx()?, &id, approve).await)
 }
 
 /// Tell the owner of a leaked key that it was exposed and guide them to a replacement (a notice with
 /// the rotation guide; no IAM change).
 #[server(endpoint = "helpdesk_notify_leak")]
 pub async fn helpdesk_notify_leak(user: String, key_id: String, reason: String, ticket: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let action = HelpdeskAction::NotifyLeak { key_id };
-    respond(port()?.helpdesk_act(&request()?, &principal()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
+    respond(port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(drop))
 }
 
 /// Detach `AWSCompromisedKeyQuarantineV3` from the user once the leaked key is gone; `confirm` must
@@ -233,19 +233,14 @@ pub async fn helpdesk_detach_quarantine(
     ticket: Option<String>,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     if confirm.as_deref() != Some("yes") {
         return respond(Err(AppError::invalid(
             "confirm",
             "Tick the box to confirm that the leaked key is deleted and the owner works with a new one.",
         )));
     }
-    respond(
-        port()?
-            .helpdesk_act(&request()?, &principal()?, &user, HelpdeskAction::DetachQuarantine, &reason, ticket.as_deref())
-            .await
-            .map(drop),
-    )
+    respond(port()?.helpdesk_act(&ctx()?, &user, HelpdeskAction::DetachQuarantine, &reason, ticket.as_deref()).await.map(drop))
 }
 
 /// The actions the help desk can take.
@@ -273,4 +268,38 @@ pub enum HelpdeskAction {
         key_id: String,
     },
     DetachQuarantine,
+}
+
+/// What the server does for these functions: The help desk: look-up, actions and four-eyes requests. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::HelpdeskPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait HelpdeskPort: Send + Sync {
+        /// Help desk: one IAM user's credentials, found by user name or access key id.
+        async fn helpdesk_find(&self, cx: &Ctx, query: &str) -> Result<crate::api::helpdesk::HelpdeskView, AppError>;
+
+        /// Help desk: act on `user`'s credentials (role, fresh re-authentication, a reason, not on staff).
+        /// A password reset returns the generated password, once.
+        async fn helpdesk_act(
+            &self,
+            cx: &Ctx,
+            user: &str,
+            action: crate::api::helpdesk::HelpdeskAction,
+            reason: &str,
+            ticket: Option<&str>,
+        ) -> Result<crate::api::helpdesk::ActOutcome, AppError>;
+
+        /// Four-eyes requests: pending ones first, then the latest decided (help desk and admins).
+        async fn helpdesk_requests(&self, cx: &Ctx) -> Result<Vec<crate::api::helpdesk::RequestView>, AppError>;
+
+        /// Approve (and execute, exactly once) or reject someone else's request (fresh re-authentication).
+        async fn helpdesk_decide(&self, cx: &Ctx, id: &str, approve: bool) -> Result<Option<crate::domain::OneTimeSecret>, AppError>;
+    }
 }

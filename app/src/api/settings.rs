@@ -12,8 +12,8 @@ use leptos::prelude::*;
 /// The policy in force. Admins only.
 #[server(endpoint = "get_password_policy")]
 pub async fn get_password_policy() -> Result<EffectivePolicy, AppError> {
-    use crate::ssr::*;
-    respond(port()?.password_policy(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.password_policy(&ctx()?).await)
 }
 
 /// Save the policy (every field; a blank age or reuse count means "never" / "off"). Returns what
@@ -31,7 +31,7 @@ pub async fn update_password_policy(
     hard_expiry: Option<String>,
 ) -> Result<Vec<String>, AppError> {
     use crate::domain::policy_editor::PolicyInput;
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     // Checkboxes arrive only when ticked (as "on", or "true" from the hydrated form).
     let ticked = |v: Option<String>| v.is_some_and(|v| v != "false");
     let input = PolicyInput {
@@ -45,24 +45,24 @@ pub async fn update_password_policy(
         reuse_prevention: reuse_prevention.unwrap_or_default(),
         hard_expiry: ticked(hard_expiry),
     };
-    respond(port()?.update_password_policy(&request()?, &principal()?, &input).await)
+    respond(port()?.update_password_policy(&ctx()?, &input).await)
 }
 
 /// Delete the custom policy: IAM's default applies again. `confirm` must be ticked.
 #[server(endpoint = "delete_password_policy")]
 pub async fn delete_password_policy(confirm: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     if confirm.is_none() {
         return respond(Err(AppError::invalid("confirm", "Tick the box to confirm: users fall back to IAM's default rules.")));
     }
-    respond(port()?.delete_password_policy(&request()?, &principal()?).await)
+    respond(port()?.delete_password_policy(&ctx()?).await)
 }
 
 /// The self-service entitlements. Admins only.
 #[server(endpoint = "get_entitlements")]
 pub async fn get_entitlements() -> Result<crate::domain::entitlements::Entitlements, AppError> {
-    use crate::ssr::*;
-    respond(port()?.entitlements(&principal()?).await)
+    use crate::{api::port, ssr::*};
+    respond(port()?.entitlements(&ctx()?).await)
 }
 
 /// Save the entitlements. The form posts `grant[<row>:<capability>]` for each ticked box, a hidden
@@ -77,7 +77,7 @@ pub async fn update_entitlements(
     ask: Option<String>,
 ) -> Result<Vec<String>, AppError> {
     use crate::domain::entitlements::EntitlementsInput;
-    use crate::ssr::*;
+    use crate::{api::port, ssr::*};
     let input = EntitlementsInput {
         grant: grant.unwrap_or_default(),
         group: group.unwrap_or_default(),
@@ -85,5 +85,42 @@ pub async fn update_entitlements(
         new_group: new_group.unwrap_or_default(),
         ask: ask.unwrap_or_default(),
     };
-    respond(port()?.update_entitlements(&request()?, &principal()?, &input).await)
+    respond(port()?.update_entitlements(&ctx()?, &input).await)
+}
+
+/// What the server does for these functions: Account settings: the password policy and the entitlements. Implemented by the server's portal
+/// (`server/src/portal/`), reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::SettingsPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait SettingsPort: Send + Sync {
+        /// The account password policy in force (administrators only).
+        async fn password_policy(&self, cx: &Ctx) -> Result<crate::domain::password_policy::EffectivePolicy, AppError>;
+
+        /// Save the account password policy (administrators, freshly authenticated); what changed.
+        async fn update_password_policy(
+            &self,
+            cx: &Ctx,
+            input: &crate::domain::policy_editor::PolicyInput,
+        ) -> Result<Vec<String>, AppError>;
+
+        /// Delete the account password policy (administrators, freshly authenticated).
+        async fn delete_password_policy(&self, cx: &Ctx) -> Result<(), AppError>;
+
+        /// The self-service entitlements (administrators only).
+        async fn entitlements(&self, cx: &Ctx) -> Result<crate::domain::entitlements::Entitlements, AppError>;
+
+        /// Save the entitlements a form describes (administrators, freshly authenticated); what changed.
+        async fn update_entitlements(
+            &self,
+            cx: &Ctx,
+            input: &crate::domain::entitlements::EntitlementsInput,
+        ) -> Result<Vec<String>, AppError>;
+    }
 }

@@ -76,7 +76,7 @@ async fn admin_functions_are_gated_by_role() {
     let c = app.sign_in("dave", PASSWORD).await.unwrap();
     let r = app.server_fn(Some(&c), "list_portal_accounts", &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    let rows: Vec<app::ssr::PortalAccountSummary> = serde_json::from_str(&r.body).unwrap();
+    let rows: Vec<app::api::admin::PortalAccountSummary> = serde_json::from_str(&r.body).unwrap();
     assert_eq!(rows.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(), ["alice", "carol", "dave"]);
     assert!(!r.body.contains("argon2"), "no hash may leave the server");
 }

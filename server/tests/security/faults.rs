@@ -96,7 +96,7 @@ pub async fn interrupted_changes_are_settled(report: &mut Report, db: Backend) {
 
     let restarted = app.another_instance().await;
     let too_early = restarted.settle_unfinished_intents().await.unwrap();
-    app.clock.advance(time::Duration::seconds(server::mutation::SETTLE_AFTER_SECONDS + 1));
+    app.clock.advance(time::Duration::seconds(server::portal::mutation::SETTLE_AFTER_SECONDS + 1));
     let settled = restarted.settle_unfinished_intents().await.unwrap();
     let again = restarted.settle_unfinished_intents().await.unwrap();
     let finals: Vec<(String, String)> =
@@ -113,7 +113,7 @@ pub async fn interrupted_changes_are_settled(report: &mut Report, db: Backend) {
         on(db).replace(", 2 instances", ", restarted instance"),
         format!(
             "3 changes interrupted by a crash: {too_early} settled while they might still run, {settled} settled after {} s ({finals:?}), {again} on the next round; {} pending for ever; key {} {}",
-            server::mutation::SETTLE_AFTER_SECONDS,
+            server::portal::mutation::SETTLE_AFTER_SECONDS,
             unmatched,
             made.key.id,
             if left.is_empty() { "deleted (its secret was shown to nobody)" } else { "STILL THERE" }

@@ -6,10 +6,9 @@
 
 use crate::iam::Caller;
 use crate::portal::{iam_error, internal, Portal};
-use app::domain::entitlements::{Capability, Entitlements, EntitlementsInput, NO_SUCH_GROUP};
+use app::domain::entitlements::{Capability, Entitlements};
 use app::error::AppError;
 use app::ssr::Principal;
-use http::request::Parts;
 use std::collections::{BTreeSet, HashMap};
 use time::{Duration, OffsetDateTime};
 
@@ -90,51 +89,5 @@ impl Portal {
     /// `who`'s self-service caller carrying exactly their entitlements.
     pub(crate) fn caller_for(&self, who: &Principal, entitled: &Entitled) -> Caller {
         Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: who.viewer.iam_user.clone(), caps: entitled.caps.clone() }
-    }
-
-    /// The entitlements, for administrators.
-    pub(crate) async fn do_entitlements(&self, who: &Principal) -> Result<Entitlements, AppError> {
-        self.admin_caller(who)?;
-        self.entitlements().await
-    }
-
-    /// Save the entitlements the form describes (administrators, freshly authenticated, audited with
-    /// both versions); returns what changed.
-    pub(crate) async fn do_set_entitlements(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        input: &EntitlementsInput,
-    ) -> Result<Vec<String>, AppError> {
-        let caller = self.admin_caller(who)?;
-        let after = input.parse().map_err(|(field, message)| AppError::invalid(field, message))?;
-        self.require_fresh_auth(who)?;
-        let before = self.entitlements().await?;
-        let changes = after.changes_from(&before);
-        if changes.is_empty() {
-            return Ok(changes);
-        }
-        let detail = format!("before: {}; after: {}", before.describe(), after.describe());
-        let intent = self.audit_intent_with_reason(req, who, None, "admin.entitlements.update", None, None, Some(detail)).await?;
-        let doc = serde_json::to_string(&after).map_err(|e| internal("serialising the entitlements failed", e))?;
-        match self.db.put_setting(SETTING, &doc, self.clock.now(), who.viewer.user.as_str()).await {
-            Ok(()) => self.audit_final(intent, "success", None, None).await,
-            Err(e) => {
-                self.audit_final(intent, "failure", None, Some("the database refused the write".into())).await;
-                return Err(internal("saving the entitlements failed", e));
-            }
-        }
-        tracing::info!(changes = changes.len(), "self-service entitlements changed");
-        // A listed group IAM does not have (a typo, or one not made yet) grants nobody anything: saved as
-        // asked, but said. A failed check is not a reason to refuse the save.
-        let mut warnings = Vec::new();
-        for group in after.groups.keys().filter(|g| !before.groups.keys().any(|b| b.eq_ignore_ascii_case(g))) {
-            if let Ok(false) = self.iam.group_exists(&caller, group).await {
-                warnings.push(format!(
-                    "{NO_SUCH_GROUP}{group} — nobody gets these rights yet. Check the spelling, or create the group in IAM."
-                ));
-            }
-        }
-        Ok(changes.into_iter().chain(warnings).collect())
     }
 }

@@ -3,15 +3,18 @@
 //! IAM cannot know: the role, a fresh password confirmation, a reason, and no action on the IAM users of
 //! administrators, help-desk colleagues or oneself unless `--helpdesk-may-act-on-staff`.
 
+use super::four_eyes::{action_of, describe, RECENT};
 use crate::iam::{Caller, IamError, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
+use app::api::helpdesk::RequestView;
 use app::api::helpdesk::{ActOutcome, HelpdeskAction, HelpdeskView};
 use app::domain::leak::LeakCase;
 use app::domain::{
     password_policy, AccessKeyId, EffectivePolicy, IamUserName, OneTimeSecret, Password, ServiceCredentialId, SetStatus, SshKeyId,
 };
 use app::error::AppError;
+use app::ssr::Ctx;
 use app::ssr::Principal;
 use http::request::Parts;
 
@@ -67,88 +70,6 @@ impl Portal {
         Ok(Some(format!(
             "{user} has no keydesk employee account and is not on the administrators' allow-list: the help desk cannot change its credentials. Ask an AWS administrator."
         )))
-    }
-
-    pub(crate) async fn do_helpdesk_find(&self, who: &Principal, query: &str) -> Result<HelpdeskView, AppError> {
-        let caller = self.helpdesk_caller(who)?;
-        let query = query.trim();
-        let err = |e| iam_error("looking up a user", e);
-        let (user, found_by_key) = match AccessKeyId::parse(query) {
-            Ok(key) => match self.iam.access_key_last_used(&caller, &key).await {
-                Ok((owner, _)) => (owner, Some(key.to_string())),
-                Err(IamError::NotFound(_)) => match self.deleted_key_owner(&key).await {
-                    // Deleted through keydesk: its case stays findable by the key id.
-                    Some(owner) => (owner, Some(key.to_string())),
-                    None => return Err(AppError::NotFound { message: format!("No IAM user in this account owns the access key {key}.") }),
-                },
-                Err(e) => return Err(err(e)),
-            },
-            Err(_) => {
-                let user = IamUserName::parse(query)
-                    .map_err(|_: app::domain::IdError| AppError::invalid("query", "Enter an IAM user name or an access key id (AKIA…)."))?;
-                (user, None)
-            }
-        };
-        let iam_user = match self.iam.get_user(&caller, &user).await {
-            Ok(u) => u,
-            Err(IamError::NotFound(_)) => return Err(AppError::NotFound { message: format!("There is no IAM user named {user}.") }),
-            Err(e) => return Err(err(e)),
-        };
-        let now = self.clock.now();
-        let mut keys = Vec::new();
-        for key in self.iam.list_access_keys(&caller, &user).await.map_err(err)? {
-            let (_, last_used) = self.iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
-            keys.push(AccessKeyView {
-                age_days: days_between(key.created_at, now),
-                idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
-                last_used_secs: last_used.at.map(|at| (now - at).whole_seconds()),
-                deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, None)),
-                key,
-                last_used,
-                description: None,
-                hold: None,
-            });
-        }
-        let mfa_devices = self.iam.list_mfa_devices(&caller, &user).await.map_err(err)?;
-        let login_profile = self.iam.password_state(&caller, &user).await.map_err(err)?.profile;
-        let protected = self.protected_reason(who, &caller, &user).await?;
-        let unavailable = |what: &str, e: IamError| iam_error(what, e).to_string();
-        let git_credentials = self
-            .iam
-            .list_service_credentials(&caller, &user, Some(CODECOMMIT))
-            .await
-            .map_err(|e| unavailable("listing Git credentials", e));
-        let ssh_keys = self.iam.list_ssh_keys(&caller, &user).await.map_err(|e| unavailable("listing SSH keys", e));
-        let groups = self.iam.list_groups_for_user(&caller, &user).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "the help desk could not list a user's groups");
-            vec![]
-        });
-        let quarantined = match self.iam.list_attached_user_policies(&caller, &user).await {
-            Ok(arns) => Some(arns.iter().any(|a| a == QUARANTINE_POLICY_ARN)),
-            Err(e) => {
-                tracing::warn!(error = %e, "the help desk could not list a user's attached policies");
-                None
-            }
-        };
-        let case = match &found_by_key {
-            Some(key_id) => Some(self.leak_case(key_id, &keys, quarantined).await),
-            None => None,
-        };
-        let sign_in_pauses = self.sign_in_pauses(&user).await;
-        Ok(HelpdeskView {
-            sign_in_pauses,
-            user: iam_user,
-            groups,
-            found_by_key,
-            keys,
-            mfa_devices,
-            login_profile,
-            protected,
-            git_credentials,
-            ssh_keys,
-            quarantined,
-            case,
-        })
     }
 
     /// The sign-in back-off of every portal account acting for `user` (db/throttle.rs), by account name.
@@ -208,61 +129,6 @@ impl Portal {
             replacement,
             quarantined,
         }
-    }
-
-    pub(crate) async fn do_helpdesk_act(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        user: &str,
-        action: HelpdeskAction,
-        reason: &str,
-        ticket: Option<&str>,
-    ) -> Result<ActOutcome, AppError> {
-        let caller = self.helpdesk_caller(who)?;
-        let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
-        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
-        let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
-        if ticket.is_some_and(|t| t.chars().count() > 100) {
-            return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
-        }
-        let (name, subject) = match &action {
-            HelpdeskAction::KeyStatus { key_id, status } => {
-                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
-                (
-                    if *status == SetStatus::Active { "helpdesk.access_key.activate" } else { "helpdesk.access_key.deactivate" },
-                    Some(id.to_string()),
-                )
-            }
-            HelpdeskAction::DeleteKey { key_id } => {
-                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
-                ("helpdesk.access_key.delete", Some(id.to_string()))
-            }
-            HelpdeskAction::ResetPassword => ("helpdesk.password.reset", None),
-            HelpdeskAction::RemoveMfa { serial } => ("helpdesk.mfa.remove", Some(serial.trim().to_owned())),
-            HelpdeskAction::DeactivateGitCredential { id } => {
-                let id = ServiceCredentialId::parse(id.trim()).map_err(|m| AppError::invalid("credential_id", m.to_string()))?;
-                ("helpdesk.git_credential.deactivate", Some(id.to_string()))
-            }
-            HelpdeskAction::DeactivateSshKey { id } => {
-                let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
-                ("helpdesk.ssh_key.deactivate", Some(id.to_string()))
-            }
-            HelpdeskAction::NotifyLeak { key_id } => {
-                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
-                ("helpdesk.leak.notify", Some(id.to_string()))
-            }
-            HelpdeskAction::DetachQuarantine => ("helpdesk.quarantine.detach", Some(QUARANTINE_POLICY_ARN.to_owned())),
-        };
-        if let Some(why) = self.protected_reason(who, &caller, &target).await? {
-            return Err(AppError::NotAllowed { message: why });
-        }
-        self.require_fresh_auth(who)?;
-        if self.needs_four_eyes(&action) {
-            return self.file_request(req, who, &target, name, subject, reason, ticket).await;
-        }
-        let detail = ticket.map(|t| format!("ticket={t}"));
-        self.audited_helpdesk_call(req, who, &caller, &target, &action, name, subject, reason, detail).await.map(ActOutcome::Done)
     }
 
     /// Execute one help-desk action on `target` under the per-user lease: the audit intent first (no
@@ -383,5 +249,252 @@ impl Portal {
                 Ok(None)
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl app::api::helpdesk::HelpdeskPort for Portal {
+    async fn helpdesk_find(&self, cx: &Ctx, query: &str) -> Result<app::api::helpdesk::HelpdeskView, AppError> {
+        let who = &cx.who;
+
+        let caller = self.helpdesk_caller(who)?;
+        let query = query.trim();
+        let err = |e| iam_error("looking up a user", e);
+        let (user, found_by_key) = match AccessKeyId::parse(query) {
+            Ok(key) => match self.iam.access_key_last_used(&caller, &key).await {
+                Ok((owner, _)) => (owner, Some(key.to_string())),
+                Err(IamError::NotFound(_)) => match self.deleted_key_owner(&key).await {
+                    // Deleted through keydesk: its case stays findable by the key id.
+                    Some(owner) => (owner, Some(key.to_string())),
+                    None => return Err(AppError::NotFound { message: format!("No IAM user in this account owns the access key {key}.") }),
+                },
+                Err(e) => return Err(err(e)),
+            },
+            Err(_) => {
+                let user = IamUserName::parse(query)
+                    .map_err(|_: app::domain::IdError| AppError::invalid("query", "Enter an IAM user name or an access key id (AKIA…)."))?;
+                (user, None)
+            }
+        };
+        let iam_user = match self.iam.get_user(&caller, &user).await {
+            Ok(u) => u,
+            Err(IamError::NotFound(_)) => return Err(AppError::NotFound { message: format!("There is no IAM user named {user}.") }),
+            Err(e) => return Err(err(e)),
+        };
+        let now = self.clock.now();
+        let mut keys = Vec::new();
+        for key in self.iam.list_access_keys(&caller, &user).await.map_err(err)? {
+            let (_, last_used) = self.iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
+            keys.push(AccessKeyView {
+                age_days: days_between(key.created_at, now),
+                idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                last_used_secs: last_used.at.map(|at| (now - at).whole_seconds()),
+                deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, None)),
+                key,
+                last_used,
+                description: None,
+                hold: None,
+            });
+        }
+        let mfa_devices = self.iam.list_mfa_devices(&caller, &user).await.map_err(err)?;
+        let login_profile = self.iam.password_state(&caller, &user).await.map_err(err)?.profile;
+        let protected = self.protected_reason(who, &caller, &user).await?;
+        let unavailable = |what: &str, e: IamError| iam_error(what, e).to_string();
+        let git_credentials = self
+            .iam
+            .list_service_credentials(&caller, &user, Some(CODECOMMIT))
+            .await
+            .map_err(|e| unavailable("listing Git credentials", e));
+        let ssh_keys = self.iam.list_ssh_keys(&caller, &user).await.map_err(|e| unavailable("listing SSH keys", e));
+        let groups = self.iam.list_groups_for_user(&caller, &user).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the help desk could not list a user's groups");
+            vec![]
+        });
+        let quarantined = match self.iam.list_attached_user_policies(&caller, &user).await {
+            Ok(arns) => Some(arns.iter().any(|a| a == QUARANTINE_POLICY_ARN)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the help desk could not list a user's attached policies");
+                None
+            }
+        };
+        let case = match &found_by_key {
+            Some(key_id) => Some(self.leak_case(key_id, &keys, quarantined).await),
+            None => None,
+        };
+        let sign_in_pauses = self.sign_in_pauses(&user).await;
+        Ok(HelpdeskView {
+            sign_in_pauses,
+            user: iam_user,
+            groups,
+            found_by_key,
+            keys,
+            mfa_devices,
+            login_profile,
+            protected,
+            git_credentials,
+            ssh_keys,
+            quarantined,
+            case,
+        })
+    }
+
+    async fn helpdesk_act(
+        &self,
+        cx: &Ctx,
+        user: &str,
+        action: app::api::helpdesk::HelpdeskAction,
+        reason: &str,
+        ticket: Option<&str>,
+    ) -> Result<app::api::helpdesk::ActOutcome, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
+        let caller = self.helpdesk_caller(who)?;
+        let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
+        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
+        let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
+        if ticket.is_some_and(|t| t.chars().count() > 100) {
+            return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
+        }
+        let (name, subject) = match &action {
+            HelpdeskAction::KeyStatus { key_id, status } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                (
+                    if *status == SetStatus::Active { "helpdesk.access_key.activate" } else { "helpdesk.access_key.deactivate" },
+                    Some(id.to_string()),
+                )
+            }
+            HelpdeskAction::DeleteKey { key_id } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                ("helpdesk.access_key.delete", Some(id.to_string()))
+            }
+            HelpdeskAction::ResetPassword => ("helpdesk.password.reset", None),
+            HelpdeskAction::RemoveMfa { serial } => ("helpdesk.mfa.remove", Some(serial.trim().to_owned())),
+            HelpdeskAction::DeactivateGitCredential { id } => {
+                let id = ServiceCredentialId::parse(id.trim()).map_err(|m| AppError::invalid("credential_id", m.to_string()))?;
+                ("helpdesk.git_credential.deactivate", Some(id.to_string()))
+            }
+            HelpdeskAction::DeactivateSshKey { id } => {
+                let id = SshKeyId::parse(id.trim()).map_err(|m| AppError::invalid("key_id", m.to_string()))?;
+                ("helpdesk.ssh_key.deactivate", Some(id.to_string()))
+            }
+            HelpdeskAction::NotifyLeak { key_id } => {
+                let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
+                ("helpdesk.leak.notify", Some(id.to_string()))
+            }
+            HelpdeskAction::DetachQuarantine => ("helpdesk.quarantine.detach", Some(QUARANTINE_POLICY_ARN.to_owned())),
+        };
+        if let Some(why) = self.protected_reason(who, &caller, &target).await? {
+            return Err(AppError::NotAllowed { message: why });
+        }
+        self.require_fresh_auth(who)?;
+        if self.needs_four_eyes(&action) {
+            return self.file_request(req, who, &target, name, subject, reason, ticket).await;
+        }
+        let detail = ticket.map(|t| format!("ticket={t}"));
+        self.audited_helpdesk_call(req, who, &caller, &target, &action, name, subject, reason, detail).await.map(ActOutcome::Done)
+    }
+
+    async fn helpdesk_requests(&self, cx: &Ctx) -> Result<Vec<app::api::helpdesk::RequestView>, AppError> {
+        let who = &cx.who;
+
+        Self::may_decide(who)?;
+        self.lapse_due().await;
+        let rows = self.db.requests(RECENT).await.map_err(|e| internal("listing requests failed", e))?;
+        let me = who.viewer.user.to_string();
+        Ok(rows
+            .into_iter()
+            .map(|r| RequestView {
+                what: describe(&r.action, r.subject.as_deref(), &r.target_user),
+                mine: r.requested_by == me,
+                id: r.id,
+                target_user: r.target_user,
+                reason: r.reason,
+                ticket: r.ticket,
+                requested_by: r.requested_by,
+                requested_at: r.requested_at,
+                expires_at: r.expires_at,
+                state: r.state,
+                decided_by: r.decided_by,
+                outcome: r.outcome,
+            })
+            .collect())
+    }
+
+    async fn helpdesk_decide(&self, cx: &Ctx, id: &str, approve: bool) -> Result<Option<app::domain::OneTimeSecret>, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
+        Self::may_decide(who)?;
+        self.lapse_due().await;
+        // Deciding is as sensitive as acting: a recent password check first, before anything is looked
+        // up (SECURITY.md G13).
+        self.require_fresh_auth(who)?;
+        let row = self.db.request(id.trim()).await.map_err(|e| internal("reading a request failed", e))?;
+        let row = row.ok_or_else(|| AppError::NotFound { message: format!("There is no request {}.", id.trim()) })?;
+        // Four eyes are two people, not two accounts (review L6): the filer's IAM user counts as well as
+        // the account name, so one person holding two keydesk accounts cannot approve their own request.
+        let filer = match app::domain::PortalUserName::parse(&row.requested_by) {
+            Ok(name) => self.db.find_account(&name).await.map_err(|e| internal("reading the filer's account failed", e))?,
+            Err(_) => None,
+        };
+        let me = &who.viewer.iam_user;
+        if row.requested_by == who.viewer.user.as_str() || filer.is_some_and(|f| f.iam_user.fold() == me.fold()) {
+            return Err(AppError::NotAllowed {
+                message: "You filed this request: another help-desk member or an administrator must decide it.".into(),
+            });
+        }
+        if row.target_user.eq_ignore_ascii_case(me.as_str()) {
+            return Err(AppError::NotAllowed { message: "This request is about your own IAM user: someone else must decide it.".into() });
+        }
+        match row.state.as_str() {
+            "pending" => {}
+            "lapsed" => {
+                return Err(AppError::Conflict {
+                    message: "This request lapsed: nobody approved it in time. File a new one if it is still needed.".into(),
+                })
+            }
+            other => {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "This request was already decided ({other}{}).",
+                        row.decided_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+                    ),
+                })
+            }
+        }
+        let target = IamUserName::parse(&row.target_user).map_err(|e| internal("a stored request names a bad user", e))?;
+        let what = describe(&row.action, row.subject.as_deref(), &row.target_user);
+        let approver = who.viewer.user.to_string();
+        if !approve {
+            if !self.db.claim_request(&row.id, "rejected", &approver, self.clock.now()).await.map_err(|e| internal("deciding failed", e))? {
+                return Err(AppError::Conflict { message: "Someone else decided this request a moment ago, or it lapsed.".into() });
+            }
+            let detail = Some(format!("request={}; requested by {}", row.id, row.requested_by));
+            let intent = self
+                .audit_intent_with_reason(req, who, Some(&target), "helpdesk.request.reject", Some(what), Some(&row.reason), detail)
+                .await?;
+            self.audit_final(intent, "success", None, None).await;
+            return Ok(None);
+        }
+        // Exactly one approver gets past this line.
+        if !self.db.claim_request(&row.id, "approved", &approver, self.clock.now()).await.map_err(|e| internal("deciding failed", e))? {
+            return Err(AppError::Conflict { message: "Someone else decided this request a moment ago, or it lapsed.".into() });
+        }
+        let action = action_of(&row)?;
+        // Executed through the help-desk role whoever approves (administrators' own role is read-only),
+        // audited under the action's own name with both people.
+        let caller = Caller::Helpdesk { portal_user: approver.clone() };
+        let detail = Some(format!("request={}; requested by {}; approved by {approver}", row.id, row.requested_by));
+        let result =
+            self.audited_helpdesk_call(req, who, &caller, &target, &action, &row.action, row.subject.clone(), &row.reason, detail).await;
+        let (state, outcome) = match &result {
+            Ok(_) => ("executed", "done".to_owned()),
+            Err(e) => ("failed", e.to_string()),
+        };
+        if let Err(e) = self.db.finish_request(&row.id, state, &outcome).await {
+            tracing::error!(error = %e, request = %row.id, "could not record how a request's execution ended");
+        }
+        result
     }
 }

@@ -1,17 +1,17 @@
-//! Self-service changes to the caller's own console password and virtual MFA devices. Each follows the
+//! Self-service changes to the caller's own MFA devices. Each follows the
 //! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
 use crate::auth::admission::{Asker, Checked};
 use crate::iam::{is_own_mfa_serial, mfa_name_well_formed, own_mfa_path, totp, IamError};
-use crate::mutation::Proof;
+use crate::portal::mutation::Proof;
 use crate::portal::{iam_error, internal, Portal};
 use app::api::credentials::PasswordView;
 use app::api::mfa::{MfaEnrolment, MAX_MFA_DEVICES};
 use app::domain::entitlements::Capability;
-use app::domain::password_policy::refusal;
 use app::domain::{OneTimeSecret, Password};
 use app::error::AppError;
+use app::ssr::Ctx;
 use app::ssr::Principal;
 use http::request::Parts;
 
@@ -57,35 +57,65 @@ impl Portal {
         }
     }
 
-    pub(crate) async fn do_change_password(&self, req: &Parts, who: &Principal, new: &Password, repeat: &Password) -> Result<(), AppError> {
-        let (caller, entitled) = self.entitled_caller(who, Capability::ConsolePassword).await?;
-        self.require_fresh_auth(who)?;
+    fn own_device(&self, who: &Principal, serial: &str) -> Result<(), AppError> {
+        if !is_own_mfa_serial(&who.viewer.iam_user, serial) {
+            return Err(AppError::invalid("serial", "That is not one of your MFA devices."));
+        }
+        Ok(())
+    }
+
+    /// Run one idempotent IAM change on the caller's own user: the proof of who they are, the per-user
+    /// lease, audit intent first and the final record after. (Eight arguments: each call names the
+    /// change's parts in place, which a struct would only wrap.)
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn fresh_audited(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        proof: Proof,
+        action: &str,
+        subject: &str,
+        context: &str,
+        call: impl std::future::Future<Output = Result<(), IamError>>,
+    ) -> Result<(), AppError> {
+        if proof == Proof::StepUpWindow {
+            self.require_fresh_auth(who)?;
+        }
         let me = who.viewer.iam_user.clone();
-        let state = self.iam.password_state(&caller, &me).await.map_err(|e| iam_error("reading the password policy", e))?;
-        let changed = self.db.last_password_change(&me.fold()).await.map_err(|e| internal("reading the password's last change", e))?;
-        let view = self.password_view(state, entitled.password_override, changed);
-        if let Some(reason) = view.cannot_change {
-            return Err(AppError::NotAllowed { message: reason });
-        }
-        if let Some(reason) = refusal(&view.policy, new.expose(), repeat.expose(), me.as_str(), view.block_weak) {
-            return Err(AppError::invalid("new_password", reason));
-        }
         self.with_user_lease(&me, async {
-            let intent = self.audit_intent(req, who, &me, "password.change", None).await?;
-            let result = self.iam.set_password(&caller, &me, new, false).await;
-            let result = result.map_err(|e| match e {
-                // IAM's own words for reuse are cryptic; say what to do.
-                IamError::PolicyViolation(m) if m.contains("last") => {
-                    IamError::PolicyViolation(format!("{m} Choose a password you have not used recently."))
-                }
-                other => other,
-            });
-            self.finish(intent, result, "changing the console password").await
+            let intent = self.audit_intent(req, who, &me, action, Some(subject.to_owned())).await?;
+            let result = call.await;
+            self.finish(intent, result, context).await
         })
         .await
     }
+}
 
-    pub(crate) async fn do_start_mfa(&self, req: &Parts, who: &Principal, name: &str) -> Result<MfaEnrolment, AppError> {
+/// Two six-digit codes, trimmed.
+fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), AppError> {
+    let (c1, c2) = (code1.trim(), code2.trim());
+    if !(totp::well_formed(c1) && totp::well_formed(c2)) {
+        return Err(AppError::invalid("code", "Each code is the 6 digits your authenticator app shows."));
+    }
+    Ok((c1, c2))
+}
+
+/// The enrolment QR code as SVG: the `otpauth://` URI authenticator apps scan (RFC 6238 defaults).
+fn qr_svg(issuer: &str, account: &str, seed_b32: &str) -> Result<OneTimeSecret, AppError> {
+    let enc = app::domain::percent_encode;
+    let uri = format!("otpauth://totp/{}:{}?secret={seed_b32}&issuer={}", enc(issuer), enc(account), enc(issuer));
+    let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| internal("drawing the MFA QR code failed", e))?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    Ok(OneTimeSecret::new(svg))
+}
+
+#[async_trait::async_trait]
+impl app::api::mfa::MfaPort for Portal {
+    async fn start_mfa_enrolment(&self, cx: &Ctx, name: &str) -> Result<app::api::mfa::MfaEnrolment, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         let me = who.viewer.iam_user.clone();
         let name = name.trim();
@@ -132,14 +162,10 @@ impl Portal {
         .await
     }
 
-    fn own_device(&self, who: &Principal, serial: &str) -> Result<(), AppError> {
-        if !is_own_mfa_serial(&who.viewer.iam_user, serial) {
-            return Err(AppError::invalid("serial", "That is not one of your MFA devices."));
-        }
-        Ok(())
-    }
+    async fn enable_mfa(&self, cx: &Ctx, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
 
-    pub(crate) async fn do_enable_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         // A virtual device the person started enrolling (an ARN naming them), or a hardware TOTP token
         // by the serial number printed on it.
@@ -168,35 +194,12 @@ impl Portal {
         }
     }
 
-    /// Run one idempotent IAM change on the caller's own user: the proof of who they are, the per-user
-    /// lease, audit intent first and the final record after. (Eight arguments: each call names the
-    /// change's parts in place, which a struct would only wrap.)
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn fresh_audited(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        proof: Proof,
-        action: &str,
-        subject: &str,
-        context: &str,
-        call: impl std::future::Future<Output = Result<(), IamError>>,
-    ) -> Result<(), AppError> {
-        if proof == Proof::StepUpWindow {
-            self.require_fresh_auth(who)?;
-        }
-        let me = who.viewer.iam_user.clone();
-        self.with_user_lease(&me, async {
-            let intent = self.audit_intent(req, who, &me, action, Some(subject.to_owned())).await?;
-            let result = call.await;
-            self.finish(intent, result, context).await
-        })
-        .await
-    }
-
     /// Drop a device whose enrolment was never finished. As strongly gated as enrolment and removal
     /// (step-up; SECURITY.md L1, Keycloak #16442).
-    pub(crate) async fn do_cancel_mfa(&self, req: &Parts, who: &Principal, serial: &str) -> Result<(), AppError> {
+    async fn cancel_mfa_enrolment(&self, cx: &Ctx, serial: &str) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         self.own_device(who, serial)?;
         let delete = async {
@@ -208,7 +211,10 @@ impl Portal {
         self.fresh_audited(req, who, Proof::StepUpWindow, "mfa.cancel", serial, "cancelling an MFA enrolment", delete).await
     }
 
-    pub(crate) async fn do_resync_mfa(&self, req: &Parts, who: &Principal, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+    async fn resync_mfa(&self, cx: &Ctx, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
@@ -227,7 +233,10 @@ impl Portal {
         .await
     }
 
-    pub(crate) async fn do_remove_mfa(&self, req: &Parts, who: &Principal, serial: &str, password: &Password) -> Result<(), AppError> {
+    async fn remove_mfa(&self, cx: &Ctx, serial: &str, password: &Password) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
@@ -253,23 +262,4 @@ impl Portal {
         };
         self.fresh_audited(req, who, Proof::PasswordWithRequest, "mfa.remove", serial, "removing an MFA device", remove).await
     }
-}
-
-/// Two six-digit codes, trimmed.
-fn two_codes<'a>(code1: &'a str, code2: &'a str) -> Result<(&'a str, &'a str), AppError> {
-    let (c1, c2) = (code1.trim(), code2.trim());
-    if !(totp::well_formed(c1) && totp::well_formed(c2)) {
-        return Err(AppError::invalid("code", "Each code is the 6 digits your authenticator app shows."));
-    }
-    Ok((c1, c2))
-}
-
-/// The enrolment QR code as SVG: the `otpauth://` URI authenticator apps scan (RFC 6238 defaults).
-fn qr_svg(issuer: &str, account: &str, seed_b32: &str) -> Result<OneTimeSecret, AppError> {
-    let enc = app::domain::percent_encode;
-    let uri = format!("otpauth://totp/{}:{}?secret={seed_b32}&issuer={}", enc(issuer), enc(account), enc(issuer));
-    let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| internal("drawing the MFA QR code failed", e))?;
-    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
-    Ok(OneTimeSecret::new(svg))
 }

@@ -4,17 +4,16 @@
 //! logged, audited or echoed (it might be a private key pasted by mistake).
 
 use crate::iam::{Caller, IamError, CODECOMMIT};
-use crate::mutation::Proof;
+use crate::portal::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::codecommit::{GitCredentialView, SshKeyView};
 use app::api::credentials::MAX_SSH_KEYS;
 use app::domain::entitlements::Capability;
 use app::domain::services::{ServiceSpec, SERVICES};
 use app::domain::ssh_key::{self, ParsedSshKey};
-use app::domain::{CreatedServiceCredential, IamUserName, ServiceCredential, SetStatus, SshEncoding, SshKeyId, SshKeySummary};
+use app::domain::{IamUserName, ServiceCredential, SetStatus, SshEncoding, SshKeyId, SshKeySummary};
 use app::error::AppError;
-use app::ssr::Principal;
-use http::request::Parts;
+use app::ssr::Ctx;
 
 /// CodeCommit's row of the services table.
 fn git() -> &'static ServiceSpec {
@@ -54,35 +53,45 @@ impl Portal {
         }
         views
     }
+}
 
-    pub(crate) async fn do_create_git_credential(&self, req: &Parts, who: &Principal) -> Result<CreatedServiceCredential, AppError> {
-        self.do_create_service_credential(req, who, git(), None).await
+#[async_trait::async_trait]
+impl app::api::codecommit::CodeCommitPort for Portal {
+    async fn create_git_credential(&self, cx: &Ctx) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        let _req = &cx.req;
+        let _who = &cx.who;
+
+        self.create_credential(cx, git(), None).await
     }
 
-    pub(crate) async fn do_reset_git_credential(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        raw_id: &str,
-    ) -> Result<CreatedServiceCredential, AppError> {
-        self.do_reset_service_credential(req, who, git(), raw_id).await
+    async fn reset_git_credential(&self, cx: &Ctx, id: &str) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        let _req = &cx.req;
+        let _who = &cx.who;
+        let raw_id = id;
+
+        self.reset_credential(cx, git(), raw_id).await
     }
 
-    pub(crate) async fn do_set_git_credential_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        raw_id: &str,
-        status: SetStatus,
-    ) -> Result<(), AppError> {
-        self.do_set_service_credential_status(req, who, git(), raw_id, status).await
+    async fn set_git_credential_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
+        let _req = &cx.req;
+        let _who = &cx.who;
+        let raw_id = id;
+
+        self.set_credential_status(cx, git(), raw_id, status).await
     }
 
-    pub(crate) async fn do_delete_git_credential(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
-        self.do_delete_service_credential(req, who, git(), raw_id, confirm).await
+    async fn delete_git_credential(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
+        let _req = &cx.req;
+        let _who = &cx.who;
+        let raw_id = id;
+
+        self.delete_credential(cx, git(), raw_id, confirm).await
     }
 
-    pub(crate) async fn do_upload_ssh_key(&self, req: &Parts, who: &Principal, body: &str) -> Result<SshKeyView, AppError> {
+    async fn upload_ssh_key(&self, cx: &Ctx, body: &str) -> Result<app::api::codecommit::SshKeyView, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         // First, before anything is logged or sent: a private key or garbage stops here, unechoed.
         let parsed = ssh_key::parse(body).map_err(|e| AppError::invalid("public_key", e.to_string()))?;
@@ -144,13 +153,11 @@ impl Portal {
         .await
     }
 
-    pub(crate) async fn do_set_ssh_key_status(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        raw_id: &str,
-        status: SetStatus,
-    ) -> Result<(), AppError> {
+    async fn set_ssh_key_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+        let raw_id = id;
+
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
         let (caller, me) = (caller, who.viewer.iam_user.clone());
@@ -159,7 +166,11 @@ impl Portal {
         self.fresh_audited(req, who, Proof::StepUpWindow, action, id.as_str(), "changing the status of an SSH key", call).await
     }
 
-    pub(crate) async fn do_delete_ssh_key(&self, req: &Parts, who: &Principal, raw_id: &str, confirm: &str) -> Result<(), AppError> {
+    async fn delete_ssh_key(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+        let raw_id = id;
+
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
         if confirm.trim() != id.as_str() {

@@ -3,15 +3,16 @@
 //! uploaded, activated/deactivated and deleted through the mutation protocol. A pasted private key is
 //! refused without being echoed, logged or stored.
 
-use crate::mutation::Proof;
+use crate::portal::days_between;
+use crate::portal::mutation::Proof;
 use crate::portal::{iam_error, Portal};
 use ::time::OffsetDateTime;
+use app::api::credentials::{AccessKeyView, CredentialsOverview};
 use app::domain::entitlements::Capability;
 use app::domain::signing_cert::{cert_id_ok, CertInfo, SigningCert, SigningCertView, MAX_CERT_BODY, MAX_SIGNING_CERTS};
 use app::domain::SetStatus;
 use app::error::AppError;
-use app::ssr::Principal;
-use http::request::Parts;
+use app::ssr::Ctx;
 use x509_parser::prelude::parse_x509_pem;
 
 /// Read a PEM certificate whatever its dates and key size (for listing), or say why it cannot be read.
@@ -100,7 +101,162 @@ impl Portal {
             .collect()
     }
 
-    pub(crate) async fn do_upload_cert(&self, req: &Parts, who: &Principal, body: &str) -> Result<SigningCertView, AppError> {
+    fn cert_id(raw: &str) -> Result<String, AppError> {
+        let id = raw.trim();
+        if !cert_id_ok(id) {
+            return Err(AppError::invalid("certificate_id", "That is not a certificate id."));
+        }
+        Ok(id.to_owned())
+    }
+}
+
+#[async_trait::async_trait]
+impl app::api::credentials::CredentialsPort for Portal {
+    async fn my_credentials(&self, cx: &Ctx) -> Result<CredentialsOverview, AppError> {
+        let who = &cx.who;
+
+        let me = &who.viewer.iam_user;
+        let entitled = self.entitled(who).await?;
+        let caller = self.caller_for(who, &entitled);
+        let may = |c| entitled.may(c);
+        let iam = &self.iam;
+        let err = |e| iam_error("reading own credentials", e);
+        // Only what the employee is entitled to is read: their session policy grants nothing else.
+        let (core, mfa_devices, service_specific, ssh_keys, signing_certs) = tokio::join!(
+            async {
+                tokio::try_join!(
+                    async { iam.get_user(&caller, me).await.map_err(err) },
+                    async {
+                        if !may(Capability::ConsolePassword) {
+                            return Ok(None);
+                        }
+                        // keydesk's own record of the last change, read beside IAM's state; one that
+                        // cannot be read leaves the profile's date: not worth failing the page for.
+                        let fold = me.fold();
+                        let (state, changed) = tokio::join!(iam.password_state(&caller, me), self.db.last_password_change(&fold));
+                        state.map_err(err).map(|s| Some((s, changed.ok().flatten())))
+                    },
+                    async {
+                        if !may(Capability::AccessKeys) {
+                            return Ok((vec![], vec![]));
+                        }
+                        tokio::try_join!(async { iam.list_access_keys(&caller, me).await.map_err(err) }, async {
+                            iam.list_user_tags(&caller, me).await.map_err(err)
+                        },)
+                    },
+                )
+            },
+            async {
+                if !may(Capability::Mfa) {
+                    return Ok(vec![]);
+                }
+                iam.list_mfa_devices(&caller, me).await.map_err(err)
+            },
+            async {
+                // One listing serves the Git section and the other services' (either entitlement
+                // grants ListServiceSpecificCredentials).
+                if !may(Capability::GitCredentials) && !may(Capability::ServiceCredentials) {
+                    return Ok(vec![]);
+                }
+                iam.list_service_credentials(&caller, me, None).await.map_err(err)
+            },
+            async {
+                if !may(Capability::SshKeys) {
+                    return Ok(vec![]);
+                }
+                match iam.list_ssh_keys(&caller, me).await {
+                    Ok(keys) => Ok(self.ssh_views(&caller, me, keys).await),
+                    Err(e) => Err(err(e)),
+                }
+            },
+            async {
+                if !may(Capability::SigningCertificates) {
+                    return Ok(vec![]);
+                }
+                iam.list_signing_certs(&caller, me).await.map_err(err).map(|c| self.cert_views(c))
+            },
+        );
+        let git_credentials =
+            if may(Capability::GitCredentials) { service_specific.clone().map(|c| self.git_views(c)) } else { Ok(vec![]) };
+        let service_credentials =
+            if may(Capability::ServiceCredentials) { service_specific.map(|c| self.service_views(c)) } else { Ok(vec![]) };
+        let (user, password, (keys, tags)) = core?;
+        let since = self.clock.now() - time::Duration::days(90);
+        let helpdesk_actions = match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
+            Ok(records) => records
+                .into_iter()
+                .map(|r| app::api::helpdesk::HelpdeskNotice {
+                    at: r.at,
+                    what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
+                    actor: r.actor,
+                    reason: r.reason,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read help-desk actions for the credentials page");
+                vec![]
+            }
+        };
+        let now = self.clock.now();
+        // One row by key, not the whole table: this page is the portal's most visited.
+        let exempt_until = match self.db.exemption_until(&me.fold(), now).await {
+            Ok(until) => until,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
+                None
+            }
+        };
+        // Only an inactive key can be switched back on: only then are holds worth a look-up, and the
+        // quarantine (one per user) is read once.
+        let warn = |e: AppError| {
+            tracing::warn!(error = %e, "could not tell whether a key is held");
+            false
+        };
+        let quarantined = match keys.iter().any(|k| !k.status.is_active()) {
+            true => self.quarantined(who, me).await.unwrap_or_else(warn),
+            false => false,
+        };
+        let mut access_keys = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
+            let description = tags.iter().find(|(k, _)| k == key.id.as_str()).map(|(_, v)| v.clone());
+            let hold = match key.status.is_active() {
+                true => None,
+                false if self.helpdesk_holds(&key.id).await.unwrap_or_else(warn) => Some(crate::holds::Hold::Helpdesk),
+                false => quarantined.then_some(crate::holds::Hold::Quarantine),
+            };
+            access_keys.push(AccessKeyView {
+                hold: hold.map(|h| h.explain().to_owned()),
+                age_days: days_between(key.created_at, now),
+                idle_days: days_between(last_used.at.unwrap_or(key.created_at), now),
+                last_used_secs: last_used.at.map(|at| (now - at).whole_seconds()),
+                deadline: key.status.is_active().then(|| self.config.key_policy.deadline(key.created_at, now, exempt_until)),
+                key,
+                last_used,
+                description,
+            });
+        }
+        Ok(CredentialsOverview {
+            user,
+            password: password.map(|(p, changed)| self.password_view(p, entitled.password_override, changed)),
+            entitled: entitled.caps.clone(),
+            signing_certs,
+            ask: entitled.entitlements.ask.clone(),
+            access_keys,
+            mfa_devices,
+            git_credentials,
+            ssh_keys,
+            codecommit_region: self.config.settings.codecommit_region.clone(),
+            service_credentials,
+            api_key_max_days: self.config.settings.api_key_max_days,
+            helpdesk_actions,
+        })
+    }
+
+    async fn upload_signing_cert(&self, cx: &Ctx, body: &str) -> Result<app::domain::signing_cert::SigningCertView, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let info = inspect(body, self.clock.now()).map_err(|m| AppError::invalid("certificate", m))?;
         self.require_fresh_auth(who)?;
@@ -143,15 +299,10 @@ impl Portal {
         .await
     }
 
-    fn cert_id(raw: &str) -> Result<String, AppError> {
-        let id = raw.trim();
-        if !cert_id_ok(id) {
-            return Err(AppError::invalid("certificate_id", "That is not a certificate id."));
-        }
-        Ok(id.to_owned())
-    }
+    async fn set_signing_cert_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
 
-    pub(crate) async fn do_set_cert_status(&self, req: &Parts, who: &Principal, id: &str, status: SetStatus) -> Result<(), AppError> {
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let id = Self::cert_id(id)?;
         let action = if status == SetStatus::Active { "signing_cert.activate" } else { "signing_cert.deactivate" };
@@ -160,7 +311,10 @@ impl Portal {
         self.fresh_audited(req, who, Proof::StepUpWindow, action, &id, "changing a signing certificate's status", call).await
     }
 
-    pub(crate) async fn do_delete_cert(&self, req: &Parts, who: &Principal, id: &str, confirm: &str) -> Result<(), AppError> {
+    async fn delete_signing_cert(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let id = Self::cert_id(id)?;
         if confirm.trim() != id {

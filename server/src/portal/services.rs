@@ -5,14 +5,13 @@
 //! and API-key secrets exist only in the answer to a create or reset.
 
 use crate::iam::{Caller, IamError};
-use crate::mutation::Proof;
+use crate::portal::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
 use app::api::services::ServiceCredentialView;
 use app::domain::services::{ServiceSpec, PER_SERVICE};
 use app::domain::{CreatedServiceCredential, IamUserName, ServiceCredential, ServiceCredentialId, SetStatus};
 use app::error::AppError;
-use app::ssr::Principal;
-use http::request::Parts;
+use app::ssr::Ctx;
 
 pub(crate) fn credential_id(raw: &str) -> Result<ServiceCredentialId, AppError> {
     ServiceCredentialId::parse(raw.trim()).map_err(|m| AppError::invalid("credential_id", m))
@@ -71,46 +70,6 @@ impl Portal {
             .collect()
     }
 
-    pub(crate) async fn do_create_service_credential(
-        &self,
-        req: &Parts,
-        who: &Principal,
-        spec: &'static ServiceSpec,
-        raw_days: Option<&str>,
-    ) -> Result<CreatedServiceCredential, AppError> {
-        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
-        let max_days = self.config.settings.api_key_max_days;
-        let days = spec.expiry_days(raw_days, max_days).map_err(|m| AppError::invalid("age_days", m))?;
-        self.require_fresh_auth(who)?;
-        let me = who.viewer.iam_user.clone();
-        self.with_user_lease(&me, async {
-            let before = self.credentials_for(&caller, &me, spec).await?;
-            if before.len() >= PER_SERVICE {
-                let fix = if spec.expires() { "Delete one first." } else { "Delete one first, or reset the password of one you have." };
-                return Err(AppError::LimitExceeded {
-                    message: format!("You already have {PER_SERVICE} {} (inactive and expired ones count too). {fix}", spec.plural()),
-                });
-            }
-            let intent = self.audit_intent(req, who, &me, &action(spec, "create"), None).await?;
-            match self.iam.create_service_credential(&caller, &me, spec.service_name, days).await {
-                Ok(created) => {
-                    self.audit_final(intent, "success", Some(subject(spec, &created.credential.id)), None).await;
-                    Ok(created)
-                }
-                Err(IamError::Ambiguous(cause)) => {
-                    let (outcome, message) = self.reconcile_service_create(&caller, &me, spec, &before).await;
-                    self.audit_final(intent, outcome, None, Some(cause)).await;
-                    Err(AppError::Ambiguous { message })
-                }
-                Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
-                    Err(iam_error(&format!("generating {}", spec.plural()), e))
-                }
-            }
-        })
-        .await
-    }
-
     /// After an ambiguous create: a credential that appeared has a secret nobody saw; delete it.
     async fn reconcile_service_create(
         &self,
@@ -145,14 +104,93 @@ impl Portal {
         tracing::error!(user = %me, service = spec.slug, "could not reconcile an ambiguous service-credential create");
         ("unresolved", format!("Check your {} below before trying again, and delete any whose secret you never saw.", spec.plural()))
     }
+}
 
-    pub(crate) async fn do_reset_service_credential(
+fn capitalised(s: String) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+#[async_trait::async_trait]
+impl app::api::services::ServicesPort for Portal {
+    async fn create_service_credential(
         &self,
-        req: &Parts,
-        who: &Principal,
+        cx: &Ctx,
+        service: &str,
+        age_days: Option<&str>,
+    ) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        self.create_credential(cx, self::service(service)?, age_days).await
+    }
+
+    async fn reset_service_credential(&self, cx: &Ctx, service: &str, id: &str) -> Result<app::domain::CreatedServiceCredential, AppError> {
+        self.reset_credential(cx, self::service(service)?, id).await
+    }
+
+    async fn set_service_credential_status(&self, cx: &Ctx, service: &str, id: &str, status: SetStatus) -> Result<(), AppError> {
+        self.set_credential_status(cx, self::service(service)?, id, status).await
+    }
+
+    async fn delete_service_credential(&self, cx: &Ctx, service: &str, id: &str, confirm: &str) -> Result<(), AppError> {
+        self.delete_credential(cx, self::service(service)?, id, confirm).await
+    }
+}
+
+impl Portal {
+    /// Generate a credential of `spec`'s service (this page's services, and CodeCommit's Git credentials):
+    /// entitlement, expiry checked against the maximum, the 2-per-service limit, a lost answer reconciled.
+    pub(crate) async fn create_credential(
+        &self,
+        cx: &Ctx,
+        spec: &'static ServiceSpec,
+        raw_days: Option<&str>,
+    ) -> Result<CreatedServiceCredential, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
+        let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
+        let max_days = self.config.settings.api_key_max_days;
+        let days = spec.expiry_days(raw_days, max_days).map_err(|m| AppError::invalid("age_days", m))?;
+        self.require_fresh_auth(who)?;
+        let me = who.viewer.iam_user.clone();
+        self.with_user_lease(&me, async {
+            let before = self.credentials_for(&caller, &me, spec).await?;
+            if before.len() >= PER_SERVICE {
+                let fix = if spec.expires() { "Delete one first." } else { "Delete one first, or reset the password of one you have." };
+                return Err(AppError::LimitExceeded {
+                    message: format!("You already have {PER_SERVICE} {} (inactive and expired ones count too). {fix}", spec.plural()),
+                });
+            }
+            let intent = self.audit_intent(req, who, &me, &action(spec, "create"), None).await?;
+            match self.iam.create_service_credential(&caller, &me, spec.service_name, days).await {
+                Ok(created) => {
+                    self.audit_final(intent, "success", Some(subject(spec, &created.credential.id)), None).await;
+                    Ok(created)
+                }
+                Err(IamError::Ambiguous(cause)) => {
+                    let (outcome, message) = self.reconcile_service_create(&caller, &me, spec, &before).await;
+                    self.audit_final(intent, outcome, None, Some(cause)).await;
+                    Err(AppError::Ambiguous { message })
+                }
+                Err(e) => {
+                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    Err(iam_error(&format!("generating {}", spec.plural()), e))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Reset a credential's secret (any service of the table): the old one stops working; an ambiguous
+    /// answer is reset once more so the person sees the secret that works.
+    pub(crate) async fn reset_credential(
+        &self,
+        cx: &Ctx,
         spec: &'static ServiceSpec,
         raw_id: &str,
     ) -> Result<CreatedServiceCredential, AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
@@ -199,14 +237,17 @@ impl Portal {
         .await
     }
 
-    pub(crate) async fn do_set_service_credential_status(
+    /// Activate or deactivate a credential of `spec`'s service.
+    pub(crate) async fn set_credential_status(
         &self,
-        req: &Parts,
-        who: &Principal,
+        cx: &Ctx,
         spec: &'static ServiceSpec,
         raw_id: &str,
         status: SetStatus,
     ) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
@@ -223,14 +264,17 @@ impl Portal {
         self.fresh_audited(req, who, Proof::StepUpWindow, &action(spec, verb), &subject(spec, &id), &context, call).await
     }
 
-    pub(crate) async fn do_delete_service_credential(
+    /// Delete a credential of `spec`'s service, its public part typed back.
+    pub(crate) async fn delete_credential(
         &self,
-        req: &Parts,
-        who: &Principal,
+        cx: &Ctx,
         spec: &'static ServiceSpec,
         raw_id: &str,
         confirm: &str,
     ) -> Result<(), AppError> {
+        let req = &cx.req;
+        let who = &cx.who;
+
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
@@ -250,9 +294,4 @@ impl Portal {
         })
         .await
     }
-}
-
-fn capitalised(s: String) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -10,11 +10,13 @@
 
 use crate::iam::{Caller, IamBackend, IamError, ReportState, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{iam_error, internal, Portal};
+use app::api::admin::PortalAccountSummary;
 use app::api::admin::{KeyOwner, ReviewPage};
 use app::domain::review::{lines_csv, parse_report, select, slot_key_ids, DetailsProgress, ReviewQuery, ReviewRow, UserDetails, PAGE_SIZE};
 use app::domain::services::ServiceSpec;
 use app::domain::{AccessKeyId, IamUserName, MfaDevice, ServiceCredential};
 use app::error::AppError;
+use app::ssr::Ctx;
 use app::ssr::Principal;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -263,14 +265,6 @@ impl Portal {
         Ok(cached)
     }
 
-    pub(crate) async fn do_refresh_review(&self, who: &Principal) -> Result<(), AppError> {
-        let caller = self.admin_caller(who)?;
-        if let Some(old) = self.review.0.lock().await.take() {
-            old.details.abort();
-        }
-        self.review_report(&caller).await.map(drop)
-    }
-
     /// The rows the query selects, and what the search said about a key id.
     async fn reviewed(
         &self,
@@ -304,7 +298,28 @@ impl Portal {
         Ok((report, lines, owner, notice, password_max_age))
     }
 
-    pub(crate) async fn do_credential_review(&self, who: &Principal, query: &ReviewQuery) -> Result<ReviewPage, AppError> {
+    /// Every row the query selects, as CSV, with a file name carrying the report's date.
+    pub async fn review_csv(&self, who: &Principal, query: &ReviewQuery) -> Result<(String, String), AppError> {
+        let caller = self.admin_caller(who)?;
+        let (report, lines, ..) = self.reviewed(&caller, query).await?;
+        Ok((format!("keydesk-review-{}.csv", report.generated_at.date()), lines_csv(&lines)))
+    }
+
+    /// IAM's credential report, byte for byte.
+    pub async fn raw_credential_report(&self, who: &Principal) -> Result<(String, String), AppError> {
+        let caller = self.admin_caller(who)?;
+        let report = self.review_report(&caller).await?;
+        // As IAM wrote it, except that a cell a spreadsheet would run as a formula (an IAM user named
+        // `=cmd`) is shown as text.
+        Ok((format!("credential-report-{}.csv", report.generated_at.date()), app::domain::export::neutralize_report(&report.csv)))
+    }
+}
+
+#[async_trait::async_trait]
+impl app::api::admin::AdminPort for Portal {
+    async fn credential_review(&self, cx: &Ctx, query: &app::domain::review::ReviewQuery) -> Result<app::api::admin::ReviewPage, AppError> {
+        let who = &cx.who;
+
         let caller = self.admin_caller(who)?;
         let (report, lines, key_owner, notice, password_max_age) = self.reviewed(&caller, query).await?;
         let matched = lines.len();
@@ -325,20 +340,35 @@ impl Portal {
         })
     }
 
-    /// Every row the query selects, as CSV, with a file name carrying the report's date.
-    pub async fn review_csv(&self, who: &Principal, query: &ReviewQuery) -> Result<(String, String), AppError> {
+    async fn refresh_credential_review(&self, cx: &Ctx) -> Result<(), AppError> {
+        let who = &cx.who;
+
         let caller = self.admin_caller(who)?;
-        let (report, lines, ..) = self.reviewed(&caller, query).await?;
-        Ok((format!("keydesk-review-{}.csv", report.generated_at.date()), lines_csv(&lines)))
+        if let Some(old) = self.review.0.lock().await.take() {
+            old.details.abort();
+        }
+        self.review_report(&caller).await.map(drop)
     }
 
-    /// IAM's credential report, byte for byte.
-    pub async fn raw_credential_report(&self, who: &Principal) -> Result<(String, String), AppError> {
-        let caller = self.admin_caller(who)?;
-        let report = self.review_report(&caller).await?;
-        // As IAM wrote it, except that a cell a spreadsheet would run as a formula (an IAM user named
-        // `=cmd`) is shown as text.
-        Ok((format!("credential-report-{}.csv", report.generated_at.date()), app::domain::export::neutralize_report(&report.csv)))
+    async fn list_portal_accounts(&self, cx: &Ctx) -> Result<Vec<PortalAccountSummary>, AppError> {
+        let who = &cx.who;
+
+        if !who.viewer.role.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let rows = self.db.list_accounts().await.map_err(|e| internal("listing accounts failed", e))?;
+        Ok(rows
+            .into_iter()
+            .map(|a| PortalAccountSummary {
+                user: a.user,
+                display_name: a.display_name,
+                role: a.role,
+                iam_user: a.iam_user,
+                disabled: a.disabled,
+                created_at: a.created_at,
+                last_sign_in_at: a.last_sign_in_at,
+            })
+            .collect())
     }
 }
 

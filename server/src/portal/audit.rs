@@ -6,6 +6,7 @@ use crate::portal::{internal, Portal};
 use app::api::audit::{AuditEntry, AuditIntent, AuditPage, AuditQuery, AUDIT_PAGE_SIZE};
 use app::domain::csv_report_cell_row;
 use app::error::AppError;
+use app::ssr::Ctx;
 use app::ssr::Principal;
 use time::format_description::well_known::Rfc3339;
 
@@ -42,8 +43,14 @@ impl Portal {
         }
         Ok(AuditFilter { actor: text(&q.actor), target: text(&q.target), action: text(&q.action), outcome: text(&q.outcome), from, to })
     }
+}
 
-    pub(crate) async fn do_audit_log(&self, who: &Principal, q: &AuditQuery) -> Result<AuditPage, AppError> {
+#[async_trait::async_trait]
+impl app::api::audit::AuditPort for Portal {
+    async fn audit_log(&self, cx: &Ctx, query: &app::api::audit::AuditQuery) -> Result<app::api::audit::AuditPage, AppError> {
+        let who = &cx.who;
+        let q = query;
+
         let filter = self.audit_filter(who, q)?;
         let size = AUDIT_PAGE_SIZE as i64;
         let offset = i64::try_from(q.page).unwrap_or(0).saturating_mul(size);
@@ -54,7 +61,10 @@ impl Portal {
         Ok(AuditPage { entries: rows.into_iter().map(entry).collect(), total, page: q.page.min(pages - 1), pages })
     }
 
-    pub(crate) async fn do_audit_csv(&self, who: &Principal, q: &AuditQuery) -> Result<(String, String), AppError> {
+    async fn audit_csv(&self, cx: &Ctx, query: &app::api::audit::AuditQuery) -> Result<(String, String), AppError> {
+        let who = &cx.who;
+        let q = query;
+
         let filter = self.audit_filter(who, q)?;
         // The export keeps every record, intents included: auditors reconcile them by id.
         let (rows, _) = self.db.list_audit(&filter, 100_000, 0, false).await.map_err(|e| internal("reading the audit log failed", e))?;

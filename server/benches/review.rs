@@ -47,17 +47,17 @@ async fn main() {
         let user = IamUserName::parse(&format!("user{i:05}")).unwrap();
         iam.create_user(&user, ["/", "/eng/", "/data/", "/ops/"][i % 4], now - time::Duration::days(400)).await.unwrap();
         if i % 2 == 0 {
-            let k = iam.create_access_key(&Caller::Service, &user).await.unwrap();
+            let k = iam.create_access_key(&Caller::keydesk(), &user).await.unwrap();
             iam.backdate_key(&user, &k.key.id, now - time::Duration::days((i % 365) as i64)).await.unwrap();
             if i % 6 == 0 {
                 iam.record_key_use(&k.key.id, now - time::Duration::days((i % 90) as i64), "s3", "us-east-1").await.unwrap();
             }
             if i % 10 == 0 {
-                iam.update_access_key(&Caller::Service, &user, &k.key.id, SetStatus::Inactive).await.unwrap();
+                iam.update_access_key(&Caller::keydesk(), &user, &k.key.id, SetStatus::Inactive).await.unwrap();
             }
         }
         if i % 3 == 0 {
-            iam.set_password(&Caller::Service, &user, &Password::new("Granite-Tulip-42-fox"), false).await.unwrap();
+            iam.set_password(&Caller::keydesk(), &user, &Password::new("Granite-Tulip-42-fox"), false).await.unwrap();
         }
     }
     println!("seeded {n} IAM users in {:.1} s", seeding.elapsed().as_secs_f64());
@@ -112,7 +112,7 @@ async fn main() {
         ms(warm[19])
     );
 
-    let caller = Caller::Admin { portal_user: "bench".into() };
+    let caller = Caller::admin("bench");
     let (naive, users, keys) = naive_calls(iam.as_ref(), &caller).await;
     println!("naive per-user calls (ListUsers + ListAccessKeys + GetAccessKeyLastUsed): {} for {users} users and {keys} keys", ms(naive));
     println!(
@@ -266,7 +266,7 @@ async fn moto(url: &str, m: usize, admin: &Ctx) {
     let details = details_time(&portal, admin).await;
     println!("moto: per-user details, {} users at a time: {:.1} s", first.details.concurrency, details.as_secs_f64());
 
-    let caller = Caller::Admin { portal_user: "bench".into() };
+    let caller = Caller::admin("bench");
     let (naive, users, keys) = naive_calls(iam.as_ref(), &caller).await;
     println!("moto: naive per-user calls: {} for {users} users and {keys} keys", ms(naive));
     println!("moto: ratio naive / report-based first page: {:.1}x", naive.as_secs_f64() / cold.as_secs_f64());

@@ -88,7 +88,7 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     let now = portal.clock.now();
     let days = |d: i64| now - Duration::days(d);
     iam.set_password_policy(Some(&PasswordPolicy::cis_recommended())).await?;
-    let svc = Caller::Service;
+    let svc = Caller::keydesk();
     let mut created = 0;
     for (name, path, age, password, keys, mfa) in DEMO_IAM_USERS {
         let user = IamUserName::parse(name)?;

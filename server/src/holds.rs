@@ -112,7 +112,7 @@ impl Portal {
     /// role (the person's session policy grants no policy listing, and keydesk's own identity may only
     /// assume roles), named after the person asking.
     pub(crate) async fn quarantined(&self, who: &Principal, user: &IamUserName) -> Result<bool, AppError> {
-        let reader = Caller::Admin { portal_user: who.viewer.user.to_string() };
+        let reader = Caller::admin(who.viewer.user.to_string());
         let attached = self
             .iam
             .list_attached_user_policies(&reader, user)

@@ -83,7 +83,7 @@ pub async fn run_forever(portal: Arc<Portal>) {
 
 /// The read-only authority the job lists users and keys with; deactivation uses the help-desk role.
 fn reader() -> Caller {
-    Caller::Admin { portal_user: "keydesk".into() }
+    Caller::admin("keydesk")
 }
 
 impl Portal {
@@ -270,7 +270,7 @@ impl Portal {
                 return false;
             }
         };
-        let enforcer = Caller::Helpdesk { portal_user: "keydesk-enforcement".into() };
+        let enforcer = Caller::helpdesk("keydesk-enforcement");
         let result = self.iam.update_access_key(&enforcer, user, &key.id, SetStatus::Inactive).await;
         let (outcome, detail) = match &result {
             Ok(()) => ("success", format!("intent={intent}")),

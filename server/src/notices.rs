@@ -73,7 +73,7 @@ impl Portal {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not read the account's e-mail address"),
         }
-        let reader = Caller::Admin { portal_user: "keydesk".into() };
+        let reader = Caller::admin("keydesk");
         match self.iam.list_user_tags(&reader, user).await {
             Ok(tags) => tags.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("email")).and_then(|(_, v)| check_address(&v).ok()),
             Err(e) => {

@@ -21,7 +21,7 @@ impl Portal {
         let due_before = now - time::Duration::hours(i64::from(hours));
         let resets =
             self.db.password_resets_between(now - time::Duration::days(LOOK_BACK_DAYS), due_before).await.map_err(|e| e.to_string())?;
-        let caller = Caller::Helpdesk { portal_user: "keydesk-followup".into() };
+        let caller = Caller::helpdesk("keydesk-followup");
         let mut reset_again = 0;
         for (at, target, actor) in resets {
             if self.db.followed_up_since(&target, at).await.map_err(|e| e.to_string())? {

@@ -306,7 +306,7 @@ impl AwsIam {
     /// The IAM client carrying `caller`'s authority.
     async fn client(&self, caller: &Caller) -> IamResult<aws_sdk_iam::Client> {
         let (key, role, policy) = match caller {
-            Caller::Service => return Ok(self.service_client.clone()),
+            Caller::Service { .. } => return Ok(self.service_client.clone()),
             Caller::SelfService { iam_user, caps, .. } => {
                 // One cached session per user and entitlement set: a change of entitlements takes effect
                 // at once, with a session policy granting exactly the new set.
@@ -314,8 +314,8 @@ impl AwsIam {
                 let key = format!("user:{}:{}", iam_user.fold(), ids.join(","));
                 (key, &self.settings.user_role_arn, Some(entitled_policy(&self.account, iam_user, caps)))
             }
-            Caller::Helpdesk { portal_user } => (format!("helpdesk:{portal_user}"), &self.settings.helpdesk_role_arn, None),
-            Caller::Admin { portal_user } => (format!("admin:{portal_user}"), &self.settings.admin_role_arn, None),
+            Caller::Helpdesk { portal_user, .. } => (format!("helpdesk:{portal_user}"), &self.settings.helpdesk_role_arn, None),
+            Caller::Admin { portal_user, .. } => (format!("admin:{portal_user}"), &self.settings.admin_role_arn, None),
         };
         let now = self.clock.now();
         if let Some((client, expires)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {

@@ -4,6 +4,7 @@
 //! (nothing is skipped silently); the embedded backend claims every capability.
 
 use super::*;
+use app::domain::entitlements::Capability;
 use app::domain::signing_cert::cert_id_ok;
 use app::domain::ssh_key;
 use async_trait::async_trait;
@@ -69,7 +70,7 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
-const SVC: Caller = Caller::Service;
+const SVC: Caller = Caller::keydesk();
 
 /// A fresh self-signed certificate (EC P-256, generated per call, so each is distinct), valid for
 /// years either side of any test clock.
@@ -79,7 +80,7 @@ fn test_cert(name: &str) -> String {
 }
 
 fn helpdesk() -> Caller {
-    Caller::Helpdesk { portal_user: "carol".into() }
+    Caller::helpdesk("carol")
 }
 
 pub async fn access_key_lifecycle(h: &dyn Harness) {
@@ -251,11 +252,7 @@ pub async fn service_credentials_per_service_and_api_keys(h: &dyn Harness) {
     assert_eq!(reset.credential.alias.as_deref(), Some(alias.as_str()), "a reset keeps the alias");
     assert_eq!(b.list_service_credentials(&SVC, &user, None).await.unwrap().len(), 4);
 
-    let session = |caps: &[Capability]| Caller::SelfService {
-        portal_user: user.to_string(),
-        iam_user: user.clone(),
-        caps: caps.iter().copied().collect(),
-    };
+    let session = |caps: &[Capability]| Caller::self_service_with(user.to_string(), user.clone(), caps.iter().copied().collect());
     let (git_only, services_only) = (session(&[Capability::GitCredentials]), session(&[Capability::ServiceCredentials]));
     if h.caps().has(h.caps().enforces_caller_scope, "per-caller session policy evaluation") {
         assert!(matches!(b.create_service_credential(&git_only, &user, bedrock, Some(1)).await, Err(IamError::AccessDenied(_))));
@@ -276,8 +273,8 @@ pub async fn quarantine_policy_listed_and_detached(h: &dyn Harness) {
     let user = h.create_user(&unique("leak")).await;
     assert!(b.list_attached_user_policies(&SVC, &user).await.unwrap().is_empty());
     let arn = h.quarantine(&user).await;
-    let helpdesk = Caller::Helpdesk { portal_user: "carol".into() };
-    let admin = Caller::Admin { portal_user: "dave".into() };
+    let helpdesk = Caller::helpdesk("carol");
+    let admin = Caller::admin("dave");
     assert_eq!(b.list_attached_user_policies(&admin, &user).await.unwrap(), [arn]);
     if h.caps().has(h.caps().enforces_caller_scope, "per-caller session policy evaluation") {
         let me = Caller::self_service_all(user.to_string(), user.clone());
@@ -348,7 +345,7 @@ pub async fn console_password_and_policy(h: &dyn Harness) {
 
 pub async fn account_password_policy_update_and_delete(h: &dyn Harness) {
     let b = h.backend();
-    let admin = Caller::Admin { portal_user: "dave".into() };
+    let admin = Caller::admin("dave");
     let policy = PasswordPolicy {
         minimum_length: 17,
         require_symbols: false,
@@ -387,7 +384,7 @@ pub async fn group_membership_is_listed_per_user(h: &dyn Harness) {
     assert_eq!(b.list_groups_for_user(&me, &user).await.unwrap(), expected, "sorted, read with the user's own session");
     let nobody = IamUserName::parse(&unique("ghost")).unwrap();
     assert!(matches!(b.list_groups_for_user(&SVC, &nobody).await, Err(IamError::NotFound(_))));
-    let admin = Caller::Admin { portal_user: "dave".into() };
+    let admin = Caller::admin("dave");
     assert!(b.group_exists(&admin, &expected[0]).await.unwrap(), "a group with a member exists");
     assert!(!b.group_exists(&admin, &unique("nothing")).await.unwrap(), "a name no group has");
 }
@@ -465,7 +462,7 @@ pub async fn callers_stay_within_their_authority(h: &dyn Harness) {
     ] {
         assert!(matches!(denied, Err(IamError::AccessDenied(_))), "{denied:?}");
     }
-    let admin = Caller::Admin { portal_user: "dave".into() };
+    let admin = Caller::admin("dave");
     assert!(b.list_access_keys(&admin, &other).await.is_ok(), "admins review");
     assert!(matches!(b.delete_access_key(&admin, &other, &other_key).await, Err(IamError::AccessDenied(_))), "admins do not change");
     assert_eq!(b.list_access_keys(&SVC, &other).await.unwrap().len(), 1, "denied calls changed nothing");
@@ -480,8 +477,7 @@ pub async fn self_service_sessions_stay_within_their_entitlements(h: &dyn Harnes
     }
     let b = h.backend();
     let a = h.create_user(&unique("ent")).await;
-    let with =
-        |caps: &[Capability]| Caller::SelfService { portal_user: a.to_string(), iam_user: a.clone(), caps: caps.iter().copied().collect() };
+    let with = |caps: &[Capability]| Caller::self_service_with(a.to_string(), a.clone(), caps.iter().copied().collect());
     let nothing = with(&[]);
     assert!(b.get_user(&nothing, &a).await.is_ok() && b.list_groups_for_user(&nothing, &a).await.is_ok(), "base actions");
     let denied = |r: IamResult<()>, what: &str| assert!(matches!(r, Err(IamError::AccessDenied(_))), "{what}: {r:?}");
@@ -667,7 +663,7 @@ mod aws_backend_on_moto {
         }
         async fn set_password_policy(&self, policy: Option<&PasswordPolicy>) {
             // Through the backend's own call (itself checked by account_password_policy_update_and_delete).
-            match self.backend().set_account_password_policy(&Caller::Service, policy).await {
+            match self.backend().set_account_password_policy(&Caller::keydesk(), policy).await {
                 Ok(()) | Err(IamError::NotFound(_)) => {}
                 Err(e) => panic!("setting the password policy on moto: {e}"),
             }

@@ -307,7 +307,7 @@ impl EmbeddedIam {
         }
         let ok = match caller {
             Caller::SelfService { iam_user, .. } => iam_user.fold() == user.fold(),
-            Caller::Helpdesk { .. } | Caller::Service => true,
+            Caller::Helpdesk { .. } | Caller::Service { .. } => true,
             Caller::Admin { .. } => !write,
         };
         if ok {
@@ -829,7 +829,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn set_account_password_policy(&self, caller: &Caller, policy: Option<&PasswordPolicy>) -> IamResult<()> {
         self.enter().await?;
-        if !matches!(caller, Caller::Admin { .. } | Caller::Service) {
+        if !matches!(caller, Caller::Admin { .. } | Caller::Service { .. }) {
             return Err(IamError::AccessDenied(format!("{} may not change the account password policy", caller.portal_user())));
         }
         if policy.is_none() && self.effective_policy().await? == EffectivePolicy::IamDefault {
@@ -948,7 +948,7 @@ impl IamBackend for EmbeddedIam {
 
     async fn detach_user_policy(&self, caller: &Caller, user: &IamUserName, policy_arn: &str) -> IamResult<()> {
         self.enter().await?;
-        if !matches!(caller, Caller::Helpdesk { .. } | Caller::Service) {
+        if !matches!(caller, Caller::Helpdesk { .. } | Caller::Service { .. }) {
             return Err(IamError::AccessDenied(format!("{} may not detach policies", caller.portal_user())));
         }
         self.mutate(user, |d| {

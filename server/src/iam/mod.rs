@@ -13,10 +13,8 @@ pub mod totp;
 #[cfg(test)]
 pub mod contract;
 
-use app::domain::entitlements::Capability;
 use app::domain::*;
 use async_trait::async_trait;
-use std::collections::BTreeSet;
 
 /// What went wrong, in IAM's terms; each maps to something a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,36 +60,7 @@ pub enum IamError {
 
 pub type IamResult<T> = Result<T, IamError>;
 
-/// Whose authority a call uses. The AWS backend assumes a different role for each kind; the embedded
-/// backend enforces the same boundaries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    /// An employee acting on their own IAM user only (session policy naming exactly that user and its
-    /// own MFA devices), and only on the kinds of credential they are entitled to manage (the session
-    /// policy grants no other action; `caps` empty: just the user and its groups).
-    SelfService { portal_user: String, iam_user: IamUserName, caps: BTreeSet<Capability> },
-    /// Help-desk staff: may act on any user's credentials (the portal narrows whom).
-    Helpdesk { portal_user: String },
-    /// Administrators: read-only review (users, keys, last use, MFA, credential report).
-    Admin { portal_user: String },
-    /// keydesk itself: start-up checks and demo seeding.
-    Service,
-}
-
-impl Caller {
-    /// An employee's session entitled to every capability (tests, and keydesk with no entitlements set).
-    pub fn self_service_all(portal_user: impl Into<String>, iam_user: IamUserName) -> Caller {
-        Caller::SelfService { portal_user: portal_user.into(), iam_user, caps: Capability::ALL.into_iter().collect() }
-    }
-
-    /// The portal user name recorded as the session name / source identity.
-    pub fn portal_user(&self) -> &str {
-        match self {
-            Caller::SelfService { portal_user, .. } | Caller::Helpdesk { portal_user } | Caller::Admin { portal_user } => portal_user,
-            Caller::Service => "keydesk",
-        }
-    }
-}
+pub use crate::portal::entitlements::caller::Caller;
 
 /// IAM's rule for a virtual MFA device name: 1 to 226 letters, digits and `+=,.@_-`.
 pub fn mfa_name_well_formed(name: &str) -> bool {

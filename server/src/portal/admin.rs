@@ -229,7 +229,7 @@ impl Portal {
         if !who.viewer.role.is_admin() {
             return Err(AppError::Forbidden);
         }
-        Ok(Caller::Admin { portal_user: who.viewer.user.to_string() })
+        Ok(Caller::admin(who.viewer.user.to_string()))
     }
 
     /// The cached report, fetched from IAM first when there is none.

@@ -30,7 +30,7 @@ impl Portal {
         if !who.viewer.role.is_helpdesk() {
             return Err(AppError::Forbidden);
         }
-        Ok(Caller::Helpdesk { portal_user: who.viewer.user.to_string() })
+        Ok(Caller::helpdesk(who.viewer.user.to_string()))
     }
 
     /// Why the help desk may not act on `user`, if it may not (SECURITY.md G25, review M3). It acts
@@ -484,7 +484,7 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
         let action = action_of(&row)?;
         // Executed through the help-desk role whoever approves (administrators' own role is read-only),
         // audited under the action's own name with both people.
-        let caller = Caller::Helpdesk { portal_user: approver.clone() };
+        let caller = Caller::helpdesk(approver.clone());
         let detail = Some(format!("request={}; requested by {}; approved by {approver}", row.id, row.requested_by));
         let result =
             self.audited_helpdesk_call(req, who, &caller, &target, &action, &row.action, row.subject.clone(), &row.reason, detail).await;

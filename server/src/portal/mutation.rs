@@ -238,7 +238,7 @@ impl Portal {
 
     /// An interrupted access-key create for `user`, intended at `at` (unix seconds).
     async fn settle_key_create(&self, user: &IamUserName, at: i64) -> (&'static str, String) {
-        let caller = crate::iam::Caller::Helpdesk { portal_user: "keydesk-settle".into() };
+        let caller = crate::iam::Caller::helpdesk("keydesk-settle");
         let keys = match self.iam.list_access_keys(&caller, user).await {
             Ok(k) => k,
             Err(e) => return ("interrupted", format!("IAM could not be asked which keys exist ({e}); check {user}'s keys")),

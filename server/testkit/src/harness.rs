@@ -174,7 +174,7 @@ impl TestApp {
         use server::iam::IamBackend;
         let iam = self.portal.embedded.clone().unwrap();
         let console = app::domain::Password::new("Initial-Console-Pass-17!".to_owned());
-        iam.set_password(&server::iam::Caller::Service, &IamUserName::parse(user).unwrap(), &console, false).await.unwrap();
+        iam.set_password(&server::iam::Caller::keydesk(), &IamUserName::parse(user).unwrap(), &console, false).await.unwrap();
     }
 
     /// Send one request. A request that does not answer within 30 s fails the test with its name
@@ -233,7 +233,7 @@ pub async fn admin_and_employee() -> (TestApp, String, String) {
 /// The ids of `user`'s access keys, as IAM lists them.
 pub async fn keys_of(app: &TestApp, user: &str) -> Vec<String> {
     let u = IamUserName::parse(user).unwrap();
-    app.portal.iam.list_access_keys(&server::iam::Caller::Service, &u).await.unwrap().into_iter().map(|k| k.id.to_string()).collect()
+    app.portal.iam.list_access_keys(&server::iam::Caller::keydesk(), &u).await.unwrap().into_iter().map(|k| k.id.to_string()).collect()
 }
 
 /// A form whose values were built as owned strings, borrowed the way the request helpers take it.

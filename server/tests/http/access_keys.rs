@@ -99,10 +99,10 @@ async fn nobody_touches_another_users_key_even_with_its_valid_id() {
     app.add_account("alice", Role::Employee).await;
     app.add_account("bob", Role::Employee).await;
     let bob = app::domain::IamUserName::parse("bob").unwrap();
-    let bobs = app.portal.iam.create_access_key(&Caller::Service, &bob).await.unwrap().key.id.to_string();
+    let bobs = app.portal.iam.create_access_key(&Caller::keydesk(), &bob).await.unwrap().key.id.to_string();
     app.portal
         .iam
-        .update_access_key(&Caller::Service, &bob, &app::domain::AccessKeyId::parse(&bobs).unwrap(), app::domain::SetStatus::Inactive)
+        .update_access_key(&Caller::keydesk(), &bob, &app::domain::AccessKeyId::parse(&bobs).unwrap(), app::domain::SetStatus::Inactive)
         .await
         .unwrap();
     let alice = app.sign_in("alice", PASSWORD).await.unwrap();
@@ -113,7 +113,7 @@ async fn nobody_touches_another_users_key_even_with_its_valid_id() {
         let r = app.server_fn(Some(&alice), name, &form).await;
         assert!(matches!(r.status, StatusCode::NOT_FOUND), "{name}: {} {}", r.status, r.body);
     }
-    let keys = app.portal.iam.list_access_keys(&Caller::Service, &bob).await.unwrap();
+    let keys = app.portal.iam.list_access_keys(&Caller::keydesk(), &bob).await.unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].status, app::domain::Status::Inactive, "bob's key is untouched");
 }

@@ -24,14 +24,14 @@ async fn seeded() -> (TestApp, String, CreatedAccessKey) {
         let user = IamUserName::parse(&format!("user{i:03}")).unwrap();
         iam.create_user(&user, if i % 2 == 0 { "/eng/" } else { "/" }, start_time()).await.unwrap();
         if i % 3 == 0 {
-            let k = iam.create_access_key(&Caller::Service, &user).await.unwrap();
+            let k = iam.create_access_key(&Caller::keydesk(), &user).await.unwrap();
             iam.backdate_key(&user, &k.key.id, start_time() - time::Duration::days(200)).await.unwrap();
         }
         if i % 5 == 0 {
-            iam.set_password(&Caller::Service, &user, &app::domain::Password::new("Granite-Tulip-42-fox"), false).await.unwrap();
+            iam.set_password(&Caller::keydesk(), &user, &app::domain::Password::new("Granite-Tulip-42-fox"), false).await.unwrap();
         }
     }
-    let leaked = iam.create_access_key(&Caller::Service, &IamUserName::parse("user077").unwrap()).await.unwrap();
+    let leaked = iam.create_access_key(&Caller::keydesk(), &IamUserName::parse("user077").unwrap()).await.unwrap();
     app.add_account("dave", Role::Admin).await;
     let cookie = app.sign_in("dave", PASSWORD).await.unwrap();
     (app, cookie, leaked)
@@ -124,15 +124,15 @@ async fn per_user_details_fill_in_key_ids_and_counts_and_sort() {
     let iam = app.portal.embedded.clone().unwrap();
     let u = |n: &str| IamUserName::parse(n).unwrap();
     for seed in 0..3 {
-        iam.upload_ssh_key(&Caller::Service, &u("user010"), &rsa_key(2048, seed)).await.unwrap();
+        iam.upload_ssh_key(&Caller::keydesk(), &u("user010"), &rsa_key(2048, seed)).await.unwrap();
     }
-    iam.upload_ssh_key(&Caller::Service, &u("user011"), &rsa_key(2048, 9)).await.unwrap();
-    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
-    iam.create_service_credential(&Caller::Service, &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
+    iam.upload_ssh_key(&Caller::keydesk(), &u("user011"), &rsa_key(2048, 9)).await.unwrap();
+    iam.create_service_credential(&Caller::keydesk(), &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
+    iam.create_service_credential(&Caller::keydesk(), &u("user012"), server::iam::CODECOMMIT, None).await.unwrap();
     for name in ["phone", "tablet"] {
-        let device = iam.create_virtual_mfa(&Caller::Service, "/user013/", name).await.unwrap();
+        let device = iam.create_virtual_mfa(&Caller::keydesk(), "/user013/", name).await.unwrap();
         let (c1, c2) = totp_codes(device.seed.expose(), app.clock.now(), 0);
-        iam.enable_mfa(&Caller::Service, &u("user013"), &device.serial, &c1, &c2).await.unwrap();
+        iam.enable_mfa(&Caller::keydesk(), &u("user013"), &device.serial, &c1, &c2).await.unwrap();
     }
 
     // The first page is served from the report at once; the details follow.
@@ -168,7 +168,7 @@ async fn the_inventory_covers_every_credential_kind_and_filters_quarantined_user
     let (app, cookie, _) = seeded().await;
     let iam = app.portal.embedded.clone().unwrap();
     let u = |n: &str| IamUserName::parse(n).unwrap();
-    let svc = Caller::Service;
+    let svc = Caller::keydesk();
     iam.create_service_credential(&svc, &u("user020"), "cassandra.amazonaws.com", None).await.unwrap();
     for _ in 0..2 {
         iam.create_service_credential(&svc, &u("user020"), "bedrock.amazonaws.com", Some(30)).await.unwrap();

@@ -98,7 +98,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
     let ask = "the IT help desk (#it-help)";
     for cap in Capability::ALL {
         save(&app, &dave, &form(&all_but(cap), &[], ask)).await;
-        let before = app.portal.iam.list_access_keys(&server::iam::Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
+        let before = app.portal.iam.list_access_keys(&server::iam::Caller::keydesk(), &IamUserName::parse("alice").unwrap()).await.unwrap();
         for (name, args) in calls(cap) {
             let pairs = borrowed(&args);
             let r = app.server_fn(Some(&alice), name, &pairs).await;
@@ -108,7 +108,7 @@ async fn each_capability_not_granted_is_refused_in_every_server_function_and_gra
                 "{name} without {cap:?}"
             );
         }
-        let after = app.portal.iam.list_access_keys(&server::iam::Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
+        let after = app.portal.iam.list_access_keys(&server::iam::Caller::keydesk(), &IamUserName::parse("alice").unwrap()).await.unwrap();
         assert_eq!(before, after, "a refused call changes nothing");
         // The page names whom to ask and reads nothing of the section.
         let o = overview(&app, &alice).await;
@@ -297,7 +297,7 @@ async fn the_git_forms_reach_only_git_credentials() {
     let iam = app.portal.embedded.clone().unwrap();
     let me = IamUserName::parse("alice").unwrap();
     let other = app::domain::services::SERVICES.iter().find(|s| !s.is_codecommit()).unwrap();
-    let created = iam.create_service_credential(&Caller::Service, &me, other.service_name, None).await.unwrap();
+    let created = iam.create_service_credential(&Caller::keydesk(), &me, other.service_name, None).await.unwrap();
     let id = created.credential.id.to_string();
     for (name, form) in [
         ("set_git_credential_status", vec![("credential_id", id.as_str()), ("active", "false")]),
@@ -307,7 +307,7 @@ async fn the_git_forms_reach_only_git_credentials() {
         let r = app.server_fn(Some(&alice), name, &form).await;
         assert!(matches!(r.app_error(), AppError::NotFound { .. }), "{name}: {} {}", r.status, r.body);
     }
-    let now = iam.list_service_credentials(&Caller::Service, &me, Some(other.service_name)).await.unwrap();
+    let now = iam.list_service_credentials(&Caller::keydesk(), &me, Some(other.service_name)).await.unwrap();
     assert_eq!(now.len(), 1);
     assert!(now[0].status.is_active(), "the {} credential is untouched", other.slug);
 }

@@ -131,7 +131,7 @@ async fn a_reset_password_is_generated_to_the_policy_shown_once_and_must_be_chan
     let password: OneTimeSecret = outcome.password.expect("done at once without four eyes");
     let policy = app::domain::EffectivePolicy::Custom(PasswordPolicy::cis_recommended());
     assert_eq!(app::domain::password_policy::refusal(&policy, password.expose(), password.expose(), "alice", true), None);
-    let state = iam.password_state(&Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap();
+    let state = iam.password_state(&Caller::keydesk(), &IamUserName::parse("alice").unwrap()).await.unwrap();
     assert!(state.profile.unwrap().reset_required, "alice must choose her own at the next sign-in");
     let page = d.app.get(Some(&d.carol), "/helpdesk").await;
     assert!(!page.body.contains(password.expose()));
@@ -189,8 +189,8 @@ async fn inactive_keys_are_deleted_and_git_credentials_and_ssh_keys_deactivated_
     let d = desk().await;
     let iam = d.app.portal.embedded.clone().unwrap();
     let alice = IamUserName::parse("alice").unwrap();
-    let git = iam.create_service_credential(&Caller::Service, &alice, server::iam::CODECOMMIT, None).await.unwrap();
-    let ssh = iam.upload_ssh_key(&Caller::Service, &alice, &rsa_key(2048, 3)).await.unwrap();
+    let git = iam.create_service_credential(&Caller::keydesk(), &alice, server::iam::CODECOMMIT, None).await.unwrap();
+    let ssh = iam.upload_ssh_key(&Caller::keydesk(), &alice, &rsa_key(2048, 3)).await.unwrap();
     iam.add_user_to_group(&alice, "developers").await.unwrap();
     let id = d.key.key.id.to_string();
     let why = [("reason", "Laptop stolen"), ("ticket", "SEC-7")];
@@ -482,12 +482,12 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let why = ("reason", "locked out; identity checked by phone");
 
     // Filing: nothing changes yet, the person is told, the request waits.
-    let before = iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile;
+    let before = iam.password_state(&Caller::keydesk(), &alice_user).await.unwrap().profile;
     let r = app.server_fn(Some(&d.carol), "helpdesk_reset_password", &[("user", "alice"), why, ("ticket", "HD-1")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let outcome: ResetOutcome = serde_json::from_str(&r.body).unwrap();
     assert!(outcome.password.is_none() && outcome.requested.as_deref().unwrap().contains("needs a second person"), "{outcome:?}");
-    assert_eq!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile, before, "no password was set");
+    assert_eq!(iam.password_state(&Caller::keydesk(), &alice_user).await.unwrap().profile, before, "no password was set");
     let pending = requests(app, &d.carol).await;
     assert_eq!((pending.len(), pending[0].state.as_str(), pending[0].mine), (1, "pending", true));
     assert_eq!(pending[0].what, "reset the console password of alice");
@@ -515,7 +515,7 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let password = password.expect("the approver hands over the generated password");
     assert!(files_containing(app.dir.path(), password.expose()).is_empty(), "the approved reset's password is stored nowhere");
     assert!(requests(app, &erin).await.iter().all(|r| !format!("{r:?}").contains(password.expose())), "nor listed");
-    assert!(iam.password_state(&Caller::Service, &alice_user).await.unwrap().profile.unwrap().reset_required);
+    assert!(iam.password_state(&Caller::keydesk(), &alice_user).await.unwrap().profile.unwrap().reset_required);
     assert_eq!(decide(erin.clone(), "true").await.status, StatusCode::CONFLICT, "decided once");
     let done = requests(app, &d.carol).await;
     assert_eq!((done[0].state.as_str(), done[0].decided_by.as_deref()), ("executed", Some("erin")));
@@ -541,7 +541,7 @@ async fn four_eyes_requests_need_another_person_execute_once_and_lapse() {
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.body, b.body);
-    let keys = iam.list_access_keys(&Caller::Service, &alice_user).await.unwrap();
+    let keys = iam.list_access_keys(&Caller::keydesk(), &alice_user).await.unwrap();
     assert_eq!(keys[0].status, Status::Active);
     let activations = audit_trail(app, "helpdesk.access_key.activate").await.into_iter().filter(|(_, o)| o == "success").count();
     assert_eq!(activations, 1, "executed exactly once");
@@ -595,13 +595,13 @@ async fn a_temporary_password_left_unchanged_past_its_time_is_reset_again_once_a
     let first = iam.password_changed_at(&alice).await.unwrap();
     // Bob changes his at once (IAM then no longer requires a reset).
     let bob = IamUserName::parse("bob").unwrap();
-    iam.set_password(&Caller::Service, &bob, &app::domain::Password::new("Bob-Chose-This-One-9!"), false).await.unwrap();
+    iam.set_password(&Caller::keydesk(), &bob, &app::domain::Password::new("Bob-Chose-This-One-9!"), false).await.unwrap();
 
     app.clock.advance(time::Duration::hours(23));
     assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 0, "still within its 24 hours");
     app.clock.advance(time::Duration::hours(2));
     assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 1, "alice's only: bob changed his");
-    let state = iam.password_state(&Caller::Service, &alice).await.unwrap();
+    let state = iam.password_state(&Caller::keydesk(), &alice).await.unwrap();
     assert!(state.profile.unwrap().reset_required, "still to be changed at sign-in");
     assert!(iam.password_changed_at(&alice).await.unwrap() > first, "replaced by an unknown password");
     assert_eq!(app.portal.follow_up_temporary_passwords().await.unwrap(), 0, "once per reset");
@@ -634,7 +634,7 @@ async fn the_help_desk_reaches_only_employees_and_the_allow_list() {
         let path = if args.first() == Some(&"--helpdesk-allow-path") { "/people/" } else { "/service/" };
         iam.create_user(&svc, path, start_time()).await.unwrap();
         if args.first() == Some(&"--helpdesk-allow-tag") {
-            iam.tag_user(&server::iam::Caller::Service, &svc, "desk", "yes").await.unwrap();
+            iam.tag_user(&server::iam::Caller::keydesk(), &svc, "desk", "yes").await.unwrap();
         }
         let r = d
             .app
@@ -648,7 +648,7 @@ async fn the_help_desk_reaches_only_employees_and_the_allow_list() {
         } else {
             assert!(message.contains("allow-list"), "{args:?}: {message}");
         }
-        assert!(iam.password_state(&server::iam::Caller::Service, &svc).await.unwrap().profile.is_none(), "no login profile was created");
+        assert!(iam.password_state(&server::iam::Caller::keydesk(), &svc).await.unwrap().profile.is_none(), "no login profile was created");
         let found = d.app.server_fn(Some(&d.carol), "helpdesk_find", &[("query", "svc-backup")]).await;
         let view: HelpdeskView = serde_json::from_str(&found.body).unwrap();
         assert_eq!(view.protected.is_none(), allowed, "{args:?}: {:?}", view.protected);

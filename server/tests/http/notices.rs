@@ -86,16 +86,16 @@ async fn seed_population(app: &TestApp) -> Vec<(IamUserName, AccessKeyId, Offset
     for (i, age) in [0i64, 10, 45, 70, 77, 80, 84, 88, 89, 90, 95, 130].into_iter().enumerate() {
         let user = name(&format!("sim{i:02}"));
         iam.create_user(&user, "/", now - Duration::days(400)).await.unwrap();
-        let k = app.portal.iam.create_access_key(&Caller::Service, &user).await.unwrap().key.id;
+        let k = app.portal.iam.create_access_key(&Caller::keydesk(), &user).await.unwrap().key.id;
         let created = now - Duration::days(age) - Duration::hours(i as i64);
         iam.backdate_key(&user, &k, created).await.unwrap();
         keys.push((user, k, created));
     }
     let idle = name("sim-idle");
     iam.create_user(&idle, "/", now - Duration::days(400)).await.unwrap();
-    let k = app.portal.iam.create_access_key(&Caller::Service, &idle).await.unwrap().key.id;
+    let k = app.portal.iam.create_access_key(&Caller::keydesk(), &idle).await.unwrap().key.id;
     iam.backdate_key(&idle, &k, now - Duration::days(10)).await.unwrap();
-    app.portal.iam.update_access_key(&Caller::Service, &idle, &k, app::domain::SetStatus::Inactive).await.unwrap();
+    app.portal.iam.update_access_key(&Caller::keydesk(), &idle, &k, app::domain::SetStatus::Inactive).await.unwrap();
     // sim05 is exempt for the first 20 days.
     app.portal.db.set_exemption("sim05", "migration in progress", now + Duration::days(20), "dave", now).await.unwrap();
     keys
@@ -188,7 +188,7 @@ async fn deactivate_enforcement_dry_run_lists_exactly_the_overdue_keys_and_respe
     for (user, age) in [("late", 100), ("exempt", 120), ("fresh", 10)] {
         let u = name(user);
         iam.create_user(&u, "/", start_time() - Duration::days(400)).await.unwrap();
-        let k = app.portal.iam.create_access_key(&Caller::Service, &u).await.unwrap().key.id;
+        let k = app.portal.iam.create_access_key(&Caller::keydesk(), &u).await.unwrap().key.id;
         iam.backdate_key(&u, &k, start_time() - Duration::days(age)).await.unwrap();
         ids.push(k);
     }
@@ -222,7 +222,7 @@ async fn deactivate_enforcement_dry_run_lists_exactly_the_overdue_keys_and_respe
     assert_eq!(report.deactivated, 1);
     let status = |u: &'static str| {
         let app = &app;
-        async move { app.portal.iam.list_access_keys(&Caller::Service, &name(u)).await.unwrap()[0].status.is_active() }
+        async move { app.portal.iam.list_access_keys(&Caller::keydesk(), &name(u)).await.unwrap()[0].status.is_active() }
     };
     assert_eq!((status("late").await, status("exempt").await, status("fresh").await), (false, true, true));
     let audited: Vec<(String, String)> =

@@ -111,7 +111,7 @@ async fn the_credentials_page_shows_real_iam_data_and_never_a_secret() {
     app.add_account("alice", Role::Employee).await;
     let iam = app.portal.embedded.clone().unwrap();
     let alice = app::domain::IamUserName::parse("alice").unwrap();
-    let created = iam.create_access_key(&Caller::Service, &alice).await.unwrap();
+    let created = iam.create_access_key(&Caller::keydesk(), &alice).await.unwrap();
     iam.backdate_key(&alice, &created.key.id, start_time() - time::Duration::days(120)).await.unwrap();
     let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
     let page = app.get(Some(&cookie), "/").await;
@@ -156,7 +156,7 @@ async fn the_aws_backend_against_moto_serves_the_same_pages() {
     let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "AWS-backend page test");
     let (app, admin) = TestApp::on_moto(&url).await;
     let name = app.moto_employee(&admin).await;
-    let key = app.portal.iam.create_access_key(&Caller::Service, &app::domain::IamUserName::parse(&name).unwrap()).await.unwrap();
+    let key = app.portal.iam.create_access_key(&Caller::keydesk(), &app::domain::IamUserName::parse(&name).unwrap()).await.unwrap();
     let cookie = app.sign_in(&name, PASSWORD).await.unwrap();
     let page = app.get(Some(&cookie), "/").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);

@@ -46,7 +46,7 @@ async fn the_server_refuses_what_the_checklist_refuses_with_the_same_words() {
         change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fax").await,
         Err(invalid("The two passwords are not the same."))
     );
-    let state = embedded.password_state(&Caller::Service, &alice()).await.unwrap();
+    let state = embedded.password_state(&Caller::keydesk(), &alice()).await.unwrap();
     assert!(state.profile.is_none(), "nothing was set by refused attempts");
 
     assert_eq!(change(&app, &cookie, "Granite-Tulip-42-fox", "Granite-Tulip-42-fox").await, Ok(()));
@@ -136,7 +136,7 @@ async fn start(app: &TestApp, cookie: &str, name: &str) -> Result<MfaEnrolment, 
 }
 
 async fn unassigned(app: &TestApp) -> usize {
-    app.portal.iam.list_unassigned_virtual_mfa(&Caller::Service).await.unwrap().len()
+    app.portal.iam.list_unassigned_virtual_mfa(&Caller::keydesk()).await.unwrap().len()
 }
 
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     app.clock.advance(time::Duration::seconds(30));
     let r = enable(c1.clone(), c2.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let devices = app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap();
+    let devices = app.portal.iam.list_mfa_devices(&Caller::keydesk(), &alice()).await.unwrap();
     assert_eq!(devices.len(), 1);
 
     // Resync: codes already used are refused; fresh consecutive ones work.
@@ -198,13 +198,13 @@ async fn enrol_resync_and_remove_a_virtual_mfa_device() {
     let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial), ("password", "not-the-password")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.app_error().to_string().contains("not correct"), "{}", r.body);
-    assert_eq!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().len(), 1, "a wrong password removes nothing");
+    assert_eq!(app.portal.iam.list_mfa_devices(&Caller::keydesk(), &alice()).await.unwrap().len(), 1, "a wrong password removes nothing");
     app.clock.advance(time::Duration::minutes(11));
     assert!(matches!(start(&app, &cookie, "alice-tablet").await, Err(AppError::ReauthRequired)));
     // Past the window the password given with the removal is the step-up.
     let r = app.server_fn(Some(&cookie), "remove_mfa", &[("serial", &e.serial), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(app.portal.iam.list_mfa_devices(&Caller::Service, &alice()).await.unwrap().is_empty());
+    assert!(app.portal.iam.list_mfa_devices(&Caller::keydesk(), &alice()).await.unwrap().is_empty());
     assert_eq!(unassigned(&app).await, 0, "the virtual device is deleted, not left unassigned");
 
     let actions: Vec<(String, String)> =
@@ -262,7 +262,7 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
         async move { app.server_fn(Some(&cookie), "enable_mfa", &[("serial", serial), ("code1", &c1), ("code2", &c2)]).await }
     };
     let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
-    let devices = || async { iam.list_mfa_devices(&server::iam::Caller::Service, &alice()).await.unwrap() };
+    let devices = || async { iam.list_mfa_devices(&server::iam::Caller::keydesk(), &alice()).await.unwrap() };
 
     // Bad input: each refusal says what is wrong, and nothing is assigned.
     for (serial, expect) in [("GAHT1", "9 to 256"), ("GAHT 1000 0001", "cannot contain"), ("GAHT99999999", "knows no hardware MFA token")] {
@@ -279,7 +279,11 @@ async fn hardware_totp_tokens_are_assigned_by_serial_and_two_codes_and_removed()
     let listed = devices().await;
     assert_eq!((listed.len(), listed[0].kind()), (1, app::domain::MfaKind::HardwareTotp));
     assert!(audit_trail(&app, "mfa.enable").await.contains(&("mfa.enable".to_owned(), "success".to_owned())));
-    assert_eq!(iam.list_unassigned_virtual_mfa(&server::iam::Caller::Service).await.unwrap(), Vec::<String>::new(), "not a virtual device");
+    assert_eq!(
+        iam.list_unassigned_virtual_mfa(&server::iam::Caller::keydesk()).await.unwrap(),
+        Vec::<String>::new(),
+        "not a virtual device"
+    );
 
     // Another user cannot take the same token.
     let bob = app.sign_in("bob", PASSWORD).await.unwrap();

@@ -89,7 +89,7 @@ pub async fn interrupted_changes_are_settled(report: &mut Report, db: Backend) {
     // alice: IAM made the key, keydesk died before answering — nobody has the secret.
     app.portal.db.append_audit(now, &intent("alice", "access_key.create", None)).await.unwrap();
     let alice = IamUserName::parse("alice").unwrap();
-    let made = app.portal.iam.create_access_key(&server::iam::Caller::Service, &alice).await.unwrap();
+    let made = app.portal.iam.create_access_key(&server::iam::Caller::keydesk(), &alice).await.unwrap();
     // bob: keydesk died before IAM was called. carol: a deactivation whose answer never came.
     app.portal.db.append_audit(now, &intent("bob", "access_key.create", None)).await.unwrap();
     app.portal.db.append_audit(now, &intent("carol", "access_key.deactivate", Some("AKIAIOSFODNN7EXAMPLE".into()))).await.unwrap();

@@ -40,11 +40,11 @@ pub async fn m3_help_desk_scope(report: &mut Report) {
             }
         }
     }
-    let created = iam.password_state(&Caller::Service, &svc).await.unwrap().profile.is_some()
-        || iam.password_state(&Caller::Service, &admin).await.unwrap().profile.is_some();
+    let created = iam.password_state(&Caller::keydesk(), &svc).await.unwrap().profile.is_some()
+        || iam.password_state(&Caller::keydesk(), &admin).await.unwrap().profile.is_some();
     // alice is an employee without a console password: the reset is refused, nothing is created.
     let r = app.server_fn(Some(&harry), "helpdesk_reset_password", &[("user", "alice"), reason]).await;
-    let alice_profile = iam.password_state(&Caller::Service, &IamUserName::parse("alice").unwrap()).await.unwrap().profile;
+    let alice_profile = iam.password_state(&Caller::keydesk(), &IamUserName::parse("alice").unwrap()).await.unwrap().profile;
     report.add(
         "M3",
         "SQLite",
@@ -82,7 +82,7 @@ pub async fn l1_mfa_devices_of_a_longer_name(report: &mut Report) {
             reached += 1;
         }
     }
-    let still = app.portal.iam.list_unassigned_virtual_mfa(&Caller::Service).await.unwrap().contains(&theirs.serial);
+    let still = app.portal.iam.list_unassigned_virtual_mfa(&Caller::keydesk()).await.unwrap().contains(&theirs.serial);
     let r = app.server_fn(Some(&alice), "start_mfa_enrolment", &[("device_name", "phone")]).await;
     let mine: app::api::mfa::MfaEnrolment = serde_json::from_str(&r.body).unwrap();
     app.clock.advance(time::Duration::minutes(11));
@@ -110,7 +110,7 @@ pub async fn l2_git_forms_stay_on_git(report: &mut Report) {
     let mut changed = 0;
     let mut tried = 0;
     for spec in app::domain::services::SERVICES.iter().filter(|s| !s.is_codecommit()) {
-        let id = iam.create_service_credential(&Caller::Service, &me, spec.service_name, None).await.unwrap().credential.id.to_string();
+        let id = iam.create_service_credential(&Caller::keydesk(), &me, spec.service_name, None).await.unwrap().credential.id.to_string();
         for (name, form) in [
             ("set_git_credential_status", vec![("credential_id", id.as_str()), ("active", "false")]),
             ("reset_git_credential", vec![("credential_id", id.as_str())]),

@@ -4,6 +4,8 @@
 //! caller through [`Portal::entitled_caller`], so no code path reaches IAM without the check, and the
 //! caller carries the entitlements into the AWS session policy.
 
+pub mod caller;
+
 use crate::iam::Caller;
 use crate::portal::{iam_error, internal, Portal};
 use app::domain::entitlements::{Capability, Entitlements};
@@ -55,7 +57,7 @@ impl Portal {
                 return Ok(groups.clone());
             }
         }
-        let base = Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: me.clone(), caps: BTreeSet::new() };
+        let base = Caller::self_service(who.viewer.user.to_string(), me.clone(), BTreeSet::new());
         let groups = self.iam.list_groups_for_user(&base, me).await.map_err(|e| iam_error("reading your IAM groups", e))?;
         self.groups.0.lock().unwrap_or_else(|p| p.into_inner()).insert(me.fold(), (now, groups.clone()));
         Ok(groups)
@@ -86,8 +88,8 @@ impl Portal {
         Ok((self.caller_for(who, &entitled), entitled))
     }
 
-    /// `who`'s self-service caller carrying exactly their entitlements.
+    /// `who`'s self-service caller carrying exactly their entitlements (`entitled` is the check's answer).
     pub(crate) fn caller_for(&self, who: &Principal, entitled: &Entitled) -> Caller {
-        Caller::SelfService { portal_user: who.viewer.user.to_string(), iam_user: who.viewer.iam_user.clone(), caps: entitled.caps.clone() }
+        Caller::self_service(who.viewer.user.to_string(), who.viewer.iam_user.clone(), entitled.caps.clone())
     }
 }

@@ -4,10 +4,8 @@
 //! Esc and "Cancel" close it too. Nothing here depends on the browser's `confirm()`, which a browser
 //! may suppress and which cannot say what breaks.
 
+use super::kit::{DANGER, SECONDARY};
 use leptos::prelude::*;
-
-const OPENER_SECONDARY: &str = "cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-const OPENER_DANGER: &str = "cursor-pointer list-none rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
 
 /// `label` opens a panel saying `consequence`; `children` is what acts (a form with its submit button,
 /// whose data-testid is by convention `<testid>-confirm`).
@@ -39,7 +37,8 @@ pub fn Confirm(
             close();
         }
     };
-    let opener = format!("ml-auto block w-fit {}", if danger { OPENER_DANGER } else { OPENER_SECONDARY });
+    // The kit's button look, on a `<summary>`: no marker, and kept at the right as the panel opens.
+    let opener = format!("ml-auto block w-fit cursor-pointer list-none {}", if danger { DANGER } else { SECONDARY });
     // Opened inside a table that scrolls sideways (a phone), the panel is brought into view.
     let on_toggle = move |_| {
         #[cfg(feature = "hydrate")]

@@ -4,12 +4,16 @@
 pub mod browser;
 mod confirm;
 mod error_view;
+pub mod kit;
 mod layout;
 mod secret_dialog;
+mod step_up;
 
 pub use confirm::Confirm;
 pub use error_view::ErrorView;
+pub use kit::{badge, status_badge, status_button, status_form, typed_delete, BUTTON, DANGER, INPUT, SECONDARY, TH};
 pub use secret_dialog::{OneTimeSecretDialog, SecretField, SecretSnippet, Snippet};
+pub use step_up::{InlineReauth, ReauthPrompt};
 
 use leptos::prelude::*;
 

@@ -2,10 +2,10 @@
 //! credentials), their portal sign-ins, their open sessions (sign out one or all others), when each of
 //! their credentials was last used, and the history of changes with who made them.
 
-use super::access_keys::{InlineReauth, BUTTON, DANGER, SECONDARY, TH};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::activity::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
+use crate::components::{InlineReauth, BUTTON, DANGER, SECONDARY, TH};
 use crate::domain::fmt_utc;
 use crate::domain::notices::NoticeKind;
 use crate::domain::viewer::browser_summary;

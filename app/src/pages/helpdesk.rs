@@ -4,10 +4,10 @@
 //! path) and delete it once inactive, reset the console password to a generated one, remove a lost MFA
 //! device, deactivate an HTTPS Git credential or an SSH key.
 
-use super::access_keys::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::helpdesk::*;
 use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, SectionCard, Shell};
+use crate::components::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::{fmt_utc, Role};
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -308,7 +308,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                             view! {
                                 <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid="desk-key" data-key=row_id>
                                     <div>
-                                        <span class="font-mono">{label_id}</span> " " {super::credentials::status_badge(&k.key.status)}
+                                        <span class="font-mono">{label_id}</span> " " {crate::components::status_badge(&k.key.status)}
                                         <span class="block text-xs text-slate-600">{format!("{} days old · {used}", k.age_days)}</span>
                                     </div>
                                     {can_act.then(|| view! {
@@ -496,7 +496,7 @@ fn CodeCommitCredentials(
         view! {
             <li class="flex flex-wrap items-end justify-between gap-3 py-3" data-testid=format!("desk-{kind}") data-id=id.clone()>
                 <div>
-                    <span class="font-mono">{label}</span> " " {super::credentials::status_badge(&status)}
+                    <span class="font-mono">{label}</span> " " {crate::components::status_badge(&status)}
                     <span class="block text-xs text-slate-600">{sub}</span>
                 </div>
                 {(can_act && active).then(|| view! {

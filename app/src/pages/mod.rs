@@ -1,27 +1,17 @@
 //! The HTML shell and the router. Every route renders in `SsrMode::Async` so that redirects and status
 //! codes (401/403/404) are decided before the first byte is sent and pages work without JavaScript.
 
-mod access_keys;
 mod activity;
 mod admin;
-mod audit;
-mod certificates;
-mod codecommit;
 mod credentials;
-mod deadlines;
-mod entitlements;
 mod helpdesk;
-mod mfa;
 mod not_found;
-mod password;
-mod services;
 mod settings;
 mod sign_in;
 
-pub use access_keys::{NewKeyPage, NoJsCreate, NEW_KEY_CSV_PATH, NEW_KEY_PATH};
 pub use activity::{ActivityPage, ACTIVITY_PATH};
-pub use admin::{AdminPage, REPORT_CSV_PATH, REVIEW_CSV_PATH};
-pub use audit::{AuditPage, AUDIT_CSV_PATH};
+pub use admin::{AdminPage, AuditPage, AUDIT_CSV_PATH, REPORT_CSV_PATH, REVIEW_CSV_PATH};
+pub use credentials::new_key::{NewKeyPage, NoJsCreate, NEW_KEY_CSV_PATH, NEW_KEY_PATH};
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;

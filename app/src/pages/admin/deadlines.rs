@@ -2,10 +2,10 @@
 //! here), the dry run of enforcement, per-user exemptions (reason and end date, audited), e-mail
 //! delivery, and the last run of the reminder job with the users notices reach only in the portal.
 
-use super::access_keys::{InlineReauth, BUTTON, INPUT, SECONDARY, TH};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::deadlines::*;
 use crate::components::ErrorView;
+use crate::components::{InlineReauth, BUTTON, INPUT, SECONDARY, TH};
 use crate::domain::deadlines::Enforcement;
 use crate::domain::fmt_utc;
 use crate::error::AppError;

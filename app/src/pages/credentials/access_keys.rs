@@ -2,9 +2,12 @@
 //! secret view, the re-authentication prompt and the activate/deactivate/delete actions.
 //! The secret lives only in the create action's value; closing the view clears it for good.
 
+use super::new_key::NEW_KEY_PATH;
 use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, RotationDue, MAX_ACCESS_KEYS};
-use crate::components::{code_spans, Confirm, ErrorView, OneTimeSecretDialog, SecretField, SecretSnippet, Snippet};
+use crate::components::{
+    code_spans, typed_delete, Confirm, ErrorView, OneTimeSecretDialog, SecretField, SecretSnippet, BUTTON, DANGER, INPUT, SECONDARY, TH,
+};
 use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
 use crate::domain::*;
@@ -255,13 +258,6 @@ impl Default for CredentialActions {
     }
 }
 
-pub(super) const BUTTON: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:bg-slate-300";
-pub(super) const SECONDARY: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-pub(super) const DANGER: &str = "rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
-/// A table header cell, as every credentials table draws it.
-pub(super) const TH: &str = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
-pub(super) const INPUT: &str = "block w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
-
 #[component]
 pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
@@ -295,7 +291,7 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
     });
     // Re-rendered whenever the query changes (the guide's links only change the query).
     let guide_keys = StoredValue::new(keys.clone());
-    let guide = move || rotate_param().map(|old| view! { <RotationGuide old keys=guide_keys.get_value()/> });
+    let guide = move || rotate_param().map(|old| view! { <super::rotation::RotationGuide old keys=guide_keys.get_value()/> });
     view! {
         {guide}
         <SecretView iam_user=iam_user.clone()/>
@@ -452,52 +448,6 @@ fn SecretView(iam_user: String) -> impl IntoView {
     }
 }
 
-/// The password confirmation every sensitive action may ask for, as a modal dialog over the page.
-#[component]
-pub fn ReauthPrompt() -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
-    let failed = move || matches!(actions.confirm.value().get(), Some(Err(_)));
-    view! {
-        <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
-        <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
-            <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm your password"</h3>
-            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
-            <ActionForm action=actions.confirm attr:class="mt-3 flex flex-wrap items-end gap-2">
-                <label class="text-sm">
-                    <span class="sr-only">"Password"</span>
-                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
-                </label>
-                <button type="submit" class=BUTTON>"Confirm"</button>
-            </ActionForm>
-            {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
-        </div>
-        </div>
-    }
-}
-
-/// The same confirmation inline, for pages whose actions are replayed by hand ("then repeat the
-/// action"): shown while `asks` is true and the password has not been confirmed yet.
-#[component]
-pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, message: &'static str) -> impl IntoView {
-    let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
-    let failed = move || matches!(confirm.value().get(), Some(Err(_)));
-    view! {
-        {move || (asks.get() && !confirmed()).then(|| view! {
-            <div class="my-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
-                <p class="text-sm text-indigo-900">{message}</p>
-                <ActionForm action=confirm attr:class="mt-2 flex gap-2">
-                    <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password"/>
-                    <button type="submit" class=BUTTON>"Confirm"</button>
-                </ActionForm>
-                {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
-            </div>
-        })}
-        {move || confirmed().then(|| view! {
-            <p class="my-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
-        })}
-    }
-}
-
 /// The rotation deadline under a key's age: the date and how near it is, coloured by stage.
 fn deadline_line(d: KeyDeadline) -> impl IntoView {
     let (text, class) = match d.stage {
@@ -517,10 +467,10 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
         Some(RotationDue::PastDeadline(due)) => {
             flags.push(format!("Past its rotation deadline ({} UTC): rotate it now (CIS 2.11).", fmt_utc(due)))
         }
-        Some(RotationDue::Old) => flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::credentials::ROTATE_AFTER_DAYS)),
+        Some(RotationDue::Old) => flags.push(format!("Older than {} days: rotate it (CIS 2.11).", super::ROTATE_AFTER_DAYS)),
         None => {}
     }
-    if k.key.status.is_active() && k.idle_days >= super::credentials::IDLE_AFTER_DAYS {
+    if k.key.status.is_active() && k.idle_days >= super::IDLE_AFTER_DAYS {
         flags.push(match k.last_used.at {
             Some(_) => format!("Unused for {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
             None => format!("Never used in {} days: deactivate it if nothing needs it (CIS 2.12).", k.idle_days),
@@ -546,7 +496,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
     view! {
         <tr data-testid="access-key-row">
             <td class="py-2 pr-4 align-top font-mono">{id.clone()}</td>
-            <td class="py-2 pr-4 align-top">{super::credentials::status_badge(&k.key.status)}</td>
+            <td class="py-2 pr-4 align-top">{crate::components::status_badge(&k.key.status)}</td>
             <td class="py-2 pr-4 align-top tabular-nums">{fmt_utc(k.key.created_at)}</td>
             <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", k.age_days)}{k.deadline.map(deadline_line)}</td>
             <td class="py-2 pr-4 align-top">{last}</td>
@@ -584,10 +534,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                     {(!active).then(|| view! {
                         <ActionForm action=actions.delete attr:class="flex items-center gap-2">
                             <input type="hidden" name="key_id" value=id_for_delete/>
-                            <label class="sr-only" for=format!("confirm-{id_label}")>"Type the key id to confirm"</label>
-                            <input id=format!("confirm-{id_label}") name="confirm" required placeholder="Type the key id"
-                                class="w-52 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="delete-confirm"/>
-                            <button type="submit" class=DANGER data-testid="delete-key">"Delete"</button>
+                            {typed_delete("the key id".into(), format!("confirm-{id_label}"), "delete-confirm", "delete-key")}
                         </ActionForm>
                     })}
                 </div>
@@ -602,311 +549,5 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                 </td>
             </tr>
         })}
-    }
-}
-
-/// The rotation guide for `?rotate=<old key id>[&new=<replacement>]`: every step derived from the keys
-/// IAM lists now and the replacement the person named.
-#[component]
-fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
-    use crate::domain::rotation::{progress, Progress, Step, STEPS};
-    let actions = expect_context::<CredentialActions>();
-    let query = leptos_router::hooks::use_query_map();
-    let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
-    let (watched, verified) = (flag("watched"), flag("verified"));
-    let named = query.with_untracked(|q| q.get("new")).and_then(|id| AccessKeyId::parse(&id).ok());
-    let listed: Vec<_> = keys.iter().map(|k| (k.key.clone(), k.last_used.clone())).collect();
-    let state = progress(&old, named.as_ref(), &listed, watched, verified);
-    let view_of = |id: &AccessKeyId| keys.iter().find(|k| &k.key.id == id).cloned();
-    let heading = old.to_string();
-    let current = match &state {
-        Progress::At { step, .. } => STEPS.iter().position(|(s, _)| s == step).unwrap_or(0),
-        Progress::Blocked | Progress::Choose { .. } => 0,
-        Progress::Done => STEPS.len(),
-    };
-    let base = match &state {
-        Progress::At { new_key: Some(new), .. } => format!("/?rotate={old}&new={new}"),
-        _ => format!("/?rotate={old}"),
-    };
-    // A key created in the guide is the replacement: name it in the address, so every later step (and a
-    // reload) knows it.
-    #[cfg(feature = "hydrate")]
-    {
-        let old = old.clone();
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| {
-            let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
-            let Some(new) = created else { return };
-            let named_now = query.with_untracked(|q| q.get("new"));
-            if query.with_untracked(|q| q.get("rotate")).as_deref() == Some(old.as_str()) && named_now.as_deref() != Some(new.as_str()) {
-                navigate(&format!("/?rotate={old}&new={new}"), leptos_router::NavigateOptions { replace: true, ..Default::default() });
-            }
-        });
-    }
-    let body = match state {
-        Progress::Blocked => view! {
-            <p>"Both key slots are taken, and your other key is not a replacement for this one. Delete your other, inactive key first (or deactivate one you no longer need), then create the new one here."</p>
-        }.into_any(),
-        Progress::Done => view! {
-            <p class="font-medium text-emerald-800">"Rotation complete: the old key is deleted and your applications use the new one."</p>
-            <a href="/" class="mt-2 inline-block text-indigo-700 underline" data-testid="rotate-close">"Close the guide"</a>
-        }.into_any(),
-        Progress::Choose { candidate } => {
-            let about = view_of(&candidate).map(|k| format!("created {} UTC, {}", fmt_utc(k.key.created_at), k.last_use_words())).unwrap_or_default();
-            view! {
-                <p>"You already have another active key, " <span class="font-mono">{candidate.to_string()}</span> " (" {about} "). "
-                    "Is it the replacement for " <span class="font-mono">{old.to_string()}</span> "?"</p>
-                <div class="mt-2 flex flex-wrap gap-2">
-                    <a href=format!("/?rotate={old}&new={candidate}") class=BUTTON data-testid="rotate-choose">{format!("Yes: {candidate} replaces it")}</a>
-                </div>
-                <p class="mt-2 text-slate-600">"If it serves something else, it must stay: IAM allows two keys, so deactivate and delete a key you no longer need before rotating this one."</p>
-            }.into_any()
-        }
-        Progress::At { step: Step::CreateNew, .. } => view! { <CreateInGuide old=old.clone()/> }.into_any(),
-        Progress::At { step: Step::UpdateAndWatch, new_key } => {
-            let new_key = new_key.unwrap_or_else(|| old.clone());
-            view! { <WatchOldKey old=old.clone() new_key base=base.clone() keys=keys.clone()/> }.into_any()
-        }
-        Progress::At { step: Step::Deactivate, .. } => view! {
-            <ActionForm action=actions.set_status>
-                <input type="hidden" name="key_id" value=old.to_string()/>
-                <input type="hidden" name="active" value="false"/>
-                <button type="submit" class=BUTTON data-testid="rotate-deactivate">{format!("Deactivate {old}")}</button>
-            </ActionForm>
-        }.into_any(),
-        Progress::At { step: Step::Verify, .. } => view! {
-            <p>"Check your applications, jobs and scripts. Anything still using the old key now fails with InvalidClientTokenId."</p>
-            <div class="mt-2 flex flex-wrap gap-2">
-                <a href=format!("{base}&watched=1&verified=1") class=BUTTON data-testid="rotate-verified">"Everything works"</a>
-                <ActionForm action=actions.set_status>
-                    <input type="hidden" name="key_id" value=old.to_string()/>
-                    <input type="hidden" name="active" value="true"/>
-                    <button type="submit" class=SECONDARY>"Something broke: reactivate the old key"</button>
-                </ActionForm>
-            </div>
-        }.into_any(),
-        Progress::At { step: Step::Delete, .. } => view! {
-            <ActionForm action=actions.delete attr:class="flex flex-wrap items-center gap-2">
-                <input type="hidden" name="key_id" value=old.to_string()/>
-                <input name="confirm" required placeholder="Type the old key id" aria-label="Type the old key id to confirm"
-                    class="w-60 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="rotate-delete-confirm"/>
-                <button type="submit" class=DANGER data-testid="rotate-delete">"Delete the old key"</button>
-            </ActionForm>
-        }.into_any(),
-    };
-    view! {
-        <section aria-label="Key rotation" class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50/60 p-4 text-sm" data-testid="rotation">
-            <div class="flex items-center justify-between">
-                <h3 class="font-semibold text-indigo-900">"Rotating " <span class="font-mono">{heading}</span></h3>
-                <a href="/" class="text-xs text-indigo-700 underline" data-testid="rotate-leave">"Leave the guide"</a>
-            </div>
-            <ol class="mt-3 grid gap-1">
-                {STEPS.iter().enumerate().map(|(i, (_, label))| {
-                    let (mark, class) = if i < current { ("✓", "text-emerald-700") } else if i == current { ("→", "font-semibold text-indigo-900") } else { ("○", "text-slate-500") };
-                    view! { <li class=class aria-current=(i == current).then_some("step")>{mark} " " {format!("{}. {label}", i + 1)}</li> }
-                }).collect_view()}
-            </ol>
-            <div class="mt-3 rounded-md bg-white p-3 ring-1 ring-indigo-100">{body}</div>
-        </section>
-    }
-}
-
-/// Step 1 inside the guide: create the replacement here (with JavaScript the create action, whose
-/// one-time dialog opens over the page; without it the one-time page, which links back to step 2).
-#[component]
-fn CreateInGuide(old: AccessKeyId) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
-    let description = format!("replaces {old}");
-    let dispatch_description = description.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        actions.create.dispatch(CreateAccessKey { description: Some(dispatch_description.clone()) });
-    };
-    let error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
-    view! {
-        <p>"Create the replacement key now. The old key keeps working while you switch your applications over."</p>
-        <form method="post" action=NEW_KEY_PATH class="mt-2 flex flex-wrap items-center gap-2" on:submit=submit>
-            <input type="hidden" name="description" value=description/>
-            <input type="hidden" name="rotate" value=old.to_string()/>
-            <button type="submit" class=BUTTON data-testid="rotate-create" disabled=move || actions.create.pending().get()>
-                {move || if actions.create.pending().get() { "Creating…" } else { "Create the new key" }}
-            </button>
-        </form>
-        {move || error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
-    }
-}
-
-/// Step 2: the last use of both keys, read again every minute and on demand (without a reload, so a
-/// one-time secret on screen is not lost), and a warning when the old key was used after the new one
-/// was made.
-#[component]
-fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView>) -> impl IntoView {
-    use crate::domain::rotation::old_key_still_used;
-    let tick = RwSignal::new(0_u32);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(60)) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    // Read again in the browser only; the page's own data serves the first render.
-    let fresh = LocalResource::new(move || {
-        let n = tick.get();
-        async move {
-            if n == 0 {
-                return None;
-            }
-            crate::api::credentials::get_my_credentials().await.ok().map(|o| (o.access_keys, n))
-        }
-    });
-    let listed = StoredValue::new(keys);
-    let latest = move || fresh.get().flatten().map(|(k, _)| k).unwrap_or_else(|| listed.get_value());
-    let checks = move || fresh.get().flatten().map(|(_, n)| n).unwrap_or(0);
-    let (old_for_view, new_for_view) = (old.clone(), new_key.clone());
-    let summary = move || {
-        let keys = latest();
-        let find = |id: &AccessKeyId| keys.iter().find(|k| &k.key.id == id).cloned();
-        let (o, n) = (find(&old_for_view), find(&new_for_view));
-        let words = |k: &Option<AccessKeyView>| k.as_ref().map_or_else(|| "—".to_owned(), |k| k.last_use_words());
-        let still_used = match (&o, &n) {
-            (Some(o), Some(n)) => old_key_still_used(&o.last_used, &n.key).then(|| o.last_used.at.map(fmt_utc).unwrap_or_default()),
-            _ => None,
-        };
-        (words(&n), words(&o), still_used)
-    };
-    let summary = Memo::new(move |_| summary());
-    let watched = format!("{base}&watched=1");
-    let reload = base.clone();
-    view! {
-        <p>"Put the new key " <span class="font-mono">{new_key.to_string()}</span> " into every application that used the old one."</p>
-        <p class="mt-1" aria-live="polite">"New key: " <strong data-testid="new-last-used">{move || summary.get().0}</strong>
-            " · old key: " <strong data-testid="old-last-used">{move || summary.get().1}</strong>
-            {move || (checks() > 0).then(|| view! { <span class="text-slate-500">" (checked again just now)"</span> })}</p>
-        {move || summary.get().2.map(|at| view! {
-            <p class="mt-2 rounded-md bg-amber-50 px-3 py-2 text-amber-950 ring-1 ring-amber-300" role="alert" data-testid="rotate-still-used">
-                {format!("The old key was used at {at} UTC, after the new key was made: something still uses it. Find it before you deactivate the old key, or it will break.")}
-            </p>
-        })}
-        <p class="mt-1 text-slate-600">"keydesk reads the last use again every minute. AWS records it within a few hours of a call, so wait a while after your last switch."</p>
-        <div class="mt-2 flex flex-wrap gap-2">
-            {move || if hydrated.get() {
-                view! { <button type="button" class=SECONDARY on:click=move |_| tick.update(|t| *t += 1) data-testid="rotate-check">"Check again"</button> }.into_any()
-            } else {
-                view! { <a href=reload.clone() class=SECONDARY data-testid="rotate-check">"Check again"</a> }.into_any()
-            }}
-            <a href=watched class=BUTTON data-testid="rotate-watched">
-                {move || if summary.get().2.is_some() { "Continue anyway: nothing uses the old key now" } else { "Nothing uses the old key any more" }}
-            </a>
-        </div>
-    }
-}
-
-/// Where the create wizard posts when JavaScript is off. The server answers that POST with the one-time
-/// page rendered from a [`NoJsCreate`] it provides as context (and `Cache-Control: no-store`); a GET
-/// here has nothing to show, because the secret was never stored.
-pub const NEW_KEY_PATH: &str = "/access-keys/new";
-
-/// Where the no-JavaScript one-time page posts the new key's id and secret to get the console's .csv
-/// back as a download (`no-store`; nothing is kept or logged). The page already holds both values: this
-/// only turns them into a file, which a page without JavaScript cannot do by itself.
-pub const NEW_KEY_CSV_PATH: &str = "/access-keys/new/csv";
-
-/// The outcome of a create posted without JavaScript, provided as context by the server's handler.
-#[derive(Clone, Debug)]
-pub enum NoJsCreate {
-    /// Created; `rotating` is the old key when the create came from its rotation guide.
-    Created {
-        key: CreatedAccessKey,
-        rotating: Option<AccessKeyId>,
-    },
-    /// The re-authentication window has passed (or the password given was wrong): ask for it, keeping
-    /// the description the user typed (and the rotation it belongs to).
-    NeedsPassword {
-        description: String,
-        rotating: Option<AccessKeyId>,
-        wrong: bool,
-    },
-    Failed(AppError),
-}
-
-#[component]
-pub fn NewKeyPage() -> impl IntoView {
-    let outcome = use_context::<NoJsCreate>();
-    view! {
-        <leptos_meta::Title text="New access key"/>
-        <crate::components::Shell>
-            <crate::components::Gate>
-                <h1 class="text-2xl font-semibold tracking-tight">"New access key"</h1>
-                <div class="mt-6 max-w-3xl">{match outcome.clone() {
-                    None => view! {
-                        <p class="rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
-                            "Nothing to show: a secret access key is shown once, in the answer to the request that created it, and keydesk never stores it. "
-                            "If you did not save it, deactivate that key and create a new one."
-                        </p>
-                        <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
-                    }.into_any(),
-                    Some(NoJsCreate::Created { key, rotating }) => view! { <StaticSecret k=key rotating/> }.into_any(),
-                    Some(NoJsCreate::NeedsPassword { description, rotating, wrong }) => view! {
-                        <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
-                            <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to create the key"</h2>
-                            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
-                            <form method="post" action=NEW_KEY_PATH class="mt-3 flex flex-wrap items-end gap-2">
-                                <input type="hidden" name="description" value=description/>
-                                {rotating.map(|old| view! { <input type="hidden" name="rotate" value=old.to_string()/> })}
-                                <label class="text-sm">
-                                    <span class="sr-only">"Password"</span>
-                                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
-                                </label>
-                                <button type="submit" class=BUTTON>"Confirm and create"</button>
-                                <a href="/" class=SECONDARY>"Cancel"</a>
-                            </form>
-                            {wrong.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
-                        </div>
-                    }.into_any(),
-                    Some(NoJsCreate::Failed(error)) => view! {
-                        <ErrorView error/>
-                        <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
-                    }.into_any(),
-                }}</div>
-            </crate::components::Gate>
-        </crate::components::Shell>
-    }
-}
-
-/// The one-time view without JavaScript: `<details>` reveals the secret and the snippets.
-#[component]
-fn StaticSecret(k: CreatedAccessKey, rotating: Option<AccessKeyId>) -> impl IntoView {
-    let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
-    let (back, back_words) = match rotating {
-        Some(old) => (format!("/?rotate={old}&new={}", k.key.id), "Done — back to the rotation guide"),
-        None => ("/".to_owned(), "Done — back to my credentials"),
-    };
-    view! {
-        <div role="region" aria-label="New access key" class="rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5" data-testid="secret-view">
-            <p class="text-sm text-emerald-900">"This is the only time the secret access key can be viewed. Save it now: keydesk does not keep it, and reloading this page would ask to create another key."</p>
-            <dl class="mt-4 grid gap-3 text-sm">
-                <div class="flex flex-wrap gap-2"><dt class="w-40 font-medium">"Access key ID"</dt><dd class="font-mono" data-testid="new-key-id">{k.key.id.to_string()}</dd></div>
-                <div class="flex flex-wrap gap-2"><dt class="w-40 font-medium">"Secret access key"</dt>
-                    <dd><details><summary class="cursor-pointer text-indigo-700 underline">"Show"</summary>
-                        <span class="font-mono" data-testid="new-key-secret">{k.secret.expose().to_owned()}</span></details></dd></div>
-            </dl>
-            <details class="mt-4"><summary class="cursor-pointer text-sm font-medium text-emerald-900">"Ready-to-paste configuration"</summary>
-                <div class="mt-3 grid gap-3">
-                    <Snippet title="aws configure" text=snip.aws_configure/>
-                    <Snippet title="~/.aws/credentials" text=snip.credentials_file/>
-                    <Snippet title="Environment variables" text=snip.exports/>
-                </div>
-            </details>
-            <div class="mt-4 flex flex-wrap items-center gap-2">
-                <form method="post" action=NEW_KEY_CSV_PATH>
-                    <input type="hidden" name="key_id" value=k.key.id.to_string()/>
-                    <input type="hidden" name="secret" value=k.secret.expose().to_owned()/>
-                    <button type="submit" class=SECONDARY data-testid="key-download">"Download .csv file"</button>
-                </form>
-                <a href=back class=BUTTON data-testid="close-secret">{back_words}</a>
-            </div>
-        </div>
     }
 }

@@ -2,9 +2,10 @@
 //! key, expiry, status) and an upload form. The server inspects each certificate and says exactly what
 //! is wrong; a pasted private key is refused and never shown again.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER};
-use super::credentials::status_badge;
+use super::access_keys::CredentialActions;
+use crate::components::status_badge;
 use crate::components::ErrorView;
+use crate::components::{typed_delete, BUTTON};
 use crate::domain::fmt_utc;
 use crate::domain::signing_cert::{SigningCertView, MAX_SIGNING_CERTS};
 use crate::error::AppError;
@@ -75,7 +76,7 @@ fn CertRow(c: SigningCertView) -> impl IntoView {
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <span class="font-mono text-xs text-slate-700">{id.clone()}</span>
                 <span class="flex items-center gap-2">
-                    {c.expired.then(|| super::credentials::badge("Expired", "bg-red-50 text-red-800 ring-red-200"))}
+                    {c.expired.then(|| crate::components::badge("Expired", "bg-red-50 text-red-800 ring-red-200"))}
                     {status_badge(&c.status)}
                 </span>
             </div>
@@ -92,19 +93,16 @@ fn CertRow(c: SigningCertView) -> impl IntoView {
                 None => view! { <p class="mt-2 text-xs text-slate-500">"keydesk cannot read this certificate (uploaded elsewhere)."</p> }.into_any(),
             }}
             <div class="mt-3 flex flex-wrap items-center gap-2">
-                {super::codecommit::status_form(active, "Requests signed with this certificate are refused at once. You can reactivate it.".to_owned(), "cert-toggle", view! {
+                {crate::components::status_form(active, "Requests signed with this certificate are refused at once. You can reactivate it.".to_owned(), "cert-toggle", view! {
                     <ActionForm action=actions.cert_status>
                         <input type="hidden" name="certificate_id" value=id2/>
-                        {super::codecommit::status_button(active, "cert-toggle", "Deactivate it")}
+                        {crate::components::status_button(active, "cert-toggle", "Deactivate it")}
                     </ActionForm>
                 })}
                 {(!active).then(|| view! {
                     <ActionForm action=actions.cert_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="certificate_id" value=id3.clone()/>
-                        <label class="sr-only" for=format!("cert-confirm-{id3}")>"Type the certificate id to confirm"</label>
-                        <input id=format!("cert-confirm-{id3}") name="confirm" required placeholder="Type the certificate id"
-                            class="w-64 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="cert-delete-confirm"/>
-                        <button type="submit" class=DANGER data-testid="cert-delete">"Delete"</button>
+                        {typed_delete("the certificate id".into(), format!("cert-confirm-{id3}"), "cert-delete-confirm", "cert-delete")}
                     </ActionForm>
                 })}
             </div>

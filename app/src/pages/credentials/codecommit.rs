@@ -3,10 +3,11 @@
 //! fingerprint, activate/deactivate, delete, the `~/.ssh/config` block). Passwords live only in the
 //! create/reset actions' values; "Done" forgets them.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY, TH};
-use super::credentials::status_badge;
+use super::access_keys::CredentialActions;
 use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use crate::components::status_badge;
+use crate::components::{status_button, status_form, typed_delete, BUTTON, DANGER, INPUT, TH};
 use crate::components::{Confirm, CopyButton, ErrorView, ManagedNotice, OneTimeSecretDialog, SecretField};
 use crate::domain::codecommit::{https_clone, ssh_clone, ssh_config, CREDENTIAL_HELPERS};
 use crate::domain::entitlements::Capability;
@@ -103,29 +104,6 @@ fn code_block(text: String, testid: &'static str) -> impl IntoView {
             <pre tabindex="0" class="min-w-0 flex-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text.clone()}</pre>
             <CopyButton text label="Copy the command"/>
         </div>
-    }
-}
-
-/// A credential's Deactivate (behind an in-page confirmation saying what breaks) or Activate (at once:
-/// switching a credential back on breaks nothing). `form` is the status form; its submit button is the
-/// confirmation's own when deactivating.
-pub(super) fn status_form(active: bool, consequence: String, testid: &'static str, form: impl IntoView + 'static) -> AnyView {
-    if active {
-        view! { <Confirm label="Deactivate" consequence testid>{form}</Confirm> }.into_any()
-    } else {
-        form.into_any()
-    }
-}
-
-/// The inside of a status form after its id field: the new status and the button that sends it — the
-/// confirmation's own button (`<testid>-confirm`, saying `deactivate`) when deactivating, "Activate"
-/// (`<testid>`) otherwise.
-pub(super) fn status_button(active: bool, testid: &'static str, deactivate: &'static str) -> impl IntoView {
-    let (class, id, words) =
-        if active { (DANGER, format!("{testid}-confirm"), deactivate) } else { (SECONDARY, testid.to_owned(), "Activate") };
-    view! {
-        <input type="hidden" name="active" value=(!active).to_string()/>
-        <button type="submit" class=class data-testid=id>{words}</button>
     }
 }
 
@@ -228,10 +206,7 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
                     })}
                     <ActionForm action=actions.git_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="credential_id" value=delete_id/>
-                        <label class="sr-only" for=confirm_id.clone()>"Type the Git user name to confirm"</label>
-                        <input id=confirm_id name="confirm" required placeholder="Type the Git user name" autocomplete="off"
-                            class=format!("w-56 {SMALL_INPUT}") data-testid="git-delete-confirm"/>
-                        <button type="submit" class=DANGER data-testid="git-delete">"Delete"</button>
+                        {typed_delete("the Git user name".into(), confirm_id, "git-delete-confirm", "git-delete")}
                     </ActionForm>
                 </div>
             </td>
@@ -501,10 +476,7 @@ fn SshRow(k: SshKeyView) -> impl IntoView {
                     })}
                     <ActionForm action=actions.ssh_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="key_id" value=delete_id/>
-                        <label class="sr-only" for=confirm_id.clone()>"Type the SSH key id to confirm"</label>
-                        <input id=confirm_id name="confirm" required placeholder="Type the SSH key id" autocomplete="off"
-                            class=format!("w-52 {SMALL_INPUT}") data-testid="ssh-delete-confirm"/>
-                        <button type="submit" class=DANGER data-testid="ssh-delete">"Delete"</button>
+                        {typed_delete("the SSH key id".into(), confirm_id, "ssh-delete-confirm", "ssh-delete")}
                     </ActionForm>
                 </div>
             </td>

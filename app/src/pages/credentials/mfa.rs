@@ -1,9 +1,10 @@
 //! The MFA section: the user's devices (resync, remove) and the enrolment of a virtual device. The seed
 //! and QR code live only in the start action's value and are forgotten when enrolment ends.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, SECONDARY};
+use super::access_keys::CredentialActions;
 use crate::api::mfa::*;
 use crate::components::{Confirm, ErrorView};
+use crate::components::{BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::*;
 use crate::error::AppError;
 use leptos::form::ActionForm;

@@ -1,11 +1,21 @@
 //! "My security credentials": the signed-in employee's own IAM credentials, one section per kind, read
 //! in one call through their own scoped IAM session. Nothing secret is ever in this page's resource.
 
-use super::access_keys::{AccessKeysSection, CredentialActions, ReauthPrompt};
-use super::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
-use super::mfa::MfaSection;
-use super::password::PasswordSection;
+pub(crate) mod access_keys;
+mod certificates;
+pub(crate) mod codecommit;
+mod mfa;
+pub(crate) mod new_key;
+mod password;
+mod rotation;
+mod services;
+
+use self::access_keys::{AccessKeysSection, CredentialActions};
+use self::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
+use self::mfa::MfaSection;
+use self::password::PasswordSection;
 use crate::api::credentials::*;
+use crate::components::ReauthPrompt;
 use crate::components::{ErrorView, Gate, ManagedNotice, SectionCard, Shell};
 use crate::domain::entitlements::Capability;
 use crate::domain::*;
@@ -45,9 +55,9 @@ fn Overview() -> impl IntoView {
         now
     });
     view! {
-        <Show when=move || actions.needs_reauth()><ReauthPrompt/></Show>
+        <Show when=move || actions.needs_reauth()><ReauthPrompt confirm=actions.confirm/></Show>
         <GitSecretDialog/>
-        <super::services::ServiceSecretDialog/>
+        <self::services::ServiceSecretDialog/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -126,7 +136,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             <SectionCard id="signing-certificates" title="X.509 signing certificates"
                 subtitle="Certificates that sign requests to the few AWS services that still accept them. IAM allows 2 per user.">
                 {if may_certs {
-                    view! { <super::certificates::SigningCertsSection certs=o.signing_certs/> }.into_any()
+                    view! { <self::certificates::SigningCertsSection certs=o.signing_certs/> }.into_any()
                 } else {
                     view! { <ManagedNotice cap=Capability::SigningCertificates ask=ask4/> }.into_any()
                 }}
@@ -134,25 +144,12 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
             <SectionCard id="service-credentials" title="Other service credentials"
                 subtitle="Credentials that work for one AWS service only: Amazon Keyspaces, Amazon Bedrock and CloudWatch Logs. IAM allows 2 per service.">
                 {if may_services {
-                    view! { <super::services::ServiceCredentialsSection creds=o.service_credentials max_days/> }.into_any()
+                    view! { <self::services::ServiceCredentialsSection creds=o.service_credentials max_days/> }.into_any()
                 } else {
                     view! { <ManagedNotice cap=Capability::ServiceCredentials ask=ask5/> }.into_any()
                 }}
             </SectionCard>
         </div>
-    }
-}
-
-pub(super) fn badge(text: impl Into<String>, class: &'static str) -> impl IntoView {
-    view! { <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 {class}")>{text.into()}</span> }
-}
-
-pub(super) fn status_badge(s: &Status) -> AnyView {
-    match s {
-        Status::Active => badge("Active", "bg-emerald-50 text-emerald-800 ring-emerald-200").into_any(),
-        Status::Inactive => badge("Inactive", "bg-slate-100 text-slate-700 ring-slate-300").into_any(),
-        Status::Expired => badge("Expired", "bg-red-50 text-red-800 ring-red-200").into_any(),
-        Status::Other(_) => view! { <span class="text-xs text-slate-600">{s.to_string()}</span> }.into_any(),
     }
 }
 

@@ -1,10 +1,11 @@
 //! The console-password section: state, the policy in words, and the change form whose checklist ticks
 //! live (the same `refusal` the server runs) with a strength estimate beyond IAM's rules.
 
-use super::access_keys::{CredentialActions, BUTTON, INPUT};
-use super::credentials::badge;
+use super::access_keys::CredentialActions;
 use crate::api::credentials::{PasswordView, PASSWORD_WARN_DAYS};
+use crate::components::badge;
 use crate::components::ErrorView;
+use crate::components::{BUTTON, INPUT};
 use crate::domain::days;
 use crate::domain::password_policy::{refusal, EffectivePolicy};
 use crate::domain::strength::{estimate, BLOCK_BELOW_SCORE};

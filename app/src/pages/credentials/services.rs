@@ -3,18 +3,18 @@
 //! generate form (with the expiry of an API key), and each credential's status, expiry, reset,
 //! activate/deactivate and delete. The secret is shown once, in a dialog owned by the page.
 
-use super::access_keys::{CredentialActions, BUTTON, DANGER, INPUT, TH};
-use super::codecommit::{newest_secret, status_button, status_form};
-use super::credentials::{badge, status_badge};
+use super::access_keys::CredentialActions;
+use super::codecommit::newest_secret;
 use crate::api::services::*;
+use crate::components::{badge, status_badge, typed_delete};
+use crate::components::{status_button, status_form};
 use crate::components::{Confirm, ErrorView, OneTimeSecretDialog, SecretField};
+use crate::components::{BUTTON, DANGER, INPUT, TH};
 use crate::domain::services::{CredentialShape, ServiceSpec, PER_SERVICE};
 use crate::domain::*;
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-
-const SMALL_INPUT: &str = "rounded-md border border-slate-300 px-2 py-1 font-mono text-xs";
 
 fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) -> Option<AppError> {
     v.and_then(Result::err).filter(|e| *e != AppError::ReauthRequired)
@@ -184,10 +184,7 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
                     <ActionForm action=actions.svc_delete attr:class="flex items-center gap-2">
                         <input type="hidden" name="service" value=spec.slug/>
                         <input type="hidden" name="credential_id" value=delete_id/>
-                        <label class="sr-only" for=confirm_id.clone()>{format!("Type the {} to confirm", spec.public_label())}</label>
-                        <input id=confirm_id name="confirm" required placeholder=format!("Type the {}", spec.public_label()) autocomplete="off"
-                            class=format!("w-56 {SMALL_INPUT}") data-testid="svc-delete-confirm"/>
-                        <button type="submit" class=DANGER data-testid="svc-delete">"Delete"</button>
+                        {typed_delete(format!("the {}", spec.public_label()), confirm_id, "svc-delete-confirm", "svc-delete")}
                     </ActionForm>
                 </div>
             </td>

@@ -3,10 +3,10 @@
 //! every server function and in the AWS session policy; this page only edits it (fresh password
 //! confirmation, audited with both versions).
 
-use super::access_keys::{InlineReauth, BUTTON, INPUT};
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::settings::*;
 use crate::components::ErrorView;
+use crate::components::{InlineReauth, BUTTON, INPUT};
 use crate::domain::entitlements::{group_name_ok, Capability, Entitlements, DEFAULT_ROW, NEW_ROW};
 use crate::error::AppError;
 use leptos::form::ActionForm;

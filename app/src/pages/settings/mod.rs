@@ -4,11 +4,13 @@
 //! recommendation; "Apply the CIS recommendations" fills the form for review (with JavaScript off,
 //! `?recommended=1` does). Saving and deleting need a recent password confirmation.
 
-use super::access_keys::{InlineReauth, BUTTON, DANGER, SECONDARY};
-use super::entitlements::EntitlementsEditor;
+mod entitlements;
+
+use self::entitlements::EntitlementsEditor;
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::settings::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
+use crate::components::{InlineReauth, BUTTON, DANGER, SECONDARY};
 use crate::domain::password_policy::{EffectivePolicy, PasswordPolicy};
 use crate::domain::policy_editor::{cis_check, CisSource, PolicyInput};
 use crate::domain::Role;

@@ -1,0 +1,52 @@
+//! The step-up prompts: the password confirmation a sensitive action may ask for, as a dialog over the
+//! page (actions replayed by themselves) or inline (the person repeats the action).
+
+use super::kit::{BUTTON, INPUT};
+use crate::api::access_keys::ConfirmPassword;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+/// The password confirmation every sensitive action may ask for, as a modal dialog over the page.
+#[component]
+pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
+    let failed = move || matches!(confirm.value().get(), Some(Err(_)));
+    view! {
+        <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
+        <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
+            <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm your password"</h3>
+            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
+            <ActionForm action=confirm attr:class="mt-3 flex flex-wrap items-end gap-2">
+                <label class="text-sm">
+                    <span class="sr-only">"Password"</span>
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
+                </label>
+                <button type="submit" class=BUTTON>"Confirm"</button>
+            </ActionForm>
+            {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+        </div>
+        </div>
+    }
+}
+
+/// The same confirmation inline, for pages whose actions are replayed by hand ("then repeat the
+/// action"): shown while `asks` is true and the password has not been confirmed yet.
+#[component]
+pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, message: &'static str) -> impl IntoView {
+    let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
+    let failed = move || matches!(confirm.value().get(), Some(Err(_)));
+    view! {
+        {move || (asks.get() && !confirmed()).then(|| view! {
+            <div class="my-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+                <p class="text-sm text-indigo-900">{message}</p>
+                <ActionForm action=confirm attr:class="mt-2 flex gap-2">
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password"/>
+                    <button type="submit" class=BUTTON>"Confirm"</button>
+                </ActionForm>
+                {move || failed().then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+            </div>
+        })}
+        {move || confirmed().then(|| view! {
+            <p class="my-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
+        })}
+    }
+}

@@ -4,6 +4,51 @@
 use crate::db::{accounts::ts, Db, DbError};
 use time::OffsetDateTime;
 
+/// How an audited call ended: the words stored in `audit_events.outcome` (the pages put them in words
+/// through `app::domain::notices::outcome_label`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Outcome {
+    /// An intent: written before IAM is called; its final record follows.
+    #[default]
+    Pending,
+    Success,
+    Failure,
+    /// Refused by keydesk's own rules before any change (a held key, say).
+    Refused,
+    /// An ambiguous create that turned out to have happened.
+    Resolved,
+    /// An ambiguous create that turned out not to have happened.
+    ResolvedNotCreated,
+    /// An ambiguous create whose credential nobody saw: deleted.
+    OrphanDeleted,
+    /// keydesk stopped between the intent and IAM's answer; IAM's state is what happened.
+    Interrupted,
+    /// An ambiguous outcome keydesk could not settle: the person is asked to check.
+    Unresolved,
+    /// An ambiguous reset whose new secret was lost: the credential was switched off.
+    DeactivatedAfterAmbiguousReset,
+    /// A follow-up that found nothing left to do.
+    NotNeeded,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Refused => "refused",
+            Outcome::Resolved => "resolved",
+            Outcome::ResolvedNotCreated => "resolved_not_created",
+            Outcome::OrphanDeleted => "orphan_deleted",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Unresolved => "unresolved",
+            Outcome::DeactivatedAfterAmbiguousReset => "deactivated_after_ambiguous_reset",
+            Outcome::NotNeeded => "not_needed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditEvent {
     pub actor: Option<String>,
@@ -11,7 +56,7 @@ pub struct AuditEvent {
     pub target_user: Option<String>,
     pub action: String,
     pub subject: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: Option<String>,
     pub reason: Option<String>,
     pub request_id: Option<String>,
@@ -33,7 +78,7 @@ impl Db {
         .bind(e.target_user.as_deref())
         .bind(&e.action)
         .bind(e.subject.as_deref())
-        .bind(&e.outcome)
+        .bind(e.outcome.as_str())
         .bind(e.detail.as_deref())
         .bind(e.reason.as_deref())
         .bind(e.request_id.as_deref())
@@ -42,7 +87,7 @@ impl Db {
         .fetch_one(&self.pool)
         .await?;
         // Counted once written: every sign-in, step-up, help-desk action and reconciliation passes here.
-        crate::metrics::audited(&e.action, &e.outcome);
+        crate::metrics::audited(&e.action, e.outcome.as_str());
         Ok(id)
     }
 }
@@ -173,7 +218,7 @@ impl Db {
         const MATCH: &str = "WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target_user = $2)
              AND ($3 IS NULL OR action LIKE $3) AND ($4 IS NULL OR outcome = $4)
              AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)";
-        let folded = fold && f.outcome.as_deref() != Some("pending");
+        let folded = fold && f.outcome.as_deref() != Some(Outcome::Pending.as_str());
         let where_ = if folded {
             format!(
                 "{MATCH} AND NOT (outcome = 'pending' AND EXISTS (SELECT 1 FROM audit_events done WHERE done.intent_id = audit_events.id))"

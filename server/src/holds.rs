@@ -6,6 +6,7 @@
 //! desk.
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::iam::{Caller, QUARANTINE_POLICY_ARN};
 use crate::portal::{client_of, internal, Portal};
 use app::domain::notices::{Notice, NoticeKind};
@@ -130,7 +131,7 @@ impl Portal {
             actor: Some(who.viewer.user.to_string()),
             actor_role: Some(who.viewer.role.as_str().to_owned()),
             action: "access_key.activate".into(),
-            outcome: "refused".into(),
+            outcome: Outcome::Refused,
             target_user: Some(me.to_string()),
             subject: Some(id.to_string()),
             detail: Some(format!("held: {}", if *hold == Hold::Helpdesk { "help desk" } else { "quarantine" })),

@@ -4,6 +4,7 @@
 //! the reminder ledger's primary key makes every notice go out once per key and stage, ever.
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::iam::{Caller, IamBackend};
 use crate::portal::Portal;
 use app::domain::deadlines::{Enforcement, Stage};
@@ -259,7 +260,7 @@ impl Portal {
             target_user: Some(user.to_string()),
             action: "enforcement.access_key.deactivate".into(),
             subject: Some(key.id.to_string()),
-            outcome: "pending".into(),
+            outcome: Outcome::Pending,
             reason: Some(format!("past its {}-day deadline ({} UTC)", self.config.key_policy.max_age_days, app::domain::fmt_utc(due))),
             ..AuditEvent::default()
         };
@@ -273,10 +274,10 @@ impl Portal {
         let enforcer = Caller::helpdesk("keydesk-enforcement");
         let result = self.iam.update_access_key(&enforcer, user, &key.id, SetStatus::Inactive).await;
         let (outcome, detail) = match &result {
-            Ok(()) => ("success", format!("intent={intent}")),
-            Err(e) => ("failure", format!("intent={intent}; {e}")),
+            Ok(()) => (crate::audit::Outcome::Success, format!("intent={intent}")),
+            Err(e) => (crate::audit::Outcome::Failure, format!("intent={intent}; {e}")),
         };
-        let event = AuditEvent { outcome: outcome.into(), detail: Some(detail), intent_id: Some(intent), ..base };
+        let event = AuditEvent { outcome, detail: Some(detail), intent_id: Some(intent), ..base };
         if let Err(e) = self.db.append_audit(self.clock.now(), &event).await {
             tracing::error!(error = %e, "enforcement: the final audit record could not be written");
         }

@@ -5,6 +5,7 @@
 //! with the key job (one instance at a time); each reset is followed up once.
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::iam::Caller;
 use crate::portal::Portal;
 use app::domain::notices::{Notice, NoticeKind};
@@ -41,14 +42,14 @@ impl Portal {
                 actor_role: Some("system".into()),
                 target_user: Some(user.to_string()),
                 action: "helpdesk.password.followup".into(),
-                outcome: "pending".into(),
+                outcome: Outcome::Pending,
                 reason: Some(format!("the temporary password from {actor}'s reset was not changed within {hours} hours")),
                 detail: Some(format!("reset at {}", app::domain::fmt_utc(at))),
                 ..AuditEvent::default()
             };
             if !still_temporary {
                 // Changed in time (or the profile is gone): nothing to do, and nothing to tell.
-                event.outcome = "not_needed".into();
+                event.outcome = Outcome::NotNeeded;
                 event.reason = Some("the temporary password was changed in time".into());
                 if let Err(e) = self.db.append_audit(now, &event).await {
                     tracing::warn!(error = %e, "could not record a temporary-password check");
@@ -67,7 +68,7 @@ impl Portal {
             event.intent_id = Some(intent);
             let password = crate::portal::helpdesk::generated_password(&state.policy, &user);
             let result = self.iam.set_password(&caller, &user, &Password::new(password), true).await;
-            event.outcome = if result.is_ok() { "success" } else { "failure" }.into();
+            event.outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failure };
             if let Err(e) = &result {
                 event.detail = Some(format!("{}; {e}", event.detail.clone().unwrap_or_default()));
             }

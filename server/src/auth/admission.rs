@@ -6,6 +6,7 @@
 
 use super::password::Admitted;
 use super::ClientInfo;
+use crate::audit::Outcome;
 use crate::db::accounts::AccountRow;
 use crate::db::throttle::{account_subject, ip_subject, reauth_subject, Admission, FREE_FAILURES};
 use crate::portal::{internal, Portal};
@@ -91,7 +92,7 @@ impl Portal {
             None => {
                 // Only a well-formed account name is named: the input may be a mistyped password.
                 let name = PortalUserName::parse(typed).ok();
-                self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, "failure").await;
+                self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, Outcome::Failure).await;
                 Ok(Checked::Wrong)
             }
         }
@@ -135,7 +136,7 @@ impl Portal {
                     let name = name.as_ref().map(|u| u.as_str());
                     let what = if matches!(asker, Asker::SignedIn(_)) { "password confirmation" } else { "sign-in" };
                     tracing::warn!(account = name.unwrap_or("(not an account name)"), what, "back-off starts after repeated failures");
-                    self.audit_sign_in(req, name, "portal.sign_in_backoff", "success").await;
+                    self.audit_sign_in(req, name, "portal.sign_in_backoff", Outcome::Success).await;
                 }
                 Ok(Attempt { subject, ip, place, streak: n })
             }

@@ -3,6 +3,7 @@
 //! the help desk holds or AWS quarantined stays off) and delete (inactive keys only, id typed back).
 
 use super::*;
+use crate::audit::Outcome;
 use app::ssr::Ctx;
 
 #[async_trait::async_trait]
@@ -26,7 +27,7 @@ impl app::api::access_keys::AccessKeysPort for Portal {
         session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
         session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
         session.save().await.map_err(|e| internal("session write failed", e))?;
-        self.audit_sign_in(req, Some(&user), "portal.reauth", "success").await;
+        self.audit_sign_in(req, Some(&user), "portal.reauth", Outcome::Success).await;
         Ok(())
     }
 

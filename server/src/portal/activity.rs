@@ -1,6 +1,7 @@
 //! "My activity" (notifications, sign-ins, sessions, credential use, history of changes) and the
 //! administrators' key-deadline page (policy, dry run, exemptions, e-mail delivery, the last job run).
 
+use crate::audit::Outcome;
 use crate::auth::admission::{Asker, Checked};
 use crate::auth::session_store::{DbSessionStore, SessionListing};
 use crate::portal::{internal, Portal};
@@ -128,7 +129,12 @@ impl app::api::activity::ActivityPort for Portal {
             .await
             .map_err(db_err)?
             .into_iter()
-            .map(|r| SignInView { at: r.at, succeeded: r.outcome == "success", ip: r.client_ip, browser: browser_of(r.detail) })
+            .map(|r| SignInView {
+                at: r.at,
+                succeeded: r.outcome == crate::audit::Outcome::Success.as_str(),
+                ip: r.client_ip,
+                browser: browser_of(r.detail),
+            })
             .collect();
         let mut sessions: Vec<SessionView> = self
             .sessions_of(req, who.viewer.user.as_str())
@@ -189,10 +195,10 @@ impl app::api::activity::ActivityPort for Portal {
         if new.expose() == current.expose() {
             return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
         }
-        let event = |outcome: &str, detail: Option<String>| crate::audit::AuditEvent {
+        let event = |outcome: crate::audit::Outcome, detail: Option<String>| crate::audit::AuditEvent {
             actor: Some(user.to_owned()),
             action: "portal.password.change".into(),
-            outcome: outcome.into(),
+            outcome,
             detail,
             client_ip: crate::portal::client_details(req).0,
             ..Default::default()
@@ -213,7 +219,7 @@ impl app::api::activity::ActivityPort for Portal {
         }
         let ended = if sign_out_others { self.end_other_sessions(req, user).await? } else { 0 };
         let detail = Some(format!("other sessions ended={ended}"));
-        if let Err(e) = self.db.append_audit(now, &event("success", detail)).await {
+        if let Err(e) = self.db.append_audit(now, &event(crate::audit::Outcome::Success, detail)).await {
             tracing::error!(error = %e, "could not audit a portal password change");
         }
         Ok(ended)
@@ -252,7 +258,7 @@ impl app::api::activity::ActivityPort for Portal {
         let event = crate::audit::AuditEvent {
             actor: Some(user.to_owned()),
             action: "portal.sessions.end".into(),
-            outcome: "success".into(),
+            outcome: Outcome::Success,
             detail: Some(format!("ended={ended}; which={}", if handle == "others" { "all others" } else { "one" })),
             client_ip: crate::portal::client_details(req).0,
             ..Default::default()

@@ -2,6 +2,7 @@
 //! the admission in `auth/admission.rs` (SECURITY.md H1).
 
 use super::*;
+use crate::audit::Outcome;
 
 #[async_trait::async_trait]
 impl app::api::auth::SessionPort for Portal {
@@ -40,7 +41,7 @@ impl app::api::auth::SessionPort for Portal {
         session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
         session.save().await.map_err(|e| internal("session write failed", e))?;
         self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))?;
-        self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", "success").await;
+        self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", Outcome::Success).await;
         tracing::info!(user = %account.user, "signed in");
         Ok(Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user })
     }
@@ -50,7 +51,7 @@ impl app::api::auth::SessionPort for Portal {
         let session = session_of(req)?;
         session.flush().await.map_err(|e| internal("session delete failed", e))?;
         if let Some(user) = who {
-            self.audit_sign_in(req, Some(&user), "portal.sign_out", "success").await;
+            self.audit_sign_in(req, Some(&user), "portal.sign_out", Outcome::Success).await;
         }
         Ok(())
     }

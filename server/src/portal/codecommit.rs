@@ -3,6 +3,7 @@
 //! in the answer to a create or reset; a pasted SSH key body is validated before anything else and never
 //! logged, audited or echoed (it might be a private key pasted by mistake).
 
+use crate::audit::Outcome;
 use crate::iam::{Caller, IamError, CODECOMMIT};
 use crate::portal::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
@@ -122,7 +123,7 @@ impl app::api::codecommit::CodeCommitPort for Portal {
             };
             match self.iam.upload_ssh_key(&caller, &me, &canonical).await {
                 Ok(key) => {
-                    self.audit_final(intent, "success", Some(key.id.to_string()), None).await;
+                    self.audit_final(intent, Outcome::Success, Some(key.id.to_string()), None).await;
                     Ok(view(key))
                 }
                 Err(IamError::Ambiguous(cause)) => {
@@ -132,16 +133,21 @@ impl app::api::codecommit::CodeCommitPort for Portal {
                         let Ok(now) = self.iam.list_ssh_keys(&caller, &me).await else { continue };
                         let views = self.ssh_views(&caller, &me, now).await;
                         if let Some(found) = views.into_iter().find(|k| k.md5_fingerprint.as_deref() == Some(md5.as_str())) {
-                            self.audit_final(intent, "success", Some(found.key.id.to_string()), Some(format!("found after: {cause}")))
-                                .await;
+                            self.audit_final(
+                                intent,
+                                Outcome::Success,
+                                Some(found.key.id.to_string()),
+                                Some(format!("found after: {cause}")),
+                            )
+                            .await;
                             return Ok(view(found.key));
                         }
                     }
-                    self.audit_final(intent, "resolved_not_created", None, Some(cause)).await;
+                    self.audit_final(intent, Outcome::ResolvedNotCreated, None, Some(cause)).await;
                     Err(AppError::Ambiguous { message: "The key did not arrive in IAM. You can upload it again.".into() })
                 }
                 Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                     Err(match e {
                         IamError::EntityAlreadyExists(_) => AppError::Conflict { message: "You already uploaded this key.".into() },
                         IamError::InvalidInput(m) => AppError::invalid("public_key", format!("IAM refused the key: {m}")),

@@ -3,6 +3,7 @@
 //! uploaded, activated/deactivated and deleted through the mutation protocol. A pasted private key is
 //! refused without being echoed, logged or stored.
 
+use crate::audit::Outcome;
 use crate::portal::days_between;
 use crate::portal::mutation::Proof;
 use crate::portal::{iam_error, Portal};
@@ -274,14 +275,14 @@ impl app::api::credentials::CredentialsPort for Portal {
             let intent = self.audit_intent(req, who, &me, "signing_cert.upload", Some(info.sha256.clone())).await?;
             match self.iam.upload_signing_cert(&caller, &me, body.trim()).await {
                 Ok(cert) => {
-                    self.audit_final(intent, "success", Some(cert.id.clone()), Some(format!("sha256={}", info.sha256))).await;
+                    self.audit_final(intent, Outcome::Success, Some(cert.id.clone()), Some(format!("sha256={}", info.sha256))).await;
                     Ok(self.cert_views(vec![cert]).remove(0))
                 }
                 Err(crate::iam::IamError::Ambiguous(cause)) => {
                     // Uploading the same certificate again is refused as a duplicate, so listing tells.
                     let now = self.iam.list_signing_certs(&caller, &me).await.unwrap_or_default();
                     let landed = now.iter().any(|c| read(&c.body).is_ok_and(|(i, _)| i.sha256 == info.sha256));
-                    self.audit_final(intent, if landed { "resolved" } else { "resolved_not_created" }, None, Some(cause)).await;
+                    self.audit_final(intent, if landed { Outcome::Resolved } else { Outcome::ResolvedNotCreated }, None, Some(cause)).await;
                     Err(AppError::Ambiguous {
                         message: if landed {
                             "The upload went through although IAM's answer was lost. Reload the page.".into()
@@ -291,7 +292,7 @@ impl app::api::credentials::CredentialsPort for Portal {
                     })
                 }
                 Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                     Err(iam_error("uploading a signing certificate", e))
                 }
             }

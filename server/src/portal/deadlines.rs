@@ -1,6 +1,7 @@
 //! The administrators' rotation deadlines: the policy and the last job run, the dry run of
 //! enforcement, and exemptions (audited, the person told).
 
+use crate::audit::Outcome;
 use crate::portal::{internal, Portal};
 use app::api::deadlines::*;
 use app::domain::notices::NoticeKind;
@@ -77,9 +78,9 @@ impl app::api::deadlines::DeadlinesPort for Portal {
         let detail = Some(format!("until={}", fmt_utc(until)));
         let intent = self.audit_intent_with_reason(req, who, Some(&target), "admin.key_exemption.set", None, Some(reason), detail).await?;
         match self.db.set_exemption(&target.fold(), reason, until, who.viewer.user.as_str(), now).await {
-            Ok(()) => self.audit_final(intent, "success", None, None).await,
+            Ok(()) => self.audit_final(intent, Outcome::Success, None, None).await,
             Err(e) => {
-                self.audit_final(intent, "failure", None, Some("database write failed".into())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some("database write failed".into())).await;
                 return Err(internal("saving the exemption failed", e));
             }
         }
@@ -107,15 +108,15 @@ impl app::api::deadlines::DeadlinesPort for Portal {
         let intent = self.audit_intent_with_reason(req, who, Some(&target), "admin.key_exemption.remove", None, None, None).await?;
         match self.db.remove_exemption(&target.fold()).await {
             Ok(true) => {
-                self.audit_final(intent, "success", None, None).await;
+                self.audit_final(intent, Outcome::Success, None, None).await;
                 Ok(())
             }
             Ok(false) => {
-                self.audit_final(intent, "failure", None, Some("no exemption".into())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some("no exemption".into())).await;
                 Err(AppError::NotFound { message: format!("{target} has no exemption (any more).") })
             }
             Err(e) => {
-                self.audit_final(intent, "failure", None, Some("database write failed".into())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some("database write failed".into())).await;
                 Err(internal("removing the exemption failed", e))
             }
         }

@@ -6,6 +6,7 @@
 //! request; unapproved requests lapse. Every step is audited and told to the person.
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::config::FourEyes;
 use crate::db::requests::RequestRow;
 use crate::portal::{internal, Portal};
@@ -88,10 +89,10 @@ impl Portal {
             .audit_intent_with_reason(req, who, Some(target), "helpdesk.request.create", Some(what.clone()), Some(reason), detail)
             .await?;
         if let Err(e) = self.db.insert_request(&row).await {
-            self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+            self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
             return Err(internal("the request could not be stored", e));
         }
-        self.audit_final(intent, "success", None, None).await;
+        self.audit_final(intent, Outcome::Success, None, None).await;
         Ok(ActOutcome::Requested(format!(
             "This needs a second person: the request to {what} is filed (id {}). Another help-desk member or an administrator must approve it within {hours} hours; until then nothing changes.",
             row.id
@@ -114,7 +115,7 @@ impl Portal {
                 target_user: Some(r.target_user.clone()),
                 action: "helpdesk.request.lapse".into(),
                 subject: Some(describe(&r.action, r.subject.as_deref(), &r.target_user)),
-                outcome: "success".into(),
+                outcome: Outcome::Success,
                 reason: Some(format!("nobody approved it within {} hours", self.config.settings.four_eyes_hours)),
                 detail: Some(format!("request={}; requested by {}", r.id, r.requested_by)),
                 ..AuditEvent::default()

@@ -4,6 +4,7 @@
 //! administrators, help-desk colleagues or oneself unless `--helpdesk-may-act-on-staff`.
 
 use super::four_eyes::{action_of, describe, RECENT};
+use crate::audit::Outcome;
 use crate::iam::{Caller, IamError, CODECOMMIT, QUARANTINE_POLICY_ARN};
 use crate::portal::{days_between, iam_error, internal, Portal};
 use app::api::credentials::AccessKeyView;
@@ -151,8 +152,8 @@ impl Portal {
             let intent = self.audit_intent_with_reason(req, who, Some(target), name, subject, Some(reason), detail).await?;
             let result = self.helpdesk_call(caller, target, action).await;
             match &result {
-                Ok(_) => self.audit_final(intent, "success", None, None).await,
-                Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
+                Ok(_) => self.audit_final(intent, Outcome::Success, None, None).await,
+                Err(e) => self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await,
             }
             result
         })
@@ -474,7 +475,7 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
             let intent = self
                 .audit_intent_with_reason(req, who, Some(&target), "helpdesk.request.reject", Some(what), Some(&row.reason), detail)
                 .await?;
-            self.audit_final(intent, "success", None, None).await;
+            self.audit_final(intent, Outcome::Success, None, None).await;
             return Ok(None);
         }
         // Exactly one approver gets past this line.

@@ -2,6 +2,7 @@
 //! mutation protocol (mutation.rs): fresh re-authentication, the per-user lease, audit intent first,
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
+use crate::audit::Outcome;
 use crate::auth::admission::{Asker, Checked};
 use crate::iam::{is_own_mfa_serial, mfa_name_well_formed, own_mfa_path, totp, IamError};
 use crate::portal::mutation::Proof;
@@ -149,12 +150,12 @@ impl app::api::mfa::MfaPort for Portal {
             let intent = self.audit_intent(req, who, &me, "mfa.create", Some(serial.clone())).await?;
             match self.iam.create_virtual_mfa(&caller, &path, name).await {
                 Ok(created) => {
-                    self.audit_final(intent, "success", Some(created.serial.clone()), None).await;
+                    self.audit_final(intent, Outcome::Success, Some(created.serial.clone()), None).await;
                     let qr_svg = qr_svg(&self.config.settings.mfa_issuer, &me.to_string(), created.seed.expose())?;
                     Ok(MfaEnrolment { serial: created.serial, seed: created.seed, qr_svg })
                 }
                 Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                     Err(iam_error("creating a virtual MFA device", e))
                 }
             }

@@ -21,6 +21,7 @@ pub mod services;
 pub mod settings;
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::auth::admission::{Asker, Checked};
 use crate::auth::password::Hasher;
 use crate::auth::{ClientInfo, SessionAuth, SESSION_KEY};
@@ -138,11 +139,11 @@ impl Portal {
     ) -> Result<(), AppError> {
         match result {
             Ok(()) => {
-                self.audit_final(intent, "success", None, None).await;
+                self.audit_final(intent, Outcome::Success, None, None).await;
                 Ok(())
             }
             Err(e) => {
-                self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                 Err(iam_error(context, e))
             }
         }
@@ -174,7 +175,7 @@ impl Portal {
                         detail = Some("description not saved".to_owned());
                     }
                 }
-                self.audit_final(intent, "success", Some(id), detail).await;
+                self.audit_final(intent, Outcome::Success, Some(id), detail).await;
                 Ok(created)
             }
             Err(IamError::Ambiguous(cause)) => {
@@ -183,7 +184,7 @@ impl Portal {
                 Err(AppError::Ambiguous { message })
             }
             Err(e) => {
-                self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                 Err(iam_error("creating an access key", e))
             }
         }
@@ -191,7 +192,7 @@ impl Portal {
 
     /// After an ambiguous create: look (with bounded back-off, IAM is eventually consistent) for a key
     /// that appeared; nobody has its secret, so deactivate and delete it.
-    async fn reconcile_key_create(&self, caller: &Caller, me: &IamUserName, before: &[AccessKeySummary]) -> (&'static str, String) {
+    async fn reconcile_key_create(&self, caller: &Caller, me: &IamUserName, before: &[AccessKeySummary]) -> (Outcome, String) {
         for pause_ms in [0u64, 200, 600, 1800] {
             tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
             let Ok(now) = self.iam.list_access_keys(caller, me).await else {
@@ -199,20 +200,20 @@ impl Portal {
             };
             let orphans: Vec<_> = now.iter().filter(|k| !before.iter().any(|b| b.id == k.id)).collect();
             if orphans.is_empty() && pause_ms > 0 {
-                return ("resolved_not_created", "No key was created. You can try again.".into());
+                return (Outcome::ResolvedNotCreated, "No key was created. You can try again.".into());
             }
             for orphan in orphans {
                 if self.delete_unseen_key(caller, me, &orphan.id).await {
                     tracing::warn!(key = %orphan.id, "deleted an access key whose secret was lost in transit");
                     return (
-                        "orphan_deleted",
+                        Outcome::OrphanDeleted,
                         format!("A key ({}) was created but its secret was lost on the way, so keydesk deleted it. Nothing is active that you have not seen. You can try again.", orphan.id),
                     );
                 }
             }
         }
         tracing::error!(user = %me, "could not reconcile an ambiguous access-key create");
-        ("unresolved", "Check your keys below before trying again, and delete any key whose secret you never saw.".into())
+        (Outcome::Unresolved, "Check your keys below before trying again, and delete any key whose secret you never saw.".into())
     }
 
     /// Deactivate, then delete, a key whose secret nobody saw (IAM deletes only inactive keys); whether
@@ -222,7 +223,7 @@ impl Portal {
             && self.iam.delete_access_key(caller, user, id).await.is_ok()
     }
 
-    pub(crate) async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: &str) {
+    pub(crate) async fn audit_sign_in(&self, req: &Parts, user: Option<&str>, action: &str, outcome: Outcome) {
         let (client_ip, request_id) = client_of(req);
         let event = AuditEvent {
             actor: user.map(str::to_owned),

@@ -9,6 +9,7 @@
 //!    at start-up and every 10 s: nothing stays pending for ever.
 
 use crate::audit::AuditEvent;
+use crate::audit::Outcome;
 use crate::auth::ClientInfo;
 use crate::portal::{internal, Portal};
 use app::domain::IamUserName;
@@ -111,7 +112,7 @@ impl Portal {
             target_user: target.map(ToString::to_string),
             action: action.to_owned(),
             subject,
-            outcome: "pending".into(),
+            outcome: Outcome::Pending,
             reason: reason.map(str::to_owned),
             detail,
             request_id: info.map(|i| i.request_id.clone()).filter(|s| !s.is_empty()),
@@ -131,7 +132,7 @@ impl Portal {
     /// Record how a mutation ended. Logged loudly if it cannot be written: the pending intent then
     /// remains as evidence for the start-up reconciliation. A successful change to someone's
     /// credentials is then told to them (notices.rs).
-    pub async fn audit_final(&self, intent: Intent, outcome: &str, subject: Option<String>, detail: Option<String>) {
+    pub async fn audit_final(&self, intent: Intent, outcome: Outcome, subject: Option<String>, detail: Option<String>) {
         let by_owner = intent.by_owner;
         let origin = intent.origin;
         let event = AuditEvent {
@@ -158,9 +159,9 @@ impl Portal {
             written = self.db.append_audit(self.clock.now(), &event).await;
         }
         if let Err(e) = written {
-            tracing::error!(error = %e, intent = intent.intent_id, outcome, "could not write the final audit record");
+            tracing::error!(error = %e, intent = intent.intent_id, outcome = outcome.as_str(), "could not write the final audit record");
         }
-        if outcome == "success" && event.target_user.is_some() {
+        if outcome == Outcome::Success && event.target_user.is_some() {
             self.notify_change(&event, by_owner, origin.as_deref()).await;
         }
     }
@@ -216,7 +217,7 @@ impl Portal {
             }
             let (outcome, detail) = match (action.as_str(), &user) {
                 ("access_key.create", Some(user)) => self.settle_key_create(user, at).await,
-                _ => ("interrupted", "keydesk stopped before IAM answered; IAM's current state is what happened".to_owned()),
+                _ => (Outcome::Interrupted, "keydesk stopped before IAM answered; IAM's current state is what happened".to_owned()),
             };
             let base = AuditEvent { actor, actor_role, target_user: target, action, subject, reason, ..AuditEvent::default() };
             let event = AuditEvent {
@@ -230,18 +231,18 @@ impl Portal {
                 let _ = self.db.release_lease(key, &holder).await;
             }
             written.map_err(|e| format!("recording how intent {id} ended: {e}"))?;
-            tracing::warn!(intent = id, outcome, action = %event.action, "settled a change keydesk was interrupted in");
+            tracing::warn!(intent = id, outcome = outcome.as_str(), action = %event.action, "settled a change keydesk was interrupted in");
             settled += 1;
         }
         Ok(settled)
     }
 
     /// An interrupted access-key create for `user`, intended at `at` (unix seconds).
-    async fn settle_key_create(&self, user: &IamUserName, at: i64) -> (&'static str, String) {
+    async fn settle_key_create(&self, user: &IamUserName, at: i64) -> (Outcome, String) {
         let caller = crate::iam::Caller::helpdesk("keydesk-settle");
         let keys = match self.iam.list_access_keys(&caller, user).await {
             Ok(k) => k,
-            Err(e) => return ("interrupted", format!("IAM could not be asked which keys exist ({e}); check {user}'s keys")),
+            Err(e) => return (Outcome::Interrupted, format!("IAM could not be asked which keys exist ({e}); check {user}'s keys")),
         };
         let shown: Vec<String> = sqlx::query_scalar(
             "SELECT subject FROM audit_events WHERE action = 'access_key.create' AND outcome = 'success' AND lower(target_user) = $1 AND subject IS NOT NULL",
@@ -254,16 +255,16 @@ impl Portal {
         let orphans: Vec<_> =
             keys.iter().filter(|k| k.created_at.unix_timestamp() >= at - 5 && !shown.iter().any(|s| s == k.id.as_str())).collect();
         if orphans.is_empty() {
-            return ("resolved_not_created", "no key was created".into());
+            return (Outcome::ResolvedNotCreated, "no key was created".into());
         }
         let mut deleted = Vec::new();
         for k in orphans {
             if !self.delete_unseen_key(&caller, user, &k.id).await {
-                return ("interrupted", format!("key {} was created but could not be deleted; delete it by hand", k.id));
+                return (Outcome::Interrupted, format!("key {} was created but could not be deleted; delete it by hand", k.id));
             }
             deleted.push(k.id.to_string());
         }
-        ("orphan_deleted", format!("deleted {} (created, secret shown to nobody)", deleted.join(", ")))
+        (Outcome::OrphanDeleted, format!("deleted {} (created, secret shown to nobody)", deleted.join(", ")))
     }
 }
 

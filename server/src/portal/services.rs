@@ -4,6 +4,7 @@
 //! sign-in, per-user lease, audit intent, the IAM call, and reconciliation of a lost answer. Passwords
 //! and API-key secrets exist only in the answer to a create or reset.
 
+use crate::audit::Outcome;
 use crate::iam::{Caller, IamError};
 use crate::portal::mutation::Proof;
 use crate::portal::{days_between, iam_error, Portal};
@@ -77,7 +78,7 @@ impl Portal {
         me: &IamUserName,
         spec: &ServiceSpec,
         before: &[ServiceCredential],
-    ) -> (&'static str, String) {
+    ) -> (Outcome, String) {
         for pause_ms in [0u64, 200, 600, 1800] {
             tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
             let Ok(now) = self.iam.list_service_credentials(caller, me, Some(spec.service_name)).await else {
@@ -85,13 +86,13 @@ impl Portal {
             };
             let orphans: Vec<_> = now.iter().filter(|c| !before.iter().any(|b| b.id == c.id)).collect();
             if orphans.is_empty() && pause_ms > 0 {
-                return ("resolved_not_created", format!("No {} were created. You can try again.", spec.plural()));
+                return (Outcome::ResolvedNotCreated, format!("No {} were created. You can try again.", spec.plural()));
             }
             for orphan in orphans {
                 if self.iam.delete_service_credential(caller, me, &orphan.id).await.is_ok() {
                     tracing::warn!(credential = %orphan.id, service = spec.slug, "deleted a service credential whose secret was lost in transit");
                     return (
-                        "orphan_deleted",
+                        Outcome::OrphanDeleted,
                         format!(
                             "{} ({}) were created but the secret was lost on the way, so keydesk deleted them. You can try again.",
                             capitalised(spec.plural()),
@@ -102,7 +103,7 @@ impl Portal {
             }
         }
         tracing::error!(user = %me, service = spec.slug, "could not reconcile an ambiguous service-credential create");
-        ("unresolved", format!("Check your {} below before trying again, and delete any whose secret you never saw.", spec.plural()))
+        (Outcome::Unresolved, format!("Check your {} below before trying again, and delete any whose secret you never saw.", spec.plural()))
     }
 }
 
@@ -163,7 +164,7 @@ impl Portal {
             let intent = self.audit_intent(req, who, &me, &action(spec, "create"), None).await?;
             match self.iam.create_service_credential(&caller, &me, spec.service_name, days).await {
                 Ok(created) => {
-                    self.audit_final(intent, "success", Some(subject(spec, &created.credential.id)), None).await;
+                    self.audit_final(intent, Outcome::Success, Some(subject(spec, &created.credential.id)), None).await;
                     Ok(created)
                 }
                 Err(IamError::Ambiguous(cause)) => {
@@ -172,7 +173,7 @@ impl Portal {
                     Err(AppError::Ambiguous { message })
                 }
                 Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                     Err(iam_error(&format!("generating {}", spec.plural()), e))
                 }
             }
@@ -203,7 +204,7 @@ impl Portal {
             let intent = self.audit_intent(req, who, &me, &action(spec, "reset"), Some(subject(spec, &id))).await?;
             match self.iam.reset_service_credential(&caller, &me, &id).await {
                 Ok(reset) => {
-                    self.audit_final(intent, "success", None, None).await;
+                    self.audit_final(intent, Outcome::Success, None, None).await;
                     Ok(reset)
                 }
                 Err(IamError::Ambiguous(cause)) => {
@@ -211,12 +212,12 @@ impl Portal {
                     // reset supersedes it with one the person does see.
                     match self.iam.reset_service_credential(&caller, &me, &id).await {
                         Ok(reset) => {
-                            self.audit_final(intent, "success", None, Some(format!("reset again after: {cause}"))).await;
+                            self.audit_final(intent, Outcome::Success, None, Some(format!("reset again after: {cause}"))).await;
                             Ok(reset)
                         }
                         Err(second) => {
                             let deactivated = self.iam.update_service_credential(&caller, &me, &id, SetStatus::Inactive).await.is_ok();
-                            let outcome = if deactivated { "deactivated_after_ambiguous_reset" } else { "unresolved" };
+                            let outcome = if deactivated { Outcome::DeactivatedAfterAmbiguousReset } else { Outcome::Unresolved };
                             self.audit_final(intent, outcome, None, Some(format!("{cause}; then {second}"))).await;
                             Err(AppError::Ambiguous {
                                 message: if deactivated {
@@ -229,7 +230,7 @@ impl Portal {
                     }
                 }
                 Err(e) => {
-                    self.audit_final(intent, "failure", None, Some(e.to_string())).await;
+                    self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await;
                     Err(iam_error(&format!("resetting the {secret} of {}", spec.plural()), e))
                 }
             }

@@ -2,6 +2,7 @@
 //! the admin role (`iam:UpdateAccountPasswordPolicy`, `iam:DeleteAccountPasswordPolicy`), each change
 //! freshly authenticated and audited with every value before and after.
 
+use crate::audit::Outcome;
 use crate::iam::IamError;
 use crate::portal::entitlements::SETTING;
 use crate::portal::internal;
@@ -51,8 +52,8 @@ impl Portal {
             },
         };
         match &result {
-            Ok(()) => self.audit_final(intent, "success", None, None).await,
-            Err(e) => self.audit_final(intent, "failure", None, Some(e.to_string())).await,
+            Ok(()) => self.audit_final(intent, Outcome::Success, None, None).await,
+            Err(e) => self.audit_final(intent, Outcome::Failure, None, Some(e.to_string())).await,
         }
         result.map_err(|e| iam_error("saving the account password policy", e))?;
         self.review.policy_changed(after.max_age_days()).await;
@@ -110,9 +111,9 @@ impl app::api::settings::SettingsPort for Portal {
         let intent = self.audit_intent_with_reason(req, who, None, "admin.entitlements.update", None, None, Some(detail)).await?;
         let doc = serde_json::to_string(&after).map_err(|e| internal("serialising the entitlements failed", e))?;
         match self.db.put_setting(SETTING, &doc, self.clock.now(), who.viewer.user.as_str()).await {
-            Ok(()) => self.audit_final(intent, "success", None, None).await,
+            Ok(()) => self.audit_final(intent, Outcome::Success, None, None).await,
             Err(e) => {
-                self.audit_final(intent, "failure", None, Some("the database refused the write".into())).await;
+                self.audit_final(intent, Outcome::Failure, None, Some("the database refused the write".into())).await;
                 return Err(internal("saving the entitlements failed", e));
             }
         }

@@ -82,7 +82,7 @@ pub async fn interrupted_changes_are_settled(report: &mut Report, db: Backend) {
         target_user: Some(user.into()),
         action: action.into(),
         subject,
-        outcome: "pending".into(),
+        outcome: server::audit::Outcome::Pending,
         ..AuditEvent::default()
     };
     let now = app.clock.now();

@@ -166,9 +166,7 @@ impl CredentialsOverview {
     }
 }
 
-pub const MAX_ACCESS_KEYS: usize = 2;
-pub const MAX_SSH_KEYS: usize = 5;
-pub const MAX_GIT_CREDENTIALS: usize = 2;
+pub use crate::domain::limits::{MAX_ACCESS_KEYS, MAX_CREDENTIALS_PER_SERVICE as MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
 
 #[server(endpoint = "get_my_credentials")]
 pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {

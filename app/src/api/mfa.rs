@@ -22,7 +22,7 @@ impl std::fmt::Debug for MfaEnrolment {
 }
 
 /// IAM allows this many MFA devices per user.
-pub const MAX_MFA_DEVICES: usize = 8;
+pub use crate::domain::limits::MAX_MFA_DEVICES;
 
 /// Create a virtual MFA device named `device_name` (the user name, or the user name followed by `-`
 /// and a label) and return its seed. An earlier abandoned device of that name is removed first.

@@ -5,10 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-/// Keys older than this are flagged (CIS AWS Foundations: rotate access keys every 90 days).
-pub const ROTATE_AFTER_DAYS: i64 = 90;
-/// Keys unused for this long are flagged (CIS: disable credentials unused for 45 days or more).
-pub const IDLE_AFTER_DAYS: i64 = 45;
+pub use super::limits::{IDLE_AFTER_DAYS, ROTATE_AFTER_DAYS};
 
 /// What keydesk does when an active key reaches its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +38,12 @@ pub struct KeyPolicy {
 
 impl Default for KeyPolicy {
     fn default() -> Self {
-        KeyPolicy { max_age_days: 90, reminder_days: vec![14, 7, 1], inactive_grace_days: 30, enforcement: Enforcement::Notify }
+        KeyPolicy {
+            max_age_days: ROTATE_AFTER_DAYS as u32,
+            reminder_days: vec![14, 7, 1],
+            inactive_grace_days: 30,
+            enforcement: Enforcement::Notify,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod entitlements;
 pub mod export;
 pub mod ids;
 pub mod leak;
+pub mod limits;
 pub mod notices;
 pub mod password_policy;
 pub mod policy_editor;

@@ -115,14 +115,14 @@ impl PasswordPolicy {
     /// classes, expiry after 90 days, no reuse of the last 24 passwords.
     pub fn cis_recommended() -> Self {
         PasswordPolicy {
-            minimum_length: 14,
+            minimum_length: super::limits::CIS_PASSWORD_MIN_LENGTH,
             require_symbols: true,
             require_numbers: true,
             require_uppercase: true,
             require_lowercase: true,
             allow_users_to_change: true,
-            max_age_days: Some(90),
-            reuse_prevention: Some(24),
+            max_age_days: Some(super::limits::CIS_PASSWORD_MAX_AGE_DAYS),
+            reuse_prevention: Some(super::limits::CIS_PASSWORD_REUSE),
             hard_expiry: false,
         }
     }

@@ -74,7 +74,14 @@ impl PolicyInput {
         };
         let minimum_length = number("minimum_length", &self.minimum_length, "minimum length", 6, 128, false);
         let max_age_days = number("max_age_days", &self.max_age_days, "maximum age in days", 1, 1095, true);
-        let reuse_prevention = number("reuse_prevention", &self.reuse_prevention, "number of previous passwords", 1, 24, true);
+        let reuse_prevention = number(
+            "reuse_prevention",
+            &self.reuse_prevention,
+            "number of previous passwords",
+            1,
+            super::limits::MAX_PASSWORD_REUSE.into(),
+            true,
+        );
         if self.hard_expiry && self.max_age_days.trim().is_empty() {
             errors.push(FieldError {
                 field: "hard_expiry",
@@ -111,7 +118,7 @@ impl PolicyInput {
             require_lowercase: self.require_lowercase,
             allow_users_to_change: self.allow_users_to_change,
             max_age_days: num(&self.max_age_days, 1, 1095).map(|d| d as u16),
-            reuse_prevention: num(&self.reuse_prevention, 1, 24).map(|n| n as u8),
+            reuse_prevention: num(&self.reuse_prevention, 1, super::limits::MAX_PASSWORD_REUSE.into()).map(|n| n as u8),
             hard_expiry: self.hard_expiry,
         }
     }
@@ -140,8 +147,18 @@ pub struct CisCheck {
 pub fn cis_checks(p: &PasswordPolicy) -> Vec<CisCheck> {
     let check = |field, recommendation, source, met| CisCheck { field, recommendation, source, met };
     vec![
-        check("minimum_length", "CIS 1.8: at least 14 characters", CisSource::Current, p.minimum_length >= 14),
-        check("reuse_prevention", "CIS 1.9: prevent reuse of the last 24 passwords", CisSource::Current, p.reuse_prevention == Some(24)),
+        check(
+            "minimum_length",
+            "CIS 1.8: at least 14 characters",
+            CisSource::Current,
+            p.minimum_length >= super::limits::CIS_PASSWORD_MIN_LENGTH,
+        ),
+        check(
+            "reuse_prevention",
+            "CIS 1.9: prevent reuse of the last 24 passwords",
+            CisSource::Current,
+            p.reuse_prevention == Some(super::limits::CIS_PASSWORD_REUSE),
+        ),
         check("require_uppercase", "CIS v1.2 1.5: require an upper-case letter", CisSource::Withdrawn, p.require_uppercase),
         check("require_lowercase", "CIS v1.2 1.6: require a lower-case letter", CisSource::Withdrawn, p.require_lowercase),
         check("require_symbols", "CIS v1.2 1.7: require a symbol", CisSource::Withdrawn, p.require_symbols),
@@ -150,7 +167,7 @@ pub fn cis_checks(p: &PasswordPolicy) -> Vec<CisCheck> {
             "max_age_days",
             "CIS v1.2 1.11: expire passwords within 90 days",
             CisSource::Withdrawn,
-            p.max_age_days.is_some_and(|d| d <= 90),
+            p.max_age_days.is_some_and(|d| d <= super::limits::CIS_PASSWORD_MAX_AGE_DAYS),
         ),
     ]
 }

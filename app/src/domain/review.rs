@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 
 /// Rows per page of the review table.
 pub const PAGE_SIZE: usize = 50;
-/// Active keys older than this are flagged by default (CIS 1.14: rotate every 90 days).
-pub const DEFAULT_KEY_AGE_DAYS: u32 = 90;
-/// Credentials unused this long are flagged (CIS 1.12: 45 days).
-pub const UNUSED_DAYS: i64 = 45;
+/// Active keys older than this are flagged by default (CIS: rotate every 90 days).
+pub const DEFAULT_KEY_AGE_DAYS: u32 = super::limits::ROTATE_AFTER_DAYS as u32;
+/// Credentials unused this long are flagged (CIS: 45 days).
+pub const UNUSED_DAYS: i64 = super::limits::IDLE_AFTER_DAYS;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySlot {

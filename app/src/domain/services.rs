@@ -81,7 +81,7 @@ pub const SERVICES: &[ServiceSpec] = &[
 /// IAM's range for `CredentialAgeDays`.
 pub const MAX_CREDENTIAL_AGE_DAYS: u32 = 36_600;
 /// IAM allows this many credentials per service per user.
-pub const PER_SERVICE: usize = 2;
+pub use super::limits::MAX_CREDENTIALS_PER_SERVICE as PER_SERVICE;
 
 impl ServiceSpec {
     pub fn by_slug(slug: &str) -> Option<&'static ServiceSpec> {

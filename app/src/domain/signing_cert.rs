@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// IAM's limit of signing certificates per user.
-pub const MAX_SIGNING_CERTS: usize = 2;
+pub use super::limits::MAX_SIGNING_CERTS;
 /// IAM's limit on the PEM body (characters).
 pub const MAX_CERT_BODY: usize = 16_384;
 

@@ -28,11 +28,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 const ACCOUNT_ID: &str = "123456789012";
-const MAX_ACCESS_KEYS: usize = 2;
-const MAX_SSH_KEYS: usize = 5;
-const MAX_SERVICE_CREDENTIALS: usize = 2;
-const MAX_MFA: usize = 8;
-const MAX_TAGS: usize = 50;
+use app::domain::limits::{
+    MAX_ACCESS_KEYS, MAX_CREDENTIALS_PER_SERVICE as MAX_SERVICE_CREDENTIALS, MAX_MFA_DEVICES as MAX_MFA, MAX_SSH_KEYS, MAX_TAGS,
+};
 /// How long a credential report is reused before a new one is generated.
 const REPORT_TTL: time::Duration = time::Duration::hours(4);
 const CAS_ATTEMPTS: usize = 50;

@@ -1,0 +1,47 @@
+//! The built site: its content-hashed asset names, what may be cached for a year, and the Leptos
+//! options that point at it.
+
+use leptos::prelude::*;
+
+/// The file naming the current build's content-hashed assets (written by `.ci/build-site`).
+pub const ASSETS_FILE: &str = "assets.txt";
+
+/// The built site's asset name under `site_root/pkg`: `keydesk-<hash>` from `assets.txt` (its
+/// `.js`, `_bg.wasm` and `.css` are then immutable), or plain `keydesk` for a site built without hashes.
+/// Errors name what is missing and how to build it.
+pub fn site_assets(site_root: &std::path::Path) -> Result<String, String> {
+    let name = match std::fs::read_to_string(site_root.join(ASSETS_FILE)) {
+        Ok(text) => text.trim().to_owned(),
+        Err(_) => "keydesk".to_owned(),
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(format!("{}: {name:?} is not an asset name; rebuild the site (.ci/build-site)", site_root.join(ASSETS_FILE).display()));
+    }
+    let js = site_root.join("pkg").join(format!("{name}.js"));
+    if !js.is_file() {
+        return Err(format!("{} is missing or unreadable: build the site (.ci/build-site) or set --site-root", js.display()));
+    }
+    Ok(name)
+}
+
+/// The site's icon (`style/public/favicon.svg`, copied into the site by `.ci/build-site`).
+pub(super) const FAVICON: &str = "/favicon.svg";
+
+/// An immutable asset: `keydesk-<16 hex>` followed by `.js`, `_bg.wasm` or `.css`.
+pub(super) fn is_hashed_asset(path: &str) -> bool {
+    path.strip_prefix("/pkg/keydesk-")
+        .and_then(|rest| rest.get(..16).zip(rest.get(16..)))
+        .is_some_and(|(hash, ext)| hash.chars().all(|c| c.is_ascii_hexdigit()) && matches!(ext, ".js" | "_bg.wasm" | ".css"))
+}
+
+/// Leptos options for the built site under `site_root` (`pkg/<assets>.js`, `pkg/<assets>_bg.wasm`).
+pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    let name = site_assets(std::path::Path::new(site_root)).unwrap_or_else(|_| "keydesk".to_owned());
+    LeptosOptions::builder()
+        .output_name(name)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build()
+}

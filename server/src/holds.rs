@@ -152,7 +152,7 @@ impl Portal {
                 &id.as_str()[id.as_str().len().saturating_sub(4)..],
                 hold.explain()
             ),
-            link: Some(format!("/helpdesk?q={me}")),
+            link: Some(format!("{}?q={me}", app::paths::HELPDESK_PATH)),
         };
         match self.db.list_accounts().await {
             Ok(accounts) => {

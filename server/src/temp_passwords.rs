@@ -95,7 +95,7 @@ impl Portal {
             body: format!(
                 "The temporary password you gave {user} was not changed within {hours} hours, so keydesk replaced it with a random one nobody knows. {user} needs a new reset: check their identity again before handing one over."
             ),
-            link: Some(format!("/helpdesk?q={user}")),
+            link: Some(format!("{}?q={user}", app::paths::HELPDESK_PATH)),
         };
         self.notify(&account.iam_user, &notice).await;
     }

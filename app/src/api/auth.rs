@@ -25,7 +25,7 @@ pub async fn sign_in(username: String, password: Password) -> Result<(), AppErro
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::{api::port, ssr::*};
     respond(port()?.sign_out(&request()?).await)?;
-    leptos_axum::redirect("/sign-in");
+    leptos_axum::redirect(crate::paths::SIGN_IN_PATH);
     Ok(())
 }
 

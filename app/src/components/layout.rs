@@ -99,18 +99,18 @@ fn HeaderBody(frame: Frame) -> impl IntoView {
         view! {
             <nav aria-label="Main" class="flex flex-wrap items-center gap-1">
                 <A href="/" attr:class=link>"My credentials"</A>
-                <A href="/activity" attr:class=link>"My activity"</A>
-                {(v.role.is_helpdesk() || v.role.is_admin()).then(|| view! { <A href="/helpdesk" attr:class=link>"Help desk"</A> })}
-                {v.role.is_admin().then(|| view! { <A href="/admin" attr:class=link>"Admin"</A> })}
-                {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href="/audit" attr:class=link>"Audit log"</A> })}
-                {v.role.is_admin().then(|| view! { <A href="/settings" attr:class=link>"Account settings"</A> })}
+                <A href=crate::paths::ACTIVITY_PATH attr:class=link>"My activity"</A>
+                {(v.role.is_helpdesk() || v.role.is_admin()).then(|| view! { <A href=crate::paths::HELPDESK_PATH attr:class=link>"Help desk"</A> })}
+                {v.role.is_admin().then(|| view! { <A href=crate::paths::ADMIN_PATH attr:class=link>"Admin"</A> })}
+                {(v.role.is_admin() || v.role.is_helpdesk()).then(|| view! { <A href=crate::paths::AUDIT_PATH attr:class=link>"Audit log"</A> })}
+                {v.role.is_admin().then(|| view! { <A href=crate::paths::SETTINGS_PATH attr:class=link>"Account settings"</A> })}
             </nav>
         }
     });
     let unread = frame.unread;
     let user = frame.viewer.map(|v| view! {
         <div class="flex items-center gap-3 text-sm">
-            <a href="/activity#notifications" data-testid="notifications-link"
+            <a href=format!("{}#notifications", crate::paths::ACTIVITY_PATH) data-testid="notifications-link"
                 aria-label=if unread == 0 { "Notifications: none unread".to_owned() } else { format!("Notifications: {unread} unread") }
                 class="relative rounded-md p-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600">
                 <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" class="h-5 w-5">
@@ -162,7 +162,7 @@ pub fn Gate(
                             view! { <ErrorView error=AppError::Forbidden/> }.into_any()
                         }
                     }
-                    Ok(Frame { viewer: None, .. }) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Ok(Frame { viewer: None, .. }) => view! { <Redirect path=crate::paths::SIGN_IN_PATH/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }
             })}

@@ -14,7 +14,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-pub const ACTIVITY_PATH: &str = "/activity";
+pub use crate::paths::ACTIVITY_PATH;
 
 const TD: &str = "py-2 pr-4 align-top";
 

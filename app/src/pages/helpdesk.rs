@@ -152,7 +152,7 @@ fn Desk() -> impl IntoView {
     );
     let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
     view! {
-        <form method="get" action="/helpdesk" role="search" class="flex flex-wrap items-end gap-2">
+        <form method="get" action=crate::paths::HELPDESK_PATH role="search" class="flex flex-wrap items-end gap-2">
             <label class="text-sm">
                 <span class="block font-medium text-slate-800">"IAM user name or access key id"</span>
                 <input name="q" value=q.get_untracked() required autofocus class=format!("mt-1 w-80 font-mono {INPUT}") data-testid="desk-query"/>

@@ -19,10 +19,11 @@ pub use settings::{SettingsPage, SETTINGS_PATH};
 pub use sign_in::SignInPage;
 
 use crate::components::SessionCtx;
+use crate::paths::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, SsrMode, StaticSegment};
 
 /// The document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -88,6 +89,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The route of a one-segment address (`/admin` → `admin`).
+fn segment(path: &'static str) -> StaticSegment<&'static str> {
+    StaticSegment(path.trim_start_matches('/'))
+}
+
+/// The route of a two-segment address (`/access-keys/new`).
+fn two_segments(path: &'static str) -> (StaticSegment<&'static str>, StaticSegment<&'static str>) {
+    let (first, second) = path.trim_start_matches('/').split_once('/').unwrap_or((path, ""));
+    (StaticSegment(first), StaticSegment(second))
+}
+
 /// The routes. The session context is created inside the router because server actions read errors
 /// of JavaScript-free form posts (`?__err=…`) from the router's location.
 #[component]
@@ -96,13 +108,13 @@ fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=|| view! { <NotFoundPage/> }>
             <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
-            <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
-            <Route path=path!("/access-keys/new") view=NewKeyPage ssr=SsrMode::Async/>
-            <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-            <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async/>
-            <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
-            <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
-            <Route path=path!("/activity") view=ActivityPage ssr=SsrMode::Async/>
+            <Route path=segment(SIGN_IN_PATH) view=SignInPage ssr=SsrMode::Async/>
+            <Route path=two_segments(NEW_KEY_PATH) view=NewKeyPage ssr=SsrMode::Async/>
+            <Route path=segment(ADMIN_PATH) view=AdminPage ssr=SsrMode::Async/>
+            <Route path=segment(HELPDESK_PATH) view=HelpdeskPage ssr=SsrMode::Async/>
+            <Route path=segment(AUDIT_PATH) view=AuditPage ssr=SsrMode::Async/>
+            <Route path=segment(SETTINGS_PATH) view=SettingsPage ssr=SsrMode::Async/>
+            <Route path=segment(ACTIVITY_PATH) view=ActivityPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

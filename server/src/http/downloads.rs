@@ -28,7 +28,7 @@ pub(super) async fn create_key_without_js(State(state): State<AppState>, req: Re
     use app::ssr::{Ctx, Principal};
     let (parts, body) = req.into_parts();
     let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
-        return axum::response::Redirect::to("/sign-in").into_response();
+        return axum::response::Redirect::to(app::paths::SIGN_IN_PATH).into_response();
     };
     let form = match axum::Form::<NoJsCreateForm>::from_request(Request::from_parts(parts.clone(), body), &state).await {
         Ok(axum::Form(form)) => form,
@@ -92,7 +92,7 @@ pub(super) struct NewKeyCsvForm {
 pub(super) async fn new_key_csv(req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Some(who) = parts.extensions.get::<app::ssr::Principal>().cloned() else {
-        return ([(header::CACHE_CONTROL, "no-store")], axum::response::Redirect::to("/sign-in")).into_response();
+        return ([(header::CACHE_CONTROL, "no-store")], axum::response::Redirect::to(app::paths::SIGN_IN_PATH)).into_response();
     };
     let form = match axum::Form::<NewKeyCsvForm>::from_request(Request::from_parts(parts.clone(), body), &()).await {
         Ok(axum::Form(form)) => form,
@@ -112,7 +112,7 @@ pub(super) fn csv_download(req: &http::request::Parts, result: Result<(String, S
     // never hold either.
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     if req.extensions.get::<app::ssr::Principal>().is_none() {
-        return (no_store, axum::response::Redirect::to("/sign-in")).into_response();
+        return (no_store, axum::response::Redirect::to(app::paths::SIGN_IN_PATH)).into_response();
     }
     match result {
         Ok((file, body)) => (

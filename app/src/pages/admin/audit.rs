@@ -58,7 +58,7 @@ fn AuditTable() -> impl IntoView {
         <input name=name value=value placeholder=placeholder class=INPUT data-testid=format!("audit-{name}")/></label> }
     };
     view! {
-        <form method="get" action="/audit" class="flex flex-wrap items-end gap-3" role="search">
+        <form method="get" action=crate::paths::AUDIT_PATH class="flex flex-wrap items-end gap-3" role="search">
             {field("actor", "Actor", q0.actor.clone(), "carol")}
             {field("target", "Target IAM user", q0.target.clone(), "alice")}
             {field("action", "Action starts with", q0.action.clone(), "helpdesk.")}
@@ -73,7 +73,7 @@ fn AuditTable() -> impl IntoView {
             <label class="text-sm"><span class="block font-medium text-slate-800">"To (inclusive)"</span>
                 <input type="date" name="to" value=q0.to.clone() class=INPUT/></label>
             <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500" data-testid="audit-apply">"Filter"</button>
-            <a href="/audit" class="text-sm text-indigo-700 underline">"Reset"</a>
+            <a href=crate::paths::AUDIT_PATH class="text-sm text-indigo-700 underline">"Reset"</a>
         </form>
         <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading the audit log…"</p> }>
             {move || Suspend::new(async move {

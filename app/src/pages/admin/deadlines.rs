@@ -103,7 +103,7 @@ fn DeadlinesBody(
 
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Enforcement dry run"</h3>
         <p class="mt-1 text-sm text-slate-600">"Which active keys are past their deadline now, exemptions respected: what --key-enforcement=deactivate would deactivate."</p>
-        <a href="/admin?dry-run=1#deadlines" rel="external" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
+        <a href=format!("{}?dry-run=1#deadlines", crate::paths::ADMIN_PATH) rel="external" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
         <Transition fallback=|| view! { <p class="mt-2 text-sm text-slate-500" role="status">"Checking every user's keys…"</p> }>
             {move || Suspend::new(async move { dry_run(preview.await) })}
         </Transition>

@@ -137,7 +137,7 @@ fn CredentialReview() -> impl IntoView {
     });
     let q0 = query.get_untracked();
     view! {
-        <form method="get" action="/admin" class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
+        <form method="get" action=crate::paths::ADMIN_PATH class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
             <label class="w-full text-sm sm:w-auto">
                 <span class="block font-medium text-slate-800">"User name or access key id"</span>
                 <input name="search" value=q0.search.clone() placeholder="alice or AKIA…" class="mt-1 w-full rounded-md sm:w-64 border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
@@ -157,7 +157,7 @@ fn CredentialReview() -> impl IntoView {
             <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.id()) value=q0.sort.id()/>
             <input type="hidden" name="desc" prop:value=move || u8::from(query.with(|q| q.descending)).to_string() value=u8::from(q0.descending).to_string()/>
             <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500" data-testid="review-apply">"Apply"</button>
-            <a href="/admin" class="text-sm text-indigo-700 underline">"Reset"</a>
+            <a href=crate::paths::ADMIN_PATH class="text-sm text-indigo-700 underline">"Reset"</a>
         </form>
         <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500" role="status">"Reading IAM's credential report… (IAM can take a few seconds to generate it)"</p> }>
             {move || Suspend::new(async move {

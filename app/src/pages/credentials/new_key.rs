@@ -10,7 +10,7 @@ use leptos::prelude::*;
 /// Where the create wizard posts when JavaScript is off. The server answers that POST with the one-time
 /// page rendered from a [`NoJsCreate`] it provides as context (and `Cache-Control: no-store`); a GET
 /// here has nothing to show, because the secret was never stored.
-pub const NEW_KEY_PATH: &str = "/access-keys/new";
+pub use crate::paths::NEW_KEY_PATH;
 
 /// Where the no-JavaScript one-time page posts the new key's id and secret to get the console's .csv
 /// back as a download (`no-store`; nothing is kept or logged). The page already holds both values: this

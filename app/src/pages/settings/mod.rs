@@ -21,8 +21,7 @@ use leptos_meta::Title;
 
 const NUMBER: &str = "block w-28 rounded-md border border-slate-300 px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500 aria-[invalid=true]:border-red-500";
 
-/// Where the settings live.
-pub const SETTINGS_PATH: &str = "/settings";
+pub use crate::paths::SETTINGS_PATH;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

@@ -11,7 +11,6 @@ impl app::api::access_keys::AccessKeysPort for Portal {
     async fn confirm_password(&self, cx: &Ctx, password: &Password) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         // A stolen session cannot guess the password faster than a sign-in can (auth/admission.rs).
         let user = who.viewer.user.to_string();
         if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await? {
@@ -34,7 +33,6 @@ impl app::api::access_keys::AccessKeysPort for Portal {
     async fn create_access_key(&self, cx: &Ctx, description: Option<String>) -> Result<CreatedAccessKey, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         self.require_fresh_auth(who)?;
         let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
@@ -53,7 +51,6 @@ impl app::api::access_keys::AccessKeysPort for Portal {
     async fn set_access_key_status(&self, cx: &Ctx, key_id: &str, status: SetStatus) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
         self.require_fresh_auth(who)?;
@@ -75,7 +72,6 @@ impl app::api::access_keys::AccessKeysPort for Portal {
     async fn delete_access_key(&self, cx: &Ctx, key_id: &str, confirm: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::AccessKeys).await?;
         let id = AccessKeyId::parse(key_id).map_err(|m| AppError::invalid("key_id", m))?;
         if confirm.trim() != id.as_str() {

@@ -102,7 +102,6 @@ impl app::api::activity::ActivityPort for Portal {
     async fn activity(&self, cx: &Ctx) -> Result<app::api::activity::ActivityView, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let me = &who.viewer.iam_user;
         let fold = me.fold();
         let db_err = |e| internal("reading your activity failed", e);
@@ -186,7 +185,6 @@ impl app::api::activity::ActivityPort for Portal {
     ) -> Result<u64, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let user = who.viewer.user.as_str();
         if new.expose() != repeat.expose() {
             return Err(AppError::invalid("repeat_password", "The two new passwords differ."));
@@ -227,7 +225,6 @@ impl app::api::activity::ActivityPort for Portal {
 
     async fn mark_notifications_read(&self, cx: &Ctx) -> Result<(), AppError> {
         let who = &cx.who;
-
         self.db
             .mark_notifications_read(&who.viewer.iam_user.fold(), self.clock.now())
             .await
@@ -241,7 +238,6 @@ impl app::api::activity::ActivityPort for Portal {
     async fn end_sessions(&self, cx: &Ctx, handle: &str) -> Result<u64, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         self.require_fresh_auth(who)?;
         let user = who.viewer.user.as_str();
         let ended = if handle == "others" {

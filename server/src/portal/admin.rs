@@ -319,7 +319,6 @@ impl Portal {
 impl app::api::admin::AdminPort for Portal {
     async fn credential_review(&self, cx: &Ctx, query: &app::domain::review::ReviewQuery) -> Result<app::api::admin::ReviewPage, AppError> {
         let who = &cx.who;
-
         let caller = self.admin_caller(who)?;
         let (report, lines, key_owner, notice, password_max_age) = self.reviewed(&caller, query).await?;
         let matched = lines.len();
@@ -342,7 +341,6 @@ impl app::api::admin::AdminPort for Portal {
 
     async fn refresh_credential_review(&self, cx: &Ctx) -> Result<(), AppError> {
         let who = &cx.who;
-
         let caller = self.admin_caller(who)?;
         if let Some(old) = self.review.0.lock().await.take() {
             old.details.abort();
@@ -352,7 +350,6 @@ impl app::api::admin::AdminPort for Portal {
 
     async fn list_portal_accounts(&self, cx: &Ctx) -> Result<Vec<PortalAccountSummary>, AppError> {
         let who = &cx.who;
-
         if !who.viewer.role.is_admin() {
             return Err(AppError::Forbidden);
         }

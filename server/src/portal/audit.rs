@@ -47,10 +47,8 @@ impl Portal {
 
 #[async_trait::async_trait]
 impl app::api::audit::AuditPort for Portal {
-    async fn audit_log(&self, cx: &Ctx, query: &app::api::audit::AuditQuery) -> Result<app::api::audit::AuditPage, AppError> {
+    async fn audit_log(&self, cx: &Ctx, q: &app::api::audit::AuditQuery) -> Result<app::api::audit::AuditPage, AppError> {
         let who = &cx.who;
-        let q = query;
-
         let filter = self.audit_filter(who, q)?;
         let size = AUDIT_PAGE_SIZE as i64;
         let offset = i64::try_from(q.page).unwrap_or(0).saturating_mul(size);
@@ -61,10 +59,8 @@ impl app::api::audit::AuditPort for Portal {
         Ok(AuditPage { entries: rows.into_iter().map(entry).collect(), total, page: q.page.min(pages - 1), pages })
     }
 
-    async fn audit_csv(&self, cx: &Ctx, query: &app::api::audit::AuditQuery) -> Result<(String, String), AppError> {
+    async fn audit_csv(&self, cx: &Ctx, q: &app::api::audit::AuditQuery) -> Result<(String, String), AppError> {
         let who = &cx.who;
-        let q = query;
-
         let filter = self.audit_filter(who, q)?;
         // The export keeps every record, intents included: auditors reconcile them by id.
         let (rows, _) = self.db.list_audit(&filter, 100_000, 0, false).await.map_err(|e| internal("reading the audit log failed", e))?;

@@ -59,40 +59,24 @@ impl Portal {
 #[async_trait::async_trait]
 impl app::api::codecommit::CodeCommitPort for Portal {
     async fn create_git_credential(&self, cx: &Ctx) -> Result<app::domain::CreatedServiceCredential, AppError> {
-        let _req = &cx.req;
-        let _who = &cx.who;
-
         self.create_credential(cx, git(), None).await
     }
 
     async fn reset_git_credential(&self, cx: &Ctx, id: &str) -> Result<app::domain::CreatedServiceCredential, AppError> {
-        let _req = &cx.req;
-        let _who = &cx.who;
-        let raw_id = id;
-
-        self.reset_credential(cx, git(), raw_id).await
+        self.reset_credential(cx, git(), id).await
     }
 
     async fn set_git_credential_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
-        let _req = &cx.req;
-        let _who = &cx.who;
-        let raw_id = id;
-
-        self.set_credential_status(cx, git(), raw_id, status).await
+        self.set_credential_status(cx, git(), id, status).await
     }
 
     async fn delete_git_credential(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
-        let _req = &cx.req;
-        let _who = &cx.who;
-        let raw_id = id;
-
-        self.delete_credential(cx, git(), raw_id, confirm).await
+        self.delete_credential(cx, git(), id, confirm).await
     }
 
     async fn upload_ssh_key(&self, cx: &Ctx, body: &str) -> Result<app::api::codecommit::SshKeyView, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         // First, before anything is logged or sent: a private key or garbage stops here, unechoed.
         let parsed = ssh_key::parse(body).map_err(|e| AppError::invalid("public_key", e.to_string()))?;
@@ -159,11 +143,9 @@ impl app::api::codecommit::CodeCommitPort for Portal {
         .await
     }
 
-    async fn set_ssh_key_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
+    async fn set_ssh_key_status(&self, cx: &Ctx, raw_id: &str, status: SetStatus) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-        let raw_id = id;
-
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
         let (caller, me) = (caller, who.viewer.iam_user.clone());
@@ -172,11 +154,9 @@ impl app::api::codecommit::CodeCommitPort for Portal {
         self.fresh_audited(req, who, Proof::StepUpWindow, action, id.as_str(), "changing the status of an SSH key", call).await
     }
 
-    async fn delete_ssh_key(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
+    async fn delete_ssh_key(&self, cx: &Ctx, raw_id: &str, confirm: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-        let raw_id = id;
-
         let (caller, _) = self.entitled_caller(who, Capability::SshKeys).await?;
         let id = ssh_key_id(raw_id)?;
         if confirm.trim() != id.as_str() {

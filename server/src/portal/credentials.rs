@@ -115,7 +115,6 @@ impl Portal {
 impl app::api::credentials::CredentialsPort for Portal {
     async fn my_credentials(&self, cx: &Ctx) -> Result<CredentialsOverview, AppError> {
         let who = &cx.who;
-
         let me = &who.viewer.iam_user;
         let entitled = self.entitled(who).await?;
         let caller = self.caller_for(who, &entitled);
@@ -257,7 +256,6 @@ impl app::api::credentials::CredentialsPort for Portal {
     async fn upload_signing_cert(&self, cx: &Ctx, body: &str) -> Result<app::domain::signing_cert::SigningCertView, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let info = inspect(body, self.clock.now()).map_err(|m| AppError::invalid("certificate", m))?;
         self.require_fresh_auth(who)?;
@@ -303,7 +301,6 @@ impl app::api::credentials::CredentialsPort for Portal {
     async fn set_signing_cert_status(&self, cx: &Ctx, id: &str, status: SetStatus) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let id = Self::cert_id(id)?;
         let action = if status == SetStatus::Active { "signing_cert.activate" } else { "signing_cert.deactivate" };
@@ -315,7 +312,6 @@ impl app::api::credentials::CredentialsPort for Portal {
     async fn delete_signing_cert(&self, cx: &Ctx, id: &str, confirm: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::SigningCertificates).await?;
         let id = Self::cert_id(id)?;
         if confirm.trim() != id {

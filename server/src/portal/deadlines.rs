@@ -13,7 +13,6 @@ use app::ssr::Ctx;
 impl app::api::deadlines::DeadlinesPort for Portal {
     async fn deadlines(&self, cx: &Ctx) -> Result<app::api::deadlines::DeadlinesView, AppError> {
         let who = &cx.who;
-
         self.admin_caller(who)?;
         let now = self.clock.now();
         let db_err = |e| internal("reading key deadlines failed", e);
@@ -46,7 +45,6 @@ impl app::api::deadlines::DeadlinesPort for Portal {
 
     async fn enforcement_preview(&self, cx: &Ctx) -> Result<Vec<app::api::deadlines::OverdueKeyView>, AppError> {
         let who = &cx.who;
-
         self.admin_caller(who)?;
         let keys = self.overdue_keys().await.map_err(|e| internal("the enforcement dry run failed", e))?;
         Ok(keys
@@ -58,7 +56,6 @@ impl app::api::deadlines::DeadlinesPort for Portal {
     async fn set_exemption(&self, cx: &Ctx, user: &str, reason: &str, until: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let caller = self.admin_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
@@ -101,7 +98,6 @@ impl app::api::deadlines::DeadlinesPort for Portal {
     async fn remove_exemption(&self, cx: &Ctx, user: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         self.admin_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         self.require_fresh_auth(who)?;

@@ -257,7 +257,6 @@ impl Portal {
 impl app::api::helpdesk::HelpdeskPort for Portal {
     async fn helpdesk_find(&self, cx: &Ctx, query: &str) -> Result<app::api::helpdesk::HelpdeskView, AppError> {
         let who = &cx.who;
-
         let caller = self.helpdesk_caller(who)?;
         let query = query.trim();
         let err = |e| iam_error("looking up a user", e);
@@ -349,7 +348,6 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
     ) -> Result<app::api::helpdesk::ActOutcome, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let caller = self.helpdesk_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
@@ -398,7 +396,6 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
 
     async fn helpdesk_requests(&self, cx: &Ctx) -> Result<Vec<app::api::helpdesk::RequestView>, AppError> {
         let who = &cx.who;
-
         Self::may_decide(who)?;
         self.lapse_due().await;
         let rows = self.db.requests(RECENT).await.map_err(|e| internal("listing requests failed", e))?;
@@ -425,7 +422,6 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
     async fn helpdesk_decide(&self, cx: &Ctx, id: &str, approve: bool) -> Result<Option<app::domain::OneTimeSecret>, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         Self::may_decide(who)?;
         self.lapse_due().await;
         // Deciding is as sensitive as acting: a recent password check first, before anything is looked

@@ -116,7 +116,6 @@ impl app::api::mfa::MfaPort for Portal {
     async fn start_mfa_enrolment(&self, cx: &Ctx, name: &str) -> Result<app::api::mfa::MfaEnrolment, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         let me = who.viewer.iam_user.clone();
         let name = name.trim();
@@ -166,7 +165,6 @@ impl app::api::mfa::MfaPort for Portal {
     async fn enable_mfa(&self, cx: &Ctx, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         // A virtual device the person started enrolling (an ARN naming them), or a hardware TOTP token
         // by the serial number printed on it.
@@ -200,7 +198,6 @@ impl app::api::mfa::MfaPort for Portal {
     async fn cancel_mfa_enrolment(&self, cx: &Ctx, serial: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         self.own_device(who, serial)?;
         let delete = async {
@@ -215,7 +212,6 @@ impl app::api::mfa::MfaPort for Portal {
     async fn resync_mfa(&self, cx: &Ctx, serial: &str, code1: &str, code2: &str) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;
@@ -237,7 +233,6 @@ impl app::api::mfa::MfaPort for Portal {
     async fn remove_mfa(&self, cx: &Ctx, serial: &str, password: &Password) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, Capability::Mfa).await?;
         if serial.contains(":mfa/") {
             self.own_device(who, serial)?;

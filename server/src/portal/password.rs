@@ -14,7 +14,6 @@ impl app::api::password::PasswordPort for Portal {
     async fn change_password(&self, cx: &Ctx, new: &Password, repeat: &Password) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, entitled) = self.entitled_caller(who, Capability::ConsolePassword).await?;
         self.require_fresh_auth(who)?;
         let me = who.viewer.iam_user.clone();

@@ -147,7 +147,6 @@ impl Portal {
     ) -> Result<CreatedServiceCredential, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let max_days = self.config.settings.api_key_max_days;
         let days = spec.expiry_days(raw_days, max_days).map_err(|m| AppError::invalid("age_days", m))?;
@@ -191,7 +190,6 @@ impl Portal {
     ) -> Result<CreatedServiceCredential, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
@@ -248,7 +246,6 @@ impl Portal {
     ) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;
@@ -275,7 +272,6 @@ impl Portal {
     ) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let (caller, _) = self.entitled_caller(who, spec.capability()).await?;
         let id = credential_id(raw_id)?;
         self.require_fresh_auth(who)?;

@@ -66,7 +66,6 @@ impl Portal {
 impl app::api::settings::SettingsPort for Portal {
     async fn password_policy(&self, cx: &Ctx) -> Result<app::domain::password_policy::EffectivePolicy, AppError> {
         let who = &cx.who;
-
         let caller = self.admin_caller(who)?;
         self.iam.account_password_policy(&caller).await.map_err(|e| iam_error("reading the account password policy", e))
     }
@@ -74,21 +73,18 @@ impl app::api::settings::SettingsPort for Portal {
     async fn update_password_policy(&self, cx: &Ctx, input: &app::domain::policy_editor::PolicyInput) -> Result<Vec<String>, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         self.save_password_policy(req, who, Some(input)).await
     }
 
     async fn delete_password_policy(&self, cx: &Ctx) -> Result<(), AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         self.save_password_policy(req, who, None).await.map(drop)
     }
 
     /// The entitlements, for administrators.
     async fn entitlements(&self, cx: &Ctx) -> Result<app::domain::entitlements::Entitlements, AppError> {
         let who = &cx.who;
-
         self.admin_caller(who)?;
         self.entitlements().await
     }
@@ -98,7 +94,6 @@ impl app::api::settings::SettingsPort for Portal {
     async fn update_entitlements(&self, cx: &Ctx, input: &app::domain::entitlements::EntitlementsInput) -> Result<Vec<String>, AppError> {
         let req = &cx.req;
         let who = &cx.who;
-
         let caller = self.admin_caller(who)?;
         let after = input.parse().map_err(|(field, message)| AppError::invalid(field, message))?;
         self.require_fresh_auth(who)?;

@@ -1,7 +1,7 @@
 // Browser-test harness: starts a real keydesk (embedded IAM, demo accounts, fresh databases) on a free
 // loopback port, and launches Debian's Chromium through playwright-core. No browser is downloaded.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -32,8 +32,8 @@ const databaseArgs = (dir) => ['--database-url', `sqlite://${join(dir, 'portal.d
 /// Start keydesk on a free loopback port with fresh databases in a new directory. `demo: false` starts
 /// it without demo data (the AWS backend refuses `--demo`); `before(dir)` runs first, e.g. to add
 /// portal accounts with `keydeskCli`.
-export async function startServer(extraArgs = [], { demo = true, before: prepare } = {}) {
-  const port = await freePort();
+export async function startServer(extraArgs = [], { demo = true, before: prepare, port: chosen } = {}) {
+  const port = chosen || await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'keydesk-e2e-'));
   if (prepare) await prepare(dir);
   const args = ['--listen', `127.0.0.1:${port}`, ...(demo ? ['--demo'] : []), ...databaseArgs(dir),
@@ -61,6 +61,61 @@ export async function startServer(extraArgs = [], { demo = true, before: prepare
     },
   };
 }
+
+/// Start a real OpenID Provider (npm oidc-provider, end2end/idp/provider.mjs) for a keydesk that will
+/// listen on `rpPort`, with `accounts` ({ login: { name, groups } }). Returns its issuer, the keydesk
+/// arguments that use it, `setAccounts` (read at every sign-in), `restart({ rotateKeys })` and `stop`.
+export async function startIdp(rpPort, accounts) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'keydesk-idp-'));
+  const files = { keys: join(dir, 'keys.json'), accounts: join(dir, 'accounts.json'), secret: join(dir, 'client-secret') };
+  const clientSecret = `e2e-client-secret-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(files.secret, `${clientSecret}\n`);
+  writeFileSync(files.accounts, JSON.stringify(accounts));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ rp: `http://127.0.0.1:${rpPort}`, clientSecret, keys: files.keys, accounts: files.accounts }));
+  const issuer = `http://127.0.0.1:${port}`;
+  let proc;
+  let output = '';
+  const launch = async () => {
+    proc = spawn(process.execPath, [join(root, 'end2end', 'idp', 'provider.mjs'), String(port), config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`oidc-provider exited early:\n${output}`);
+      try { if ((await fetch(`${issuer}/.well-known/openid-configuration`)).ok) return; } catch { /* not up yet */ }
+      if (Date.now() > deadline) { proc.kill(); throw new Error(`oidc-provider did not start:\n${output}`); }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const halt = async () => {
+    if (proc.exitCode !== null) return;
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  };
+  await launch();
+  return {
+    issuer,
+    output: () => output,
+    args: ['--oidc-issuer', issuer, '--oidc-client-id', 'keydesk', '--oidc-client-secret-file', files.secret,
+      '--oidc-scopes', 'openid profile email groups', '--oidc-display-name', 'Corp SSO',
+      '--oidc-role-map', 'admin=iam-admins,helpdesk=support,employee=staff'],
+    setAccounts(a) { writeFileSync(files.accounts, JSON.stringify(a)); },
+    /// Stop and start again on the same port (its sessions are forgotten); with `rotateKeys`, a new
+    /// signing key (and key id) replaces the old one.
+    async restart({ rotateKeys = false } = {}) {
+      await halt();
+      if (rotateKeys) rmSync(files.keys, { force: true });
+      await launch();
+    },
+    halt,
+    start: launch,
+    async stop() { await halt(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+export { freePort };
 
 /// Make `user`'s sessions on `server` look as if their last password check was `seconds` ago: the
 /// test-only way to reach "the step-up window has passed" without waiting it out in real time. Edits

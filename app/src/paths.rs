@@ -4,6 +4,12 @@
 /// "My security credentials", the start page.
 pub const CREDENTIALS_PATH: &str = "/";
 pub const SIGN_IN_PATH: &str = "/sign-in";
+/// Administrators' break-glass sign-in with a keydesk password, when an identity provider is the front door.
+pub const BREAK_GLASS_PATH: &str = "/sign-in/local";
+/// Where a sign-in through the identity provider starts (served by the server, not the app).
+pub const IDP_SIGN_IN_PATH: &str = "/auth/oidc/start";
+/// A fresh sign-in at the identity provider for a sensitive action; `?return_to=` the page to come back to.
+pub const IDP_STEP_UP_PATH: &str = "/auth/oidc/step-up";
 /// The one-time page of a key created without JavaScript (its form posts here).
 pub const NEW_KEY_PATH: &str = "/access-keys/new";
 pub const ADMIN_PATH: &str = "/admin";

@@ -19,6 +19,8 @@ pub struct Principal {
     pub request_id: String,
     /// The random mark of this sign-in (not the session id): notices of changes made here start read.
     pub session_mark: Option<String>,
+    /// The identity provider signed this session in (step-up happens there, not with a password).
+    pub via_provider: bool,
 }
 
 /// One request of a signed-in person, as every feature port receives it: the request (for the session,

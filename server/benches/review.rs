@@ -72,6 +72,7 @@ async fn main() {
         authenticated_at: now,
         request_id: String::new(),
         session_mark: None,
+        via_provider: false,
     };
     let admin = Ctx { req: http::Request::new(()).into_parts().0, who };
     let cold = Instant::now();

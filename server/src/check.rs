@@ -52,6 +52,16 @@ pub async fn run(config: &Config, line: &mut dyn FnMut(String)) -> bool {
     if !iam {
         return false;
     }
+    if let Some(cfg) = &config.oidc {
+        let checked = async {
+            let oidc = crate::oidc::Oidc::new(cfg.clone())?;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            oidc.check(now).await.map_err(|e| e.to_string())
+        };
+        if !step("identity provider", checked.await) {
+            return false;
+        }
+    }
     let site = crate::http::site_assets(&s.site_root).map(|name| format!("{} has {name}.js", s.site_root.join("pkg").display()));
     step("site", site)
 }

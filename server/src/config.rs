@@ -228,6 +228,9 @@ pub struct Settings {
     /// Directory with the built site (pkg/keydesk.js, pkg/keydesk_bg.wasm, pkg/keydesk.css, favicon).
     #[arg(long, env = "KEYDESK_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    #[command(flatten)]
+    pub oidc: crate::oidc::config::OidcSettings,
 }
 
 /// A help-desk action that can be put under four eyes.
@@ -317,6 +320,10 @@ pub struct Config {
     pub secure_cookie: bool,
     /// The access-key deadline policy.
     pub key_policy: app::domain::deadlines::KeyPolicy,
+    /// The OpenID Connect provider, when one is configured.
+    pub oidc: Option<crate::oidc::config::OidcConfig>,
+    /// Who may use keydesk's own passwords.
+    pub local_sign_in: crate::oidc::config::LocalSignIn,
 }
 
 impl Config {
@@ -387,7 +394,16 @@ impl Config {
             (None, Some(_)) => return Err("--smtp-from needs --smtp-url".into()),
             (None, None) => {}
         }
-        Ok(Config { settings, public_origin, secure_cookie, key_policy })
+        let oidc = settings.oidc.check(&public_origin)?;
+        let local_sign_in = match (settings.oidc.local_sign_in, &oidc) {
+            (Some(choice), _) => choice,
+            (None, Some(_)) => crate::oidc::config::LocalSignIn::Breakglass,
+            (None, None) => crate::oidc::config::LocalSignIn::Enabled,
+        };
+        if oidc.is_none() && local_sign_in != crate::oidc::config::LocalSignIn::Enabled {
+            return Err("--local-sign-in breakglass or disabled needs an identity provider (--oidc-issuer): nobody could sign in".into());
+        }
+        Ok(Config { settings, public_origin, secure_cookie, key_policy, oidc, local_sign_in })
     }
 }
 

@@ -14,6 +14,7 @@ pub mod iam;
 pub mod jobs;
 pub mod metrics;
 pub mod notices;
+pub mod oidc;
 pub mod portal;
 pub mod telemetry;
 mod temp_passwords;
@@ -69,6 +70,10 @@ pub async fn build_portal_with(
         (Some(url), Some(from)) => Some(crate::notices::Mailer::from_config(url, from).map_err(|e| anyhow::anyhow!(e))?),
         _ => None,
     };
+    let oidc = match config.oidc.clone() {
+        Some(cfg) => Some(Arc::new(crate::oidc::Oidc::new(cfg).map_err(|e| anyhow::anyhow!(e))?)),
+        None => None,
+    };
     Ok(Arc::new(Portal {
         db,
         clock,
@@ -81,6 +86,7 @@ pub async fn build_portal_with(
         groups: Default::default(),
         mailer,
         mail_waiting: Default::default(),
+        oidc,
     }))
 }
 

@@ -137,15 +137,24 @@ fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
     assert!(!err.contains("not-a-real-secret"), "credentials never reach an error message");
 }
 
-#[test]
-fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
+/// A deployment `keydesk check` passes: fresh databases and a built site in a new directory, and the
+/// arguments naming them.
+fn deployment() -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
     let db = format!("sqlite://{}", dir.path().join("p.db").display());
     let iam = format!("sqlite://{}", dir.path().join("i.db").display());
-    let base = ["--database-url", db.as_str(), "--embedded-iam-database-url", iam.as_str(), "--site-root", site.to_str().unwrap()];
+    let args = ["--database-url", &db, "--embedded-iam-database-url", &iam, "--site-root", site.to_str().unwrap()];
+    let args = args.iter().map(|s| s.to_string()).collect();
+    (dir, args)
+}
+
+#[test]
+fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
+    let (dir, base) = deployment();
+    let base: Vec<&str> = base.iter().map(String::as_str).collect();
     // `extra` replaces the base value of any flag it names.
     let run = |extra: &[&str]| {
         let mut args: Vec<&str> = Vec::new();
@@ -207,4 +216,42 @@ fn configuration_errors_never_print_a_urls_password() {
     let (code, _, err) = keydesk(&["--smtp-url", "ftp://mailer:hunter2-topsecret@mail", "user", "list"], None);
     assert_ne!(code, 0);
     assert!(!err.contains("hunter2"), "{err}");
+}
+
+/// `keydesk check` with an identity provider: discovery and the key set are read and described; a
+/// discovery document naming another issuer fails the check; the client secret is never printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn keydesk_check_reads_the_identity_providers_discovery_and_keys() {
+    let idp = testkit::idp::FakeIdp::start().await;
+    let (_dir, mut args) = deployment();
+    args.extend(idp.args());
+    args.push("check".into());
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            keydesk(&a, None)
+        })
+    };
+    let (code, out, err) = run(args.clone()).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    let line = out.lines().find(|l| l.contains("identity provider")).unwrap_or_default().to_owned();
+    assert!(
+        line.starts_with(&format!("ok   identity provider: {} answers discovery; 1 signing key(s) fit RS256/ES256; sends iss", idp.issuer)),
+        "{out}"
+    );
+    assert!(line.ends_with("redirect URI http://127.0.0.1:3000/auth/oidc/callback"), "{line}");
+
+    idp.with(|i| i.stated_issuer = Some("https://impostor.example".into()));
+    let (code, out, _) = run(args.clone()).await.unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.lines().last().unwrap().starts_with("FAIL identity provider: the identity provider's configuration is not acceptable: its discovery document names the issuer \"https://impostor.example\""), "{out}");
+
+    // Without the secret file: one line, exit 2; with it, the secret never appears in any output.
+    let without: Vec<String> = args.iter().filter(|a| !a.contains("client-secret")).cloned().collect();
+    let without: Vec<String> = without.iter().filter(|a| !idp.secret_file.path().to_string_lossy().eq(a.as_str())).cloned().collect();
+    let (code, _, err) = run(without).await.unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.trim(), "keydesk: error: --oidc-issuer needs --oidc-client-secret-file", "{err}");
+    let (_, out, err) = run(args).await.unwrap();
+    assert!(!out.contains(testkit::idp::CLIENT_SECRET) && !err.contains(testkit::idp::CLIENT_SECRET), "{out}{err}");
 }

@@ -20,12 +20,13 @@ pub async fn sign_in(username: String, password: Password) -> Result<(), AppErro
     Ok(())
 }
 
-/// Sign out and return to the sign-in page.
+/// Sign out and return to the sign-in page (by way of the identity provider's logout, when it signed
+/// the session in).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::{api::port, ssr::*};
-    respond(port()?.sign_out(&request()?).await)?;
-    leptos_axum::redirect(crate::paths::SIGN_IN_PATH);
+    let next = respond(port()?.sign_out(&request()?).await)?;
+    leptos_axum::redirect(next.as_deref().unwrap_or(crate::paths::SIGN_IN_PATH));
     Ok(())
 }
 
@@ -52,7 +53,8 @@ mod port {
         /// cause gives [`AppError::SignInFailed`]; repeated failures give [`AppError::TooManyAttempts`].
         async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError>;
 
-        /// End the session server-side; its cookie is useless afterwards. Idempotent.
-        async fn sign_out(&self, req: &Parts) -> Result<(), AppError>;
+        /// End the session server-side; its cookie is useless afterwards. Idempotent. `Some(url)`: the
+        /// identity provider's logout, where the browser goes next to end its session there too.
+        async fn sign_out(&self, req: &Parts) -> Result<Option<String>, AppError>;
     }
 }

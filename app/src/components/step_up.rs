@@ -6,10 +6,53 @@ use crate::api::access_keys::ConfirmPassword;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+/// The identity provider's name when the viewer signed in through it: their step-up is a fresh sign-in
+/// there, not a keydesk password.
+fn provider_step_up() -> Option<String> {
+    let session = super::use_session();
+    session
+        .frame
+        .get()
+        .and_then(Result::ok)
+        .filter(|f| f.via_provider)
+        .map(|f| f.sign_in.provider.unwrap_or_else(|| "your identity provider".into()))
+}
+
+/// The link to a fresh sign-in at the provider that comes back to this page.
+fn step_up_href() -> String {
+    let location = leptos_router::hooks::use_location();
+    let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+    let search = search.trim_start_matches('?');
+    let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+    format!("{}?return_to={}", crate::paths::IDP_STEP_UP_PATH, crate::domain::percent_encode(&here))
+}
+
+/// The explanation and the button of a step-up at the identity provider.
+#[component]
+fn ProviderStepUp(provider: String) -> impl IntoView {
+    view! {
+        <p class="mt-1 text-sm text-indigo-900">
+            {format!("Changing credentials needs a recent sign-in. keydesk sends you to {provider} to sign in again, then brings you back to this page: repeat the action there.")}
+        </p>
+        <a href=step_up_href() rel="external" class=format!("{BUTTON} mt-3 inline-block") data-testid="idp-step-up">{format!("Sign in again with {provider}")}</a>
+    }
+}
+
 /// The password confirmation every sensitive action may ask for, as a modal dialog over the page.
 #[component]
 pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
     let failed = move || matches!(confirm.value().get(), Some(Err(_)));
+    if let Some(provider) = provider_step_up() {
+        return view! {
+            <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
+            <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
+                <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm it is you"</h3>
+                <ProviderStepUp provider/>
+            </div>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
         <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
@@ -26,6 +69,7 @@ pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
         </div>
         </div>
     }
+    .into_any()
 }
 
 /// The same confirmation inline, for pages whose actions are replayed by hand ("then repeat the
@@ -34,6 +78,16 @@ pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
 pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, message: &'static str) -> impl IntoView {
     let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
     let failed = move || matches!(confirm.value().get(), Some(Err(_)));
+    if let Some(provider) = provider_step_up() {
+        return view! {
+            {move || asks.get().then(|| view! {
+                <div class="my-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+                    <ProviderStepUp provider=provider.clone()/>
+                </div>
+            })}
+        }
+        .into_any();
+    }
     view! {
         {move || (asks.get() && !confirmed()).then(|| view! {
             <div class="my-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
@@ -49,4 +103,5 @@ pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, 
             <p class="my-4 text-sm text-emerald-800" role="status">"Password confirmed: repeat the action."</p>
         })}
     }
+    .into_any()
 }

@@ -80,6 +80,33 @@ pub struct Frame {
     /// Unread notifications of the signed-in viewer (the header shows the count).
     #[serde(default)]
     pub unread: i64,
+    /// How people sign in here (the sign-in page draws itself from this).
+    #[serde(default)]
+    pub sign_in: SignInOptions,
+    /// The viewer signed in through the identity provider: a step-up is a fresh sign-in there.
+    #[serde(default)]
+    pub via_provider: bool,
+}
+
+/// The ways to sign in to this keydesk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    /// The identity provider's name on the sign-in button, when one is configured.
+    pub provider: Option<String>,
+    /// Who may use keydesk's own passwords.
+    pub local: LocalPasswords,
+}
+
+/// Who may sign in with a keydesk password.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LocalPasswords {
+    /// Everyone with a keydesk account and password (no identity provider configured).
+    #[default]
+    Everyone,
+    /// Administrators only, on the break-glass page, each use recorded and shown to every administrator.
+    BreakGlass,
+    /// Nobody: everyone signs in through the identity provider.
+    Off,
 }
 
 /// A User-Agent shortened for people: "Chrome 156 on Linux". Unknown agents are shown as given, cut

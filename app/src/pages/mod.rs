@@ -16,7 +16,7 @@ pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;
 pub use settings::{SettingsPage, SETTINGS_PATH};
-pub use sign_in::SignInPage;
+pub use sign_in::{BreakGlassSignInPage, SignInPage};
 
 use crate::components::SessionCtx;
 use crate::paths::*;
@@ -109,6 +109,7 @@ fn AppRoutes() -> impl IntoView {
         <Routes fallback=|| view! { <NotFoundPage/> }>
             <Route path=path!("/") view=CredentialsPage ssr=SsrMode::Async/>
             <Route path=segment(SIGN_IN_PATH) view=SignInPage ssr=SsrMode::Async/>
+            <Route path=two_segments(BREAK_GLASS_PATH) view=BreakGlassSignInPage ssr=SsrMode::Async/>
             <Route path=two_segments(NEW_KEY_PATH) view=NewKeyPage ssr=SsrMode::Async/>
             <Route path=segment(ADMIN_PATH) view=AdminPage ssr=SsrMode::Async/>
             <Route path=segment(HELPDESK_PATH) view=HelpdeskPage ssr=SsrMode::Async/>

@@ -41,6 +41,27 @@ pub struct SessionAuth {
     /// session is recorded as read here, and unread in the owner's other sessions (notices.rs).
     #[serde(default)]
     pub mark: String,
+    /// Set when the identity provider signed this session in: who it says the person is. Never a token.
+    #[serde(default)]
+    pub idp: Option<IdpLink>,
+}
+
+impl SessionAuth {
+    /// The record of a sign-in at `at` (Unix seconds), from `client` = (address, browser), with a
+    /// fresh mark; `idp` when the identity provider signed the person in.
+    pub fn fresh(user: String, at: i64, client: (Option<String>, Option<String>), idp: Option<IdpLink>) -> Self {
+        let mark = uuid::Uuid::new_v4().simple().to_string();
+        SessionAuth { user, signed_in_at: at, authenticated_at: at, last_seen: at, ip: client.0, agent: client.1, mark, idp }
+    }
+}
+
+/// The identity provider's view of a session: the person (issuer, subject) and its session id there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpLink {
+    pub issuer: String,
+    pub subject: String,
+    #[serde(default)]
+    pub sid: Option<String>,
 }
 
 /// Refresh `last_seen` at most this often, so reads do not turn into a write per request.
@@ -163,6 +184,7 @@ impl Portal {
             authenticated_at: t(auth.authenticated_at),
             request_id,
             session_mark: Some(auth.mark.clone()).filter(|m| !m.is_empty()),
+            via_provider: auth.idp.is_some(),
         }))
     }
 }
@@ -178,6 +200,14 @@ pub async fn session_cleanup(portal: Arc<Portal>) {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        if let Err(e) = portal.db.purge_logout_tokens(now).await {
+            tracing::warn!(error = %e, "logout-token cleanup failed");
+        }
+        match portal.db.purge_oidc_attempts(now - 2 * crate::oidc::flow::ATTEMPT_TTL).await {
+            Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sign-in attempts removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sign-in attempt cleanup failed"),
         }
         match portal.db.purge_idle_throttle(now).await {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "idle sign-in throttle rows removed"),

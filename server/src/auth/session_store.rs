@@ -32,6 +32,18 @@ fn owner(record: &Record) -> Option<String> {
     record.data.get(super::SESSION_KEY)?.get("user")?.as_str().map(str::to_owned)
 }
 
+/// The identity provider's session a record belongs to, as stored: [`idp_session_key`].
+fn idp_session(record: &Record) -> Option<String> {
+    let link = record.data.get(super::SESSION_KEY)?.get("idp")?;
+    Some(idp_session_key(link.get("issuer")?.as_str()?, link.get("sid")?.as_str()?))
+}
+
+/// How a provider's session (issuer, sid) is named in the session table: a hash, so the table does not
+/// hold the provider's session ids.
+pub fn idp_session_key(issuer: &str, sid: &str) -> String {
+    crate::oidc::digest(&format!("{issuer}\n{sid}"))
+}
+
 /// A session as "My activity" lists it: an opaque handle (never the id, which is the cookie), and what
 /// the session data says of its sign-in.
 #[derive(Debug, Clone)]
@@ -66,6 +78,12 @@ impl DbSessionStore {
     }
 
     /// End every session of `user`; returns how many.
+    /// End every keydesk session of the provider's session `key` ([`idp_session_key`]).
+    pub async fn end_idp_sessions(&self, key: &str) -> std::result::Result<u64, sqlx::Error> {
+        let res = sqlx::query("DELETE FROM sessions WHERE idp_session = $1").bind(key).execute(&self.db.pool).await?;
+        Ok(res.rows_affected())
+    }
+
     pub async fn end_all_sessions(&self, user: &str) -> std::result::Result<u64, sqlx::Error> {
         let res = sqlx::query("DELETE FROM sessions WHERE username = $1").bind(user).execute(&self.db.pool).await?;
         Ok(res.rows_affected())
@@ -89,11 +107,12 @@ impl SessionStore for DbSessionStore {
         loop {
             let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
             let res =
-                sqlx::query("INSERT INTO sessions (id, data, expires_at, username) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                sqlx::query("INSERT INTO sessions (id, data, expires_at, username, idp_session) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
                     .bind(record.id.to_string())
                     .bind(data)
                     .bind(record.expiry_date.unix_timestamp())
                     .bind(owner(record))
+                    .bind(idp_session(record))
                     .execute(&self.db.pool)
                     .await
                     .map_err(backend)?;
@@ -110,11 +129,12 @@ impl SessionStore for DbSessionStore {
     /// (SECURITY.md G24, review M1), so a missing row stays missing.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-        let res = sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, username = $4 WHERE id = $1")
+        let res = sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, username = $4, idp_session = $5 WHERE id = $1")
             .bind(record.id.to_string())
             .bind(data)
             .bind(record.expiry_date.unix_timestamp())
             .bind(owner(record))
+            .bind(idp_session(record))
             .execute(&self.db.pool)
             .await
             .map_err(backend)?;

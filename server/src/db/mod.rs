@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod leases;
 pub mod notices;
+pub mod oidc;
 pub mod requests;
 pub mod settings;
 pub mod throttle;

@@ -28,12 +28,25 @@ pub(crate) fn unavailable_page(message: &str) -> Response {
 /// given without Leptos (the database is gone, a page that cannot be sent safely). `message` is
 /// keydesk's own text, never input.
 pub(super) fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    notice_page(status, heading, message, ("", "Try again"), false)
+}
+
+/// [`plain_page`] with its own link (`href`, label); with `follow`, the browser follows the link at
+/// once (a `<meta>` refresh: no script, so the strict policy holds and JavaScript may be off). The
+/// heading, message and link are escaped.
+pub(crate) fn notice_page(status: StatusCode, heading: &str, message: &str, link: (&str, &str), follow: bool) -> Response {
     let css = STYLESHEET.get().map(String::as_str).unwrap_or("/pkg/keydesk.css");
+    let (heading, message, href, label) = (escape(heading), escape(message), escape(link.0), escape(link.1));
+    let refresh = if follow { format!(r#"<meta http-equiv="refresh" content="0;url={href}">"#) } else { String::new() };
     let page = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>keydesk — {heading}</title><link rel="stylesheet" href="{css}"></head><body class="min-h-screen bg-slate-50 text-slate-900"><main class="mx-auto max-w-md px-4 py-16"><div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"><h1 class="text-lg font-semibold">{heading}</h1><p class="mt-2 text-sm text-slate-700">{message}</p><a href="" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">Try again</a></div></main></body></html>"#
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{refresh}<title>keydesk — {heading}</title><link rel="stylesheet" href="{css}"></head><body class="min-h-screen bg-slate-50 text-slate-900"><main class="mx-auto max-w-md px-4 py-16"><div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"><h1 class="text-lg font-semibold">{heading}</h1><p class="mt-2 text-sm text-slate-700" data-testid="notice-message">{message}</p><a href="{href}" class="mt-4 inline-block rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{label}</a></div></main></body></html>"#
     );
     let headers = [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_SECURITY_POLICY, UNAVAILABLE_CSP)];
     (status, headers, axum::response::Html(page)).into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// A page whose nonce policy went missing: the policy rebuilt from the nonce on its own scripts (the

@@ -8,8 +8,8 @@ mod headers;
 use assets::*;
 pub use assets::{leptos_options, site_assets, ASSETS_FILE};
 use downloads::*;
-pub(crate) use headers::unavailable_page;
 use headers::*;
+pub(crate) use headers::{notice_page, unavailable_page};
 pub use headers::{page_csp, DEFAULT_CSP};
 
 use crate::auth::{client_ip, resolve_principal};
@@ -91,6 +91,11 @@ pub fn router(state: AppState) -> Router {
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))
         .route(app::pages::AUDIT_CSV_PATH, get(audit_csv))
+        .route(crate::oidc::START_PATH, get(crate::oidc::flow::start))
+        .route(crate::oidc::CALLBACK_PATH, get(crate::oidc::flow::callback))
+        .route(crate::oidc::FINISH_PATH, get(crate::oidc::flow::finish))
+        .route(crate::oidc::STEP_UP_PATH, get(crate::oidc::flow::begin_step_up))
+        .route(crate::oidc::BACKCHANNEL_LOGOUT_PATH, axum::routing::post(crate::oidc::flow::backchannel_logout))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

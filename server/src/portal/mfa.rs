@@ -241,7 +241,14 @@ impl app::api::mfa::MfaPort for Portal {
         // be enough to strip the second). AWS offers no way to check a code against an assigned device
         // short of resynchronising it, so the proof is the keydesk password, through the same
         // admission control as a sign-in.
-        if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await? {
+        if who.via_provider {
+            // No keydesk password to give: a sign-in at the identity provider within the last two
+            // minutes (a step-up made for this removal) stands in for it.
+            if self.clock.now() - who.authenticated_at > time::Duration::minutes(2) {
+                return Err(AppError::ReauthRequired);
+            }
+        } else if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await?
+        {
             return Err(AppError::invalid("password", "That password is not correct: the device was not removed."));
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());

@@ -56,6 +56,8 @@ pub struct Portal {
     pub mailer: Option<crate::notices::Mailer>,
     /// Woken when an e-mail is queued, so delivery does not wait for the next pass.
     pub mail_waiting: tokio::sync::Notify,
+    /// The OpenID Connect relying party, when an identity provider is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 tokio::task_local! {

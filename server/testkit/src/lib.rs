@@ -11,6 +11,7 @@
 
 pub mod fixtures;
 pub mod harness;
+pub mod idp;
 pub mod moto;
 pub mod postgres;
 pub mod reply;

@@ -57,6 +57,46 @@ impl LogCapture {
     }
 }
 
+/// Everywhere a secret could have gone once a test's requests are done: the captured logs, the session
+/// store, the audit rows, the pages given, and the files of the app's directory.
+struct Traces {
+    json: String,
+    pretty: String,
+    sessions: Vec<String>,
+    audit: String,
+    pages: String,
+}
+
+impl Traces {
+    async fn read(app: &TestApp, logs: &LogCapture, pages: String) -> Self {
+        let sessions = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(&app.portal.db.pool).await.unwrap();
+        let audit: Vec<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT subject, detail, reason FROM audit_events").fetch_all(&app.portal.db.pool).await.unwrap();
+        Traces {
+            json: String::from_utf8_lossy(&logs.json.0.lock().unwrap()).into_owned(),
+            pretty: String::from_utf8_lossy(&logs.pretty.0.lock().unwrap()).into_owned(),
+            sessions,
+            audit: format!("{audit:?}"),
+            pages,
+        }
+    }
+
+    /// Where `secret` was found; files for which `allowed(file)` holds are not counted.
+    fn places(&self, app: &TestApp, secret: &str, allowed: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut places: Vec<String> = Vec::new();
+        for (place, text) in [("JSON logs", &self.json), ("text logs", &self.pretty), ("pages", &self.pages), ("audit rows", &self.audit)] {
+            if text.contains(secret) {
+                places.push(place.into());
+            }
+        }
+        if self.sessions.iter().any(|s| s.contains(secret)) {
+            places.push("session store".into());
+        }
+        places.extend(files_containing(app.dir.path(), secret).into_iter().filter(|f| !allowed(f)).map(|f| format!("file {f}")));
+        places
+    }
+}
+
 /// G16: each secret kind appears in its create response once and nowhere else.
 pub async fn g16_canaries(report: &mut Report) {
     let logs = LogCapture::get();
@@ -136,32 +176,14 @@ pub async fn g16_canaries(report: &mut Report) {
 
     let later_pages = later(cookie).await;
     RECORDING.store(false, Ordering::SeqCst);
-    let sessions: Vec<String> = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(&app.portal.db.pool).await.unwrap();
-    let audit: Vec<(Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT subject, detail, reason FROM audit_events").fetch_all(&app.portal.db.pool).await.unwrap();
-    let audit = format!("{audit:?}");
-    let json = String::from_utf8_lossy(&logs.json.0.lock().unwrap()).into_owned();
-    let pretty = String::from_utf8_lossy(&logs.pretty.0.lock().unwrap()).into_owned();
-    let captured_statements = json.contains("INSERT INTO audit_events") && pretty.contains("INSERT INTO audit_events");
+    let traces = Traces::read(&app, logs, later_pages).await;
+    let captured_statements = traces.json.contains("INSERT INTO audit_events") && traces.pretty.contains("INSERT INTO audit_events");
 
     let mut found = Vec::new();
     for (kind, secret) in &secrets {
-        let mut places: Vec<String> = Vec::new();
-        for (place, text) in [("JSON logs", &json), ("text logs", &pretty), ("later pages", &later_pages), ("audit rows", &audit)] {
-            if text.contains(secret.as_str()) {
-                places.push(place.into());
-            }
-        }
-        if sessions.iter().any(|s| s.contains(secret.as_str())) {
-            places.push("session store".into());
-        }
         // The embedded IAM's own file legitimately holds the MFA seed (IAM keeps it); keydesk's portal
         // database never does, nor anything else.
-        for f in files_containing(app.dir.path(), secret) {
-            if !(*kind == "MFA seed" && f.starts_with("iam.db")) {
-                places.push(format!("file {f}"));
-            }
-        }
+        let places = traces.places(&app, secret, |f| *kind == "MFA seed" && f.starts_with("iam.db"));
         if !places.is_empty() {
             found.push(format!("{kind}: {}", places.join(", ")));
         }
@@ -175,11 +197,68 @@ pub async fn g16_canaries(report: &mut Report) {
             secrets.len(),
             secrets.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
             in_response,
-            (json.len() + pretty.len()) / 1024,
+            (traces.json.len() + traces.pretty.len()) / 1024,
             found.len() + echoed,
             if found.is_empty() { String::new() } else { format!(" — {found:?}") }
         ),
         found.is_empty() && echoed == 0 && in_response.iter().all(|n| *n == 1) && captured_statements && seen_key_id,
+    );
+}
+
+/// G16 for sign-in through an identity provider: the authorization code, the ID and access tokens, the
+/// PKCE verifier and the client secret appear in no log, file, session or audit row, nor in any page.
+pub async fn g16_oidc_canaries(report: &mut Report) {
+    use crate::support::idp::{FakeIdp, ACCESS_TOKEN, CLIENT_SECRET};
+    let logs = LogCapture::get();
+    let idp = FakeIdp::start().await;
+    let args = idp.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    RECORDING.store(true, Ordering::SeqCst);
+    let app = TestApp::with(Backend::Sqlite, &args).await;
+    const CODE: &str = "canary-authorization-code-5e1f";
+    let flow = idp.begin(&app, "/auth/oidc/start", None).await;
+    let now = {
+        use server::clock::Clock;
+        app.clock.now().unix_timestamp()
+    };
+    let claims = idp.claims("sub-canary", "erin", &["staff"], flow.nonce(), now);
+    let id_token = idp.with(|i| i.keys[0].sign(&i.keys[0].header(), &claims));
+    idp.issue_raw(id_token.clone());
+    let back = idp.callback(&app, &flow.attempt, &[("code", CODE), ("state", flow.state()), ("iss", &idp.issuer)]).await;
+    assert_eq!(back.status, http::StatusCode::OK, "{}", back.body);
+    let cookie = idp.finish(&app, &flow.attempt, None).await.unwrap();
+    let pages = [app.get(Some(&cookie), "/").await.body, app.get(Some(&cookie), "/activity").await.body, back.body].concat();
+    RECORDING.store(false, Ordering::SeqCst);
+    let verifier =
+        idp.with(|i| i.token_requests.last().and_then(|f| f.iter().find(|(k, _)| k == "code_verifier").map(|(_, v)| v.clone()))).unwrap();
+    let sent_code = idp.with(|i| i.token_requests.last().is_some_and(|f| f.iter().any(|(k, v)| k == "code" && v == CODE)));
+    let secrets = [
+        ("authorization code", CODE.to_owned()),
+        ("ID token", id_token),
+        ("access token", ACCESS_TOKEN.into()),
+        ("PKCE verifier", verifier),
+        ("client secret", CLIENT_SECRET.into()),
+    ];
+    let traces = Traces::read(&app, logs, pages).await;
+    let mut found = Vec::new();
+    for (kind, secret) in &secrets {
+        let places = traces.places(&app, secret, |_| false);
+        if !places.is_empty() {
+            found.push(format!("{kind}: {}", places.join(", ")));
+        }
+    }
+    let logged = traces.json.contains("signed in through the identity provider");
+    report.add(
+        "G16",
+        "SQLite, OpenID Connect",
+        format!(
+            "{} canaries ({}) of a sign-in through the provider; TRACE logs, database files, session store, audit rows, pages: {} found{}",
+            secrets.len(),
+            secrets.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            found.len(),
+            if found.is_empty() { String::new() } else { format!(" — {found:?}") }
+        ),
+        found.is_empty() && sent_code && logged,
     );
 }
 

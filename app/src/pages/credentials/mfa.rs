@@ -86,9 +86,14 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let serial = d.serial.clone();
     let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
-    let consequence = format!(
-        "After removing {serial}, your console sign-in no longer asks for its codes. Enter your keydesk password to confirm it is you (asked every time, however recently you signed in)."
-    );
+    // Signed in through the identity provider, there is no keydesk password: a sign-in there within
+    // the last two minutes is asked instead (the step-up prompt offers it).
+    let via_provider = crate::components::use_session().frame.get_untracked().and_then(Result::ok).is_some_and(|f| f.via_provider);
+    let consequence = if via_provider {
+        format!("After removing {serial}, your console sign-in no longer asks for its codes. keydesk asks you to sign in again at your identity provider first, however recently you signed in.")
+    } else {
+        format!("After removing {serial}, your console sign-in no longer asks for its codes. Enter your keydesk password to confirm it is you (asked every time, however recently you signed in).")
+    };
     let password_id = format!("mfa-remove-password-{}", serial.rsplit(['/', ':']).next().unwrap_or_default());
     let password_for = password_id.clone();
     view! {
@@ -111,9 +116,15 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
                 <Confirm label="Remove" consequence danger=true testid="mfa-remove">
                     <ActionForm action=actions.mfa_remove attr:class="flex flex-wrap items-end gap-2">
                         <input type="hidden" name="serial" value=serial_remove/>
-                        <label class="text-xs font-medium" for=password_for>"Keydesk password"
-                            <input id=password_id type="password" name="password" required autocomplete="current-password"
-                                class=format!("mt-1 {INPUT}") data-testid="mfa-remove-password"/></label>
+                        {if via_provider {
+                            view! { <input type="hidden" name="password" value=""/> }.into_any()
+                        } else {
+                            view! {
+                                <label class="text-xs font-medium" for=password_for>"Keydesk password"
+                                    <input id=password_id type="password" name="password" required autocomplete="current-password"
+                                        class=format!("mt-1 {INPUT}") data-testid="mfa-remove-password"/></label>
+                            }.into_any()
+                        }}
                         <button type="submit" class=DANGER data-testid="mfa-remove-confirm"
                             disabled=move || actions.mfa_remove.pending().get()>"Remove the device"</button>
                     </ActionForm>

@@ -26,6 +26,10 @@ pub enum AppError {
     InvalidInput { field: String, message: String },
     #[error("{message}")]
     NotFound { message: String },
+    /// The person signed in (through the identity provider) but the AWS account has no IAM user of
+    /// their name: typical of IAM Identity Center and federated people. keydesk never creates one.
+    #[error("keydesk knows you as {user}, but this AWS account has no IAM user of that name, and keydesk never creates one.")]
+    NoIamUser { user: String },
     #[error("{message}")]
     LimitExceeded { message: String },
     #[error("{message}")]
@@ -65,7 +69,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite | AppError::NotAllowed { .. } => S::FORBIDDEN,
             AppError::ReauthRequired => S::UNAUTHORIZED,
             AppError::InvalidInput { .. } => S::UNPROCESSABLE_ENTITY,
-            AppError::NotFound { .. } => S::NOT_FOUND,
+            AppError::NotFound { .. } | AppError::NoIamUser { .. } => S::NOT_FOUND,
             AppError::LimitExceeded { .. } | AppError::Conflict { .. } => S::CONFLICT,
             // Throttled by IAM: nothing changed, try again shortly — a 429, never a 5xx (SECURITY.md G5).
             AppError::IamBusy => S::TOO_MANY_REQUESTS,

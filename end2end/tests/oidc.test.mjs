@@ -11,6 +11,8 @@ const PEOPLE = {
   frank: { name: 'Frank Finance', groups: ['support', 'staff'] },
   grace: { name: 'Grace Admin', groups: ['iam-admins'] },
   heidi: { name: 'Heidi Nogroup', groups: ['marketing'] },
+  // An Identity Center person: in a mapped group, but the AWS account has no IAM user "zoe".
+  zoe: { name: 'Zoe Federated', groups: ['staff'] },
 };
 
 let server; let idp; let browser;
@@ -159,6 +161,11 @@ test('the provider down: a clear page, and break-glass sign-in for administrator
     await page.fill('#password', DEMO.dave);
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type=submit]')]);
     await page.waitForSelector('nav[aria-label=Main] >> text=Admin');
+    // Every administrator sees the break-glass sign-ins (and the refused one) on the admin page.
+    await page.goto(`${server.url}/admin`);
+    const uses = await page.textContent('[data-testid=break-glass-uses]');
+    assert.match(uses, /dave signed in on/);
+    assert.match(uses, /alice was refused \(not an administrator\)/);
     await page.context().close();
   } finally {
     await idp.start();
@@ -204,5 +211,15 @@ test('the provider\'s back-channel logout ends the keydesk session', async () =>
   await page.waitForLoadState();
   await page.goto(`${server.url}/`);
   await page.waitForURL(`${server.url}/sign-in`);
+  await page.context().close();
+});
+
+test('a person with no IAM user is told so, and what to do instead', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await signInThroughIdp(page, 'zoe');
+  const panel = page.locator('[data-testid=no-iam-user]');
+  await panel.waitFor();
+  assert.match(await panel.innerText(), /keydesk knows you as zoe, but this AWS account has no IAM user of that name/);
+  assert.match(await panel.innerText(), /aws configure sso/);
   await page.context().close();
 });

@@ -168,6 +168,23 @@ impl Db {
         Ok(latest)
     }
 
+    /// Break-glass sign-ins (and refused attempts) since `since`, newest first: (at, who, outcome, address).
+    pub async fn break_glass_uses(
+        &self,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<(OffsetDateTime, Option<String>, String, Option<String>)>, DbError> {
+        let rows: Vec<(i64, Option<String>, String, Option<String>)> = sqlx::query_as(
+            "SELECT at, actor, outcome, client_ip FROM audit_events WHERE action = $1 AND at >= $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(crate::portal::auth::BREAK_GLASS_ACTION)
+        .bind(ts(since))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(at, who, outcome, ip)| (crate::db::accounts::from_ts(at), who, outcome, ip)).collect())
+    }
+
     /// Whether the follow-up of a temporary password already ran for `user` after `since`.
     pub async fn followed_up_since(&self, user: &str, since: OffsetDateTime) -> Result<bool, DbError> {
         let n: i64 = sqlx::query_scalar(

@@ -26,6 +26,25 @@ pub async fn list_portal_accounts() -> Result<Vec<PortalAccountSummary>, AppErro
     respond(port()?.list_portal_accounts(&ctx()?).await)
 }
 
+/// A sign-in with a keydesk password while the identity provider is the front door (break-glass), or an
+/// attempt refused there, as every administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakGlassUse {
+    pub user: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `false`: refused (a correct password of someone who is not an administrator).
+    pub succeeded: bool,
+    pub client_ip: Option<String>,
+}
+
+/// Break-glass sign-ins of the last 30 days, newest first (at most 50). Admins only.
+#[server(endpoint = "list_break_glass_sign_ins")]
+pub async fn list_break_glass_sign_ins() -> Result<Vec<BreakGlassUse>, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.break_glass_sign_ins(&ctx()?).await)
+}
+
 /// One page of the credential review, computed on the server from its cached credential report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewPage {
@@ -116,5 +135,8 @@ mod port {
 
         /// Portal accounts, for administrators. Fails with `Forbidden` for anyone else.
         async fn list_portal_accounts(&self, cx: &Ctx) -> Result<Vec<PortalAccountSummary>, AppError>;
+
+        /// Break-glass sign-ins of the last 30 days, newest first (at most 50). Admins only.
+        async fn break_glass_sign_ins(&self, cx: &Ctx) -> Result<Vec<super::BreakGlassUse>, AppError>;
     }
 }

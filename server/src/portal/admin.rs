@@ -367,6 +367,18 @@ impl app::api::admin::AdminPort for Portal {
             })
             .collect())
     }
+
+    async fn break_glass_sign_ins(&self, cx: &Ctx) -> Result<Vec<app::api::admin::BreakGlassUse>, AppError> {
+        if !cx.who.viewer.role.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let since = self.clock.now() - time::Duration::days(30);
+        let rows = self.db.break_glass_uses(since, 50).await.map_err(|e| internal("reading break-glass sign-ins failed", e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, user, outcome, client_ip)| app::api::admin::BreakGlassUse { user, at, succeeded: outcome == "success", client_ip })
+            .collect())
+    }
 }
 
 #[cfg(test)]

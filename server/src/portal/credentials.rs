@@ -111,9 +111,9 @@ impl Portal {
     }
 }
 
-#[async_trait::async_trait]
-impl app::api::credentials::CredentialsPort for Portal {
-    async fn my_credentials(&self, cx: &Ctx) -> Result<CredentialsOverview, AppError> {
+impl Portal {
+    /// The person's credentials as IAM has them, read in parallel (only what they are entitled to).
+    async fn read_my_credentials(&self, cx: &Ctx) -> Result<CredentialsOverview, AppError> {
         let who = &cx.who;
         let me = &who.viewer.iam_user;
         let entitled = self.entitled(who).await?;
@@ -251,6 +251,21 @@ impl app::api::credentials::CredentialsPort for Portal {
             api_key_max_days: self.config.settings.api_key_max_days,
             helpdesk_actions,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl app::api::credentials::CredentialsPort for Portal {
+    async fn my_credentials(&self, cx: &Ctx) -> Result<CredentialsOverview, AppError> {
+        match self.read_my_credentials(cx).await {
+            // Nothing of the person's could be found: when their IAM user does not exist at all (an
+            // IAM Identity Center or federated person signed in through the provider), say that.
+            Err(AppError::NotFound { message }) => match self.iam.get_user(&crate::iam::Caller::keydesk(), &cx.who.viewer.iam_user).await {
+                Err(crate::iam::IamError::NotFound(_)) => Err(AppError::NoIamUser { user: cx.who.viewer.iam_user.to_string() }),
+                _ => Err(AppError::NotFound { message }),
+            },
+            other => other,
+        }
     }
 
     async fn upload_signing_cert(&self, cx: &Ctx, body: &str) -> Result<app::domain::signing_cert::SigningCertView, AppError> {

@@ -11,6 +11,7 @@ mod certificates;
 mod codecommit;
 mod entitlements;
 mod helpdesk;
+mod idp;
 mod notices;
 mod pages;
 mod password_mfa;

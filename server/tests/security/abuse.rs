@@ -203,6 +203,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "refresh_credential_review",
     "preview_enforcement",
     "list_portal_accounts",
+    "list_break_glass_sign_ins",
     "helpdesk_find",
     "helpdesk_requests",
 ];

@@ -16,6 +16,7 @@ pub fn AdminPage() -> impl IntoView {
         <Shell>
             <Gate role=Role::Admin>
                 <h1 class="text-2xl font-semibold tracking-tight">"Administration"</h1>
+                <BreakGlassNotice/>
                 <div class="mt-6 grid grid-cols-1 gap-6">
                     <SectionCard id="review" title="Credential review"
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
@@ -32,6 +33,35 @@ pub fn AdminPage() -> impl IntoView {
                 </div>
             </Gate>
         </Shell>
+    }
+}
+
+/// Every break-glass sign-in of the last 30 days, where every administrator sees it. Nothing when
+/// there was none.
+#[component]
+fn BreakGlassNotice() -> impl IntoView {
+    let uses = Resource::new(|| (), |_| crate::api::admin::list_break_glass_sign_ins());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let uses = uses.await.unwrap_or_default();
+                (!uses.is_empty()).then(|| view! {
+                    <section class="mt-6 rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="break-glass-uses"
+                        aria-labelledby="break-glass-title">
+                        <h2 id="break-glass-title" class="font-semibold">"Break-glass sign-ins in the last 30 days"</h2>
+                        <p class="mt-1">"Sign-ins with a keydesk password instead of the identity provider. Check that each one was expected."</p>
+                        <ul class="mt-2 list-disc space-y-1 pl-5">
+                            {uses.into_iter().map(|u| {
+                                let who = u.user.unwrap_or_else(|| "someone".into());
+                                let what = if u.succeeded { "signed in" } else { "was refused (not an administrator)" };
+                                let from = u.client_ip.map(|ip| format!(" from {ip}")).unwrap_or_default();
+                                view! { <li>{format!("{who} {what} on {} UTC{from}", fmt_utc(u.at))}</li> }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 

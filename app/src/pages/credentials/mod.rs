@@ -61,6 +61,7 @@ fn Overview() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
+                    Err(crate::error::AppError::NoIamUser { user }) => view! { <NoIamUser user/> }.into_any(),
                     Err(error) => view! {
                         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
                         <div class="mt-6"><ErrorView error/></div>
@@ -69,6 +70,27 @@ fn Overview() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Signed in, but with no IAM user: what that means and what to do instead (keydesk never creates IAM
+/// users). Typical of people who reach AWS through IAM Identity Center or federation.
+#[component]
+fn NoIamUser(user: String) -> impl IntoView {
+    view! {
+        <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
+        <section class="mt-6 max-w-2xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="no-iam-user" aria-labelledby="no-iam-user-title">
+            <h2 id="no-iam-user-title" class="text-lg font-semibold">"You have no IAM user"</h2>
+            <p class="mt-2 text-sm text-slate-700">
+                {format!("keydesk knows you as {user}, but this AWS account has no IAM user of that name. That is usual when you reach AWS through IAM Identity Center or your company's federation, and keydesk never creates IAM users.")}
+            </p>
+            <h3 class="mt-4 text-sm font-semibold">"What you can do instead"</h3>
+            <ul class="mt-1 list-disc space-y-1 pl-5 text-sm text-slate-700">
+                <li>"Sign in to the AWS console through your company's AWS access portal."</li>
+                <li>"For the AWS CLI and your code, use temporary credentials: run " <code class="rounded bg-slate-100 px-1 font-mono text-xs">"aws configure sso"</code> " once, then " <code class="rounded bg-slate-100 px-1 font-mono text-xs">"aws sso login"</code> " when they expire. There is no long-term key to leak."</li>
+                <li>{format!("Expected an IAM user named {user}? Ask your administrator: keydesk takes the name from your identity provider.")}</li>
+            </ul>
+        </section>
     }
 }
 

@@ -253,8 +253,9 @@ test('JS off: step 1 of the guide creates the key, and the one-time page leads b
   assert.match(await page.textContent('[data-testid=close-secret]'), /back to the rotation guide/);
   await Promise.all([page.waitForNavigation(), page.click('[data-testid=close-secret]')]);
   assert.equal(new URL(page.url()).searchParams.get('new'), created);
-  // Seen once in 40 runs (2026-12-06, not reproduced in 11 runs on its own): this page did not show
-  // step 2. It is static without JavaScript, so waiting longer cannot help; say what it showed instead.
+  // Without JavaScript this page is what the server rendered: waiting cannot change it, so say what it
+  // showed. (It once showed "Loading your credentials…": a resource inside the page's <Transition>,
+  // fixed and tested in server/tests/http/access_keys.rs.)
   const step2 = page.locator('[data-testid=rotation] [aria-current=step] >> text=2. Update your applications');
   if (!(await step2.count())) {
     const shown = await page.locator('main').innerText();

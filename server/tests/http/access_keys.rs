@@ -230,3 +230,37 @@ async fn without_javascript_the_create_post_answers_with_the_one_time_page() {
     let r = app.post_form(None, path, &[]).await;
     assert_eq!(r.location(), Some("/sign-in"));
 }
+
+/// The rotation guide's step 2 without JavaScript: every server render shows the step, never the
+/// page's "Loading your credentials…" placeholder. Its minute-by-minute re-read was a `LocalResource`
+/// read inside the page's `<Transition>`; now and then (5 of 240 renders under 4 concurrent requests)
+/// the server render finished with that resource still pending, and a browser without JavaScript was
+/// left with the placeholder for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rotation_guide_renders_its_step_on_the_server_every_time() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let mut ids = Vec::new();
+    for description in ["old", "new"] {
+        let r = app.server_fn(Some(&cookie), "create_access_key", &[("description", description)]).await;
+        let created: CreatedAccessKey = serde_json::from_str(&r.body).unwrap();
+        ids.push(created.key.id.to_string());
+    }
+    let path = format!("/?rotate={}&new={}", ids[0], ids[1]);
+    let mut placeholders = 0;
+    for _ in 0..60 {
+        let renders = (0..4).map(|_| {
+            let (app, cookie, path) = (app.clone(), cookie.clone(), path.clone());
+            tokio::spawn(async move { app.get(Some(&cookie), &path).await })
+        });
+        for page in futures::future::join_all(renders).await {
+            let page = page.unwrap();
+            assert_eq!(page.status, StatusCode::OK);
+            if page.body.contains("Loading your credentials") || !page.body.contains("2. Update your applications") {
+                placeholders += 1;
+            }
+        }
+    }
+    assert_eq!(placeholders, 0, "{placeholders} of 240 renders showed the placeholder instead of step 2");
+}

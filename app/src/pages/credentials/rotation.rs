@@ -158,19 +158,25 @@ fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<A
             on_cleanup(move || handle.clear());
         }
     }
-    // Read again in the browser only; the page's own data serves the first render.
-    let fresh = LocalResource::new(move || {
+    // Read again in the browser only; the page's own data serves the first render. A signal filled by
+    // an effect, not a resource: effects never run on the server, while a resource read inside the
+    // page's <Transition> could leave a server render on its "Loading" placeholder (a page without
+    // JavaScript then never showed this step).
+    let fresh = RwSignal::new(None::<(Vec<AccessKeyView>, u32)>);
+    Effect::new(move |_| {
         let n = tick.get();
-        async move {
-            if n == 0 {
-                return None;
-            }
-            crate::api::credentials::get_my_credentials().await.ok().map(|o| (o.access_keys, n))
+        if n == 0 {
+            return;
         }
+        leptos::task::spawn_local(async move {
+            if let Ok(o) = crate::api::credentials::get_my_credentials().await {
+                fresh.set(Some((o.access_keys, n)));
+            }
+        });
     });
     let listed = StoredValue::new(keys);
-    let latest = move || fresh.get().flatten().map(|(k, _)| k).unwrap_or_else(|| listed.get_value());
-    let checks = move || fresh.get().flatten().map(|(_, n)| n).unwrap_or(0);
+    let latest = move || fresh.get().map(|(k, _)| k).unwrap_or_else(|| listed.get_value());
+    let checks = move || fresh.get().map(|(_, n)| n).unwrap_or(0);
     let (old_for_view, new_for_view) = (old.clone(), new_key.clone());
     let summary = move || {
         let keys = latest();

@@ -35,9 +35,14 @@ pub struct OidcSettings {
     #[arg(long, env = "KEYDESK_OIDC_USERNAME_REGEX")]
     pub oidc_username_regex: Option<String>,
 
-    /// The ID-token claim that lists the person's groups.
+    /// The claim that lists the person's groups.
     #[arg(long, env = "KEYDESK_OIDC_GROUPS_CLAIM", default_value = "groups")]
     pub oidc_groups_claim: String,
+
+    /// Where the groups claim is read: the signed ID token, or the provider's userinfo endpoint (with
+    /// the access token, used once and never kept), for providers that leave groups out of ID tokens.
+    #[arg(long, env = "KEYDESK_OIDC_GROUPS_SOURCE", value_enum, default_value_t = GroupsSource::IdToken)]
+    pub oidc_groups_source: GroupsSource,
 
     /// Which groups give which keydesk role: `admin=GROUP,helpdesk=GROUP,employee=GROUP` (a role may be
     /// named more than once; the highest role a person's groups give wins; no match: no sign-in).
@@ -73,6 +78,12 @@ pub struct OidcSettings {
     pub local_sign_in: Option<LocalSignIn>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupsSource {
+    IdToken,
+    Userinfo,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 pub enum LocalSignIn {
     Enabled,
@@ -90,6 +101,7 @@ pub struct OidcConfig {
     pub username_claim: String,
     pub username_regex: Option<regex::Regex>,
     pub groups_claim: String,
+    pub groups_source: GroupsSource,
     pub role_map: Vec<(Role, String)>,
     pub allowed_groups: Vec<String>,
     pub step_up_acr: Option<String>,
@@ -165,6 +177,7 @@ impl OidcSettings {
             username_claim: self.oidc_username_claim.clone(),
             username_regex,
             groups_claim: self.oidc_groups_claim.clone(),
+            groups_source: self.oidc_groups_source,
             role_map,
             allowed_groups: self.oidc_allowed_groups.iter().map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect(),
             step_up_acr: self.oidc_step_up_acr.clone().filter(|a| !a.trim().is_empty()),

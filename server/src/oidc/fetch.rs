@@ -50,12 +50,20 @@ impl Fetcher {
 
     /// GET `url` and parse the answer as JSON, reading at most `limit` bytes.
     pub async fn get_json<T: DeserializeOwned>(&self, url: &str, limit: usize) -> Result<T, FetchError> {
-        let req = Request::builder()
-            .method(Method::GET)
-            .uri(url)
-            .header(header::ACCEPT, "application/json, application/jwk-set+json")
-            .body(Full::new(Bytes::new()))
-            .map_err(|_| FetchError::BadUrl)?;
+        self.get(url, None, limit).await
+    }
+
+    /// [`Fetcher::get_json`] with a bearer token (the userinfo endpoint).
+    pub async fn get_json_bearer<T: DeserializeOwned>(&self, url: &str, token: &str, limit: usize) -> Result<T, FetchError> {
+        self.get(url, Some(token), limit).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: &str, bearer: Option<&str>, limit: usize) -> Result<T, FetchError> {
+        let mut req = Request::builder().method(Method::GET).uri(url).header(header::ACCEPT, "application/json, application/jwk-set+json");
+        if let Some(token) = bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let req = req.body(Full::new(Bytes::new())).map_err(|_| FetchError::BadUrl)?;
         let (status, body) = self.send(req, limit).await?;
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));

@@ -105,6 +105,7 @@ mod tests {
             username_claim: "preferred_username".into(),
             username_regex: regex.map(|r| regex::Regex::new(r).unwrap()),
             groups_claim: "groups".into(),
+            groups_source: super::super::config::GroupsSource::IdToken,
             role_map: super::super::config::parse_role_map("employee=staff,helpdesk=support,admin=iam-admins").unwrap(),
             allowed_groups: vec![],
             step_up_acr: None,

@@ -50,6 +50,8 @@ pub struct Metadata {
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
     #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
@@ -66,6 +68,8 @@ pub enum OidcError {
     Misconfigured(String),
     #[error("the identity provider refused to issue tokens ({0})")]
     TokenEndpoint(String),
+    #[error("its userinfo answer is not acceptable ({0})")]
+    Userinfo(String),
     #[error("{0}")]
     Token(#[from] TokenError),
 }
@@ -267,12 +271,17 @@ impl Oidc {
         Ok(url.into())
     }
 
-    /// Redeem `code` at the token endpoint and verify the ID token it gives.
+    /// Redeem `code` at the token endpoint and verify the ID token it gives. With
+    /// `--oidc-groups-source userinfo`, the groups claim is then read from the userinfo endpoint with the
+    /// access token (held in memory for that one call, never kept), after checking its `sub` is the ID
+    /// token's (Core §5.3.2).
     pub async fn redeem(&self, code: &str, verifier: &str, want: &Expected<'_>) -> Result<IdToken, OidcError> {
         #[derive(Deserialize)]
         struct TokenAnswer {
             #[serde(default)]
             id_token: Option<String>,
+            #[serde(default)]
+            access_token: Option<secrecy::SecretString>,
             #[serde(default)]
             error: Option<String>,
         }
@@ -296,7 +305,26 @@ impl Oidc {
             return Err(OidcError::TokenEndpoint(code.unwrap_or_else(|| format!("HTTP {}", status.as_u16()))));
         }
         let token = answer.id_token.ok_or(OidcError::TokenEndpoint("no id_token in the answer".into()))?;
-        self.verify(&token, &keys, want).await
+        let mut id = self.verify(&token, &keys, want).await?;
+        if self.cfg.groups_source == config::GroupsSource::Userinfo {
+            let access = answer.access_token.ok_or(OidcError::TokenEndpoint("no access_token for the userinfo endpoint".into()))?;
+            let endpoint = meta.userinfo_endpoint.as_deref().filter(|u| acceptable_url(u));
+            let endpoint = endpoint.ok_or(OidcError::Misconfigured("it has no https userinfo endpoint".into()))?;
+            let info: serde_json::Map<String, serde_json::Value> = self
+                .fetcher
+                .get_json_bearer(endpoint, access.expose_secret(), MAX_TOKEN_BYTES)
+                .await
+                .map_err(|e| OidcError::Unavailable(format!("its userinfo endpoint: {e}")))?;
+            if info.get("sub").and_then(serde_json::Value::as_str) != Some(id.sub.as_str()) {
+                return Err(OidcError::Userinfo("it names another subject than the ID token".into()));
+            }
+            // Only the groups come from userinfo; everything else stays as the signed ID token says.
+            match info.get(&self.cfg.groups_claim) {
+                Some(groups) => id.claims.insert(self.cfg.groups_claim.clone(), groups.clone()),
+                None => id.claims.remove(&self.cfg.groups_claim),
+            };
+        }
+        Ok(id)
     }
 
     async fn verify(&self, token: &str, keys: &KeyCache, want: &Expected<'_>) -> Result<IdToken, OidcError> {

@@ -84,6 +84,8 @@ pub struct Inner {
     /// Codes redeemed, and the forms sent to the token endpoint.
     pub token_requests: Vec<Vec<(String, String)>>,
     pub advertise_iss: bool,
+    /// The userinfo endpoint's answer (to the access token handed out).
+    pub userinfo: Option<Value>,
 }
 
 #[derive(Clone)]
@@ -108,11 +110,13 @@ impl FakeIdp {
             next_id_token: None,
             token_requests: vec![],
             advertise_iss: true,
+            userinfo: None,
         }));
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
             .route("/token", post(token))
+            .route("/userinfo", get(userinfo))
             .with_state(inner.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let secret_file = tempfile::NamedTempFile::new().unwrap();
@@ -178,6 +182,7 @@ async fn discovery(State(s): State<Shared>) -> Response {
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
         "end_session_endpoint": format!("{base}/logout"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "authorization_response_iss_parameter_supported": inner.advertise_iss,
@@ -196,6 +201,15 @@ async fn jwks(State(s): State<Shared>) -> Response {
     }
     let keys: Vec<Value> = inner.keys.iter().map(SigningKey::jwk).collect();
     axum::Json(json!({ "keys": keys })).into_response()
+}
+
+async fn userinfo(State(s): State<Shared>, headers: http::HeaderMap) -> Response {
+    let inner = s.lock().unwrap();
+    let bearer = format!("Bearer {ACCESS_TOKEN}");
+    match (&inner.userinfo, headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        (Some(info), Some(h)) if h == bearer => axum::Json(info.clone()).into_response(),
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
 }
 
 async fn token(State(s): State<Shared>, headers: http::HeaderMap, body: String) -> Response {

@@ -61,3 +61,24 @@ async fn a_person_with_no_iam_user_is_told_so() {
     assert!(page.body.contains("You have no IAM user"), "the page explains it");
     assert!(page.body.contains("aws configure sso"), "and what to do instead");
 }
+
+#[tokio::test]
+async fn groups_can_come_from_the_userinfo_endpoint() {
+    let idp = FakeIdp::start().await;
+    let mut args = idp.args();
+    args.extend(["--oidc-groups-source".to_owned(), "userinfo".to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let app = TestApp::with(Backend::Sqlite, &args).await;
+    // The ID token says staff; userinfo (the source configured) says admins.
+    idp.with(|i| i.userinfo = Some(serde_json::json!({"sub": "sub-ana", "groups": ["admins"]})));
+    let ana = idp.sign_in(&app, "sub-ana", "ana", &["staff"]).await.unwrap();
+    let frame: app::domain::Frame = serde_json::from_str(&app.server_fn(Some(&ana), "get_frame", &[]).await.body).unwrap();
+    assert_eq!(frame.viewer.unwrap().role, Role::Admin);
+    // Another subject's userinfo is refused; so is a userinfo without groups (no mapped group).
+    idp.with(|i| i.userinfo = Some(serde_json::json!({"sub": "sub-mallory", "groups": ["admins"]})));
+    let other = idp.sign_in(&app, "sub-ana", "ana", &["staff"]).await.unwrap_err();
+    assert!(other.body.contains("names another subject"), "{}", other.body);
+    idp.with(|i| i.userinfo = Some(serde_json::json!({"sub": "sub-ana"})));
+    let none = idp.sign_in(&app, "sub-ana", "ana", &["admins"]).await.unwrap_err();
+    assert!(none.body.contains("none of your groups"), "the ID token's groups do not count: {}", none.body);
+}

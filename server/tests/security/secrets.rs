@@ -211,8 +211,11 @@ pub async fn g16_oidc_canaries(report: &mut Report) {
     use crate::support::idp::{FakeIdp, ACCESS_TOKEN, CLIENT_SECRET};
     let logs = LogCapture::get();
     let idp = FakeIdp::start().await;
-    let args = idp.args();
+    // The groups come from the userinfo endpoint, so the access token is used too (and must leave no trace).
+    let mut args = idp.args();
+    args.extend(["--oidc-groups-source".to_owned(), "userinfo".to_owned()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    idp.with(|i| i.userinfo = Some(serde_json::json!({"sub": "sub-canary", "groups": ["staff"]})));
     RECORDING.store(true, Ordering::SeqCst);
     let app = TestApp::with(Backend::Sqlite, &args).await;
     const CODE: &str = "canary-authorization-code-5e1f";
@@ -221,7 +224,7 @@ pub async fn g16_oidc_canaries(report: &mut Report) {
         use server::clock::Clock;
         app.clock.now().unix_timestamp()
     };
-    let claims = idp.claims("sub-canary", "erin", &["staff"], flow.nonce(), now);
+    let claims = idp.claims("sub-canary", "erin", &[], flow.nonce(), now);
     let id_token = idp.with(|i| i.keys[0].sign(&i.keys[0].header(), &claims));
     idp.issue_raw(id_token.clone());
     let back = idp.callback(&app, &flow.attempt, &[("code", CODE), ("state", flow.state()), ("iss", &idp.issuer)]).await;
@@ -252,7 +255,7 @@ pub async fn g16_oidc_canaries(report: &mut Report) {
         "G16",
         "SQLite, OpenID Connect",
         format!(
-            "{} canaries ({}) of a sign-in through the provider; TRACE logs, database files, session store, audit rows, pages: {} found{}",
+            "{} canaries ({}) of a sign-in through the provider, groups from userinfo; TRACE logs, database files, session store, audit rows, pages: {} found{}",
             secrets.len(),
             secrets.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
             found.len(),

@@ -82,3 +82,47 @@ async fn groups_can_come_from_the_userinfo_endpoint() {
     let none = idp.sign_in(&app, "sub-ana", "ana", &["admins"]).await.unwrap_err();
     assert!(none.body.contains("none of your groups"), "the ID token's groups do not count: {}", none.body);
 }
+
+/// The provider's dashboard tile (`initiate_login_uri`): a fresh attempt, back on the page it names
+/// when that page is keydesk's; another issuer, or another site's page, is not followed.
+#[tokio::test]
+async fn a_dashboard_tile_starts_a_fresh_sign_in() {
+    let idp = FakeIdp::start().await;
+    let app = app_with(&idp).await;
+    let other = app.get(None, "/auth/oidc/start?iss=https%3A%2F%2Fevil.example").await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    let target = crate::support::urlencode("http://127.0.0.1:3000/activity");
+    let flow =
+        idp.begin(&app, &format!("/auth/oidc/start?iss={}&target_link_uri={target}", crate::support::urlencode(&idp.issuer)), None).await;
+    let now = {
+        use server::clock::Clock;
+        app.clock.now().unix_timestamp()
+    };
+    idp.issue(&idp.claims("sub-ana", "ana", &["staff"], flow.nonce(), now));
+    let back = idp.callback(&app, &flow.attempt, &[("code", "c"), ("state", flow.state()), ("iss", &idp.issuer)]).await;
+    assert_eq!(back.status, StatusCode::OK);
+    let done = app.get(Some(&flow.attempt), "/auth/oidc/finish").await;
+    assert_eq!(done.location(), Some("/activity"));
+    // Another site's page is never a destination.
+    let evil = crate::support::urlencode("https://evil.example/phish");
+    let flow = idp.begin(&app, &format!("/auth/oidc/start?target_link_uri={evil}"), None).await;
+    idp.issue(&idp.claims("sub-ana", "ana", &["staff"], flow.nonce(), now));
+    idp.callback(&app, &flow.attempt, &[("code", "c"), ("state", flow.state()), ("iss", &idp.issuer)]).await;
+    let done = app.get(Some(&flow.attempt), "/auth/oidc/finish").await;
+    assert_eq!(done.location(), Some("/"));
+}
+
+#[test]
+fn only_local_paths_are_returned_to() {
+    use server::oidc::flow::local_path;
+    for (given, kept) in [
+        (Some("/activity?x=1"), "/activity?x=1"),
+        (Some("//evil.example/x"), "/"),
+        (Some("/\\evil.example"), "/"),
+        (Some("https://evil.example/"), "/"),
+        (Some("/a\nb"), "/"),
+        (None, "/"),
+    ] {
+        assert_eq!(local_path(given), kept, "{given:?}");
+    }
+}

@@ -239,11 +239,25 @@ pub struct IdToken {
     pub claims: Map<String, Value>,
 }
 
-/// Check the claims of a token whose signature verified.
-pub fn check_claims(claims: Map<String, Value>, want: &Expected<'_>) -> Result<IdToken, TokenError> {
+/// A numeric claim (some providers send times as floats).
+fn int_claim(claims: &Map<String, Value>, k: &str) -> Option<i64> {
+    claims.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+}
+
+/// The checks every token from the issuer gets (Core §3.1.3.7 items 2-5, 9-10): `iss` is the issuer;
+/// `aud` names keydesk, and with several audiences `azp` is required; `azp`, when present, is keydesk;
+/// `exp` (required when `exp_required`) not passed and `iat` neither in the future nor older than
+/// [`MAX_TOKEN_AGE`], both within the leeway. Returns `iat`.
+fn check_issued(
+    claims: &Map<String, Value>,
+    issuer: &str,
+    client_id: &str,
+    now: i64,
+    leeway: i64,
+    exp_required: bool,
+) -> Result<i64, TokenError> {
     let str_claim = |k: &str| claims.get(k).and_then(Value::as_str);
-    let int_claim = |k: &str| claims.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
-    if str_claim("iss") != Some(want.issuer) {
+    if str_claim("iss") != Some(issuer) {
         return Err(TokenError::Issuer);
     }
     let audiences: Vec<&str> = match claims.get("aud") {
@@ -251,26 +265,34 @@ pub fn check_claims(claims: Map<String, Value>, want: &Expected<'_>) -> Result<I
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         _ => vec![],
     };
-    if !audiences.contains(&want.client_id) {
+    if !audiences.contains(&client_id) {
         return Err(TokenError::Audience);
     }
-    // Core §3.1.3.7 items 4-5: with several audiences azp is required; when present it must be keydesk.
     match str_claim("azp") {
-        Some(azp) if azp != want.client_id => return Err(TokenError::AuthorizedParty),
+        Some(azp) if azp != client_id => return Err(TokenError::AuthorizedParty),
         None if audiences.len() > 1 => return Err(TokenError::AuthorizedParty),
         _ => {}
     }
-    let exp = int_claim("exp").ok_or(TokenError::Expired)?;
-    if want.now > exp + want.leeway {
-        return Err(TokenError::Expired);
+    match int_claim(claims, "exp") {
+        Some(exp) if now > exp + leeway => return Err(TokenError::Expired),
+        None if exp_required => return Err(TokenError::Expired),
+        _ => {}
     }
-    let iat = int_claim("iat").ok_or(TokenError::IssuedInFuture)?;
-    if iat > want.now + want.leeway {
+    let iat = int_claim(claims, "iat").ok_or(TokenError::IssuedInFuture)?;
+    if iat > now + leeway {
         return Err(TokenError::IssuedInFuture);
     }
-    if iat < want.now - MAX_TOKEN_AGE - want.leeway {
+    if iat < now - MAX_TOKEN_AGE - leeway {
         return Err(TokenError::IssuedTooLongAgo);
     }
+    Ok(iat)
+}
+
+/// Check the claims of a token whose signature verified.
+pub fn check_claims(claims: Map<String, Value>, want: &Expected<'_>) -> Result<IdToken, TokenError> {
+    let str_claim = |k: &str| claims.get(k).and_then(Value::as_str);
+    let int_claim = |k: &str| int_claim(&claims, k);
+    check_issued(&claims, want.issuer, want.client_id, want.now, want.leeway, true)?;
     let nonce_ok = str_claim("nonce").is_some_and(|n| constant_time_eq(n.as_bytes(), want.nonce.as_bytes()));
     if !nonce_ok {
         return Err(TokenError::Nonce);
@@ -321,32 +343,8 @@ pub fn check_logout_claims(
         return Err(TokenError::WrongType(t.to_owned()));
     }
     let str_claim = |k: &str| claims.get(k).and_then(Value::as_str);
-    if str_claim("iss") != Some(issuer) {
-        return Err(TokenError::Issuer);
-    }
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => vec![],
-    };
-    if !audiences.contains(&client_id) {
-        return Err(TokenError::Audience);
-    }
-    if str_claim("azp").is_some_and(|azp| azp != client_id) {
-        return Err(TokenError::AuthorizedParty);
-    }
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or(TokenError::IssuedInFuture)?;
-    if iat > now + leeway {
-        return Err(TokenError::IssuedInFuture);
-    }
-    if iat < now - MAX_TOKEN_AGE - leeway {
-        return Err(TokenError::IssuedTooLongAgo);
-    }
-    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
-        if now > exp + leeway {
-            return Err(TokenError::Expired);
-        }
-    }
+    // Back-Channel Logout 1.0 §2.6: iss, aud, iat and exp are checked as in ID tokens (exp is optional).
+    let iat = check_issued(claims, issuer, client_id, now, leeway, false)?;
     let event = claims.get("events").and_then(Value::as_object).and_then(|e| e.get(LOGOUT_EVENT));
     if !event.is_some_and(Value::is_object) {
         return Err(TokenError::NotALogoutEvent);

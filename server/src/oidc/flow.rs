@@ -543,9 +543,4 @@ impl Portal {
         tracing::info!(user = %user, role = person.role.as_str(), "account created at its first sign-in through the identity provider");
         Ok(row)
     }
-
-    /// The step-up window in seconds (`--reauth-window-minutes`).
-    pub(crate) fn reauth_window_secs(&self) -> i64 {
-        i64::from(self.config.settings.reauth_window_minutes) * 60
-    }
 }

@@ -44,9 +44,15 @@ pub struct Intent {
 }
 
 impl Portal {
+    /// The step-up window in seconds (`--reauth-window-minutes`): how recent a password check (or a
+    /// sign-in at the identity provider, its `max_age`) must be.
+    pub(crate) fn reauth_window_secs(&self) -> i64 {
+        i64::from(self.config.settings.reauth_window_minutes) * 60
+    }
+
     /// Refuse sensitive actions when the last password check is older than the window.
     pub fn require_fresh_auth(&self, who: &Principal) -> Result<(), AppError> {
-        let window = time::Duration::minutes(i64::from(self.config.settings.reauth_window_minutes));
+        let window = time::Duration::seconds(self.reauth_window_secs());
         if self.clock.now() - who.authenticated_at > window {
             return Err(AppError::ReauthRequired);
         }

@@ -149,12 +149,16 @@ impl FakeIdp {
         })
     }
 
+    /// `claims` signed with the provider's current key, as its ID tokens are.
+    pub fn sign(&self, claims: &Value) -> String {
+        let inner = self.inner.lock().unwrap();
+        inner.keys[0].sign(&inner.keys[0].header(), claims)
+    }
+
     /// Sign `claims` with the current key and hand the token out at the next code redemption.
     pub fn issue(&self, claims: &Value) {
-        let mut inner = self.inner.lock().unwrap();
-        let key = &inner.keys[0];
-        let token = key.sign(&key.header(), claims);
-        inner.next_id_token = Some(token);
+        let token = self.sign(claims);
+        self.issue_raw(token);
     }
 
     /// Hand out exactly this token next.
@@ -334,12 +338,6 @@ impl FakeIdp {
     /// A well-formed sign-in of `sub` as `username` in `groups` at the app's current time.
     pub async fn sign_in(&self, app: &crate::TestApp, sub: &str, username: &str, groups: &[&str]) -> Result<String, crate::Reply> {
         let now = app.clock.now().unix_timestamp();
-        let this = self.clone();
-        self.sign_in_with(app, move |nonce| {
-            let claims = this.claims(sub, username, groups, nonce, now);
-            let inner = this.inner.lock().unwrap();
-            inner.keys[0].sign(&inner.keys[0].header(), &claims)
-        })
-        .await
+        self.sign_in_with(app, |nonce| self.sign(&self.claims(sub, username, groups, nonce, now))).await
     }
 }

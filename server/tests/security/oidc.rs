@@ -28,7 +28,7 @@ fn now(app: &TestApp) -> i64 {
 fn signed(idp: &FakeIdp, claims: Value, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
     let mut c = claims.as_object().unwrap().clone();
     f(&mut c);
-    idp.with(|i| i.keys[0].sign(&i.keys[0].header(), &Value::Object(c)))
+    idp.sign(&Value::Object(c))
 }
 
 type Case = (&'static str, Box<dyn Fn(&FakeIdp, &str, i64) -> String + Send + Sync>);

@@ -225,7 +225,7 @@ pub async fn g16_oidc_canaries(report: &mut Report) {
         app.clock.now().unix_timestamp()
     };
     let claims = idp.claims("sub-canary", "erin", &[], flow.nonce(), now);
-    let id_token = idp.with(|i| i.keys[0].sign(&i.keys[0].header(), &claims));
+    let id_token = idp.sign(&claims);
     idp.issue_raw(id_token.clone());
     let back = idp.callback(&app, &flow.attempt, &[("code", CODE), ("state", flow.state()), ("iss", &idp.issuer)]).await;
     assert_eq!(back.status, http::StatusCode::OK, "{}", back.body);

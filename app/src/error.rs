@@ -42,6 +42,8 @@ pub enum AppError {
     IamUnavailable,
     /// keydesk's own database is unreachable (a fail-over, a restart): nothing was changed and the
     /// session is intact; the same request works once it is back.
+    #[error("keydesk cannot reach the company directory right now, so it cannot check your password. Try again in a moment.")]
+    DirectoryUnavailable,
     #[error("keydesk cannot reach its database right now. Nothing was changed and you are still signed in; try again in a moment.")]
     PortalUnavailable,
     #[error("keydesk could not tell whether AWS IAM applied the change. {message}")]
@@ -74,7 +76,7 @@ impl AppError {
             // Throttled by IAM: nothing changed, try again shortly — a 429, never a 5xx (SECURITY.md G5).
             AppError::IamBusy => S::TOO_MANY_REQUESTS,
             // IAM unreachable: an answer, not a keydesk fault; the browser shows a retry hint.
-            AppError::IamUnavailable | AppError::PortalUnavailable => S::SERVICE_UNAVAILABLE,
+            AppError::IamUnavailable | AppError::PortalUnavailable | AppError::DirectoryUnavailable => S::SERVICE_UNAVAILABLE,
             AppError::Ambiguous { .. } => S::CONFLICT,
             AppError::Internal { .. } => S::INTERNAL_SERVER_ERROR,
             AppError::Transport { .. } => S::BAD_REQUEST,
@@ -83,7 +85,14 @@ impl AppError {
 
     /// True when trying the same thing again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, AppError::IamBusy | AppError::IamUnavailable | AppError::PortalUnavailable | AppError::Transport { .. })
+        matches!(
+            self,
+            AppError::IamBusy
+                | AppError::IamUnavailable
+                | AppError::PortalUnavailable
+                | AppError::DirectoryUnavailable
+                | AppError::Transport { .. }
+        )
     }
 }
 

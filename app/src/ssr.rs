@@ -19,8 +19,10 @@ pub struct Principal {
     pub request_id: String,
     /// The random mark of this sign-in (not the session id): notices of changes made here start read.
     pub session_mark: Option<String>,
-    /// The identity provider signed this session in (step-up happens there, not with a password).
-    pub via_provider: bool,
+    /// How this session signed in (a provider's step-up happens there, a directory's asks its password).
+    pub signed_in_with: crate::domain::SignedInWith,
+    /// The person's entry, when the directory signed them in: their step-up binds as it.
+    pub directory_dn: Option<String>,
 }
 
 /// One request of a signed-in person, as every feature port receives it: the request (for the session,

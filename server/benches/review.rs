@@ -72,7 +72,8 @@ async fn main() {
         authenticated_at: now,
         request_id: String::new(),
         session_mark: None,
-        via_provider: false,
+        signed_in_with: Default::default(),
+        directory_dn: None,
     };
     let admin = Ctx { req: http::Request::new(()).into_parts().0, who };
     let cold = Instant::now();

@@ -62,6 +62,15 @@ pub async fn run(config: &Config, line: &mut dyn FnMut(String)) -> bool {
             return false;
         }
     }
+    if let Some(cfg) = &config.ldap {
+        let checked = async {
+            let directory = crate::ldap::Directory::new(cfg.clone())?;
+            directory.check().await.map_err(|e| e.to_string())
+        };
+        if !step("directory", checked.await) {
+            return false;
+        }
+    }
     let site = crate::http::site_assets(&s.site_root).map(|name| format!("{} has {name}.js", s.site_root.join("pkg").display()));
     step("site", site)
 }

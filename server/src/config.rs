@@ -231,6 +231,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub oidc: crate::oidc::config::OidcSettings,
+
+    #[command(flatten)]
+    pub ldap: crate::ldap::config::LdapSettings,
 }
 
 /// A help-desk action that can be put under four eyes.
@@ -322,6 +325,8 @@ pub struct Config {
     pub key_policy: app::domain::deadlines::KeyPolicy,
     /// The OpenID Connect provider, when one is configured.
     pub oidc: Option<crate::oidc::config::OidcConfig>,
+    /// The LDAP directory or Active Directory people sign in against, when one is configured.
+    pub ldap: Option<crate::ldap::config::LdapConfig>,
     /// Who may use keydesk's own passwords.
     pub local_sign_in: crate::oidc::config::LocalSignIn,
 }
@@ -395,15 +400,23 @@ impl Config {
             (None, None) => {}
         }
         let oidc = settings.oidc.check(&public_origin)?;
-        let local_sign_in = match (settings.oidc.local_sign_in, &oidc) {
-            (Some(choice), _) => choice,
-            (None, Some(_)) => crate::oidc::config::LocalSignIn::Breakglass,
-            (None, None) => crate::oidc::config::LocalSignIn::Enabled,
-        };
-        if oidc.is_none() && local_sign_in != crate::oidc::config::LocalSignIn::Enabled {
-            return Err("--local-sign-in breakglass or disabled needs an identity provider (--oidc-issuer): nobody could sign in".into());
+        let ldap = settings.ldap.check()?;
+        if oidc.is_some() && ldap.is_some() {
+            return Err("--oidc-issuer and --ldap-url are two front doors: configure one of them".into());
         }
-        Ok(Config { settings, public_origin, secure_cookie, key_policy, oidc, local_sign_in })
+        let external = oidc.is_some() || ldap.is_some();
+        let local_sign_in = match settings.oidc.local_sign_in {
+            Some(choice) => choice,
+            None if external => crate::oidc::config::LocalSignIn::Breakglass,
+            None => crate::oidc::config::LocalSignIn::Enabled,
+        };
+        if !external && local_sign_in != crate::oidc::config::LocalSignIn::Enabled {
+            return Err(
+                "--local-sign-in breakglass or disabled needs an identity provider (--oidc-issuer) or a directory (--ldap-url): nobody could sign in"
+                    .into(),
+            );
+        }
+        Ok(Config { settings, public_origin, secure_cookie, key_policy, oidc, ldap, local_sign_in })
     }
 }
 

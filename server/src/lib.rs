@@ -12,6 +12,7 @@ pub mod holds;
 pub mod http;
 pub mod iam;
 pub mod jobs;
+pub mod ldap;
 pub mod metrics;
 pub mod notices;
 pub mod oidc;
@@ -74,6 +75,10 @@ pub async fn build_portal_with(
         Some(cfg) => Some(Arc::new(crate::oidc::Oidc::new(cfg).map_err(|e| anyhow::anyhow!(e))?)),
         None => None,
     };
+    let directory = match config.ldap.clone() {
+        Some(cfg) => Some(Arc::new(crate::ldap::Directory::new(cfg).map_err(|e| anyhow::anyhow!(e))?)),
+        None => None,
+    };
     Ok(Arc::new(Portal {
         db,
         clock,
@@ -87,6 +92,7 @@ pub async fn build_portal_with(
         mailer,
         mail_waiting: Default::default(),
         oidc,
+        directory,
     }))
 }
 

@@ -20,6 +20,15 @@ pub async fn sign_in(username: String, password: Password) -> Result<(), AppErro
     Ok(())
 }
 
+/// Sign in with a company directory (LDAP) account; redirects to the credentials page on success.
+#[server(endpoint = "directory_sign_in")]
+pub async fn directory_sign_in(username: String, password: Password) -> Result<(), AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.directory_sign_in(&request()?, &username, &password).await)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 /// Sign out and return to the sign-in page (by way of the identity provider's logout, when it signed
 /// the session in).
 #[server(endpoint = "sign_out")]
@@ -52,6 +61,12 @@ mod port {
         /// Verify a portal password and, on success, start a fresh session (new session id). Every failure
         /// cause gives [`AppError::SignInFailed`]; repeated failures give [`AppError::TooManyAttempts`].
         async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError>;
+
+        /// Check a login and password with the company directory (LDAP) and, on success, start a fresh
+        /// session for the account of that directory entry (created at its first sign-in). Refusals as
+        /// for [`SessionPort::sign_in`]; a directory that cannot answer gives
+        /// [`AppError::DirectoryUnavailable`].
+        async fn directory_sign_in(&self, req: &Parts, login: &str, password: &Password) -> Result<Viewer, AppError>;
 
         /// End the session server-side; its cookie is useless afterwards. Idempotent. `Some(url)`: the
         /// identity provider's logout, where the browser goes next to end its session there too.

@@ -14,8 +14,17 @@ fn provider_step_up() -> Option<String> {
         .frame
         .get()
         .and_then(Result::ok)
-        .filter(|f| f.via_provider)
+        .filter(|f| f.signed_in_with == crate::domain::SignedInWith::Provider)
         .map(|f| f.sign_in.provider.unwrap_or_else(|| "your identity provider".into()))
+}
+
+/// The password a step-up asks for, by how the viewer signed in: keydesk's own, or the directory's.
+pub fn own_password_name() -> &'static str {
+    let session = super::use_session();
+    match session.frame.get_untracked().and_then(Result::ok).map(|f| f.signed_in_with) {
+        Some(crate::domain::SignedInWith::Directory) => "directory password",
+        _ => "keydesk password",
+    }
 }
 
 /// The link to a fresh sign-in at the provider that comes back to this page.
@@ -57,7 +66,7 @@ pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
         <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
         <div role="dialog" aria-modal="true" aria-labelledby="reauth-title" class="w-full max-w-md rounded-lg border border-indigo-200 bg-indigo-50 p-5 shadow-xl" data-testid="reauth">
             <h3 id="reauth-title" class="text-sm font-semibold text-indigo-900">"Confirm your password"</h3>
-            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
+            <p class="mt-1 text-sm text-indigo-900">{format!("Changing credentials needs a recent sign-in. Enter your {} to continue.", own_password_name())}</p>
             <ActionForm action=confirm attr:class="mt-3 flex flex-wrap items-end gap-2">
                 <label class="text-sm">
                     <span class="sr-only">"Password"</span>

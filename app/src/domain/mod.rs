@@ -26,7 +26,7 @@ pub use export::csv_report_cell_row;
 pub use ids::{IamUserName, IdError, PortalUserName};
 pub use password_policy::{EffectivePolicy, PasswordPolicy};
 pub use secret::{OneTimeSecret, Password};
-pub use viewer::{BackendKind, Frame, LocalPasswords, Role, SignInOptions, Viewer};
+pub use viewer::{BackendKind, Frame, LocalPasswords, Role, SignInOptions, SignedInWith, Viewer};
 
 /// Percent-encode everything but RFC 3986's unreserved characters: safe in a query value and in a URI
 /// path segment (page links, the `otpauth://` URI).

@@ -159,7 +159,7 @@ pub fn action_label(action: &str) -> String {
         "mfa.resync" => Some("MFA device resynchronised"),
         "portal.sign_in" => Some("Signed in to keydesk"),
         "portal.sign_out" => Some("Signed out of keydesk"),
-        "portal.reauth" => Some("Confirmed the keydesk password"),
+        "portal.reauth" => Some("Confirmed the password"),
         _ => None,
     };
     if let Some(n) = named {

@@ -83,9 +83,21 @@ pub struct Frame {
     /// How people sign in here (the sign-in page draws itself from this).
     #[serde(default)]
     pub sign_in: SignInOptions,
-    /// The viewer signed in through the identity provider: a step-up is a fresh sign-in there.
+    /// How the viewer signed in, and so how they confirm it is still them (step-up).
     #[serde(default)]
-    pub via_provider: bool,
+    pub signed_in_with: SignedInWith,
+}
+
+/// How a session signed in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignedInWith {
+    /// A keydesk password (also break-glass).
+    #[default]
+    Password,
+    /// The OpenID Connect provider: a step-up is a fresh sign-in there.
+    Provider,
+    /// The LDAP directory: a step-up asks the directory password again.
+    Directory,
 }
 
 /// The ways to sign in to this keydesk.
@@ -93,6 +105,9 @@ pub struct Frame {
 pub struct SignInOptions {
     /// The identity provider's name on the sign-in button, when one is configured.
     pub provider: Option<String>,
+    /// The directory's name above the sign-in form, when people sign in against LDAP.
+    #[serde(default)]
+    pub directory: Option<String>,
     /// Who may use keydesk's own passwords.
     pub local: LocalPasswords,
 }

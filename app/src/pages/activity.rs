@@ -46,6 +46,13 @@ fn Activity() -> impl IntoView {
     let confirm = ServerAction::<ConfirmPassword>::new();
     let asks = Signal::derive(move || matches!(end.value().get(), Some(Err(AppError::ReauthRequired))));
     let end_error = move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    // A keydesk password exists only for people who sign in with one (not through the provider or the
+    // directory, whose passwords are changed there).
+    let own_password = crate::components::use_session()
+        .frame
+        .get_untracked()
+        .and_then(Result::ok)
+        .is_none_or(|f| f.signed_in_with == crate::domain::SignedInWith::Password);
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My activity"</h1>
         <p class="mt-1 text-sm text-slate-600">"Notices about your credentials, where you are signed in, and every change to your credentials."</p>
@@ -64,14 +71,16 @@ fn Activity() -> impl IntoView {
                             <SectionCard id="sessions" title="Sessions"
                                 subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
                                 {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
-                                <InlineReauth confirm asks message="Signing sessions out needs a recent sign-in. Confirm your keydesk password, then sign them out again."/>
+                                <InlineReauth confirm asks message="Signing sessions out needs a recent sign-in. Confirm your password, then sign them out again."/>
                                 {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
                                 <Sessions sessions end/>
                             </SectionCard>
-                            <SectionCard id="portal-password" title="Your keydesk password"
-                                subtitle="The password you sign in to keydesk with (not your AWS console password).">
-                                <PortalPassword/>
-                            </SectionCard>
+                            {own_password.then(|| view! {
+                                <SectionCard id="portal-password" title="Your keydesk password"
+                                    subtitle="The password you sign in to keydesk with (not your AWS console password).">
+                                    <PortalPassword/>
+                                </SectionCard>
+                            })}
                             <SectionCard id="usage" title="Credential use"
                                 subtitle="When each of your credentials was last used, as IAM reports it.">
                                 {match usage {

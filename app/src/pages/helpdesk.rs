@@ -103,7 +103,7 @@ fn AdminRequests() -> impl IntoView {
     provide_context(actions);
     let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
     view! {
-        <InlineReauth confirm=actions.confirm asks message="Approving needs a recent sign-in. Confirm your keydesk password, then approve again."/>
+        <InlineReauth confirm=actions.confirm asks message="Approving needs a recent sign-in. Confirm your password, then approve again."/>
         {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
         <GeneratedPassword/>
         <Requests empty_note=true/>
@@ -159,7 +159,7 @@ fn Desk() -> impl IntoView {
             </label>
             <button type="submit" class=BUTTON data-testid="desk-find">"Find"</button>
         </form>
-        <InlineReauth confirm=actions.confirm asks message="Help-desk actions need a recent sign-in. Confirm your keydesk password, then repeat the action."/>
+        <InlineReauth confirm=actions.confirm asks message="Help-desk actions need a recent sign-in. Confirm your password, then repeat the action."/>
         {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
         {move || actions.requested().map(|m| view! {
             <p class="mt-4 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" role="status" data-testid="desk-requested">{m}</p>

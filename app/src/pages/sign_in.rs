@@ -4,7 +4,7 @@
 //! the `sign_in` server function, so it works before the WASM loads and with JavaScript disabled; after
 //! hydration the "Show" toggle reveals the password.
 
-use crate::api::auth::SignIn;
+use crate::api::auth::{DirectorySignIn, SignIn};
 use crate::components::{use_session, ErrorView};
 use crate::domain::{Frame, LocalPasswords, SignInOptions};
 use crate::paths::{BREAK_GLASS_PATH, IDP_SIGN_IN_PATH, SIGN_IN_PATH};
@@ -59,9 +59,13 @@ pub fn SignInPage() -> impl IntoView {
         <SignInFrame heading="Sign in to keydesk" lead="Manage your AWS IAM passwords, access keys and MFA.">
             {with_options(|o: SignInOptions| {
                 let provider = o.provider.clone();
-                let form = o.local == LocalPasswords::Everyone;
+                let form = o.local == LocalPasswords::Everyone && o.directory.is_none();
                 view! {
                     <div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+                        {o.directory.clone().map(|name| view! {
+                            <p class="mb-4 text-sm text-slate-700">{format!("Sign in with {name}: the user name and password you use at work.")}</p>
+                            <PasswordForm directory=true/>
+                        })}
                         {provider.clone().map(|name| view! {
                             <a href=IDP_SIGN_IN_PATH rel="external" class=PRIMARY data-testid="idp-sign-in">
                                 {format!("Sign in with {name}")}
@@ -70,8 +74,8 @@ pub fn SignInPage() -> impl IntoView {
                         {(provider.is_some() && form).then(|| view! {
                             <p class="my-4 text-center text-xs uppercase tracking-wide text-slate-500">"or with a keydesk password"</p>
                         })}
-                        {form.then(|| view! { <PasswordForm/> })}
-                        {(o.local == LocalPasswords::Off && provider.is_none()).then(|| view! {
+                        {form.then(|| view! { <PasswordForm directory=false/> })}
+                        {(o.local == LocalPasswords::Off && provider.is_none() && o.directory.is_none()).then(|| view! {
                             <p class="text-sm text-slate-700">"Sign-in is not configured. Ask your administrator."</p>
                         })}
                     </div>
@@ -80,7 +84,7 @@ pub fn SignInPage() -> impl IntoView {
                     })}
                     {(o.local == LocalPasswords::BreakGlass).then(|| view! {
                         <p class="mt-6 text-center text-xs text-slate-500">
-                            "Administrator, and your identity provider is down? "
+                            {if o.directory.is_some() { "Administrator, and the directory is down? " } else { "Administrator, and your identity provider is down? " }}
                             <a href=BREAK_GLASS_PATH class="font-medium text-indigo-700 underline hover:text-indigo-600" data-testid="break-glass-link">"Break-glass sign-in"</a>
                         </p>
                     })}
@@ -110,7 +114,7 @@ pub fn BreakGlassSignInPage() -> impl IntoView {
                                 "Only administrators can sign in here. Every break-glass sign-in is recorded and shown to every administrator."
                             </p>
                         })}
-                        <PasswordForm/>
+                        <PasswordForm directory=false/>
                     </div>
                     <p class="mt-6 text-center text-xs text-slate-500">
                         <a href=SIGN_IN_PATH class="font-medium text-indigo-700 underline hover:text-indigo-600">"Back to sign-in"</a>
@@ -121,38 +125,51 @@ pub fn BreakGlassSignInPage() -> impl IntoView {
     }
 }
 
-/// User name and keydesk password, posted to the `sign_in` server function.
+/// User name and password, posted to the `sign_in` server function (a keydesk password) or, with
+/// `directory`, to `directory_sign_in` (the company directory's).
 #[component]
-fn PasswordForm() -> impl IntoView {
+fn PasswordForm(directory: bool) -> impl IntoView {
     // Created here, under the routes, so that a JavaScript-free post's error (`?__err=…`) is picked up.
-    let sign_in = ServerAction::<SignIn>::new();
-    let error = move || sign_in.value().get().and_then(Result::err);
+    if directory {
+        let action = ServerAction::<DirectorySignIn>::new();
+        let (pending, error) = (action.pending(), Signal::derive(move || action.value().get().and_then(Result::err)));
+        view! { <ActionForm action attr:class="space-y-4" attr:aria-label="Sign in"><PasswordFields pending error/></ActionForm> }
+            .into_any()
+    } else {
+        let action = ServerAction::<SignIn>::new();
+        let (pending, error) = (action.pending(), Signal::derive(move || action.value().get().and_then(Result::err)));
+        view! { <ActionForm action attr:class="space-y-4" attr:aria-label="Sign in"><PasswordFields pending error/></ActionForm> }
+            .into_any()
+    }
+}
+
+/// The fields and the button of a sign-in form; after hydration "Show" reveals the password.
+#[component]
+fn PasswordFields(pending: Memo<bool>, error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
     let show = RwSignal::new(false);
     let input = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500";
     view! {
-        <ActionForm action=sign_in attr:class="space-y-4" attr:aria-label="Sign in">
-            <div>
-                <label for="username" class="block text-sm font-medium text-slate-700">"User name"</label>
-                <input id="username" name="username" type="text" required autocomplete="username"
-                    autocapitalize="none" spellcheck="false" maxlength="64" class=input/>
+        <div>
+            <label for="username" class="block text-sm font-medium text-slate-700">"User name"</label>
+            <input id="username" name="username" type="text" required autocomplete="username"
+                autocapitalize="none" spellcheck="false" maxlength="256" class=input/>
+        </div>
+        <div>
+            <div class="flex items-center justify-between">
+                <label for="password" class="block text-sm font-medium text-slate-700">"Password"</label>
+                <button type="button" data-testid="toggle-password"
+                    class="rounded text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
+                    aria-controls="password" aria-pressed=move || show.get().to_string()
+                    on:click=move |_| show.update(|s| *s = !*s)>
+                    {move || if show.get() { "Hide" } else { "Show" }}
+                </button>
             </div>
-            <div>
-                <div class="flex items-center justify-between">
-                    <label for="password" class="block text-sm font-medium text-slate-700">"Password"</label>
-                    <button type="button" data-testid="toggle-password"
-                        class="rounded text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
-                        aria-controls="password" aria-pressed=move || show.get().to_string()
-                        on:click=move |_| show.update(|s| *s = !*s)>
-                        {move || if show.get() { "Hide" } else { "Show" }}
-                    </button>
-                </div>
-                <input id="password" name="password" required autocomplete="current-password"
-                    maxlength="1024" class=input type=move || if show.get() { "text" } else { "password" }/>
-            </div>
-            {move || error().map(|error| view! { <ErrorView error/> })}
-            <button type="submit" class=PRIMARY disabled=move || sign_in.pending().get()>
-                {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-            </button>
-        </ActionForm>
+            <input id="password" name="password" required autocomplete="current-password"
+                maxlength="1024" class=input type=move || if show.get() { "text" } else { "password" }/>
+        </div>
+        {move || error.get().map(|error| view! { <ErrorView error/> })}
+        <button type="submit" class=PRIMARY disabled=move || pending.get()>
+            {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+        </button>
     }
 }

@@ -4,7 +4,6 @@
 //! audited, and a success clears the account's count. [`super::password::Hasher`] verifies only with a
 //! place from this module's admission, so no other code can check a password on its own.
 
-use super::password::Admitted;
 use super::ClientInfo;
 use crate::audit::Outcome;
 use crate::db::accounts::AccountRow;
@@ -25,13 +24,39 @@ pub enum Asker<'a> {
     SignedIn(&'a PortalUserName),
 }
 
+/// Who asks the company directory to check a password.
+#[derive(Debug, Clone, Copy)]
+pub enum DirectoryAsker<'a> {
+    /// Someone signing in, with the login exactly as typed.
+    Anonymous(&'a str),
+    /// A person the directory signed in, confirming it is still them: one bind as their own entry,
+    /// counted on their own counter as with [`Asker::SignedIn`].
+    SignedIn { user: &'a PortalUserName, dn: &'a str },
+}
+
+/// The outcome of a directory check that was evaluated.
+#[derive(Debug)]
+pub enum DirectoryChecked {
+    /// A sign-in's login and password are right: the person's entry.
+    SignIn(Box<crate::ldap::Entry>),
+    /// A signed-in person's password is right.
+    Confirmed,
+    /// Wrong password, unknown or ambiguous login, empty password. Already audited.
+    Wrong,
+}
+
 /// An attempt admitted by [`Portal::admit_password_check`].
 struct Attempt {
     subject: String,
     ip: Option<String>,
-    place: Admitted,
     /// Consecutive failures of this subject, this attempt included if it fails.
     streak: i64,
+}
+
+/// A check refused before evaluation (back-off, per-address limit, full queue): retry after `secs`.
+fn refused(secs: i64, why: &'static str) -> AppError {
+    crate::metrics::sign_in_refused(why);
+    AppError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 }
 }
 
 /// Whether the failure that makes a streak `n` long gets an audit row of its own (review L11): the first
@@ -68,6 +93,7 @@ impl Portal {
             Asker::Anonymous(typed) => typed,
             Asker::SignedIn(user) => user.as_str(),
         };
+        let place = self.hasher.admit().ok_or_else(|| refused(2, "busy"))?;
         let attempt = self.admit_password_check(req, asker).await?;
         let account = match PortalUserName::parse(typed) {
             Ok(name) => self.db.find_account(&name).await.map_err(|e| internal("account lookup failed", e))?,
@@ -75,11 +101,11 @@ impl Portal {
         };
         let right = match account.filter(|a| !a.disabled) {
             Some(account) => {
-                let ok = self.hasher.verify(&attempt.place, &account.password_hash, password.expose()).await.map_err(hash_err)?;
+                let ok = self.hasher.verify(&place, &account.password_hash, password.expose()).await.map_err(hash_err)?;
                 ok.then_some(account)
             }
             None => {
-                self.hasher.verify_dummy(&attempt.place, password.expose()).await.map_err(hash_err)?;
+                self.hasher.verify_dummy(&place, password.expose()).await.map_err(hash_err)?;
                 None
             }
         };
@@ -98,17 +124,61 @@ impl Portal {
         }
     }
 
+    /// Check a password with the company directory (LDAP), under the same admission as a keydesk
+    /// password: counted against the login (or the signed-in person's own counter) and the address
+    /// before the directory is asked (in a bounded queue of its own: a slow directory never holds a
+    /// hashing place), failures audited under `action`. A directory that cannot answer is [`AppError::DirectoryUnavailable`], never "wrong".
+    pub(crate) async fn check_directory_password(
+        &self,
+        req: &Parts,
+        asker: DirectoryAsker<'_>,
+        password: &Password,
+        action: &'static str,
+    ) -> Result<DirectoryChecked, AppError> {
+        let Some(directory) = self.directory.clone() else {
+            return Err(crate::ldap::not_configured());
+        };
+        let (admission_asker, typed) = match asker {
+            DirectoryAsker::Anonymous(login) => (Asker::Anonymous(login), login),
+            DirectoryAsker::SignedIn { user, .. } => (Asker::SignedIn(user), user.as_str()),
+        };
+        // A directory that answers slowly holds a place of its own bounded queue, never a hashing one.
+        let _place = directory.admit().ok_or_else(|| refused(2, "busy"))?;
+        let attempt = self.admit_password_check(req, admission_asker).await?;
+        let verdict = match asker {
+            DirectoryAsker::Anonymous(login) => directory.authenticate(login, password).await.map(|v| match v {
+                crate::ldap::Verdict::Right(entry) => DirectoryChecked::SignIn(Box::new(entry)),
+                crate::ldap::Verdict::Wrong => DirectoryChecked::Wrong,
+            }),
+            DirectoryAsker::SignedIn { dn, .. } => {
+                directory.confirm(dn, password).await.map(|ok| if ok { DirectoryChecked::Confirmed } else { DirectoryChecked::Wrong })
+            }
+        };
+        match verdict {
+            Err(e) => {
+                tracing::error!(error = %e, "the directory could not check a password");
+                crate::metrics::sign_in_refused("directory_unavailable");
+                Err(AppError::DirectoryUnavailable)
+            }
+            Ok(DirectoryChecked::Wrong) => {
+                if audit_failure(attempt.streak) {
+                    let name = PortalUserName::parse(typed).ok();
+                    self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, Outcome::Failure).await;
+                }
+                Ok(DirectoryChecked::Wrong)
+            }
+            Ok(right) => {
+                self.checked_right_subject(&attempt.subject, attempt.ip.as_deref()).await;
+                Ok(right)
+            }
+        }
+    }
+
     /// May this check be evaluated? Counts it against the asker's counter and the client address before
-    /// the password is checked (db/throttle.rs), and holds a place in the hashing queue. Refusals cost no
-    /// hashing and look the same for every account name.
+    /// the password is checked (db/throttle.rs); the caller holds its place in a bounded queue (hashing
+    /// or the directory's) already. Refusals cost no hashing and look the same for every account name.
     async fn admit_password_check(&self, req: &Parts, asker: Asker<'_>) -> Result<Attempt, AppError> {
-        let refuse = |secs: i64, why: &'static str| {
-            crate::metrics::sign_in_refused(why);
-            AppError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 }
-        };
-        let Some(place) = self.hasher.admit() else {
-            return Err(refuse(2, "busy"));
-        };
+        let refuse = refused;
         let now = self.clock.now().unix_timestamp();
         let db_err = |e| internal("sign-in throttling failed", e);
         let ip = req.extensions.get::<ClientInfo>().and_then(|i| i.ip).map(|ip| ip_subject(&ip));
@@ -138,17 +208,21 @@ impl Portal {
                     tracing::warn!(account = name.unwrap_or("(not an account name)"), what, "back-off starts after repeated failures");
                     self.audit_sign_in(req, name, "portal.sign_in_backoff", Outcome::Success).await;
                 }
-                Ok(Attempt { subject, ip, place, streak: n })
+                Ok(Attempt { subject, ip, streak: n })
             }
         }
     }
 
     /// The password was right: forget the counter's failures and give the address its attempt back.
     async fn checked_right(&self, attempt: Attempt) {
-        if let Err(e) = self.db.clear_throttle(&attempt.subject).await {
+        self.checked_right_subject(&attempt.subject, attempt.ip.as_deref()).await;
+    }
+
+    async fn checked_right_subject(&self, subject: &str, ip: Option<&str>) {
+        if let Err(e) = self.db.clear_throttle(subject).await {
             tracing::warn!(error = %e, "could not clear the sign-in failure count");
         }
-        if let Some(ip) = &attempt.ip {
+        if let Some(ip) = ip {
             let _ = self.db.give_back_ip_attempt(ip).await;
         }
     }

@@ -44,6 +44,10 @@ pub struct SessionAuth {
     /// Set when the identity provider signed this session in: who it says the person is. Never a token.
     #[serde(default)]
     pub idp: Option<IdpLink>,
+    /// Set when the company directory (LDAP) signed this session in: the person's entry, which their
+    /// step-up binds as. Never a password.
+    #[serde(default)]
+    pub directory_dn: Option<String>,
 }
 
 impl SessionAuth {
@@ -51,7 +55,27 @@ impl SessionAuth {
     /// fresh mark; `idp` when the identity provider signed the person in.
     pub fn fresh(user: String, at: i64, client: (Option<String>, Option<String>), idp: Option<IdpLink>) -> Self {
         let mark = uuid::Uuid::new_v4().simple().to_string();
-        SessionAuth { user, signed_in_at: at, authenticated_at: at, last_seen: at, ip: client.0, agent: client.1, mark, idp }
+        SessionAuth {
+            user,
+            signed_in_at: at,
+            authenticated_at: at,
+            last_seen: at,
+            ip: client.0,
+            agent: client.1,
+            mark,
+            idp,
+            directory_dn: None,
+        }
+    }
+
+    /// How this session signed in.
+    pub fn signed_in_with(&self) -> app::domain::SignedInWith {
+        use app::domain::SignedInWith;
+        match (&self.idp, &self.directory_dn) {
+            (Some(_), _) => SignedInWith::Provider,
+            (None, Some(_)) => SignedInWith::Directory,
+            (None, None) => SignedInWith::Password,
+        }
     }
 }
 
@@ -184,7 +208,8 @@ impl Portal {
             authenticated_at: t(auth.authenticated_at),
             request_id,
             session_mark: Some(auth.mark.clone()).filter(|m| !m.is_empty()),
-            via_provider: auth.idp.is_some(),
+            signed_in_with: auth.signed_in_with(),
+            directory_dn: auth.directory_dn.clone(),
         }))
     }
 }

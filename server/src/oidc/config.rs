@@ -158,7 +158,7 @@ impl OidcSettings {
             }
         };
         let map = self.oidc_role_map.as_deref().ok_or("--oidc-issuer needs --oidc-role-map (admin=GROUP,helpdesk=GROUP,employee=GROUP)")?;
-        let role_map = parse_role_map(map)?;
+        let role_map = parse_role_map(map, ',', "--oidc-role-map")?;
         let mut algorithms = Vec::new();
         for a in &self.oidc_algorithms {
             let alg = Alg::parse(a.trim()).ok_or_else(|| {
@@ -189,20 +189,20 @@ impl OidcSettings {
     }
 }
 
-/// `admin=a,helpdesk=b,employee=c,employee=d` → pairs.
-pub fn parse_role_map(s: &str) -> Result<Vec<(Role, String)>, String> {
+/// `admin=a,helpdesk=b,employee=c,employee=d` (pairs separated by `sep`) → pairs; errors name `flag`.
+pub fn parse_role_map(s: &str, sep: char, flag: &str) -> Result<Vec<(Role, String)>, String> {
     let mut out = Vec::new();
-    for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (role, group) = pair.split_once('=').ok_or_else(|| format!("--oidc-role-map: {pair:?} is not ROLE=GROUP"))?;
-        let role = Role::parse(role.trim()).ok_or_else(|| format!("--oidc-role-map: {role:?} is not employee, helpdesk or admin"))?;
+    for pair in s.split(sep).map(str::trim).filter(|p| !p.is_empty()) {
+        let (role, group) = pair.split_once('=').ok_or_else(|| format!("{flag}: {pair:?} is not ROLE=GROUP"))?;
+        let role = Role::parse(role.trim()).ok_or_else(|| format!("{flag}: {role:?} is not employee, helpdesk or admin"))?;
         let group = group.trim();
         if group.is_empty() {
-            return Err(format!("--oidc-role-map: {pair:?} names no group"));
+            return Err(format!("{flag}: {pair:?} names no group"));
         }
         out.push((role, group.to_owned()));
     }
     if out.is_empty() {
-        return Err("--oidc-role-map names no group".into());
+        return Err(format!("{flag} names no group"));
     }
     Ok(out)
 }

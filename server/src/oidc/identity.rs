@@ -72,8 +72,7 @@ pub fn person(cfg: &OidcConfig, claims: &Map<String, Value>) -> Result<Person, R
     if !cfg.allowed_groups.is_empty() && !groups.iter().any(|g| cfg.allowed_groups.contains(g)) {
         return Err(Refusal::NotAllowed);
     }
-    let role =
-        cfg.role_map.iter().filter(|(_, g)| groups.contains(g)).map(|(r, _)| *r).max_by_key(|r| rank(*r)).ok_or(Refusal::NoMappedGroup)?;
+    let role = highest_role(&cfg.role_map, |g| groups.iter().any(|x| x == g)).ok_or(Refusal::NoMappedGroup)?;
     let display_name = claims
         .get("name")
         .and_then(Value::as_str)
@@ -81,6 +80,11 @@ pub fn person(cfg: &OidcConfig, claims: &Map<String, Value>) -> Result<Person, R
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| iam_user.to_string());
     Ok(Person { iam_user: iam_user.to_string(), display_name, role })
+}
+
+/// The highest role the map gives to a person in the groups `member` accepts; `None`: no mapped group.
+pub fn highest_role(map: &[(Role, String)], member: impl Fn(&str) -> bool) -> Option<Role> {
+    map.iter().filter(|(_, g)| member(g)).map(|(r, _)| *r).max_by_key(|r| rank(*r))
 }
 
 fn rank(r: Role) -> u8 {
@@ -106,7 +110,8 @@ mod tests {
             username_regex: regex.map(|r| regex::Regex::new(r).unwrap()),
             groups_claim: "groups".into(),
             groups_source: super::super::config::GroupsSource::IdToken,
-            role_map: super::super::config::parse_role_map("employee=staff,helpdesk=support,admin=iam-admins").unwrap(),
+            role_map: super::super::config::parse_role_map("employee=staff,helpdesk=support,admin=iam-admins", ',', "--oidc-role-map")
+                .unwrap(),
             allowed_groups: vec![],
             step_up_acr: None,
             algorithms: vec![super::super::jwt::Alg::RS256],

@@ -13,7 +13,7 @@ impl app::api::access_keys::AccessKeysPort for Portal {
         let who = &cx.who;
         // A stolen session cannot guess the password faster than a sign-in can (auth/admission.rs).
         let user = who.viewer.user.to_string();
-        if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await? {
+        if !self.confirm_own_password(req, who, password, "portal.reauth").await? {
             return Err(AppError::SignInFailed);
         }
         let session = session_of(req)?;

@@ -186,6 +186,12 @@ impl app::api::activity::ActivityPort for Portal {
         let req = &cx.req;
         let who = &cx.who;
         let user = who.viewer.user.as_str();
+        if who.signed_in_with != app::domain::SignedInWith::Password {
+            return Err(AppError::NotAllowed {
+                message: "You sign in with your company account: keydesk has no password of yours to change. Change it where your company manages it."
+                    .into(),
+            });
+        }
         if new.expose() != repeat.expose() {
             return Err(AppError::invalid("repeat_password", "The two new passwords differ."));
         }

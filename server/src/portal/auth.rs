@@ -3,8 +3,10 @@
 
 use super::*;
 use crate::audit::Outcome;
+use crate::auth::admission::{DirectoryAsker, DirectoryChecked};
+use crate::db::accounts::AccountRow;
 use crate::oidc::config::LocalSignIn;
-use app::domain::{LocalPasswords, Role, SignInOptions};
+use app::domain::{LocalPasswords, PortalUserName, Role, SignInOptions, SignedInWith};
 
 /// The audit action of a sign-in with a keydesk password while the identity provider is the front door.
 pub const BREAK_GLASS_ACTION: &str = "portal.break_glass_sign_in";
@@ -20,7 +22,47 @@ impl Portal {
             LocalSignIn::Breakglass => LocalPasswords::BreakGlass,
             LocalSignIn::Disabled => LocalPasswords::Off,
         };
-        SignInOptions { provider: self.oidc.as_ref().map(|o| o.cfg.display_name.clone()), local }
+        SignInOptions {
+            provider: self.oidc.as_ref().map(|o| o.cfg.display_name.clone()),
+            directory: self.directory.as_ref().map(|d| d.cfg.display_name.clone()),
+            local,
+        }
+    }
+}
+
+impl Portal {
+    /// A fresh session for `account` after a password check (keydesk's own, or the directory's, whose
+    /// entry `directory_dn` names), under a new session id, which defeats session fixation.
+    async fn start_session(&self, req: &Parts, account: &AccountRow, directory_dn: Option<String>) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let session = session_of(req)?;
+        session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
+        let mut auth = SessionAuth::fresh(account.user.to_string(), now.unix_timestamp(), client_details(req), None);
+        auth.directory_dn = directory_dn;
+        session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
+        session.save().await.map_err(|e| internal("session write failed", e))?;
+        self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))
+    }
+
+    /// Is `password` still the signed-in person's own, by the way they signed in (keydesk's password or
+    /// the directory's)? Through the admission of every password check, audited under `action`. A
+    /// session of the identity provider has no password to give: its step-up is a fresh sign-in there.
+    pub(crate) async fn confirm_own_password(
+        &self,
+        req: &Parts,
+        who: &Principal,
+        password: &Password,
+        action: &'static str,
+    ) -> Result<bool, AppError> {
+        let user = &who.viewer.user;
+        match (who.signed_in_with, &who.directory_dn) {
+            (SignedInWith::Provider, _) => Err(AppError::ReauthRequired),
+            (SignedInWith::Directory, Some(dn)) => {
+                let asker = DirectoryAsker::SignedIn { user, dn };
+                Ok(matches!(self.check_directory_password(req, asker, password, action).await?, DirectoryChecked::Confirmed))
+            }
+            _ => Ok(matches!(self.check_portal_password(req, Asker::SignedIn(user), password, action).await?, Checked::Right(_))),
+        }
     }
 }
 
@@ -34,8 +76,8 @@ impl app::api::auth::SessionPort for Portal {
             Some(p) => self.db.unread_notifications(&p.viewer.iam_user.fold(), p.session_mark.as_deref()).await.unwrap_or(0),
             None => 0,
         };
-        let via_provider = who.is_some_and(|p| p.via_provider);
-        Ok(Frame { viewer, backend: self.backend, unread, sign_in: self.sign_in_options(), via_provider })
+        let signed_in_with = who.map(|p| p.signed_in_with).unwrap_or_default();
+        Ok(Frame { viewer, backend: self.backend, unread, sign_in: self.sign_in_options(), signed_in_with })
     }
 
     async fn sign_in(&self, req: &Parts, user: &str, password: &Password) -> Result<Viewer, AppError> {
@@ -61,13 +103,7 @@ impl app::api::auth::SessionPort for Portal {
                 Err(e) => tracing::warn!(error = %e, "rehash failed; keeping the old hash"),
             }
         }
-        let session = session_of(req)?;
-        // A new id on every sign-in defeats session fixation.
-        session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
-        let auth = SessionAuth::fresh(account.user.to_string(), now.unix_timestamp(), client_details(req), None);
-        session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
-        session.save().await.map_err(|e| internal("session write failed", e))?;
-        self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))?;
+        self.start_session(req, &account, None).await?;
         let action = if policy == LocalSignIn::Breakglass { BREAK_GLASS_ACTION } else { "portal.sign_in" };
         self.audit_sign_in(req, Some(account.user.as_str()), action, Outcome::Success).await;
         if policy == LocalSignIn::Breakglass {
@@ -78,10 +114,41 @@ impl app::api::auth::SessionPort for Portal {
         Ok(Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user })
     }
 
+    async fn directory_sign_in(&self, req: &Parts, login: &str, password: &Password) -> Result<Viewer, AppError> {
+        let Some(directory) = self.directory.clone() else {
+            return Err(crate::ldap::not_configured());
+        };
+        let entry = match self.check_directory_password(req, DirectoryAsker::Anonymous(login), password, "portal.sign_in").await? {
+            DirectoryChecked::SignIn(entry) => entry,
+            DirectoryChecked::Confirmed | DirectoryChecked::Wrong => return Err(AppError::SignInFailed),
+        };
+        let now = self.clock.now();
+        let refuse = |name: Option<String>, why: String| async move {
+            let name = name.and_then(|n| PortalUserName::parse(&n).ok());
+            self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), "portal.sign_in", Outcome::Failure).await;
+            tracing::warn!(reason = %why, "sign-in through the directory refused");
+            AppError::NotAllowed { message: format!("You are not signed in: {why}.") }
+        };
+        let person = match directory.person(&entry) {
+            Ok(p) => p,
+            Err(why) => return Err(refuse(entry.username.clone(), why.to_string()).await),
+        };
+        let subject = crate::ldap::config::normalize_dn(&entry.dn);
+        let account = match self.idp_account(&directory.cfg.issuer(), &subject, &person, now).await {
+            Ok(a) => a,
+            Err(crate::oidc::flow::AccountRefusal::Unavailable) => return Err(AppError::PortalUnavailable),
+            Err(why) => return Err(refuse(Some(person.iam_user.clone()), why.to_string()).await),
+        };
+        self.start_session(req, &account, Some(entry.dn.clone())).await?;
+        self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", Outcome::Success).await;
+        tracing::info!(user = %account.user, role = account.role.as_str(), "signed in through the directory");
+        Ok(Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user })
+    }
+
     async fn sign_out(&self, req: &Parts) -> Result<Option<String>, AppError> {
         let who = req.extensions.get::<Principal>();
         let user = who.map(|p| p.viewer.user.to_string());
-        let via_provider = who.is_some_and(|p| p.via_provider);
+        let via_provider = who.is_some_and(|p| p.signed_in_with == SignedInWith::Provider);
         let session = session_of(req)?;
         // keydesk's own session first: whatever happens at the provider, this one is over.
         session.flush().await.map_err(|e| internal("session delete failed", e))?;

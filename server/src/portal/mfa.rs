@@ -3,7 +3,7 @@
 //! one final audit record. Passwords, seeds and QR codes are never logged, stored or audited.
 
 use crate::audit::Outcome;
-use crate::auth::admission::{Asker, Checked};
+
 use crate::iam::{is_own_mfa_serial, mfa_name_well_formed, own_mfa_path, totp, IamError};
 use crate::portal::mutation::Proof;
 use crate::portal::{iam_error, internal, Portal};
@@ -241,14 +241,13 @@ impl app::api::mfa::MfaPort for Portal {
         // be enough to strip the second). AWS offers no way to check a code against an assigned device
         // short of resynchronising it, so the proof is the keydesk password, through the same
         // admission control as a sign-in.
-        if who.via_provider {
+        if who.signed_in_with == app::domain::SignedInWith::Provider {
             // No keydesk password to give: a sign-in at the identity provider within the last two
             // minutes (a step-up made for this removal) stands in for it.
             if self.clock.now() - who.authenticated_at > time::Duration::minutes(2) {
                 return Err(AppError::ReauthRequired);
             }
-        } else if let Checked::Wrong = self.check_portal_password(req, Asker::SignedIn(&who.viewer.user), password, "portal.reauth").await?
-        {
+        } else if !self.confirm_own_password(req, who, password, "portal.reauth").await? {
             return Err(AppError::invalid("password", "That password is not correct: the device was not removed."));
         }
         let (caller, me) = (caller, who.viewer.iam_user.clone());

@@ -58,6 +58,8 @@ pub struct Portal {
     pub mail_waiting: tokio::sync::Notify,
     /// The OpenID Connect relying party, when an identity provider is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The LDAP directory or Active Directory, when people sign in against one.
+    pub directory: Option<Arc<crate::ldap::Directory>>,
 }
 
 tokio::task_local! {

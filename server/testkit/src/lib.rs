@@ -12,6 +12,7 @@
 pub mod fixtures;
 pub mod harness;
 pub mod idp;
+pub mod ldap;
 pub mod moto;
 pub mod postgres;
 pub mod reply;

@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod certificates;
 mod codecommit;
+mod directory;
 mod entitlements;
 mod helpdesk;
 mod idp;

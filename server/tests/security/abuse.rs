@@ -188,6 +188,7 @@ const SENSITIVE: &[&str] = &[
 /// review::h1_every_password_check_is_admitted).
 const NOT_SENSITIVE: &[&str] = &[
     "sign_in",
+    "directory_sign_in",
     "sign_out",
     "confirm_password",
     "change_portal_password",

@@ -15,6 +15,7 @@ mod abuse;
 mod faults;
 mod instances;
 mod integrity;
+mod ldap;
 mod oidc;
 mod report;
 mod review;
@@ -83,6 +84,7 @@ goal!(g15_g18_every_route, abuse::g15_g18_every_route);
 goal!(hostile_inputs, abuse::bad_input_everywhere);
 goal!(g16_canaries, secrets::g16_canaries);
 goal!(g16_oidc_canaries, secrets::g16_oidc_canaries);
+goal!(g16_ldap_canaries, secrets::g16_ldap_canaries);
 goal!(g19_password_hashes, secrets::g19_password_hashes);
 goal!(g22_audit_records, integrity::g22_audit_records);
 goal!(g27_token_matrix, per_db oidc::g27_token_matrix);
@@ -90,6 +92,9 @@ goal!(g27_provider_faults, oidc::g27_provider_faults);
 goal!(g28_identity, per_db oidc::g28_identity);
 goal!(g29_step_up, per_db oidc::g29_step_up);
 goal!(g30_logout, per_db oidc::g30_logout);
+goal!(g31_directory_sign_in, per_db ldap::g31_directory_sign_in);
+goal!(g32_directory_tls, ldap::g32_directory_tls);
+goal!(g33_directory_step_up, per_db ldap::g33_directory_step_up);
 goal!(g17_browser, g17_note);
 
 /// G17 is measured in Chromium; its row says where.

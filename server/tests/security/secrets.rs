@@ -243,25 +243,65 @@ pub async fn g16_oidc_canaries(report: &mut Report) {
         ("client secret", CLIENT_SECRET.into()),
     ];
     let traces = Traces::read(&app, logs, pages).await;
+    let logged = traces.json.contains("signed in through the identity provider");
+    let setting = ("SQLite, OpenID Connect", "a sign-in through the provider, groups from userinfo");
+    canary_row(report, &app, &traces, setting, &secrets, sent_code && logged);
+}
+
+/// G16 for sign-in against a directory: the person's password (right and wrong, at sign-in and at
+/// step-up) and the service account's password appear in no log, file, session or audit row, nor in any
+/// page.
+pub async fn g16_ldap_canaries(report: &mut Report) {
+    use crate::support::ldap::{Slapd, PASSWORD as DIRECTORY_PASSWORD};
+    let Some(dir) = Slapd::start().await else { return };
+    let logs = LogCapture::get();
+    let args = dir.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    RECORDING.store(true, Ordering::SeqCst);
+    let app = TestApp::with(Backend::Sqlite, &args).await;
+    const WRONG: &str = "canary-wrong-directory-password-2b7d";
+    let wrong = app.server_fn(None, "directory_sign_in", &[("username", "erin"), ("password", WRONG)]).await;
+    let right = app.server_fn(None, "directory_sign_in", &[("username", "erin"), ("password", DIRECTORY_PASSWORD)]).await;
+    let cookie = right.session_cookie().unwrap();
+    let step_up = app.server_fn(Some(&cookie), "confirm_password", &[("password", DIRECTORY_PASSWORD)]).await;
+    let cookie = step_up.session_cookie().unwrap_or(cookie);
+    let pages = [app.get(Some(&cookie), "/").await.body, app.get(Some(&cookie), "/activity").await.body, wrong.body].concat();
+    RECORDING.store(false, Ordering::SeqCst);
+    let service = std::fs::read_to_string(&dir.password_file).unwrap().trim().to_owned();
+    let secrets = [
+        ("directory password", DIRECTORY_PASSWORD.to_owned()),
+        ("wrong password", WRONG.to_owned()),
+        ("service account password", service),
+    ];
+    let traces = Traces::read(&app, logs, pages).await;
+    let logged = traces.json.contains("signed in through the directory");
+    let setting = ("SQLite, LDAP directory", "a failed and a right sign-in and a step-up against slapd");
+    let answered = wrong.status == http::StatusCode::UNAUTHORIZED && step_up.status == http::StatusCode::OK;
+    canary_row(report, &app, &traces, setting, &secrets, logged && answered);
+}
+
+/// The G16 row of a sign-in's canaries: where each of `secrets` (kind, value) was found, if anywhere;
+/// met when nowhere and `also` holds.
+fn canary_row(report: &mut Report, app: &TestApp, traces: &Traces, setting: (&str, &str), secrets: &[(&str, String)], also: bool) {
     let mut found = Vec::new();
-    for (kind, secret) in &secrets {
-        let places = traces.places(&app, secret, |_| false);
+    for (kind, secret) in secrets {
+        let places = traces.places(app, secret, |_| false);
         if !places.is_empty() {
             found.push(format!("{kind}: {}", places.join(", ")));
         }
     }
-    let logged = traces.json.contains("signed in through the identity provider");
     report.add(
         "G16",
-        "SQLite, OpenID Connect",
+        setting.0.to_owned(),
         format!(
-            "{} canaries ({}) of a sign-in through the provider, groups from userinfo; TRACE logs, database files, session store, audit rows, pages: {} found{}",
+            "{} canaries ({}) of {}; TRACE logs, database files, session store, audit rows, pages: {} found{}",
             secrets.len(),
             secrets.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            setting.1,
             found.len(),
             if found.is_empty() { String::new() } else { format!(" — {found:?}") }
         ),
-        found.is_empty() && sent_code && logged,
+        found.is_empty() && also,
     );
 }
 

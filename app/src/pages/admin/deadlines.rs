@@ -45,7 +45,7 @@ pub fn KeyDeadlines() -> impl IntoView {
             .filter(|e| *e != AppError::ReauthRequired)
     };
     view! {
-        <InlineReauth confirm asks message="Changing exemptions needs a recent sign-in. Confirm your keydesk password, then repeat."/>
+        <InlineReauth confirm asks message="Changing exemptions needs a recent sign-in. Confirm your password, then repeat."/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Reading key deadlines…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {

@@ -88,11 +88,16 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
     let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
     // Signed in through the identity provider, there is no keydesk password: a sign-in there within
     // the last two minutes is asked instead (the step-up prompt offers it).
-    let via_provider = crate::components::use_session().frame.get_untracked().and_then(Result::ok).is_some_and(|f| f.via_provider);
+    let via_provider = crate::components::use_session()
+        .frame
+        .get_untracked()
+        .and_then(Result::ok)
+        .is_some_and(|f| f.signed_in_with == crate::domain::SignedInWith::Provider);
+    let password_name = crate::components::own_password_name();
     let consequence = if via_provider {
         format!("After removing {serial}, your console sign-in no longer asks for its codes. keydesk asks you to sign in again at your identity provider first, however recently you signed in.")
     } else {
-        format!("After removing {serial}, your console sign-in no longer asks for its codes. Enter your keydesk password to confirm it is you (asked every time, however recently you signed in).")
+        format!("After removing {serial}, your console sign-in no longer asks for its codes. Enter your {password_name} to confirm it is you (asked every time, however recently you signed in).")
     };
     let password_id = format!("mfa-remove-password-{}", serial.rsplit(['/', ':']).next().unwrap_or_default());
     let password_for = password_id.clone();
@@ -120,7 +125,7 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
                             view! { <input type="hidden" name="password" value=""/> }.into_any()
                         } else {
                             view! {
-                                <label class="text-xs font-medium" for=password_for>"Keydesk password"
+                                <label class="text-xs font-medium first-letter:uppercase" for=password_for>{password_name}
                                     <input id=password_id type="password" name="password" required autocomplete="current-password"
                                         class=format!("mt-1 {INPUT}") data-testid="mfa-remove-password"/></label>
                             }.into_any()

@@ -55,7 +55,7 @@ pub fn NewKeyPage() -> impl IntoView {
                     Some(NoJsCreate::NeedsPassword { description, rotating, wrong }) => view! {
                         <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
                             <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to create the key"</h2>
-                            <p class="mt-1 text-sm text-indigo-900">"Changing credentials needs a recent sign-in. Enter your keydesk password to continue."</p>
+                            <p class="mt-1 text-sm text-indigo-900">{format!("Changing credentials needs a recent sign-in. Enter your {} to continue.", crate::components::own_password_name())}</p>
                             <form method="post" action=NEW_KEY_PATH class="mt-3 flex flex-wrap items-end gap-2">
                                 <input type="hidden" name="description" value=description/>
                                 {rotating.map(|old| view! { <input type="hidden" name="rotate" value=old.to_string()/> })}

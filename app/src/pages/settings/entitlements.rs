@@ -23,7 +23,7 @@ pub fn EntitlementsEditor(
     let policy = Resource::new(move || policy_changes.get(), |_| get_password_policy());
     let asks = Signal::derive(move || matches!(save.value().get(), Some(Err(AppError::ReauthRequired))));
     view! {
-        <InlineReauth confirm asks message="Changing entitlements needs a recent sign-in. Confirm your keydesk password, then save again."/>
+        <InlineReauth confirm asks message="Changing entitlements needs a recent sign-in. Confirm your password, then save again."/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Reading the entitlements…"</p> }>
             {move || Suspend::new(async move {
                 match (current.await, policy.await) {

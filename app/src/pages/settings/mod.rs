@@ -64,7 +64,7 @@ fn PolicyEditor(actions: PolicyActions) -> impl IntoView {
         asks(actions.save.value().get().and_then(Result::err)) || asks(actions.delete.value().get().and_then(Result::err))
     });
     view! {
-        <InlineReauth confirm=actions.confirm asks message="Changing the password policy needs a recent sign-in. Confirm your keydesk password, then save again."/>
+        <InlineReauth confirm=actions.confirm asks message="Changing the password policy needs a recent sign-in. Confirm your password, then save again."/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Reading the password policy…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {

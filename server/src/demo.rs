@@ -80,6 +80,9 @@ pub const HELPDESK_TAG: (&str, &str) = ("keydesk-helpdesk", "allowed");
 pub const DEMO_HARDWARE_TOKENS: &[(&str, &str)] =
     &[("GAHT10000001", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), ("GAHT10000002", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")];
 
+/// The demo's work roles and their maximum session lengths.
+pub const DEMO_WORK_ROLES: &[(&str, u32)] = &[("ReadOnly", 12 * 3600), ("Developer", 4 * 3600), ("BillingAdmin", 3600)];
+
 pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     use crate::iam::{totp, Caller, IamBackend, IamError};
     use app::domain::{Password, PasswordPolicy, SetStatus};
@@ -153,6 +156,10 @@ pub async fn seed_iam(portal: &Portal) -> anyhow::Result<usize> {
     // codes with `oathtool --totp -b SEED`), as AWS knows the tokens it sells.
     for (serial, seed) in DEMO_HARDWARE_TOKENS {
         iam.register_hardware_token(serial, seed).await?;
+    }
+    // Work roles people may use through temporary credentials, trusting keydesk's principal.
+    for (role, max_secs) in DEMO_WORK_ROLES {
+        iam.create_role(role, *max_secs, crate::iam::embedded::RoleTrust::Keydesk).await?;
     }
     Ok(created)
 }

@@ -19,6 +19,7 @@ pub mod services;
 pub mod signing_cert;
 pub mod ssh_key;
 pub mod strength;
+pub mod temporary;
 pub mod viewer;
 
 pub use credentials::*;

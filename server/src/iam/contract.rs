@@ -25,6 +25,8 @@ pub struct Capabilities {
     pub enforces_caller_scope: bool,
     pub validates_tags: bool,
     pub validates_certificates: bool,
+    /// STS evaluates a role's trust policy and maximum session (moto: it does not).
+    pub enforces_role_trust: bool,
 }
 
 impl Capabilities {
@@ -39,6 +41,7 @@ impl Capabilities {
         enforces_caller_scope: true,
         validates_tags: true,
         validates_certificates: true,
+        enforces_role_trust: true,
     };
 
     /// Print that a check is skipped for this backend, and return whether it should run.
@@ -63,6 +66,9 @@ pub trait Harness: Send + Sync {
     /// What AWS does on finding an exposed key: attach the quarantine policy to the user. Returns the
     /// ARN attached: an emulator without that AWS managed policy attaches one it has instead.
     async fn quarantine(&self, user: &IamUserName) -> &'static str;
+    /// A work role trusting keydesk's principal (with `sts:SetSourceIdentity` and `sts:TagSession`
+    /// when `source_identity`), sessions of at most `max_secs`. Its ARN.
+    async fn create_work_role(&self, name: &str, max_secs: u32, source_identity: bool) -> String;
 }
 
 /// A unique user name per test, so suites can share one emulator.
@@ -526,6 +532,61 @@ pub async fn signing_certificate_lifecycle_and_limit(h: &dyn Harness) {
     assert!(b.list_signing_certs(&me, &user).await.unwrap().iter().all(|c| c.id != first.id));
 }
 
+/// A work role's session: `ASIA…`, a 40-character secret, a token, the expiry asked for, and the
+/// assumed-role ARN naming the person's session; only keydesk's principal may ask.
+pub async fn work_role_sessions_name_the_person(h: &dyn Harness) {
+    let b = h.backend();
+    let name = unique("WorkRole");
+    let arn = h.create_work_role(&name, 4 * 3600, true).await;
+    let request = WorkRoleRequest {
+        role_arn: arn.clone(),
+        person: "alice".into(),
+        duration_secs: 3600,
+        tags: vec![("keydesk-person".into(), "alice".into())],
+        policy: None,
+    };
+    let before = h.now();
+    let c = b.assume_work_role(&SVC, &request).await.unwrap();
+    assert!(c.access_key_id.starts_with("ASIA") && c.access_key_id.len() == 20, "{}", c.access_key_id);
+    assert_eq!(c.secret_access_key.expose().len(), 40);
+    assert!(c.session_token.expose().len() > 100);
+    let lasts = c.expiration - before;
+    assert!((3590..=3610).contains(&lasts.whole_seconds()), "{lasts}");
+    assert!(c.assumed_role_arn.ends_with(&format!(":assumed-role/{name}/keydesk-alice")), "{}", c.assumed_role_arn);
+    let again = b.assume_work_role(&SVC, &request).await.unwrap();
+    assert_ne!(again.access_key_id, c.access_key_id, "each issuance is a new session");
+    let employee = Caller::self_service_all("alice", IamUserName::parse("alice").unwrap());
+    assert!(matches!(b.assume_work_role(&employee, &request).await, Err(IamError::AccessDenied(_))));
+    assert!(matches!(b.assume_work_role(&helpdesk(), &request).await, Err(IamError::AccessDenied(_))));
+}
+
+/// What STS refuses: a duration over the role's maximum (or under 15 minutes), a role that does not
+/// exist or does not admit a source identity, a role in another account.
+pub async fn work_role_refusals(h: &dyn Harness) {
+    if !h.caps().has(h.caps().enforces_role_trust, "trust policies and MaxSessionDuration of work roles") {
+        return;
+    }
+    let b = h.backend();
+    let arn = h.create_work_role(&unique("Short"), 3600, true).await;
+    let ask = |arn: &str, secs: u32| WorkRoleRequest {
+        role_arn: arn.into(),
+        person: "alice".into(),
+        duration_secs: secs,
+        tags: vec![],
+        policy: None,
+    };
+    assert!(matches!(b.assume_work_role(&SVC, &ask(&arn, 7200)).await, Err(IamError::InvalidInput(_))));
+    assert!(matches!(b.assume_work_role(&SVC, &ask(&arn, 600)).await, Err(IamError::InvalidInput(_))));
+    let no_identity = h.create_work_role(&unique("NoSourceIdentity"), 3600, false).await;
+    assert!(
+        matches!(b.assume_work_role(&SVC, &ask(&no_identity, 900)).await, Err(IamError::AccessDenied(m)) if m.contains("sts:SetSourceIdentity"))
+    );
+    let missing = arn.replace("Short", "Missing");
+    assert!(matches!(b.assume_work_role(&SVC, &ask(&missing, 900)).await, Err(IamError::AccessDenied(_))));
+    let elsewhere = format!("arn:aws:iam::999999999999:role/{}", arn.rsplit('/').next().unwrap());
+    assert!(matches!(b.assume_work_role(&SVC, &ask(&elsewhere, 900)).await, Err(IamError::AccessDenied(_))));
+}
+
 /// Instantiate every contract case as a test for one harness factory (an async fn returning
 /// `Option<Arc<dyn Harness>>`; `None` means "not available here", which the factory reports).
 #[macro_export]
@@ -538,7 +599,7 @@ macro_rules! contract_suite {
             credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
             group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements,
             signing_certificate_lifecycle_and_limit, service_credentials_per_service_and_api_keys,
-            quarantine_policy_listed_and_detached);
+            quarantine_policy_listed_and_detached, work_role_sessions_name_the_person, work_role_refusals);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(
@@ -592,6 +653,11 @@ mod embedded_backend {
             self.iam.attach_user_policy(user, crate::iam::QUARANTINE_POLICY_ARN).await.unwrap();
             crate::iam::QUARANTINE_POLICY_ARN
         }
+        async fn create_work_role(&self, name: &str, max_secs: u32, source_identity: bool) -> String {
+            use crate::iam::embedded::RoleTrust;
+            let trust = if source_identity { RoleTrust::Keydesk } else { RoleTrust::KeydeskWithoutSourceIdentity };
+            self.iam.create_role(name, max_secs, trust).await.unwrap()
+        }
     }
 
     async fn on(url: String, dir: tempfile::TempDir, fresh: Option<testkit::postgres::FreshDatabase>) -> Option<Arc<dyn Harness>> {
@@ -638,6 +704,7 @@ mod aws_backend_on_moto {
         paginates_users: false,
         enforces_caller_scope: false,
         validates_tags: false,
+        enforces_role_trust: false,
         validates_certificates: false,
     };
 
@@ -684,6 +751,24 @@ mod aws_backend_on_moto {
             self.admin.attach_user_policy().user_name(user.as_str()).policy_arn(arn).send().await.unwrap();
             arn
         }
+        async fn create_work_role(&self, name: &str, max_secs: u32, source_identity: bool) -> String {
+            let actions =
+                if source_identity { r#"["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]"# } else { r#"["sts:AssumeRole"]"# };
+            let trust = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":{actions}}}]}}"#,
+                testkit::moto::ACCOUNT
+            );
+            let out = self
+                .admin
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(trust)
+                .max_session_duration(max_secs as i32)
+                .send()
+                .await
+                .unwrap();
+            out.role().unwrap().arn().to_owned()
+        }
     }
 
     pub(super) async fn harness() -> Option<Arc<dyn Harness>> {
@@ -704,4 +789,31 @@ mod aws_backend_on_moto {
     }
 
     crate::contract_suite!(harness);
+
+    /// A client signing with the issued session (not keydesk's credentials) is that session to STS:
+    /// `GetCallerIdentity` names the assumed role and the person's session.
+    #[tokio::test]
+    async fn a_work_role_session_signs_requests_as_the_person() {
+        let url = testkit::require_env!("KEYDESK_TEST_MOTO_URL", "work-role round trip on moto");
+        let Some(h) = harness().await else { return };
+        let name = unique("RoundTrip");
+        let arn = h.create_work_role(&name, 3600, true).await;
+        let request = WorkRoleRequest { role_arn: arn, person: "alice".into(), duration_secs: 900, tags: vec![], policy: None };
+        let c = h.backend().assume_work_role(&SVC, &request).await.unwrap();
+        let creds = aws_credential_types::Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.expose().to_owned(),
+            Some(c.session_token.expose().to_owned()),
+            None,
+            "issued-session",
+        );
+        let conf = aws_sdk_sts::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .endpoint_url(url)
+            .build();
+        let me = aws_sdk_sts::Client::from_conf(conf).get_caller_identity().send().await.unwrap();
+        assert_eq!(me.arn(), Some(format!("arn:aws:sts::{}:assumed-role/{name}/keydesk-alice", testkit::moto::ACCOUNT).as_str()));
+    }
 }

@@ -2,7 +2,7 @@
 //! (`keydesk_iam_calls_total`, `keydesk_iam_call_duration_seconds`). The portal talks to IAM only
 //! through it, so the figures cover both backends the same way.
 
-use super::{Caller, IamBackend, IamResult, PasswordState, ReportState};
+use super::{Caller, IamBackend, IamResult, PasswordState, ReportState, WorkRoleRequest};
 use app::domain::signing_cert::SigningCert;
 use app::domain::*;
 use async_trait::async_trait;
@@ -78,4 +78,5 @@ metered! {
     "DeleteSigningCertificate" delete_signing_cert(user: &IamUserName, id: &str) -> ();
     "GenerateCredentialReport" generate_credential_report() -> ReportState;
     "GetCredentialReport" get_credential_report() -> CredentialReport;
+    "AssumeRole" assume_work_role(request: &WorkRoleRequest) -> temporary::TemporaryCredentials;
 }

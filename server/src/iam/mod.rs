@@ -306,6 +306,41 @@ pub trait IamBackend: Send + Sync + 'static {
 
     /// `GetCredentialReport`. Errors: NotFound (never generated), Conflict (not ready yet).
     async fn get_credential_report(&self, caller: &Caller) -> IamResult<CredentialReport>;
+
+    // --- work roles (temporary credentials) ---
+
+    /// `sts:AssumeRole` of a person's work role by keydesk's own principal (only [`Caller::keydesk`];
+    /// the portal decides who may use which role): `RoleSessionName` `keydesk-<person>`,
+    /// `SourceIdentity` the person, the session tags, an optional narrowing session policy. Not
+    /// idempotent: each call is a new session. Errors: AccessDenied (the role's trust policy does not
+    /// admit keydesk with sts:SetSourceIdentity and sts:TagSession, or the role does not exist: STS
+    /// does not tell the two apart), InvalidInput (a duration over the role's maximum), Throttled,
+    /// Unavailable.
+    async fn assume_work_role(&self, caller: &Caller, request: &WorkRoleRequest) -> IamResult<temporary::TemporaryCredentials>;
+}
+
+/// One issuance of a work role's temporary credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkRoleRequest {
+    pub role_arn: String,
+    /// The person, as their portal user name: the session's source identity and name.
+    pub person: String,
+    pub duration_secs: u32,
+    /// Session tags (at most 50; keys ≤ 128, values ≤ 256 characters).
+    pub tags: Vec<(String, String)>,
+    /// A session policy narrowing the role (≤ 2048 characters of JSON).
+    pub policy: Option<String>,
+}
+
+/// The name of a role in a role ARN (`arn:aws:iam::<account>:role/<path/><name>`), and its account.
+pub fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path_and_name = resource.strip_prefix("role/")?;
+    let name = path_and_name.rsplit('/').next()?;
+    let ok_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let ok_name = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    (ok_account && ok_name).then_some((account, name))
 }
 
 /// The managed policy AWS attaches to a user whose access key it found exposed: it denies the user's own

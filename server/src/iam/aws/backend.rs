@@ -448,4 +448,35 @@ impl IamBackend for AwsIam {
             .map_err(|_| bad_reply("GetCredentialReport"))?;
         Ok(CredentialReport { generated_at: odt(out.generated_time()), csv })
     }
+
+    async fn assume_work_role(&self, caller: &Caller, request: &WorkRoleRequest) -> IamResult<temporary::TemporaryCredentials> {
+        if !matches!(caller, Caller::Service { .. }) {
+            return Err(IamError::AccessDenied("only keydesk's own principal assumes work roles".into()));
+        }
+        // keydesk's own credentials (not a person's scoped session): the work role trusts keydesk's
+        // principal, with sts:SetSourceIdentity and sts:TagSession.
+        let mut req = self
+            .sts
+            .assume_role()
+            .role_arn(&request.role_arn)
+            .role_session_name(temporary::session_name(&request.person))
+            .source_identity(&request.person)
+            .duration_seconds(request.duration_secs as i32);
+        for (k, v) in &request.tags {
+            let tag = aws_sdk_sts::types::Tag::builder().key(k).value(v).build().map_err(|e| IamError::InvalidInput(e.to_string()))?;
+            req = req.tags(tag);
+        }
+        if let Some(p) = &request.policy {
+            req = req.policy(p);
+        }
+        let out = req.send().await.map_err(|e| map_error(e, false))?;
+        let c = out.credentials().ok_or_else(|| bad_reply("AssumeRole"))?;
+        Ok(temporary::TemporaryCredentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: OneTimeSecret::new(c.secret_access_key()),
+            session_token: OneTimeSecret::new(c.session_token()),
+            expiration: dt(c.expiration()),
+            assumed_role_arn: out.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default(),
+        })
+    }
 }

@@ -623,4 +623,12 @@ impl IamBackend for EmbeddedIam {
         };
         Ok(CredentialReport { generated_at: t(at.parse().unwrap_or(0)), csv })
     }
+
+    async fn assume_work_role(&self, caller: &Caller, request: &WorkRoleRequest) -> IamResult<temporary::TemporaryCredentials> {
+        self.enter().await?;
+        if !matches!(caller, Caller::Service { .. }) {
+            return Err(IamError::AccessDenied("only keydesk's own principal assumes work roles".into()));
+        }
+        self.assume(request).await
+    }
 }

@@ -279,4 +279,7 @@ fn not_found(what: &str, id: &str) -> IamError {
 }
 
 mod backend;
+mod roles;
 mod store;
+
+pub use roles::RoleTrust;

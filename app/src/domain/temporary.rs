@@ -1,0 +1,184 @@
+//! Temporary credentials for a work role: what `sts:AssumeRole` hands out, the rules of a request
+//! (duration, session name), and every format people paste them in — the shell, PowerShell, Windows,
+//! the shared credentials file and `credential_process` — built from the one answer, never stored.
+
+use super::export::profile_name;
+use super::secret::OneTimeSecret;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The shortest session AWS issues (`DurationSeconds` ≥ 900).
+pub const MIN_SESSION_SECS: u32 = 15 * 60;
+/// The longest a role may allow (`MaxSessionDuration` ≤ 12 h).
+pub const MAX_SESSION_SECS: u32 = 12 * 3600;
+/// The cap of role chaining: when keydesk itself runs on a role, no session lasts longer.
+pub const CHAINED_SESSION_SECS: u32 = 3600;
+
+/// A session of a work role, as `sts:AssumeRole` returned it. The secret and the token are shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryCredentials {
+    /// `ASIA…`: the id CloudTrail records, which matches the session to this issuance.
+    pub access_key_id: String,
+    pub secret_access_key: OneTimeSecret,
+    pub session_token: OneTimeSecret,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expiration: OffsetDateTime,
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session name>`.
+    pub assumed_role_arn: String,
+}
+
+/// Why a requested duration is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("A session lasts at least 15 minutes.")]
+    TooShort,
+    #[error("This role allows sessions of at most {0}.")]
+    OverRoleMaximum(String),
+}
+
+/// `secs` as people say it: "1 hour", "90 minutes", "12 hours".
+pub fn human_duration(secs: u32) -> String {
+    match (secs / 3600, (secs % 3600) / 60) {
+        (0, m) => format!("{m} minute{}", if m == 1 { "" } else { "s" }),
+        (h, 0) => format!("{h} hour{}", if h == 1 { "" } else { "s" }),
+        (h, m) => format!("{} minutes", h * 60 + m),
+    }
+}
+
+/// Check a requested duration against AWS's floor and the role's maximum.
+pub fn check_duration(requested_secs: u32, role_max_secs: u32) -> Result<u32, DurationError> {
+    if requested_secs < MIN_SESSION_SECS {
+        return Err(DurationError::TooShort);
+    }
+    if requested_secs > role_max_secs {
+        return Err(DurationError::OverRoleMaximum(human_duration(role_max_secs)));
+    }
+    Ok(requested_secs)
+}
+
+/// The durations a person is offered for a role allowing at most `max_secs`: 15 and 30 minutes, then
+/// whole hours up to the maximum (which is always offered).
+pub fn duration_choices(max_secs: u32) -> Vec<u32> {
+    let max = max_secs.clamp(MIN_SESSION_SECS, MAX_SESSION_SECS);
+    let mut v: Vec<u32> = [15 * 60, 30 * 60].into_iter().filter(|s| *s <= max).collect();
+    v.extend((1..=12).map(|h| h * 3600).filter(|s| *s <= max));
+    if v.last() != Some(&max) {
+        v.push(max);
+    }
+    v
+}
+
+/// `RoleSessionName` for a person: `keydesk-<person>`, in STS's alphabet (`[\w+=,.@-]`, other
+/// characters as `-`) and length (2–64), so CloudTrail names the person in every session's ARN.
+pub fn session_name(person: &str) -> String {
+    let clean: String = person.chars().map(|c| if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' }).collect();
+    format!("keydesk-{clean}").chars().take(64).collect()
+}
+
+/// The ready-to-paste forms of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formats {
+    /// bash and zsh.
+    pub posix: String,
+    pub fish: String,
+    pub powershell: String,
+    /// Windows `cmd.exe`.
+    pub windows: String,
+    /// A profile of `~/.aws/credentials`.
+    pub credentials_file: String,
+    /// What a `credential_process` prints (`aws configure export-credentials --format process`).
+    pub process_json: String,
+}
+
+/// Every format of `c`, the credentials file's profile named `profile` (cleaned as keydesk names
+/// profiles). Values are quoted where the shell would otherwise read them: a secret may hold `+` and `/`,
+/// never a quote, and a session token holds `/`, `+` and `=`.
+pub fn formats(c: &TemporaryCredentials, profile: &str) -> Formats {
+    let (id, secret, token) = (&c.access_key_id, c.secret_access_key.expose(), c.session_token.expose());
+    let expiration = c.expiration.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let vars = [("AWS_ACCESS_KEY_ID", id.as_str()), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)];
+    let lines = |f: &dyn Fn(&str, &str) -> String| vars.iter().map(|(k, v)| f(k, v)).collect::<Vec<_>>().join("\n");
+    let process = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": id,
+        "SecretAccessKey": secret,
+        "SessionToken": token,
+        "Expiration": expiration,
+    });
+    Formats {
+        posix: lines(&|k, v| format!("export {k}='{v}'")),
+        fish: lines(&|k, v| format!("set -gx {k} '{v}'")),
+        powershell: lines(&|k, v| format!("$Env:{k}=\"{v}\"")),
+        windows: lines(&|k, v| format!("set {k}={v}")),
+        credentials_file: format!(
+            "[{}]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\naws_session_token = {token}",
+            profile_name(profile)
+        ),
+        process_json: serde_json::to_string_pretty(&process).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> TemporaryCredentials {
+        TemporaryCredentials {
+            access_key_id: "ASIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: OneTimeSecret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"),
+            session_token: OneTimeSecret::new("IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token="),
+            expiration: time::macros::datetime!(2026-12-06 20:00 UTC),
+            assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/ReadOnly/keydesk-alice".into(),
+        }
+    }
+
+    #[test]
+    fn every_format_carries_the_three_values() {
+        let f = formats(&creds(), "work");
+        assert_eq!(
+            f.posix,
+            "export AWS_ACCESS_KEY_ID='ASIAIOSFODNN7EXAMPLE'\nexport AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'\nexport AWS_SESSION_TOKEN='IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token='"
+        );
+        assert!(f.fish.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAIOSFODNN7EXAMPLE'\n"));
+        assert!(f.powershell.starts_with("$Env:AWS_ACCESS_KEY_ID=\"ASIAIOSFODNN7EXAMPLE\"\n"));
+        assert!(f.windows.ends_with("set AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token="));
+        assert!(f.credentials_file.starts_with("[work]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\n"));
+        assert!(f.credentials_file.ends_with("\naws_session_token = IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token="));
+    }
+
+    #[test]
+    fn the_process_json_is_what_the_cli_exports() {
+        let v: serde_json::Value = serde_json::from_str(&formats(&creds(), "x").process_json).unwrap();
+        assert_eq!(v["Version"], 1);
+        assert_eq!(v["AccessKeyId"], "ASIAIOSFODNN7EXAMPLE");
+        assert_eq!(v["SessionToken"], "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token=");
+        assert_eq!(v["Expiration"], "2026-12-06T20:00:00Z");
+        assert_eq!(v.as_object().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_profile_name_cannot_break_the_file() {
+        let f = formats(&creds(), "evil]\n[default");
+        assert!(f.credentials_file.starts_with("[evil---default]\n"), "{}", f.credentials_file);
+        assert!(formats(&creds(), "  ").credentials_file.starts_with("[default]\n"));
+    }
+
+    #[test]
+    fn durations_run_from_15_minutes_to_the_roles_maximum() {
+        assert_eq!(check_duration(600, 3600), Err(DurationError::TooShort));
+        assert_eq!(check_duration(7200, 3600), Err(DurationError::OverRoleMaximum("1 hour".into())));
+        assert_eq!(check_duration(3600, 3600), Ok(3600));
+        assert_eq!(duration_choices(3600), vec![900, 1800, 3600]);
+        assert_eq!(duration_choices(5400), vec![900, 1800, 3600, 5400]);
+        assert_eq!(duration_choices(43200).len(), 14);
+        assert_eq!(human_duration(5400), "90 minutes");
+        assert_eq!(human_duration(900), "15 minutes");
+    }
+
+    #[test]
+    fn session_names_name_the_person_in_stss_alphabet() {
+        assert_eq!(session_name("alice"), "keydesk-alice");
+        assert_eq!(session_name("a b/c"), "keydesk-a-b-c");
+        assert_eq!(session_name(&"x".repeat(80)).len(), 64);
+    }
+}

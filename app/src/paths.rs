@@ -12,6 +12,8 @@ pub const IDP_SIGN_IN_PATH: &str = "/auth/oidc/start";
 pub const IDP_STEP_UP_PATH: &str = "/auth/oidc/step-up";
 /// The one-time page of a key created without JavaScript (its form posts here).
 pub const NEW_KEY_PATH: &str = "/access-keys/new";
+/// Where the temporary-credentials form posts without JavaScript: the answer is the one-time page.
+pub const NEW_TEMPORARY_PATH: &str = "/temporary-credentials/new";
 pub const ADMIN_PATH: &str = "/admin";
 pub const HELPDESK_PATH: &str = "/helpdesk";
 pub const AUDIT_PATH: &str = "/audit";

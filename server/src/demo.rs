@@ -18,6 +18,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
 pub async fn seed(portal: &Portal) -> anyhow::Result<Vec<String>> {
     let now = portal.clock.now();
     let mut lines = Vec::new();
+    seed_work_roles(portal).await?;
     for (user, name, role, password) in DEMO_ACCOUNTS {
         let row = AccountRow {
             user: PortalUserName::parse(user)?,
@@ -79,6 +80,38 @@ pub const HELPDESK_TAG: (&str, &str) = ("keydesk-helpdesk", "allowed");
 /// Demo hardware TOTP tokens: serial number and Base32 seed (public: demo data only).
 pub const DEMO_HARDWARE_TOKENS: &[(&str, &str)] =
     &[("GAHT10000001", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), ("GAHT10000002", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U")];
+
+/// The demo's catalogue of work roles (unless an administrator saved one): read-only for everyone,
+/// Developer for the developers group, BillingAdmin for finance, which asks for a reason.
+async fn seed_work_roles(portal: &Portal) -> anyhow::Result<()> {
+    use app::domain::temporary::{WorkRole, WorkRoleCatalogue};
+    use app::domain::Role;
+    if portal.db.setting(crate::portal::temporary::CATALOGUE).await?.is_some() {
+        return Ok(());
+    }
+    let account = portal.iam.account_id().to_owned();
+    let role = |id: &str, name: &str, display: &str, max: u32, everyone: bool, group: Option<&str>, sensitive: bool| WorkRole {
+        id: id.into(),
+        role_arn: format!("arn:aws:iam::{account}:role/{name}"),
+        display_name: display.into(),
+        account_alias: "keydesk-demo".into(),
+        max_session_secs: max,
+        portal_roles: if everyone { vec![Role::Employee, Role::Helpdesk, Role::Admin] } else { vec![] },
+        iam_groups: group.map(|g| vec![g.to_owned()]).unwrap_or_default(),
+        sensitive,
+        session_policy: None,
+    };
+    let catalogue = WorkRoleCatalogue {
+        roles: vec![
+            role("read-only", "ReadOnly", "Read-only", 4 * 3600, true, None, false),
+            role("developer", "Developer", "Developer", 4 * 3600, false, Some("developers"), false),
+            role("billing-admin", "BillingAdmin", "Billing administrator", 3600, false, Some("finance"), true),
+        ],
+    };
+    let now = portal.clock.now();
+    portal.db.put_setting(crate::portal::temporary::CATALOGUE, &serde_json::to_string(&catalogue)?, now, "keydesk demo").await?;
+    Ok(())
+}
 
 /// The demo's work roles and their maximum session lengths.
 pub const DEMO_WORK_ROLES: &[(&str, u32)] = &[("ReadOnly", 12 * 3600), ("Developer", 4 * 3600), ("BillingAdmin", 3600)];

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod password;
 pub mod services;
 pub mod settings;
+pub mod temporary;
 
 /// `Port`, the sum of the feature ports named once: the trait and the blanket impl that makes every type
 /// implementing all of them a `Port` (so `dyn Port` works).
@@ -43,6 +44,7 @@ sum_of_ports!(
     settings::SettingsPort,
     activity::ActivityPort,
     deadlines::DeadlinesPort,
+    temporary::TemporaryPort,
 );
 
 /// The port as stored in the Leptos context.

@@ -108,7 +108,7 @@ pub fn OneTimeSecretDialog(
     let masked_len = fields.iter().find(|f| f.secret).map_or(40, |f| f.value.chars().count().min(44));
     view! {
         <dialog node_ref=dialog aria-labelledby=labelled_by on:cancel=on_cancel on:keydown=on_key data-testid=testid
-            class="w-[calc(100%-2rem)] max-w-2xl rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5 text-left shadow-xl backdrop:bg-slate-900/40">
+            class="m-auto max-h-[calc(100%-2rem)] w-[calc(100%-2rem)] max-w-2xl overflow-y-auto rounded-xl border-2 border-emerald-300 bg-emerald-50 p-5 text-left shadow-xl backdrop:bg-slate-900/40">
             <h2 id=title_id class="text-base font-semibold text-emerald-900">{title}</h2>
             <p class="mt-1 text-sm text-emerald-900">{intro}</p>
             <dl class="mt-4 grid gap-3 text-sm">

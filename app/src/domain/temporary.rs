@@ -14,6 +14,67 @@ pub const MAX_SESSION_SECS: u32 = 12 * 3600;
 /// The cap of role chaining: when keydesk itself runs on a role, no session lasts longer.
 pub const CHAINED_SESSION_SECS: u32 = 3600;
 
+/// One entry of the administrators' catalogue of work roles: a role (in any account) and who may use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkRole {
+    /// A short stable name for forms and the audit (`[a-z0-9-]`, 1–64).
+    pub id: String,
+    pub role_arn: String,
+    pub display_name: String,
+    /// The account's alias as people know it (e.g. `corp-prod`).
+    #[serde(default)]
+    pub account_alias: String,
+    /// The longest session offered (the role's own `MaxSessionDuration` or less).
+    pub max_session_secs: u32,
+    /// keydesk roles whose people may use it (e.g. every employee).
+    #[serde(default)]
+    pub portal_roles: Vec<super::Role>,
+    /// IAM groups whose members may use it.
+    #[serde(default)]
+    pub iam_groups: Vec<String>,
+    /// Asks for a reason at each issuance (sent as a session tag, and audited).
+    #[serde(default)]
+    pub sensitive: bool,
+    /// A session policy narrowing the role for people who use it through keydesk.
+    #[serde(default)]
+    pub session_policy: Option<String>,
+}
+
+impl WorkRole {
+    /// May a person of keydesk role `role`, in the IAM groups `groups`, use it?
+    pub fn may_use(&self, role: super::Role, groups: &[String]) -> bool {
+        self.portal_roles.contains(&role) || self.iam_groups.iter().any(|g| groups.iter().any(|x| x.eq_ignore_ascii_case(g)))
+    }
+}
+
+/// The catalogue administrators keep (one portal setting).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkRoleCatalogue {
+    pub roles: Vec<WorkRole>,
+}
+
+/// A role offered to a person, as the "Temporary credentials" section lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkRoleOffer {
+    pub id: String,
+    pub display_name: String,
+    pub account_alias: String,
+    pub role_arn: String,
+    /// The durations offered, in seconds, shortest first.
+    pub durations: Vec<u32>,
+    pub sensitive: bool,
+    /// keydesk itself runs on a role: sessions are capped at one hour (role chaining).
+    pub chained: bool,
+}
+
+/// What an issuance returns: the session and what it is for. Shown once, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSession {
+    pub role: WorkRoleOffer,
+    pub duration_secs: u32,
+    pub credentials: TemporaryCredentials,
+}
+
 /// A session of a work role, as `sts:AssumeRole` returned it. The secret and the token are shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemporaryCredentials {
@@ -95,16 +156,22 @@ pub struct Formats {
 /// never a quote, and a session token holds `/`, `+` and `=`.
 pub fn formats(c: &TemporaryCredentials, profile: &str) -> Formats {
     let (id, secret, token) = (&c.access_key_id, c.secret_access_key.expose(), c.session_token.expose());
-    let expiration = c.expiration.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    // Whole seconds, as STS states expiries (`2026-12-06T20:00:00Z`).
+    let at = c.expiration.replace_nanosecond(0).unwrap_or(c.expiration);
+    let expiration = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let vars = [("AWS_ACCESS_KEY_ID", id.as_str()), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)];
     let lines = |f: &dyn Fn(&str, &str) -> String| vars.iter().map(|(k, v)| f(k, v)).collect::<Vec<_>>().join("\n");
-    let process = serde_json::json!({
-        "Version": 1,
-        "AccessKeyId": id,
-        "SecretAccessKey": secret,
-        "SessionToken": token,
-        "Expiration": expiration,
-    });
+    /// The keys in the order the AWS CLI prints them.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Process<'a> {
+        version: u8,
+        access_key_id: &'a str,
+        secret_access_key: &'a str,
+        session_token: &'a str,
+        expiration: &'a str,
+    }
+    let process = Process { version: 1, access_key_id: id, secret_access_key: secret, session_token: token, expiration: &expiration };
     Formats {
         posix: lines(&|k, v| format!("export {k}='{v}'")),
         fish: lines(&|k, v| format!("set -gx {k} '{v}'")),
@@ -148,7 +215,13 @@ mod tests {
 
     #[test]
     fn the_process_json_is_what_the_cli_exports() {
-        let v: serde_json::Value = serde_json::from_str(&formats(&creds(), "x").process_json).unwrap();
+        let mut c = creds();
+        c.expiration += time::Duration::nanoseconds(490_650_000);
+        let text = formats(&c, "x").process_json;
+        let order: Vec<usize> =
+            ["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"].iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "the CLI's key order: {text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["Version"], 1);
         assert_eq!(v["AccessKeyId"], "ASIAIOSFODNN7EXAMPLE");
         assert_eq!(v["SessionToken"], "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token=");

@@ -12,6 +12,7 @@ mod sign_in;
 pub use activity::{ActivityPage, ACTIVITY_PATH};
 pub use admin::{AdminPage, AuditPage, AUDIT_CSV_PATH, REPORT_CSV_PATH, REVIEW_CSV_PATH};
 pub use credentials::new_key::{NewKeyPage, NoJsCreate, NEW_KEY_CSV_PATH, NEW_KEY_PATH};
+pub use credentials::temporary::{NewTemporaryPage, NoJsIssue};
 pub use credentials::CredentialsPage;
 pub use helpdesk::HelpdeskPage;
 pub use not_found::NotFoundPage;
@@ -111,6 +112,7 @@ fn AppRoutes() -> impl IntoView {
             <Route path=segment(SIGN_IN_PATH) view=SignInPage ssr=SsrMode::Async/>
             <Route path=two_segments(BREAK_GLASS_PATH) view=BreakGlassSignInPage ssr=SsrMode::Async/>
             <Route path=two_segments(NEW_KEY_PATH) view=NewKeyPage ssr=SsrMode::Async/>
+            <Route path=two_segments(crate::paths::NEW_TEMPORARY_PATH) view=NewTemporaryPage ssr=SsrMode::Async/>
             <Route path=segment(ADMIN_PATH) view=AdminPage ssr=SsrMode::Async/>
             <Route path=segment(HELPDESK_PATH) view=HelpdeskPage ssr=SsrMode::Async/>
             <Route path=segment(AUDIT_PATH) view=AuditPage ssr=SsrMode::Async/>

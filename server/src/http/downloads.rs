@@ -60,7 +60,73 @@ pub(super) async fn create_key_without_js(State(state): State<AppState>, req: Re
         NoJsCreate::Failed(e) => e.status(),
         _ => StatusCode::OK,
     };
-    let port: Arc<dyn app::api::Port> = portal.clone();
+    one_time_page(state, parts, outcome, status).await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct NoJsIssueForm {
+    role: String,
+    duration_secs: String,
+    reason: Option<String>,
+    password: Option<String>,
+}
+
+/// The temporary-credentials form's post when JavaScript is off: as for a key, the session cannot
+/// survive a redirect (it is never stored), so this answers with the one-time page itself (`no-store`);
+/// a stale sign-in first gets a password prompt that posts back here with the same request.
+pub(super) async fn issue_temporary_without_js(State(state): State<AppState>, req: Request) -> Response {
+    use app::api::access_keys::AccessKeysPort;
+    use app::api::temporary::TemporaryPort;
+    use app::pages::NoJsIssue;
+    use app::ssr::{Ctx, Principal};
+    let (parts, body) = req.into_parts();
+    let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
+        return axum::response::Redirect::to(app::paths::SIGN_IN_PATH).into_response();
+    };
+    let form = match axum::Form::<NoJsIssueForm>::from_request(Request::from_parts(parts.clone(), body), &state).await {
+        Ok(axum::Form(form)) => form,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let portal = state.portal.clone();
+    let reason = form.reason.clone().filter(|r| !r.trim().is_empty());
+    let outcome = async {
+        let Ok(duration) = form.duration_secs.trim().parse::<u32>() else {
+            return NoJsIssue::Failed(AppError::invalid("duration_secs", "Choose how long the credentials should last."));
+        };
+        let ask = |wrong| NoJsIssue::NeedsPassword { role: form.role.clone(), duration_secs: duration, reason: reason.clone(), wrong };
+        if let Some(password) = form.password.as_deref() {
+            let password = app::domain::Password::new(password);
+            match portal.confirm_password(&Ctx { req: parts.clone(), who: who.clone() }, &password).await {
+                Ok(()) => who.authenticated_at = portal.clock.now(),
+                Err(AppError::SignInFailed) => return ask(true),
+                Err(e) => return NoJsIssue::Failed(e),
+            }
+        }
+        match portal
+            .issue_temporary_credentials(&Ctx { req: parts.clone(), who: who.clone() }, &form.role, duration, reason.as_deref())
+            .await
+        {
+            Ok(session) => NoJsIssue::Issued(Box::new(session)),
+            Err(AppError::ReauthRequired) => ask(false),
+            Err(e) => NoJsIssue::Failed(e),
+        }
+    }
+    .await;
+    let status = match &outcome {
+        NoJsIssue::Failed(e) => e.status(),
+        _ => StatusCode::OK,
+    };
+    one_time_page(state, parts, outcome, status).await
+}
+
+/// A page rendered from `outcome` (provided as context) without hydration scripts, `no-store`.
+async fn one_time_page<T: Clone + Send + Sync + 'static>(
+    state: AppState,
+    parts: http::request::Parts,
+    outcome: T,
+    status: StatusCode,
+) -> Response {
+    let port: Arc<dyn app::api::Port> = state.portal.clone();
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {

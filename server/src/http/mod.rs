@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_on_main))
         .route(app::pages::NEW_KEY_PATH, axum::routing::post(create_key_without_js))
+        .route(app::paths::NEW_TEMPORARY_PATH, axum::routing::post(issue_temporary_without_js))
         .route(app::pages::NEW_KEY_CSV_PATH, axum::routing::post(new_key_csv))
         .route(app::pages::REVIEW_CSV_PATH, get(review_csv))
         .route(app::pages::REPORT_CSV_PATH, get(raw_report_csv))

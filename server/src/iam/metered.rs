@@ -29,6 +29,9 @@ macro_rules! metered {
             fn account_id(&self) -> &str {
                 self.0.account_id()
             }
+            fn chained_sessions(&self) -> bool {
+                self.0.chained_sessions()
+            }
             $(async fn $name(&self, caller: &Caller, $($arg: $ty),*) -> IamResult<$ret> {
                 observe($op, self.0.$name(caller, $($arg),*)).await
             })*

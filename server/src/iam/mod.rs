@@ -122,6 +122,12 @@ pub trait IamBackend: Send + Sync + 'static {
     /// The AWS account id (12 digits) used in ARNs.
     fn account_id(&self) -> &str;
 
+    /// Does keydesk itself run on an AWS role, so that every role it assumes is role chaining and
+    /// sessions last at most an hour?
+    fn chained_sessions(&self) -> bool {
+        false
+    }
+
     // --- users ---
 
     /// `GetUser`. Errors: NotFound.

@@ -19,6 +19,7 @@ pub mod mutation;
 pub mod password;
 pub mod services;
 pub mod settings;
+pub mod temporary;
 
 use crate::audit::AuditEvent;
 use crate::audit::Outcome;

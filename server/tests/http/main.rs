@@ -20,3 +20,4 @@ mod runtimes;
 mod schema;
 mod services;
 mod settings;
+mod temporary;

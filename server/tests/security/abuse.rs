@@ -177,6 +177,7 @@ const SENSITIVE: &[&str] = &[
     "helpdesk_decide",
     "cancel_mfa_enrolment",
     "end_sessions",
+    "issue_temporary_credentials",
     "update_password_policy",
     "delete_password_policy",
     "update_entitlements",
@@ -194,6 +195,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "change_portal_password",
     "mark_notifications_read",
     "get_frame",
+    "get_my_work_roles",
     "get_my_credentials",
     "get_activity",
     "get_password_policy",
@@ -227,6 +229,7 @@ fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
         "remove_mfa" => vec![("serial", s("arn:aws:iam::123456789012:mfa/alice/phone")), ("password", s("not-the-password"))],
         "cancel_mfa_enrolment" => vec![("serial", s("arn:aws:iam::123456789012:mfa/alice/phone"))],
         "end_sessions" => vec![("handle", s("others"))],
+        "issue_temporary_credentials" => vec![("role", s("read-only")), ("duration_secs", s("900"))],
         "reset_git_credential" | "set_git_credential_status" | "delete_git_credential" => {
             vec![("credential_id", s("ACCAEXAMPLEEXAMPLE123")), ("active", s("false")), ("confirm", s("ACCAEXAMPLEEXAMPLE123"))]
         }
@@ -564,7 +567,28 @@ pub async fn g15_g18_every_route(report: &mut Report) {
     let confirmed = app.server_fn(Some(&cookie), "confirm_password", &[("password", PASSWORD)]).await.session_cookie().unwrap();
     let once = app.post_form(Some(&confirmed), "/access-keys/new", &[("description", "no-js")]).await;
     check(&once, "/access-keys/new (one-time secret page)", true);
-    let rows = functions.len() * 4 + pages.len() * 3 + 1;
+    // And after getting temporary credentials (the embedded IAM's ReadOnly role, offered to everyone).
+    app.portal.embedded.clone().unwrap().create_role("ReadOnly", 3600, server::iam::embedded::RoleTrust::Keydesk).await.unwrap();
+    let catalogue = app::domain::temporary::WorkRoleCatalogue {
+        roles: vec![app::domain::temporary::WorkRole {
+            id: "read-only".into(),
+            role_arn: "arn:aws:iam::123456789012:role/ReadOnly".into(),
+            display_name: "Read-only".into(),
+            account_alias: String::new(),
+            max_session_secs: 3600,
+            portal_roles: vec![Role::Employee],
+            iam_groups: vec![],
+            sensitive: false,
+            session_policy: None,
+        }],
+    };
+    let doc = serde_json::to_string(&catalogue).unwrap();
+    app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
+    let temporary =
+        app.post_form(Some(&confirmed), app::paths::NEW_TEMPORARY_PATH, &[("role", "read-only"), ("duration_secs", "900")]).await;
+    assert!(temporary.body.contains("ASIA"), "the one-time page of temporary credentials: {}", temporary.status);
+    check(&temporary, "/temporary-credentials/new (one-time page)", true);
+    let rows = functions.len() * 4 + pages.len() * 3 + 2;
     report.add(
         "G15",
         "SQLite",

@@ -9,6 +9,7 @@ pub(crate) mod new_key;
 mod password;
 mod rotation;
 mod services;
+pub(crate) mod temporary;
 
 use self::access_keys::{AccessKeysSection, CredentialActions};
 use self::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
@@ -91,6 +92,7 @@ fn NoIamUser(user: String) -> impl IntoView {
                 <li>{format!("Expected an IAM user named {user}? Ask your administrator: keydesk takes the name from your identity provider.")}</li>
             </ul>
         </section>
+        <div class="mt-6 grid gap-6"><self::temporary::TemporaryCredentialsSection/></div>
     }
 }
 
@@ -143,6 +145,7 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                     view! { <ManagedNotice cap=Capability::AccessKeys ask=ask2/> }.into_any()
                 }}
             </SectionCard>
+            <self::temporary::TemporaryCredentialsSection/>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
                 {match o.mfa_devices {

@@ -12,6 +12,10 @@ impl IamBackend for AwsIam {
         &self.account
     }
 
+    fn chained_sessions(&self) -> bool {
+        self.runs_on_role.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn get_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<IamUser> {
         let out = call!(self.client(caller).await?.get_user().user_name(user.as_str()))?;
         user_view(out.user().ok_or_else(|| bad_reply("GetUser"))?)

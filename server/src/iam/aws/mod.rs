@@ -48,6 +48,9 @@ pub struct AwsIam {
     service_client: aws_sdk_iam::Client,
     cache: Mutex<HashMap<String, Cached>>,
     clock: crate::clock::SharedClock,
+    /// keydesk's own identity is an assumed role (instance, task or another role's session): work-role
+    /// sessions are then role chaining, at most an hour. Learnt at the start-up check.
+    runs_on_role: std::sync::atomic::AtomicBool,
 }
 
 /// Refresh assumed credentials this long before they expire.
@@ -253,7 +256,16 @@ impl AwsIam {
             iam_conf = iam_conf.endpoint_url(e);
         }
         let service_client = aws_sdk_iam::Client::from_conf(iam_conf.build());
-        Ok(Self { settings, account, base, sts, service_client, cache: Mutex::new(HashMap::new()), clock })
+        Ok(Self {
+            settings,
+            account,
+            base,
+            sts,
+            service_client,
+            cache: Mutex::new(HashMap::new()),
+            clock,
+            runs_on_role: Default::default(),
+        })
     }
 
     /// Start-up check: keydesk's own identity resolves and each role can be assumed.
@@ -265,6 +277,8 @@ impl AwsIam {
             .await
             .map_err(|e| format!("AWS credentials for keydesk itself do not work ({})", map_error(e, false)))?;
         tracing::info!(arn = me.arn().unwrap_or_default(), "AWS identity");
+        let on_role = me.arn().is_some_and(|a| a.contains(":assumed-role/"));
+        self.runs_on_role.store(on_role, std::sync::atomic::Ordering::Relaxed);
         for (flag, arn) in [
             ("--aws-user-role-arn", &self.settings.user_role_arn),
             ("--aws-helpdesk-role-arn", &self.settings.helpdesk_role_arn),

@@ -76,7 +76,9 @@ impl EmbeddedIam {
         if request.policy.as_ref().is_some_and(|p| p.len() > 2048) {
             return Err(IamError::InvalidInput("The session policy exceeds 2048 characters (PackedPolicyTooLarge).".into()));
         }
-        let expiration = self.clock.now() + time::Duration::seconds(i64::from(request.duration_secs));
+        // STS states expiries in whole seconds.
+        let now = self.clock.now();
+        let expiration = now.replace_nanosecond(0).unwrap_or(now) + time::Duration::seconds(i64::from(request.duration_secs));
         Ok(TemporaryCredentials {
             access_key_id: new_id("ASIA"),
             secret_access_key: OneTimeSecret::new(new_secret(40)),

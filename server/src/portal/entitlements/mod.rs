@@ -49,7 +49,7 @@ impl Portal {
     }
 
     /// `who`'s IAM groups, read through their own session (base actions only) and cached briefly.
-    async fn groups_of(&self, who: &Principal) -> Result<Vec<String>, AppError> {
+    pub(crate) async fn groups_of(&self, who: &Principal) -> Result<Vec<String>, AppError> {
         let me = &who.viewer.iam_user;
         let now = self.clock.now();
         if let Some((at, groups)) = self.groups.0.lock().unwrap_or_else(|p| p.into_inner()).get(&me.fold()) {

@@ -1,0 +1,48 @@
+//! Temporary credentials: the work roles a person may use, and a session of one, issued once.
+
+use crate::domain::temporary::{IssuedSession, WorkRoleOffer};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The work roles the signed-in person may use (people with no IAM user included).
+#[server(endpoint = "get_my_work_roles")]
+pub async fn get_my_work_roles() -> Result<Vec<WorkRoleOffer>, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.my_work_roles(&ctx()?).await)
+}
+
+/// A session of the work role `role` for `duration_secs`, with a `reason` where the role asks for one.
+/// Needs a recent sign-in. The answer is the only place the secret and the token ever appear.
+#[server(endpoint = "issue_temporary_credentials")]
+pub async fn issue_temporary_credentials(role: String, duration_secs: u32, reason: Option<String>) -> Result<IssuedSession, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.issue_temporary_credentials(&ctx()?, &role, duration_secs, reason.as_deref()).await)
+}
+
+/// What the server does for these functions. Implemented by the server's portal (`server/src/portal/`),
+/// reached through [`crate::api::port`].
+#[cfg(feature = "ssr")]
+pub use port::TemporaryPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::domain::temporary::{IssuedSession, WorkRoleOffer};
+    use crate::error::AppError;
+    use crate::ssr::Ctx;
+
+    #[async_trait::async_trait]
+    pub trait TemporaryPort: Send + Sync {
+        /// The catalogue's roles the caller may use, by their keydesk role and IAM groups.
+        async fn my_work_roles(&self, cx: &Ctx) -> Result<Vec<WorkRoleOffer>, AppError>;
+
+        /// Assume `role` for the caller (freshly authenticated): refused with 403 and nothing assumed
+        /// when they may not use it; audited with the session's access key id, never its secret.
+        async fn issue_temporary_credentials(
+            &self,
+            cx: &Ctx,
+            role: &str,
+            duration_secs: u32,
+            reason: Option<&str>,
+        ) -> Result<IssuedSession, AppError>;
+    }
+}

@@ -1,0 +1,150 @@
+//! Temporary credentials for work roles, through the server functions: the roles a person may use,
+//! an issuance (audited with its access key id, never the secret) and every refusal.
+
+use crate::support::*;
+use app::domain::temporary::{IssuedSession, WorkRole, WorkRoleCatalogue, WorkRoleOffer};
+use app::domain::Role;
+use app::error::AppError;
+use http::StatusCode;
+use server::iam::embedded::RoleTrust;
+
+fn entry(id: &str, arn: &str, max: u32, everyone: bool, group: Option<&str>, sensitive: bool) -> WorkRole {
+    WorkRole {
+        id: id.into(),
+        role_arn: arn.into(),
+        display_name: format!("{id} role"),
+        account_alias: "corp-test".into(),
+        max_session_secs: max,
+        portal_roles: if everyone { vec![Role::Employee] } else { vec![] },
+        iam_groups: group.map(|g| vec![g.to_owned()]).unwrap_or_default(),
+        sensitive,
+        session_policy: None,
+    }
+}
+
+/// An app whose IAM has three roles (one not trusting keydesk) and whose catalogue offers them.
+async fn app_with_roles() -> TestApp {
+    let app = TestApp::new().await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let read_only = iam.create_role("ReadOnly", 4 * 3600, RoleTrust::Keydesk).await.unwrap();
+    let billing = iam.create_role("BillingAdmin", 3600, RoleTrust::Keydesk).await.unwrap();
+    let broken = iam.create_role("Untrusting", 3600, RoleTrust::Others).await.unwrap();
+    let catalogue = WorkRoleCatalogue {
+        roles: vec![
+            entry("read-only", &read_only, 4 * 3600, true, None, false),
+            entry("billing", &billing, 3600, false, Some("finance"), true),
+            entry("broken", &broken, 3600, true, None, false),
+        ],
+    };
+    let doc = serde_json::to_string(&catalogue).unwrap();
+    app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
+    app
+}
+
+async fn issue(app: &TestApp, cookie: &str, role: &str, secs: &str, reason: Option<&str>) -> Reply {
+    let mut form = vec![("role", role), ("duration_secs", secs)];
+    if let Some(r) = reason {
+        form.push(("reason", r));
+    }
+    app.server_fn(Some(cookie), "issue_temporary_credentials", &form).await
+}
+
+#[tokio::test]
+async fn an_employee_gets_a_session_of_a_role_they_may_use_once() {
+    let app = app_with_roles().await;
+    app.add_account("alice", Role::Employee).await;
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let offers: Vec<WorkRoleOffer> = serde_json::from_str(&app.server_fn(Some(&alice), "get_my_work_roles", &[]).await.body).unwrap();
+    let ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["read-only", "broken"], "billing is for the finance group only");
+    assert_eq!(offers[0].durations, vec![900, 1800, 3600, 7200, 10800, 14400]);
+    let r = issue(&app, &alice, "read-only", "3600", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let issued: IssuedSession = serde_json::from_str(&r.body).unwrap();
+    let c = &issued.credentials;
+    assert!(c.access_key_id.starts_with("ASIA"));
+    assert!(c.assumed_role_arn.ends_with(":assumed-role/ReadOnly/keydesk-alice"), "{}", c.assumed_role_arn);
+    use server::clock::Clock;
+    assert_eq!(c.expiration, app.clock.now() + time::Duration::hours(1));
+    // The audit names the session by its access key id, never by its secret or token.
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT outcome, subject, detail FROM audit_events WHERE action = 'temporary.issue' ORDER BY id")
+            .fetch_all(&app.portal.db.pool)
+            .await
+            .unwrap();
+    let last = rows.last().unwrap();
+    assert_eq!(last.0, "success");
+    assert!(last.2.as_deref().unwrap().contains(&format!("access_key_id={}", c.access_key_id)), "{last:?}");
+    let everything = format!("{rows:?}");
+    assert!(!everything.contains(c.secret_access_key.expose()) && !everything.contains(c.session_token.expose()));
+}
+
+#[tokio::test]
+async fn refusals_issue_nothing() {
+    let app = app_with_roles().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("frank", Role::Employee).await;
+    app.portal.embedded.clone().unwrap().add_user_to_group(&app::domain::IamUserName::parse("frank").unwrap(), "finance").await.unwrap();
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    // A role the person may not use: 403, nothing assumed.
+    let not_hers = issue(&app, &alice, "billing", "900", Some("month end")).await;
+    assert_eq!(not_hers.status, StatusCode::FORBIDDEN, "{}", not_hers.body);
+    assert_eq!(audit_trail(&app, "temporary.issue").await.len(), 0, "nothing was even attempted");
+    // Over the role's maximum, and under 15 minutes.
+    let long = issue(&app, &alice, "read-only", "18000", None).await;
+    assert!(matches!(long.app_error(), AppError::InvalidInput { ref field, .. } if field == "duration_secs"), "{}", long.body);
+    assert_eq!(issue(&app, &alice, "read-only", "60", None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The role's trust policy does not admit keydesk: the message says what to fix.
+    let broken = issue(&app, &alice, "broken", "900", None).await;
+    assert_eq!(broken.status, StatusCode::FORBIDDEN);
+    assert!(broken.body.contains("trust policy") && broken.body.contains("sts:SetSourceIdentity"), "{}", broken.body);
+    // A sensitive role asks for a reason.
+    let frank = app.sign_in("frank", PASSWORD).await.unwrap();
+    let no_reason = issue(&app, &frank, "billing", "900", None).await;
+    assert!(matches!(no_reason.app_error(), AppError::InvalidInput { ref field, .. } if field == "reason"));
+    let with_reason = issue(&app, &frank, "billing", "900", Some("closing the month (ticket #42)")).await;
+    assert_eq!(with_reason.status, StatusCode::OK, "{}", with_reason.body);
+    // After the step-up window, the action asks for the password again.
+    app.clock.advance(time::Duration::minutes(11));
+    assert_eq!(issue(&app, &alice, "read-only", "900", None).await.app_error(), AppError::ReauthRequired);
+}
+
+#[tokio::test]
+async fn a_person_with_no_iam_user_still_gets_the_roles_everyone_may_use() {
+    let app = app_with_roles().await;
+    app.add_account_acting_for("zoe", Role::Employee, "zoe").await;
+    let zoe = app.sign_in("zoe", PASSWORD).await.unwrap();
+    let offers: Vec<WorkRoleOffer> = serde_json::from_str(&app.server_fn(Some(&zoe), "get_my_work_roles", &[]).await.body).unwrap();
+    assert_eq!(offers.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["read-only", "broken"]);
+    let r = issue(&app, &zoe, "read-only", "900", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn without_javascript_the_answer_is_the_one_time_page() {
+    let app = app_with_roles().await;
+    app.add_account("alice", Role::Employee).await;
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let path = app::paths::NEW_TEMPORARY_PATH;
+    let page = app.post_form(Some(&alice), path, &[("role", "read-only"), ("duration_secs", "3600")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let id_at = page.body.find("temp-key-id").expect("the session's id field");
+    assert!(page.body[id_at..].chars().take(80).collect::<String>().contains(">ASIA"), "the session's id is on the page");
+    assert!(page.body.contains("export AWS_SESSION_TOKEN="), "with its formats");
+    // Past the step-up window the page asks for the password, keeping the request, then issues.
+    app.clock.advance(time::Duration::minutes(11));
+    let ask = app.post_form(Some(&alice), path, &[("role", "read-only"), ("duration_secs", "900")]).await;
+    assert!(ask.body.contains("Confirm your password to get the credentials") && ask.body.contains("value=\"900\""), "{}", ask.status);
+    let wrong = app.post_form(Some(&alice), path, &[("role", "read-only"), ("duration_secs", "900"), ("password", "nope")]).await;
+    assert!(wrong.body.contains("That password is not correct."));
+    let issued = app.post_form(Some(&alice), path, &[("role", "read-only"), ("duration_secs", "900"), ("password", PASSWORD)]).await;
+    assert!(issued.body.contains("for 15 minutes"), "{}", issued.status);
+    // The step-up gave the session a new id.
+    let alice = issued.session_cookie().expect("a new session id after the password check");
+    // A refusal is shown on the page with its status; a GET shows nothing.
+    let refused = app.post_form(Some(&alice), path, &[("role", "billing"), ("duration_secs", "900")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(app.get(Some(&alice), path).await.body.contains("Nothing to show"));
+}

@@ -1,0 +1,133 @@
+// Temporary credentials in the browser: the demo's roles on the embedded IAM (with and without
+// JavaScript), and on the AWS backend against moto, where boto3 — a client keydesk did not write —
+// signs with the credentials-file block the page gave and STS names the person's session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startServer, launchBrowser, signIn, hydrated, keydeskCli } from '../harness.mjs';
+
+let server; let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await server?.stop(); });
+
+/// Issue credentials for the role `role` from the credentials page; returns the dialog.
+async function issue(page, role) {
+  await page.click(`[data-role=${role}] [data-testid=work-role-issue]`);
+  const dialog = page.locator('[data-testid=temp-secret-view]');
+  await dialog.waitFor();
+  return dialog;
+}
+
+test('alice gets an hour of Read-only and the export lines, shown once', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice');
+  await hydrated(page);
+  const roles = await page.locator('[data-testid=work-role]').evaluateAll((rows) => rows.map((r) => r.dataset.role));
+  assert.deepEqual(roles, ['read-only', 'developer'], 'alice (developers) may use Read-only and Developer, not Billing');
+  assert.equal(await page.locator('[data-role=read-only] [data-testid=work-role-duration]').inputValue(), '3600', 'an hour by default');
+  const dialog = await issue(page, 'read-only');
+  const id = (await page.textContent('[data-testid=temp-key-id]')).trim();
+  assert.match(id, /^ASIA[A-Z2-7]{16}$/);
+  assert.match(await dialog.innerText(), /Read-only for 1 hour/);
+  assert.match(await page.textContent('[data-testid=temp-expiry]'), /Expires .* UTC \(.* your time\) — in 1 hour\./);
+  await page.locator('[data-testid=temp-show]').first().click();
+  const exports = await dialog.locator('figure:has(figcaption:has-text("bash / zsh")) pre').textContent();
+  assert.match(exports, new RegExp(`^export AWS_ACCESS_KEY_ID='${id}'\\nexport AWS_SECRET_ACCESS_KEY='[A-Za-z0-9+/]{40}'\\nexport AWS_SESSION_TOKEN='[^']+'$`));
+  // Done before copying asks first; closing anyway forgets the session.
+  await page.click('[data-testid=temp-done]');
+  await page.click('[data-testid=secret-discard]');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal((await page.content()).includes(id), false, 'the session is gone from the page');
+  await ctx.close();
+});
+
+test('without JavaScript the form answers with the one-time page', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice', { js: false });
+  await page.selectOption('[data-role=developer] [data-testid=work-role-duration]', '900');
+  await page.click('[data-role=developer] [data-testid=work-role-issue]');
+  await page.waitForSelector('[data-testid=temp-secret-view]');
+  assert.match((await page.textContent('[data-testid=temp-key-id]')).trim(), /^ASIA/);
+  assert.match(await page.textContent('[data-testid=temp-secret-view] h2'), /Developer for 15 minutes/);
+  await page.goto(`${server.url}/temporary-credentials/new`);
+  assert.ok(await page.locator('[data-testid=secret-gone]').isVisible(), 'nothing to show again');
+  await ctx.close();
+});
+
+const moto = process.env.KEYDESK_TEST_MOTO_URL;
+test('AWS backend on moto: boto3 signs with the credentials-file block as the person', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
+  const ACCOUNT = '123456789012';
+  const user = `kd-temp-${randomUUID().slice(0, 8)}`;
+  const roleName = `Work-${randomUUID().slice(0, 8)}`;
+  const password = 'moto-temporary-pass-1';
+  const iam = async (action, params) => {
+    const res = await fetch(moto, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }),
+    });
+    const text = await res.text();
+    if (!res.ok && !text.includes('EntityAlreadyExists')) throw new Error(`${action}: ${res.status} ${text}`);
+  };
+  const trust = (actions) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: actions }] });
+  for (const role of ['keydesk-user', 'keydesk-helpdesk', 'keydesk-admin']) {
+    await iam('CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust('sts:AssumeRole') });
+  }
+  await iam('CreateRole', { RoleName: roleName, AssumeRolePolicyDocument: trust(['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession']), MaxSessionDuration: '7200' });
+  await iam('CreateUser', { UserName: user });
+  const aws = ['--iam-backend', 'aws',
+    '--aws-user-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-user`,
+    '--aws-helpdesk-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-helpdesk`,
+    '--aws-admin-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-admin`,
+    '--iam-endpoint', moto, '--sts-endpoint', moto];
+  process.env.AWS_ACCESS_KEY_ID = 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  process.env.AWS_REGION = 'us-east-1';
+  const onMoto = await startServer(aws, {
+    demo: false,
+    before: (dir) => keydeskCli(dir, [...aws, 'user', 'add', user, '--display-name', 'Moto Temporary'], `${password}\n`),
+  });
+  const scratch = mkdtempSync(join(tmpdir(), 'keydesk-boto3-'));
+  try {
+    // The catalogue, as an administrator's save leaves it: one role for every employee.
+    const catalogue = JSON.stringify({ roles: [{ id: 'work', role_arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, display_name: 'Work role', account_alias: 'moto', max_session_secs: 7200, portal_roles: ['employee'], iam_groups: [], sensitive: false, session_policy: null }] });
+    execFileSync('python3', ['-c', `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO portal_settings (name, value, updated_at, updated_by) VALUES ('work_roles', ?, 0, 'test')", (sys.argv[2],))
+db.commit()`, join(onMoto.dir, 'portal.db'), catalogue]);
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signIn(page, onMoto.url, user, { password });
+    await hydrated(page);
+    const dialog = await issue(page, 'work');
+    await page.locator('[data-testid=temp-show]').first().click();
+    const block = await dialog.locator('figure:has(figcaption:has-text("~/.aws/credentials")) pre').textContent();
+    assert.match(block, /^\[keydesk-work\]\naws_access_key_id = ASIA/);
+    writeFileSync(join(scratch, 'credentials'), `${block}\n`);
+    const arn = execFileSync('.venv/bin/python', ['-c', `
+import sys, boto3
+session = boto3.Session(profile_name="keydesk-work")
+print(session.client("sts", endpoint_url=sys.argv[1], region_name="us-east-1").get_caller_identity()["Arn"])`, moto], {
+      env: { PATH: process.env.PATH, AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'credentials'), AWS_CONFIG_FILE: join(scratch, 'config') },
+    }).toString().trim();
+    assert.equal(arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/keydesk-${user}`);
+    console.log(`temporary credentials: boto3 signed with the page's credentials-file block as ${arn}`);
+    await ctx.close();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await onMoto.stop();
+  }
+});

@@ -220,6 +220,27 @@ impl TestApp {
     }
 }
 
+/// The embedded IAM's role `ReadOnly` (trusting keydesk, an hour at most) and a catalogue that offers
+/// it to every employee as `read-only`.
+pub async fn offer_read_only(app: &TestApp) {
+    use app::domain::temporary::{WorkRole, WorkRoleCatalogue};
+    let iam = app.portal.embedded.clone().unwrap();
+    let arn = iam.create_role("ReadOnly", 3600, server::iam::embedded::RoleTrust::Keydesk).await.unwrap();
+    let role = WorkRole {
+        id: "read-only".into(),
+        role_arn: arn,
+        display_name: "Read-only".into(),
+        account_alias: String::new(),
+        max_session_secs: 3600,
+        portal_roles: vec![Role::Employee],
+        iam_groups: vec![],
+        sensitive: false,
+        session_policy: None,
+    };
+    let doc = serde_json::to_string(&WorkRoleCatalogue { roles: vec![role] }).unwrap();
+    app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
+}
+
 /// A fresh app with admin dave and employee alice, both signed in: (app, dave's cookie, alice's).
 pub async fn admin_and_employee() -> (TestApp, String, String) {
     let app = TestApp::new().await;

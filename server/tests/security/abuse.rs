@@ -568,22 +568,7 @@ pub async fn g15_g18_every_route(report: &mut Report) {
     let once = app.post_form(Some(&confirmed), "/access-keys/new", &[("description", "no-js")]).await;
     check(&once, "/access-keys/new (one-time secret page)", true);
     // And after getting temporary credentials (the embedded IAM's ReadOnly role, offered to everyone).
-    app.portal.embedded.clone().unwrap().create_role("ReadOnly", 3600, server::iam::embedded::RoleTrust::Keydesk).await.unwrap();
-    let catalogue = app::domain::temporary::WorkRoleCatalogue {
-        roles: vec![app::domain::temporary::WorkRole {
-            id: "read-only".into(),
-            role_arn: "arn:aws:iam::123456789012:role/ReadOnly".into(),
-            display_name: "Read-only".into(),
-            account_alias: String::new(),
-            max_session_secs: 3600,
-            portal_roles: vec![Role::Employee],
-            iam_groups: vec![],
-            sensitive: false,
-            session_policy: None,
-        }],
-    };
-    let doc = serde_json::to_string(&catalogue).unwrap();
-    app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
+    offer_read_only(&app).await;
     let temporary =
         app.post_form(Some(&confirmed), app::paths::NEW_TEMPORARY_PATH, &[("role", "read-only"), ("duration_secs", "900")]).await;
     assert!(temporary.body.contains("ASIA"), "the one-time page of temporary credentials: {}", temporary.status);

@@ -85,6 +85,7 @@ goal!(hostile_inputs, abuse::bad_input_everywhere);
 goal!(g16_canaries, secrets::g16_canaries);
 goal!(g16_oidc_canaries, secrets::g16_oidc_canaries);
 goal!(g16_ldap_canaries, secrets::g16_ldap_canaries);
+goal!(g16_temporary_credentials, secrets::g16_temporary_credentials);
 goal!(g19_password_hashes, secrets::g19_password_hashes);
 goal!(g22_audit_records, integrity::g22_audit_records);
 goal!(g27_token_matrix, per_db oidc::g27_token_matrix);

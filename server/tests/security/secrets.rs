@@ -280,6 +280,30 @@ pub async fn g16_ldap_canaries(report: &mut Report) {
     canary_row(report, &app, &traces, setting, &secrets, logged && answered);
 }
 
+/// G16 for temporary credentials: a work role's secret access key and session token are in the answer
+/// that issued them and nowhere else — no log, file, session or audit row, and no later page (the
+/// audit names the session by its access key id).
+pub async fn g16_temporary_credentials(report: &mut Report) {
+    use app::domain::temporary::IssuedSession;
+    let logs = LogCapture::get();
+    RECORDING.store(true, Ordering::SeqCst);
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    offer_read_only(&app).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&cookie), "issue_temporary_credentials", &[("role", "read-only"), ("duration_secs", "900")]).await;
+    let issued: IssuedSession = serde_json::from_str(&r.body).unwrap();
+    let no_js = app.post_form(Some(&cookie), app::paths::NEW_TEMPORARY_PATH, &[("role", "read-only"), ("duration_secs", "900")]).await;
+    let pages = [app.get(Some(&cookie), "/").await.body, app.get(Some(&cookie), "/activity").await.body].concat();
+    RECORDING.store(false, Ordering::SeqCst);
+    let c = &issued.credentials;
+    let secrets = [("secret access key", c.secret_access_key.expose().to_owned()), ("session token", c.session_token.expose().to_owned())];
+    let traces = Traces::read(&app, logs, pages).await;
+    let audited = traces.audit.contains(&c.access_key_id);
+    let setting = ("SQLite, temporary credentials", "a work role's session (and a second one issued without JavaScript)");
+    canary_row(report, &app, &traces, setting, &secrets, audited && no_js.body.contains("ASIA"));
+}
+
 /// The G16 row of a sign-in's canaries: where each of `secrets` (kind, value) was found, if anywhere;
 /// met when nowhere and `also` holds.
 fn canary_row(report: &mut Report, app: &TestApp, traces: &Traces, setting: (&str, &str), secrets: &[(&str, String)], also: bool) {

@@ -71,6 +71,10 @@ fn Overview() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the overview's Transition, so the overview's refetch after every change does not make
+        // it anew (a resource created inside a Transition's refetch held that Transition pending: the
+        // page stopped showing changes). Shown also to people with no IAM user.
+        <div class="mt-6 grid gap-6"><self::temporary::TemporaryCredentialsSection/></div>
     }
 }
 
@@ -92,7 +96,6 @@ fn NoIamUser(user: String) -> impl IntoView {
                 <li>{format!("Expected an IAM user named {user}? Ask your administrator: keydesk takes the name from your identity provider.")}</li>
             </ul>
         </section>
-        <div class="mt-6 grid gap-6"><self::temporary::TemporaryCredentialsSection/></div>
     }
 }
 
@@ -145,7 +148,6 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                     view! { <ManagedNotice cap=Capability::AccessKeys ask=ask2/> }.into_any()
                 }}
             </SectionCard>
-            <self::temporary::TemporaryCredentialsSection/>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
                 {match o.mfa_devices {

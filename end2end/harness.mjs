@@ -244,3 +244,39 @@ export async function deactivateAndDelete(page, id) {
   await row.locator('[data-testid=delete-key]').click();
   await page.waitForFunction((key) => !document.body.innerText.includes(key), id);
 }
+
+/// The account moto answers as.
+export const MOTO_ACCOUNT = '123456789012';
+
+/// One IAM Query API call to moto at `moto`. Moto routes on the credential scope and does not check
+/// signatures; an entity that already exists is not an error (files share one moto).
+export async function motoIam(moto, action, params) {
+  const res = await fetch(moto, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }),
+  });
+  const text = await res.text();
+  if (!res.ok && !text.includes('EntityAlreadyExists')) throw new Error(`${action}: ${res.status} ${text}`);
+  return text;
+}
+
+/// keydesk's three roles created in moto (trusting the account), the SDK's credentials for this
+/// process, and the arguments that run keydesk on the AWS backend against moto.
+export async function motoBackend(moto) {
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] });
+  for (const role of ['keydesk-user', 'keydesk-helpdesk', 'keydesk-admin']) {
+    await motoIam(moto, 'CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust });
+  }
+  process.env.AWS_ACCESS_KEY_ID = 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  process.env.AWS_REGION = 'us-east-1';
+  return ['--iam-backend', 'aws',
+    '--aws-user-role-arn', `arn:aws:iam::${MOTO_ACCOUNT}:role/keydesk-user`,
+    '--aws-helpdesk-role-arn', `arn:aws:iam::${MOTO_ACCOUNT}:role/keydesk-helpdesk`,
+    '--aws-admin-role-arn', `arn:aws:iam::${MOTO_ACCOUNT}:role/keydesk-admin`,
+    '--iam-endpoint', moto, '--sts-endpoint', moto];
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, signIn, hydrated, keydeskCli } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, keydeskCli, motoIam, motoBackend, MOTO_ACCOUNT as ACCOUNT } from '../harness.mjs';
 
 let server; let browser;
 before(async () => {
@@ -65,36 +65,13 @@ test('without JavaScript the form answers with the one-time page', async () => {
 
 const moto = process.env.KEYDESK_TEST_MOTO_URL;
 test('AWS backend on moto: boto3 signs with the credentials-file block as the person', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
-  const ACCOUNT = '123456789012';
   const user = `kd-temp-${randomUUID().slice(0, 8)}`;
   const roleName = `Work-${randomUUID().slice(0, 8)}`;
   const password = 'moto-temporary-pass-1';
-  const iam = async (action, params) => {
-    const res = await fetch(moto, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }),
-    });
-    const text = await res.text();
-    if (!res.ok && !text.includes('EntityAlreadyExists')) throw new Error(`${action}: ${res.status} ${text}`);
-  };
-  const trust = (actions) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: actions }] });
-  for (const role of ['keydesk-user', 'keydesk-helpdesk', 'keydesk-admin']) {
-    await iam('CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust('sts:AssumeRole') });
-  }
-  await iam('CreateRole', { RoleName: roleName, AssumeRolePolicyDocument: trust(['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession']), MaxSessionDuration: '7200' });
-  await iam('CreateUser', { UserName: user });
-  const aws = ['--iam-backend', 'aws',
-    '--aws-user-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-user`,
-    '--aws-helpdesk-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-helpdesk`,
-    '--aws-admin-role-arn', `arn:aws:iam::${ACCOUNT}:role/keydesk-admin`,
-    '--iam-endpoint', moto, '--sts-endpoint', moto];
-  process.env.AWS_ACCESS_KEY_ID = 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
-  process.env.AWS_REGION = 'us-east-1';
+  const aws = await motoBackend(moto);
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'] }] });
+  await motoIam(moto, 'CreateRole', { RoleName: roleName, AssumeRolePolicyDocument: trust, MaxSessionDuration: '7200' });
+  await motoIam(moto, 'CreateUser', { UserName: user });
   const onMoto = await startServer(aws, {
     demo: false,
     before: (dir) => keydeskCli(dir, [...aws, 'user', 'add', user, '--display-name', 'Moto Temporary'], `${password}\n`),

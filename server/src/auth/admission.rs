@@ -114,11 +114,8 @@ impl Portal {
                 self.checked_right(attempt).await;
                 Ok(Checked::Right(Box::new(account)))
             }
-            None if !audit_failure(attempt.streak) => Ok(Checked::Wrong),
             None => {
-                // Only a well-formed account name is named: the input may be a mistyped password.
-                let name = PortalUserName::parse(typed).ok();
-                self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, Outcome::Failure).await;
+                self.checked_wrong(req, &attempt, typed, action).await;
                 Ok(Checked::Wrong)
             }
         }
@@ -161,14 +158,11 @@ impl Portal {
                 Err(AppError::DirectoryUnavailable)
             }
             Ok(DirectoryChecked::Wrong) => {
-                if audit_failure(attempt.streak) {
-                    let name = PortalUserName::parse(typed).ok();
-                    self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, Outcome::Failure).await;
-                }
+                self.checked_wrong(req, &attempt, typed, action).await;
                 Ok(DirectoryChecked::Wrong)
             }
             Ok(right) => {
-                self.checked_right_subject(&attempt.subject, attempt.ip.as_deref()).await;
+                self.checked_right(attempt).await;
                 Ok(right)
             }
         }
@@ -215,15 +209,20 @@ impl Portal {
 
     /// The password was right: forget the counter's failures and give the address its attempt back.
     async fn checked_right(&self, attempt: Attempt) {
-        self.checked_right_subject(&attempt.subject, attempt.ip.as_deref()).await;
-    }
-
-    async fn checked_right_subject(&self, subject: &str, ip: Option<&str>) {
-        if let Err(e) = self.db.clear_throttle(subject).await {
+        if let Err(e) = self.db.clear_throttle(&attempt.subject).await {
             tracing::warn!(error = %e, "could not clear the sign-in failure count");
         }
-        if let Some(ip) = ip {
+        if let Some(ip) = &attempt.ip {
             let _ = self.db.give_back_ip_attempt(ip).await;
+        }
+    }
+
+    /// The password was wrong: audited when [`audit_failure`] says so. Only a well-formed account name
+    /// is named: what was typed may be a mistyped password.
+    async fn checked_wrong(&self, req: &Parts, attempt: &Attempt, typed: &str, action: &'static str) {
+        if audit_failure(attempt.streak) {
+            let name = PortalUserName::parse(typed).ok();
+            self.audit_sign_in(req, name.as_ref().map(|u| u.as_str()), action, Outcome::Failure).await;
         }
     }
 }

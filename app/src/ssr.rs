@@ -23,6 +23,8 @@ pub struct Principal {
     pub signed_in_with: crate::domain::SignedInWith,
     /// The person's entry, when the directory signed them in: their step-up binds as it.
     pub directory_dn: Option<String>,
+    /// The groups the identity provider or directory named at sign-in (for the work roles they open).
+    pub idp_groups: Vec<String>,
 }
 
 /// One request of a signed-in person, as every feature port receives it: the request (for the session,

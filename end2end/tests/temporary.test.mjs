@@ -63,6 +63,67 @@ test('without JavaScript the form answers with the one-time page', async () => {
   await ctx.close();
 });
 
+test('the profile name is the person\'s, and new credentials for the same role are one press away', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'alice');
+  await hydrated(page);
+  const dialog = await issue(page, 'read-only');
+  const first = (await page.textContent('[data-testid=temp-key-id]')).trim();
+  await page.locator('[data-testid=temp-show]').first().click();
+  await page.fill('[data-testid=temp-profile]', 'work ro');
+  const block = dialog.locator('figure:has(figcaption:has-text("~/.aws/credentials")) pre');
+  assert.match(await block.textContent(), /^\[work-ro\]\naws_access_key_id = ASIA/, 'the block follows the name, cleaned');
+  assert.match(await dialog.innerText(), /aws --profile work-ro/);
+  await page.click('[data-testid=temp-again]');
+  await page.waitForFunction((old) => {
+    const el = document.querySelector('[data-testid=temp-key-id]');
+    return el && el.textContent.trim().startsWith('ASIA') && el.textContent.trim() !== old;
+  }, first);
+  assert.match(await page.textContent('[data-testid=temp-secret-view] h2'), /Read-only for 1 hour/, 'the same role and duration');
+  await ctx.close();
+});
+
+test('an administrator sets up Identity Center; botocore reads the config alice is given', async () => {
+  const admin = await browser.newContext();
+  const page = await admin.newPage();
+  await signIn(page, server.url, 'dave');
+  await page.goto(`${server.url}/settings#work-roles`);
+  await hydrated(page);
+  const row = page.locator('[data-testid=catalogue-role][data-role=developer]');
+  await row.locator('summary').click();
+  await row.locator('[data-testid=wr-sso_account_id]').fill('111122223333');
+  await row.locator('[data-testid=wr-sso_role_name]').fill('DeveloperAccess');
+  await row.locator('[data-testid=save-work-role]').click();
+  assert.match(await page.locator('[data-testid=work-roles-saved]').textContent(), /Saved Developer: Identity Center/);
+  await page.fill('[data-testid=ic-start_url]', 'https://d-1234567890.awsapps.com/start');
+  await page.fill('[data-testid=ic-region]', 'eu-west-1');
+  await page.click('[data-testid=save-identity-center]');
+  await page.locator('[data-testid=work-roles-saved]:has-text("Identity Center saved")').waitFor();
+  await admin.close();
+
+  const ctx = await browser.newContext();
+  const alice = await ctx.newPage();
+  await signIn(alice, server.url, 'alice');
+  await hydrated(alice);
+  await alice.click('[data-testid=sso-setup] summary');
+  const config = await alice.textContent('[data-testid=sso-config]');
+  assert.equal((await alice.textContent('[data-testid=sso-login]')).trim(), 'aws sso login --profile developer');
+  const scratch = mkdtempSync(join(tmpdir(), 'keydesk-sso-'));
+  try {
+    writeFileSync(join(scratch, 'config'), config);
+    const parsed = JSON.parse(execFileSync('.venv/bin/python', ['-c', `
+import json, sys, botocore.configloader
+print(json.dumps(botocore.configloader.load_config(sys.argv[1])))`, join(scratch, 'config')]).toString());
+    assert.deepEqual(parsed.sso_sessions, { keydesk: { sso_start_url: 'https://d-1234567890.awsapps.com/start', sso_region: 'eu-west-1', sso_registration_scopes: 'sso:account:access' } });
+    assert.deepEqual(parsed.profiles, { developer: { sso_session: 'keydesk', sso_account_id: '111122223333', sso_role_name: 'DeveloperAccess', region: 'eu-west-1', output: 'json' } });
+    console.log(`identity center: botocore read ${Object.keys(parsed.profiles).length} profile(s) and ${Object.keys(parsed.sso_sessions).length} sso-session from the page`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  await ctx.close();
+});
+
 const moto = process.env.KEYDESK_TEST_MOTO_URL;
 test('AWS backend on moto: boto3 signs with the credentials-file block as the person', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
   const user = `kd-temp-${randomUUID().slice(0, 8)}`;

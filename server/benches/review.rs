@@ -74,6 +74,7 @@ async fn main() {
         session_mark: None,
         signed_in_with: Default::default(),
         directory_dn: None,
+        idp_groups: vec![],
     };
     let admin = Ctx { req: http::Request::new(()).into_parts().0, who };
     let cold = Instant::now();

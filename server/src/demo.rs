@@ -100,6 +100,7 @@ async fn seed_work_roles(portal: &Portal) -> anyhow::Result<()> {
         iam_groups: group.map(|g| vec![g.to_owned()]).unwrap_or_default(),
         sensitive,
         session_policy: None,
+        ..Default::default()
     };
     let catalogue = WorkRoleCatalogue {
         roles: vec![
@@ -107,6 +108,7 @@ async fn seed_work_roles(portal: &Portal) -> anyhow::Result<()> {
             role("developer", "Developer", "Developer", 4 * 3600, false, Some("developers"), false),
             role("billing-admin", "BillingAdmin", "Billing administrator", 3600, false, Some("finance"), true),
         ],
+        identity_center: None,
     };
     let now = portal.clock.now();
     portal.db.put_setting(crate::portal::temporary::CATALOGUE, &serde_json::to_string(&catalogue)?, now, "keydesk demo").await?;

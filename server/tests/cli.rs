@@ -173,7 +173,7 @@ fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
     let (code, out, err) = run(&[]);
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 5, "{out}");
     assert!(lines.iter().all(|l| l.starts_with("ok   ")), "{out}");
     assert!(lines[1].starts_with("ok   portal database: SQLite reachable; 0 migrations applied,"), "{out}");
     let (_, again, _) = run(&[]);
@@ -182,6 +182,7 @@ fn keydesk_check_passes_a_good_deployment_and_names_the_first_failure() {
     assert_eq!(keydesk(&[&base[..], &["user", "list"]].concat(), None).0, 0);
     let (_, migrated, _) = run(&[]);
     assert!(migrated.contains(", 0 pending"), "{migrated}");
+    assert!(migrated.contains("ok   work roles: none in the catalogue"), "{migrated}");
 
     // Bad 1: the database cannot be reached.
     let (code, out, _) = run(&["--database-url", "postgres://keydesk:nope@127.0.0.1:9/keydesk"]);
@@ -254,4 +255,57 @@ async fn keydesk_check_reads_the_identity_providers_discovery_and_keys() {
     assert_eq!(err.trim(), "keydesk: error: --oidc-issuer needs --oidc-client-secret-file", "{err}");
     let (_, out, err) = run(args).await.unwrap();
     assert!(!out.contains(testkit::idp::CLIENT_SECRET) && !err.contains(testkit::idp::CLIENT_SECRET), "{out}{err}");
+}
+
+/// `keydesk check` assumes each work role of the catalogue once and names the ones it cannot assume,
+/// with what the administrator must fix.
+#[test]
+fn keydesk_check_assumes_each_work_role() {
+    use app::domain::temporary::{WorkRole, WorkRoleCatalogue};
+    use server::iam::embedded::{EmbeddedIam, RoleTrust};
+    let (_dir, base) = deployment();
+    let base: Vec<&str> = base.iter().map(String::as_str).collect();
+    let (db_url, iam_url) = (base[1].to_owned(), base[3].to_owned());
+    let write = |roles: Vec<(&'static str, &'static str, Option<RoleTrust>)>| {
+        let (db_url, iam_url) = (db_url.clone(), iam_url.clone());
+        tokio::runtime::Runtime::new().unwrap().block_on(async move {
+            let db = server::db::Db::connect(&db_url, 1).await.unwrap();
+            let iam_db = server::db::Db::connect_schema(&iam_url, 1, server::db::Schema::EmbeddedIam).await.unwrap();
+            let iam = EmbeddedIam::new(iam_db, std::sync::Arc::new(server::clock::SystemClock));
+            let mut catalogue = WorkRoleCatalogue::default();
+            for (id, name, trust) in roles {
+                if let Some(trust) = trust {
+                    let _ = iam.create_role(name, 3600, trust).await;
+                }
+                catalogue.roles.push(WorkRole {
+                    id: id.into(),
+                    role_arn: format!("arn:aws:iam::{}:role/{name}", server::iam::IamBackend::account_id(&iam)),
+                    display_name: name.into(),
+                    max_session_secs: 3600,
+                    portal_roles: vec![app::domain::Role::Employee],
+                    ..Default::default()
+                });
+            }
+            let doc = serde_json::to_string(&catalogue).unwrap();
+            db.put_setting(server::portal::temporary::CATALOGUE, &doc, time::OffsetDateTime::now_utc(), "test").await.unwrap();
+        })
+    };
+    let check = || keydesk(&[&base[..], &["check"]].concat(), None);
+
+    write(vec![("read-only", "ReadOnly", Some(RoleTrust::Keydesk))]);
+    let (code, out, err) = check();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok   work roles: keydesk assumed each of the 1 role of the catalogue"), "{out}");
+
+    write(vec![
+        ("read-only", "ReadOnly", Some(RoleTrust::Keydesk)),
+        ("closed", "Closed", Some(RoleTrust::Others)),
+        ("missing", "Missing", None),
+    ]);
+    let (code, out, _) = check();
+    assert_eq!(code, 1, "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("FAIL work roles: keydesk cannot assume 2 of 3: closed (arn:aws:iam::"), "{last}");
+    assert!(last.contains("; missing (arn:aws:iam::") && !last.contains("read-only ("), "{last}");
+    assert!(last.contains("sts:SetSourceIdentity and sts:TagSession"), "{last}");
 }

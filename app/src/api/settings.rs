@@ -88,6 +88,79 @@ pub async fn update_entitlements(
     respond(port()?.update_entitlements(&ctx()?, &input).await)
 }
 
+/// The catalogue of work roles (and Identity Center's settings). Admins only.
+#[server(endpoint = "get_work_role_catalogue")]
+pub async fn get_work_role_catalogue() -> Result<crate::domain::temporary::WorkRoleCatalogue, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.work_role_catalogue(&ctx()?).await)
+}
+
+/// Add a work role (`original` blank) or save the one whose short name was `original`. Checkboxes
+/// `for_employee`, `for_helpdesk`, `for_admin` and `sensitive` arrive only when ticked; groups are
+/// comma-separated. Returns what changed, worded for a person (empty when nothing did).
+#[server(endpoint = "save_work_role")]
+pub async fn save_work_role(
+    original: Option<String>,
+    id: String,
+    role_arn: String,
+    display_name: String,
+    account_alias: Option<String>,
+    max_session_secs: String,
+    for_employee: Option<String>,
+    for_helpdesk: Option<String>,
+    for_admin: Option<String>,
+    iam_groups: Option<String>,
+    idp_groups: Option<String>,
+    sensitive: Option<String>,
+    session_policy: Option<String>,
+    sso_account_id: Option<String>,
+    sso_role_name: Option<String>,
+) -> Result<Vec<String>, AppError> {
+    use crate::domain::{work_roles::WorkRoleInput, Role};
+    use crate::{api::port, ssr::*};
+    let ticked = |v: &Option<String>| v.as_ref().is_some_and(|v| v != "false");
+    let portal_roles = [(Role::Employee, &for_employee), (Role::Helpdesk, &for_helpdesk), (Role::Admin, &for_admin)]
+        .into_iter()
+        .filter(|(_, v)| ticked(v))
+        .map(|(r, _)| r)
+        .collect();
+    let input = WorkRoleInput {
+        id,
+        role_arn,
+        display_name,
+        account_alias: account_alias.unwrap_or_default(),
+        max_session_secs,
+        portal_roles,
+        iam_groups: iam_groups.unwrap_or_default(),
+        idp_groups: idp_groups.unwrap_or_default(),
+        sensitive: ticked(&sensitive),
+        session_policy: session_policy.unwrap_or_default(),
+        sso_account_id: sso_account_id.unwrap_or_default(),
+        sso_role_name: sso_role_name.unwrap_or_default(),
+    };
+    respond(port()?.save_work_role(&ctx()?, original.as_deref(), &input).await)
+}
+
+/// Remove the work role `id`; `confirm` must be ticked.
+#[server(endpoint = "remove_work_role")]
+pub async fn remove_work_role(id: String, confirm: Option<String>) -> Result<(), AppError> {
+    use crate::{api::port, ssr::*};
+    if confirm.is_none() {
+        return respond(Err(AppError::invalid("confirm", "Tick the box to confirm: nobody can get new credentials for this role.")));
+    }
+    respond(port()?.remove_work_role(&ctx()?, &id).await)
+}
+
+/// Set IAM Identity Center's start URL, region and session name (all blank: turn it off). True when
+/// something changed.
+#[server(endpoint = "save_identity_center")]
+pub async fn save_identity_center(start_url: String, region: String, session_name: Option<String>) -> Result<bool, AppError> {
+    use crate::domain::work_roles::IdentityCenterInput;
+    use crate::{api::port, ssr::*};
+    let input = IdentityCenterInput { start_url, region, session_name: session_name.unwrap_or_default() };
+    respond(port()?.save_identity_center(&ctx()?, &input).await)
+}
+
 /// What the server does for these functions: Account settings: the password policy and the entitlements. Implemented by the server's portal
 /// (`server/src/portal/`), reached through [`crate::api::port`].
 #[cfg(feature = "ssr")]
@@ -122,5 +195,22 @@ mod port {
             cx: &Ctx,
             input: &crate::domain::entitlements::EntitlementsInput,
         ) -> Result<Vec<String>, AppError>;
+
+        /// The catalogue of work roles (administrators only).
+        async fn work_role_catalogue(&self, cx: &Ctx) -> Result<crate::domain::temporary::WorkRoleCatalogue, AppError>;
+
+        /// Add or replace a work role (administrators, freshly authenticated, audited before/after).
+        async fn save_work_role(
+            &self,
+            cx: &Ctx,
+            original: Option<&str>,
+            input: &crate::domain::work_roles::WorkRoleInput,
+        ) -> Result<Vec<String>, AppError>;
+
+        /// Remove a work role (administrators, freshly authenticated, audited).
+        async fn remove_work_role(&self, cx: &Ctx, id: &str) -> Result<(), AppError>;
+
+        /// Set or clear IAM Identity Center's settings (administrators, freshly authenticated, audited).
+        async fn save_identity_center(&self, cx: &Ctx, input: &crate::domain::work_roles::IdentityCenterInput) -> Result<bool, AppError>;
     }
 }

@@ -1,12 +1,12 @@
 //! Temporary credentials: the work roles a person may use, and a session of one, issued once.
 
-use crate::domain::temporary::{IssuedSession, WorkRoleOffer};
+use crate::domain::temporary::{IssuedSession, MyWorkRoles};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The work roles the signed-in person may use (people with no IAM user included).
 #[server(endpoint = "get_my_work_roles")]
-pub async fn get_my_work_roles() -> Result<Vec<WorkRoleOffer>, AppError> {
+pub async fn get_my_work_roles() -> Result<MyWorkRoles, AppError> {
     use crate::{api::port, ssr::*};
     respond(port()?.my_work_roles(&ctx()?).await)
 }
@@ -26,14 +26,15 @@ pub use port::TemporaryPort;
 
 #[cfg(feature = "ssr")]
 mod port {
-    use crate::domain::temporary::{IssuedSession, WorkRoleOffer};
+    use crate::domain::temporary::{IssuedSession, MyWorkRoles};
     use crate::error::AppError;
     use crate::ssr::Ctx;
 
     #[async_trait::async_trait]
     pub trait TemporaryPort: Send + Sync {
-        /// The catalogue's roles the caller may use, by their keydesk role and IAM groups.
-        async fn my_work_roles(&self, cx: &Ctx) -> Result<Vec<WorkRoleOffer>, AppError>;
+        /// The catalogue's roles the caller may use, by their keydesk role, IAM groups and the groups
+        /// their identity provider named; with Identity Center's configuration for them, when it is set.
+        async fn my_work_roles(&self, cx: &Ctx) -> Result<MyWorkRoles, AppError>;
 
         /// Assume `role` for the caller (freshly authenticated): refused with 403 and nothing assumed
         /// when they may not use it; audited with the session's access key id, never its secret.

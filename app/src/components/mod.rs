@@ -21,16 +21,15 @@ use leptos::prelude::*;
 /// then runs `on_copied`. Rendered only once the page is hydrated: without JavaScript it could not copy.
 #[component]
 pub fn CopyButton(
-    #[prop(into)] text: String,
+    #[prop(into)] text: Signal<String>,
     #[prop(into)] label: String,
     #[prop(optional)] on_copied: Option<Callback<()>>,
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let copied = RwSignal::new(false);
-    let text = StoredValue::new(text);
     let copy = move |_| {
-        if browser::copy(&text.get_value()) {
+        if browser::copy(&text.get_untracked()) {
             copied.set(true);
             if let Some(done) = on_copied {
                 done.run(());

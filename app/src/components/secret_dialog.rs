@@ -24,7 +24,8 @@ pub struct SecretField {
 #[derive(Clone)]
 pub struct SecretSnippet {
     pub title: &'static str,
-    pub text: String,
+    /// The block's text (it may follow a field of the dialog, such as a profile name).
+    pub text: Signal<String>,
     /// The block holds the secret: it shows only with the secret, and copying it counts as saving it.
     pub holds_secret: bool,
 }
@@ -172,7 +173,7 @@ pub fn OneTimeSecretDialog(
                                 <Show when=move || shown.get() fallback=move || view! {
                                     <p class="text-xs text-emerald-900">{format!("{title}: press Show to see it.")}</p>
                                 }>
-                                    <Snippet title text=text.clone() on_copied=Some(mark_saved)/>
+                                    <Snippet title text on_copied=Some(mark_saved)/>
                                 </Show>
                             }.into_any()
                         } else {
@@ -214,10 +215,14 @@ fn wrap_focus(dialog: &web_sys::HtmlDialogElement, ev: &web_sys::KeyboardEvent) 
 
 /// A titled block of text with its own Copy button.
 #[component]
-pub fn Snippet(title: &'static str, #[prop(into)] text: String, #[prop(default = None)] on_copied: Option<Callback<()>>) -> impl IntoView {
+pub fn Snippet(
+    title: &'static str,
+    #[prop(into)] text: Signal<String>,
+    #[prop(default = None)] on_copied: Option<Callback<()>>,
+) -> impl IntoView {
     let copy = match on_copied {
-        Some(done) => view! { <CopyButton text=text.clone() label=format!("Copy {title}") on_copied=done/> }.into_any(),
-        None => view! { <CopyButton text=text.clone() label=format!("Copy {title}")/> }.into_any(),
+        Some(done) => view! { <CopyButton text label=format!("Copy {title}") on_copied=done/> }.into_any(),
+        None => view! { <CopyButton text label=format!("Copy {title}")/> }.into_any(),
     };
     view! {
         <figure class="min-w-0">
@@ -226,7 +231,7 @@ pub fn Snippet(title: &'static str, #[prop(into)] text: String, #[prop(default =
                 <span>{title}</span>
                 {copy}
             </figcaption>
-            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
+            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{move || text.get()}</pre>
         </figure>
     }
 }

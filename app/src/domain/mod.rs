@@ -21,6 +21,7 @@ pub mod ssh_key;
 pub mod strength;
 pub mod temporary;
 pub mod viewer;
+pub mod work_roles;
 
 pub use credentials::*;
 pub use export::csv_report_cell_row;

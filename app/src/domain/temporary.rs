@@ -15,7 +15,7 @@ pub const MAX_SESSION_SECS: u32 = 12 * 3600;
 pub const CHAINED_SESSION_SECS: u32 = 3600;
 
 /// One entry of the administrators' catalogue of work roles: a role (in any account) and who may use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkRole {
     /// A short stable name for forms and the audit (`[a-z0-9-]`, 1–64).
     pub id: String,
@@ -32,25 +32,133 @@ pub struct WorkRole {
     /// IAM groups whose members may use it.
     #[serde(default)]
     pub iam_groups: Vec<String>,
+    /// Groups of the identity provider or directory (as its token or `memberOf` names them, or a
+    /// directory group's common name) whose members may use it.
+    #[serde(default)]
+    pub idp_groups: Vec<String>,
     /// Asks for a reason at each issuance (sent as a session tag, and audited).
     #[serde(default)]
     pub sensitive: bool,
     /// A session policy narrowing the role for people who use it through keydesk.
     #[serde(default)]
     pub session_policy: Option<String>,
+    /// IAM Identity Center: the account and permission set that give this role to a person there.
+    #[serde(default)]
+    pub sso_account_id: String,
+    #[serde(default)]
+    pub sso_role_name: String,
+}
+
+/// Who a person is, as the catalogue asks: their keydesk role, IAM groups, and the groups their
+/// identity provider or directory named at sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct Membership<'a> {
+    pub role: super::Role,
+    pub iam_groups: &'a [String],
+    pub idp_groups: &'a [String],
+}
+
+/// Does `listed` (an administrator's entry) name `held` (a group as the token or directory gave it)?
+/// Case does not matter; a directory group's DN is also named by its first value (`cn=eng,ou=…` by `eng`).
+fn names_group(listed: &str, held: &str) -> bool {
+    let first_value = || held.split_once(',').map_or(held, |(rdn, _)| rdn).split_once('=').map(|(_, v)| v.trim());
+    listed.eq_ignore_ascii_case(held) || (held.contains('=') && first_value().is_some_and(|v| v.eq_ignore_ascii_case(listed)))
 }
 
 impl WorkRole {
-    /// May a person of keydesk role `role`, in the IAM groups `groups`, use it?
-    pub fn may_use(&self, role: super::Role, groups: &[String]) -> bool {
-        self.portal_roles.contains(&role) || self.iam_groups.iter().any(|g| groups.iter().any(|x| x.eq_ignore_ascii_case(g)))
+    /// May `who` use it?
+    pub fn may_use(&self, who: Membership<'_>) -> bool {
+        self.portal_roles.contains(&who.role)
+            || self.iam_groups.iter().any(|g| who.iam_groups.iter().any(|x| x.eq_ignore_ascii_case(g)))
+            || self.idp_groups.iter().any(|g| who.idp_groups.iter().any(|x| names_group(g, x)))
     }
+
+    /// The entry in one line, for the audit's before/after.
+    pub fn describe(&self) -> String {
+        let mut who: Vec<String> = self.portal_roles.iter().map(|r| r.as_str().to_owned()).collect();
+        who.extend(self.iam_groups.iter().map(|g| format!("iam:{g}")));
+        who.extend(self.idp_groups.iter().map(|g| format!("idp:{g}")));
+        let mut s = format!(
+            "{} arn={} name={:?} alias={:?} max={}s who=[{}] sensitive={}",
+            self.id,
+            self.role_arn,
+            self.display_name,
+            self.account_alias,
+            self.max_session_secs,
+            who.join(","),
+            self.sensitive
+        );
+        if let Some(p) = &self.session_policy {
+            s.push_str(&format!(" session_policy={}B", p.len()));
+        }
+        if !self.sso_account_id.is_empty() {
+            s.push_str(&format!(" sso={}/{}", self.sso_account_id, self.sso_role_name));
+        }
+        s
+    }
+}
+
+/// IAM Identity Center as administrators set it: where people sign in, for the `~/.aws/config` blocks
+/// `aws configure sso` would write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityCenter {
+    /// The AWS access portal URL (`https://d-xxxxxxxxxx.awsapps.com/start`).
+    pub start_url: String,
+    /// The region Identity Center runs in.
+    pub region: String,
+    /// The `[sso-session …]` name.
+    pub session_name: String,
 }
 
 /// The catalogue administrators keep (one portal setting).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkRoleCatalogue {
     pub roles: Vec<WorkRole>,
+    #[serde(default)]
+    pub identity_center: Option<IdentityCenter>,
+}
+
+/// What the "Temporary credentials" section shows a person: the roles they may use, and where Identity
+/// Center is set up, the configuration that lets the AWS CLI fetch such credentials itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyWorkRoles {
+    pub offers: Vec<WorkRoleOffer>,
+    pub identity_center: Option<SsoSetup>,
+}
+
+/// The `~/.aws/config` text for a person's Identity Center roles and the command that signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoSetup {
+    pub config: String,
+    /// `aws sso login --profile <first profile>`.
+    pub login: String,
+    /// The profile names, in the config's order.
+    pub profiles: Vec<String>,
+}
+
+/// The blocks `aws configure sso` writes for `roles` (those with an account id and a permission set):
+/// one `[sso-session]`, then one `[profile]` per role, named by the role's id. `None` when no role has
+/// Identity Center settings.
+pub fn sso_setup(ic: &IdentityCenter, roles: &[&WorkRole]) -> Option<SsoSetup> {
+    let roles: Vec<&&WorkRole> = roles.iter().filter(|r| !r.sso_account_id.is_empty() && !r.sso_role_name.is_empty()).collect();
+    if roles.is_empty() {
+        return None;
+    }
+    let session = profile_name(&ic.session_name);
+    let mut config = format!(
+        "[sso-session {session}]\nsso_start_url = {}\nsso_region = {}\nsso_registration_scopes = sso:account:access\n",
+        ic.start_url, ic.region
+    );
+    let mut profiles = Vec::new();
+    for r in roles {
+        let profile = profile_name(&r.id);
+        config.push_str(&format!(
+            "\n[profile {profile}]\nsso_session = {session}\nsso_account_id = {}\nsso_role_name = {}\nregion = {}\noutput = json\n",
+            r.sso_account_id, r.sso_role_name, ic.region
+        ));
+        profiles.push(profile);
+    }
+    Some(SsoSetup { login: format!("aws sso login --profile {}", profiles[0]), config, profiles })
 }
 
 /// A role offered to a person, as the "Temporary credentials" section lists it.
@@ -246,6 +354,52 @@ mod tests {
         assert_eq!(duration_choices(43200).len(), 14);
         assert_eq!(human_duration(5400), "90 minutes");
         assert_eq!(human_duration(900), "15 minutes");
+    }
+
+    #[test]
+    fn who_may_use_a_role() {
+        use crate::domain::Role;
+        let entry = WorkRole {
+            portal_roles: vec![Role::Admin],
+            iam_groups: vec!["developers".into()],
+            idp_groups: vec!["eng".into()],
+            ..Default::default()
+        };
+        let who = |role, iam: &[&str], idp: &[&str]| {
+            let (iam, idp): (Vec<String>, Vec<String>) =
+                (iam.iter().map(|s| s.to_string()).collect(), idp.iter().map(|s| s.to_string()).collect());
+            entry.may_use(Membership { role, iam_groups: &iam, idp_groups: &idp })
+        };
+        assert!(who(Role::Admin, &[], &[]));
+        assert!(!who(Role::Employee, &[], &[]));
+        assert!(who(Role::Employee, &["Developers"], &[]));
+        assert!(who(Role::Employee, &[], &["ENG"]));
+        assert!(who(Role::Employee, &[], &["cn=eng,ou=groups,dc=example,dc=com"]), "a directory group by its common name");
+        assert!(!who(Role::Employee, &[], &["cn=engineering,ou=groups,dc=example,dc=com"]));
+        assert!(!who(Role::Employee, &["eng"], &["developers"]), "IAM and IdP groups are not interchangeable");
+    }
+
+    #[test]
+    fn identity_center_config_is_what_aws_configure_sso_writes() {
+        let ic = IdentityCenter {
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            session_name: "corp".into(),
+        };
+        let dev = WorkRole {
+            id: "developer".into(),
+            sso_account_id: "111122223333".into(),
+            sso_role_name: "Developer".into(),
+            ..Default::default()
+        };
+        let plain = WorkRole { id: "plain".into(), ..Default::default() };
+        assert_eq!(sso_setup(&ic, &[&plain]), None);
+        let s = sso_setup(&ic, &[&plain, &dev]).unwrap();
+        assert_eq!(
+            s.config,
+            "[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile developer]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Developer\nregion = eu-west-1\noutput = json\n"
+        );
+        assert_eq!(s.login, "aws sso login --profile developer");
     }
 
     #[test]

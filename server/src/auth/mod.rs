@@ -48,6 +48,10 @@ pub struct SessionAuth {
     /// step-up binds as. Never a password.
     #[serde(default)]
     pub directory_dn: Option<String>,
+    /// The groups the identity provider or directory named at this sign-in (names, not secrets): the
+    /// work roles offered to the person's groups follow them.
+    #[serde(default)]
+    pub idp_groups: Vec<String>,
 }
 
 impl SessionAuth {
@@ -65,6 +69,7 @@ impl SessionAuth {
             mark,
             idp,
             directory_dn: None,
+            idp_groups: vec![],
         }
     }
 
@@ -210,11 +215,13 @@ impl Portal {
             session_mark: Some(auth.mark.clone()).filter(|m| !m.is_empty()),
             signed_in_with: auth.signed_in_with(),
             directory_dn: auth.directory_dn.clone(),
+            idp_groups: auth.idp_groups.clone(),
         }))
     }
 }
 
-/// Background task: every ten minutes, delete expired session rows and idle sign-in throttle rows.
+/// Background task: every ten minutes, delete expired session rows, idle sign-in throttle rows and the
+/// temporary-session ledger's old rows.
 pub async fn session_cleanup(portal: Arc<Portal>) {
     let store = session_store::DbSessionStore::new(portal.db.clone());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -225,6 +232,11 @@ pub async fn session_cleanup(portal: Arc<Portal>) {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        match portal.db.prune_temporary_sessions(portal.clock.now()).await {
+            Ok(n) if n > 0 => tracing::debug!(deleted = n, "old temporary-session ledger rows removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "temporary-session ledger cleanup failed"),
         }
         if let Err(e) = portal.db.purge_logout_tokens(now).await {
             tracing::warn!(error = %e, "logout-token cleanup failed");

@@ -9,6 +9,7 @@ pub mod notices;
 pub mod oidc;
 pub mod requests;
 pub mod settings;
+pub mod temporary;
 pub mod throttle;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -14,7 +14,7 @@
 
 pub mod config;
 
-use crate::oidc::identity::{highest_role, Person};
+use crate::oidc::identity::{highest_role, Person, MAX_GROUPS};
 use app::domain::{IamUserName, Password};
 use config::{normalize_dn, LdapConfig};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry, SearchOptions};
@@ -265,7 +265,7 @@ impl Directory {
             .map(|n| n.trim().chars().take(100).collect::<String>())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| iam_user.to_string());
-        Ok(Person { iam_user: iam_user.to_string(), display_name, role })
+        Ok(Person { iam_user: iam_user.to_string(), display_name, role, groups: entry.groups.iter().take(MAX_GROUPS).cloned().collect() })
     }
 }
 

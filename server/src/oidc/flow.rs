@@ -336,7 +336,8 @@ async fn sign_in(portal: &Portal, parts: &Parts, attempt: &AttemptRow, o: Verifi
         return crate::http::unavailable_page("keydesk cannot start a session right now.");
     };
     let link = crate::auth::IdpLink { issuer: o.issuer, subject: o.subject, sid: o.sid };
-    let auth = SessionAuth::fresh(account.user.to_string(), now.unix_timestamp(), client_details(parts), Some(link));
+    let mut auth = SessionAuth::fresh(account.user.to_string(), now.unix_timestamp(), client_details(parts), Some(link));
+    auth.idp_groups = o.person.groups;
     if !store_session(session, auth).await {
         return crate::http::unavailable_page("keydesk cannot start a session right now.");
     }
@@ -403,7 +404,9 @@ async fn step_up(portal: &Portal, parts: &Parts, attempt: &AttemptRow, o: Verifi
     };
     let now = portal.clock.now().unix_timestamp();
     let link = crate::auth::IdpLink { sid: o.sid.or(link.sid.clone()), ..link };
-    let renewed = SessionAuth { authenticated_at: now, last_seen: now, idp: Some(link), ..auth.clone() };
+    // The groups as the provider names them now: a group taken away there closes its work roles at the
+    // step-up that precedes any issuance.
+    let renewed = SessionAuth { authenticated_at: now, last_seen: now, idp: Some(link), idp_groups: o.person.groups, ..auth.clone() };
     if !store_session(session, renewed).await {
         return crate::http::unavailable_page("keydesk cannot update your session right now.");
     }

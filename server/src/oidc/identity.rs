@@ -12,7 +12,13 @@ pub struct Person {
     pub iam_user: String,
     pub display_name: String,
     pub role: Role,
+    /// The groups the token or directory names (at most [`MAX_GROUPS`] kept).
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
+
+/// The most groups a session keeps (a token may list hundreds; the catalogue needs a few).
+pub const MAX_GROUPS: usize = 200;
 
 /// Why a verified token gives no sign-in. Each is shown to the person and audited in these words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +85,7 @@ pub fn person(cfg: &OidcConfig, claims: &Map<String, Value>) -> Result<Person, R
         .map(|n| n.trim().chars().take(100).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| iam_user.to_string());
-    Ok(Person { iam_user: iam_user.to_string(), display_name, role })
+    Ok(Person { iam_user: iam_user.to_string(), display_name, role, groups: groups.into_iter().take(MAX_GROUPS).collect() })
 }
 
 /// The highest role the map gives to a person in the groups `member` accepts; `None`: no mapped group.

@@ -31,14 +31,17 @@ impl Portal {
 }
 
 impl Portal {
-    /// A fresh session for `account` after a password check (keydesk's own, or the directory's, whose
-    /// entry `directory_dn` names), under a new session id, which defeats session fixation.
-    async fn start_session(&self, req: &Parts, account: &AccountRow, directory_dn: Option<String>) -> Result<(), AppError> {
+    /// A fresh session for `account` after a password check (keydesk's own, or the directory's: then the
+    /// person's entry and the groups it lists), under a new session id, which defeats session fixation.
+    async fn start_session(&self, req: &Parts, account: &AccountRow, directory: Option<(String, Vec<String>)>) -> Result<(), AppError> {
         let now = self.clock.now();
         let session = session_of(req)?;
         session.cycle_id().await.map_err(|e| internal("session rotation failed", e))?;
         let mut auth = SessionAuth::fresh(account.user.to_string(), now.unix_timestamp(), client_details(req), None);
-        auth.directory_dn = directory_dn;
+        if let Some((dn, groups)) = directory {
+            auth.directory_dn = Some(dn);
+            auth.idp_groups = groups;
+        }
         session.insert(SESSION_KEY, auth).await.map_err(|e| internal("session write failed", e))?;
         session.save().await.map_err(|e| internal("session write failed", e))?;
         self.db.touch_sign_in(&account.user, now).await.map_err(|e| internal("sign-in bookkeeping failed", e))
@@ -139,7 +142,7 @@ impl app::api::auth::SessionPort for Portal {
             Err(crate::oidc::flow::AccountRefusal::Unavailable) => return Err(AppError::PortalUnavailable),
             Err(why) => return Err(refuse(Some(person.iam_user.clone()), why.to_string()).await),
         };
-        self.start_session(req, &account, Some(entry.dn.clone())).await?;
+        self.start_session(req, &account, Some((entry.dn.clone(), person.groups.clone()))).await?;
         self.audit_sign_in(req, Some(account.user.as_str()), "portal.sign_in", Outcome::Success).await;
         tracing::info!(user = %account.user, role = account.role.as_str(), "signed in through the directory");
         Ok(Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user })

@@ -125,4 +125,25 @@ impl app::api::settings::SettingsPort for Portal {
         }
         Ok(changes.into_iter().chain(warnings).collect())
     }
+
+    async fn work_role_catalogue(&self, cx: &Ctx) -> Result<app::domain::temporary::WorkRoleCatalogue, AppError> {
+        self.catalogue_for_admin(cx).await
+    }
+
+    async fn save_work_role(
+        &self,
+        cx: &Ctx,
+        original: Option<&str>,
+        input: &app::domain::work_roles::WorkRoleInput,
+    ) -> Result<Vec<String>, AppError> {
+        Portal::save_work_role(self, cx, original, input).await
+    }
+
+    async fn remove_work_role(&self, cx: &Ctx, id: &str) -> Result<(), AppError> {
+        Portal::remove_work_role(self, cx, id).await
+    }
+
+    async fn save_identity_center(&self, cx: &Ctx, input: &app::domain::work_roles::IdentityCenterInput) -> Result<bool, AppError> {
+        Portal::save_identity_center(self, cx, input).await
+    }
 }

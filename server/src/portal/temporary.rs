@@ -7,9 +7,10 @@ use super::*;
 use crate::audit::Outcome;
 use crate::iam::WorkRoleRequest;
 use app::domain::temporary::{
-    check_duration, duration_choices, human_duration, session_name, DurationError, IssuedSession, WorkRole, WorkRoleCatalogue,
-    WorkRoleOffer, CHAINED_SESSION_SECS,
+    check_duration, duration_choices, human_duration, session_name, sso_setup, DurationError, IssuedSession, Membership, MyWorkRoles,
+    WorkRole, WorkRoleCatalogue, WorkRoleOffer, CHAINED_SESSION_SECS,
 };
+use app::domain::work_roles::{changed_fields, IdentityCenterInput, WorkRoleInput};
 use app::ssr::Ctx;
 
 /// The `portal_settings` row holding the catalogue.
@@ -48,8 +49,9 @@ impl Portal {
         }
     }
 
-    /// The catalogue's roles `who` may use. A person with no IAM user is in no IAM group.
-    async fn usable_roles(&self, who: &Principal) -> Result<Vec<WorkRole>, AppError> {
+    /// The catalogue's roles `who` may use (and the catalogue). A person with no IAM user is in no IAM
+    /// group.
+    async fn usable_roles(&self, who: &Principal) -> Result<(Vec<WorkRole>, WorkRoleCatalogue), AppError> {
         let catalogue = self.work_role_catalogue().await?;
         let needs_groups = catalogue.roles.iter().any(|r| !r.iam_groups.is_empty() && !r.portal_roles.contains(&who.viewer.role));
         let groups = if needs_groups {
@@ -61,7 +63,103 @@ impl Portal {
         } else {
             vec![]
         };
-        Ok(catalogue.roles.into_iter().filter(|r| r.may_use(who.viewer.role, &groups)).collect())
+        let member = Membership { role: who.viewer.role, iam_groups: &groups, idp_groups: &who.idp_groups };
+        Ok((catalogue.roles.iter().filter(|r| r.may_use(member)).cloned().collect(), catalogue))
+    }
+
+    /// Save `catalogue`, audited under `action` with `detail` (the entry before and after).
+    async fn save_catalogue(&self, cx: &Ctx, catalogue: &WorkRoleCatalogue, action: &'static str, detail: String) -> Result<(), AppError> {
+        let intent = self.audit_intent_with_reason(&cx.req, &cx.who, None, action, None, None, Some(detail)).await?;
+        let doc = serde_json::to_string(catalogue).map_err(|e| internal("serialising the work roles failed", e))?;
+        match self.db.put_setting(CATALOGUE, &doc, self.clock.now(), cx.who.viewer.user.as_str()).await {
+            Ok(()) => {
+                self.audit_final(intent, Outcome::Success, None, None).await;
+                tracing::info!(action, "work-role catalogue changed");
+                Ok(())
+            }
+            Err(e) => {
+                self.audit_final(intent, Outcome::Failure, None, Some("the database refused the write".into())).await;
+                Err(internal("saving the work roles failed", e))
+            }
+        }
+    }
+
+    /// The catalogue, for its editor (administrators).
+    pub(crate) async fn catalogue_for_admin(&self, cx: &Ctx) -> Result<WorkRoleCatalogue, AppError> {
+        self.admin_caller(&cx.who)?;
+        self.work_role_catalogue().await
+    }
+
+    /// Add an entry, or replace the one whose short name was `original` (administrators, freshly
+    /// authenticated); what changed, worded for a person (empty when nothing did).
+    pub(crate) async fn save_work_role(&self, cx: &Ctx, original: Option<&str>, input: &WorkRoleInput) -> Result<Vec<String>, AppError> {
+        self.admin_caller(&cx.who)?;
+        let after = input.parse().map_err(|mut errors| {
+            let (field, message) = errors.remove(0);
+            AppError::invalid(field, message)
+        })?;
+        self.require_fresh_auth(&cx.who)?;
+        let mut catalogue = self.work_role_catalogue().await?;
+        let original = original.map(str::trim).filter(|o| !o.is_empty());
+        if catalogue.roles.iter().any(|r| r.id == after.id && Some(r.id.as_str()) != original) {
+            return Err(AppError::invalid("id", format!("Another work role is already called {}: choose another short name.", after.id)));
+        }
+        let (changes, detail) = match original {
+            None => {
+                let detail = format!("added: {}", after.describe());
+                catalogue.roles.push(after.clone());
+                (vec![format!("Added {}", after.display_name)], detail)
+            }
+            Some(id) => {
+                let Some(slot) = catalogue.roles.iter_mut().find(|r| r.id == id) else {
+                    return Err(AppError::NotFound {
+                        message: format!("There is no work role {id} any more: someone removed it. Reload the page."),
+                    });
+                };
+                let changed = changed_fields(slot, &after);
+                if changed.is_empty() {
+                    return Ok(vec![]);
+                }
+                let detail = format!("before: {}; after: {}", slot.describe(), after.describe());
+                *slot = after.clone();
+                (vec![format!("Saved {}: {}", after.display_name, changed.join(", "))], detail)
+            }
+        };
+        let action = if original.is_some() { "admin.work_roles.update" } else { "admin.work_roles.add" };
+        self.save_catalogue(cx, &catalogue, action, detail).await?;
+        Ok(changes)
+    }
+
+    /// Remove the entry `id` (administrators, freshly authenticated). Sessions already issued last
+    /// until they expire.
+    pub(crate) async fn remove_work_role(&self, cx: &Ctx, id: &str) -> Result<(), AppError> {
+        self.admin_caller(&cx.who)?;
+        self.require_fresh_auth(&cx.who)?;
+        let mut catalogue = self.work_role_catalogue().await?;
+        let Some(at) = catalogue.roles.iter().position(|r| r.id == id) else {
+            return Err(AppError::NotFound { message: format!("There is no work role {id}: it was removed already.") });
+        };
+        let gone = catalogue.roles.remove(at);
+        self.save_catalogue(cx, &catalogue, "admin.work_roles.remove", format!("before: {}; after: (none)", gone.describe())).await
+    }
+
+    /// Set or clear IAM Identity Center's start URL and region (administrators, freshly authenticated).
+    pub(crate) async fn save_identity_center(&self, cx: &Ctx, input: &IdentityCenterInput) -> Result<bool, AppError> {
+        self.admin_caller(&cx.who)?;
+        let after = input.parse().map_err(|(field, message)| AppError::invalid(field, message))?;
+        self.require_fresh_auth(&cx.who)?;
+        let mut catalogue = self.work_role_catalogue().await?;
+        if catalogue.identity_center == after {
+            return Ok(false);
+        }
+        let show = |ic: &Option<app::domain::temporary::IdentityCenter>| match ic {
+            None => "(none)".to_owned(),
+            Some(ic) => format!("{} {} session={}", ic.start_url, ic.region, ic.session_name),
+        };
+        let detail = format!("before: {}; after: {}", show(&catalogue.identity_center), show(&after));
+        catalogue.identity_center = after;
+        self.save_catalogue(cx, &catalogue, "admin.identity_center.update", detail).await?;
+        Ok(true)
     }
 }
 
@@ -84,8 +182,10 @@ fn refusal(role: &WorkRole, e: IamError) -> AppError {
 
 #[async_trait::async_trait]
 impl app::api::temporary::TemporaryPort for Portal {
-    async fn my_work_roles(&self, cx: &Ctx) -> Result<Vec<WorkRoleOffer>, AppError> {
-        Ok(self.usable_roles(&cx.who).await?.iter().map(|r| self.offer(r)).collect())
+    async fn my_work_roles(&self, cx: &Ctx) -> Result<MyWorkRoles, AppError> {
+        let (roles, catalogue) = self.usable_roles(&cx.who).await?;
+        let identity_center = catalogue.identity_center.as_ref().and_then(|ic| sso_setup(ic, &roles.iter().collect::<Vec<_>>()));
+        Ok(MyWorkRoles { offers: roles.iter().map(|r| self.offer(r)).collect(), identity_center })
     }
 
     async fn issue_temporary_credentials(
@@ -98,7 +198,7 @@ impl app::api::temporary::TemporaryPort for Portal {
         let (req, who) = (&cx.req, &cx.who);
         // A session of a role is a credential: a recent password check first, as for every change.
         self.require_fresh_auth(who)?;
-        let Some(role) = self.usable_roles(who).await?.into_iter().find(|r| r.id == role_id) else {
+        let Some(role) = self.usable_roles(who).await?.0.into_iter().find(|r| r.id == role_id) else {
             tracing::warn!(user = %who.viewer.user, role = role_id, "temporary credentials refused: not a role this person may use");
             return Err(AppError::NotAllowed { message: "You may not use that role. Nothing was issued.".into() });
         };
@@ -147,6 +247,19 @@ impl app::api::temporary::TemporaryPort for Portal {
                 let account = if role.account_alias.is_empty() { String::new() } else { format!(" account={}", role.account_alias) };
                 let detail = format!("{detail} access_key_id={}{account}", credentials.access_key_id);
                 self.audit_final(intent, Outcome::Success, None, Some(detail)).await;
+                let row = crate::db::temporary::TemporarySessionRow {
+                    access_key_id: credentials.access_key_id.clone(),
+                    portal_user: person.clone(),
+                    role_id: role.id.clone(),
+                    role_arn: role.role_arn.clone(),
+                    role_name: role.display_name.clone(),
+                    issued_at: self.clock.now().unix_timestamp(),
+                    expires_at: credentials.expiration.unix_timestamp(),
+                };
+                // The session exists at AWS whatever happens here; the audit already names its key id.
+                if let Err(e) = self.db.record_temporary_session(&row).await {
+                    tracing::error!(error = %e, access_key_id = %row.access_key_id, "the temporary-session ledger refused a row");
+                }
                 tracing::info!(user = %person, role = %role.id, access_key_id = %credentials.access_key_id, "temporary credentials issued");
                 Ok(IssuedSession { role: offer, duration_secs: duration, credentials })
             }

@@ -236,8 +236,9 @@ pub async fn offer_read_only(app: &TestApp) {
         iam_groups: vec![],
         sensitive: false,
         session_policy: None,
+        ..Default::default()
     };
-    let doc = serde_json::to_string(&WorkRoleCatalogue { roles: vec![role] }).unwrap();
+    let doc = serde_json::to_string(&WorkRoleCatalogue { roles: vec![role], identity_center: None }).unwrap();
     app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
 }
 

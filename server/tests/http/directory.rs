@@ -66,3 +66,47 @@ async fn a_directory_person_with_no_iam_user_is_told_so() {
     assert_eq!(r.app_error(), app::error::AppError::NoIamUser { user: "zoe".into() });
     assert!(app.get(Some(&zoe), "/").await.body.contains("You have no IAM user"));
 }
+
+/// A work role offered to a directory group: the directory's members get it (the group named by its
+/// common name or its DN), nobody else does, and an issuance works through it.
+#[tokio::test]
+async fn work_roles_follow_the_directorys_groups() {
+    use app::domain::temporary::{MyWorkRoles, WorkRole, WorkRoleCatalogue};
+    let Some(dir) = Slapd::start().await else { return };
+    let app = app_on(&dir).await;
+    let iam = app.portal.embedded.clone().unwrap();
+    let support = iam.create_role("SupportTools", 3600, server::iam::embedded::RoleTrust::Keydesk).await.unwrap();
+    let admins = iam.create_role("IamAdmins", 3600, server::iam::embedded::RoleTrust::Keydesk).await.unwrap();
+    let role = |id: &str, arn: &str, group: String| WorkRole {
+        id: id.into(),
+        role_arn: arn.into(),
+        display_name: id.into(),
+        max_session_secs: 3600,
+        idp_groups: vec![group],
+        ..Default::default()
+    };
+    let catalogue = WorkRoleCatalogue {
+        roles: vec![role("support-tools", &support, "Support".into()), role("iam-admin", &admins, ldap::group_dn("iam-admins"))],
+        identity_center: None,
+    };
+    let doc = serde_json::to_string(&catalogue).unwrap();
+    app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
+    let offered = |cookie: String| {
+        let app = &app;
+        async move {
+            let r = app.server_fn(Some(&cookie), "get_my_work_roles", &[]).await;
+            let mine: MyWorkRoles = serde_json::from_str(&r.body).unwrap();
+            mine.offers.into_iter().map(|o| o.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(offered(directory_sign_in(&app, "frank").await).await, ["support-tools"], "frank is in support");
+    assert_eq!(offered(directory_sign_in(&app, "grace").await).await, ["iam-admin"], "grace's group named by its DN");
+    assert!(offered(directory_sign_in(&app, "erin").await).await.is_empty(), "erin is in neither");
+    let frank = directory_sign_in(&app, "frank").await;
+    let r = app.server_fn(Some(&frank), "issue_temporary_credentials", &[("role", "support-tools"), ("duration_secs", "900")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("assumed-role/SupportTools/keydesk-frank"), "{}", r.body);
+    let erin = directory_sign_in(&app, "erin").await;
+    let r = app.server_fn(Some(&erin), "issue_temporary_credentials", &[("role", "support-tools"), ("duration_secs", "900")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

@@ -2,7 +2,7 @@
 //! an issuance (audited with its access key id, never the secret) and every refusal.
 
 use crate::support::*;
-use app::domain::temporary::{IssuedSession, WorkRole, WorkRoleCatalogue, WorkRoleOffer};
+use app::domain::temporary::{IssuedSession, MyWorkRoles, WorkRole, WorkRoleCatalogue};
 use app::domain::Role;
 use app::error::AppError;
 use http::StatusCode;
@@ -19,6 +19,7 @@ fn entry(id: &str, arn: &str, max: u32, everyone: bool, group: Option<&str>, sen
         iam_groups: group.map(|g| vec![g.to_owned()]).unwrap_or_default(),
         sensitive,
         session_policy: None,
+        ..Default::default()
     }
 }
 
@@ -35,6 +36,7 @@ async fn app_with_roles() -> TestApp {
             entry("billing", &billing, 3600, false, Some("finance"), true),
             entry("broken", &broken, 3600, true, None, false),
         ],
+        identity_center: None,
     };
     let doc = serde_json::to_string(&catalogue).unwrap();
     app.portal.db.put_setting(server::portal::temporary::CATALOGUE, &doc, start_time(), "test").await.unwrap();
@@ -54,7 +56,7 @@ async fn an_employee_gets_a_session_of_a_role_they_may_use_once() {
     let app = app_with_roles().await;
     app.add_account("alice", Role::Employee).await;
     let alice = app.sign_in("alice", PASSWORD).await.unwrap();
-    let offers: Vec<WorkRoleOffer> = serde_json::from_str(&app.server_fn(Some(&alice), "get_my_work_roles", &[]).await.body).unwrap();
+    let offers = serde_json::from_str::<MyWorkRoles>(&app.server_fn(Some(&alice), "get_my_work_roles", &[]).await.body).unwrap().offers;
     let ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["read-only", "broken"], "billing is for the finance group only");
     assert_eq!(offers[0].durations, vec![900, 1800, 3600, 7200, 10800, 14400]);
@@ -115,7 +117,7 @@ async fn a_person_with_no_iam_user_still_gets_the_roles_everyone_may_use() {
     let app = app_with_roles().await;
     app.add_account_acting_for("zoe", Role::Employee, "zoe").await;
     let zoe = app.sign_in("zoe", PASSWORD).await.unwrap();
-    let offers: Vec<WorkRoleOffer> = serde_json::from_str(&app.server_fn(Some(&zoe), "get_my_work_roles", &[]).await.body).unwrap();
+    let offers = serde_json::from_str::<MyWorkRoles>(&app.server_fn(Some(&zoe), "get_my_work_roles", &[]).await.body).unwrap().offers;
     assert_eq!(offers.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["read-only", "broken"]);
     let r = issue(&app, &zoe, "read-only", "900", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -147,4 +149,138 @@ async fn without_javascript_the_answer_is_the_one_time_page() {
     let refused = app.post_form(Some(&alice), path, &[("role", "billing"), ("duration_secs", "900")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(app.get(Some(&alice), path).await.body.contains("Nothing to show"));
+}
+
+/// The catalogue as an administrator reads it.
+async fn catalogue(app: &TestApp, cookie: &str) -> WorkRoleCatalogue {
+    let r = app.server_fn(Some(cookie), "get_work_role_catalogue", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// The audit details of `action`'s outcomes, oldest first.
+async fn outcomes(app: &TestApp, action: &str) -> Vec<(String, String)> {
+    sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT outcome, detail FROM audit_events WHERE action = $1 AND outcome <> 'pending' ORDER BY id",
+    )
+    .bind(action)
+    .fetch_all(&app.portal.db.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(o, d)| (o, d.unwrap_or_default()))
+    .collect()
+}
+
+#[tokio::test]
+async fn only_freshly_authenticated_admins_edit_the_catalogue_audited_before_and_after() {
+    let (app, dave, alice) = admin_and_employee().await;
+    let arn = app.portal.embedded.clone().unwrap().create_role("Developer", 4 * 3600, RoleTrust::Keydesk).await.unwrap();
+    let form = |max: &'static str| {
+        vec![
+            ("original", String::new()),
+            ("id", "developer".to_owned()),
+            ("role_arn", arn.clone()),
+            ("display_name", "Developer".to_owned()),
+            ("max_session_secs", max.to_owned()),
+            ("iam_groups", "developers".to_owned()),
+            ("for_admin", "on".to_owned()),
+        ]
+    };
+    let f = form("14400");
+    // Not an administrator, or not signed in: nothing read or saved.
+    for name in ["get_work_role_catalogue", "save_work_role"] {
+        let r = app.server_fn(Some(&alice), name, &borrowed(&f)).await;
+        assert_eq!((r.status, r.app_error()), (StatusCode::FORBIDDEN, AppError::Forbidden), "{name}");
+    }
+    assert_eq!(app.server_fn(None, "save_work_role", &borrowed(&f)).await.status, StatusCode::UNAUTHORIZED);
+    // Bad input, by field.
+    let mut bad = form("14400");
+    bad[2].1 = "arn:aws:iam::123:user/x".into();
+    let r = app.server_fn(Some(&dave), "save_work_role", &borrowed(&bad)).await;
+    assert!(matches!(r.app_error(), AppError::InvalidInput { ref field, .. } if field == "role_arn"), "{}", r.body);
+    // Added, then changed: each audited with the entry before and after.
+    let r = app.server_fn(Some(&dave), "save_work_role", &borrowed(&f)).await;
+    assert_eq!(serde_json::from_str::<Vec<String>>(&r.body).unwrap(), ["Added Developer"], "{}", r.body);
+    let again = app.server_fn(Some(&dave), "save_work_role", &borrowed(&f)).await;
+    assert!(matches!(again.app_error(), AppError::InvalidInput { ref field, .. } if field == "id"), "a second role of that name");
+    let mut edit = form("3600");
+    edit[0].1 = "developer".into();
+    let r = app.server_fn(Some(&dave), "save_work_role", &borrowed(&edit)).await;
+    assert_eq!(serde_json::from_str::<Vec<String>>(&r.body).unwrap(), ["Saved Developer: maximum session"]);
+    let same = app.server_fn(Some(&dave), "save_work_role", &borrowed(&edit)).await;
+    assert_eq!(serde_json::from_str::<Vec<String>>(&same.body).unwrap(), Vec::<String>::new(), "nothing changed, nothing audited");
+    let c = catalogue(&app, &dave).await;
+    assert_eq!((c.roles.len(), c.roles[0].max_session_secs, c.roles[0].portal_roles.clone()), (1, 3600, vec![Role::Admin]));
+    let mut first = c.roles[0].clone();
+    first.max_session_secs = 14400;
+    let added = outcomes(&app, "admin.work_roles.add").await;
+    assert_eq!((added.len(), added[0].0.as_str()), (1, "success"));
+    assert!(added[0].1.ends_with(&format!("added: {}", first.describe())), "{added:?}");
+    let updated = outcomes(&app, "admin.work_roles.update").await;
+    assert_eq!(updated.len(), 1);
+    assert!(
+        updated[0].1.contains("max=14400s") && updated[0].1.contains("; after: developer ") && updated[0].1.contains("max=3600s"),
+        "{updated:?}"
+    );
+    // The catalogue's change reaches the people at once: dave (an administrator) is offered it.
+    let mine: MyWorkRoles = serde_json::from_str(&app.server_fn(Some(&dave), "get_my_work_roles", &[]).await.body).unwrap();
+    assert_eq!(mine.offers.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["developer"]);
+
+    // Past the step-up window: the password first, nothing saved.
+    app.clock.advance(time::Duration::minutes(11));
+    let r = app.server_fn(Some(&dave), "remove_work_role", &[("id", "developer"), ("confirm", "on")]).await;
+    assert_eq!(r.app_error(), AppError::ReauthRequired);
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    let unconfirmed = app.server_fn(Some(&dave), "remove_work_role", &[("id", "developer")]).await;
+    assert!(matches!(unconfirmed.app_error(), AppError::InvalidInput { ref field, .. } if field == "confirm"));
+    let r = app.server_fn(Some(&dave), "remove_work_role", &[("id", "developer"), ("confirm", "on")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(catalogue(&app, &dave).await.roles.is_empty());
+    let removed = outcomes(&app, "admin.work_roles.remove").await;
+    assert!(removed[0].1.contains("before: developer arn=") && removed[0].1.ends_with("after: (none)"), "{removed:?}");
+    let gone = app.server_fn(Some(&dave), "remove_work_role", &[("id", "developer"), ("confirm", "on")]).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn identity_center_gives_people_the_config_aws_configure_sso_writes() {
+    let (app, dave, alice) = admin_and_employee().await;
+    offer_read_only(&app).await;
+    let set = |url: &'static str, region: &'static str| vec![("start_url", url), ("region", region), ("session_name", "corp")];
+    let bad = app.server_fn(Some(&dave), "save_identity_center", &set("http://d-1.awsapps.com/start", "eu-west-1")).await;
+    assert!(matches!(bad.app_error(), AppError::InvalidInput { ref field, .. } if field == "start_url"), "{}", bad.body);
+    assert_eq!(app.server_fn(Some(&alice), "save_identity_center", &set("", "")).await.status, StatusCode::FORBIDDEN);
+    let ok = app.server_fn(Some(&dave), "save_identity_center", &set("https://d-1234567890.awsapps.com/start", "eu-west-1")).await;
+    assert_eq!(ok.body, "true", "{}", ok.body);
+    // Only roles with an account id and a permission set get a profile: none yet.
+    let mine = || {
+        let (app, alice) = (&app, alice.clone());
+        async move { serde_json::from_str::<MyWorkRoles>(&app.server_fn(Some(&alice), "get_my_work_roles", &[]).await.body).unwrap() }
+    };
+    assert_eq!(mine().await.identity_center, None);
+    let c = catalogue(&app, &dave).await;
+    let mut input = app::domain::work_roles::WorkRoleInput::from_role(&c.roles[0]);
+    input.sso_account_id = "111122223333".into();
+    input.sso_role_name = "ReadOnlyAccess".into();
+    let f = [
+        ("original", "read-only".to_owned()),
+        ("id", input.id),
+        ("role_arn", input.role_arn),
+        ("display_name", input.display_name),
+        ("max_session_secs", input.max_session_secs),
+        ("for_employee", "on".to_owned()),
+        ("sso_account_id", input.sso_account_id),
+        ("sso_role_name", input.sso_role_name),
+    ];
+    let r = app.server_fn(Some(&dave), "save_work_role", &borrowed(&f)).await;
+    assert_eq!(serde_json::from_str::<Vec<String>>(&r.body).unwrap(), ["Saved Read-only: Identity Center"], "{}", r.body);
+    let setup = mine().await.identity_center.expect("the config, now that a role names its permission set");
+    assert!(setup.config.starts_with("[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\n"), "{}", setup.config);
+    assert!(setup
+        .config
+        .contains("[profile read-only]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnlyAccess\n"));
+    assert_eq!(setup.login, "aws sso login --profile read-only");
+    let audited = outcomes(&app, "admin.identity_center.update").await;
+    assert!(audited[0].1.ends_with("before: (none); after: https://d-1234567890.awsapps.com/start eu-west-1 session=corp"), "{audited:?}");
 }

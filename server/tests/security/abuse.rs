@@ -178,9 +178,16 @@ const SENSITIVE: &[&str] = &[
     "cancel_mfa_enrolment",
     "end_sessions",
     "issue_temporary_credentials",
+];
+/// Sensitive and for administrators only (the rest of [`SENSITIVE`] is for everyone, `helpdesk_*` for
+/// the help desk).
+const SENSITIVE_FOR_ADMINS: &[&str] = &[
     "update_password_policy",
     "delete_password_policy",
     "update_entitlements",
+    "save_work_role",
+    "remove_work_role",
+    "save_identity_center",
     "set_key_exemption",
     "remove_key_exemption",
 ];
@@ -200,6 +207,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "get_activity",
     "get_password_policy",
     "get_entitlements",
+    "get_work_role_catalogue",
     "get_deadlines",
     "get_audit_log",
     "get_credential_review",
@@ -257,6 +265,15 @@ fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
         "helpdesk_deactivate_codecommit" => vec![("user", s("alice")), ("kind", s("git")), ("id", s("ACCAEXAMPLEEXAMPLE123")), reason],
         "helpdesk_detach_quarantine" => vec![("user", s("alice")), reason, ("confirm", s("yes"))],
         "helpdesk_decide" => vec![("id", s("1")), ("approve", s("true"))],
+        "save_work_role" => vec![
+            ("id", s("probe")),
+            ("role_arn", s("arn:aws:iam::123456789012:role/Probe")),
+            ("display_name", s("Probe")),
+            ("max_session_secs", s("3600")),
+            ("for_employee", s("on")),
+        ],
+        "remove_work_role" => vec![("id", s("read-only")), ("confirm", s("on"))],
+        "save_identity_center" => vec![("start_url", s("https://d-1234567890.awsapps.com/start")), ("region", s("eu-west-1"))],
         "update_password_policy" => vec![("minimum_length", s("16")), ("require_symbols", s("on"))],
         "delete_password_policy" => vec![("confirm", s("delete"))],
         "update_entitlements" => vec![("new_group", s("developers")), ("ask", s("save"))],
@@ -292,17 +309,16 @@ pub async fn g13_step_up_everywhere(report: &mut Report) {
             .unwrap()
     };
     let before = audit().await;
+    let sensitive: Vec<&str> = SENSITIVE.iter().chain(SENSITIVE_FOR_ADMINS).copied().collect();
     let registered: Vec<String> =
         leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.trim_start_matches("/api/").to_owned()).collect();
     let unclassified: Vec<&String> =
-        registered.iter().filter(|n| !SENSITIVE.contains(&n.as_str()) && !NOT_SENSITIVE.contains(&n.as_str())).collect();
+        registered.iter().filter(|n| !sensitive.contains(&n.as_str()) && !NOT_SENSITIVE.contains(&n.as_str())).collect();
     let (mut asked, mut not_asked) = (0, Vec::new());
-    for name in SENSITIVE {
+    for name in &sensitive {
         let role = if name.starts_with("helpdesk_") {
             Role::Helpdesk
-        } else if ["update_password_policy", "delete_password_policy", "update_entitlements", "set_key_exemption", "remove_key_exemption"]
-            .contains(name)
-        {
+        } else if SENSITIVE_FOR_ADMINS.contains(name) {
             Role::Admin
         } else {
             Role::Employee
@@ -327,7 +343,7 @@ pub async fn g13_step_up_everywhere(report: &mut Report) {
         "SQLite",
         format!(
             "{asked}/{} sensitive server functions asked for the password again 11 min after the last check, {changed} audit records written; {} registered functions, {} unclassified{}",
-            SENSITIVE.len(),
+            sensitive.len(),
             registered.len(),
             unclassified.len(),
             if not_asked.is_empty() && unclassified.is_empty() {
@@ -336,7 +352,7 @@ pub async fn g13_step_up_everywhere(report: &mut Report) {
                 format!(" — {:?} {:?}", not_asked, unclassified)
             }
         ),
-        asked == SENSITIVE.len() && changed == 0 && unclassified.is_empty(),
+        asked == sensitive.len() && changed == 0 && unclassified.is_empty(),
     );
 }
 

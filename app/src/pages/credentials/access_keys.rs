@@ -434,9 +434,9 @@ fn SecretView(iam_user: String) -> impl IntoView {
                 SecretField { label: "Secret access key", value: k.secret.expose().to_owned(), secret: true, testid: "new-key-secret" },
             ];
             let snippets = vec![
-                SecretSnippet { title: "aws configure", text: snip.aws_configure, holds_secret: true },
-                SecretSnippet { title: "~/.aws/credentials", text: snip.credentials_file, holds_secret: true },
-                SecretSnippet { title: "Environment variables", text: snip.exports, holds_secret: true },
+                SecretSnippet { title: "aws configure", text: snip.aws_configure.into(), holds_secret: true },
+                SecretSnippet { title: "~/.aws/credentials", text: snip.credentials_file.into(), holds_secret: true },
+                SecretSnippet { title: "Environment variables", text: snip.exports.into(), holds_secret: true },
             ];
             view! {
                 <OneTimeSecretDialog title="Your new access key"

@@ -7,7 +7,7 @@ use crate::api::temporary::{get_my_work_roles, IssueTemporaryCredentials};
 use crate::components::{ErrorView, InlineReauth, OneTimeSecretDialog, SecretField, SecretSnippet, SectionCard, BUTTON, INPUT};
 use crate::components::{Snippet, SECONDARY};
 use crate::domain::fmt_utc;
-use crate::domain::temporary::{formats, human_duration, IssuedSession, WorkRoleOffer};
+use crate::domain::temporary::{formats, human_duration, IssuedSession, SsoSetup, WorkRoleOffer};
 use crate::error::AppError;
 use crate::paths::NEW_TEMPORARY_PATH;
 use leptos::prelude::*;
@@ -27,16 +27,20 @@ fn default_duration(durations: &[u32]) -> u32 {
 pub fn TemporaryCredentialsSection() -> impl IntoView {
     let offers = Resource::new(|| (), |_| get_my_work_roles());
     let issue = ServerAction::<IssueTemporaryCredentials>::new();
+    // The last request, for "get new ones for the same role" (the reason included: the same task).
+    let last = StoredValue::new(None::<IssueTemporaryCredentials>);
     let confirm = ServerAction::<ConfirmPassword>::new();
     let asks = Signal::derive(move || matches!(issue.value().get(), Some(Err(AppError::ReauthRequired))));
     let error = move || issue.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     view! {
-        <IssuedDialog issue/>
+        <IssuedDialog issue last/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match offers.await {
-                    Ok(list) if list.is_empty() => ().into_any(),
-                    Ok(list) => view! {
+                    Ok(mine) if mine.offers.is_empty() => ().into_any(),
+                    Ok(mine) => {
+                        let (list, sso) = (mine.offers, mine.identity_center);
+                        view! {
                         <SectionCard id="temporary-credentials" title="Temporary credentials"
                             subtitle="Short-lived credentials for the AWS roles you may use: nothing long-term to leak or rotate. Prefer them to access keys for the CLI and code on your machine.">
                             <InlineReauth confirm asks message="Issuing credentials needs a recent sign-in. Confirm your password, then ask again."/>
@@ -47,10 +51,12 @@ pub fn TemporaryCredentialsSection() -> impl IntoView {
                                 </p>
                             })}
                             <ul class="divide-y divide-slate-100" data-testid="work-roles">
-                                {list.into_iter().map(|offer| view! { <OfferRow offer issue/> }).collect_view()}
+                                {list.into_iter().map(|offer| view! { <OfferRow offer issue last/> }).collect_view()}
                             </ul>
+                            {sso.map(|setup| view! { <IdentityCenterSetup setup/> })}
                         </SectionCard>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }
             })}
@@ -58,8 +64,45 @@ pub fn TemporaryCredentialsSection() -> impl IntoView {
     }
 }
 
+/// The `~/.aws/config` blocks `aws configure sso` would write for the person's roles, and the sign-in
+/// command: the AWS CLI then fetches and renews such credentials itself.
 #[component]
-fn OfferRow(offer: WorkRoleOffer, issue: ServerAction<IssueTemporaryCredentials>) -> impl IntoView {
+fn IdentityCenterSetup(setup: SsoSetup) -> impl IntoView {
+    let SsoSetup { config, login, profiles } = setup;
+    view! {
+        <details class="mt-4 rounded-lg border border-slate-200 p-4" data-testid="sso-setup">
+            <summary class="cursor-pointer text-sm font-medium text-slate-900">"Or let the AWS CLI get them itself: IAM Identity Center"</summary>
+            <div class="mt-3 grid gap-3 text-sm text-slate-700">
+                <p>"Add these lines to "<code>"~/.aws/config"</code>" (what "<code>"aws configure sso"</code>" would write), sign in once with the command below, then use "
+                    <code>{format!("--profile {}", profiles.join(" / "))}</code>". The CLI renews the credentials while your Identity Center sign-in lasts: nothing to paste again."</p>
+                <SsoSnippet title="~/.aws/config" text=config/>
+                <SsoSnippet title="Sign in" text=login/>
+            </div>
+        </details>
+    }
+}
+
+/// A block with no secret in it, on the page's own colours.
+#[component]
+fn SsoSnippet(title: &'static str, text: String) -> impl IntoView {
+    let testid = if title == "Sign in" { "sso-login" } else { "sso-config" };
+    view! {
+        <figure class="min-w-0">
+            <figcaption class="flex items-center justify-between gap-2 text-xs font-semibold text-slate-700">
+                <span>{title}</span>
+                <crate::components::CopyButton text=text.clone() label=format!("Copy {title}")/>
+            </figcaption>
+            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
+        </figure>
+    }
+}
+
+#[component]
+fn OfferRow(
+    offer: WorkRoleOffer,
+    issue: ServerAction<IssueTemporaryCredentials>,
+    last: StoredValue<Option<IssueTemporaryCredentials>>,
+) -> impl IntoView {
     let chosen = default_duration(&offer.durations);
     let select_id = format!("duration-{}", offer.id);
     let reason_id = format!("reason-{}", offer.id);
@@ -76,6 +119,7 @@ fn OfferRow(offer: WorkRoleOffer, issue: ServerAction<IssueTemporaryCredentials>
         use leptos::form::FromFormData;
         ev.prevent_default();
         if let Ok(input) = IssueTemporaryCredentials::from_event(&ev) {
+            last.set_value(Some(input.clone()));
             issue.dispatch(input);
         }
     };
@@ -109,27 +153,37 @@ fn OfferRow(offer: WorkRoleOffer, issue: ServerAction<IssueTemporaryCredentials>
     }
 }
 
-/// The one-time view of an issued session; closing it forgets the session.
+/// The one-time view of an issued session; closing it forgets the session. The credentials-file block
+/// follows the profile name the person types.
 #[component]
-fn IssuedDialog(issue: ServerAction<IssueTemporaryCredentials>) -> impl IntoView {
+fn IssuedDialog(issue: ServerAction<IssueTemporaryCredentials>, last: StoredValue<Option<IssueTemporaryCredentials>>) -> impl IntoView {
     let forget = Callback::new(move |()| issue.value().set(None));
+    // New credentials for the same role: this view closes (its secret forgotten), the next one opens.
+    let again = move |_| {
+        if let Some(input) = last.get_value() {
+            issue.value().set(None);
+            issue.dispatch(input);
+        }
+    };
     move || {
         issue.value().get().and_then(Result::ok).map(|s: IssuedSession| {
+            let c = s.credentials.clone();
+            let profile = RwSignal::new(format!("keydesk-{}", s.role.id));
+            let f = formats(&c, &profile.get_untracked());
+            let credentials_file = Signal::derive(move || formats(&c, &profile.get()).credentials_file);
             let c = &s.credentials;
-            let profile = format!("keydesk-{}", s.role.id);
-            let f = formats(c, &profile);
             let fields = vec![
                 SecretField { label: "Access key ID", value: c.access_key_id.clone(), secret: false, testid: "temp-key-id" },
                 SecretField { label: "Secret access key", value: c.secret_access_key.expose().to_owned(), secret: true, testid: "temp-secret" },
                 SecretField { label: "Session token", value: c.session_token.expose().to_owned(), secret: true, testid: "temp-token" },
             ];
             let snippets = vec![
-                SecretSnippet { title: "bash / zsh", text: f.posix, holds_secret: true },
-                SecretSnippet { title: "fish", text: f.fish, holds_secret: true },
-                SecretSnippet { title: "PowerShell", text: f.powershell, holds_secret: true },
-                SecretSnippet { title: "Windows (cmd.exe)", text: f.windows, holds_secret: true },
-                SecretSnippet { title: "~/.aws/credentials", text: f.credentials_file, holds_secret: true },
-                SecretSnippet { title: "credential_process (JSON)", text: f.process_json, holds_secret: true },
+                SecretSnippet { title: "bash / zsh", text: f.posix.into(), holds_secret: true },
+                SecretSnippet { title: "fish", text: f.fish.into(), holds_secret: true },
+                SecretSnippet { title: "PowerShell", text: f.powershell.into(), holds_secret: true },
+                SecretSnippet { title: "Windows (cmd.exe)", text: f.windows.into(), holds_secret: true },
+                SecretSnippet { title: "~/.aws/credentials", text: credentials_file, holds_secret: true },
+                SecretSnippet { title: "credential_process (JSON)", text: f.process_json.into(), holds_secret: true },
             ];
             let title = format!("{} for {}", s.role.display_name, human_duration(s.duration_secs));
             let intro = format!(
@@ -141,7 +195,16 @@ fn IssuedDialog(issue: ServerAction<IssueTemporaryCredentials>) -> impl IntoView
             view! {
                 <OneTimeSecretDialog title intro fields snippets what="session token" testid="temp-secret-view" prefix="temp" on_close=forget>
                     <Expiry at=expiration/>
-                    <p class="mt-2 text-xs">{format!("The credentials-file block is the profile {profile}: use it with aws --profile {profile}.")}</p>
+                    <div class="mt-3 flex flex-wrap items-end gap-3">
+                        <label class="text-xs font-medium text-emerald-950">"Profile name in ~/.aws/credentials"
+                            <input class=format!("mt-1 block w-56 {INPUT}") data-testid="temp-profile" spellcheck="false" autocomplete="off"
+                                prop:value=move || profile.get() on:input=move |ev| profile.set(event_target_value(&ev))/>
+                        </label>
+                        <p class="text-xs">"Use it with "<code>{move || format!("aws --profile {}", crate::domain::export::profile_name(&profile.get()))}</code>"."</p>
+                    </div>
+                    <button type="button" class=format!("{SECONDARY} mt-3") on:click=again data-testid="temp-again">
+                        "Get new ones for the same role"
+                    </button>
                 </OneTimeSecretDialog>
             }
         })
@@ -287,7 +350,19 @@ fn StaticSession(s: IssuedSession) -> impl IntoView {
                     <Snippet title="credential_process (JSON)" text=f.process_json/>
                 </div>
             </details>
-            <a href="/#temporary-credentials" class=format!("{BUTTON} mt-4 inline-block") data-testid="close-secret">"Done — back to my credentials"</a>
+            <div class="mt-4 flex flex-wrap items-end gap-3">
+                <a href="/#temporary-credentials" class=BUTTON data-testid="close-secret">"Done — back to my credentials"</a>
+                <form method="post" action=NEW_TEMPORARY_PATH class="flex flex-wrap items-end gap-2" data-testid="temp-again-form">
+                    <input type="hidden" name="role" value=s.role.id.clone()/>
+                    <input type="hidden" name="duration_secs" value=s.duration_secs.to_string()/>
+                    {s.role.sensitive.then(|| view! {
+                        <label class="text-xs font-medium text-emerald-950">"Reason"
+                            <input name="reason" required minlength="4" maxlength="500" class=format!("mt-1 block w-56 {INPUT}")/>
+                        </label>
+                    })}
+                    <button type="submit" class=SECONDARY data-testid="temp-again">"Get new ones for the same role"</button>
+                </form>
+            </div>
         </div>
     }
 }

@@ -1,12 +1,14 @@
-//! Account settings (administrators): the account password policy editor and the self-service
-//! entitlements (pages/entitlements.rs). Every field of
+//! Account settings (administrators): the account password policy editor, the self-service
+//! entitlements (entitlements.rs) and the catalogue of work roles (work_roles.rs). Every field of
 //! `UpdateAccountPasswordPolicy`, checked live by the same code the server runs, each beside its CIS
 //! recommendation; "Apply the CIS recommendations" fills the form for review (with JavaScript off,
 //! `?recommended=1` does). Saving and deleting need a recent password confirmation.
 
 mod entitlements;
+mod work_roles;
 
 use self::entitlements::EntitlementsEditor;
+use self::work_roles::WorkRolesEditor;
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::settings::*;
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
@@ -40,6 +42,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <SectionCard id="entitlements" title="Self-service entitlements"
                         subtitle="Who may manage which of their own credentials, by IAM group. Changes need a recent password confirmation and are audited with the settings before and after.">
                         <EntitlementsEditor policy_changes/>
+                    </SectionCard>
+                    <SectionCard id="work-roles" title="Work roles"
+                        subtitle="The AWS roles people may get temporary credentials for, and who may use each. Each role's trust policy must let keydesk's principal call sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession. Changes need a recent password confirmation and are audited with the role before and after.">
+                        <WorkRolesEditor/>
                     </SectionCard>
                 </div>
             </Gate>

@@ -48,6 +48,20 @@ pub struct UsageView {
     pub last_used: String,
 }
 
+/// A session of a work role keydesk issued the person, until it expires (from the ledger: never the
+/// secret or the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporarySessionView {
+    pub role: String,
+    pub role_arn: String,
+    /// `ASIA…`: what CloudTrail records for the session's calls.
+    pub access_key_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryView {
     #[serde(with = "time::serde::rfc3339")]
@@ -69,6 +83,8 @@ pub struct ActivityView {
     /// The credentials' last use; an error when IAM could not be read (the rest still shows).
     pub usage: Result<Vec<UsageView>, AppError>,
     pub history: Vec<HistoryView>,
+    /// Temporary credentials issued to the person that have not expired yet, newest first.
+    pub temporary_sessions: Vec<TemporarySessionView>,
     /// Whether notices also reach this person by e-mail.
     pub email: Option<String>,
 }

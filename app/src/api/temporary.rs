@@ -19,6 +19,13 @@ pub async fn issue_temporary_credentials(role: String, duration_secs: u32, reaso
     respond(port()?.issue_temporary_credentials(&ctx()?, &role, duration_secs, reason.as_deref()).await)
 }
 
+/// Temporary credentials issued per role and person over the last 30 days, the most first. Admins only.
+#[server(endpoint = "get_temporary_issuance")]
+pub async fn get_temporary_issuance() -> Result<Vec<crate::domain::temporary::IssuanceCount>, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.temporary_issuance(&ctx()?).await)
+}
+
 /// What the server does for these functions. Implemented by the server's portal (`server/src/portal/`),
 /// reached through [`crate::api::port`].
 #[cfg(feature = "ssr")]
@@ -45,5 +52,8 @@ mod port {
             duration_secs: u32,
             reason: Option<&str>,
         ) -> Result<IssuedSession, AppError>;
+
+        /// Issuances per role and person over the review's window (administrators only).
+        async fn temporary_issuance(&self, cx: &Ctx) -> Result<Vec<crate::domain::temporary::IssuanceCount>, AppError>;
     }
 }

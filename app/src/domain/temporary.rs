@@ -175,6 +175,20 @@ pub struct WorkRoleOffer {
     pub chained: bool,
 }
 
+/// How many sessions of a role one person got over the review's window, and when the last one was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuanceCount {
+    pub role_id: String,
+    pub role: String,
+    pub person: String,
+    pub issued: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_at: OffsetDateTime,
+}
+
+/// The review's window for issuance counts.
+pub const ISSUANCE_WINDOW_DAYS: i64 = 30;
+
 /// What an issuance returns: the session and what it is for. Shown once, never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedSession {

@@ -62,6 +62,7 @@ fn Activity() -> impl IntoView {
                     Err(error) => view! { <div class="mt-6"><ErrorView error/></div> }.into_any(),
                     Ok(a) => {
                         let (sessions, usage, sign_ins, history) = (a.sessions.clone(), a.usage.clone(), a.sign_ins.clone(), a.history.clone());
+                        let temporary = a.temporary_sessions.clone();
                         view! {
                         <div class="mt-6 grid grid-cols-1 gap-6">
                             <SectionCard id="notifications" title="Notifications"
@@ -79,6 +80,12 @@ fn Activity() -> impl IntoView {
                                 <SectionCard id="portal-password" title="Your keydesk password"
                                     subtitle="The password you sign in to keydesk with (not your AWS console password).">
                                     <PortalPassword/>
+                                </SectionCard>
+                            })}
+                            {(!temporary.is_empty()).then(|| view! {
+                                <SectionCard id="temporary-sessions" title="My temporary sessions"
+                                    subtitle="Temporary credentials keydesk issued you that have not expired yet. The access key id is what CloudTrail records for each call made with them.">
+                                    <TemporarySessions rows=temporary/>
                                 </SectionCard>
                             })}
                             <SectionCard id="usage" title="Credential use"
@@ -252,6 +259,30 @@ fn Usage(rows: Vec<UsageView>) -> impl IntoView {
         </table></div>
     }
     .into_any()
+}
+
+#[component]
+fn TemporarySessions(rows: Vec<TemporarySessionView>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto"><table class="min-w-full text-sm" data-testid="temporary-sessions">
+            <thead><tr>
+                <th scope="col" class=TH>"Role"</th>
+                <th scope="col" class=TH>"Access key id"</th>
+                <th scope="col" class=TH>"Issued (UTC)"</th>
+                <th scope="col" class=TH>"Expires (UTC)"</th>
+            </tr></thead>
+            <tbody class="divide-y divide-slate-100">
+                {rows.into_iter().map(|r| view! {
+                    <tr>
+                        <td class=TD><span class="font-medium">{r.role}</span><span class="block break-all font-mono text-xs text-slate-500">{r.role_arn}</span></td>
+                        <td class=format!("{TD} font-mono text-xs")>{r.access_key_id}</td>
+                        <td class=format!("{TD} tabular-nums")>{fmt_utc(r.issued_at)}</td>
+                        <td class=format!("{TD} tabular-nums")>{fmt_utc(r.expires_at)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table></div>
+    }
 }
 
 #[component]

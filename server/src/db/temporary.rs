@@ -51,7 +51,7 @@ impl Db {
     pub async fn live_temporary_sessions(&self, user: &str, now: OffsetDateTime) -> Result<Vec<TemporarySessionRow>, DbError> {
         Ok(sqlx::query_as(
             "SELECT access_key_id, portal_user, role_id, role_arn, role_name, issued_at, expires_at FROM temporary_sessions
-             WHERE portal_user = $1 AND expires_at > $2 ORDER BY issued_at DESC, access_key_id LIMIT 50",
+             WHERE portal_user = $1 AND expires_at > $2 ORDER BY issued_at DESC, expires_at DESC, access_key_id LIMIT 50",
         )
         .bind(user)
         .bind(now.unix_timestamp())

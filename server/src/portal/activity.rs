@@ -169,7 +169,21 @@ impl app::api::activity::ActivityPort for Portal {
             })
             .collect();
         let usage = self.usage(cx).await;
-        Ok(ActivityView { notifications, unread, sign_ins, sessions, usage, history, email: self.address_of(me).await })
+        let temporary_sessions = self
+            .db
+            .live_temporary_sessions(who.viewer.user.as_str(), self.clock.now())
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|r| app::api::activity::TemporarySessionView {
+                role: r.role_name,
+                role_arn: r.role_arn,
+                access_key_id: r.access_key_id,
+                issued_at: at(r.issued_at),
+                expires_at: at(r.expires_at),
+            })
+            .collect();
+        Ok(ActivityView { notifications, unread, sign_ins, sessions, usage, history, temporary_sessions, email: self.address_of(me).await })
     }
 
     /// Change the caller's keydesk password: the current one verified (argon2, like a sign-in, failures

@@ -182,6 +182,22 @@ fn refusal(role: &WorkRole, e: IamError) -> AppError {
 
 #[async_trait::async_trait]
 impl app::api::temporary::TemporaryPort for Portal {
+    async fn temporary_issuance(&self, cx: &Ctx) -> Result<Vec<app::domain::temporary::IssuanceCount>, AppError> {
+        self.admin_caller(&cx.who)?;
+        let since = self.clock.now() - time::Duration::days(app::domain::temporary::ISSUANCE_WINDOW_DAYS);
+        let rows = self.db.issuance_counts(since).await.map_err(|e| internal("reading the issuance counts failed", e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| app::domain::temporary::IssuanceCount {
+                role_id: r.role_id,
+                role: r.role_name,
+                person: r.portal_user,
+                issued: u32::try_from(r.issued).unwrap_or(u32::MAX),
+                last_at: crate::db::accounts::from_ts(r.last_at),
+            })
+            .collect())
+    }
+
     async fn my_work_roles(&self, cx: &Ctx) -> Result<MyWorkRoles, AppError> {
         let (roles, catalogue) = self.usable_roles(&cx.who).await?;
         let identity_center = catalogue.identity_center.as_ref().and_then(|ic| sso_setup(ic, &roles.iter().collect::<Vec<_>>()));

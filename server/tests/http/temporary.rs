@@ -284,3 +284,40 @@ async fn identity_center_gives_people_the_config_aws_configure_sso_writes() {
     let audited = outcomes(&app, "admin.identity_center.update").await;
     assert!(audited[0].1.ends_with("before: (none); after: https://d-1234567890.awsapps.com/start eu-west-1 session=corp"), "{audited:?}");
 }
+
+#[tokio::test]
+async fn my_activity_lists_live_sessions_and_the_review_counts_issuances() {
+    let (app, dave, alice) = admin_and_employee().await;
+    offer_read_only(&app).await;
+    let mut ids = Vec::new();
+    for secs in ["900", "3600"] {
+        let r = issue(&app, &alice, "read-only", secs, None).await;
+        ids.push(serde_json::from_str::<IssuedSession>(&r.body).unwrap().credentials.access_key_id);
+    }
+    let activity = |cookie: String| {
+        let app = &app;
+        async move {
+            let r = app.server_fn(Some(&cookie), "get_activity", &[]).await;
+            serde_json::from_str::<app::api::activity::ActivityView>(&r.body).unwrap().temporary_sessions
+        }
+    };
+    let live = activity(alice.clone()).await;
+    assert_eq!(live.iter().map(|s| s.access_key_id.clone()).collect::<Vec<_>>(), [ids[1].clone(), ids[0].clone()], "newest first");
+    assert_eq!(live[0].role, "Read-only");
+    assert!(activity(dave.clone()).await.is_empty(), "only one's own sessions");
+    let page = app.get(Some(&alice), "/activity").await;
+    assert!(page.body.contains("My temporary sessions") && page.body.contains(&ids[0]), "rendered on the server");
+    // The review counts per role and person; for administrators only.
+    let r = app.server_fn(Some(&dave), "get_temporary_issuance", &[]).await;
+    let counts: Vec<app::domain::temporary::IssuanceCount> = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(counts.iter().map(|c| (c.role_id.as_str(), c.person.as_str(), c.issued)).collect::<Vec<_>>(), [("read-only", "alice", 2)]);
+    assert_eq!(app.server_fn(Some(&alice), "get_temporary_issuance", &[]).await.status, StatusCode::FORBIDDEN);
+    // Past the first session's end only the second is listed; past both, none.
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(activity(alice.clone()).await.len(), 1);
+    // (A new sign-in: an hour without a request ends a session.)
+    app.clock.advance(time::Duration::hours(1));
+    assert!(activity(app.sign_in("alice", PASSWORD).await.unwrap()).await.is_empty());
+    let dave = app.sign_in("dave", PASSWORD).await.unwrap();
+    assert_eq!(app.server_fn(Some(&dave), "get_temporary_issuance", &[]).await.body.matches("\"issued\":2").count(), 1, "still counted");
+}

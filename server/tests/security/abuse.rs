@@ -208,6 +208,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "get_password_policy",
     "get_entitlements",
     "get_work_role_catalogue",
+    "get_temporary_issuance",
     "get_deadlines",
     "get_audit_log",
     "get_credential_review",

@@ -26,6 +26,10 @@ pub fn AdminPage() -> impl IntoView {
                         subtitle="The rotation policy, what enforcement would do, exemptions, and whether reminders reach people.">
                         <super::deadlines::KeyDeadlines/>
                     </SectionCard>
+                    <SectionCard id="temporary-issuance" title="Temporary credentials issued"
+                        subtitle="Sessions of work roles keydesk issued in the last 30 days, per role and person. Each one's access key id is in the audit log and matches CloudTrail.">
+                        <IssuanceTable/>
+                    </SectionCard>
                     <SectionCard id="accounts" title="Portal accounts"
                         subtitle="Who can sign in to keydesk, their role and the IAM user each one acts for. Manage them with `keydesk user`.">
                         <AccountsTable/>
@@ -60,6 +64,43 @@ fn BreakGlassNotice() -> impl IntoView {
                         </ul>
                     </section>
                 })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn IssuanceTable() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| crate::api::temporary::get_temporary_issuance());
+    const TH: &str = crate::components::TH;
+    let td = "py-2 pr-4 align-top";
+    view! {
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Reading the ledger…"</p> }>
+            {move || Suspend::new(async move {
+                match counts.await {
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"None in the last 30 days."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <div class="overflow-x-auto"><table class="min-w-full text-sm" data-testid="issuance">
+                            <thead><tr>
+                                <th scope="col" class=TH>"Role"</th>
+                                <th scope="col" class=TH>"Person"</th>
+                                <th scope="col" class=format!("{TH} text-right")>"Sessions"</th>
+                                <th scope="col" class=TH>"Last (UTC)"</th>
+                            </tr></thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {rows.into_iter().map(|r| view! {
+                                    <tr data-role=r.role_id.clone()>
+                                        <td class=td>{r.role}</td>
+                                        <td class=format!("{td} font-mono text-xs")>{r.person}</td>
+                                        <td class=format!("{td} text-right tabular-nums")>{r.issued}</td>
+                                        <td class=format!("{td} tabular-nums")>{fmt_utc(r.last_at)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table></div>
+                    }.into_any(),
+                }
             })}
         </Transition>
     }

@@ -587,6 +587,35 @@ pub async fn work_role_refusals(h: &dyn Harness) {
     assert!(matches!(b.assume_work_role(&SVC, &ask(&elsewhere, 900)).await, Err(IamError::AccessDenied(_))));
 }
 
+/// A work role's inline policy, as revocation writes it: absent, written, replaced, read back as the
+/// same document, deleted (twice is fine); only keydesk's principal; a missing role is NotFound.
+pub async fn work_role_policies(h: &dyn Harness) {
+    use crate::iam::revocation::{document, Revocation, POLICY_NAME};
+    let b = h.backend();
+    let arn = h.create_work_role(&unique("Revocable"), 3600, true).await;
+    assert_eq!(b.role_policy(&SVC, &arn, POLICY_NAME).await.unwrap(), None);
+    let rev = |p: &str, secs: i64| Revocation {
+        person: p.into(),
+        before: time::macros::datetime!(2026-12-06 12:00 UTC) + time::Duration::seconds(secs),
+    };
+    let one = document(&[rev("alice", 0)]).unwrap().unwrap();
+    b.put_role_policy(&SVC, &arn, POLICY_NAME, &one).await.unwrap();
+    let read = b.role_policy(&SVC, &arn, POLICY_NAME).await.unwrap().expect("the policy just written");
+    let json = |d: &str| serde_json::from_str::<serde_json::Value>(d).unwrap();
+    assert_eq!(json(&read), json(&one));
+    let two = document(&[rev("alice", 60), rev("b+o=b,.@-", 0)]).unwrap().unwrap();
+    b.put_role_policy(&SVC, &arn, POLICY_NAME, &two).await.unwrap();
+    assert_eq!(json(&b.role_policy(&SVC, &arn, POLICY_NAME).await.unwrap().unwrap()), json(&two), "replaced, every character intact");
+    let employee = Caller::self_service_all("alice", IamUserName::parse("alice").unwrap());
+    assert!(matches!(b.put_role_policy(&employee, &arn, POLICY_NAME, &one).await, Err(IamError::AccessDenied(_))));
+    assert!(matches!(b.role_policy(&helpdesk(), &arn, POLICY_NAME).await, Err(IamError::AccessDenied(_))));
+    b.delete_role_policy(&SVC, &arn, POLICY_NAME).await.unwrap();
+    assert_eq!(b.role_policy(&SVC, &arn, POLICY_NAME).await.unwrap(), None);
+    b.delete_role_policy(&SVC, &arn, POLICY_NAME).await.unwrap();
+    let missing = arn.replace("Revocable", "NoSuchRole");
+    assert!(matches!(b.put_role_policy(&SVC, &missing, POLICY_NAME, &one).await, Err(IamError::NotFound(_))));
+}
+
 /// Instantiate every contract case as a test for one harness factory (an async fn returning
 /// `Option<Arc<dyn Harness>>`; `None` means "not available here", which the factory reports).
 #[macro_export]
@@ -599,7 +628,8 @@ macro_rules! contract_suite {
             credential_report_has_iams_columns, callers_stay_within_their_authority, account_password_policy_update_and_delete,
             group_membership_is_listed_per_user, self_service_sessions_stay_within_their_entitlements,
             signing_certificate_lifecycle_and_limit, service_credentials_per_service_and_api_keys,
-            quarantine_policy_listed_and_detached, work_role_sessions_name_the_person, work_role_refusals);
+            quarantine_policy_listed_and_detached, work_role_sessions_name_the_person, work_role_refusals,
+            work_role_policies);
     };
     (@cases $factory:path; $($case:ident),*) => {
         $(

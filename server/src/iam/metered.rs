@@ -82,4 +82,7 @@ metered! {
     "GenerateCredentialReport" generate_credential_report() -> ReportState;
     "GetCredentialReport" get_credential_report() -> CredentialReport;
     "AssumeRole" assume_work_role(request: &WorkRoleRequest) -> temporary::TemporaryCredentials;
+    "GetRolePolicy" role_policy(role_arn: &str, name: &str) -> Option<String>;
+    "PutRolePolicy" put_role_policy(role_arn: &str, name: &str, document: &str) -> ();
+    "DeleteRolePolicy" delete_role_policy(role_arn: &str, name: &str) -> ();
 }

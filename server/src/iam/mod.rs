@@ -8,6 +8,7 @@ pub mod aws;
 pub mod embedded;
 pub mod metered;
 pub mod policy;
+pub mod revocation;
 pub mod totp;
 
 #[cfg(test)]
@@ -323,6 +324,18 @@ pub trait IamBackend: Send + Sync + 'static {
     /// does not tell the two apart), InvalidInput (a duration over the role's maximum), Throttled,
     /// Unavailable.
     async fn assume_work_role(&self, caller: &Caller, request: &WorkRoleRequest) -> IamResult<temporary::TemporaryCredentials>;
+
+    /// `GetRolePolicy`: the inline policy `name` of the role `role_arn` (decoded), `None` when the role
+    /// has no policy of that name. keydesk's own principal only. Errors: NotFound (no such role),
+    /// AccessDenied, Throttled, Unavailable.
+    async fn role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<Option<String>>;
+
+    /// `PutRolePolicy` (creates or replaces). keydesk's own principal only. Errors: NotFound (no such
+    /// role), InvalidInput (malformed or too large), AccessDenied, Throttled, Unavailable.
+    async fn put_role_policy(&self, caller: &Caller, role_arn: &str, name: &str, document: &str) -> IamResult<()>;
+
+    /// `DeleteRolePolicy`; a policy already gone is not an error. keydesk's own principal only.
+    async fn delete_role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<()>;
 }
 
 /// One issuance of a work role's temporary credentials.

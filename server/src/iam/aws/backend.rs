@@ -453,6 +453,30 @@ impl IamBackend for AwsIam {
         Ok(CredentialReport { generated_at: odt(out.generated_time()), csv })
     }
 
+    async fn role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<Option<String>> {
+        let role = service_role(caller, role_arn)?;
+        match call!(self.client(caller).await?.get_role_policy().role_name(role).policy_name(name)) {
+            // IAM answers with the document URL-encoded (RFC 3986).
+            Ok(out) => Ok(Some(percent_decoded(out.policy_document()))),
+            Err(IamError::NotFound(m)) if m.contains("policy") || m.contains(name) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn put_role_policy(&self, caller: &Caller, role_arn: &str, name: &str, document: &str) -> IamResult<()> {
+        let role = service_role(caller, role_arn)?;
+        call!(mutating self.client(caller).await?.put_role_policy().role_name(role).policy_name(name).policy_document(document))?;
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<()> {
+        let role = service_role(caller, role_arn)?;
+        match call!(mutating self.client(caller).await?.delete_role_policy().role_name(role).policy_name(name)) {
+            Ok(_) | Err(IamError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn assume_work_role(&self, caller: &Caller, request: &WorkRoleRequest) -> IamResult<temporary::TemporaryCredentials> {
         if !matches!(caller, Caller::Service { .. }) {
             return Err(IamError::AccessDenied("only keydesk's own principal assumes work roles".into()));
@@ -482,5 +506,47 @@ impl IamBackend for AwsIam {
             expiration: dt(c.expiration()),
             assumed_role_arn: out.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default(),
         })
+    }
+}
+
+/// The role name of `role_arn`, for keydesk's own principal (the only caller that writes work roles'
+/// policies).
+fn service_role<'a>(caller: &Caller, role_arn: &'a str) -> IamResult<&'a str> {
+    if !matches!(caller, Caller::Service { .. }) {
+        return Err(IamError::AccessDenied("only keydesk's own principal writes work roles' policies".into()));
+    }
+    crate::iam::role_arn_parts(role_arn)
+        .map(|(_, name)| name)
+        .ok_or_else(|| IamError::InvalidInput(format!("{role_arn:?} is not a role ARN.")))
+}
+
+/// `%XX` sequences decoded (RFC 3986; `+` stays `+`); text that is not valid UTF-8 after decoding is
+/// returned as it came.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod decode_tests {
+    #[test]
+    fn iams_encoded_documents_decode() {
+        assert_eq!(super::percent_decoded("%7B%22a%22%3A%22b%2Bc%20d%22%7D"), r#"{"a":"b+c d"}"#);
+        assert_eq!(super::percent_decoded(r#"{"plain":"100%"}"#), r#"{"plain":"100%"}"#);
     }
 }

@@ -631,4 +631,30 @@ impl IamBackend for EmbeddedIam {
         }
         self.assume(request).await
     }
+
+    async fn role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<Option<String>> {
+        self.enter().await?;
+        only_keydesk(caller)?;
+        self.get_role_policy(role_arn, name).await
+    }
+
+    async fn put_role_policy(&self, caller: &Caller, role_arn: &str, name: &str, document: &str) -> IamResult<()> {
+        self.enter().await?;
+        only_keydesk(caller)?;
+        self.set_role_policy(role_arn, name, Some(document)).await
+    }
+
+    async fn delete_role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<()> {
+        self.enter().await?;
+        only_keydesk(caller)?;
+        self.set_role_policy(role_arn, name, None).await
+    }
+}
+
+/// Work roles' policies are keydesk's own business: people's scoped sessions never write them.
+fn only_keydesk(caller: &Caller) -> IamResult<()> {
+    match caller {
+        Caller::Service { .. } => Ok(()),
+        _ => Err(IamError::AccessDenied("only keydesk's own principal writes work roles' policies".into())),
+    }
 }

@@ -28,6 +28,23 @@ fn role_key(name: &str) -> String {
     format!("role:{}", name.to_ascii_lowercase())
 }
 
+fn role_policy_key(role: &str, policy: &str) -> String {
+    format!("role-policy:{}:{policy}", role.to_ascii_lowercase())
+}
+
+/// A session the embedded STS issued, kept so calls made with it can be judged (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionDoc {
+    role: String,
+    source_identity: String,
+    issued_at: i64,
+    expires_at: i64,
+}
+
+fn session_key(access_key_id: &str) -> String {
+    format!("session:{access_key_id}")
+}
+
 /// STS's answer to a role that does not exist or does not trust the caller: the same words for both.
 fn not_authorized(arn: &str, action: &str) -> IamError {
     IamError::AccessDenied(format!("keydesk is not authorized to perform: {action} on resource: {arn}"))
@@ -79,12 +96,73 @@ impl EmbeddedIam {
         // STS states expiries in whole seconds.
         let now = self.clock.now();
         let expiration = now.replace_nanosecond(0).unwrap_or(now) + time::Duration::seconds(i64::from(request.duration_secs));
+        let access_key_id = new_id("ASIA");
+        let record = SessionDoc {
+            role: role.name.clone(),
+            source_identity: request.person.clone(),
+            issued_at: now.unix_timestamp(),
+            expires_at: expiration.unix_timestamp(),
+        };
+        self.set_account_value(&session_key(&access_key_id), Some(&serde_json::to_string(&record).map_err(db_err)?)).await?;
         Ok(TemporaryCredentials {
-            access_key_id: new_id("ASIA"),
+            access_key_id,
             secret_access_key: OneTimeSecret::new(new_secret(40)),
             session_token: OneTimeSecret::new(format!("IQoJb3JpZ2luX2Vj{}", new_secret(340))),
             expiration,
             assumed_role_arn: format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{}/{session}", role.name),
         })
+    }
+
+    /// The role named in `role_arn`, or IAM's NotFound.
+    async fn existing_role(&self, role_arn: &str) -> IamResult<String> {
+        let Some((account, name)) = crate::iam::role_arn_parts(role_arn) else {
+            return Err(IamError::InvalidInput(format!("{role_arn:?} is not a role ARN.")));
+        };
+        match self.account_value(&role_key(name)).await? {
+            Some(_) if account == ACCOUNT_ID => Ok(name.to_owned()),
+            _ => Err(IamError::NotFound(format!("The role with name {name} cannot be found."))),
+        }
+    }
+
+    pub(super) async fn get_role_policy(&self, role_arn: &str, policy: &str) -> IamResult<Option<String>> {
+        let role = self.existing_role(role_arn).await?;
+        self.account_value(&role_policy_key(&role, policy)).await
+    }
+
+    pub(super) async fn set_role_policy(&self, role_arn: &str, policy: &str, document: Option<&str>) -> IamResult<()> {
+        let role = self.existing_role(role_arn).await?;
+        if let Some(doc) = document {
+            if serde_json::from_str::<serde_json::Value>(doc).is_err() {
+                return Err(IamError::InvalidInput("MalformedPolicyDocument: the policy is not JSON.".into()));
+            }
+            if doc.chars().filter(|c| !c.is_whitespace()).count() > crate::iam::revocation::ROLE_POLICY_LIMIT {
+                return Err(IamError::InvalidInput("LimitExceeded: the role's inline policies exceed 10240 characters.".into()));
+            }
+        }
+        self.set_account_value(&role_policy_key(&role, policy), document).await
+    }
+
+    /// Would AWS accept a call signed with the session `access_key_id`? Refused when the session is
+    /// unknown or expired, or when the role's revocation policy (keydesk's `keydesk-revocations`, the
+    /// one inline policy this emulation evaluates) denies its source identity and issue time.
+    pub async fn authorize_session(&self, access_key_id: &str) -> IamResult<()> {
+        let Some(doc) = self.account_value(&session_key(access_key_id)).await? else {
+            return Err(IamError::AccessDenied("The security token included in the request is invalid.".into()));
+        };
+        let s: SessionDoc = serde_json::from_str(&doc).map_err(db_err)?;
+        if self.clock.now().unix_timestamp() >= s.expires_at {
+            return Err(IamError::AccessDenied("ExpiredToken: the security token included in the request is expired.".into()));
+        }
+        let policy = crate::iam::revocation::POLICY_NAME;
+        if let Some(p) = self.account_value(&role_policy_key(&s.role, policy)).await? {
+            let issued = OffsetDateTime::from_unix_timestamp(s.issued_at).map_err(db_err)?;
+            if crate::iam::revocation::denies(&p, &s.source_identity, issued) {
+                return Err(IamError::AccessDenied(format!(
+                    "with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT_ID}:role/{} ({policy})",
+                    s.role
+                )));
+            }
+        }
+        Ok(())
     }
 }

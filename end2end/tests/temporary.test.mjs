@@ -124,6 +124,45 @@ print(json.dumps(botocore.configloader.load_config(sys.argv[1])))`, join(scratch
   await ctx.close();
 });
 
+test('the access-key wizard offers temporary credentials instead, for the CLI and local code', async () => {
+  for (const js of [true, false]) {
+    const ctx = await browser.newContext({ javaScriptEnabled: js });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'alice', { js });
+    if (js) await hydrated(page);
+    await page.click('[data-testid=create-key] summary');
+    const instead = page.locator('[data-testid=temporary-instead]:visible');
+    assert.match(await instead.textContent(), /You may use Read-only, Developer/, `with JavaScript ${js ? 'on' : 'off'}`);
+    assert.equal(await instead.locator('a').getAttribute('href'), '#temporary-credentials');
+    await page.check('input[name=use_case_ui][value=aws-compute]');
+    assert.equal(await page.locator('[data-testid=temporary-instead]:visible').count(), 0, 'not for code on AWS compute: a role serves there');
+    await ctx.close();
+  }
+});
+
+test('the help desk opens a pasted ASIA key id and revokes the person\'s sessions', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, 'bob');
+  await hydrated(page);
+  await issue(page, 'read-only');
+  const id = (await page.textContent('[data-testid=temp-key-id]')).trim();
+  await ctx.close();
+  const deskCtx = await browser.newContext();
+  const desk = await deskCtx.newPage();
+  await signIn(desk, server.url, 'carol');
+  await desk.goto(`${server.url}/helpdesk?q=${id}`);
+  await hydrated(desk);
+  assert.match(await desk.textContent('[data-testid=desk-temporary-found]'), new RegExp(`${id} is a session of Read-only .* keydesk issued to bob`));
+  assert.equal(await desk.locator('[data-testid=desk-user]').count(), 0, 'a temporary key is not an IAM user\'s case');
+  await desk.fill('[data-testid=desk-case] [data-testid=desk-reason]', 'laptop stolen, ticket 4711');
+  await desk.click('[data-testid=desk-revoke]');
+  assert.match(await desk.locator('[data-testid=desk-revoked]').textContent(), /Revoked for Read-only: AWS refuses their earlier sessions within minutes/);
+  await desk.goto(`${server.url}/helpdesk?q=ASIAAAAAAAAAAAAAAAAA`);
+  await desk.locator('[role=alert]:has-text("keydesk did not issue ASIAAAAAAAAAAAAAAAAA")').waitFor();
+  await deskCtx.close();
+});
+
 const moto = process.env.KEYDESK_TEST_MOTO_URL;
 test('AWS backend on moto: boto3 signs with the credentials-file block as the person', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
   const user = `kd-temp-${randomUUID().slice(0, 8)}`;

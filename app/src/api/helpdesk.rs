@@ -72,11 +72,34 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
         "helpdesk.ssh_key.deactivate" => format!("deactivated your SSH key {s}"),
         "helpdesk.leak.notify" => format!("told you that your access key {s} was exposed"),
         "helpdesk.quarantine.detach" => "lifted the AWS quarantine on your IAM user".into(),
+        "helpdesk.temporary.revoke" => format!("revoked the temporary credentials you held for {s} (new ones work)"),
         "helpdesk.request.create" => format!("asked a second person to approve: {s}"),
         "helpdesk.request.reject" => format!("rejected the request to {s}"),
         "helpdesk.request.lapse" => format!("let the request lapse: {s}"),
         other => format!("{other} {s}"),
     }
+}
+
+/// A case about someone's temporary credentials: by their keydesk name, or a pasted `ASIA…` key id
+/// (which role, whose session, from keydesk's ledger).
+#[server(endpoint = "helpdesk_temporary_case")]
+pub async fn helpdesk_temporary_case(query: String) -> Result<crate::domain::temporary::TemporaryCase, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_temporary_case(&ctx()?, &query).await)
+}
+
+/// Revoke `person`'s temporary credentials issued until now, for the role `role` (an ARN) or for every
+/// role they hold a live session of (`role` = "all"): a deny on the role for their source identity and
+/// earlier issue times. Safe to repeat; a reason is required.
+#[server(endpoint = "helpdesk_revoke_temporary")]
+pub async fn helpdesk_revoke_temporary(
+    person: String,
+    role: String,
+    reason: String,
+    ticket: Option<String>,
+) -> Result<crate::domain::temporary::RevokeOutcome, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_revoke_temporary(&ctx()?, &person, &role, &reason, ticket.as_deref()).await)
 }
 
 /// Find a user by IAM user name or by one of their access key ids.
@@ -284,6 +307,20 @@ mod port {
     pub trait HelpdeskPort: Send + Sync {
         /// Help desk: one IAM user's credentials, found by user name or access key id.
         async fn helpdesk_find(&self, cx: &Ctx, query: &str) -> Result<crate::api::helpdesk::HelpdeskView, AppError>;
+
+        /// Help desk: a person's temporary sessions, by name or `ASIA…` key id, from the ledger.
+        async fn helpdesk_temporary_case(&self, cx: &Ctx, query: &str) -> Result<crate::domain::temporary::TemporaryCase, AppError>;
+
+        /// Help desk: revoke a person's temporary credentials on one role or all they hold (fresh
+        /// re-authentication, a reason; audited per role).
+        async fn helpdesk_revoke_temporary(
+            &self,
+            cx: &Ctx,
+            person: &str,
+            role: &str,
+            reason: &str,
+            ticket: Option<&str>,
+        ) -> Result<crate::domain::temporary::RevokeOutcome, AppError>;
 
         /// Help desk: act on `user`'s credentials (role, fresh re-authentication, a reason, not on staff).
         /// A password reset returns the generated password, once.

@@ -186,6 +186,41 @@ pub struct IssuanceCount {
     pub last_at: OffsetDateTime,
 }
 
+/// One session in keydesk's ledger, as the help desk sees it (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerSession {
+    pub access_key_id: String,
+    pub role: String,
+    pub role_arn: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Not expired yet.
+    pub live: bool,
+}
+
+/// A help-desk case about a person's temporary credentials, opened by their name or a pasted `ASIA…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryCase {
+    /// The person (their keydesk name: the sessions' source identity).
+    pub person: String,
+    /// The session a pasted key id named.
+    pub found: Option<LedgerSession>,
+    /// The person's sessions of the last 12 hours (the longest a session lasts), newest first.
+    pub sessions: Vec<LedgerSession>,
+    /// The roles (ARN, name) of the live sessions: what "revoke" covers.
+    pub roles: Vec<(String, String)>,
+}
+
+/// What a revocation did: the roles whose policy now denies the person's earlier sessions, and the
+/// ones it could not write (with why).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeOutcome {
+    pub revoked: Vec<String>,
+    pub failed: Vec<String>,
+}
+
 /// The review's window for issuance counts.
 pub const ISSUANCE_WINDOW_DAYS: i64 = 30;
 

@@ -24,6 +24,7 @@ struct DeskActions {
     notify: ServerAction<HelpdeskNotifyLeak>,
     detach: ServerAction<HelpdeskDetachQuarantine>,
     decide: ServerAction<HelpdeskDecide>,
+    revoke: ServerAction<HelpdeskRevokeTemporary>,
     confirm: ServerAction<ConfirmPassword>,
 }
 
@@ -38,6 +39,7 @@ impl DeskActions {
             .or_else(|| self.notify.value().get().and_then(Result::err))
             .or_else(|| self.detach.value().get().and_then(Result::err))
             .or_else(|| self.decide.value().get().and_then(Result::err))
+            .or_else(|| self.revoke.value().get().and_then(Result::err))
     }
 
     /// The message of a request just filed (the action needs a second person), if any.
@@ -91,6 +93,7 @@ fn desk_actions() -> DeskActions {
         notify: ServerAction::new(),
         detach: ServerAction::new(),
         decide: ServerAction::new(),
+        revoke: ServerAction::new(),
         confirm: ServerAction::new(),
     }
 }
@@ -143,10 +146,21 @@ fn Desk() -> impl IntoView {
             )
         },
         |(q, ..)| async move {
-            if q.trim().is_empty() {
+            // A temporary key id (ASIA…) is a case of temporary credentials, not of an IAM user.
+            if q.trim().is_empty() || q.trim().starts_with("ASIA") {
                 None
             } else {
                 Some(helpdesk_find(q).await)
+            }
+        },
+    );
+    let temporary = Resource::new(
+        move || (q.get(), actions.revoke.version().get()),
+        |(q, _)| async move {
+            if q.trim().is_empty() {
+                None
+            } else {
+                Some(helpdesk_temporary_case(q).await)
             }
         },
     );
@@ -154,7 +168,7 @@ fn Desk() -> impl IntoView {
     view! {
         <form method="get" action=crate::paths::HELPDESK_PATH role="search" class="flex flex-wrap items-end gap-2">
             <label class="text-sm">
-                <span class="block font-medium text-slate-800">"IAM user name or access key id"</span>
+                <span class="block font-medium text-slate-800">"User name, access key id or temporary key id (ASIA…)"</span>
                 <input name="q" value=q.get_untracked() required autofocus class=format!("mt-1 w-80 font-mono {INPUT}") data-testid="desk-query"/>
             </label>
             <button type="submit" class=BUTTON data-testid="desk-find">"Find"</button>
@@ -172,6 +186,22 @@ fn Desk() -> impl IntoView {
                     None => ().into_any(),
                     Some(Err(error)) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
                     Some(Ok(view)) => view! { <UserCard view/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let by_key = q.get_untracked().trim().starts_with("ASIA");
+                let case = temporary.await;
+                // The user card above asks for the case's reason when it offers actions; else this one does.
+                let user_card_asks = !by_key && found.await.is_some_and(|r| r.is_ok_and(|v| v.protected.is_none()));
+                match case {
+                    None => ().into_any(),
+                    // Looked up by name: only worth a card when keydesk issued them something lately.
+                    Some(Ok(case)) if case.sessions.is_empty() && !by_key => ().into_any(),
+                    Some(Ok(case)) => view! { <TemporaryCaseCard case ask_reason=!user_card_asks/> }.into_any(),
+                    Some(Err(error)) if by_key => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Some(Err(_)) => ().into_any(),
                 }
             })}
         </Transition>
@@ -242,6 +272,81 @@ fn CaseFields() -> impl IntoView {
                 </fieldset>
             }
         })
+    }
+}
+
+/// A person's temporary credentials from keydesk's ledger (the last 12 hours), the session a pasted
+/// key id named, and revocation of the live ones.
+#[component]
+fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: bool) -> impl IntoView {
+    let actions = expect_context::<DeskActions>();
+    let crate::domain::temporary::TemporaryCase { person, found, sessions, roles } = case;
+    let done = move || {
+        actions.revoke.value().get().and_then(Result::ok).map(|o| {
+            let mut text = if o.revoked.is_empty() { String::new() } else { format!("Revoked for {}: ", o.revoked.join(", ")) };
+            if !o.revoked.is_empty() {
+                text.push_str("AWS refuses their earlier sessions within minutes; credentials issued from now on work.");
+            }
+            if !o.failed.is_empty() {
+                text.push_str(&format!(" Not revoked: {}.", o.failed.join("; ")));
+            }
+            text
+        })
+    };
+    let can_revoke = !roles.is_empty();
+    view! {
+        <section class="mt-6 grid gap-4 rounded-lg border border-slate-200 p-4" data-testid="desk-temporary" aria-labelledby="desk-temporary-title">
+            <h3 id="desk-temporary-title" class="text-base font-semibold">"Temporary credentials of "<span class="font-mono">{person.clone()}</span></h3>
+            {found.map(|s| view! {
+                <p class="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200 [overflow-wrap:anywhere]" data-testid="desk-temporary-found">
+                    <span class="font-mono">{s.access_key_id.clone()}</span>{format!(
+                        " is a session of {} ({}) keydesk issued to {} at {} UTC; it {} {} UTC.",
+                        s.role, s.role_arn, person, crate::domain::fmt_utc(s.issued_at),
+                        if s.live { "expires" } else { "expired" }, crate::domain::fmt_utc(s.expires_at)
+                    )}
+                </p>
+            })}
+            {move || done().map(|m| view! { <p class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="desk-revoked">{m}</p> })}
+            {if sessions.is_empty() {
+                view! { <p class="text-sm text-slate-600">"keydesk issued them no temporary credentials in the last 12 hours."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="overflow-x-auto"><table class="min-w-full text-sm" data-testid="desk-temporary-sessions">
+                        <thead><tr>
+                            <th scope="col" class=crate::components::TH>"Role"</th>
+                            <th scope="col" class=crate::components::TH>"Access key id"</th>
+                            <th scope="col" class=crate::components::TH>"Issued (UTC)"</th>
+                            <th scope="col" class=crate::components::TH>"Expires (UTC)"</th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {sessions.into_iter().map(|s| view! {
+                                <tr class=if s.live { "" } else { "text-slate-400" }>
+                                    <td class="py-2 pr-4">{s.role}</td>
+                                    <td class="py-2 pr-4 font-mono text-xs">{s.access_key_id}</td>
+                                    <td class="py-2 pr-4 tabular-nums">{crate::domain::fmt_utc(s.issued_at)}</td>
+                                    <td class="py-2 pr-4 tabular-nums">{if s.live { crate::domain::fmt_utc(s.expires_at) } else { "expired".into() }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            }}
+            {can_revoke.then(|| view! {
+                {ask_reason.then(|| view! { <CaseFields/> })}
+                <ActionForm action=actions.revoke attr:class="flex flex-wrap items-end gap-3" attr:data-testid="desk-revoke-form">
+                    <input type="hidden" name="person" value=person.clone()/>
+                    <label class="text-xs text-slate-700" for="revoke-role">"Revoke their sessions of"
+                        <select id="revoke-role" name="role" class=format!("block {INPUT}") data-testid="desk-revoke-role">
+                            <option value="all">"every role they hold a session of"</option>
+                            {roles.into_iter().map(|(arn, name)| view! { <option value=arn>{name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    {reason_fields("revoke".into())}
+                    <button type="submit" class=DANGER data-testid="desk-revoke">"Revoke"</button>
+                </ActionForm>
+                <p class="text-xs text-slate-600">"A deny on each role for their sessions issued until now (AWS's standard revocation, narrowed to this person). It takes effect within minutes; new credentials they get afterwards work, so also remove what lets them get more if that is the point. keydesk removes the deny once the longest session it could match has expired."</p>
+            })}
+        </section>
     }
 }
 

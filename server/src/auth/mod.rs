@@ -221,7 +221,7 @@ impl Portal {
 }
 
 /// Background task: every ten minutes, delete expired session rows, idle sign-in throttle rows and the
-/// temporary-session ledger's old rows.
+/// temporary-session ledger's old rows; and remove revocation statements that can match nothing.
 pub async fn session_cleanup(portal: Arc<Portal>) {
     let store = session_store::DbSessionStore::new(portal.db.clone());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -232,6 +232,11 @@ pub async fn session_cleanup(portal: Arc<Portal>) {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        match portal.sweep_revocations().await {
+            Ok(n) if n > 0 => tracing::info!(roles = n, "expired revocation statements removed from work roles"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "revocation sweep failed"),
         }
         match portal.db.prune_temporary_sessions(portal.clock.now()).await {
             Ok(n) if n > 0 => tracing::debug!(deleted = n, "old temporary-session ledger rows removed"),

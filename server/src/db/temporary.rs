@@ -59,6 +59,18 @@ impl Db {
         .await?)
     }
 
+    /// `user`'s sessions issued since `since`, newest first.
+    pub async fn recent_temporary_sessions(&self, user: &str, since: OffsetDateTime) -> Result<Vec<TemporarySessionRow>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT access_key_id, portal_user, role_id, role_arn, role_name, issued_at, expires_at FROM temporary_sessions
+             WHERE portal_user = $1 AND issued_at >= $2 ORDER BY issued_at DESC, expires_at DESC, access_key_id LIMIT 200",
+        )
+        .bind(user)
+        .bind(since.unix_timestamp())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The session whose access key id is `id`, if keydesk issued it.
     pub async fn temporary_session(&self, id: &str) -> Result<Option<TemporarySessionRow>, DbError> {
         Ok(sqlx::query_as(

@@ -27,7 +27,7 @@ pub(crate) fn generated_password(policy: &EffectivePolicy, user: &IamUserName) -
 }
 
 impl Portal {
-    fn helpdesk_caller(&self, who: &Principal) -> Result<Caller, AppError> {
+    pub(crate) fn helpdesk_caller(&self, who: &Principal) -> Result<Caller, AppError> {
         if !who.viewer.role.is_helpdesk() {
             return Err(AppError::Forbidden);
         }
@@ -255,6 +255,21 @@ impl Portal {
 
 #[async_trait::async_trait]
 impl app::api::helpdesk::HelpdeskPort for Portal {
+    async fn helpdesk_temporary_case(&self, cx: &Ctx, query: &str) -> Result<app::domain::temporary::TemporaryCase, AppError> {
+        self.temporary_case(cx, query).await
+    }
+
+    async fn helpdesk_revoke_temporary(
+        &self,
+        cx: &Ctx,
+        person: &str,
+        role: &str,
+        reason: &str,
+        ticket: Option<&str>,
+    ) -> Result<app::domain::temporary::RevokeOutcome, AppError> {
+        self.revoke_temporary(cx, person, role, reason, ticket).await
+    }
+
     async fn helpdesk_find(&self, cx: &Ctx, query: &str) -> Result<app::api::helpdesk::HelpdeskView, AppError> {
         let who = &cx.who;
         let caller = self.helpdesk_caller(who)?;

@@ -17,6 +17,7 @@ pub mod helpdesk;
 pub mod mfa;
 pub mod mutation;
 pub mod password;
+pub mod revocation;
 pub mod services;
 pub mod settings;
 pub mod temporary;

@@ -65,8 +65,13 @@ impl Portal {
         user: &IamUserName,
         f: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
+        self.with_lease(user.fold(), f).await
+    }
+
+    /// Run `f` holding the lease `key` (an IAM user's folded name, or a key with a colon, which no
+    /// user name has: `role:<arn>` for a work role's policies).
+    pub async fn with_lease<T>(&self, key: String, f: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
         let holder = uuid::Uuid::new_v4().simple().to_string();
-        let key = user.fold();
         let clock = self.clock.clone();
         let got = self
             .db

@@ -321,3 +321,114 @@ async fn my_activity_lists_live_sessions_and_the_review_counts_issuances() {
     let dave = app.sign_in("dave", PASSWORD).await.unwrap();
     assert_eq!(app.server_fn(Some(&dave), "get_temporary_issuance", &[]).await.body.matches("\"issued\":2").count(), 1, "still counted");
 }
+
+#[tokio::test]
+async fn the_help_desk_revokes_a_persons_sessions_by_a_pasted_key_and_the_deny_goes_when_it_can() {
+    use app::domain::temporary::{RevokeOutcome, TemporaryCase};
+    use server::iam::revocation::POLICY_NAME;
+    use server::iam::{Caller, IamBackend};
+    let (app, _dave, alice) = admin_and_employee().await;
+    offer_read_only(&app).await;
+    app.add_account("bob", Role::Employee).await;
+    app.add_account("carol", Role::Helpdesk).await;
+    let (bob, carol) = (app.sign_in("bob", PASSWORD).await.unwrap(), app.sign_in("carol", PASSWORD).await.unwrap());
+    let key = |r: Reply| serde_json::from_str::<IssuedSession>(&r.body).unwrap().credentials.access_key_id;
+    let alices = key(issue(&app, &alice, "read-only", "3600", None).await);
+    let bobs = key(issue(&app, &bob, "read-only", "3600", None).await);
+    let iam = app.portal.embedded.clone().unwrap();
+    iam.authorize_session(&alices).await.expect("a fresh session works");
+
+    // The pasted key opens the case: whose session, which role.
+    let case = app.server_fn(Some(&carol), "helpdesk_temporary_case", &[("query", &alices)]).await;
+    let case: TemporaryCase = serde_json::from_str(&case.body).unwrap();
+    assert_eq!((case.person.as_str(), case.found.as_ref().map(|s| s.role.as_str())), ("alice", Some("Read-only")));
+    assert_eq!(case.roles.len(), 1);
+    let role_arn = case.roles[0].0.clone();
+    let unknown = app.server_fn(Some(&carol), "helpdesk_temporary_case", &[("query", "ASIAZZZZZZZZZZZZZZZZ")]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.contains("CloudTrail"), "{}", unknown.body);
+    assert_eq!(app.server_fn(Some(&alice), "helpdesk_temporary_case", &[("query", &alices)]).await.status, StatusCode::FORBIDDEN);
+
+    // A reason is required; then the deny is in place for alice's earlier sessions only.
+    let revoke = |reason: &'static str| {
+        let (app, carol) = (&app, carol.clone());
+        async move {
+            app.server_fn(Some(&carol), "helpdesk_revoke_temporary", &[("person", "alice"), ("role", "all"), ("reason", reason)]).await
+        }
+    };
+    assert!(matches!(revoke("").await.app_error(), AppError::InvalidInput { ref field, .. } if field == "reason"));
+    let done: RevokeOutcome = serde_json::from_str(&revoke("laptop stolen, ticket 4711").await.body).unwrap();
+    assert_eq!((done.revoked, done.failed), (vec!["Read-only".to_owned()], vec![]));
+    assert!(matches!(iam.authorize_session(&alices).await, Err(server::iam::IamError::AccessDenied(m)) if m.contains("explicit deny")));
+    iam.authorize_session(&bobs).await.expect("bob's session is not alice's");
+    app.clock.advance(time::Duration::seconds(1));
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let after = key(issue(&app, &alice, "read-only", "900", None).await);
+    iam.authorize_session(&after).await.expect("credentials issued after the revocation work");
+    // Safe to repeat: still one statement for alice, now covering the newer session too.
+    app.clock.advance(time::Duration::seconds(1));
+    let carol = app.sign_in("carol", PASSWORD).await.unwrap();
+    let again = app
+        .server_fn(
+            Some(&carol),
+            "helpdesk_revoke_temporary",
+            &[("person", "alice"), ("role", &role_arn), ("reason", "the same laptop, again")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let doc = iam.role_policy(&Caller::keydesk(), &role_arn, POLICY_NAME).await.unwrap().unwrap();
+    assert_eq!(server::iam::revocation::parse(&doc).len(), 1, "{doc}");
+    assert!(iam.authorize_session(&after).await.is_err());
+    let audited = outcomes(&app, "helpdesk.temporary.revoke").await;
+    assert_eq!(audited.len(), 2);
+    assert!(audited.iter().all(|(o, d)| o == "success" && d.contains("person=alice")), "{audited:?}");
+    // Nothing to revoke for someone with no live session.
+    let none =
+        app.server_fn(Some(&carol), "helpdesk_revoke_temporary", &[("person", "dave"), ("role", "all"), ("reason", "just in case")]).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    // Once the longest session it could match has expired, the sweep removes the deny.
+    assert_eq!(app.portal.sweep_revocations().await.unwrap(), 0, "too early");
+    assert!(iam.role_policy(&Caller::keydesk(), &role_arn, POLICY_NAME).await.unwrap().is_some());
+    app.clock.advance(time::Duration::hours(12) + time::Duration::minutes(1));
+    assert_eq!(app.portal.sweep_revocations().await.unwrap(), 1);
+    assert_eq!(iam.role_policy(&Caller::keydesk(), &role_arn, POLICY_NAME).await.unwrap(), None, "role policies never fill up");
+    assert_eq!(app.portal.sweep_revocations().await.unwrap(), 0, "nothing left to sweep");
+}
+
+#[tokio::test]
+async fn the_key_wizard_points_to_temporary_credentials_only_for_people_who_may_use_a_role() {
+    let (app, _dave, alice) = admin_and_employee().await;
+    let before = app.get(Some(&alice), "/").await;
+    assert!(!before.body.contains("temporary-instead"), "no role to offer: no pointer");
+    offer_read_only(&app).await;
+    let page = app.get(Some(&alice), "/").await;
+    let at = page.body.find("data-testid=\"temporary-instead\"").expect("the pointer, rendered on the server");
+    let pointer: String = page.body[at..].chars().take(400).collect::<String>().replace("<!---->", "").replace("<!>", "");
+    assert!(pointer.contains("You may use Read-only"), "with the roles: {pointer}");
+    assert_eq!(page.body.matches("data-testid=\"temporary-instead\"").count(), 2, "for the CLI and for local code");
+}
+
+#[tokio::test]
+async fn sts_throttled_or_down_follows_the_rules_of_every_call() {
+    use std::sync::atomic::Ordering;
+    let (app, _dave, alice) = admin_and_employee().await;
+    offer_read_only(&app).await;
+    let faults = app.portal.embedded.as_ref().unwrap().faults();
+    faults.throttle_percent.store(100, Ordering::SeqCst);
+    let r = issue(&app, &alice, "read-only", "900", None).await;
+    assert_eq!((r.status, r.app_error()), (StatusCode::TOO_MANY_REQUESTS, AppError::IamBusy), "retryable, never a 5xx");
+    faults.throttle_percent.store(0, Ordering::SeqCst);
+    faults.unavailable.store(true, Ordering::SeqCst);
+    let r = issue(&app, &alice, "read-only", "900", None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    faults.unavailable.store(false, Ordering::SeqCst);
+    let failed: Vec<(String, String)> = outcomes(&app, "temporary.issue").await;
+    assert_eq!(failed.len(), 2);
+    assert!(failed.iter().all(|(o, _)| o == "failure"), "each attempt audited as failed: {failed:?}");
+    assert!(serde_json::from_str::<app::api::activity::ActivityView>(&app.server_fn(Some(&alice), "get_activity", &[]).await.body)
+        .unwrap()
+        .temporary_sessions
+        .is_empty());
+    assert_eq!(issue(&app, &alice, "read-only", "900", None).await.status, StatusCode::OK, "and it works again");
+}

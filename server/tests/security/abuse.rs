@@ -175,6 +175,7 @@ const SENSITIVE: &[&str] = &[
     "helpdesk_deactivate_codecommit",
     "helpdesk_detach_quarantine",
     "helpdesk_decide",
+    "helpdesk_revoke_temporary",
     "cancel_mfa_enrolment",
     "end_sessions",
     "issue_temporary_credentials",
@@ -217,6 +218,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "list_portal_accounts",
     "list_break_glass_sign_ins",
     "helpdesk_find",
+    "helpdesk_temporary_case",
     "helpdesk_requests",
 ];
 
@@ -266,6 +268,7 @@ fn form_for(name: &str, key_id: &str) -> Vec<(&'static str, String)> {
         "helpdesk_deactivate_codecommit" => vec![("user", s("alice")), ("kind", s("git")), ("id", s("ACCAEXAMPLEEXAMPLE123")), reason],
         "helpdesk_detach_quarantine" => vec![("user", s("alice")), reason, ("confirm", s("yes"))],
         "helpdesk_decide" => vec![("id", s("1")), ("approve", s("true"))],
+        "helpdesk_revoke_temporary" => vec![("person", s("alice")), ("role", s("all")), reason],
         "save_work_role" => vec![
             ("id", s("probe")),
             ("role_arn", s("arn:aws:iam::123456789012:role/Probe")),

@@ -386,7 +386,11 @@ fn CreateWizard(full: bool) -> impl IntoView {
                             }).collect_view()}
                         </div>
                         {USE_CASES.iter().map(|(id, _, advice)| view! {
-                            <p class="mt-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-advice=*id data-testid="alternative">{code_spans(advice)}</p>
+                            <div data-advice=*id>
+                                <p class="mt-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="alternative">{code_spans(advice)}</p>
+                                // Where temporary credentials serve (the CLI, code on one's machine).
+                                {["cli", "local-code"].contains(id).then(|| view! { <super::temporary::TemporaryInstead/> })}
+                            </div>
                         }).collect_view()}
                     </fieldset>
                     <div>

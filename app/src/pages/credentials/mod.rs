@@ -42,6 +42,9 @@ fn Overview() -> impl IntoView {
     let actions = CredentialActions::new();
     provide_context(actions);
     provide_context(CloneTargetState::new());
+    // The work roles the person may use: read once, by the temporary-credentials section and by the
+    // access-key wizard's "temporary credentials instead".
+    provide_context(self::temporary::MyRoles(Resource::new(|| (), |_| crate::api::temporary::get_my_work_roles())));
     let overview = Resource::new(move || actions.changes(), |_| get_my_credentials());
     // The password and MFA actions refresh the page from here: keyed into the resource's source, their
     // completions did not refetch it in Chromium (the key actions do; cause not pinned down, the browser

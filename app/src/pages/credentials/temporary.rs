@@ -22,10 +22,39 @@ fn default_duration(durations: &[u32]) -> u32 {
     }
 }
 
+/// The roles the person may use, read once per page (provided by the credentials page).
+#[derive(Clone, Copy)]
+pub struct MyRoles(pub Resource<Result<crate::domain::temporary::MyWorkRoles, AppError>>);
+
+/// Where the access-key wizard points people who could use temporary credentials instead: the roles
+/// they may use, linked to the section (nothing when they may use none).
+#[component]
+pub fn TemporaryInstead() -> impl IntoView {
+    let Some(MyRoles(roles)) = use_context::<MyRoles>() else { return ().into_any() };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let names: Vec<String> = roles.await.map(|m| m.offers.into_iter().map(|o| o.display_name).collect()).unwrap_or_default();
+                (!names.is_empty()).then(|| view! {
+                    <p class="mt-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" data-testid="temporary-instead">
+                        "Safest here: temporary credentials instead of a key. You may use "{names.join(", ")}" — "
+                        <a href="#temporary-credentials" class="font-medium underline">"get temporary credentials"</a>
+                        " for as long as the task needs (up to each role's limit), in the shell, credentials-file or credential_process format, with nothing to leak or rotate."
+                    </p>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
 /// The section, when the person may use at least one role (nothing otherwise).
 #[component]
 pub fn TemporaryCredentialsSection() -> impl IntoView {
-    let offers = Resource::new(|| (), |_| get_my_work_roles());
+    let offers = match use_context::<MyRoles>() {
+        Some(MyRoles(r)) => r,
+        None => Resource::new(|| (), |_| get_my_work_roles()),
+    };
     let issue = ServerAction::<IssueTemporaryCredentials>::new();
     // The last request, for "get new ones for the same role" (the reason included: the same task).
     let last = StoredValue::new(None::<IssueTemporaryCredentials>);

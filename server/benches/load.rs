@@ -184,6 +184,62 @@ fn row(figure: impl Into<String>, goal: impl Into<String>, measured: impl Into<S
     Row { figure: figure.into(), goal: goal.into(), measured: measured.into(), verdict: verdict.into() }
 }
 
+/// Counts the database round trips sqlx reports (its `sqlx::query` events, one per statement run),
+/// split between the embedded IAM's tables and the portal's, while switched on: off during the load
+/// steps, where building each event's statement summary would cost time of its own.
+#[derive(Default)]
+struct RoundTrips {
+    on: std::sync::atomic::AtomicBool,
+    portal: std::sync::atomic::AtomicU64,
+    iam: std::sync::atomic::AtomicU64,
+}
+
+/// The embedded IAM's tables (migrations/embedded-iam); every other table is the portal's.
+const IAM_TABLES: [&str; 4] = ["iam_users", "iam_virtual_mfa", "iam_credential_index", "iam_account"];
+
+struct CountRoundTrips(Arc<RoundTrips>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountRoundTrips {
+    fn register_callsite(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if meta.target() == "sqlx::query" {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+        meta.target() == "sqlx::query" && self.0.on.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Statement(String);
+        impl tracing::field::Visit for Statement {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "db.statement" || field.name() == "summary" {
+                    self.0.push_str(&format!("{value:?} "));
+                }
+            }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "db.statement" || field.name() == "summary" {
+                    self.0.push_str(value);
+                    self.0.push(' ');
+                }
+            }
+        }
+        let mut text = Statement(String::new());
+        event.record(&mut text);
+        let iam = IAM_TABLES.iter().any(|t| {
+            text.0.match_indices(t).any(|(i, _)| !text.0[i + t.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        });
+        if std::env::var_os("KEYDESK_BENCH_TRACE_SQL").is_some() {
+            eprintln!("sql {}: {}", if iam { "iam" } else { "portal" }, text.0.chars().take(110).collect::<String>());
+        }
+        let counter = if iam { &self.0.iam } else { &self.0.portal };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn proc_status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
@@ -212,6 +268,11 @@ async fn main() {
     let seconds: u64 = std::env::var("KEYDESK_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     let step = Duration::from_secs(seconds);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let round_trips = Arc::new(RoundTrips::default());
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CountRoundTrips(round_trips.clone()))).unwrap();
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
     let site = target.join("site");
     let site_built = server::http::site_assets(&site).is_ok();
@@ -255,6 +316,30 @@ async fn main() {
     let html = once(addr, &page).await;
     assert_eq!(html.status, http::StatusCode::OK);
     assert!(String::from_utf8_lossy(&html.body).contains("access key"), "not the credentials page");
+    // The database round trips of one credentials page, once the pools hold their connections (a new
+    // connection's PRAGMAs are not the page's).
+    for _ in 0..3 {
+        once(addr, &page).await;
+    }
+    use std::sync::atomic::Ordering::Relaxed;
+    // Ten loads, one at a time. Work a render abandons may finish after its answer: quiet before each,
+    // and counted until quiet after. The count varies: a render whose resource settles mid-way runs the
+    // page's components again (see app::ssr::RenderMemo), and their reads with them.
+    let mut trips: Vec<(u64, u64)> = Vec::new();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        round_trips.portal.store(0, Relaxed);
+        round_trips.iam.store(0, Relaxed);
+        round_trips.on.store(true, Relaxed);
+        let counted = once(addr, &page).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        round_trips.on.store(false, Relaxed);
+        assert_eq!(counted.status, http::StatusCode::OK);
+        trips.push((round_trips.portal.load(Relaxed), round_trips.iam.load(Relaxed)));
+    }
+    trips.sort_by_key(|(p, i)| p + i);
+    let (portal_trips, iam_trips) = trips[trips.len() / 2];
+    let (fewest, most) = (trips[0].0 + trips[0].1, trips[trips.len() - 1].0 + trips[trips.len() - 1].1);
 
     // The reference: a bare axum handler serving the same bytes.
     let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -272,6 +357,16 @@ async fn main() {
     println!("keydesk on http://{addr}, reference on http://{bare_addr}; page {} bytes; {seconds} s per step", html.body.len());
 
     let mut rows = Vec::new();
+    let median = portal_trips + iam_trips;
+    println!(
+        "database round trips of one credentials page, 10 loads: median {median} (portal {portal_trips}, embedded IAM {iam_trips}), fewest {fewest}, most {most}"
+    );
+    rows.push(row(
+        "database round trips per credentials page (sqlx statements, counted over 10 loads)",
+        "≤ 3",
+        format!("median {median} (portal {portal_trips}, embedded IAM {iam_trips}); fewest {fewest}, most {most}"),
+        Some(most <= 3),
+    ));
     let memory =
         |after: &str| println!("memory after {after}: RSS {}, peak {}", mb(proc_status_kb("VmRSS:")), mb(proc_status_kb("VmHWM:")));
     memory("start");

@@ -19,11 +19,6 @@ use time::OffsetDateTime;
 /// earliest revocation time written there (Unix seconds), which says when the next one can go.
 pub const PENDING: &str = "revocations";
 
-/// Is `text` shaped like a temporary access key id (`ASIA` and 16 more of `[A-Z2-7]`)?
-fn temporary_key_id(text: &str) -> bool {
-    text.len() == 20 && text.starts_with("ASIA") && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
 fn ledger_session(r: &TemporarySessionRow, now: OffsetDateTime) -> LedgerSession {
     LedgerSession {
         access_key_id: r.access_key_id.clone(),
@@ -43,18 +38,23 @@ impl Portal {
         }
     }
 
+    /// Record `role_arn`'s earliest statement (none: the role has no statement left). The map is one
+    /// document shared by every role: it is read, changed and written under its own lease (taken inside
+    /// the role's, always in that order), so revocations of two roles at once both stay recorded.
     async fn set_pending(&self, role_arn: &str, earliest: Option<i64>) -> Result<(), AppError> {
-        // Under the role's lease: only this role's entry changes, the rest is read fresh.
-        let mut pending = self.pending_revocations().await?;
-        match earliest {
-            Some(t) => pending.insert(role_arn.to_owned(), t),
-            None => pending.remove(role_arn),
-        };
-        let doc = serde_json::to_string(&pending).map_err(|e| internal("serialising the pending revocations failed", e))?;
-        self.db
-            .put_setting(PENDING, &doc, self.clock.now(), "keydesk")
-            .await
-            .map_err(|e| internal("saving the pending revocations failed", e))
+        self.with_lease(format!("setting:{PENDING}"), async {
+            let mut pending = self.pending_revocations().await?;
+            match earliest {
+                Some(t) => pending.insert(role_arn.to_owned(), t),
+                None => pending.remove(role_arn),
+            };
+            let doc = serde_json::to_string(&pending).map_err(|e| internal("serialising the pending revocations failed", e))?;
+            self.db
+                .put_setting(PENDING, &doc, self.clock.now(), "keydesk")
+                .await
+                .map_err(|e| internal("saving the pending revocations failed", e))
+        })
+        .await
     }
 
     /// Rewrite `role_arn`'s revocation policy: `add` merged in, statements that can match nothing any
@@ -102,7 +102,10 @@ impl Portal {
         let query = query.trim();
         let now = self.clock.now();
         let db_err = |e| internal("reading the temporary-session ledger failed", e);
-        let (person, found) = if temporary_key_id(query) {
+        // A temporary access key id (an access key id beginning ASIA), or a person's name.
+        let temporary_key = app::domain::AccessKeyId::parse(query).ok().filter(|k| k.as_str().starts_with("ASIA"));
+        let (person, found) = if let Some(key) = temporary_key {
+            let query = key.as_str();
             match self.db.temporary_session(query).await.map_err(db_err)? {
                 Some(row) => (row.portal_user.clone(), Some(ledger_session(&row, now))),
                 None => {
@@ -140,11 +143,7 @@ impl Portal {
     ) -> Result<RevokeOutcome, AppError> {
         let (req, who) = (&cx.req, &cx.who);
         self.helpdesk_caller(who)?;
-        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
-        let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
-        if ticket.is_some_and(|t| t.chars().count() > 100) {
-            return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
-        }
+        let (reason, ticket) = Self::case_reason(reason, ticket)?;
         let person = PortalUserName::parse(person.trim()).map_err(|m| AppError::invalid("person", m.to_string()))?;
         self.require_fresh_auth(who)?;
         let case = self.temporary_case(cx, person.as_str()).await?;

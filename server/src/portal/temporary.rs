@@ -67,21 +67,35 @@ impl Portal {
         Ok((catalogue.roles.iter().filter(|r| r.may_use(member)).cloned().collect(), catalogue))
     }
 
-    /// Save `catalogue`, audited under `action` with `detail` (the entry before and after).
-    async fn save_catalogue(&self, cx: &Ctx, catalogue: &WorkRoleCatalogue, action: &'static str, detail: String) -> Result<(), AppError> {
-        let intent = self.audit_intent_with_reason(&cx.req, &cx.who, None, action, None, None, Some(detail)).await?;
-        let doc = serde_json::to_string(catalogue).map_err(|e| internal("serialising the work roles failed", e))?;
-        match self.db.put_setting(CATALOGUE, &doc, self.clock.now(), cx.who.viewer.user.as_str()).await {
-            Ok(()) => {
-                self.audit_final(intent, Outcome::Success, None, None).await;
-                tracing::info!(action, "work-role catalogue changed");
-                Ok(())
+    /// Change the catalogue: `edit` gets the stored one and says what to save (nothing when unchanged),
+    /// audited under its action with its detail (the entry before and after). The read, the change and
+    /// the write hold the catalogue's lease, so two administrators' saves never overwrite each other.
+    async fn edit_catalogue<R>(
+        &self,
+        cx: &Ctx,
+        edit: impl FnOnce(&mut WorkRoleCatalogue) -> Result<CatalogueEdit<R>, AppError>,
+    ) -> Result<R, AppError> {
+        self.with_lease(format!("setting:{CATALOGUE}"), async {
+            let mut catalogue = self.work_role_catalogue().await?;
+            let (action, detail, answer) = match edit(&mut catalogue)? {
+                CatalogueEdit::Unchanged(answer) => return Ok(answer),
+                CatalogueEdit::Save { action, detail, answer } => (action, detail, answer),
+            };
+            let intent = self.audit_intent_with_reason(&cx.req, &cx.who, None, action, None, None, Some(detail)).await?;
+            let doc = serde_json::to_string(&catalogue).map_err(|e| internal("serialising the work roles failed", e))?;
+            match self.db.put_setting(CATALOGUE, &doc, self.clock.now(), cx.who.viewer.user.as_str()).await {
+                Ok(()) => {
+                    self.audit_final(intent, Outcome::Success, None, None).await;
+                    tracing::info!(action, "work-role catalogue changed");
+                    Ok(answer)
+                }
+                Err(e) => {
+                    self.audit_final(intent, Outcome::Failure, None, Some("the database refused the write".into())).await;
+                    Err(internal("saving the work roles failed", e))
+                }
             }
-            Err(e) => {
-                self.audit_final(intent, Outcome::Failure, None, Some("the database refused the write".into())).await;
-                Err(internal("saving the work roles failed", e))
-            }
-        }
+        })
+        .await
     }
 
     /// The catalogue, for its editor (administrators).
@@ -99,35 +113,35 @@ impl Portal {
             AppError::invalid(field, message)
         })?;
         self.require_fresh_auth(&cx.who)?;
-        let mut catalogue = self.work_role_catalogue().await?;
         let original = original.map(str::trim).filter(|o| !o.is_empty());
-        if catalogue.roles.iter().any(|r| r.id == after.id && Some(r.id.as_str()) != original) {
-            return Err(AppError::invalid("id", format!("Another work role is already called {}: choose another short name.", after.id)));
-        }
-        let (changes, detail) = match original {
-            None => {
+        self.edit_catalogue(cx, |catalogue| {
+            if catalogue.roles.iter().any(|r| r.id == after.id && Some(r.id.as_str()) != original) {
+                return Err(AppError::invalid(
+                    "id",
+                    format!("Another work role is already called {}: choose another short name.", after.id),
+                ));
+            }
+            let Some(id) = original else {
                 let detail = format!("added: {}", after.describe());
-                catalogue.roles.push(after.clone());
-                (vec![format!("Added {}", after.display_name)], detail)
+                let answer = vec![format!("Added {}", after.display_name)];
+                catalogue.roles.push(after);
+                return Ok(CatalogueEdit::Save { action: "admin.work_roles.add", detail, answer });
+            };
+            let Some(slot) = catalogue.roles.iter_mut().find(|r| r.id == id) else {
+                return Err(AppError::NotFound {
+                    message: format!("There is no work role {id} any more: someone removed it. Reload the page."),
+                });
+            };
+            let changed = changed_fields(slot, &after);
+            if changed.is_empty() {
+                return Ok(CatalogueEdit::Unchanged(vec![]));
             }
-            Some(id) => {
-                let Some(slot) = catalogue.roles.iter_mut().find(|r| r.id == id) else {
-                    return Err(AppError::NotFound {
-                        message: format!("There is no work role {id} any more: someone removed it. Reload the page."),
-                    });
-                };
-                let changed = changed_fields(slot, &after);
-                if changed.is_empty() {
-                    return Ok(vec![]);
-                }
-                let detail = format!("before: {}; after: {}", slot.describe(), after.describe());
-                *slot = after.clone();
-                (vec![format!("Saved {}: {}", after.display_name, changed.join(", "))], detail)
-            }
-        };
-        let action = if original.is_some() { "admin.work_roles.update" } else { "admin.work_roles.add" };
-        self.save_catalogue(cx, &catalogue, action, detail).await?;
-        Ok(changes)
+            let detail = format!("before: {}; after: {}", slot.describe(), after.describe());
+            let answer = vec![format!("Saved {}: {}", after.display_name, changed.join(", "))];
+            *slot = after;
+            Ok(CatalogueEdit::Save { action: "admin.work_roles.update", detail, answer })
+        })
+        .await
     }
 
     /// Remove the entry `id` (administrators, freshly authenticated). Sessions already issued last
@@ -135,12 +149,18 @@ impl Portal {
     pub(crate) async fn remove_work_role(&self, cx: &Ctx, id: &str) -> Result<(), AppError> {
         self.admin_caller(&cx.who)?;
         self.require_fresh_auth(&cx.who)?;
-        let mut catalogue = self.work_role_catalogue().await?;
-        let Some(at) = catalogue.roles.iter().position(|r| r.id == id) else {
-            return Err(AppError::NotFound { message: format!("There is no work role {id}: it was removed already.") });
-        };
-        let gone = catalogue.roles.remove(at);
-        self.save_catalogue(cx, &catalogue, "admin.work_roles.remove", format!("before: {}; after: (none)", gone.describe())).await
+        self.edit_catalogue(cx, |catalogue| {
+            let Some(at) = catalogue.roles.iter().position(|r| r.id == id) else {
+                return Err(AppError::NotFound { message: format!("There is no work role {id}: it was removed already.") });
+            };
+            let gone = catalogue.roles.remove(at);
+            Ok(CatalogueEdit::Save {
+                action: "admin.work_roles.remove",
+                detail: format!("before: {}; after: (none)", gone.describe()),
+                answer: (),
+            })
+        })
+        .await
     }
 
     /// Set or clear IAM Identity Center's start URL and region (administrators, freshly authenticated).
@@ -148,19 +168,26 @@ impl Portal {
         self.admin_caller(&cx.who)?;
         let after = input.parse().map_err(|(field, message)| AppError::invalid(field, message))?;
         self.require_fresh_auth(&cx.who)?;
-        let mut catalogue = self.work_role_catalogue().await?;
-        if catalogue.identity_center == after {
-            return Ok(false);
-        }
-        let show = |ic: &Option<app::domain::temporary::IdentityCenter>| match ic {
-            None => "(none)".to_owned(),
-            Some(ic) => format!("{} {} session={}", ic.start_url, ic.region, ic.session_name),
-        };
-        let detail = format!("before: {}; after: {}", show(&catalogue.identity_center), show(&after));
-        catalogue.identity_center = after;
-        self.save_catalogue(cx, &catalogue, "admin.identity_center.update", detail).await?;
-        Ok(true)
+        self.edit_catalogue(cx, |catalogue| {
+            if catalogue.identity_center == after {
+                return Ok(CatalogueEdit::Unchanged(false));
+            }
+            let show = |ic: &Option<app::domain::temporary::IdentityCenter>| match ic {
+                None => "(none)".to_owned(),
+                Some(ic) => format!("{} {} session={}", ic.start_url, ic.region, ic.session_name),
+            };
+            let detail = format!("before: {}; after: {}", show(&catalogue.identity_center), show(&after));
+            catalogue.identity_center = after;
+            Ok(CatalogueEdit::Save { action: "admin.identity_center.update", detail, answer: true })
+        })
+        .await
     }
+}
+
+/// What an edit of the catalogue decided: nothing to save, or the change to save and audit.
+enum CatalogueEdit<R> {
+    Unchanged(R),
+    Save { action: &'static str, detail: String, answer: R },
 }
 
 /// What the person is told when STS refuses keydesk: what the administrator must fix.

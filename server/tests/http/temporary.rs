@@ -432,3 +432,31 @@ async fn sts_throttled_or_down_follows_the_rules_of_every_call() {
         .is_empty());
     assert_eq!(issue(&app, &alice, "read-only", "900", None).await.status, StatusCode::OK, "and it works again");
 }
+
+/// Two administrators saving different roles at once both land: the catalogue is one document, read,
+/// changed and written under its lease, so neither save overwrites the other's.
+#[tokio::test]
+async fn concurrent_catalogue_saves_are_not_lost() {
+    let (app, dave, _alice) = admin_and_employee().await;
+    let forms: Vec<Vec<(&str, String)>> = (0..8)
+        .map(|i| {
+            vec![
+                ("id", format!("role-{i}")),
+                ("role_arn", format!("arn:aws:iam::123456789012:role/Role{i}")),
+                ("display_name", format!("Role {i}")),
+                ("max_session_secs", "3600".to_owned()),
+                ("for_employee", "on".to_owned()),
+            ]
+        })
+        .collect();
+    let saves = forms.iter().map(|f| {
+        let (app, dave) = (&app, dave.clone());
+        async move { app.server_fn(Some(&dave), "save_work_role", &borrowed(f)).await }
+    });
+    for r in futures::future::join_all(saves).await {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let mut ids: Vec<String> = catalogue(&app, &dave).await.roles.into_iter().map(|r| r.id).collect();
+    ids.sort();
+    assert_eq!(ids, (0..8).map(|i| format!("role-{i}")).collect::<Vec<_>>(), "every save kept");
+}

@@ -27,6 +27,16 @@ pub(crate) fn generated_password(policy: &EffectivePolicy, user: &IamUserName) -
 }
 
 impl Portal {
+    /// A help-desk action's reason (checked as the person will read it) and optional ticket reference.
+    pub(crate) fn case_reason<'a>(reason: &'a str, ticket: Option<&'a str>) -> Result<(&'a str, Option<&'a str>), AppError> {
+        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
+        let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
+        if ticket.is_some_and(|t| t.chars().count() > 100) {
+            return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
+        }
+        Ok((reason, ticket))
+    }
+
     pub(crate) fn helpdesk_caller(&self, who: &Principal) -> Result<Caller, AppError> {
         if !who.viewer.role.is_helpdesk() {
             return Err(AppError::Forbidden);
@@ -365,11 +375,7 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
         let who = &cx.who;
         let caller = self.helpdesk_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
-        let reason = app::domain::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
-        let ticket = ticket.map(str::trim).filter(|t| !t.is_empty());
-        if ticket.is_some_and(|t| t.chars().count() > 100) {
-            return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
-        }
+        let (reason, ticket) = Self::case_reason(reason, ticket)?;
         let (name, subject) = match &action {
             HelpdeskAction::KeyStatus { key_id, status } => {
                 let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;

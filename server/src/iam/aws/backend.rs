@@ -520,26 +520,10 @@ fn service_role<'a>(caller: &Caller, role_arn: &'a str) -> IamResult<&'a str> {
         .ok_or_else(|| IamError::InvalidInput(format!("{role_arn:?} is not a role ARN.")))
 }
 
-/// `%XX` sequences decoded (RFC 3986; `+` stays `+`); text that is not valid UTF-8 after decoding is
-/// returned as it came.
+/// IAM's URL-encoded policy document (RFC 3986: `+` stays `+`), decoded; text that is not valid UTF-8
+/// after decoding is returned as it came.
 fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+    percent_encoding::percent_decode_str(text).decode_utf8().map_or_else(|_| text.to_owned(), |d| d.into_owned())
 }
 
 #[cfg(test)]

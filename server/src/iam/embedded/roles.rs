@@ -61,14 +61,21 @@ impl EmbeddedIam {
         Ok(format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}"))
     }
 
+    /// The role `role_arn` names, if it is one of this account's; InvalidInput when it is not a role ARN.
+    async fn role_doc(&self, role_arn: &str) -> IamResult<Option<RoleDoc>> {
+        let Some((account, name)) = crate::iam::role_arn_parts(role_arn) else {
+            return Err(IamError::InvalidInput(format!("{role_arn:?} is not a role ARN.")));
+        };
+        match self.account_value(&role_key(name)).await? {
+            Some(v) if account == ACCOUNT_ID => Ok(Some(serde_json::from_str::<RoleDoc>(&v).map_err(db_err)?)),
+            _ => Ok(None),
+        }
+    }
+
     pub(super) async fn assume(&self, request: &WorkRoleRequest) -> IamResult<TemporaryCredentials> {
         let arn = &request.role_arn;
-        let Some((account, name)) = crate::iam::role_arn_parts(arn) else {
-            return Err(IamError::InvalidInput(format!("{arn:?} is not a role ARN.")));
-        };
-        let role = match self.account_value(&role_key(name)).await? {
-            Some(v) if account == ACCOUNT_ID => serde_json::from_str::<RoleDoc>(&v).map_err(db_err)?,
-            _ => return Err(not_authorized(arn, "sts:AssumeRole")),
+        let Some(role) = self.role_doc(arn).await? else {
+            return Err(not_authorized(arn, "sts:AssumeRole"));
         };
         match role.trust {
             RoleTrust::Others => return Err(not_authorized(arn, "sts:AssumeRole")),
@@ -113,14 +120,14 @@ impl EmbeddedIam {
         })
     }
 
-    /// The role named in `role_arn`, or IAM's NotFound.
+    /// The name of the role `role_arn` names, or IAM's NotFound.
     async fn existing_role(&self, role_arn: &str) -> IamResult<String> {
-        let Some((account, name)) = crate::iam::role_arn_parts(role_arn) else {
-            return Err(IamError::InvalidInput(format!("{role_arn:?} is not a role ARN.")));
-        };
-        match self.account_value(&role_key(name)).await? {
-            Some(_) if account == ACCOUNT_ID => Ok(name.to_owned()),
-            _ => Err(IamError::NotFound(format!("The role with name {name} cannot be found."))),
+        match self.role_doc(role_arn).await? {
+            Some(role) => Ok(role.name),
+            None => {
+                let name = crate::iam::role_arn_parts(role_arn).map_or(role_arn, |(_, n)| n);
+                Err(IamError::NotFound(format!("The role with name {name} cannot be found.")))
+            }
         }
     }
 

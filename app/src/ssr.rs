@@ -35,36 +35,54 @@ pub struct Ctx {
     pub who: Principal,
 }
 
-/// Answers read once per page render. Leptos may run a page's components more than once while
+/// Reads done once per page render. Leptos may run a page's components more than once while
 /// rendering it on the server (a `Transition` whose resource settles mid-render runs its children
-/// again), and each run creates its resources anew. A read whose answer changes from one moment to the
-/// next (the review's per-user details, arriving in the background) then renders one answer and
-/// serialises another for hydration, and the browser's hydration panics on the difference. Such reads
-/// go through [`RenderMemo::read`]: every run of one render gets the first answer.
+/// again), and each run creates its resources anew. Without this, each run read the database again,
+/// often while the previous run's reads were still going (the credentials page made 20 to 64 round
+/// trips instead of 20), and a read whose answer changes from one moment to the next (the review's
+/// per-user details, arriving in the background) rendered one answer and serialised another for
+/// hydration, which the browser's hydration panics on. Page reads go through [`RenderMemo::read`]:
+/// the first run starts the read, and every run of the render, concurrent or later, awaits that one.
 #[derive(Clone, Default)]
 pub struct RenderMemo(Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>>);
 
+type SharedRead<T> = futures::future::Shared<futures::future::BoxFuture<'static, T>>;
+
 impl RenderMemo {
-    /// `read`'s answer, taken once per render for `key` (the first answer stored wins; outside a page
-    /// render — a server function called by the browser — it is simply read).
+    /// `read`'s answer, read once per render for `key` (which names the read and its arguments); outside
+    /// a page render (a server function called by the browser) it is simply read.
     pub async fn read<T, F>(key: String, read: F) -> T
     where
         T: Clone + Send + Sync + 'static,
-        F: std::future::Future<Output = T>,
+        F: std::future::Future<Output = T> + Send + 'static,
     {
+        use futures::FutureExt;
         let Some(memo) = use_context::<RenderMemo>() else { return read.await };
-        let stored = |memo: &RenderMemo| {
-            memo.0.lock().ok().and_then(|m| m.get(&key).and_then(|v| v.clone().downcast::<T>().ok())).map(|v| (*v).clone())
+        let shared = {
+            let mut reads = memo.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match reads.get(&key).and_then(|r| r.clone().downcast::<SharedRead<T>>().ok()) {
+                Some(started) => (*started).clone(),
+                None => {
+                    let started: SharedRead<T> = read.boxed().shared();
+                    reads.insert(key, Arc::new(started.clone()));
+                    started
+                }
+            }
         };
-        if let Some(v) = stored(&memo) {
-            return v;
-        }
-        let fresh = read.await;
-        if let Ok(mut m) = memo.0.lock() {
-            m.entry(key.clone()).or_insert_with(|| Arc::new(fresh.clone()));
-        }
-        stored(&memo).unwrap_or(fresh)
+        shared.await
     }
+}
+
+/// A page's read through the server's port, once per render (see [`RenderMemo`]), for the signed-in
+/// caller: `key` names the read and its arguments.
+pub async fn page_read<T, F, Fut>(key: impl Into<String>, read: F) -> Result<T, AppError>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce(Arc<dyn crate::api::Port>, Ctx) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let (port, cx) = (crate::api::port()?, ctx()?);
+    respond(RenderMemo::read(key.into(), read(port, cx)).await)
 }
 
 /// A programming error (the server forgot to provide something): logged under a fresh incident id.
@@ -131,5 +149,35 @@ mod tests {
         });
         let outside = Owner::new().with(|| now(RenderMemo::read("review".into(), async { "9 of 9" })));
         assert_eq!(outside, "9 of 9", "another request (or a server-function call) reads afresh");
+    }
+
+    #[test]
+    fn concurrent_runs_of_one_render_share_one_read() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        Owner::new().with(|| {
+            provide_context(RenderMemo::default());
+            let reads = Arc::new(AtomicUsize::new(0));
+            let (gate_tx, gate_rx) = futures::channel::oneshot::channel::<()>();
+            let counted = |answer: &'static str, gate: Option<futures::channel::oneshot::Receiver<()>>| {
+                let reads = reads.clone();
+                async move {
+                    reads.fetch_add(1, Ordering::SeqCst);
+                    if let Some(gate) = gate {
+                        let _ = gate.await;
+                    }
+                    answer
+                }
+            };
+            // The first run's read is still under way when the second run asks.
+            let mut first = Box::pin(RenderMemo::read("credentials".into(), counted("first", Some(gate_rx))));
+            let mut second = Box::pin(RenderMemo::read("credentials".into(), counted("second", None)));
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(first.as_mut().poll(&mut cx).is_pending());
+            assert!(second.as_mut().poll(&mut cx).is_pending(), "the second run waits for the first run's read");
+            gate_tx.send(()).unwrap();
+            assert_eq!(second.as_mut().poll(&mut cx), Poll::Ready("first"));
+            assert_eq!(first.as_mut().poll(&mut cx), Poll::Ready("first"));
+            assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for both runs");
+        });
     }
 }

@@ -233,7 +233,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountRoundTrips {
             text.0.match_indices(t).any(|(i, _)| !text.0[i + t.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
         });
         if std::env::var_os("KEYDESK_BENCH_TRACE_SQL").is_some() {
-            eprintln!("sql {}: {}", if iam { "iam" } else { "portal" }, text.0.chars().take(110).collect::<String>());
+            eprintln!(
+                "sql {}: {}",
+                if iam { "iam" } else { "portal" },
+                text.0.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(140).collect::<String>()
+            );
         }
         let counter = if iam { &self.0.iam } else { &self.0.portal };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -330,6 +334,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         round_trips.portal.store(0, Relaxed);
         round_trips.iam.store(0, Relaxed);
+        if std::env::var_os("KEYDESK_BENCH_TRACE_SQL").is_some() {
+            eprintln!("--- one credentials page");
+        }
         round_trips.on.store(true, Relaxed);
         let counted = once(addr, &page).await;
         tokio::time::sleep(Duration::from_millis(300)).await;

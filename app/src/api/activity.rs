@@ -91,8 +91,8 @@ pub struct ActivityView {
 
 #[server(endpoint = "get_activity")]
 pub async fn get_activity() -> Result<ActivityView, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.activity(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("activity", |port, cx| async move { port.activity(&cx).await }).await
 }
 
 /// Mark every notification read.

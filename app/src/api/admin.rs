@@ -22,8 +22,8 @@ pub struct PortalAccountSummary {
 
 #[server(endpoint = "list_portal_accounts")]
 pub async fn list_portal_accounts() -> Result<Vec<PortalAccountSummary>, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.list_portal_accounts(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("portal_accounts", |port, cx| async move { port.list_portal_accounts(&cx).await }).await
 }
 
 /// A sign-in with a keydesk password while the identity provider is the front door (break-glass), or an
@@ -41,8 +41,8 @@ pub struct BreakGlassUse {
 /// Break-glass sign-ins of the last 30 days, newest first (at most 50). Admins only.
 #[server(endpoint = "list_break_glass_sign_ins")]
 pub async fn list_break_glass_sign_ins() -> Result<Vec<BreakGlassUse>, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.break_glass_sign_ins(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("break_glass_sign_ins", |port, cx| async move { port.break_glass_sign_ins(&cx).await }).await
 }
 
 /// One page of the credential review, computed on the server from its cached credential report.
@@ -82,7 +82,7 @@ pub async fn get_credential_review(
     desc: Option<String>,
     page: Option<String>,
 ) -> Result<ReviewPage, AppError> {
-    use crate::{api::port, ssr::*};
+    use crate::ssr::*;
     let query = crate::domain::review::ReviewQuery::from_params(
         search.as_deref(),
         filter.as_deref(),
@@ -92,15 +92,8 @@ pub async fn get_credential_review(
         page.as_deref(),
     );
     // The details arrive while the page renders: one answer per render (see `RenderMemo`).
-    let cx = ctx()?;
-    let port = port()?;
-    respond(
-        RenderMemo::read(
-            format!("credential_review?{}", query.to_query_string()),
-            async move { port.credential_review(&cx, &query).await },
-        )
-        .await,
-    )
+    page_read(format!("credential_review?{}", query.to_query_string()), |port, cx| async move { port.credential_review(&cx, &query).await })
+        .await
 }
 
 /// Ask IAM for a fresh credential report (IAM makes a new one at most every 4 hours). Admins only.

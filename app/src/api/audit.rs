@@ -83,7 +83,7 @@ pub async fn get_audit_log(
     to: Option<String>,
     page: Option<usize>,
 ) -> Result<AuditPage, AppError> {
-    use crate::{api::port, ssr::*};
+    use crate::ssr::*;
     let query = AuditQuery {
         actor: actor.unwrap_or_default(),
         target: target.unwrap_or_default(),
@@ -93,7 +93,7 @@ pub async fn get_audit_log(
         to: to.unwrap_or_default(),
         page: page.unwrap_or(0),
     };
-    respond(port()?.audit_log(&ctx()?, &query).await)
+    page_read(format!("audit_log?{query:?}"), |port, cx| async move { port.audit_log(&cx, &query).await }).await
 }
 
 /// What the server does for these functions: The audit log. Implemented by the server's portal

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 #[server(endpoint = "get_frame")]
 pub async fn get_frame() -> Result<Frame, AppError> {
     use crate::{api::port, ssr::*};
-    respond(port()?.frame(&request()?).await)
+    let (port, req) = (port()?, request()?);
+    respond(RenderMemo::read("frame".into(), async move { port.frame(&req).await }).await)
 }
 
 /// Sign in with a portal account; redirects to the credentials page on success.

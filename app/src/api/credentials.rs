@@ -170,8 +170,8 @@ pub use crate::domain::limits::{MAX_ACCESS_KEYS, MAX_CREDENTIALS_PER_SERVICE as 
 
 #[server(endpoint = "get_my_credentials")]
 pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.my_credentials(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("my_credentials", |port, cx| async move { port.my_credentials(&cx).await }).await
 }
 
 /// Upload an X.509 signing certificate (PEM).

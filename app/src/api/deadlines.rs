@@ -65,8 +65,8 @@ pub struct DeadlinesView {
 
 #[server(endpoint = "get_deadlines")]
 pub async fn get_deadlines() -> Result<DeadlinesView, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.deadlines(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("deadlines", |port, cx| async move { port.deadlines(&cx).await }).await
 }
 
 /// The dry run: every active key enforcement would deactivate now.

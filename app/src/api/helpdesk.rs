@@ -84,8 +84,8 @@ pub fn describe(action: &str, subject: Option<&str>) -> String {
 /// (which role, whose session, from keydesk's ledger).
 #[server(endpoint = "helpdesk_temporary_case")]
 pub async fn helpdesk_temporary_case(query: String) -> Result<crate::domain::temporary::TemporaryCase, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.helpdesk_temporary_case(&ctx()?, &query).await)
+    use crate::ssr::*;
+    page_read(format!("helpdesk_temporary_case?{query}"), |port, cx| async move { port.helpdesk_temporary_case(&cx, &query).await }).await
 }
 
 /// Revoke `person`'s temporary credentials issued until now, for the role `role` (an ARN) or for every
@@ -105,8 +105,8 @@ pub async fn helpdesk_revoke_temporary(
 /// Find a user by IAM user name or by one of their access key ids.
 #[server(endpoint = "helpdesk_find")]
 pub async fn helpdesk_find(query: String) -> Result<HelpdeskView, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.helpdesk_find(&ctx()?, &query).await)
+    use crate::ssr::*;
+    page_read(format!("helpdesk_find?{query}"), |port, cx| async move { port.helpdesk_find(&cx, &query).await }).await
 }
 
 /// Deactivate (the leaked-key path) or reactivate someone's access key. `Some(message)` when the
@@ -226,8 +226,8 @@ pub struct RequestView {
 /// Requests waiting for a second person, then the latest decided ones (help desk and administrators).
 #[server(endpoint = "helpdesk_requests")]
 pub async fn helpdesk_requests() -> Result<Vec<RequestView>, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.helpdesk_requests(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("helpdesk_requests", |port, cx| async move { port.helpdesk_requests(&cx).await }).await
 }
 
 /// Approve (then keydesk executes it, once) or reject a request filed by someone else. A fresh

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 /// The policy in force. Admins only.
 #[server(endpoint = "get_password_policy")]
 pub async fn get_password_policy() -> Result<EffectivePolicy, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.password_policy(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("password_policy", |port, cx| async move { port.password_policy(&cx).await }).await
 }
 
 /// Save the policy (every field; a blank age or reuse count means "never" / "off"). Returns what
@@ -61,8 +61,8 @@ pub async fn delete_password_policy(confirm: Option<String>) -> Result<(), AppEr
 /// The self-service entitlements. Admins only.
 #[server(endpoint = "get_entitlements")]
 pub async fn get_entitlements() -> Result<crate::domain::entitlements::Entitlements, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.entitlements(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("entitlements", |port, cx| async move { port.entitlements(&cx).await }).await
 }
 
 /// Save the entitlements. The form posts `grant[<row>:<capability>]` for each ticked box, a hidden
@@ -91,8 +91,8 @@ pub async fn update_entitlements(
 /// The catalogue of work roles (and Identity Center's settings). Admins only.
 #[server(endpoint = "get_work_role_catalogue")]
 pub async fn get_work_role_catalogue() -> Result<crate::domain::temporary::WorkRoleCatalogue, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.work_role_catalogue(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("work_role_catalogue", |port, cx| async move { port.work_role_catalogue(&cx).await }).await
 }
 
 /// Add a work role (`original` blank) or save the one whose short name was `original`. Checkboxes

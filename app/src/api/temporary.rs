@@ -7,8 +7,8 @@ use leptos::prelude::*;
 /// The work roles the signed-in person may use (people with no IAM user included).
 #[server(endpoint = "get_my_work_roles")]
 pub async fn get_my_work_roles() -> Result<MyWorkRoles, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.my_work_roles(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("my_work_roles", |port, cx| async move { port.my_work_roles(&cx).await }).await
 }
 
 /// A session of the work role `role` for `duration_secs`, with a `reason` where the role asks for one.
@@ -22,8 +22,8 @@ pub async fn issue_temporary_credentials(role: String, duration_secs: u32, reaso
 /// Temporary credentials issued per role and person over the last 30 days, the most first. Admins only.
 #[server(endpoint = "get_temporary_issuance")]
 pub async fn get_temporary_issuance() -> Result<Vec<crate::domain::temporary::IssuanceCount>, AppError> {
-    use crate::{api::port, ssr::*};
-    respond(port()?.temporary_issuance(&ctx()?).await)
+    use crate::ssr::*;
+    page_read("temporary_issuance", |port, cx| async move { port.temporary_issuance(&cx).await }).await
 }
 
 /// What the server does for these functions. Implemented by the server's portal (`server/src/portal/`),

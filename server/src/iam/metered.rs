@@ -32,6 +32,21 @@ macro_rules! metered {
             fn chained_sessions(&self) -> bool {
                 self.0.chained_sessions()
             }
+            fn reads_snapshots(&self) -> bool {
+                self.0.reads_snapshots()
+            }
+            /// One read where the backend has one; otherwise the single calls, each counted.
+            async fn credentials_snapshot(
+                &self,
+                caller: &Caller,
+                user: &IamUserName,
+                parts: super::snapshot::SnapshotParts,
+            ) -> IamResult<super::snapshot::CredentialsSnapshot> {
+                match self.0.reads_snapshots() {
+                    true => observe("CredentialsSnapshot", self.0.credentials_snapshot(caller, user, parts)).await,
+                    false => super::snapshot::by_calls(self, caller, user, parts).await,
+                }
+            }
             $(async fn $name(&self, caller: &Caller, $($arg: $ty),*) -> IamResult<$ret> {
                 observe($op, self.0.$name(caller, $($arg),*)).await
             })*

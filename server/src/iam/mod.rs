@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod metered;
 pub mod policy;
 pub mod revocation;
+pub mod snapshot;
 pub mod totp;
 
 #[cfg(test)]
@@ -336,6 +337,25 @@ pub trait IamBackend: Send + Sync + 'static {
 
     /// `DeleteRolePolicy`; a policy already gone is not an error. keydesk's own principal only.
     async fn delete_role_policy(&self, caller: &Caller, role_arn: &str, name: &str) -> IamResult<()>;
+
+    // --- the credentials page ---
+
+    /// Whether [`IamBackend::credentials_snapshot`] is a read of the backend's own rather than the
+    /// single calls (so that a wrapper counting calls counts the single calls where they are made).
+    fn reads_snapshots(&self) -> bool {
+        false
+    }
+
+    /// A person's credentials in one go (see [`snapshot`]): the single calls' answers, for the parts
+    /// asked, with the same errors.
+    async fn credentials_snapshot(
+        &self,
+        caller: &Caller,
+        user: &IamUserName,
+        parts: snapshot::SnapshotParts,
+    ) -> IamResult<snapshot::CredentialsSnapshot> {
+        snapshot::by_calls(self, caller, user, parts).await
+    }
 }
 
 /// One issuance of a work role's temporary credentials.

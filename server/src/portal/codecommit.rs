@@ -38,21 +38,31 @@ impl Portal {
 
     /// The SSH keys as the page lists them: `GetSSHPublicKey` per key (at most 5) for the fingerprints.
     pub(crate) async fn ssh_views(&self, caller: &Caller, me: &IamUserName, keys: Vec<SshKeySummary>) -> Vec<SshKeyView> {
-        let now = self.clock.now();
-        let mut views = Vec::with_capacity(keys.len());
+        let mut read = Vec::with_capacity(keys.len());
         for key in keys {
             let detail = self.iam.get_ssh_key(caller, me, &key.id, SshEncoding::Ssh).await;
-            let parsed = detail.as_ref().ok().and_then(|d| ssh_key::parse(&d.body).ok());
-            views.push(SshKeyView {
-                md5_fingerprint: detail.ok().map(|d| d.fingerprint),
-                sha256_fingerprint: parsed.as_ref().map(ParsedSshKey::sha256_fingerprint),
-                bits: parsed.as_ref().map(|p| p.bits),
-                comment: None,
-                age_days: days_between(key.uploaded_at, now),
-                key,
-            });
+            read.push((key, detail));
         }
-        views
+        self.ssh_views_of(read)
+    }
+
+    /// The page's view of SSH keys read with their details (a key whose details could not be read
+    /// shows without fingerprints).
+    pub(crate) fn ssh_views_of(&self, keys: Vec<(SshKeySummary, crate::iam::IamResult<app::domain::SshKeyDetail>)>) -> Vec<SshKeyView> {
+        let now = self.clock.now();
+        keys.into_iter()
+            .map(|(key, detail)| {
+                let parsed = detail.as_ref().ok().and_then(|d| ssh_key::parse(&d.body).ok());
+                SshKeyView {
+                    md5_fingerprint: detail.ok().map(|d| d.fingerprint),
+                    sha256_fingerprint: parsed.as_ref().map(ParsedSshKey::sha256_fingerprint),
+                    bits: parsed.as_ref().map(|p| p.bits),
+                    comment: None,
+                    age_days: days_between(key.uploaded_at, now),
+                    key,
+                }
+            })
+            .collect()
     }
 }
 

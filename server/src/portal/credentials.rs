@@ -4,6 +4,7 @@
 //! refused without being echoed, logged or stored.
 
 use crate::audit::Outcome;
+use crate::iam::snapshot::SnapshotParts;
 use crate::portal::days_between;
 use crate::portal::mutation::Proof;
 use crate::portal::{iam_error, Portal};
@@ -119,106 +120,63 @@ impl Portal {
         let entitled = self.entitled(who).await?;
         let caller = self.caller_for(who, &entitled);
         let may = |c| entitled.may(c);
-        let iam = &self.iam;
         let err = |e| iam_error("reading own credentials", e);
         // Only what the employee is entitled to is read: their session policy grants nothing else.
-        let (core, mfa_devices, service_specific, ssh_keys, signing_certs) = tokio::join!(
-            async {
-                tokio::try_join!(
-                    async { iam.get_user(&caller, me).await.map_err(err) },
-                    async {
-                        if !may(Capability::ConsolePassword) {
-                            return Ok(None);
-                        }
-                        // keydesk's own record of the last change, read beside IAM's state; one that
-                        // cannot be read leaves the profile's date: not worth failing the page for.
-                        let fold = me.fold();
-                        let (state, changed) = tokio::join!(iam.password_state(&caller, me), self.db.last_password_change(&fold));
-                        state.map_err(err).map(|s| Some((s, changed.ok().flatten())))
-                    },
-                    async {
-                        if !may(Capability::AccessKeys) {
-                            return Ok((vec![], vec![]));
-                        }
-                        tokio::try_join!(async { iam.list_access_keys(&caller, me).await.map_err(err) }, async {
-                            iam.list_user_tags(&caller, me).await.map_err(err)
-                        },)
-                    },
-                )
-            },
-            async {
-                if !may(Capability::Mfa) {
-                    return Ok(vec![]);
-                }
-                iam.list_mfa_devices(&caller, me).await.map_err(err)
-            },
-            async {
-                // One listing serves the Git section and the other services' (either entitlement
-                // grants ListServiceSpecificCredentials).
-                if !may(Capability::GitCredentials) && !may(Capability::ServiceCredentials) {
-                    return Ok(vec![]);
-                }
-                iam.list_service_credentials(&caller, me, None).await.map_err(err)
-            },
-            async {
-                if !may(Capability::SshKeys) {
-                    return Ok(vec![]);
-                }
-                match iam.list_ssh_keys(&caller, me).await {
-                    Ok(keys) => Ok(self.ssh_views(&caller, me, keys).await),
-                    Err(e) => Err(err(e)),
-                }
-            },
-            async {
-                if !may(Capability::SigningCertificates) {
-                    return Ok(vec![]);
-                }
-                iam.list_signing_certs(&caller, me).await.map_err(err).map(|c| self.cert_views(c))
-            },
-        );
-        let git_credentials =
-            if may(Capability::GitCredentials) { service_specific.clone().map(|c| self.git_views(c)) } else { Ok(vec![]) };
-        let service_credentials =
-            if may(Capability::ServiceCredentials) { service_specific.map(|c| self.service_views(c)) } else { Ok(vec![]) };
-        let (user, password, (keys, tags)) = core?;
-        let since = self.clock.now() - time::Duration::days(90);
-        let helpdesk_actions = match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
-            Ok(records) => records
-                .into_iter()
-                .map(|r| app::api::helpdesk::HelpdeskNotice {
-                    at: r.at,
-                    what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
-                    actor: r.actor,
-                    reason: r.reason,
-                })
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read help-desk actions for the credentials page");
-                vec![]
-            }
+        let parts = SnapshotParts {
+            password: may(Capability::ConsolePassword),
+            access_keys: may(Capability::AccessKeys),
+            mfa_devices: may(Capability::Mfa),
+            // One listing serves the Git section and the other services' (either entitlement grants
+            // ListServiceSpecificCredentials).
+            service_credentials: may(Capability::GitCredentials) || may(Capability::ServiceCredentials),
+            ssh_keys: may(Capability::SshKeys),
+            signing_certs: may(Capability::SigningCertificates),
         };
         let now = self.clock.now();
-        // One row by key, not the whole table: this page is the portal's most visited.
-        let exempt_until = match self.db.exemption_until(&me.fold(), now).await {
-            Ok(until) => until,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
-                None
-            }
+        let fold = me.fold();
+        // IAM in one read, and keydesk's own records beside it. Those are worth a warning, not the
+        // page, when they cannot be read.
+        let (snapshot, changed, helpdesk_actions, exempt_until) = tokio::join!(
+            self.iam.credentials_snapshot(&caller, me, parts),
+            async {
+                match parts.password {
+                    // keydesk's own record of the last change; without it the profile's date stands.
+                    true => self.db.last_password_change(&fold).await.ok().flatten(),
+                    false => None,
+                }
+            },
+            self.helpdesk_notices(me),
+            async {
+                // One row by key, not the whole table: this page is the portal's most visited.
+                self.db.exemption_until(&fold, now).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
+                    None
+                })
+            },
+        );
+        let s = snapshot.map_err(err)?;
+        let git_credentials = match may(Capability::GitCredentials) {
+            true => s.service_credentials.clone().map(|c| self.git_views(c)).map_err(err),
+            false => Ok(vec![]),
         };
+        let service_credentials = match may(Capability::ServiceCredentials) {
+            true => s.service_credentials.map(|c| self.service_views(c)).map_err(err),
+            false => Ok(vec![]),
+        };
+        let (user, tags) = (s.user, s.tags);
+        let password = s.password.map(|p| (p, changed));
         // Only an inactive key can be switched back on: only then are holds worth a look-up, and the
         // quarantine (one per user) is read once.
         let warn = |e: AppError| {
             tracing::warn!(error = %e, "could not tell whether a key is held");
             false
         };
-        let quarantined = match keys.iter().any(|k| !k.status.is_active()) {
+        let quarantined = match s.access_keys.iter().any(|(k, _)| !k.status.is_active()) {
             true => self.quarantined(who, me).await.unwrap_or_else(warn),
             false => false,
         };
-        let mut access_keys = Vec::with_capacity(keys.len());
-        for key in keys {
-            let (_, last_used) = iam.access_key_last_used(&caller, &key.id).await.map_err(err)?;
+        let mut access_keys = Vec::with_capacity(s.access_keys.len());
+        for (key, last_used) in s.access_keys {
             let description = tags.iter().find(|(k, _)| k == key.id.as_str()).map(|(_, v)| v.clone());
             let hold = match key.status.is_active() {
                 true => None,
@@ -240,17 +198,39 @@ impl Portal {
             user,
             password: password.map(|(p, changed)| self.password_view(p, entitled.password_override, changed)),
             entitled: entitled.caps.clone(),
-            signing_certs,
+            signing_certs: s.signing_certs.map(|c| self.cert_views(c)).map_err(err),
             ask: entitled.entitlements.ask.clone(),
             access_keys,
-            mfa_devices,
+            mfa_devices: s.mfa_devices.map_err(err),
             git_credentials,
-            ssh_keys,
+            ssh_keys: s.ssh_keys.map(|k| self.ssh_views_of(k)).map_err(err),
             codecommit_region: self.config.settings.codecommit_region.clone(),
             service_credentials,
             api_key_max_days: self.config.settings.api_key_max_days,
             helpdesk_actions,
         })
+    }
+}
+
+impl Portal {
+    /// Help-desk changes to the person's credentials in the last 90 days, newest first (at most 10).
+    async fn helpdesk_notices(&self, me: &app::domain::IamUserName) -> Vec<app::api::helpdesk::HelpdeskNotice> {
+        let since = self.clock.now() - time::Duration::days(90);
+        match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
+            Ok(records) => records
+                .into_iter()
+                .map(|r| app::api::helpdesk::HelpdeskNotice {
+                    at: r.at,
+                    what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
+                    actor: r.actor,
+                    reason: r.reason,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read help-desk actions for the credentials page");
+                vec![]
+            }
+        }
     }
 }
 

@@ -12,6 +12,49 @@ impl IamBackend for EmbeddedIam {
         ACCOUNT_ID
     }
 
+    fn reads_snapshots(&self) -> bool {
+        true
+    }
+
+    /// One read of the user's document and the account's password policy; each part is allowed or
+    /// refused as its single call would be.
+    async fn credentials_snapshot(&self, caller: &Caller, user: &IamUserName, parts: SnapshotParts) -> IamResult<CredentialsSnapshot> {
+        self.enter().await?;
+        self.may_touch(caller, user, false, &[])?;
+        let (d, policy) = self.load_user_and_policy(user).await?;
+        let may = |need: Capability| self.may_touch(caller, user, false, &[need]);
+        let password = match parts.password {
+            true => Some(may(Capability::ConsolePassword).map(|()| PasswordState { profile: login_profile(&d), policy })?),
+            false => None,
+        };
+        let (access_keys, tags) = match parts.access_keys {
+            true => {
+                may(Capability::AccessKeys)?;
+                let keys = d.access_keys.iter().map(|k| Ok((key_view(k)?, key_last_used(k)))).collect::<IamResult<Vec<_>>>()?;
+                (keys, d.tags.clone())
+            }
+            false => (vec![], vec![]),
+        };
+        let now = self.now();
+        let part = |asked: bool, need: &[Capability]| -> IamResult<bool> {
+            Ok(asked && self.may_touch(caller, user, false, need).map(|()| true)?)
+        };
+        Ok(CredentialsSnapshot {
+            user: self.user_view(&d)?,
+            password,
+            access_keys,
+            tags,
+            mfa_devices: part(parts.mfa_devices, &[Capability::Mfa]).map(|asked| if asked { mfa_views(&d) } else { vec![] }),
+            service_credentials: part(parts.service_credentials, &[Capability::GitCredentials, Capability::ServiceCredentials])
+                .and_then(|asked| d.service_credentials.iter().filter(|_| asked).map(|c| cred_view(c, now)).collect()),
+            ssh_keys: part(parts.ssh_keys, &[Capability::SshKeys]).and_then(|asked| {
+                d.ssh_keys.iter().filter(|_| asked).map(|k| Ok((ssh_view(k)?, ssh_detail(k, SshEncoding::Ssh)))).collect()
+            }),
+            signing_certs: part(parts.signing_certs, &[Capability::SigningCertificates])
+                .map(|asked| d.signing_certs.iter().filter(|_| asked).map(cert_view).collect()),
+        })
+    }
+
     async fn get_user(&self, caller: &Caller, user: &IamUserName) -> IamResult<IamUser> {
         self.enter().await?;
         self.may_touch(caller, user, false, &[])?;
@@ -45,10 +88,7 @@ impl IamBackend for EmbeddedIam {
         self.enter().await?;
         self.may_touch(caller, user, false, &[Capability::ConsolePassword])?;
         let (d, _) = self.load_user(user).await?;
-        Ok(PasswordState {
-            profile: d.login.map(|l| LoginProfile { created_at: t(l.created_at), reset_required: l.reset_required }),
-            policy: self.effective_policy().await?,
-        })
+        Ok(PasswordState { profile: login_profile(&d), policy: self.effective_policy().await? })
     }
 
     async fn account_password_policy(&self, _caller: &Caller) -> IamResult<EffectivePolicy> {
@@ -139,11 +179,7 @@ impl IamBackend for EmbeddedIam {
         self.may_touch(caller, &owner, false, &[Capability::AccessKeys])?;
         let (d, _) = self.load_user(&owner).await?;
         let k = d.access_keys.iter().find(|k| k.id == key.as_str()).ok_or_else(|| not_found("Access Key", key.as_str()))?;
-        let last = match &k.last_used {
-            Some((at, service, region)) => KeyLastUsed { at: Some(t(*at)), service: Some(service.clone()), region: Some(region.clone()) },
-            None => KeyLastUsed::default(),
-        };
-        Ok((owner, last))
+        Ok((owner, key_last_used(k)))
     }
 
     async fn list_user_tags(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<(String, String)>> {
@@ -375,7 +411,7 @@ impl IamBackend for EmbeddedIam {
     async fn list_mfa_devices(&self, caller: &Caller, user: &IamUserName) -> IamResult<Vec<MfaDevice>> {
         self.enter().await?;
         self.may_touch(caller, user, false, &[Capability::Mfa])?;
-        Ok(self.load_user(user).await?.0.mfa.iter().map(|m| MfaDevice { serial: m.serial.clone(), enabled_at: t(m.enabled_at) }).collect())
+        Ok(mfa_views(&self.load_user(user).await?.0))
     }
 
     async fn list_unassigned_virtual_mfa(&self, caller: &Caller) -> IamResult<Vec<String>> {
@@ -544,12 +580,7 @@ impl IamBackend for EmbeddedIam {
         self.may_touch(caller, user, false, &[Capability::SshKeys])?;
         let (d, _) = self.load_user(user).await?;
         let k = d.ssh_keys.iter().find(|k| k.id == id.as_str()).ok_or_else(|| not_found("SSH public key", id.as_str()))?;
-        let parsed = ssh_key::parse(&format!("ssh-rsa {}", k.blob)).map_err(db_err)?;
-        let body = match encoding {
-            SshEncoding::Ssh => parsed.openssh(),
-            SshEncoding::Pem => parsed.pem(),
-        };
-        Ok(SshKeyDetail { summary: ssh_view(k)?, fingerprint: parsed.md5_fingerprint(), body })
+        ssh_detail(k, encoding)
     }
 
     async fn upload_signing_cert(&self, caller: &Caller, user: &IamUserName, body: &str) -> IamResult<SigningCert> {

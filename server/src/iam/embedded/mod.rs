@@ -11,6 +11,7 @@
 //!   (for reuse prevention).
 //! - Fault injection ([`Faults`]) is reachable only from Rust code (tests), never from configuration.
 
+use super::snapshot::{CredentialsSnapshot, SnapshotParts};
 use super::totp;
 use super::*;
 use crate::clock::SharedClock;
@@ -268,6 +269,31 @@ fn new_api_key_secret(alias: &str) -> String {
     use base64::Engine;
     let random = new_service_password();
     format!("ABSK{}", base64::engine::general_purpose::STANDARD.encode(format!("{alias}:{random}")))
+}
+
+fn key_last_used(k: &KeyDoc) -> KeyLastUsed {
+    match &k.last_used {
+        Some((at, service, region)) => KeyLastUsed { at: Some(t(*at)), service: Some(service.clone()), region: Some(region.clone()) },
+        None => KeyLastUsed::default(),
+    }
+}
+
+fn login_profile(d: &UserDoc) -> Option<LoginProfile> {
+    d.login.as_ref().map(|l| LoginProfile { created_at: t(l.created_at), reset_required: l.reset_required })
+}
+
+fn mfa_views(d: &UserDoc) -> Vec<MfaDevice> {
+    d.mfa.iter().map(|m| MfaDevice { serial: m.serial.clone(), enabled_at: t(m.enabled_at) }).collect()
+}
+
+/// `GetSSHPublicKey`'s answer for a stored key.
+fn ssh_detail(k: &SshDoc, encoding: SshEncoding) -> IamResult<SshKeyDetail> {
+    let parsed = ssh_key::parse(&format!("ssh-rsa {}", k.blob)).map_err(db_err)?;
+    let body = match encoding {
+        SshEncoding::Ssh => parsed.openssh(),
+        SshEncoding::Pem => parsed.pem(),
+    };
+    Ok(SshKeyDetail { summary: ssh_view(k)?, fingerprint: parsed.md5_fingerprint(), body })
 }
 
 fn ssh_view(k: &SshDoc) -> IamResult<SshKeySummary> {

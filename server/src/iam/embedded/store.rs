@@ -111,15 +111,28 @@ impl EmbeddedIam {
     // ---------- storage ----------
 
     pub(super) async fn load_user(&self, user: &IamUserName) -> IamResult<(UserDoc, i64)> {
-        let row = sqlx::query("SELECT doc, version FROM iam_users WHERE name_fold = $1")
+        let (doc, row) = self.user_row("SELECT doc, version FROM iam_users WHERE name_fold = $1", user).await?;
+        Ok((doc, row.try_get("version").map_err(db_err)?))
+    }
+
+    /// The user's document and the account's password policy, in one statement (the credentials page's
+    /// one read).
+    pub(super) async fn load_user_and_policy(&self, user: &IamUserName) -> IamResult<(UserDoc, EffectivePolicy)> {
+        let sql = "SELECT doc, (SELECT value FROM iam_account WHERE key = 'password_policy') AS policy FROM iam_users WHERE name_fold = $1";
+        let (doc, row) = self.user_row(sql, user).await?;
+        Ok((doc, policy_from(row.try_get("policy").map_err(db_err)?)?))
+    }
+
+    /// The user's document, read by `sql` (binding the folded name as `$1`), with the rest of its row.
+    async fn user_row(&self, sql: &'static str, user: &IamUserName) -> IamResult<(UserDoc, sqlx::any::AnyRow)> {
+        let row = sqlx::query(sql)
             .bind(user.fold())
             .fetch_optional(&self.db.pool)
             .await
             .map_err(db_err)?
             .ok_or_else(|| IamError::NotFound(format!("The user with name {user} cannot be found.")))?;
         let doc: String = row.try_get("doc").map_err(db_err)?;
-        let version: i64 = row.try_get("version").map_err(db_err)?;
-        Ok((serde_json::from_str(&doc).map_err(db_err)?, version))
+        Ok((serde_json::from_str(&doc).map_err(db_err)?, row))
     }
 
     /// Write `doc` back if nobody changed it since `version` was read; `Ok(false)` when someone did.
@@ -212,10 +225,7 @@ impl EmbeddedIam {
     }
 
     pub(super) async fn effective_policy(&self) -> IamResult<EffectivePolicy> {
-        Ok(match self.account_value("password_policy").await? {
-            Some(json) => EffectivePolicy::Custom(serde_json::from_str(&json).map_err(db_err)?),
-            None => EffectivePolicy::IamDefault,
-        })
+        policy_from(self.account_value("password_policy").await?)
     }
 
     pub(super) fn user_view(&self, d: &UserDoc) -> IamResult<IamUser> {
@@ -494,4 +504,12 @@ impl EmbeddedIam {
         }
         Ok(csv)
     }
+}
+
+/// The account's password policy from its stored JSON (none stored: IAM's default).
+fn policy_from(json: Option<String>) -> IamResult<EffectivePolicy> {
+    Ok(match json {
+        Some(json) => EffectivePolicy::Custom(serde_json::from_str(&json).map_err(db_err)?),
+        None => EffectivePolicy::IamDefault,
+    })
 }

@@ -93,7 +93,7 @@ impl Db {
 }
 
 /// A help-desk change to someone's credentials, as that person's page shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpdeskRecord {
     pub at: OffsetDateTime,
     pub actor: String,
@@ -102,30 +102,66 @@ pub struct HelpdeskRecord {
     pub reason: Option<String>,
 }
 
+/// keydesk's own records "My security credentials" shows beside IAM's, read in one statement (the
+/// page is the portal's most visited, and on SQLite every statement is a hand-off to a connection's
+/// thread and back).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialsPageRecords {
+    /// Successful help-desk actions (`helpdesk.*`; not the self-service changes of someone whose role
+    /// is help desk) on the person since the day asked, newest first (at most 10).
+    pub helpdesk_actions: Vec<HelpdeskRecord>,
+    /// See [`Db::last_password_change`].
+    pub last_password_change: Option<OffsetDateTime>,
+    /// When the person's exemption from key deadlines ends, if one is in force.
+    pub exempt_until: Option<OffsetDateTime>,
+}
+
 impl Db {
-    /// Successful help-desk actions (`helpdesk.*`; not the self-service changes of someone whose role is
-    /// help desk) on `target` since `since`, newest first (at most `limit`).
-    pub async fn helpdesk_actions_on(&self, target: &str, since: OffsetDateTime, limit: i64) -> Result<Vec<HelpdeskRecord>, DbError> {
-        let rows: Vec<(i64, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT at, actor, action, subject, reason FROM audit_events
-             WHERE target_user = $1 AND action LIKE 'helpdesk.%' AND outcome = 'success' AND at >= $2
-             ORDER BY id DESC LIMIT $3",
+    /// The help-desk actions on IAM user `user` since `since`, the password's last change and the key
+    /// exemption in force at `now`, in one statement.
+    pub async fn credentials_page_records(
+        &self,
+        user: &str,
+        fold: &str,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<CredentialsPageRecords, DbError> {
+        type Row = (String, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT 'helpdesk' AS kind, id, at, actor, action, subject, reason FROM (
+                 SELECT id, at, actor, action, subject, reason FROM audit_events
+                 WHERE target_user = $1 AND action LIKE 'helpdesk.%' AND outcome = 'success' AND at >= $2
+                 ORDER BY id DESC LIMIT 10) AS recent
+             UNION ALL
+             SELECT 'password', NULL, MAX(at), NULL, NULL, NULL, NULL FROM audit_events
+             WHERE lower(target_user) = $3 AND outcome = 'success'
+               AND action IN ('password.change', 'helpdesk.password.reset', 'helpdesk.password.followup')
+             UNION ALL
+             SELECT 'exempt', NULL, until_at, NULL, NULL, NULL, NULL FROM key_exemptions WHERE iam_user = $3 AND until_at > $4",
         )
-        .bind(target)
+        .bind(user)
         .bind(ts(since))
-        .bind(limit)
+        .bind(fold)
+        .bind(ts(now))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(at, actor, action, subject, reason)| HelpdeskRecord {
-                at: crate::db::accounts::from_ts(at),
-                actor: actor.unwrap_or_default(),
-                action,
-                subject,
-                reason,
-            })
-            .collect())
+        let mut records = CredentialsPageRecords::default();
+        let mut helpdesk = Vec::new();
+        for (kind, id, at, actor, action, subject, reason) in rows {
+            let at = at.map(crate::db::accounts::from_ts);
+            match (kind.as_str(), at) {
+                ("helpdesk", Some(at)) => helpdesk.push((
+                    id.unwrap_or_default(),
+                    HelpdeskRecord { at, actor: actor.unwrap_or_default(), action: action.unwrap_or_default(), subject, reason },
+                )),
+                ("password", at) => records.last_password_change = at,
+                ("exempt", at) => records.exempt_until = at,
+                _ => {}
+            }
+        }
+        helpdesk.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+        records.helpdesk_actions = helpdesk.into_iter().map(|(_, r)| r).collect();
+        Ok(records)
     }
 }
 
@@ -333,5 +369,71 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(activity_record).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    async fn records_are_read_in_one_statement(db: &Db) {
+        let now = datetime!(2026-12-07 10:00 UTC);
+        let event = |action: &str, target: &str, subject: &str, outcome: Outcome| AuditEvent {
+            actor: Some("carol".into()),
+            target_user: Some(target.into()),
+            action: action.into(),
+            subject: Some(subject.into()),
+            outcome,
+            reason: Some(format!("ticket for {subject}")),
+            ..AuditEvent::default()
+        };
+        let empty = db.credentials_page_records("Alice", "alice", now - time::Duration::days(90), now).await.unwrap();
+        assert_eq!(empty, CredentialsPageRecords::default());
+        // Twelve help-desk actions on alice over twelve days; others' and failed ones around them.
+        for day in 0..12 {
+            let at = now - time::Duration::days(12 - day);
+            db.append_audit(at, &event("helpdesk.access_key.deactivate", "Alice", &format!("AKIA{day:016}"), Outcome::Success))
+                .await
+                .unwrap();
+            db.append_audit(at, &event("helpdesk.access_key.deactivate", "bob", "AKIABOB", Outcome::Success)).await.unwrap();
+            db.append_audit(at, &event("helpdesk.access_key.delete", "Alice", "AKIAFAILED", Outcome::Failure)).await.unwrap();
+        }
+        let changed = now - time::Duration::days(3);
+        db.append_audit(changed - time::Duration::days(30), &event("password.change", "Alice", "", Outcome::Success)).await.unwrap();
+        db.append_audit(changed, &event("helpdesk.password.reset", "ALICE", "", Outcome::Success)).await.unwrap();
+        db.append_audit(now, &event("password.change", "Alice", "", Outcome::Failure)).await.unwrap();
+        db.set_exemption("alice", "migration", now + time::Duration::days(5), "dave", now).await.unwrap();
+        db.set_exemption("bob", "ended", now - time::Duration::days(1), "dave", now - time::Duration::days(9)).await.unwrap();
+
+        let r = db.credentials_page_records("Alice", "alice", now - time::Duration::days(10), now).await.unwrap();
+        let subjects: Vec<_> = r.helpdesk_actions.iter().map(|h| h.subject.clone().unwrap_or_default()).collect();
+        // The newest first: the reset (its target spelled ALICE is not "Alice"'s), then day 11 down to day 2.
+        let expected: Vec<String> = (2..12).rev().map(|day| format!("AKIA{day:016}")).collect();
+        assert_eq!(subjects, expected, "the ten newest successful help-desk actions on alice since the day asked");
+        assert_eq!(r.helpdesk_actions[0].reason.as_deref(), Some("ticket for AKIA0000000000000011"));
+        assert_eq!(r.last_password_change, Some(changed), "the latest successful change, whatever the name's case");
+        assert_eq!(r.exempt_until, Some(now + time::Duration::days(5)));
+        let bob = db.credentials_page_records("bob", "bob", now - time::Duration::days(90), now).await.unwrap();
+        assert_eq!(
+            (bob.helpdesk_actions.len(), bob.last_password_change, bob.exempt_until),
+            (10, None, None),
+            "an ended exemption is none"
+        );
+    }
+
+    #[tokio::test]
+    async fn credentials_page_records_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("portal.db").display()), 2).await.unwrap();
+        records_are_read_in_one_statement(&db).await;
+    }
+
+    #[tokio::test]
+    async fn credentials_page_records_on_postgres() {
+        testkit::require_env!("KEYDESK_TEST_POSTGRES_URL", "credentials page records on PostgreSQL");
+        let fresh = testkit::postgres::FreshDatabase::create().await;
+        let db = Db::connect(&fresh.url, 2).await.unwrap();
+        records_are_read_in_one_statement(&db).await;
     }
 }

@@ -285,16 +285,6 @@ impl Db {
         Ok(res.rows_affected() == 1)
     }
 
-    /// When `fold`'s exemption ends, if they have one that has not ended at `now`.
-    pub async fn exemption_until(&self, fold: &str, now: OffsetDateTime) -> Result<Option<OffsetDateTime>, DbError> {
-        let until: Option<i64> = sqlx::query_scalar("SELECT until_at FROM key_exemptions WHERE iam_user = $1 AND until_at > $2")
-            .bind(fold)
-            .bind(ts(now))
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(until.map(from_ts))
-    }
-
     /// Exemptions that have not ended at `now`.
     pub async fn exemptions(&self, now: OffsetDateTime) -> Result<Vec<ExemptionRow>, DbError> {
         let rows: Vec<(String, String, i64, String, i64)> = sqlx::query_as(

@@ -134,26 +134,28 @@ impl Portal {
         };
         let now = self.clock.now();
         let fold = me.fold();
-        // IAM in one read, and keydesk's own records beside it. Those are worth a warning, not the
-        // page, when they cannot be read.
-        let (snapshot, changed, helpdesk_actions, exempt_until) = tokio::join!(
+        // IAM in one read, and keydesk's own records beside it in another. Those are worth a warning,
+        // not the page, when they cannot be read: without the last change the profile's date stands.
+        let since = now - time::Duration::days(90);
+        let (snapshot, records) = tokio::join!(
             self.iam.credentials_snapshot(&caller, me, parts),
-            async {
-                match parts.password {
-                    // keydesk's own record of the last change; without it the profile's date stands.
-                    true => self.db.last_password_change(&fold).await.ok().flatten(),
-                    false => None,
-                }
-            },
-            self.helpdesk_notices(me),
-            async {
-                // One row by key, not the whole table: this page is the portal's most visited.
-                self.db.exemption_until(&fold, now).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "could not read key exemptions for the credentials page");
-                    None
-                })
-            },
+            self.db.credentials_page_records(me.as_str(), &fold, since, now)
         );
+        let records = records.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read keydesk's records for the credentials page");
+            Default::default()
+        });
+        let (changed, exempt_until) = (records.last_password_change.filter(|_| parts.password), records.exempt_until);
+        let helpdesk_actions = records
+            .helpdesk_actions
+            .into_iter()
+            .map(|r| app::api::helpdesk::HelpdeskNotice {
+                at: r.at,
+                what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
+                actor: r.actor,
+                reason: r.reason,
+            })
+            .collect();
         let s = snapshot.map_err(err)?;
         let git_credentials = match may(Capability::GitCredentials) {
             true => s.service_credentials.clone().map(|c| self.git_views(c)).map_err(err),
@@ -209,28 +211,6 @@ impl Portal {
             api_key_max_days: self.config.settings.api_key_max_days,
             helpdesk_actions,
         })
-    }
-}
-
-impl Portal {
-    /// Help-desk changes to the person's credentials in the last 90 days, newest first (at most 10).
-    async fn helpdesk_notices(&self, me: &app::domain::IamUserName) -> Vec<app::api::helpdesk::HelpdeskNotice> {
-        let since = self.clock.now() - time::Duration::days(90);
-        match self.db.helpdesk_actions_on(me.as_str(), since, 10).await {
-            Ok(records) => records
-                .into_iter()
-                .map(|r| app::api::helpdesk::HelpdeskNotice {
-                    at: r.at,
-                    what: app::api::helpdesk::describe(&r.action, r.subject.as_deref()),
-                    actor: r.actor,
-                    reason: r.reason,
-                })
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read help-desk actions for the credentials page");
-                vec![]
-            }
-        }
     }
 }
 

@@ -61,9 +61,6 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
 
 pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
-    let _ = STYLESHEET.set(format!("/pkg/{}.css", state.leptos_options.output_name));
-    crate::metrics::handle(); // install the recorder before the first request
-    let routes = page_routes();
     let context = {
         let port: Arc<dyn app::api::Port> = portal.clone();
         move || {
@@ -81,7 +78,35 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Strict)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
+    let signed_in = routes(&state, context).layer(middleware::from_fn_with_state(portal, resolve_principal)).layer(sessions);
+    outer_layers(signed_in, state)
+}
 
+/// keydesk's pages rendered from memory, for the load bench's "render only" reference: the same
+/// routes and layers as [`router`], but `who` is signed in without a session (no session or account
+/// read) and every request shares one [`app::ssr::RenderMemo`], so each page's reads are made by the
+/// first request only and every later render is answered from memory.
+pub fn render_only_router(state: AppState, who: app::ssr::Principal) -> Router {
+    let memo = app::ssr::RenderMemo::default();
+    let context = {
+        let port: Arc<dyn app::api::Port> = state.portal.clone();
+        move || {
+            provide_context(PortHandle(port.clone()));
+            provide_context(memo.clone());
+            page_csp_with_nonce();
+        }
+    };
+    let signed_in = routes(&state, context).layer(middleware::from_fn(move |mut req: axum::extract::Request, next: middleware::Next| {
+        req.extensions_mut().insert(who.clone());
+        next.run(req)
+    }));
+    outer_layers(signed_in, state)
+}
+
+/// The pages (with `context` provided to each render), the server functions and keydesk's own routes.
+fn routes(state: &AppState, context: impl Fn() + Clone + Send + Sync + 'static) -> Router<AppState> {
+    let _ = STYLESHEET.set(format!("/pkg/{}.css", state.leptos_options.output_name));
+    crate::metrics::handle(); // install the recorder before the first request
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -97,13 +122,18 @@ pub fn router(state: AppState) -> Router {
         .route(crate::oidc::FINISH_PATH, get(crate::oidc::flow::finish))
         .route(crate::oidc::STEP_UP_PATH, get(crate::oidc::flow::begin_step_up))
         .route(crate::oidc::BACKCHANNEL_LOGOUT_PATH, axum::routing::post(crate::oidc::flow::backchannel_logout))
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(state, page_routes(), context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(middleware::from_fn_with_state(portal.clone(), resolve_principal))
-        .layer(sessions)
+}
+
+/// What every answer passes through, outside the session: the URL-error filter, cross-site refusal,
+/// security headers, compression, body limit, timeout, metrics and the request id.
+fn outer_layers(signed_in: Router<AppState>, state: AppState) -> Router {
+    let portal = state.portal.clone();
+    signed_in
         .layer(middleware::from_fn_with_state(portal.clone(), crate::url_errors::only_own_url_errors))
         .layer(middleware::from_fn_with_state(portal.clone(), refuse_cross_site))
         .layer(middleware::from_fn_with_state(portal.clone(), security_headers))

@@ -310,7 +310,7 @@ async fn main() {
         server::http::AppState { leptos_options: server::http::leptos_options(&site_arg.to_string_lossy(), addr), portal: portal.clone() };
     let app = server::http::router(state);
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(server::http::listener(listener), app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
 
     let signed_in = once(addr, &Req::post("/api/sign_in", None, format!("username={USER}&password={PASSWORD}"))).await;
@@ -359,7 +359,7 @@ async fn main() {
             async move { ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], bytes) }
         }),
     );
-    tokio::spawn(async move { axum::serve(bare_listener, bare).await.unwrap() });
+    tokio::spawn(async move { axum::serve(server::http::listener(bare_listener), bare).await.unwrap() });
     // The same page rendered from memory: keydesk's routes and layers with alice signed in without a
     // session, every read made by the first request only (server::http::render_only_router).
     let memory_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -383,7 +383,9 @@ async fn main() {
         server::http::AppState { leptos_options: server::http::leptos_options(&site_arg.to_string_lossy(), addr), portal: portal.clone() };
     let from_memory = server::http::render_only_router(memory_state, who);
     tokio::spawn(async move {
-        axum::serve(memory_listener, from_memory.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(server::http::listener(memory_listener), from_memory.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
     });
     let rendered = once(memory_addr, &Req::get("/", &cookie)).await;
     assert_eq!(rendered.status, http::StatusCode::OK);
@@ -454,6 +456,7 @@ async fn main() {
     }
     // 4 connections, nothing else running.
     let few = hammer(addr, 4, step, page.clone()).await;
+    println!("4 connections: keydesk {:.0} req/s, p50 {} p99 {} max {}", few.rate(), ms(few.pct(0.5)), ms(few.pct(0.99)), ms(few.pct(1.0)));
     rows.push(row(
         "page latency, 4 connections, nothing else running",
         "p99 ≤ 10 ms",

@@ -211,7 +211,7 @@ async fn chromium(portal_db: &str, iam_db: &str) {
     let state = server::http::AppState { leptos_options: server::http::leptos_options(&site_root, addr), portal };
     let app = server::http::router(state);
     let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+        axum::serve(server::http::listener(listener), app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")

@@ -115,7 +115,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%listen, "keydesk started");
     tokio::spawn(server::auth::session_cleanup(portal.clone()));
     tokio::spawn(server::jobs::run_forever(portal));
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    axum::serve(server::http::listener(listener), app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("keydesk stopped");

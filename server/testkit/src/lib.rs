@@ -16,6 +16,7 @@ pub mod ldap;
 pub mod moto;
 pub mod postgres;
 pub mod reply;
+pub mod round_trips;
 pub mod stats;
 
 pub use fixtures::*;

@@ -32,6 +32,8 @@ const unmet = (page) => page.$$eval('[data-testid=password-checklist] li[data-me
 test('JS on: the checklist ticks live as you type, and a good password is accepted', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
+  const lists = [];
+  page.on('request', (r) => { if (r.url().includes('/common-passwords-')) lists.push(r.url()); });
   await signIn(page, server.url, 'alice');
   // alice's demo password expired 31 days ago, her key is past its deadline and she has no MFA: the
   // top of the page says so, each a link to its section, and the expiry itself is a warning.
@@ -40,8 +42,13 @@ test('JS on: the checklist ticks live as you type, and a good password is accept
   assert.deepEqual(await attention(), ['password', 'access-keys', 'mfa']);
   assert.match(await page.textContent('[data-testid=attention]'), /console password expired 31 days ago/);
   assert.equal(await page.locator('[data-testid=password-expiry] .ring-red-200').count(), 1, 'Expired is a red badge');
+  // The common-password list is not part of the bundle: it is fetched once someone types a password.
+  await hydrated(page);
+  assert.deepEqual(lists, [], 'no list before the field is used');
   await page.click('[data-testid=change-password] summary');
   await page.fill('#new-password', 'abc');
+  await page.waitForSelector('[data-testid=password-strength][data-common-list=ready]');
+  assert.equal(lists.length, 1, 'fetched once');
   assert.deepEqual(await unmet(page), [
     '○ At least 14 characters', '○ At least one uppercase letter (A–Z)', '○ At least one number (0–9)',
     `○ At least one symbol (! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')`,

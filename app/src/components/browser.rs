@@ -49,3 +49,32 @@ pub async fn read_text_file(input: &web_sys::HtmlInputElement, max_bytes: u32) -
     let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.map_err(|_| "The file could not be read.")?;
     text.as_string().ok_or("The file could not be read as text.")
 }
+
+/// Fetch the common-password list for the strength estimate, once per page (later calls do nothing),
+/// and call `ready` when the estimator has it. A failed fetch leaves the estimate without it: the
+/// server, which always has the list, still refuses a common password.
+pub fn load_common_passwords(_ready: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use wasm_bindgen::JsCast;
+        static ASKED: AtomicBool = AtomicBool::new(false);
+        if ASKED.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let fetched = async {
+                let window = web_sys::window()?;
+                let path = crate::domain::strength::common_list_path();
+                let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&path)).await.ok()?;
+                let response = response.dyn_into::<web_sys::Response>().ok().filter(web_sys::Response::ok)?;
+                let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?).await.ok()?;
+                text.as_string()
+            };
+            if let Some(text) = fetched.await {
+                crate::domain::strength::provide_common_list(text);
+                _ready();
+            }
+        });
+    }
+}

@@ -5,19 +5,51 @@
 //! own names, repeats, sequences, keyboard runs, years — and single characters from its alphabet; the
 //! estimate is the sum of the pieces' log10 guesses. Runs in the browser on every keystroke and on the
 //! server before IAM is called, so both always agree.
+//!
+//! The common list (79 KB, 41 KB gzip) is compiled into the server only. The browser fetches it from
+//! [`common_list_path`] when a person starts typing a new password ([`provide_common_list`]): every other
+//! page's bundle is that much lighter, and a password never leaves the browser to be rated (#28).
+//! Until it arrives, the estimate is made without it ([`common_list_ready`] says which).
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-static COMMON_LIST: &str = include_str!("common_passwords.txt");
+/// The list, in the server (and in tests).
+#[cfg(not(feature = "hydrate"))]
+pub static COMMON_LIST: &str = include_str!("common_passwords.txt");
 
 /// How many passwords the common list holds (for the message).
 pub const COMMON_COUNT: usize = 10_000;
 
+/// Where the server serves the list: the name carries a hash of its content (set by `app/build.rs`),
+/// so browsers may keep it forever.
+pub fn common_list_path() -> String {
+    format!("/common-passwords-{}.txt", env!("KEYDESK_COMMON_LIST_HASH"))
+}
+
+static RANKS: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+
+fn ranks_of(list: &'static str) -> HashMap<&'static str, usize> {
+    list.lines().enumerate().map(|(i, w)| (w, i + 1)).collect()
+}
+
 fn common_rank(word: &str) -> Option<usize> {
-    static RANKS: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
-    RANKS.get_or_init(|| COMMON_LIST.lines().enumerate().map(|(i, w)| (w, i + 1)).collect()).get(word).copied()
+    #[cfg(not(feature = "hydrate"))]
+    let ranks = Some(RANKS.get_or_init(|| ranks_of(COMMON_LIST)));
+    #[cfg(feature = "hydrate")]
+    let ranks = RANKS.get();
+    ranks?.get(word).copied()
+}
+
+/// Give the browser's estimator the list fetched from [`common_list_path`] (the first call wins).
+pub fn provide_common_list(text: String) {
+    RANKS.get_or_init(|| ranks_of(Box::leak(text.into_boxed_str())));
+}
+
+/// Does the estimator know the common passwords yet? Always in the server.
+pub fn common_list_ready() -> bool {
+    cfg!(not(feature = "hydrate")) || RANKS.get().is_some()
 }
 
 const KEYBOARD_ROWS: [&str; 4] = ["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890"];

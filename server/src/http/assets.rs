@@ -45,3 +45,13 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
         .env(leptos::config::Env::PROD)
         .build()
 }
+
+/// The common-password list for the browser's strength estimate (`app::domain::strength`): public
+/// data, named by its content, so kept for a year.
+pub(super) async fn common_passwords() -> impl axum::response::IntoResponse {
+    use axum::http::header;
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        app::domain::strength::COMMON_LIST,
+    )
+}

@@ -259,6 +259,27 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     assert_eq!(server::http::site_assets(&site).unwrap(), "keydesk");
 }
 
+/// The common-password list leaves the WASM bundle (#28): the server serves it, named by its content,
+/// for the browser's strength estimate; the same list the server's own check uses.
+#[tokio::test]
+async fn the_common_password_list_is_served_by_name_and_kept() {
+    let app = TestApp::new().await;
+    let path = app::domain::strength::common_list_path();
+    assert!(
+        path.starts_with("/common-passwords-") && path.ends_with(".txt") && path.len() == "/common-passwords-.txt".len() + 16,
+        "{path}"
+    );
+    let r = app.get(None, &path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert_eq!(r.body.lines().count(), app::domain::strength::COMMON_COUNT);
+    assert_eq!(r.body, app::domain::strength::COMMON_LIST);
+    assert!(r.body.lines().any(|l| l == "password"));
+    // Another name is not the list.
+    assert_eq!(app.get(None, "/common-passwords-0000000000000000.txt").await.status, StatusCode::NOT_FOUND);
+}
+
 /// G17: every rendered page (including the 404 page and the JavaScript-free one-time page) has a CSP
 /// whose script nonce is fresh per response and is the one on the page's own scripts; no inline style
 /// attribute is rendered; everything else gets a policy that allows nothing.

@@ -8,7 +8,7 @@ use crate::components::ErrorView;
 use crate::components::{BUTTON, INPUT};
 use crate::domain::days;
 use crate::domain::password_policy::{refusal, EffectivePolicy};
-use crate::domain::strength::{estimate, BLOCK_BELOW_SCORE};
+use crate::domain::strength::{common_list_ready, estimate, BLOCK_BELOW_SCORE};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -115,9 +115,25 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
     let repeat = RwSignal::new(String::new());
     let policy = StoredValue::new(policy);
     let user = StoredValue::new(iam_user);
+    // The common-password list arrives when the person first focuses the field (domain::strength);
+    // the estimate is made again then.
+    let list_ready = RwSignal::new(common_list_ready());
+    let load_list = move || crate::components::browser::load_common_passwords(move || list_ready.set(true));
+    // A field focused before the page was interactive (autofocus) never sees its focus event.
+    Effect::new(move |_| {
+        if autofocus {
+            load_list();
+        }
+    });
     let verdict = move || policy.with_value(|p| p.check(&pw.get()));
-    let strength = move || user.with_value(|u| estimate(&pw.get(), &[u.as_str()]));
-    let refused = move || policy.with_value(|p| user.with_value(|u| refusal(p, &pw.get(), &repeat.get(), u, block_weak)));
+    let strength = move || {
+        list_ready.track();
+        user.with_value(|u| estimate(&pw.get(), &[u.as_str()]))
+    };
+    let refused = move || {
+        list_ready.track();
+        policy.with_value(|p| user.with_value(|u| refusal(p, &pw.get(), &repeat.get(), u, block_weak)))
+    };
     let error = move || actions.password.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     let done = move || matches!(actions.password.value().get(), Some(Ok(())));
     // Without JavaScript the button stays enabled and the server answers with the same words.
@@ -131,7 +147,7 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                     <label for="new-password" class="block text-sm font-medium text-slate-800">"New password"</label>
                     <input id="new-password" name="new_password" type="password" required autocomplete="new-password" maxlength="128"
                         class=INPUT autofocus=autofocus aria-describedby="password-rules password-strength"
-                        on:input=move |ev| pw.set(event_target_value(&ev)) prop:value=move || pw.get()/>
+                        on:focus=move |_| load_list() on:input=move |ev| pw.set(event_target_value(&ev)) prop:value=move || pw.get()/>
                 </div>
                 <div>
                     <label for="repeat-password" class="block text-sm font-medium text-slate-800">"Repeat the new password"</label>
@@ -173,7 +189,8 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                         }
                     }}
                 </ul>
-                <div id="password-strength" class="mt-3" data-testid="password-strength">
+                <div id="password-strength" class="mt-3" data-testid="password-strength"
+                    data-common-list=move || if list_ready.get() { "ready" } else { "pending" }>
                     {move || {
                         let s = strength();
                         let empty = pw.get().is_empty();

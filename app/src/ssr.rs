@@ -25,24 +25,6 @@ pub struct Principal {
     pub directory_dn: Option<String>,
     /// The groups the identity provider or directory named at sign-in (for the work roles they open).
     pub idp_groups: Vec<String>,
-    /// What the request already read with its session, so a page does not ask again: the unread
-    /// notices (`None`: not read) and portal settings by name (a setting not listed is not read).
-    pub preloaded: RequestReads,
-}
-
-/// See [`Principal::preloaded`].
-#[derive(Debug, Clone, Default)]
-pub struct RequestReads {
-    pub unread: Option<i64>,
-    pub settings: Arc<[(String, Option<String>)]>,
-}
-
-impl RequestReads {
-    /// The stored document of setting `name` as read with the session: `Some(None)` when it was read
-    /// and none is stored, `None` when it was not read.
-    pub fn setting(&self, name: &str) -> Option<Option<&str>> {
-        self.settings.iter().find(|(n, _)| n == name).map(|(_, doc)| doc.as_deref())
-    }
 }
 
 /// One request of a signed-in person, as every feature port receives it: the request (for the session,

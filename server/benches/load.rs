@@ -184,49 +184,68 @@ fn row(figure: impl Into<String>, goal: impl Into<String>, measured: impl Into<S
     Row { figure: figure.into(), goal: goal.into(), measured: measured.into(), verdict: verdict.into() }
 }
 
-/// The resident memory of the release `keydesk` binary started as `.ci/demo` starts it (`--demo`, the
-/// embedded IAM, throw-away SQLite files), once it answers `/readyz` and has sat idle for two seconds.
-async fn binary_idle_rss(site: &Path) -> Option<u64> {
-    let dir = tempfile::tempdir().ok()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args(["--demo", "--insecure-cookie", "--listen", &addr.to_string(), "--site-root"])
-        .arg(site)
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("portal.db").display()))
-        .arg("--embedded-iam-database-url")
-        .arg(format!("sqlite://{}", dir.path().join("iam.db").display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .ok()?;
-    let mut ready = false;
-    for _ in 0..600 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let _ = conn.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
-            let mut head = [0u8; 12];
-            if conn.read_exact(&mut head).await.is_ok() && head.ends_with(b"200") {
-                ready = true;
-                break;
-            }
+/// Counts the database round trips sqlx reports (its `sqlx::query` events, one per statement run),
+/// split between the embedded IAM's tables and the portal's, while switched on: off during the load
+/// steps, where building each event's statement summary would cost time of its own.
+#[derive(Default)]
+struct RoundTrips {
+    on: std::sync::atomic::AtomicBool,
+    portal: std::sync::atomic::AtomicU64,
+    iam: std::sync::atomic::AtomicU64,
+}
+
+/// The embedded IAM's tables (migrations/embedded-iam); every other table is the portal's.
+const IAM_TABLES: [&str; 4] = ["iam_users", "iam_virtual_mfa", "iam_credential_index", "iam_account"];
+
+struct CountRoundTrips(Arc<RoundTrips>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountRoundTrips {
+    fn register_callsite(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if meta.target() == "sqlx::query" {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
         }
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss = ready.then(|| proc_status_kb_of(&format!("/proc/{}/status", child.id()?), "VmRSS:")).flatten();
-    let _ = child.kill().await;
-    rss
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+        meta.target() == "sqlx::query" && self.0.on.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Statement(String);
+        impl tracing::field::Visit for Statement {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "db.statement" || field.name() == "summary" {
+                    self.0.push_str(&format!("{value:?} "));
+                }
+            }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "db.statement" || field.name() == "summary" {
+                    self.0.push_str(value);
+                    self.0.push(' ');
+                }
+            }
+        }
+        let mut text = Statement(String::new());
+        event.record(&mut text);
+        let iam = IAM_TABLES.iter().any(|t| {
+            text.0.match_indices(t).any(|(i, _)| !text.0[i + t.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        });
+        if std::env::var_os("KEYDESK_BENCH_TRACE_SQL").is_some() {
+            eprintln!(
+                "sql {}: {}",
+                if iam { "iam" } else { "portal" },
+                text.0.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(140).collect::<String>()
+            );
+        }
+        let counter = if iam { &self.0.iam } else { &self.0.portal };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn proc_status_kb(field: &str) -> Option<u64> {
-    proc_status_kb_of("/proc/self/status", field)
-}
-
-fn proc_status_kb_of(path: &str, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(path).ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
 }
 
@@ -253,7 +272,11 @@ async fn main() {
     let seconds: u64 = std::env::var("KEYDESK_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     let step = Duration::from_secs(seconds);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let round_trips = testkit::round_trips::install();
+    let round_trips = Arc::new(RoundTrips::default());
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CountRoundTrips(round_trips.clone()))).unwrap();
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
     let site = target.join("site");
     let site_built = server::http::site_assets(&site).is_ok();
@@ -302,20 +325,24 @@ async fn main() {
     for _ in 0..3 {
         once(addr, &page).await;
     }
+    use std::sync::atomic::Ordering::Relaxed;
     // Ten loads, one at a time. Work a render abandons may finish after its answer: quiet before each,
     // and counted until quiet after. The count varies: a render whose resource settles mid-way runs the
     // page's components again (see app::ssr::RenderMemo), and their reads with them.
     let mut trips: Vec<(u64, u64)> = Vec::new();
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(300)).await;
+        round_trips.portal.store(0, Relaxed);
+        round_trips.iam.store(0, Relaxed);
         if std::env::var_os("KEYDESK_BENCH_TRACE_SQL").is_some() {
             eprintln!("--- one credentials page");
         }
-        round_trips.start();
+        round_trips.on.store(true, Relaxed);
         let counted = once(addr, &page).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        trips.push(round_trips.stop());
+        round_trips.on.store(false, Relaxed);
         assert_eq!(counted.status, http::StatusCode::OK);
+        trips.push((round_trips.portal.load(Relaxed), round_trips.iam.load(Relaxed)));
     }
     trips.sort_by_key(|(p, i)| p + i);
     let (portal_trips, iam_trips) = trips[trips.len() / 2];
@@ -351,7 +378,6 @@ async fn main() {
         signed_in_with: Default::default(),
         directory_dn: None,
         idp_groups: vec![],
-        preloaded: Default::default(),
     };
     let memory_state =
         server::http::AppState { leptos_options: server::http::leptos_options(&site_arg.to_string_lossy(), addr), portal: portal.clone() };
@@ -365,7 +391,6 @@ async fn main() {
     assert_eq!(rendered.status, http::StatusCode::OK);
     assert!(String::from_utf8_lossy(&rendered.body).contains("access key"), "not the credentials page from memory");
     let idle_rss = proc_status_kb("VmRSS:");
-    let binary_rss = binary_idle_rss(&site_arg).await;
     println!(
         "keydesk on http://{addr}, from memory on http://{memory_addr}, reference on http://{bare_addr}; page {} bytes ({} from memory); {seconds} s per step",
         html.body.len(),
@@ -594,13 +619,7 @@ async fn main() {
 
     // 7. Memory (the whole bench process: keydesk, its SQLite databases in memory and the client).
     let peak = proc_status_kb("VmHWM:");
-    rows.push(row("RSS idle after start (demo data): the keydesk binary", "≤ 60 MB", mb(binary_rss), binary_rss.map(|k| k <= 60 * 1024)));
-    rows.push(row(
-        "RSS of this bench process at the same point (keydesk in-process, both references, the client)",
-        "—",
-        mb(idle_rss),
-        None,
-    ));
+    rows.push(row("RSS idle after start (demo data)", "≤ 60 MB", mb(idle_rss), idle_rss.map(|k| k <= 60 * 1024)));
     rows.push(row("peak RSS (VmHWM) after the load steps", "≤ 200 MB", mb(peak), peak.map(|k| k <= 200 * 1024)));
 
     let date = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();

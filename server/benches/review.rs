@@ -75,7 +75,6 @@ async fn main() {
         signed_in_with: Default::default(),
         directory_dn: None,
         idp_groups: vec![],
-        preloaded: Default::default(),
     };
     let admin = Ctx { req: http::Request::new(()).into_parts().0, who };
     let cold = Instant::now();

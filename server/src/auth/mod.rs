@@ -8,7 +8,7 @@ pub mod session_store;
 
 use crate::portal::Portal;
 use app::domain::{PortalUserName, Viewer};
-use app::ssr::{Principal, RequestReads};
+use app::ssr::Principal;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -191,27 +191,16 @@ impl Portal {
             return Ok(None);
         }
         let Ok(user) = PortalUserName::parse(&auth.user) else { return Ok(None) };
-        // The store read the account, the unread count and the settings with the session
-        // (session_store::Preloaded); another store, or a row not naming this account, is read here.
-        let preloaded = session.get::<session_store::Preloaded>(session_store::PRELOADED_KEY).await.ok().flatten();
-        let settings = preloaded.as_ref().map(|p| p.settings.clone().into()).unwrap_or_default();
-        let from_row = preloaded.as_ref().and_then(|p| {
-            let account = p.account.as_ref()?.parsed()?;
-            (account.0 == user).then(|| (account, (p.mark == auth.mark).then_some(p.unread)))
-        });
-        let (account, unread) = match from_row {
-            Some((account, unread)) => (Some(account), unread),
-            None => match self.db.find_account(&user).await {
-                Ok(found) => (found.map(|a| (a.user, a.display_name, a.role, a.iam_user, a.disabled)), None),
-                Err(e) => {
-                    tracing::error!(error = %e, "the account table cannot be read; answering 503");
-                    return Err(());
-                }
-            },
-        };
-        let Some((user, display_name, role, iam_user, false)) = account else {
-            let _ = session.flush().await;
-            return Ok(None);
+        let account = match self.db.find_account(&user).await {
+            Ok(Some(a)) if !a.disabled => a,
+            Ok(_) => {
+                let _ = session.flush().await;
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the account table cannot be read; answering 503");
+                return Err(());
+            }
         };
         if now - t(auth.last_seen) >= LAST_SEEN_GRANULARITY {
             let updated = SessionAuth { last_seen: now.unix_timestamp(), ..auth.clone() };
@@ -220,14 +209,13 @@ impl Portal {
             }
         }
         Ok(Some(Principal {
-            viewer: Viewer { user, display_name, role, iam_user },
+            viewer: Viewer { user: account.user, display_name: account.display_name, role: account.role, iam_user: account.iam_user },
             authenticated_at: t(auth.authenticated_at),
             request_id,
             session_mark: Some(auth.mark.clone()).filter(|m| !m.is_empty()),
             signed_in_with: auth.signed_in_with(),
             directory_dn: auth.directory_dn.clone(),
             idp_groups: auth.idp_groups.clone(),
-            preloaded: RequestReads { unread, settings },
         }))
     }
 }

@@ -76,10 +76,7 @@ impl app::api::auth::SessionPort for Portal {
         let viewer = who.map(|p| p.viewer.clone());
         let unread = match who {
             // A count that cannot be read is not worth failing the page for.
-            Some(p) => match p.preloaded.unread {
-                Some(n) => n,
-                None => self.db.unread_notifications(&p.viewer.iam_user.fold(), p.session_mark.as_deref()).await.unwrap_or(0),
-            },
+            Some(p) => self.db.unread_notifications(&p.viewer.iam_user.fold(), p.session_mark.as_deref()).await.unwrap_or(0),
             None => 0,
         };
         let signed_in_with = who.map(|p| p.signed_in_with).unwrap_or_default();

@@ -86,7 +86,7 @@ impl app::api::settings::SettingsPort for Portal {
     async fn entitlements(&self, cx: &Ctx) -> Result<app::domain::entitlements::Entitlements, AppError> {
         let who = &cx.who;
         self.admin_caller(who)?;
-        self.entitlements_seen_by(who).await
+        self.entitlements().await
     }
 
     /// Save the entitlements the form describes (administrators, freshly authenticated, audited with

@@ -25,22 +25,9 @@ fn tag_value(text: &str) -> String {
 impl Portal {
     /// The administrators' catalogue (empty until one is saved).
     pub async fn work_role_catalogue(&self) -> Result<WorkRoleCatalogue, AppError> {
-        let doc = self.db.setting(CATALOGUE).await.map_err(|e| internal("reading the work roles failed", e))?;
-        Self::catalogue_from(doc.as_deref())
-    }
-
-    /// The catalogue as `who`'s request read it with its session (else from the database).
-    async fn work_role_catalogue_seen_by(&self, who: &Principal) -> Result<WorkRoleCatalogue, AppError> {
-        match who.preloaded.setting(CATALOGUE) {
-            Some(doc) => Self::catalogue_from(doc),
-            None => self.work_role_catalogue().await,
-        }
-    }
-
-    fn catalogue_from(doc: Option<&str>) -> Result<WorkRoleCatalogue, AppError> {
-        match doc {
+        match self.db.setting(CATALOGUE).await.map_err(|e| internal("reading the work roles failed", e))? {
             None => Ok(WorkRoleCatalogue::default()),
-            Some(doc) => serde_json::from_str(doc).map_err(|e| internal("the stored work roles do not parse", e)),
+            Some(doc) => serde_json::from_str(&doc).map_err(|e| internal("the stored work roles do not parse", e)),
         }
     }
 
@@ -65,7 +52,7 @@ impl Portal {
     /// The catalogue's roles `who` may use (and the catalogue). A person with no IAM user is in no IAM
     /// group.
     async fn usable_roles(&self, who: &Principal) -> Result<(Vec<WorkRole>, WorkRoleCatalogue), AppError> {
-        let catalogue = self.work_role_catalogue_seen_by(who).await?;
+        let catalogue = self.work_role_catalogue().await?;
         let needs_groups = catalogue.roles.iter().any(|r| !r.iam_groups.is_empty() && !r.portal_roles.contains(&who.viewer.role));
         let groups = if needs_groups {
             match self.groups_of(who).await {
@@ -114,7 +101,7 @@ impl Portal {
     /// The catalogue, for its editor (administrators).
     pub(crate) async fn catalogue_for_admin(&self, cx: &Ctx) -> Result<WorkRoleCatalogue, AppError> {
         self.admin_caller(&cx.who)?;
-        self.work_role_catalogue_seen_by(&cx.who).await
+        self.work_role_catalogue().await
     }
 
     /// Add an entry, or replace the one whose short name was `original` (administrators, freshly

@@ -16,7 +16,6 @@ pub mod ldap;
 pub mod moto;
 pub mod postgres;
 pub mod reply;
-pub mod round_trips;
 pub mod stats;
 
 pub use fixtures::*;

@@ -42,22 +42,9 @@ impl Entitled {
 impl Portal {
     /// The stored entitlements, or everyone-may-do-everything when none were saved.
     pub async fn entitlements(&self) -> Result<Entitlements, AppError> {
-        let doc = self.db.setting(SETTING).await.map_err(|e| internal("reading the entitlements failed", e))?;
-        Self::entitlements_from(doc.as_deref())
-    }
-
-    /// The entitlements as `who`'s request read them with its session (else from the database).
-    pub async fn entitlements_seen_by(&self, who: &Principal) -> Result<Entitlements, AppError> {
-        match who.preloaded.setting(SETTING) {
-            Some(doc) => Self::entitlements_from(doc),
-            None => self.entitlements().await,
-        }
-    }
-
-    fn entitlements_from(doc: Option<&str>) -> Result<Entitlements, AppError> {
-        match doc {
+        match self.db.setting(SETTING).await.map_err(|e| internal("reading the entitlements failed", e))? {
             None => Ok(Entitlements::default()),
-            Some(doc) => serde_json::from_str(doc).map_err(|e| internal("the stored entitlements do not parse", e)),
+            Some(doc) => serde_json::from_str(&doc).map_err(|e| internal("the stored entitlements do not parse", e)),
         }
     }
 
@@ -78,7 +65,7 @@ impl Portal {
 
     /// What `who` may manage themselves. IAM is asked for their groups only when some group is listed.
     pub async fn entitled(&self, who: &Principal) -> Result<Entitled, AppError> {
-        let entitlements = self.entitlements_seen_by(who).await?;
+        let entitlements = self.entitlements().await?;
         if entitlements.groups.is_empty() {
             return Ok(Entitled { caps: entitlements.default.clone(), entitlements, password_override: false });
         }

@@ -117,6 +117,21 @@ export async function startIdp(rpPort, accounts) {
 
 export { freePort };
 
+/// A test file's `after`: close the browser and stop every server, each even when one before it
+/// failed (a CSP violation makes `browser.close()` throw), then throw the first failure. A server left
+/// running keeps the file's process alive, and the suite waited on it until CI's limit.
+export async function tearDown(...parts) {
+  let failure;
+  for (const part of parts) {
+    try {
+      if (part?.close) await part.close(); else await part?.stop?.();
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (failure) throw failure;
+}
+
 /// Make `user`'s sessions on `server` look as if their last password check was `seconds` ago: the
 /// test-only way to reach "the step-up window has passed" without waiting it out in real time. Edits
 /// the session rows in the portal database (Python's sqlite3; keydesk reads sessions afresh per request).

@@ -3,11 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, signIn, hydrated, deactivateAndDelete, confirmInPage, keydeskCli } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, deactivateAndDelete, confirmInPage, keydeskCli, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 test('JS on: create a key, save the secret once, then deactivate and delete it', async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });

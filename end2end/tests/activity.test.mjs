@@ -3,11 +3,11 @@
 // its rotation deadline; admins see the deadline policy and run the enforcement dry run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 test('a change is notified, read, and another session is signed out', async () => {
   const ctx = await browser.newContext();

@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launchBrowser, signIn, hydrated, confirmInPage } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, confirmInPage, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 test('upload a certificate, refuse a private key, deactivate and delete', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cert-'));

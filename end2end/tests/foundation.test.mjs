@@ -1,11 +1,11 @@
 // Sign in, see your name, navigate, sign out — with JavaScript on and off — and prove hydration.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, hydrated, DEMO } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, DEMO, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 for (const javaScriptEnabled of [true, false]) {
   const mode = javaScriptEnabled ? 'JS on' : 'JS off';

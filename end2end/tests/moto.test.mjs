@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, signIn, keydeskCli, deactivateAndDelete, motoIam, motoBackend } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, keydeskCli, deactivateAndDelete, motoIam, motoBackend, tearDown } from '../harness.mjs';
 
 const moto = process.env.KEYDESK_TEST_MOTO_URL;
 const PASSWORD = 'moto-browser-pass-1';
@@ -21,7 +21,7 @@ before(async () => {
   });
   browser = await launchBrowser();
 });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 test('AWS backend on moto: create a key, download its CSV, deactivate and delete it', { skip: !moto && 'KEYDESK_TEST_MOTO_URL not set' }, async () => {
   const ctx = await browser.newContext({ acceptDownloads: true });

@@ -4,7 +4,7 @@
 // signing key rotated between two sign-ins.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startIdp, freePort, launchBrowser, hydrated, keydeskCli, ageLastPasswordCheck, DEMO } from '../harness.mjs';
+import { startServer, startIdp, freePort, launchBrowser, hydrated, keydeskCli, ageLastPasswordCheck, DEMO, tearDown } from '../harness.mjs';
 
 const PEOPLE = {
   erin: { name: 'Erin Data', groups: ['staff'] },
@@ -22,7 +22,7 @@ before(async () => {
   server = await startServer(idp.args, { port });
   browser = await launchBrowser();
 });
-after(async () => { await browser?.close(); await server?.stop(); await idp?.stop(); });
+after(() => tearDown(browser, server, idp));
 
 /// At the provider's own login page: sign in as `login` (the provider takes any password).
 async function atProvider(page, login) {

@@ -3,11 +3,11 @@
 // hydration) and off, since both render the same markup.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 const PAGES = {
   alice: ['/', '/access-keys/new', '/activity'],

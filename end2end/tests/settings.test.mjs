@@ -3,11 +3,11 @@
 // values filled in by the server, saved by the plain form; delete with confirmation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, hydrated } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 const unmet = (page) => page.$$eval('[data-testid=password-checklist] li[data-met=false]', (els) => els.map((e) => e.textContent.trim()));
 

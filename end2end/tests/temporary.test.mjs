@@ -8,14 +8,14 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, signIn, hydrated, keydeskCli, motoIam, motoBackend, MOTO_ACCOUNT as ACCOUNT } from '../harness.mjs';
+import { startServer, launchBrowser, signIn, hydrated, keydeskCli, motoIam, motoBackend, MOTO_ACCOUNT as ACCOUNT, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
 });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(() => tearDown(browser, server));
 
 /// Issue credentials for the role `role` from the credentials page; returns the dialog.
 async function issue(page, role) {

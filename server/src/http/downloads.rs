@@ -128,11 +128,12 @@ async fn one_time_page<T: Clone + Send + Sync + 'static>(
 ) -> Response {
     let port: Arc<dyn app::api::Port> = state.portal.clone();
     let options = state.leptos_options.clone();
+    let provider = state.portal.oidc.as_ref().and_then(|o| o.origin());
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(outcome.clone());
-            page_csp_with_nonce();
+            page_csp_with_nonce(provider.as_deref());
         },
         move || app::static_shell(options.clone()),
     );

@@ -53,7 +53,7 @@ fn escape(s: &str) -> String {
 /// only nonce the browser will check), or, when none is found, the error page below. A `<script`
 /// cannot come from text keydesk renders (`<` is escaped there), so the first `<script nonce="…">` is
 /// keydesk's own.
-pub(super) async fn with_recovered_policy(res: Response, path: &str, incident: &str) -> Response {
+pub(super) async fn with_recovered_policy(res: Response, path: &str, incident: &str, provider_origin: Option<&str>) -> Response {
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
         return page_without_policy(path, incident);
@@ -61,7 +61,7 @@ pub(super) async fn with_recovered_policy(res: Response, path: &str, incident: &
     match script_nonce(&bytes) {
         Some(nonce) => {
             tracing::warn!(path, incident, "a page was rendered without its Content-Security-Policy; rebuilt from its script nonce");
-            match HeaderValue::from_str(&page_csp(nonce)) {
+            match HeaderValue::from_str(&page_csp(nonce, provider_origin)) {
                 Ok(v) => {
                     parts.headers.insert(header::CONTENT_SECURITY_POLICY, v);
                     parts.headers.remove(header::CONTENT_LENGTH);
@@ -103,11 +103,14 @@ pub(super) fn page_without_policy(path: &str, incident: &str) -> Response {
 /// The Content-Security-Policy of a rendered page (SECURITY.md G17): scripts only from keydesk itself
 /// or inline with this response's nonce (Leptos puts it on its hydration and resource scripts), WASM
 /// may compile, no inline styles or event handlers, no plugins, no framing, no `<base>`, forms post
-/// only to keydesk.
-pub fn page_csp(nonce: &str) -> String {
+/// only to keydesk — and, when people sign in through an identity provider, may continue there:
+/// signing out posts a form whose answer redirects to the provider's logout endpoint, and browsers
+/// hold every redirect of a form's submission to `form-action`.
+pub fn page_csp(nonce: &str, provider_origin: Option<&str>) -> String {
+    let provider = provider_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{provider}"
     )
 }
 
@@ -115,14 +118,14 @@ pub fn page_csp(nonce: &str) -> String {
 pub const DEFAULT_CSP: &str = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /// Give the page being rendered a fresh nonce and send the policy that names it.
-pub(super) fn page_csp_with_nonce() {
+pub(super) fn page_csp_with_nonce(provider_origin: Option<&str>) {
     // Server functions share this context but answer JSON: they keep the policy that allows nothing.
     if use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/api/")) {
         return;
     }
     leptos::nonce::provide_nonce();
     if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce)) {
+        if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce, provider_origin)) {
             res.insert_header(header::CONTENT_SECURITY_POLICY, v);
         }
     }
@@ -172,7 +175,8 @@ pub(super) async fn security_headers(State(portal): State<Arc<Portal>>, req: Req
         // A page rendered without its nonce policy (seen in Chromium on /admin, /activity and /helpdesk
         // when the render's context ran twice; cause inside the render not found): it never goes out
         // without one.
-        return with_recovered_policy(res, &path, &incident).await;
+        let provider = portal.oidc.as_ref().and_then(|o| o.origin());
+        return with_recovered_policy(res, &path, &incident, provider.as_deref()).await;
     }
     res
 }

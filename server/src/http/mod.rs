@@ -63,10 +63,11 @@ pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
     let context = {
         let port: Arc<dyn app::api::Port> = portal.clone();
+        let provider = portal.oidc.as_ref().and_then(|o| o.origin());
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(app::ssr::RenderMemo::default());
-            page_csp_with_nonce();
+            page_csp_with_nonce(provider.as_deref());
         }
     };
     let secure = portal.config.secure_cookie;
@@ -104,10 +105,11 @@ pub fn render_only_router(state: AppState, who: app::ssr::Principal) -> Router {
     let memo = app::ssr::RenderMemo::default();
     let context = {
         let port: Arc<dyn app::api::Port> = state.portal.clone();
+        let provider = state.portal.oidc.as_ref().and_then(|o| o.origin());
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(memo.clone());
-            page_csp_with_nonce();
+            page_csp_with_nonce(provider.as_deref());
         }
     };
     let signed_in = routes(&state, context).layer(middleware::from_fn(move |mut req: axum::extract::Request, next: middleware::Next| {

@@ -356,12 +356,24 @@ impl Oidc {
         Ok(jwt::check_logout_claims(typ.as_deref(), &claims, &self.cfg.issuer, &self.cfg.client_id, now, self.cfg.leeway)?)
     }
 
+    /// The issuer's origin (`https://corp.okta.com`), where keydesk's sign-out form may be redirected.
+    pub fn origin(&self) -> Option<String> {
+        let url = url::Url::parse(&self.cfg.issuer).ok()?;
+        let origin = url.origin();
+        origin.is_tuple().then(|| origin.ascii_serialization())
+    }
+
     /// Where to send the browser after keydesk's own sign-out, to end the session at the provider too
     /// (RP-Initiated Logout 1.0 with `client_id`: no ID token is kept, nor put in a URL, so the provider
     /// may ask the person to confirm). `None` when the provider has no logout endpoint or cannot be read.
+    /// The endpoint must be on the issuer's origin, the one keydesk's pages let forms continue to
+    /// ([`Oidc::origin`]): signing out without JavaScript is a form post redirected there.
     pub async fn logout_url(&self, post_logout: &str, now: i64) -> Option<String> {
         let endpoint = self.end_session_endpoint(now).await.filter(|e| acceptable_url(e))?;
         let mut url = url::Url::parse(&endpoint).ok()?;
+        if Some(url.origin().ascii_serialization()) != self.origin() {
+            return None;
+        }
         url.query_pairs_mut().append_pair("client_id", &self.cfg.client_id).append_pair("post_logout_redirect_uri", post_logout);
         Some(url.into())
     }

@@ -126,3 +126,23 @@ fn only_local_paths_are_returned_to() {
         assert_eq!(local_path(given), kept, "{given:?}");
     }
 }
+
+/// Signing out without JavaScript is a form post whose answer redirects to the provider's logout
+/// endpoint; browsers hold every redirect of a form's submission to `form-action`, which allowed only
+/// keydesk and so refused it. Pages now name the provider's origin there, and nothing else is opened.
+#[tokio::test]
+async fn the_sign_out_form_may_continue_to_the_provider_and_nowhere_else() {
+    let idp = FakeIdp::start().await;
+    let app = app_with(&idp).await;
+    let origin = idp.issuer.trim_end_matches('/').split('/').take(3).collect::<Vec<_>>().join("/");
+    for path in ["/sign-in", "/no-such-page"] {
+        let r = app.get(None, path).await;
+        let csp = r.headers["content-security-policy"].to_str().unwrap().to_owned();
+        let form_action = csp.split(';').map(str::trim).find(|d| d.starts_with("form-action")).unwrap_or_else(|| panic!("{csp}"));
+        assert_eq!(form_action, format!("form-action 'self' {origin}"), "{path}: {csp}");
+    }
+    // Without a provider, keydesk alone.
+    let plain = TestApp::with(Backend::Sqlite, &[]).await;
+    let csp = plain.get(None, "/sign-in").await.headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.ends_with("form-action 'self'"), "{csp}");
+}

@@ -1,5 +1,5 @@
-//! The page frame. `SessionCtx` (provided once by `App`) holds the frame resource and the sign-in and
-//! sign-out actions, so the header refreshes when either runs. `Gate` renders its children only for a
+//! The page frame, rendered on the server only (it is in no island). `SessionCtx` (provided once by
+//! `App`) holds the frame resource and the sign-out action. `Gate` renders its children only for a
 //! signed-in viewer with the required role; the server functions behind each page enforce the same rule.
 
 use crate::api::auth::{get_frame, SignOut};
@@ -154,8 +154,10 @@ pub fn Gate(
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.frame.await {
-                    Ok(Frame { viewer: Some(v), .. }) => {
-                        if role.is_none_or(|r| v.role == r) && any_of.is_none_or(|roles| roles.contains(&v.role)) {
+                    Ok(frame @ Frame { viewer: Some(_), .. }) => {
+                        let may = |r: Role| role.is_none_or(|want| r == want) && any_of.is_none_or(|roles| roles.contains(&r));
+                        if frame.viewer.as_ref().is_some_and(|v| may(v.role)) {
+                            provide_context(frame);
                             children.with_value(|c| c()).into_any()
                         } else {
                             set_status(403);
@@ -168,6 +170,12 @@ pub fn Gate(
             })}
         </Transition>
     }
+}
+
+/// The frame of the signed-in viewer a [`Gate`] let through, for its children: a page's island takes it
+/// as a prop (an island in the browser sees no context from outside itself) and provides it again.
+pub fn gate_frame() -> Frame {
+    expect_context::<Frame>()
 }
 
 /// Shown instead of a section the employee may not manage themselves: who decides, and whom to ask.

@@ -6,6 +6,7 @@ mod confirm;
 mod error_view;
 pub mod kit;
 mod layout;
+pub mod location;
 mod secret_dialog;
 mod step_up;
 
@@ -64,4 +65,4 @@ pub fn code_spans(text: &str) -> impl IntoView {
         })
         .collect_view()
 }
-pub use layout::{set_status, use_session, Gate, ManagedNotice, SectionCard, SessionCtx, Shell};
+pub use layout::{gate_frame, set_status, use_session, Gate, ManagedNotice, SectionCard, SessionCtx, Shell};

@@ -9,19 +9,14 @@ use leptos::prelude::*;
 /// The identity provider's name when the viewer signed in through it: their step-up is a fresh sign-in
 /// there, not a keydesk password.
 fn provider_step_up() -> Option<String> {
-    let session = super::use_session();
-    session
-        .frame
-        .get()
-        .and_then(Result::ok)
+    use_context::<crate::domain::Frame>()
         .filter(|f| f.signed_in_with == crate::domain::SignedInWith::Provider)
         .map(|f| f.sign_in.provider.unwrap_or_else(|| "your identity provider".into()))
 }
 
 /// The password a step-up asks for, by how the viewer signed in: keydesk's own, or the directory's.
 pub fn own_password_name() -> &'static str {
-    let session = super::use_session();
-    match session.frame.get_untracked().and_then(Result::ok).map(|f| f.signed_in_with) {
+    match use_context::<crate::domain::Frame>().map(|f| f.signed_in_with) {
         Some(crate::domain::SignedInWith::Directory) => "directory password",
         _ => "keydesk password",
     }
@@ -29,10 +24,7 @@ pub fn own_password_name() -> &'static str {
 
 /// The link to a fresh sign-in at the provider that comes back to this page.
 fn step_up_href() -> String {
-    let location = leptos_router::hooks::use_location();
-    let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
-    let search = search.trim_start_matches('?');
-    let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+    let here = super::location::current_address();
     format!("{}?return_to={}", crate::paths::IDP_STEP_UP_PATH, crate::domain::percent_encode(&here))
 }
 

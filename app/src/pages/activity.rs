@@ -24,14 +24,16 @@ pub fn ActivityPage() -> impl IntoView {
         <Title text="My activity"/>
         <Shell>
             <Gate>
-                <Activity/>
+                <Activity frame=crate::components::gate_frame()/>
             </Gate>
         </Shell>
     }
 }
 
-#[component]
-fn Activity() -> impl IntoView {
+/// The page's island.
+#[island]
+fn Activity(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
     let read = ServerAction::<MarkNotificationsRead>::new();
     let end = ServerAction::<EndSessions>::new();
     let activity = Resource::new(move || (read.version().get(), end.version().get()), |_| get_activity());
@@ -48,11 +50,7 @@ fn Activity() -> impl IntoView {
     let end_error = move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     // A keydesk password exists only for people who sign in with one (not through the provider or the
     // directory, whose passwords are changed there).
-    let own_password = crate::components::use_session()
-        .frame
-        .get_untracked()
-        .and_then(Result::ok)
-        .is_none_or(|f| f.signed_in_with == crate::domain::SignedInWith::Password);
+    let own_password = use_context::<crate::domain::Frame>().is_none_or(|f| f.signed_in_with == crate::domain::SignedInWith::Password);
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My activity"</h1>
         <p class="mt-1 text-sm text-slate-600">"Notices about your credentials, where you are signed in, and every change to your credentials."</p>

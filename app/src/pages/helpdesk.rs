@@ -65,14 +65,14 @@ pub fn HelpdeskPage() -> impl IntoView {
                             view! {
                                 <SectionCard id="requests" title="Requests needing a second person"
                                     subtitle="Help-desk actions under four eyes wait here for another person's approval. Approving executes them once; each step is audited and told to the person.">
-                                    <AdminRequests/>
+                                    <AdminRequests frame=crate::components::gate_frame()/>
                                 </SectionCard>
                             }.into_any()
                         } else {
                             view! {
                                 <SectionCard id="find-user" title="Find a user"
                                     subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
-                                    <Desk/>
+                                    <Desk frame=crate::components::gate_frame()/>
                                 </SectionCard>
                             }.into_any()
                         }
@@ -100,8 +100,9 @@ fn desk_actions() -> DeskActions {
 
 /// What an administrator sees here: the requests, with the password confirmation and the generated
 /// password of an approved reset.
-#[component]
-fn AdminRequests() -> impl IntoView {
+#[island]
+fn AdminRequests(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
     let actions = desk_actions();
     provide_context(actions);
     let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
@@ -113,9 +114,11 @@ fn AdminRequests() -> impl IntoView {
     }
 }
 
-#[component]
-fn Desk() -> impl IntoView {
-    let params = leptos_router::hooks::use_query_map();
+/// The help desk's island: search, cases and actions change in place.
+#[island]
+fn Desk(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
+    let params = crate::components::location::use_query_map();
     let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
     let actions = desk_actions();
     provide_context(actions);

@@ -41,6 +41,11 @@ pub fn static_shell(options: LeptosOptions) -> impl IntoView {
 /// (`output_name` = `keydesk-<hash>`), so all three can be cached for a year and a new build is never
 /// mixed with an old one.
 fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
+    // The page is rendered as not hydrating; each island turns hydration on for itself (as Leptos's
+    // own `HydrationScripts` does in islands mode), so only islands' resources are sent to the browser.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -61,7 +66,7 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
     }
 }
 
-/// What Leptos's `HydrationScripts` renders, with `crossorigin="anonymous"` on the two resource hints:
+/// What Leptos's `HydrationScripts` renders in islands mode (its island walk written out here), with `crossorigin="anonymous"` on the two resource hints:
 /// Leptos puts the CSP nonce there, where a page's markup can read it back and CSS selectors can match
 /// it (browsers hide only the `nonce` attribute itself). The script and WASM names are the build's
 /// content-hashed ones (`output_name`, `<output_name>_bg.wasm`).
@@ -70,7 +75,18 @@ fn Hydration(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     let js = format!("/{}/{}.js", options.site_pkg_dir, options.output_name);
     let wasm = format!("/{}/{}_bg.wasm", options.site_pkg_dir, options.output_name);
-    let start = format!("import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()));");
+    // After the WASM has started, hydrate each `<leptos-island>` in the page's order with the function
+    // the WASM exports under its `data-component` name (an island inside an island is hydrated by the
+    // outer one), then say so: a `data-hydrated` attribute for tests and a `performance.mark` for the
+    // hydration benchmark.
+    let start = format!(
+        "import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); m.hydrate(); \
+         const walk = async (node) => {{ for (const el of node.children) {{ \
+           if (el.tagName === 'LEPTOS-ISLAND') {{ const f = m[el.dataset.component]; \
+             if (f) {{ const r = f(el); if (r && r.then) await r; }} else console.warn('keydesk: no island', el.dataset.component); }} \
+           else await walk(el); }} }}; \
+         await walk(document.body); document.documentElement.setAttribute('data-hydrated', 'true'); performance.mark('keydesk-hydrated'); }});"
+    );
     view! {
         <link rel="modulepreload" href=js crossorigin="anonymous"/>
         <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
@@ -81,7 +97,6 @@ fn Hydration(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     view! {
         <Title formatter=|t: String| if t.is_empty() { "keydesk".to_owned() } else { format!("{t} · keydesk") }/>
         <Router>
@@ -120,20 +135,4 @@ fn AppRoutes() -> impl IntoView {
             <Route path=segment(ACTIVITY_PATH) view=ActivityPage ssr=SsrMode::Async/>
         </Routes>
     }
-}
-
-/// Once the WASM has hydrated the page, say so: a `data-hydrated` attribute for tests and a
-/// `performance.mark` for the hydration-time benchmark. Effects never run on the server.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(window) = web_sys::window() {
-            if let Some(el) = window.document().and_then(|d| d.document_element()) {
-                let _ = el.set_attribute("data-hydrated", "true");
-            }
-            if let Some(perf) = window.performance() {
-                let _ = perf.mark("keydesk-hydrated");
-            }
-        }
-    });
 }

@@ -127,7 +127,7 @@ pub fn BreakGlassSignInPage() -> impl IntoView {
 
 /// User name and password, posted to the `sign_in` server function (a keydesk password) or, with
 /// `directory`, to `directory_sign_in` (the company directory's).
-#[component]
+#[island]
 fn PasswordForm(directory: bool) -> impl IntoView {
     // Created here, under the routes, so that a JavaScript-free post's error (`?__err=…`) is picked up.
     if directory {

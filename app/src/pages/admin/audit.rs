@@ -31,9 +31,11 @@ pub fn AuditPage() -> impl IntoView {
     }
 }
 
+/// Server-only, like the whole page: the filters are a GET form and the table is drawn from the
+/// request's query, so nothing of it is sent to the browser as WASM.
 #[component]
 fn AuditTable() -> impl IntoView {
-    let params = leptos_router::hooks::use_query_map();
+    let params = crate::components::location::use_query_map();
     let query = Memo::new(move |_| {
         params.with(|p| {
             let get = |k: &str| p.get(k).unwrap_or_default();

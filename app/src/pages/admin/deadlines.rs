@@ -12,15 +12,16 @@ use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-#[component]
-pub fn KeyDeadlines() -> impl IntoView {
+#[island]
+pub fn KeyDeadlines(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
     let set = ServerAction::<SetKeyExemption>::new();
     let remove = ServerAction::<RemoveKeyExemption>::new();
     // The dry run is a link (`?dry-run=1`) that loads the page anew (`rel=external`): the server
     // renders the result, with or without JavaScript. A client-side navigation lost the click when it
     // came before this section had hydrated: the resource, created after the query had changed, took
     // the server's "no dry run" value for its own and never fetched (the browser test's flake).
-    let query = leptos_router::hooks::use_query_map();
+    let query = crate::components::location::use_query_map();
     let preview = Resource::new(
         move || query.with(|q| q.get("dry-run").is_some_and(|v| v == "1")),
         |on| async move {

@@ -20,11 +20,11 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="mt-6 grid grid-cols-1 gap-6">
                     <SectionCard id="review" title="Credential review"
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
-                        <CredentialReview/>
+                        <CredentialReview frame=crate::components::gate_frame()/>
                     </SectionCard>
                     <SectionCard id="deadlines" title="Access-key deadlines and notices"
                         subtitle="The rotation policy, what enforcement would do, exemptions, and whether reminders reach people.">
-                        <super::deadlines::KeyDeadlines/>
+                        <super::deadlines::KeyDeadlines frame=crate::components::gate_frame()/>
                     </SectionCard>
                     <SectionCard id="temporary-issuance" title="Temporary credentials issued"
                         subtitle="Sessions of work roles keydesk issued in the last 30 days, per role and person. Each one's access key id is in the audit log and matches CloudTrail.">
@@ -155,9 +155,11 @@ pub const REPORT_CSV_PATH: &str = "/admin/credential-report.csv";
 const TH: &str = "py-2 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 whitespace-nowrap";
 const TD: &str = "py-2 pr-3 align-top";
 
-#[component]
-fn CredentialReview() -> impl IntoView {
-    let params = leptos_router::hooks::use_query_map();
+/// An island: the details fill in while the administrator watches.
+#[island]
+fn CredentialReview(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
+    let params = crate::components::location::use_query_map();
     let query = Memo::new(move |_| {
         params.with(|q| {
             ReviewQuery::from_params(

@@ -270,7 +270,7 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
             .flatten()
             .find_map(|r| r.err().filter(|e| *e != AppError::ReauthRequired))
     };
-    let query = leptos_router::hooks::use_query_map();
+    let query = crate::components::location::use_query_map();
     // A reminder's link names the key by its last 4 characters only (it travels by e-mail): find it
     // among this person's active keys.
     let active_ids: Vec<AccessKeyId> = keys.iter().filter(|k| k.key.status.is_active()).map(|k| k.key.id.clone()).collect();

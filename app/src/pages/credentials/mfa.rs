@@ -88,11 +88,7 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
     let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
     // Signed in through the identity provider, there is no keydesk password: a sign-in there within
     // the last two minutes is asked instead (the step-up prompt offers it).
-    let via_provider = crate::components::use_session()
-        .frame
-        .get_untracked()
-        .and_then(Result::ok)
-        .is_some_and(|f| f.signed_in_with == crate::domain::SignedInWith::Provider);
+    let via_provider = use_context::<crate::domain::Frame>().is_some_and(|f| f.signed_in_with == crate::domain::SignedInWith::Provider);
     let password_name = crate::components::own_password_name();
     let consequence = if via_provider {
         format!("After removing {serial}, your console sign-in no longer asks for its codes. keydesk asks you to sign in again at your identity provider first, however recently you signed in.")

@@ -17,7 +17,7 @@ use self::mfa::MfaSection;
 use self::password::PasswordSection;
 use crate::api::credentials::*;
 use crate::components::ReauthPrompt;
-use crate::components::{ErrorView, Gate, ManagedNotice, SectionCard, Shell};
+use crate::components::{gate_frame, ErrorView, Gate, ManagedNotice, SectionCard, Shell};
 use crate::domain::entitlements::Capability;
 use crate::domain::*;
 use leptos::prelude::*;
@@ -31,14 +31,16 @@ pub fn CredentialsPage() -> impl IntoView {
         <Title text="My security credentials"/>
         <Shell>
             <Gate>
-                <Overview/>
+                <Overview frame=gate_frame()/>
             </Gate>
         </Shell>
     }
 }
 
-#[component]
-fn Overview() -> impl IntoView {
+/// The page's island: everything on it changes in place.
+#[island]
+fn Overview(frame: Frame) -> impl IntoView {
+    provide_context(frame);
     let actions = CredentialActions::new();
     provide_context(actions);
     provide_context(CloneTargetState::new());

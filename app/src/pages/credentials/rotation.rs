@@ -18,7 +18,7 @@ use leptos::prelude::*;
 pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
     use crate::domain::rotation::{progress, Progress, Step, STEPS};
     let actions = expect_context::<CredentialActions>();
-    let query = leptos_router::hooks::use_query_map();
+    let query = crate::components::location::use_query_map();
     let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
     let (watched, verified) = (flag("watched"), flag("verified"));
     let named = query.with_untracked(|q| q.get("new")).and_then(|id| AccessKeyId::parse(&id).ok());
@@ -40,13 +40,13 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
     #[cfg(feature = "hydrate")]
     {
         let old = old.clone();
-        let navigate = leptos_router::hooks::use_navigate();
+        let navigate = crate::components::location::use_replace_address();
         Effect::new(move |_| {
             let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
             let Some(new) = created else { return };
             let named_now = query.with_untracked(|q| q.get("new"));
             if query.with_untracked(|q| q.get("rotate")).as_deref() == Some(old.as_str()) && named_now.as_deref() != Some(new.as_str()) {
-                navigate(&format!("/?rotate={old}&new={new}"), leptos_router::NavigateOptions { replace: true, ..Default::default() });
+                navigate(&format!("/?rotate={old}&new={new}"));
             }
         });
     }

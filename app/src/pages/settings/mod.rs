@@ -27,12 +27,23 @@ pub use crate::paths::SETTINGS_PATH;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let actions = PolicyActions { save: ServerAction::new(), delete: ServerAction::new(), confirm: ServerAction::new() };
-    let policy_changes = Signal::derive(move || (actions.save.version().get(), actions.delete.version().get()));
     view! {
         <Title text="Account settings"/>
         <Shell>
             <Gate role=Role::Admin>
+                <SettingsBody frame=crate::components::gate_frame()/>
+            </Gate>
+        </Shell>
+    }
+}
+
+/// The page's island: each editor saves in place.
+#[island]
+fn SettingsBody(frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
+    let actions = PolicyActions { save: ServerAction::new(), delete: ServerAction::new(), confirm: ServerAction::new() };
+    let policy_changes = Signal::derive(move || (actions.save.version().get(), actions.delete.version().get()));
+    view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Account settings"</h1>
                 <div class="mt-6 grid gap-6">
                     <SectionCard id="password-policy" title="Account password policy"
@@ -48,8 +59,6 @@ pub fn SettingsPage() -> impl IntoView {
                         <WorkRolesEditor/>
                     </SectionCard>
                 </div>
-            </Gate>
-        </Shell>
     }
 }
 
@@ -62,7 +71,7 @@ struct PolicyActions {
 
 #[component]
 fn PolicyEditor(actions: PolicyActions) -> impl IntoView {
-    let params = leptos_router::hooks::use_query_map();
+    let params = crate::components::location::use_query_map();
     let recommended = params.with_untracked(|q| q.get_str("recommended") == Some("1"));
     let policy = Resource::new(move || (actions.save.version().get(), actions.delete.version().get()), |_| get_password_policy());
     let asks = Signal::derive(move || {

@@ -24,30 +24,18 @@ pub fn ActivityPage() -> impl IntoView {
         <Title text="My activity"/>
         <Shell>
             <Gate>
-                <Activity frame=crate::components::gate_frame()/>
+                <Activity/>
             </Gate>
         </Shell>
     }
 }
 
-/// The page's island.
-#[island]
-fn Activity(frame: crate::domain::Frame) -> impl IntoView {
-    provide_context(frame);
+/// Server-only: the page is drawn on the server, and marking notices read is a form post answered by
+/// the page again. Ending sessions and changing the keydesk password are islands.
+#[component]
+fn Activity() -> impl IntoView {
     let read = ServerAction::<MarkNotificationsRead>::new();
-    let end = ServerAction::<EndSessions>::new();
-    let activity = Resource::new(move || (read.version().get(), end.version().get()), |_| get_activity());
-    let ended = move || match end.value().get() {
-        Some(Ok(0)) => Some("No other session was open.".to_owned()),
-        Some(Ok(1)) => Some("1 session signed out: its cookie no longer works.".to_owned()),
-        Some(Ok(n)) => Some(format!("{n} sessions signed out: their cookies no longer work.")),
-        _ => None,
-    };
-    // Ending sessions needs a recent password check: a stolen session must not sign its owner out and
-    // keep itself (SECURITY.md L13).
-    let confirm = ServerAction::<ConfirmPassword>::new();
-    let asks = Signal::derive(move || matches!(end.value().get(), Some(Err(AppError::ReauthRequired))));
-    let end_error = move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let activity = Resource::new(|| (), |_| get_activity());
     // A keydesk password exists only for people who sign in with one (not through the provider or the
     // directory, whose passwords are changed there).
     let own_password = use_context::<crate::domain::Frame>().is_none_or(|f| f.signed_in_with == crate::domain::SignedInWith::Password);
@@ -69,10 +57,7 @@ fn Activity(frame: crate::domain::Frame) -> impl IntoView {
                             </SectionCard>
                             <SectionCard id="sessions" title="Sessions"
                                 subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
-                                {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
-                                <InlineReauth confirm asks message="Signing sessions out needs a recent sign-in. Confirm your password, then sign them out again."/>
-                                {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
-                                <Sessions sessions end/>
+                                <SessionsIsland sessions frame=crate::components::gate_frame()/>
                             </SectionCard>
                             {own_password.then(|| view! {
                                 <SectionCard id="portal-password" title="Your keydesk password"
@@ -158,6 +143,41 @@ fn Notifications(a: ActivityView, read: ServerAction<MarkNotificationsRead>) -> 
     }
 }
 
+/// The sessions and their sign-out, in place: the answer says how many were signed out, and the list
+/// is read again.
+#[island]
+fn SessionsIsland(sessions: Vec<SessionView>, frame: crate::domain::Frame) -> impl IntoView {
+    provide_context(frame);
+    let end = ServerAction::<EndSessions>::new();
+    let rows = RwSignal::new(sessions);
+    Effect::new(move |_| {
+        if matches!(end.value().get(), Some(Ok(_))) {
+            leptos::task::spawn_local(async move {
+                if let Ok(a) = get_activity().await {
+                    rows.set(a.sessions);
+                }
+            });
+        }
+    });
+    let ended = move || match end.value().get() {
+        Some(Ok(0)) => Some("No other session was open.".to_owned()),
+        Some(Ok(1)) => Some("1 session signed out: its cookie no longer works.".to_owned()),
+        Some(Ok(n)) => Some(format!("{n} sessions signed out: their cookies no longer work.")),
+        _ => None,
+    };
+    // Ending sessions needs a recent password check: a stolen session must not sign its owner out and
+    // keep itself (SECURITY.md L13).
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let asks = Signal::derive(move || matches!(end.value().get(), Some(Err(AppError::ReauthRequired))));
+    let end_error = move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    view! {
+        {move || ended().map(|m| view! { <p class="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="sessions-ended">{m}</p> })}
+        <InlineReauth confirm asks message="Signing sessions out needs a recent sign-in. Confirm your password, then sign them out again."/>
+        {move || end_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {move || view! { <Sessions sessions=rows.get() end/> }}
+    }
+}
+
 #[component]
 fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl IntoView {
     let others = sessions.iter().filter(|s| !s.current).count();
@@ -204,7 +224,8 @@ fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl 
     }
 }
 
-#[component]
+/// An island: the answer (changed, and how many sessions were signed out) shows in place.
+#[island]
 fn PortalPassword() -> impl IntoView {
     let change = ServerAction::<ChangePortalPassword>::new();
     let done = move || match change.value().get() {

@@ -153,18 +153,19 @@ pub fn Gate(
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let may = |r: Role| role.is_none_or(|want| r == want) && any_of.is_none_or(|roles| roles.contains(&r));
                 match session.frame.await {
-                    Ok(frame @ Frame { viewer: Some(_), .. }) => {
-                        let may = |r: Role| role.is_none_or(|want| r == want) && any_of.is_none_or(|roles| roles.contains(&r));
-                        if frame.viewer.as_ref().is_some_and(|v| may(v.role)) {
+                    Ok(frame) => match frame.viewer.as_ref().map(|v| v.role) {
+                        Some(r) if may(r) => {
                             provide_context(frame);
                             children.with_value(|c| c()).into_any()
-                        } else {
+                        }
+                        Some(_) => {
                             set_status(403);
                             view! { <ErrorView error=AppError::Forbidden/> }.into_any()
                         }
-                    }
-                    Ok(Frame { viewer: None, .. }) => view! { <Redirect path=crate::paths::SIGN_IN_PATH/> }.into_any(),
+                        None => view! { <Redirect path=crate::paths::SIGN_IN_PATH/> }.into_any(),
+                    },
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }
             })}

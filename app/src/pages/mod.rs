@@ -66,9 +66,10 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
     }
 }
 
-/// What Leptos's `HydrationScripts` renders in islands mode (its island walk written out here), with `crossorigin="anonymous"` on the two resource hints:
-/// Leptos puts the CSP nonce there, where a page's markup can read it back and CSS selectors can match
-/// it (browsers hide only the `nonce` attribute itself). The script and WASM names are the build's
+/// What Leptos's `HydrationScripts` renders in islands mode (its island walk written out here), with
+/// `crossorigin="anonymous"` on the two resource hints: Leptos puts the CSP nonce there, where a
+/// page's markup can read it back and CSS selectors can match it (browsers hide only the `nonce`
+/// attribute itself). The script and WASM names are the build's
 /// content-hashed ones (`output_name`, `<output_name>_bg.wasm`).
 #[component]
 fn Hydration(options: LeptosOptions) -> impl IntoView {

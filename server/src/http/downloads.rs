@@ -128,7 +128,7 @@ async fn one_time_page<T: Clone + Send + Sync + 'static>(
 ) -> Response {
     let port: Arc<dyn app::api::Port> = state.portal.clone();
     let options = state.leptos_options.clone();
-    let provider = state.portal.oidc.as_ref().and_then(|o| o.origin());
+    let provider = state.portal.provider_origin();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(PortHandle(port.clone()));

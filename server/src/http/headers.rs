@@ -175,8 +175,7 @@ pub(super) async fn security_headers(State(portal): State<Arc<Portal>>, req: Req
         // A page rendered without its nonce policy (seen in Chromium on /admin, /activity and /helpdesk
         // when the render's context ran twice; cause inside the render not found): it never goes out
         // without one.
-        let provider = portal.oidc.as_ref().and_then(|o| o.origin());
-        return with_recovered_policy(res, &path, &incident, provider.as_deref()).await;
+        return with_recovered_policy(res, &path, &incident, portal.provider_origin().as_deref()).await;
     }
     res
 }

@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
     let portal = state.portal.clone();
     let context = {
         let port: Arc<dyn app::api::Port> = portal.clone();
-        let provider = portal.oidc.as_ref().and_then(|o| o.origin());
+        let provider = portal.provider_origin();
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(app::ssr::RenderMemo::default());
@@ -105,7 +105,7 @@ pub fn render_only_router(state: AppState, who: app::ssr::Principal) -> Router {
     let memo = app::ssr::RenderMemo::default();
     let context = {
         let port: Arc<dyn app::api::Port> = state.portal.clone();
-        let provider = state.portal.oidc.as_ref().and_then(|o| o.origin());
+        let provider = state.portal.provider_origin();
         move || {
             provide_context(PortHandle(port.clone()));
             provide_context(memo.clone());

@@ -136,6 +136,12 @@ pub(crate) fn client_of(req: &Parts) -> (Option<String>, Option<String>) {
 }
 
 impl Portal {
+    /// The identity provider's origin, which every page's CSP lets forms continue to (sign-out
+    /// redirects there); `None` without a provider.
+    pub fn provider_origin(&self) -> Option<String> {
+        self.oidc.as_ref().and_then(|o| o.origin())
+    }
+
     /// Write the final audit record of an idempotent mutation and translate its result.
     pub(crate) async fn finish(
         &self,

@@ -230,8 +230,14 @@ export async function signIn(page, url, user, { password = DEMO[user], js = true
   await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
 }
 
-/// Wait until the WASM has hydrated the page.
+/// Wait until the WASM has hydrated the page. A page with no island loads no WASM (#28): there is
+/// nothing to wait for, and it must not carry the script that would start it.
 export async function hydrated(page) {
+  const [islands, scripts] = await page.evaluate(() => [document.querySelectorAll('leptos-island').length, document.querySelectorAll('script[type=module]').length]);
+  if (!islands) {
+    if (scripts) throw new Error(`a page with no island has ${scripts} module scripts: ${page.url()}`);
+    return;
+  }
   await page.waitForSelector('html[data-hydrated=true]', { timeout: 20_000 });
   // The root marks itself hydrated before content inside nested Suspense boundaries has hydrated (it
   // resolves a few ticks later); let those ticks pass so a click reaches a hydrated handler.

@@ -82,6 +82,26 @@ test('unknown pages answer 404 with a way back', async () => {
   await ctx.close();
 });
 
+test('only pages with an island download the WASM, and its islands hydrate', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  const load = async (path) => {
+    fetched.length = 0;
+    await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' });
+    return { wasm: fetched.filter((p) => p.endsWith('.wasm')).length, scripts: fetched.filter((p) => p.endsWith('.js')).length };
+  };
+  assert.deepEqual(await load('/nope'), { wasm: 0, scripts: 0 }, 'the 404 page');
+  await signIn(page, server.url, 'carol');
+  assert.deepEqual(await load('/audit'), { wasm: 0, scripts: 0 }, 'the audit log');
+  assert.equal(await page.getAttribute('html', 'data-hydrated'), null);
+  // The help desk has one island; it downloads the WASM once and hydrates.
+  assert.deepEqual(await load('/helpdesk'), { wasm: 1, scripts: 1 }, 'the help desk');
+  await hydrated(page);
+  await ctx.close();
+});
+
 test('demo accounts were printed at start-up', () => {
   for (const [user, pw] of Object.entries(DEMO)) {
     assert.match(server.output(), new RegExp(`${user}\\s.*password: ${pw}`));

@@ -10,6 +10,7 @@ use crate::domain::fmt_utc;
 use crate::domain::notices::NoticeKind;
 use crate::domain::viewer::browser_summary;
 use crate::error::AppError;
+use crate::pages::IslandScripts;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,12 +58,12 @@ fn Activity() -> impl IntoView {
                             </SectionCard>
                             <SectionCard id="sessions" title="Sessions"
                                 subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
-                                <SessionsIsland sessions frame=crate::components::gate_frame()/>
+                                <IslandScripts/><SessionsIsland sessions frame=crate::components::gate_frame()/>
                             </SectionCard>
                             {own_password.then(|| view! {
                                 <SectionCard id="portal-password" title="Your keydesk password"
                                     subtitle="The password you sign in to keydesk with (not your AWS console password).">
-                                    <PortalPassword/>
+                                    <IslandScripts/><PortalPassword/>
                                 </SectionCard>
                             })}
                             {(!temporary.is_empty()).then(|| view! {

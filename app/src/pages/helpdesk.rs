@@ -10,6 +10,7 @@ use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, Secti
 use crate::components::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::{fmt_utc, Role};
 use crate::error::AppError;
+use crate::pages::IslandScripts;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,14 +66,14 @@ pub fn HelpdeskPage() -> impl IntoView {
                             view! {
                                 <SectionCard id="requests" title="Requests needing a second person"
                                     subtitle="Help-desk actions under four eyes wait here for another person's approval. Approving executes them once; each step is audited and told to the person.">
-                                    <AdminRequests frame=crate::components::gate_frame()/>
+                                    <IslandScripts/><AdminRequests frame=crate::components::gate_frame()/>
                                 </SectionCard>
                             }.into_any()
                         } else {
                             view! {
                                 <SectionCard id="find-user" title="Find a user"
                                     subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
-                                    <Desk frame=crate::components::gate_frame()/>
+                                    <IslandScripts/><Desk frame=crate::components::gate_frame()/>
                                 </SectionCard>
                             }.into_any()
                         }

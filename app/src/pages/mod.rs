@@ -22,7 +22,7 @@ pub use sign_in::{BreakGlassSignInPage, SignInPage};
 use crate::components::SessionCtx;
 use crate::paths::*;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Link, MetaTags, Script, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode, StaticSegment};
 
@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     document(options, true)
 }
 
-/// The same document without the hydration scripts, for answers that must never hydrate: the one-time
+/// The same document that never loads the WASM, for answers that must never hydrate: the one-time
 /// page a JavaScript-free create posts to is rendered from context the browser's WASM would not have.
 pub fn static_shell(options: LeptosOptions) -> impl IntoView {
     document(options, false)
@@ -47,6 +47,7 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
         context.set_is_hydrating(false);
     }
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    provide_context(ScriptsFor { options, allowed: scripts });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -56,7 +57,6 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" id="keydesk" href=css/>
-                {scripts.then(|| view! { <Hydration options/> })}
                 <MetaTags/>
             </head>
             <body class="antialiased">
@@ -66,14 +66,30 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
     }
 }
 
+/// Whether this document may load the WASM.
+#[derive(Clone)]
+struct ScriptsFor {
+    options: LeptosOptions,
+    allowed: bool,
+}
+
+/// Rendered on the server next to every island (outside it): puts the scripts that start the WASM and
+/// hydrate the page's islands into the head, through the meta context. A page that renders no island
+/// has none of them, and downloads no WASM.
+///
+/// Each island's copy is registered when it is rendered to HTML: a view Leptos builds and throws away
+/// (a `Suspense` builds its children once to find their resources) registers nothing, so the copies
+/// cannot be counted while building. A page with two islands has the scripts twice, and the script
+/// starts the WASM only once.
+///
 /// What Leptos's `HydrationScripts` renders in islands mode (its island walk written out here), with
 /// `crossorigin="anonymous"` on the two resource hints: Leptos puts the CSP nonce there, where a
 /// page's markup can read it back and CSS selectors can match it (browsers hide only the `nonce`
-/// attribute itself). The script and WASM names are the build's
-/// content-hashed ones (`output_name`, `<output_name>_bg.wasm`).
+/// attribute itself). The script and WASM names are the build's content-hashed ones (`output_name`,
+/// `<output_name>_bg.wasm`).
 #[component]
-fn Hydration(options: LeptosOptions) -> impl IntoView {
-    let nonce = leptos::nonce::use_nonce();
+pub fn IslandScripts() -> impl IntoView {
+    let options = use_context::<ScriptsFor>().filter(|s| s.allowed)?.options;
     let js = format!("/{}/{}.js", options.site_pkg_dir, options.output_name);
     let wasm = format!("/{}/{}_bg.wasm", options.site_pkg_dir, options.output_name);
     // After the WASM has started, hydrate each `<leptos-island>` in the page's order with the function
@@ -81,18 +97,19 @@ fn Hydration(options: LeptosOptions) -> impl IntoView {
     // outer one), then say so: a `data-hydrated` attribute for tests and a `performance.mark` for the
     // hydration benchmark.
     let start = format!(
-        "import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); m.hydrate(); \
+        "if (!window.keydeskStarted) {{ window.keydeskStarted = true; \
+         import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); m.hydrate(); \
          const walk = async (node) => {{ for (const el of node.children) {{ \
            if (el.tagName === 'LEPTOS-ISLAND') {{ const f = m[el.dataset.component]; \
              if (f) {{ const r = f(el); if (r && r.then) await r; }} else console.warn('keydesk: no island', el.dataset.component); }} \
            else await walk(el); }} }}; \
-         await walk(document.body); document.documentElement.setAttribute('data-hydrated', 'true'); performance.mark('keydesk-hydrated'); }});"
+         await walk(document.body); document.documentElement.setAttribute('data-hydrated', 'true'); performance.mark('keydesk-hydrated'); }}); }}"
     );
-    view! {
-        <link rel="modulepreload" href=js crossorigin="anonymous"/>
-        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
-        <script type="module" nonce=nonce>{start}</script>
-    }
+    Some(view! {
+        <Link rel="modulepreload" href=js crossorigin="anonymous"/>
+        <Link rel="preload" href=wasm as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
+        <Script type_="module">{start}</Script>
+    })
 }
 
 #[component]

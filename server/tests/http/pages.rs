@@ -310,11 +310,61 @@ async fn pages_get_a_strict_csp_with_a_fresh_nonce_and_other_answers_allow_nothi
         // The nonce appears only as a script's `nonce`, never as another attribute's value (Leptos's own
         // hydration scripts put it into the resource hints' `crossorigin`).
         assert_eq!(r.body.matches(&nonce).count(), r.body.matches(&format!("nonce=\"{nonce}\"")).count(), "{path}: the nonce elsewhere");
-        assert!(r.body.contains(r#"rel="modulepreload""#) && r.body.contains(r#"crossorigin="anonymous""#), "{path}: the hints");
+        // Pages with an island carry the resource hints; the 404 page and the refusal of the settings to
+        // an employee have no island and no WASM.
+        let hints = r.body.contains(r#"rel="modulepreload""#) && r.body.contains(r#"crossorigin="anonymous""#);
+        assert_eq!(hints, !["/settings", "/no-such-page"].contains(&path), "{path}: the hints");
     }
     let anonymous = app.get(None, "/sign-in").await;
     nonce_of(&anonymous);
     for r in [app.server_fn(Some(&cookie), "get_frame", &[]).await, app.get(None, "/healthz").await] {
         assert_eq!(r.headers["content-security-policy"], server::http::DEFAULT_CSP);
     }
+}
+
+/// #28: a page loads the WASM exactly when it renders an island. Pages drawn only on the server (the
+/// audit log, the 404 page, the JavaScript-free key and temporary-credential pages, a refusal) carry no
+/// script, no resource hint and no reference to the WASM; every page with an island has them, once
+/// started however many islands it has.
+#[tokio::test]
+async fn only_pages_with_islands_load_the_wasm() {
+    let app = TestApp::new().await;
+    for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin)] {
+        app.add_account(name, role).await;
+    }
+    let mut seen = (0, 0);
+    for (who, path, islands) in [
+        (None, "/sign-in", true),
+        (Some("alice"), "/", true),
+        (Some("alice"), "/activity", true),
+        (Some("alice"), "/access-keys/new", false),
+        (Some("alice"), "/temporary-credentials/new", false),
+        (Some("alice"), "/admin", false),
+        (Some("alice"), "/no-such-page", false),
+        (Some("carol"), "/helpdesk", true),
+        (Some("carol"), "/audit", false),
+        (Some("dave"), "/admin", true),
+        (Some("dave"), "/helpdesk", true),
+        (Some("dave"), "/settings", true),
+        (Some("dave"), "/audit", false),
+    ] {
+        let cookie = match who {
+            Some(name) => Some(app.sign_in(name, PASSWORD).await.unwrap()),
+            None => None,
+        };
+        let body = app.get(cookie.as_deref(), path).await.body;
+        assert_eq!(body.contains("<leptos-island"), islands, "{who:?} {path}: islands");
+        let starts = body.matches("keydeskStarted = true").count();
+        let scripts = body.matches(r#"type="module""#).count();
+        if islands {
+            seen.0 += 1;
+            assert!(starts >= 1 && starts == scripts, "{who:?} {path}: {starts} start scripts, {scripts} module scripts");
+            assert!(body.contains(r#"rel="modulepreload""#) && body.contains("_bg.wasm"), "{who:?} {path}: the hints");
+        } else {
+            seen.1 += 1;
+            assert_eq!((starts, scripts), (0, 0), "{who:?} {path}: scripts on a page with no island");
+            assert!(!body.contains("modulepreload") && !body.contains(".wasm"), "{who:?} {path}: the WASM is named");
+        }
+    }
+    assert_eq!(seen, (7, 6));
 }

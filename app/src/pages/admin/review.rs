@@ -5,6 +5,7 @@ use crate::api::admin::{get_credential_review, list_portal_accounts, RefreshCred
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::review::{DetailsProgress, Filter, KeySlot, ReviewLine, ReviewQuery, SortKey, Verdict};
 use crate::domain::{fmt_utc, Role};
+use crate::pages::IslandScripts;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,11 +21,11 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="mt-6 grid grid-cols-1 gap-6">
                     <SectionCard id="review" title="Credential review"
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
-                        <CredentialReview frame=crate::components::gate_frame()/>
+                        <IslandScripts/><CredentialReview frame=crate::components::gate_frame()/>
                     </SectionCard>
                     <SectionCard id="deadlines" title="Access-key deadlines and notices"
                         subtitle="The rotation policy, what enforcement would do, exemptions, and whether reminders reach people.">
-                        <super::deadlines::KeyDeadlines frame=crate::components::gate_frame()/>
+                        <IslandScripts/><super::deadlines::KeyDeadlines frame=crate::components::gate_frame()/>
                     </SectionCard>
                     <SectionCard id="temporary-issuance" title="Temporary credentials issued"
                         subtitle="Sessions of work roles keydesk issued in the last 30 days, per role and person. Each one's access key id is in the audit log and matches CloudTrail.">

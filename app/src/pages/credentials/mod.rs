@@ -20,6 +20,7 @@ use crate::components::ReauthPrompt;
 use crate::components::{gate_frame, ErrorView, Gate, ManagedNotice, SectionCard, Shell};
 use crate::domain::entitlements::Capability;
 use crate::domain::*;
+use crate::pages::IslandScripts;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,7 +32,7 @@ pub fn CredentialsPage() -> impl IntoView {
         <Title text="My security credentials"/>
         <Shell>
             <Gate>
-                <Overview frame=gate_frame()/>
+                <IslandScripts/><Overview frame=gate_frame()/>
             </Gate>
         </Shell>
     }

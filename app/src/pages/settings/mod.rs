@@ -17,6 +17,7 @@ use crate::domain::password_policy::{EffectivePolicy, PasswordPolicy};
 use crate::domain::policy_editor::{cis_check, CisSource, PolicyInput};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::pages::IslandScripts;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Account settings"/>
         <Shell>
             <Gate role=Role::Admin>
-                <SettingsBody frame=crate::components::gate_frame()/>
+                <IslandScripts/><SettingsBody frame=crate::components::gate_frame()/>
             </Gate>
         </Shell>
     }

@@ -75,3 +75,30 @@ test('admins see the deadline policy and the enforcement dry run', async () => {
   assert.match(await page.textContent('[data-testid=dry-run-count]'), /enforcement is notify: they stay active/);
   await ctx.close();
 });
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`${javaScriptEnabled ? 'JS on' : 'JS off'}: an admin exempts a user from the key deadline and ends it`, async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled });
+    const page = await ctx.newPage();
+    await signIn(page, server.url, 'dave', { js: javaScriptEnabled });
+    await page.goto(`${server.url}/admin`);
+    if (javaScriptEnabled) await hydrated(page);
+    const who = javaScriptEnabled ? 'grace' : 'heidi';
+    await page.fill('[data-testid=exemption-user]', who);
+    await page.fill('[data-testid=exemption-reason]', 'migration to roles in progress');
+    await page.fill('[data-testid=exemption-until]', '2027-03-01');
+    // The form posts; the answer is the page again, with the exemption listed.
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=exemption-save]')]);
+    const row = page.locator('[data-testid=exemption-row]', { hasText: who });
+    await row.waitFor();
+    assert.match(await row.textContent(), /2027-03-01.*migration to roles in progress.*dave/);
+    // The dry run respects it: the exempt user's key is not listed.
+    await page.goto(`${server.url}/admin?dry-run=1`);
+    await page.waitForSelector('[data-testid=dry-run-count]');
+    assert.equal(await page.locator('[data-testid=dry-run-row]', { hasText: who }).count(), 0);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), row.locator('button', { hasText: 'End' }).click()]);
+    await page.waitForSelector('[data-testid=exemption-form]');
+    assert.equal(await page.locator('[data-testid=exemption-row]', { hasText: who }).count(), 0);
+    await ctx.close();
+  });
+}

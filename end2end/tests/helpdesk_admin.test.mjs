@@ -98,7 +98,10 @@ test('admin review: filter, sort and export the filtered rows', async () => {
   await hydrated(page);
   await page.waitForSelector('[data-testid=review-row]');
   // The per-user details arrive after the report: the progress goes, the key ids and counts come.
+  // The progress line loads the page anew once they are all in: wait for that page.
   await page.waitForSelector('[data-testid=details-progress]', { state: 'detached', timeout: 20000 });
+  await page.waitForSelector('[data-testid=inventory-read]');
+  await page.waitForLoadState('load');
   const heidi = page.locator('[data-testid=review-row][data-user=heidi]');
   assert.equal(await heidi.locator('[data-testid=key-id]').count(), 2);
   assert.match(await heidi.locator('[data-testid=key-id]').first().textContent(), /^AKIA[A-Z0-9]{16}$/);

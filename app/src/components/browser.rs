@@ -14,6 +14,14 @@ pub fn copy(_text: &str) -> bool {
     false
 }
 
+/// Load the page anew (what a finished action that changes the server-drawn page does).
+pub fn reload() {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
 /// Offer `body` as a file download (a Blob URL, revoked right after the click).
 pub fn download(_file_name: &str, _mime: &str, _body: &str) -> bool {
     #[cfg(feature = "hydrate")]

@@ -12,18 +12,16 @@ use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-#[island]
-pub fn KeyDeadlines(frame: crate::domain::Frame) -> impl IntoView {
-    provide_context(frame);
+/// Drawn on the server, with no island: the dry run is a link that loads the page with `?dry-run=1`,
+/// and the exemption forms post to their server functions, whose answer loads this page again (with
+/// the refusal in its address when there is one, shown here).
+#[component]
+pub fn KeyDeadlines() -> impl IntoView {
     let set = ServerAction::<SetKeyExemption>::new();
     let remove = ServerAction::<RemoveKeyExemption>::new();
-    // The dry run is a link (`?dry-run=1`) that loads the page anew (`rel=external`): the server
-    // renders the result, with or without JavaScript. A client-side navigation lost the click when it
-    // came before this section had hydrated: the resource, created after the query had changed, took
-    // the server's "no dry run" value for its own and never fetched (the browser test's flake).
-    let query = crate::components::location::use_query_map();
+    let dry_run = crate::components::location::use_query_map().with_untracked(|q| q.get("dry-run").is_some_and(|v| v == "1"));
     let preview = Resource::new(
-        move || query.with(|q| q.get("dry-run").is_some_and(|v| v == "1")),
+        move || dry_run,
         |on| async move {
             if on {
                 Some(preview_enforcement().await)
@@ -33,7 +31,7 @@ pub fn KeyDeadlines(frame: crate::domain::Frame) -> impl IntoView {
         },
     );
     let confirm = ServerAction::<ConfirmPassword>::new();
-    let view_data = Resource::new(move || (set.version().get(), remove.version().get()), |_| get_deadlines());
+    let view_data = Resource::new(|| (), |_| get_deadlines());
     let asks = Signal::derive(move || {
         matches!(set.value().get(), Some(Err(AppError::ReauthRequired)))
             || matches!(remove.value().get(), Some(Err(AppError::ReauthRequired)))
@@ -47,14 +45,14 @@ pub fn KeyDeadlines(frame: crate::domain::Frame) -> impl IntoView {
     };
     view! {
         <InlineReauth confirm asks message="Changing exemptions needs a recent sign-in. Confirm your password, then repeat."/>
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Reading key deadlines…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Reading key deadlines…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                     Ok(d) => view! { <DeadlinesBody d set remove preview/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
         {move || error().map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
     }
 }
@@ -105,9 +103,9 @@ fn DeadlinesBody(
         <h3 class="mt-5 text-sm font-semibold text-slate-900">"Enforcement dry run"</h3>
         <p class="mt-1 text-sm text-slate-600">"Which active keys are past their deadline now, exemptions respected: what --key-enforcement=deactivate would deactivate."</p>
         <a href=format!("{}?dry-run=1#deadlines", crate::paths::ADMIN_PATH) rel="external" class=format!("mt-2 inline-block {SECONDARY}") data-testid="dry-run-button">"Run the dry run"</a>
-        <Transition fallback=|| view! { <p class="mt-2 text-sm text-slate-500" role="status">"Checking every user's keys…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-2 text-sm text-slate-500" role="status">"Checking every user's keys…"</p> }>
             {move || Suspend::new(async move { dry_run(preview.await) })}
-        </Transition>
+        </Suspense>
 
         <h3 class="mt-6 text-sm font-semibold text-slate-900">"Exemptions"</h3>
         {if d.exemptions.is_empty() {

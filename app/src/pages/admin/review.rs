@@ -21,11 +21,11 @@ pub fn AdminPage() -> impl IntoView {
                 <div class="mt-6 grid grid-cols-1 gap-6">
                     <SectionCard id="review" title="Credential review"
                         subtitle="Every IAM user's password, MFA and access keys from IAM's credential report, with what needs attention. Read-only: the help desk makes changes.">
-                        <IslandScripts/><CredentialReview frame=crate::components::gate_frame()/>
+                        <CredentialReview/>
                     </SectionCard>
                     <SectionCard id="deadlines" title="Access-key deadlines and notices"
                         subtitle="The rotation policy, what enforcement would do, exemptions, and whether reminders reach people.">
-                        <IslandScripts/><super::deadlines::KeyDeadlines frame=crate::components::gate_frame()/>
+                        <super::deadlines::KeyDeadlines/>
                     </SectionCard>
                     <SectionCard id="temporary-issuance" title="Temporary credentials issued"
                         subtitle="Sessions of work roles keydesk issued in the last 30 days, per role and person. Each one's access key id is in the audit log and matches CloudTrail.">
@@ -156,102 +156,87 @@ pub const REPORT_CSV_PATH: &str = "/admin/credential-report.csv";
 const TH: &str = "py-2 pr-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 whitespace-nowrap";
 const TD: &str = "py-2 pr-3 align-top";
 
-/// An island: the details fill in while the administrator watches.
-#[island]
-fn CredentialReview(frame: crate::domain::Frame) -> impl IntoView {
-    provide_context(frame);
+/// Drawn on the server: the filters are a GET form and the sort and page are links, so every change
+/// is a page load with or without JavaScript. Two small islands update in place: the progress of the
+/// per-user details while they are read ([`DetailsWatch`]) and the report's "Refresh"
+/// ([`RefreshReport`]).
+#[component]
+fn CredentialReview() -> impl IntoView {
     let params = crate::components::location::use_query_map();
-    let query = Memo::new(move |_| {
-        params.with(|q| {
-            ReviewQuery::from_params(
-                q.get_str("search"),
-                q.get_str("filter"),
-                q.get_str("age"),
-                q.get_str("sort"),
-                q.get_str("desc"),
-                q.get_str("page"),
-            )
-        })
+    let query = params.with_untracked(|q| {
+        ReviewQuery::from_params(
+            q.get_str("search"),
+            q.get_str("filter"),
+            q.get_str("age"),
+            q.get_str("sort"),
+            q.get_str("desc"),
+            q.get_str("page"),
+        )
     });
-    let refresh = ServerAction::<RefreshCredentialReview>::new();
-    // Bumped while the per-user details are still being read, to show their progress. Each answer
-    // carries the poll it answers, so the timer below asks again only once the last question is
-    // answered (a slow answer is never superseded before it lands).
-    let poll = RwSignal::new(0u32);
     let review = Resource::new(
-        move || (query.get(), refresh.version().get(), poll.get()),
-        |(q, _, asked)| async move {
-            let page = get_credential_review(
-                Some(q.search.clone()),
-                Some(q.filter.id().to_owned()),
-                Some(q.key_age_days.to_string()),
-                Some(q.sort.id().to_owned()),
-                Some(u8::from(q.descending).to_string()),
-                Some((q.page + 1).to_string()),
-            )
-            .await;
-            (asked, page)
+        {
+            let q = query.clone();
+            move || q.clone()
         },
+        |q| async move { fetch_review(&q).await },
     );
-    // One timer for the section's life, not one per rendered table: a table re-rendered by the
-    // Transition could lose its own timer and leave the progress line standing (the quarantined
-    // browser flake of 2026-12-06). The timer only reads the latest answer.
-    Effect::new(move |_| {
-        let tick = move || {
-            let unfinished = review.with_untracked(|answer| {
-                matches!(answer, Some((asked, Ok(page))) if *asked == poll.get_untracked() && !page.details.finished && page.details.stopped.is_none())
-            });
-            if unfinished {
-                poll.update(|n| *n += 1);
-            }
-        };
-        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(1500)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    let q0 = query.get_untracked();
     view! {
         <form method="get" action=crate::paths::ADMIN_PATH class="flex flex-wrap items-end gap-3" role="search" data-testid="review-filters">
             <label class="w-full text-sm sm:w-auto">
                 <span class="block font-medium text-slate-800">"User name or access key id"</span>
-                <input name="search" value=q0.search.clone() placeholder="alice or AKIA…" class="mt-1 w-full rounded-md sm:w-64 border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
+                <input name="search" value=query.search.clone() placeholder="alice or AKIA…" class="mt-1 w-full rounded-md sm:w-64 border border-slate-300 px-3 py-1.5 text-sm" data-testid="review-search"/>
             </label>
             <label class="w-full text-sm sm:w-auto">
                 <span class="block font-medium text-slate-800">"Show"</span>
                 <select name="filter" class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm sm:w-auto" data-testid="review-filter">
-                    {Filter::ALL.iter().map(|(f, id, label)| view! { <option value=*id selected=*f == q0.filter>{*label}</option> }).collect_view()}
+                    {Filter::ALL.iter().map(|(f, id, label)| view! { <option value=*id selected=*f == query.filter>{*label}</option> }).collect_view()}
                 </select>
             </label>
             <label class="text-sm">
                 <span class="block font-medium text-slate-800">"N (key age, days)"</span>
-                <input name="age" type="number" min="1" max="3650" value=q0.key_age_days.to_string() class="mt-1 w-24 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-age"/>
+                <input name="age" type="number" min="1" max="3650" value=query.key_age_days.to_string() class="mt-1 w-24 rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="review-age"/>
             </label>
-            // The sort comes from the table's header links, which navigate without re-rendering this
-            // form: the hidden fields follow the URL, so applying a filter keeps the chosen order.
-            <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.id()) value=q0.sort.id()/>
-            <input type="hidden" name="desc" prop:value=move || u8::from(query.with(|q| q.descending)).to_string() value=u8::from(q0.descending).to_string()/>
+            // The sort comes from the table's header links: applying a filter keeps the chosen order.
+            <input type="hidden" name="sort" value=query.sort.id()/>
+            <input type="hidden" name="desc" value=u8::from(query.descending).to_string()/>
             <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500" data-testid="review-apply">"Apply"</button>
             <a href=crate::paths::ADMIN_PATH class="text-sm text-indigo-700 underline">"Reset"</a>
         </form>
-        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500" role="status">"Reading IAM's credential report… (IAM can take a few seconds to generate it)"</p> }>
-            {move || Suspend::new(async move {
-                match review.await.1 {
-                    Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Ok(page) => view! { <ReviewTable page query=query.get_untracked() refresh/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Suspense fallback=|| view! { <p class="mt-4 text-sm text-slate-500" role="status">"Reading IAM's credential report… (IAM can take a few seconds to generate it)"</p> }>
+            {move || {
+                let query = query.clone();
+                Suspend::new(async move {
+                    match review.await {
+                        Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                        Ok(page) => view! { <ReviewTable page query/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
+}
+
+/// One page of the review, as `query` asks for it.
+async fn fetch_review(q: &ReviewQuery) -> Result<ReviewPage, crate::error::AppError> {
+    get_credential_review(
+        Some(q.search.clone()),
+        Some(q.filter.id().to_owned()),
+        Some(q.key_age_days.to_string()),
+        Some(q.sort.id().to_owned()),
+        Some(u8::from(q.descending).to_string()),
+        Some((q.page + 1).to_string()),
+    )
+    .await
 }
 
 fn link(q: &ReviewQuery) -> String {
     format!("/admin?{}", q.to_query_string())
 }
 
-/// Progress of the per-user details; with JavaScript the table refreshes itself until they are all in
-/// (the section's timer), without it the "Update" link does.
+/// Progress of the per-user details: why they stopped, how many failed, or, while they are read, the
+/// [`DetailsWatch`] island.
 #[component]
-fn DetailsStatus(progress: DetailsProgress, again: String) -> impl IntoView {
+fn DetailsStatus(progress: DetailsProgress, again: String, query: ReviewQuery) -> impl IntoView {
     let counts = crate::domain::review::group_thousands;
     if let Some(why) = progress.stopped {
         return view! {
@@ -272,24 +257,76 @@ fn DetailsStatus(progress: DetailsProgress, again: String) -> impl IntoView {
             })
             .into_any();
     }
+    view! { <IslandScripts/><DetailsWatch progress again query/> }.into_any()
+}
+
+/// The progress line of the per-user details, updated in place: it asks for the same page again every
+/// 1.5 s (the next question only once the last is answered) and loads the page anew when the details
+/// are all in, or stopped, so the table shows them. Without JavaScript the "Update" link does the same.
+#[island]
+fn DetailsWatch(progress: DetailsProgress, again: String, query: ReviewQuery) -> impl IntoView {
+    let progress = RwSignal::new(progress);
+    Effect::new(move |_| {
+        let asking = StoredValue::new(false);
+        let query = query.clone();
+        let tick = move || {
+            if asking.get_value() {
+                return;
+            }
+            asking.set_value(true);
+            let query = query.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(page) = fetch_review(&query).await {
+                    if page.details.finished || page.details.stopped.is_some() {
+                        crate::components::browser::reload();
+                        return;
+                    }
+                    progress.set(page.details);
+                }
+                asking.set_value(false);
+            });
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(1500)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let counts = crate::domain::review::group_thousands;
     view! {
         <div class="mt-3 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-200" role="status" aria-live="polite" data-testid="details-progress">
             <label class="flex flex-wrap items-center gap-3">
-                <span>{format!(
+                <span>{move || progress.with(|p| format!(
                     "Reading every credential kind per user (key ids, MFA devices by type, SSH keys, service credentials, certificates, quarantine): {} of {} users ({}%), {} at a time.",
-                    counts(progress.done), counts(progress.total), progress.percent(), progress.concurrency
-                )}</span>
-                <progress class="h-2 w-48" max=progress.total.to_string() value=progress.done.to_string()></progress>
+                    counts(p.done), counts(p.total), p.percent(), p.concurrency
+                ))}</span>
+                <progress class="h-2 w-48" max=move || progress.with(|p| p.total.to_string()) value=move || progress.with(|p| p.done.to_string())></progress>
             </label>
-            <span class="block text-xs text-slate-500">"Sorting and exports use what has arrived; columns still being read show “…”. "
+            <span class="block text-xs text-slate-500">"Sorting and exports use what has arrived; columns still being read show “…” until all are in. "
                 <a href=again class="text-indigo-700 underline">"Update"</a></span>
         </div>
     }
-    .into_any()
+}
+
+/// Ask IAM for a new credential report: the answer loads the page anew. Without JavaScript the form
+/// posts, and the server function's answer sends the browser back to this page.
+#[island]
+fn RefreshReport() -> impl IntoView {
+    let refresh = ServerAction::<RefreshCredentialReview>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = refresh.value().get() {
+            crate::components::browser::reload();
+        }
+    });
+    view! {
+        {move || refresh.value().get().and_then(Result::err).map(|error| view! { <ErrorView error/> })}
+        <ActionForm action=refresh>
+            <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm" title="IAM makes a new report at most every 4 hours"
+                disabled=move || refresh.pending().get()>{move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}</button>
+        </ActionForm>
+    }
 }
 
 #[component]
-fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<RefreshCredentialReview>) -> impl IntoView {
+fn ReviewTable(page: ReviewPage, query: ReviewQuery) -> impl IntoView {
     let header = |key: SortKey, label: &'static str| {
         let active = query.sort == key;
         let next = ReviewQuery { sort: key, descending: active && !query.descending, page: 0, ..query.clone() };
@@ -327,10 +364,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
             <div class="flex flex-wrap items-center gap-3">
                 <a href=csv_href class="text-indigo-700 underline" data-testid="review-export" download>"Export these rows (.csv)"</a>
                 <a href=REPORT_CSV_PATH class="text-indigo-700 underline" data-testid="review-raw" download>"IAM's credential report (.csv)"</a>
-                <ActionForm action=refresh>
-                    <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm" title="IAM makes a new report at most every 4 hours"
-                        disabled=move || refresh.pending().get()>{move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}</button>
-                </ActionForm>
+                <IslandScripts/><RefreshReport/>
             </div>
         </div>
         {page.key_owner.map(|o| view! {
@@ -340,7 +374,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery, refresh: ServerAction<Refre
                 ". The help desk can deactivate it."
             </p>
         })}
-        <DetailsStatus progress=page.details.clone() again=link(&query)/>
+        <DetailsStatus progress=page.details.clone() again=link(&query) query=query.clone()/>
         {page.notice.map(|n| view! { <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="review-notice">{n}</p> })}
         <div class="mt-3 overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">

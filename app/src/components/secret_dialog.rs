@@ -219,6 +219,10 @@ pub fn Snippet(
     title: &'static str,
     #[prop(into)] text: Signal<String>,
     #[prop(default = None)] on_copied: Option<Callback<()>>,
+    /// The caption's colour: emerald inside a secret's dialog, the page's own elsewhere.
+    #[prop(default = "text-emerald-900")]
+    caption: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
 ) -> impl IntoView {
     let copy = match on_copied {
         Some(done) => view! { <CopyButton text label=format!("Copy {title}") on_copied=done/> }.into_any(),
@@ -227,11 +231,11 @@ pub fn Snippet(
     view! {
         <figure class="min-w-0">
             // Not upper-cased: the titles are paths and commands (`~/.aws/credentials`).
-            <figcaption class="flex items-center justify-between gap-2 text-xs font-semibold text-emerald-900">
+            <figcaption class=format!("flex items-center justify-between gap-2 text-xs font-semibold {caption}")>
                 <span>{title}</span>
                 {copy}
             </figcaption>
-            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{move || text.get()}</pre>
+            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{move || text.get()}</pre>
         </figure>
     }
 }

@@ -106,3 +106,35 @@ pub fn InlineReauth(confirm: ServerAction<ConfirmPassword>, asks: Signal<bool>, 
     }
     .into_any()
 }
+
+/// The password prompt of a one-time page reached without JavaScript (a new access key, temporary
+/// credentials): it posts the request's own fields (`hidden`) back to `action` with the password.
+#[component]
+pub fn NoJsPasswordPrompt(
+    /// "create the key", "get the credentials": what the confirmation is for.
+    what: &'static str,
+    /// "Creating a key", "Issuing credentials": what needs the recent sign-in.
+    needs: &'static str,
+    action: &'static str,
+    hidden: Vec<(&'static str, String)>,
+    /// Where "Cancel" goes.
+    back: &'static str,
+    wrong: bool,
+) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+            <h2 class="text-sm font-semibold text-indigo-900">{format!("Confirm your password to {what}")}</h2>
+            <p class="mt-1 text-sm text-indigo-900">{format!("{needs} needs a recent sign-in. Enter your {} to continue.", own_password_name())}</p>
+            <form method="post" action=action class="mt-3 flex flex-wrap items-end gap-2">
+                {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                <label class="text-sm">
+                    <span class="sr-only">"Password"</span>
+                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
+                </label>
+                <button type="submit" class=BUTTON>{format!("Confirm and {what}")}</button>
+                <a href=back class=super::kit::SECONDARY>"Cancel"</a>
+            </form>
+            {wrong.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+        </div>
+    }
+}

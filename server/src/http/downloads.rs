@@ -19,43 +19,72 @@ pub(super) struct NoJsCreateForm {
     rotate: Option<String>,
 }
 
+/// What a JavaScript-free post of a one-time page came to: done, the password asked for (again, when
+/// `wrong`), or failed.
+enum Posted<T> {
+    Done(T),
+    AskPassword { wrong: bool },
+    Failed(AppError),
+}
+
+/// The signed-in person and their form, or the answer that ends the request (sign in first, a bad form).
+async fn signed_in_form<F: serde::de::DeserializeOwned>(
+    state: &AppState,
+    req: Request,
+) -> Result<(http::request::Parts, app::ssr::Principal, F), Response> {
+    let (parts, body) = req.into_parts();
+    let Some(who) = parts.extensions.get::<app::ssr::Principal>().cloned() else {
+        return Err(axum::response::Redirect::to(app::paths::SIGN_IN_PATH).into_response());
+    };
+    match axum::Form::<F>::from_request(Request::from_parts(parts.clone(), body), state).await {
+        Ok(axum::Form(form)) => Ok((parts, who, form)),
+        Err(rejection) => Err(rejection.into_response()),
+    }
+}
+
+/// Confirm the password the prompt posted (if any), then `act`; a stale sign-in asks for the password.
+async fn confirm_then<T>(
+    state: &AppState,
+    parts: &http::request::Parts,
+    mut who: app::ssr::Principal,
+    password: Option<&str>,
+    act: impl AsyncFnOnce(&app::ssr::Ctx) -> Result<T, AppError>,
+) -> Posted<T> {
+    use app::api::access_keys::AccessKeysPort;
+    let portal = &state.portal;
+    if let Some(password) = password {
+        let password = app::domain::Password::new(password);
+        match portal.confirm_password(&app::ssr::Ctx { req: parts.clone(), who: who.clone() }, &password).await {
+            Ok(()) => who.authenticated_at = portal.clock.now(),
+            Err(AppError::SignInFailed) => return Posted::AskPassword { wrong: true },
+            Err(e) => return Posted::Failed(e),
+        }
+    }
+    match act(&app::ssr::Ctx { req: parts.clone(), who }).await {
+        Ok(done) => Posted::Done(done),
+        Err(AppError::ReauthRequired) => Posted::AskPassword { wrong: false },
+        Err(e) => Posted::Failed(e),
+    }
+}
+
 /// The create wizard's form post when JavaScript is off. The secret cannot survive a redirect (it is
 /// never stored), so this answers with the one-time page itself, rendered without hydration scripts and
 /// marked `no-store`. A stale session first gets a password prompt that posts back here.
 pub(super) async fn create_key_without_js(State(state): State<AppState>, req: Request) -> Response {
     use app::api::access_keys::AccessKeysPort;
     use app::pages::NoJsCreate;
-    use app::ssr::{Ctx, Principal};
-    let (parts, body) = req.into_parts();
-    let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
-        return axum::response::Redirect::to(app::paths::SIGN_IN_PATH).into_response();
+    let (parts, who, form) = match signed_in_form::<NoJsCreateForm>(&state, req).await {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
     };
-    let form = match axum::Form::<NoJsCreateForm>::from_request(Request::from_parts(parts.clone(), body), &state).await {
-        Ok(axum::Form(form)) => form,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let portal = state.portal.clone();
     let rotating = form.rotate.as_deref().and_then(|id| app::domain::AccessKeyId::parse(id).ok());
-    let outcome = async {
-        if let Some(password) = form.password.as_deref() {
-            let password = app::domain::Password::new(password);
-            match portal.confirm_password(&Ctx { req: parts.clone(), who: who.clone() }, &password).await {
-                Ok(()) => who.authenticated_at = portal.clock.now(),
-                Err(AppError::SignInFailed) => {
-                    return NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: true };
-                }
-                Err(e) => return NoJsCreate::Failed(e),
-            }
-        }
-        match portal.create_access_key(&Ctx { req: parts.clone(), who: who.clone() }, Some(form.description.clone())).await {
-            Ok(key) => NoJsCreate::Created { key, rotating: rotating.clone() },
-            Err(AppError::ReauthRequired) => {
-                NoJsCreate::NeedsPassword { description: form.description.clone(), rotating: rotating.clone(), wrong: false }
-            }
-            Err(e) => NoJsCreate::Failed(e),
-        }
-    }
-    .await;
+    let portal = state.portal.clone();
+    let act = async |cx: &app::ssr::Ctx| portal.create_access_key(cx, Some(form.description.clone())).await;
+    let outcome = match confirm_then(&state, &parts, who, form.password.as_deref(), act).await {
+        Posted::Done(key) => NoJsCreate::Created { key, rotating },
+        Posted::AskPassword { wrong } => NoJsCreate::NeedsPassword { description: form.description.clone(), rotating, wrong },
+        Posted::Failed(e) => NoJsCreate::Failed(e),
+    };
     let status = match &outcome {
         NoJsCreate::Failed(e) => e.status(),
         _ => StatusCode::OK,
@@ -75,43 +104,27 @@ pub(super) struct NoJsIssueForm {
 /// survive a redirect (it is never stored), so this answers with the one-time page itself (`no-store`);
 /// a stale sign-in first gets a password prompt that posts back here with the same request.
 pub(super) async fn issue_temporary_without_js(State(state): State<AppState>, req: Request) -> Response {
-    use app::api::access_keys::AccessKeysPort;
     use app::api::temporary::TemporaryPort;
     use app::pages::NoJsIssue;
-    use app::ssr::{Ctx, Principal};
-    let (parts, body) = req.into_parts();
-    let Some(mut who) = parts.extensions.get::<Principal>().cloned() else {
-        return axum::response::Redirect::to(app::paths::SIGN_IN_PATH).into_response();
+    let (parts, who, form) = match signed_in_form::<NoJsIssueForm>(&state, req).await {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
     };
-    let form = match axum::Form::<NoJsIssueForm>::from_request(Request::from_parts(parts.clone(), body), &state).await {
-        Ok(axum::Form(form)) => form,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let portal = state.portal.clone();
     let reason = form.reason.clone().filter(|r| !r.trim().is_empty());
-    let outcome = async {
-        let Ok(duration) = form.duration_secs.trim().parse::<u32>() else {
-            return NoJsIssue::Failed(AppError::invalid("duration_secs", "Choose how long the credentials should last."));
-        };
-        let ask = |wrong| NoJsIssue::NeedsPassword { role: form.role.clone(), duration_secs: duration, reason: reason.clone(), wrong };
-        if let Some(password) = form.password.as_deref() {
-            let password = app::domain::Password::new(password);
-            match portal.confirm_password(&Ctx { req: parts.clone(), who: who.clone() }, &password).await {
-                Ok(()) => who.authenticated_at = portal.clock.now(),
-                Err(AppError::SignInFailed) => return ask(true),
-                Err(e) => return NoJsIssue::Failed(e),
+    let outcome = match form.duration_secs.trim().parse::<u32>() {
+        Err(_) => NoJsIssue::Failed(AppError::invalid("duration_secs", "Choose how long the credentials should last.")),
+        Ok(duration) => {
+            let portal = state.portal.clone();
+            let act = async |cx: &app::ssr::Ctx| portal.issue_temporary_credentials(cx, &form.role, duration, reason.as_deref()).await;
+            match confirm_then(&state, &parts, who, form.password.as_deref(), act).await {
+                Posted::Done(session) => NoJsIssue::Issued(Box::new(session)),
+                Posted::AskPassword { wrong } => {
+                    NoJsIssue::NeedsPassword { role: form.role.clone(), duration_secs: duration, reason: reason.clone(), wrong }
+                }
+                Posted::Failed(e) => NoJsIssue::Failed(e),
             }
         }
-        match portal
-            .issue_temporary_credentials(&Ctx { req: parts.clone(), who: who.clone() }, &form.role, duration, reason.as_deref())
-            .await
-        {
-            Ok(session) => NoJsIssue::Issued(Box::new(session)),
-            Err(AppError::ReauthRequired) => ask(false),
-            Err(e) => NoJsIssue::Failed(e),
-        }
-    }
-    .await;
+    };
     let status = match &outcome {
         NoJsIssue::Failed(e) => e.status(),
         _ => StatusCode::OK,

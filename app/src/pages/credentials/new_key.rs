@@ -1,7 +1,7 @@
 //! The one-time page of an access key created without JavaScript: the server answers the create form's
 //! POST with this page (`no-store`), its `.csv` comes back from a second POST, and a GET shows nothing.
 
-use crate::components::{ErrorView, Snippet, BUTTON, INPUT, SECONDARY};
+use crate::components::{ErrorView, NoJsPasswordPrompt, Snippet, BUTTON, SECONDARY};
 use crate::domain::export::snippets;
 use crate::domain::*;
 use crate::error::AppError;
@@ -52,23 +52,11 @@ pub fn NewKeyPage() -> impl IntoView {
                         <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
                     }.into_any(),
                     Some(NoJsCreate::Created { key, rotating }) => view! { <StaticSecret k=key rotating/> }.into_any(),
-                    Some(NoJsCreate::NeedsPassword { description, rotating, wrong }) => view! {
-                        <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
-                            <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to create the key"</h2>
-                            <p class="mt-1 text-sm text-indigo-900">{format!("Changing credentials needs a recent sign-in. Enter your {} to continue.", crate::components::own_password_name())}</p>
-                            <form method="post" action=NEW_KEY_PATH class="mt-3 flex flex-wrap items-end gap-2">
-                                <input type="hidden" name="description" value=description/>
-                                {rotating.map(|old| view! { <input type="hidden" name="rotate" value=old.to_string()/> })}
-                                <label class="text-sm">
-                                    <span class="sr-only">"Password"</span>
-                                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
-                                </label>
-                                <button type="submit" class=BUTTON>"Confirm and create"</button>
-                                <a href="/" class=SECONDARY>"Cancel"</a>
-                            </form>
-                            {wrong.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
-                        </div>
-                    }.into_any(),
+                    Some(NoJsCreate::NeedsPassword { description, rotating, wrong }) => {
+                        let mut hidden = vec![("description", description)];
+                        hidden.extend(rotating.map(|old| ("rotate", old.to_string())));
+                        view! { <NoJsPasswordPrompt what="create the key" needs="Creating a key" action=NEW_KEY_PATH hidden back="/" wrong/> }.into_any()
+                    }
                     Some(NoJsCreate::Failed(error)) => view! {
                         <ErrorView error/>
                         <a href="/" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>

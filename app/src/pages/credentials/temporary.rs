@@ -3,8 +3,10 @@
 //! people with no IAM user, for whom it is the whole page's offer.
 
 use crate::api::access_keys::ConfirmPassword;
-use crate::api::temporary::{get_my_work_roles, IssueTemporaryCredentials};
-use crate::components::{ErrorView, InlineReauth, OneTimeSecretDialog, SecretField, SecretSnippet, SectionCard, BUTTON, INPUT};
+use crate::api::temporary::IssueTemporaryCredentials;
+use crate::components::{
+    ErrorView, InlineReauth, NoJsPasswordPrompt, OneTimeSecretDialog, SecretField, SecretSnippet, SectionCard, BUTTON, INPUT,
+};
 use crate::components::{Snippet, SECONDARY};
 use crate::domain::fmt_utc;
 use crate::domain::temporary::{formats, human_duration, IssuedSession, SsoSetup, WorkRoleOffer};
@@ -48,13 +50,11 @@ pub fn TemporaryInstead() -> impl IntoView {
     .into_any()
 }
 
-/// The section, when the person may use at least one role (nothing otherwise).
+/// The section, when the person may use at least one role (nothing otherwise). The credentials page
+/// provides the roles ([`MyRoles`]), which the access-key wizard reads too.
 #[component]
 pub fn TemporaryCredentialsSection() -> impl IntoView {
-    let offers = match use_context::<MyRoles>() {
-        Some(MyRoles(r)) => r,
-        None => Resource::new(|| (), |_| get_my_work_roles()),
-    };
+    let MyRoles(offers) = expect_context::<MyRoles>();
     let issue = ServerAction::<IssueTemporaryCredentials>::new();
     // The last request, for "get new ones for the same role" (the reason included: the same task).
     let last = StoredValue::new(None::<IssueTemporaryCredentials>);
@@ -104,25 +104,10 @@ fn IdentityCenterSetup(setup: SsoSetup) -> impl IntoView {
             <div class="mt-3 grid gap-3 text-sm text-slate-700">
                 <p>"Add these lines to "<code>"~/.aws/config"</code>" (what "<code>"aws configure sso"</code>" would write), sign in once with the command below, then use "
                     <code>{format!("--profile {}", profiles.join(" / "))}</code>". The CLI renews the credentials while your Identity Center sign-in lasts: nothing to paste again."</p>
-                <SsoSnippet title="~/.aws/config" text=config/>
-                <SsoSnippet title="Sign in" text=login/>
+                <Snippet title="~/.aws/config" text=config caption="text-slate-700" testid="sso-config"/>
+                <Snippet title="Sign in" text=login caption="text-slate-700" testid="sso-login"/>
             </div>
         </details>
-    }
-}
-
-/// A block with no secret in it, on the page's own colours.
-#[component]
-fn SsoSnippet(title: &'static str, text: String) -> impl IntoView {
-    let testid = if title == "Sign in" { "sso-login" } else { "sso-config" };
-    view! {
-        <figure class="min-w-0">
-            <figcaption class="flex items-center justify-between gap-2 text-xs font-semibold text-slate-700">
-                <span>{title}</span>
-                <crate::components::CopyButton text=text.clone() label=format!("Copy {title}")/>
-            </figcaption>
-            <pre tabindex="0" class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid=testid>{text}</pre>
-        </figure>
     }
 }
 
@@ -318,24 +303,14 @@ pub fn NewTemporaryPage() -> impl IntoView {
                         <a href="/#temporary-credentials" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>
                     }.into_any(),
                     Some(NoJsIssue::Issued(s)) => view! { <StaticSession s=*s/> }.into_any(),
-                    Some(NoJsIssue::NeedsPassword { role, duration_secs, reason, wrong }) => view! {
-                        <div class="rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
-                            <h2 class="text-sm font-semibold text-indigo-900">"Confirm your password to get the credentials"</h2>
-                            <p class="mt-1 text-sm text-indigo-900">{format!("Issuing credentials needs a recent sign-in. Enter your {} to continue.", crate::components::own_password_name())}</p>
-                            <form method="post" action=NEW_TEMPORARY_PATH class="mt-3 flex flex-wrap items-end gap-2">
-                                <input type="hidden" name="role" value=role/>
-                                <input type="hidden" name="duration_secs" value=duration_secs.to_string()/>
-                                {reason.map(|r| view! { <input type="hidden" name="reason" value=r/> })}
-                                <label class="text-sm">
-                                    <span class="sr-only">"Password"</span>
-                                    <input type="password" name="password" required autocomplete="current-password" class=INPUT autofocus/>
-                                </label>
-                                <button type="submit" class=BUTTON>"Confirm and get credentials"</button>
-                                <a href="/#temporary-credentials" class=SECONDARY>"Cancel"</a>
-                            </form>
-                            {wrong.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
-                        </div>
-                    }.into_any(),
+                    Some(NoJsIssue::NeedsPassword { role, duration_secs, reason, wrong }) => {
+                        let mut hidden = vec![("role", role), ("duration_secs", duration_secs.to_string())];
+                        hidden.extend(reason.map(|r| ("reason", r)));
+                        view! {
+                            <NoJsPasswordPrompt what="get the credentials" needs="Issuing credentials" action=NEW_TEMPORARY_PATH hidden
+                                back="/#temporary-credentials" wrong/>
+                        }.into_any()
+                    }
                     Some(NoJsIssue::Failed(error)) => view! {
                         <ErrorView error/>
                         <a href="/#temporary-credentials" class="mt-4 inline-block text-sm text-indigo-700 underline">"Back to my credentials"</a>

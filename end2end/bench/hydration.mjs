@@ -1,30 +1,42 @@
-// Hydration time in Chromium: node end2end/bench/hydration.mjs URL USER PASSWORD [RUNS]
-// Signs in, then loads "My security credentials" RUNS times (default 10) and prints, for each load,
-// the time from navigation start to the app's `keydesk-hydrated` performance mark, then one line
+// Hydration time in Chromium: node end2end/bench/hydration.mjs URL USER PASSWORD [RUNS] [PAGE]
+// Signs in, then loads PAGE (default "/", "My security credentials") RUNS times (default 10) and
+// prints, for each load, the time from navigation start to the app's `keydesk-hydrated` performance
+// mark, split into: the page's last byte (responseEnd), the WASM compiled and instantiated (the
+// `keydesk-wasm-ready` mark) and the islands hydrated. Then the medians, and one line
 //   hydration median: N ms
 // which `cargo bench -p server --bench load` reads. The server must serve the built site.
 import { launchBrowser, signIn } from '../harness.mjs';
 
-const [url, user, password, runsArg] = process.argv.slice(2);
+const [url, user, password, runsArg, pageArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 10);
+const path = pageArg ?? '/';
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length / 2;
+  return s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2;
+};
 const browser = await launchBrowser();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await signIn(page, url, user, { password });
-  const times = [];
+  const loads = [];
   for (let i = 0; i < runs; i++) {
-    await page.goto(`${url}/`, { waitUntil: 'load' });
-    const ms = await page.waitForFunction(() => {
-      const m = performance.getEntriesByName('keydesk-hydrated', 'mark')[0];
-      return m ? m.startTime : null;
+    await page.goto(`${url}${path}`, { waitUntil: 'load' });
+    const t = await page.waitForFunction(() => {
+      const mark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
+      const hydrated = mark('keydesk-hydrated');
+      if (hydrated === undefined) return null;
+      return { received: performance.getEntriesByType('navigation')[0].responseEnd, ready: mark('keydesk-wasm-ready'), hydrated };
     }, null, { timeout: 30_000 }).then((h) => h.jsonValue());
-    times.push(ms);
-    console.log(`hydration #${i + 1}: ${ms.toFixed(0)} ms`);
+    loads.push(t);
+    console.log(`hydration #${i + 1}: ${t.hydrated.toFixed(0)} ms (page received ${t.received.toFixed(0)}, WASM ready ${t.ready.toFixed(0)})`);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length / 2;
-  const median = times.length % 2 ? times[Math.floor(mid)] : (times[mid - 1] + times[mid]) / 2;
-  console.log(`hydration median: ${median.toFixed(0)} ms`);
+  const [received, ready, hydrated] = ['received', 'ready', 'hydrated'].map((k) => median(loads.map((t) => t[k])));
+  const split = median(loads.map((t) => t.ready - t.received));
+  const islands = median(loads.map((t) => t.hydrated - t.ready));
+  console.log(`${path} as ${user}: page received ${received.toFixed(0)} ms, WASM ready ${ready.toFixed(0)} ms, hydrated ${hydrated.toFixed(0)} ms;`
+    + ` medians of the parts: page to WASM ready ${split.toFixed(0)} ms, islands ${islands.toFixed(0)} ms`);
+  console.log(`hydration median: ${hydrated.toFixed(0)} ms`);
 } finally {
   await browser.close();
 }

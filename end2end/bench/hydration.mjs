@@ -5,6 +5,8 @@
 // `keydesk-wasm-ready` mark) and the islands hydrated. Then the medians, and one line
 //   hydration median: N ms
 // which `cargo bench -p server --bench load` reads. The server must serve the built site.
+// USER `-` loads PAGE without signing in (the sign-in page). COLD=1 loads it each time in a new
+// browser context with an empty cache: a first visit, the WASM downloaded and not yet cached.
 import { launchBrowser, signIn } from '../harness.mjs';
 
 const [url, user, password, runsArg, pageArg] = process.argv.slice(2);
@@ -17,10 +19,21 @@ const median = (xs) => {
 };
 const browser = await launchBrowser();
 try {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await signIn(page, url, user, { password });
+  const cold = process.env.COLD === '1';
+  const open = async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    if (user !== '-') await signIn(page, url, user, { password });
+    // Signing in loaded the WASM: forget it, so the measured load downloads it.
+    if (cold) await (await page.context().newCDPSession(page)).send('Network.clearBrowserCache');
+    return page;
+  };
+  let page = await open();
   const loads = [];
   for (let i = 0; i < runs; i++) {
+    if (cold && i > 0) {
+      await page.context().close();
+      page = await open();
+    }
     await page.goto(`${url}${path}`, { waitUntil: 'load' });
     const t = await page.waitForFunction(() => {
       const mark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
@@ -34,7 +47,7 @@ try {
   const [received, ready, hydrated] = ['received', 'ready', 'hydrated'].map((k) => median(loads.map((t) => t[k])));
   const split = median(loads.map((t) => t.ready - t.received));
   const islands = median(loads.map((t) => t.hydrated - t.ready));
-  console.log(`${path} as ${user}: page received ${received.toFixed(0)} ms, WASM ready ${ready.toFixed(0)} ms, hydrated ${hydrated.toFixed(0)} ms;`
+  console.log(`${path} as ${user}${cold ? ' (cold cache)' : ''}: page received ${received.toFixed(0)} ms, WASM ready ${ready.toFixed(0)} ms, hydrated ${hydrated.toFixed(0)} ms;`
     + ` medians of the parts: page to WASM ready ${split.toFixed(0)} ms, islands ${islands.toFixed(0)} ms`);
   console.log(`hydration median: ${hydrated.toFixed(0)} ms`);
 } finally {

@@ -49,7 +49,7 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
 /// The built site's `pkg` directory (script, WASM, stylesheet), each file sent as `.ci/build-site`
 /// compressed it (`.br` at quality 11, `.gz` at level 9) when the browser takes that encoding, else
 /// as is (the compression layer then compresses it for the wire). The 3.4 MB WASM compressed per
-/// request cost ~80 ms of the server's CPU on every cold load, and less well than the build does.
+/// request cost 65–69 ms of the server's CPU on every cold load, and compressed less well than the build.
 pub(super) fn built_assets(options: &LeptosOptions) -> tower_http::services::ServeDir {
     let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip()

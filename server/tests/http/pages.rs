@@ -269,7 +269,7 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
 
 /// #28: the WASM, script and stylesheet go out as the site build compressed them (brotli quality 11,
 /// gzip -9), chosen by the browser's `Accept-Encoding` and marked `Vary`; the server compresses nothing
-/// per request (3.4 MB of WASM took ~80 ms of brotli on every cold load). Without the files, or for a
+/// per request (brotli of the 3.4 MB WASM took 65–69 ms on every cold load). Without the files, or for a
 /// client that takes neither, the plain file.
 #[tokio::test]
 async fn built_assets_go_out_precompressed() {

@@ -19,3 +19,16 @@ pub const HELPDESK_PATH: &str = "/helpdesk";
 pub const AUDIT_PATH: &str = "/audit";
 pub const SETTINGS_PATH: &str = "/settings";
 pub const ACTIVITY_PATH: &str = "/activity";
+
+/// The section of its page that a form posting to server function `endpoint` belongs to, for forms
+/// drawn on the server (they post with or without JavaScript): the answer's redirect back to the page
+/// ends in `#<section>`, so the browser shows the section where the result or the refusal is, not the
+/// top of a long page. `None`: the redirect goes back as it came.
+pub fn form_section(endpoint: &str) -> Option<&'static str> {
+    match endpoint {
+        "set_key_exemption" | "remove_key_exemption" => Some("deadlines"),
+        "refresh_credential_review" => Some("review"),
+        "mark_notifications_read" => Some("notifications"),
+        _ => None,
+    }
+}

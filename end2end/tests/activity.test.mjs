@@ -87,8 +87,9 @@ for (const javaScriptEnabled of [true, false]) {
     await page.fill('[data-testid=exemption-user]', who);
     await page.fill('[data-testid=exemption-reason]', 'migration to roles in progress');
     await page.fill('[data-testid=exemption-until]', '2027-03-01');
-    // The form posts; the answer is the page again, with the exemption listed.
+    // The form posts; the answer is the page again, at its section, with the exemption listed.
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=exemption-save]')]);
+    assert.match(page.url(), /\/admin#deadlines$/);
     const row = page.locator('[data-testid=exemption-row]', { hasText: who });
     await row.waitFor();
     assert.match(await row.textContent(), /2027-03-01.*migration to roles in progress.*dave/);
@@ -97,6 +98,7 @@ for (const javaScriptEnabled of [true, false]) {
     await page.waitForSelector('[data-testid=dry-run-count]');
     assert.equal(await page.locator('[data-testid=dry-run-row]', { hasText: who }).count(), 0);
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), row.locator('button', { hasText: 'End' }).click()]);
+    assert.match(page.url(), /dry-run=1#deadlines$/);
     await page.waitForSelector('[data-testid=exemption-form]');
     assert.equal(await page.locator('[data-testid=exemption-row]', { hasText: who }).count(), 0);
     await ctx.close();

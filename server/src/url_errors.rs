@@ -6,6 +6,8 @@
 //! and a page request shows an error only when that cookie proves this browser was sent it; otherwise
 //! the browser is sent to the same page without the error parameters (a redirect rather than a quiet
 //! rewrite, because the hydrated page reads them from the browser's address too).
+//!
+//! The same redirect lands on the form's own section of the page (`app::paths::form_section`).
 
 use crate::portal::Portal;
 use axum::extract::{Request, State};
@@ -73,7 +75,11 @@ pub async fn only_own_url_errors(State(portal): State<Arc<Portal>>, req: Request
             return res;
         }
     }
+    let section = req.uri().path().strip_prefix("/api/").and_then(app::paths::form_section);
     let mut res = next.run(req).await;
+    if let Some(section) = section {
+        to_section(&mut res, section);
+    }
     let attrs = format!("Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" });
     let redirected = res.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| l.split_once('?')).and_then(|(_, q)| {
         let q = q.split('#').next().unwrap_or_default();
@@ -89,6 +95,24 @@ pub async fn only_own_url_errors(State(portal): State<Arc<Portal>>, req: Request
         res.headers_mut().append(SET_COOKIE, v);
     }
     res
+}
+
+/// A redirect back to a page (a form's answer) that lands on `section` of it, unless it already names
+/// a place on the page.
+fn to_section(res: &mut Response, section: &str) {
+    if !res.status().is_redirection() {
+        return;
+    }
+    // Leptos leaves an empty query (`/admin?`) where it stripped an earlier error: not kept.
+    let landed = res
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .filter(|l| !l.contains('#'))
+        .map(|l| format!("{}#{section}", l.strip_suffix('?').unwrap_or(l)));
+    if let Some(v) = landed.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(LOCATION, v);
+    }
 }
 
 #[cfg(test)]

@@ -420,3 +420,30 @@ async fn changing_the_keydesk_password_signs_out_other_sessions_by_default() {
     let outcomes: Vec<String> = audit_trail(&app, "portal.password.change").await.into_iter().map(|(_, o)| o).collect();
     assert_eq!(outcomes, ["failure", "success", "success"], "the wrong current password is audited too");
 }
+
+/// A form drawn on the server posts with or without JavaScript, and its answer sends the browser back
+/// to the page: to the form's own section (`#deadlines`), where the new exemption or the refusal shows,
+/// not to the top of the long admin page. Forms outside the map go back as they came.
+#[tokio::test]
+async fn a_posted_exemption_comes_back_to_its_section() {
+    let app = TestApp::new().await;
+    app.add_account("dave", Role::Admin).await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("dave", PASSWORD).await.unwrap();
+    let post = |endpoint: &'static str, form: &'static [(&'static str, &'static str)]| {
+        let mut req = form_request(Some(&cookie), &format!("/api/{endpoint}"), "text/html", form);
+        req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/admin"));
+        app.send(req)
+    };
+    let done = post("set_key_exemption", &[("user", "alice"), ("reason", "migration to roles in progress"), ("until", "2027-03-01")]).await;
+    assert_eq!(done.location(), Some("http://127.0.0.1:3000/admin#deadlines"));
+    let refused = post("set_key_exemption", &[("user", "alice"), ("reason", "migration"), ("until", "tomorrow")]).await;
+    let location = refused.location().unwrap();
+    assert!(location.starts_with("http://127.0.0.1:3000/admin?__path=") && location.contains("__err="), "{location}");
+    assert!(location.ends_with("#deadlines"), "{location}");
+    let ended = post("remove_key_exemption", &[("user", "alice")]).await;
+    assert_eq!(ended.location(), Some("http://127.0.0.1:3000/admin#deadlines"));
+    // Not a section's form: back to where it came from.
+    let other = post("confirm_password", &[("password", "not-it-at-all")]).await;
+    assert!(other.location().is_some_and(|l| !l.contains('#')), "{:?}", other.location());
+}

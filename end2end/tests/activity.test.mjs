@@ -84,6 +84,13 @@ for (const javaScriptEnabled of [true, false]) {
     await page.goto(`${server.url}/admin`);
     if (javaScriptEnabled) await hydrated(page);
     const who = javaScriptEnabled ? 'grace' : 'heidi';
+    // A refusal comes back at the section, under the form.
+    await page.fill('[data-testid=exemption-user]', who);
+    await page.fill('[data-testid=exemption-reason]', 'migration to roles in progress');
+    await page.fill('[data-testid=exemption-until]', '2020-01-01');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=exemption-save]')]);
+    assert.match(page.url(), /#deadlines$/);
+    assert.match(await page.textContent('[data-testid=exemption-error]'), /The end date must be in the future\./);
     await page.fill('[data-testid=exemption-user]', who);
     await page.fill('[data-testid=exemption-reason]', 'migration to roles in progress');
     await page.fill('[data-testid=exemption-until]', '2027-03-01');

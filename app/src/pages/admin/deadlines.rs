@@ -36,13 +36,6 @@ pub fn KeyDeadlines() -> impl IntoView {
         matches!(set.value().get(), Some(Err(AppError::ReauthRequired)))
             || matches!(remove.value().get(), Some(Err(AppError::ReauthRequired)))
     });
-    let error = move || {
-        set.value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| remove.value().get().and_then(Result::err))
-            .filter(|e| *e != AppError::ReauthRequired)
-    };
     view! {
         <InlineReauth confirm asks message="Changing exemptions needs a recent sign-in. Confirm your password, then repeat."/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Reading key deadlines…"</p> }>
@@ -53,7 +46,6 @@ pub fn KeyDeadlines() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || error().map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
     }
 }
 
@@ -143,6 +135,10 @@ fn DeadlinesBody(
                 <input name="until" type="date" required class=format!("mt-1 {INPUT}") data-testid="exemption-until"/></label>
             <button type="submit" class=BUTTON data-testid="exemption-save">"Exempt"</button>
         </ActionForm>
+        // A refusal shows under the form it answers (the page comes back at this section).
+        {set.value().get_untracked().and_then(Result::err).or_else(|| remove.value().get_untracked().and_then(Result::err))
+            .filter(|e| *e != AppError::ReauthRequired)
+            .map(|error| view! { <div class="mt-3" data-testid="exemption-error"><ErrorView error/></div> })}
 
         <h3 class="mt-6 text-sm font-semibold text-slate-900">"E-mail delivery"</h3>
         <p class="mt-1 text-sm text-slate-700" data-testid="delivery-summary">{delivery}</p>

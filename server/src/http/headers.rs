@@ -165,16 +165,16 @@ pub(super) async fn security_headers(State(portal): State<Arc<Portal>>, req: Req
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     } else if is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
-    if is_asset && found {
-        // Sent compressed as the browser asked (a file the build compressed, or compressed for the wire):
-        // a shared cache must key on the encoding.
-        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     } else if path == FAVICON && found {
         // Asked for by every page; not content-hashed, so kept a day rather than a year.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     } else if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    }
+    if is_asset && found {
+        // Sent compressed as the browser asked (a file the build compressed, or compressed for the wire):
+        // a shared cache must key on the encoding.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
         // A page rendered without its nonce policy (seen in Chromium on /admin, /activity and /helpdesk

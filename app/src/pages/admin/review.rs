@@ -236,7 +236,7 @@ fn link(q: &ReviewQuery) -> String {
 /// Progress of the per-user details: why they stopped, how many failed, or, while they are read, the
 /// [`DetailsWatch`] island.
 #[component]
-fn DetailsStatus(progress: DetailsProgress, again: String, query: ReviewQuery) -> impl IntoView {
+fn DetailsStatus(progress: DetailsProgress, query: ReviewQuery) -> impl IntoView {
     let counts = crate::domain::review::group_thousands;
     if let Some(why) = progress.stopped {
         return view! {
@@ -257,14 +257,15 @@ fn DetailsStatus(progress: DetailsProgress, again: String, query: ReviewQuery) -
             })
             .into_any();
     }
-    view! { <IslandScripts/><DetailsWatch progress again query/> }.into_any()
+    view! { <IslandScripts/><DetailsWatch progress query/> }.into_any()
 }
 
 /// The progress line of the per-user details, updated in place: it asks for the same page again every
 /// 1.5 s (the next question only once the last is answered) and loads the page anew when the details
 /// are all in, or stopped, so the table shows them. Without JavaScript the "Update" link does the same.
 #[island]
-fn DetailsWatch(progress: DetailsProgress, again: String, query: ReviewQuery) -> impl IntoView {
+fn DetailsWatch(progress: DetailsProgress, query: ReviewQuery) -> impl IntoView {
+    let again = link(&query);
     let progress = RwSignal::new(progress);
     Effect::new(move |_| {
         let asking = StoredValue::new(false);
@@ -374,7 +375,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery) -> impl IntoView {
                 ". The help desk can deactivate it."
             </p>
         })}
-        <DetailsStatus progress=page.details.clone() again=link(&query) query=query.clone()/>
+        <DetailsStatus progress=page.details.clone() query=query.clone()/>
         {page.notice.map(|n| view! { <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" role="status" data-testid="review-notice">{n}</p> })}
         <div class="mt-3 overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="review-table">

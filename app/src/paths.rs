@@ -29,6 +29,20 @@ pub fn form_section(endpoint: &str) -> Option<&'static str> {
         "set_key_exemption" | "remove_key_exemption" => Some("deadlines"),
         "refresh_credential_review" => Some("review"),
         "mark_notifications_read" => Some("notifications"),
+        "upload_signing_cert" | "set_signing_cert_status" | "delete_signing_cert" => Some("signing-certificates"),
+        "resync_mfa" | "remove_mfa" | "enable_mfa" => Some("mfa"),
         _ => None,
     }
+}
+
+/// The server functions whose success a server-drawn page states in a line of its own when the
+/// answer comes back (`?done=<endpoint>`): the rest show their success in what the page then lists.
+pub fn reports_done(endpoint: &str) -> bool {
+    matches!(endpoint, "upload_signing_cert" | "resync_mfa" | "enable_mfa")
+}
+
+/// Whether `id` may name a place on a page in a form's address (`?at=<id>`): an element id as keydesk
+/// writes them, so nothing else reaches the redirect or the page.
+pub fn is_place(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 96 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

@@ -7,7 +7,13 @@
 //! the browser is sent to the same page without the error parameters (a redirect rather than a quiet
 //! rewrite, because the hydrated page reads them from the browser's address too).
 //!
-//! The same redirect lands on the form's own section of the page (`app::paths::form_section`).
+//! The same redirect lands on the form's own section of the page (`app::paths::form_section`), or on
+//! the place the form names in its own address (`/api/<endpoint>?at=<id>`, for a form in a list's
+//! row). Forms drawn on the server post like this with or without JavaScript, and the page is drawn
+//! anew with the answer: a refusal adds `open=<id>`, so the page opens that form again (its
+//! confirmation panel, its password prompt) beside the error; a success of an endpoint that reports
+//! one (`app::paths::reports_done`) adds `done=<id>` (or `done=<endpoint>` for a form without a place
+//! of its own), for a fixed message the page knows, never text from the address.
 
 use crate::portal::Portal;
 use axum::extract::{Request, State};
@@ -75,10 +81,11 @@ pub async fn only_own_url_errors(State(portal): State<Arc<Portal>>, req: Request
             return res;
         }
     }
-    let section = req.uri().path().strip_prefix("/api/").and_then(app::paths::form_section);
+    let endpoint = req.uri().path().strip_prefix("/api/").map(str::to_owned);
+    let at = req.uri().query().and_then(|q| param(q, "at")).filter(|id| app::paths::is_place(id)).map(str::to_owned);
     let mut res = next.run(req).await;
-    if let Some(section) = section {
-        to_section(&mut res, section);
+    if let Some(endpoint) = endpoint {
+        to_answer(&mut res, &endpoint, at.as_deref());
     }
     let attrs = format!("Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" });
     let redirected = res.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| l.split_once('?')).and_then(|(_, q)| {
@@ -97,22 +104,42 @@ pub async fn only_own_url_errors(State(portal): State<Arc<Portal>>, req: Request
     res
 }
 
-/// A redirect back to a page (a form's answer) that lands on `section` of it, unless it already names
-/// a place on the page.
-fn to_section(res: &mut Response, section: &str) {
+/// A redirect back to a page (a form's answer to `endpoint`), rewritten to say the answer: the
+/// previous answer's `done`/`open` dropped, this one's added, and the place to land on.
+fn to_answer(res: &mut Response, endpoint: &str, at: Option<&str>) {
     if !res.status().is_redirection() {
         return;
     }
-    // Leptos leaves an empty query (`/admin?`) where it stripped an earlier error: not kept.
-    let landed = res
-        .headers()
-        .get(LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .filter(|l| !l.contains('#'))
-        .map(|l| format!("{}#{section}", l.strip_suffix('?').unwrap_or(l)));
-    if let Some(v) = landed.and_then(|l| HeaderValue::from_str(&l).ok()) {
+    let answered = res.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| answer_location(l, endpoint, at));
+    if let Some(v) = answered.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(LOCATION, v);
     }
+}
+
+/// The page address a form's answer goes back to (see the module's documentation); `None` leaves the
+/// redirect as it is (a form outside the map, or a redirect that already names a place).
+fn answer_location(location: &str, endpoint: &str, at: Option<&str>) -> Option<String> {
+    if location.contains('#') {
+        return None;
+    }
+    let place = at.or_else(|| app::paths::form_section(endpoint))?;
+    let (path, query) = location.split_once('?').unwrap_or((location, ""));
+    let mut kept: Vec<String> =
+        query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=") && !p.starts_with("open=")).map(str::to_owned).collect();
+    // Leptos appends a refusal's `__path`/`__err` to the page's address, which may still hold an
+    // earlier refusal's: only the last is this answer's.
+    let last = |name: &str| kept.iter().rev().find(|p| p.starts_with(name)).cloned();
+    let (error_path, error) = (last("__path="), last("__err="));
+    kept.retain(|p| !p.starts_with("__path=") && !p.starts_with("__err="));
+    let refused = error.is_some();
+    kept.extend(error_path.into_iter().chain(error));
+    match (refused, at) {
+        (true, Some(at)) => kept.push(format!("open={at}")),
+        (false, _) if app::paths::reports_done(endpoint) => kept.push(format!("done={}", at.unwrap_or(endpoint))),
+        _ => {}
+    }
+    // Leptos leaves an empty query (`/admin?`) where it stripped an earlier error: not kept.
+    Some(if kept.is_empty() { format!("{path}#{place}") } else { format!("{path}?{}#{place}", kept.join("&")) })
 }
 
 #[cfg(test)]
@@ -126,5 +153,30 @@ mod tests {
         let uri: Uri = "/helpdesk?q=alice&__path=/api/x&__err=abc".parse().unwrap();
         assert_eq!(without_error(&uri), "/helpdesk?q=alice");
         assert_eq!(without_error(&"/?__err=abc".parse().unwrap()), "/");
+    }
+
+    #[test]
+    fn an_answer_lands_on_its_place_and_says_what_happened() {
+        // A form in the map, no place of its own: its section, as it came.
+        assert_eq!(answer_location("/admin?", "set_key_exemption", None).as_deref(), Some("/admin#deadlines"));
+        // A refusal of a row's form opens that row's form again; a success forgets the last answer.
+        assert_eq!(
+            answer_location("/?x=1&done=resync_mfa&__path=/api/remove_mfa&__err=e", "remove_mfa", Some("mfa-remove-p")).as_deref(),
+            Some("/?x=1&__path=/api/remove_mfa&__err=e&open=mfa-remove-p#mfa-remove-p")
+        );
+        assert_eq!(answer_location("/?open=mfa-remove-p", "remove_mfa", Some("mfa-remove-p")).as_deref(), Some("/#mfa-remove-p"));
+        // A refusal after a refusal: only the last one is in the answer.
+        assert_eq!(
+            answer_location("/?__path=/api/a&__err=1&__path=/api/confirm_password&__err=2", "confirm_password", Some("mfa")).as_deref(),
+            Some("/?__path=/api/confirm_password&__err=2&open=mfa#mfa")
+        );
+        // An endpoint that reports its success says so.
+        assert_eq!(
+            answer_location("/?open=x", "upload_signing_cert", None).as_deref(),
+            Some("/?done=upload_signing_cert#signing-certificates")
+        );
+        // Outside the map and with no place: left alone; a place already named: left alone.
+        assert_eq!(answer_location("/?done=resync_mfa", "get_my_credentials", None), None);
+        assert_eq!(answer_location("/#top", "remove_mfa", Some("mfa")), None);
     }
 }

@@ -22,6 +22,33 @@ pub fn reload() {
     }
 }
 
+/// Load the page anew to show what an action in an island did, as a server-drawn form's answer does
+/// (`server/src/url_errors.rs`): the address keeps its own query, forgets the previous answer, says
+/// `done=<done>` for the page's fixed message, and lands on `#<place>`.
+pub fn show_answer(_done: &str, _place: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let location = w.location();
+        let search = location.search().unwrap_or_default();
+        let mut kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && !["done=", "open=", "__path=", "__err="].iter().any(|n| p.starts_with(n)))
+            .collect();
+        let done = format!("done={_done}");
+        kept.push(&done);
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let query = format!("?{}", kept.join("&"));
+        if query == search {
+            // The same address again would only scroll: land on the place, then load it anew.
+            let _ = location.set_hash(_place);
+            let _ = location.reload();
+        } else {
+            let _ = location.replace(&format!("{path}{query}#{_place}"));
+        }
+    }
+}
+
 /// Offer `body` as a file download (a Blob URL, revoked right after the click).
 pub fn download(_file_name: &str, _mime: &str, _body: &str) -> bool {
     #[cfg(feature = "hydrate")]

@@ -15,6 +15,12 @@ pub fn Confirm(
     #[prop(into)] consequence: String,
     #[prop(optional)] danger: bool,
     testid: &'static str,
+    /// The panel's element id, where a server-drawn form's answer lands (`?at=<id>`).
+    #[prop(optional, into)]
+    id: Option<String>,
+    /// Open from the start: the page came back with this panel's refusal (`open=<id>`).
+    #[prop(optional)]
+    open: bool,
     children: Children,
 ) -> impl IntoView {
     let details = NodeRef::<leptos::html::Details>::new();
@@ -52,7 +58,7 @@ pub fn Confirm(
         }
     };
     view! {
-        <details node_ref=details class="text-left" on:keydown=on_key on:toggle=on_toggle data-testid=format!("{testid}-panel")>
+        <details node_ref=details id=id open=open class="text-left" on:keydown=on_key on:toggle=on_toggle data-testid=format!("{testid}-panel")>
             <summary class=opener data-testid=testid>{label.clone()}</summary>
             <div role="group" aria-label=label
                 class="ml-auto mt-2 w-72 max-w-[80vw] rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 shadow-sm">

@@ -14,7 +14,7 @@ pub use confirm::Confirm;
 pub use error_view::ErrorView;
 pub use kit::{badge, status_badge, status_button, status_form, typed_delete, BUTTON, DANGER, INPUT, SECONDARY, TH};
 pub use secret_dialog::{OneTimeSecretDialog, SecretField, SecretSnippet, Snippet};
-pub use step_up::{own_password_name, InlineReauth, NoJsPasswordPrompt, ReauthPrompt};
+pub use step_up::{own_password_name, InlineReauth, NoJsPasswordPrompt, ReauthPrompt, SectionReauth};
 
 use leptos::prelude::*;
 

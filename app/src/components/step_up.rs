@@ -73,6 +73,42 @@ pub fn ReauthPrompt(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
     .into_any()
 }
 
+/// The password confirmation of a section drawn on the server, whose forms post and come back: shown
+/// when one of them came back asking for it (`asks`), or when this confirmation itself was refused (it
+/// posts with `?at=<place>`, and a refusal comes back with `open=<place>`). The person then repeats the
+/// action: what they posted is not kept.
+#[component]
+pub fn SectionReauth(
+    /// The section's id: the confirmation lands there.
+    place: &'static str,
+    asks: bool,
+) -> impl IntoView {
+    let query = super::location::use_query_map();
+    let refused = query.with_untracked(|q| q.get("open")).is_some_and(|open| open == place)
+        && query.with_untracked(|q| q.get("__path")).is_some_and(|p| p.ends_with("/confirm_password"));
+    if !(asks || refused) {
+        return ().into_any();
+    }
+    if let Some(provider) = provider_step_up() {
+        return view! {
+            <div class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth"><ProviderStepUp provider/></div>
+        }
+        .into_any();
+    }
+    let action = format!("{}?at={place}", <ConfirmPassword as leptos::server_fn::ServerFn>::PATH);
+    view! {
+        <div class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
+            <p class="text-sm text-indigo-900">{format!("Changing credentials needs a recent sign-in. Enter your {}, then repeat the action.", own_password_name())}</p>
+            <form method="post" action=action class="mt-2 flex flex-wrap gap-2">
+                <input type="password" name="password" required autocomplete="current-password" class=INPUT aria-label="Password" autofocus/>
+                <button type="submit" class=BUTTON>"Confirm"</button>
+            </form>
+            {refused.then(|| view! { <p class="mt-2 text-sm text-red-700" role="alert">"That password is not correct."</p> })}
+        </div>
+    }
+    .into_any()
+}
+
 /// The same confirmation inline, for pages whose actions are replayed by hand ("then repeat the
 /// action"): shown while `asks` is true and the password has not been confirmed yet.
 #[component]

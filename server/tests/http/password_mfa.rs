@@ -330,3 +330,61 @@ async fn a_name_prefix_reaches_no_other_users_devices_and_cancelling_needs_step_
     assert_eq!(r.app_error(), AppError::ReauthRequired);
     assert_eq!(unassigned(&app).await, 2, "nothing was cancelled without the password");
 }
+
+/// The MFA section is drawn on the server, and its forms post with or without JavaScript: the page
+/// comes back with the answer. An assigned hardware token is said to be assigned, once; a refused
+/// removal comes back with that device's confirmation open beside the refusal, so the person can
+/// correct the password where they typed it.
+#[tokio::test]
+async fn mfa_forms_drawn_on_the_server_come_back_with_their_answer() {
+    let app = TestApp::new().await;
+    let cookie = signed_in(&app).await;
+    let iam = app.portal.embedded.clone().unwrap();
+    const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    iam.register_hardware_token("GAHT10000001", SEED).await.unwrap();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>, referer: &'static str| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut req = form_request(Some(&cookie), path, "text/html", &form);
+        req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static(referer));
+        app.send(req)
+    };
+    let proof_of = |r: &Reply| {
+        r.set_cookie_headers()
+            .into_iter()
+            .find(|c| c.starts_with("keydesk-err=") || c.starts_with("__Host-keydesk-err="))
+            .map(|c| format!("{cookie}; {}", c.split(';').next().unwrap()))
+            .expect("a proof cookie")
+    };
+
+    let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
+    // The page's address still holds an earlier answer: it is forgotten.
+    let assigned = post(
+        "/api/enable_mfa?at=add-hardware",
+        vec![("serial", "GAHT10000001".into()), ("code1", c1), ("code2", c2)],
+        "http://127.0.0.1:3000/?done=mfa-resync-x",
+    )
+    .await;
+    assert_eq!(assigned.location(), Some("http://127.0.0.1:3000/?done=add-hardware#add-hardware"));
+    let page = app.get(Some(&cookie), "/?done=add-hardware").await;
+    assert!(page.body.contains(r#"data-testid="hardware-enabled""#), "said once it is done");
+    assert!(page.body.contains("GAHT10000001"), "and listed");
+    assert!(!page.body.contains("Device resynchronised"), "not the earlier answer");
+
+    let refused = post(
+        "/api/remove_mfa?at=mfa-remove-gaht10000001",
+        vec![("serial", "GAHT10000001".into()), ("password", "not-the-password".into())],
+        "http://127.0.0.1:3000/?done=add-hardware",
+    )
+    .await;
+    let location = refused.location().unwrap().to_owned();
+    assert!(location.contains("__err=") && location.ends_with("&open=mfa-remove-gaht10000001#mfa-remove-gaht10000001"), "{location}");
+    assert!(!location.contains("done="), "{location}");
+    let path = location.trim_start_matches("http://127.0.0.1:3000");
+    let page = app.get(Some(&proof_of(&refused)), path.split('#').next().unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let panel = page.body.split(r#"id="mfa-remove-gaht10000001""#).nth(1).expect("the device's removal panel");
+    assert!(panel.split('>').next().unwrap().contains("open"), "open again: {}", &panel[..80]);
+    assert!(page.body.contains("not correct"), "beside the refusal");
+    assert!(!page.body.contains(r#"data-testid="hardware-enabled""#), "the earlier success is not said again");
+    assert_eq!(app.portal.iam.list_mfa_devices(&Caller::keydesk(), &alice()).await.unwrap().len(), 1, "nothing removed");
+}

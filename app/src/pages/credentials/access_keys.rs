@@ -26,11 +26,7 @@ pub struct CredentialActions {
     pub password: ServerAction<crate::api::password::ChangePassword>,
     pub mfa_start: ServerAction<crate::api::mfa::StartMfaEnrolment>,
     pub mfa_enable: ServerAction<crate::api::mfa::EnableMfa>,
-    /// Enabling a hardware TOTP token (same server function, its own form and messages).
-    pub mfa_hardware: ServerAction<crate::api::mfa::EnableMfa>,
     pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
-    pub mfa_resync: ServerAction<crate::api::mfa::ResyncMfa>,
-    pub mfa_remove: ServerAction<crate::api::mfa::RemoveMfa>,
     pub git_create: ServerAction<crate::api::codecommit::CreateGitCredential>,
     pub git_reset: ServerAction<crate::api::codecommit::ResetGitCredential>,
     pub git_status: ServerAction<crate::api::codecommit::SetGitCredentialStatus>,
@@ -38,9 +34,6 @@ pub struct CredentialActions {
     pub ssh_upload: ServerAction<crate::api::codecommit::UploadSshKey>,
     pub ssh_status: ServerAction<crate::api::codecommit::SetSshKeyStatus>,
     pub ssh_delete: ServerAction<crate::api::codecommit::DeleteSshKey>,
-    pub cert_upload: ServerAction<crate::api::credentials::UploadSigningCert>,
-    pub cert_status: ServerAction<crate::api::credentials::SetSigningCertStatus>,
-    pub cert_delete: ServerAction<crate::api::credentials::DeleteSigningCert>,
     pub svc_create: ServerAction<crate::api::services::CreateServiceCredential>,
     pub svc_reset: ServerAction<crate::api::services::ResetServiceCredential>,
     pub svc_status: ServerAction<crate::api::services::SetServiceCredentialStatus>,
@@ -92,6 +85,17 @@ macro_rules! one_message_per_section {
     }};
 }
 
+/// Whose actions a section's password prompt answers for (see [`CredentialActions::needs_reauth`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReauthSection {
+    None,
+    Password,
+    AccessKeys,
+    Mfa,
+    CodeCommit,
+    Services,
+}
+
 impl CredentialActions {
     pub fn new() -> Self {
         let actions = CredentialActions {
@@ -102,10 +106,7 @@ impl CredentialActions {
             password: ServerAction::new(),
             mfa_start: ServerAction::new(),
             mfa_enable: ServerAction::new(),
-            mfa_hardware: ServerAction::new(),
             mfa_cancel: ServerAction::new(),
-            mfa_resync: ServerAction::new(),
-            mfa_remove: ServerAction::new(),
             git_create: ServerAction::new(),
             git_reset: ServerAction::new(),
             git_status: ServerAction::new(),
@@ -113,9 +114,6 @@ impl CredentialActions {
             ssh_upload: ServerAction::new(),
             ssh_status: ServerAction::new(),
             ssh_delete: ServerAction::new(),
-            cert_upload: ServerAction::new(),
-            cert_status: ServerAction::new(),
-            cert_delete: ServerAction::new(),
             svc_create: ServerAction::new(),
             svc_reset: ServerAction::new(),
             svc_status: ServerAction::new(),
@@ -135,10 +133,9 @@ impl CredentialActions {
             }
         });
         one_message_per_section!(actions.set_status, actions.delete);
-        one_message_per_section!(actions.mfa_enable, actions.mfa_hardware, actions.mfa_cancel, actions.mfa_resync, actions.mfa_remove);
+        one_message_per_section!(actions.mfa_enable, actions.mfa_cancel);
         one_message_per_section!(actions.git_status, actions.git_delete);
         one_message_per_section!(actions.ssh_upload, actions.ssh_status, actions.ssh_delete);
-        one_message_per_section!(actions.cert_upload, actions.cert_status, actions.cert_delete);
         one_message_per_section!(actions.svc_status, actions.svc_delete);
         replay_after_confirm!(actions.confirm, actions.git_create);
         replay_after_confirm!(actions.confirm, actions.git_reset);
@@ -147,9 +144,6 @@ impl CredentialActions {
         replay_after_confirm!(actions.confirm, actions.ssh_upload);
         replay_after_confirm!(actions.confirm, actions.ssh_status);
         replay_after_confirm!(actions.confirm, actions.ssh_delete);
-        replay_after_confirm!(actions.confirm, actions.cert_upload);
-        replay_after_confirm!(actions.confirm, actions.cert_status);
-        replay_after_confirm!(actions.confirm, actions.cert_delete);
         replay_after_confirm!(actions.confirm, actions.svc_create);
         replay_after_confirm!(actions.confirm, actions.svc_reset);
         replay_after_confirm!(actions.confirm, actions.svc_status);
@@ -184,33 +178,44 @@ impl CredentialActions {
         actions
     }
 
-    /// True while any action asks for a password confirmation.
-    pub fn needs_reauth(&self) -> bool {
+    /// True while an action of `section` asks for a password confirmation. Each section's island has
+    /// its own prompt, so only its own actions count: an error in the address (a JavaScript-free post)
+    /// is seen by every island's actions.
+    pub fn needs_reauth(&self, section: ReauthSection) -> bool {
         let asks = |v: Option<Result<(), AppError>>| matches!(v, Some(Err(AppError::ReauthRequired)));
         let confirmed = matches!(self.confirm.value().get(), Some(Ok(())));
-        let create_asks = matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired)));
-        let start_asks = matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired)));
-        let codecommit_asks = asks(self.git_create.value().get().map(|r| r.map(drop)))
-            || asks(self.git_reset.value().get().map(|r| r.map(drop)))
-            || asks(self.git_status.value().get())
-            || asks(self.git_delete.value().get())
-            || asks(self.ssh_upload.value().get().map(|r| r.map(drop)))
-            || asks(self.ssh_status.value().get())
-            || asks(self.ssh_delete.value().get())
-            || asks(self.cert_upload.value().get().map(|r| r.map(drop)))
-            || asks(self.cert_status.value().get())
-            || asks(self.cert_delete.value().get())
-            || asks(self.svc_create.value().get().map(|r| r.map(drop)))
-            || asks(self.svc_reset.value().get().map(|r| r.map(drop)))
-            || asks(self.svc_status.value().get())
-            || asks(self.svc_delete.value().get());
-        (create_asks || start_asks || codecommit_asks) && !confirmed
-            || asks(self.set_status.value().get())
-            || asks(self.delete.value().get())
-            || asks(self.password.value().get())
-            || asks(self.mfa_enable.value().get())
-            || asks(self.mfa_hardware.value().get())
-            || asks(self.mfa_resync.value().get())
+        match section {
+            ReauthSection::None => false,
+            ReauthSection::Password => asks(self.password.value().get()),
+            ReauthSection::AccessKeys => {
+                matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
+                    || asks(self.set_status.value().get())
+                    || asks(self.delete.value().get())
+            }
+            // Only the enrolment's own answers: `enable_mfa` in the address is the hardware token's form,
+            // which is drawn on the server and has its own prompt (an action run here has a version).
+            ReauthSection::Mfa => {
+                matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
+                    || asks(self.mfa_enable.value().get()) && self.mfa_enable.version().get() > 0
+            }
+            ReauthSection::CodeCommit => {
+                (asks(self.git_create.value().get().map(|r| r.map(drop)))
+                    || asks(self.git_reset.value().get().map(|r| r.map(drop)))
+                    || asks(self.git_status.value().get())
+                    || asks(self.git_delete.value().get())
+                    || asks(self.ssh_upload.value().get().map(|r| r.map(drop)))
+                    || asks(self.ssh_status.value().get())
+                    || asks(self.ssh_delete.value().get()))
+                    && !confirmed
+            }
+            ReauthSection::Services => {
+                (asks(self.svc_create.value().get().map(|r| r.map(drop)))
+                    || asks(self.svc_reset.value().get().map(|r| r.map(drop)))
+                    || asks(self.svc_status.value().get())
+                    || asks(self.svc_delete.value().get()))
+                    && !confirmed
+            }
+        }
     }
 
     /// Versions of the access-key actions; the page's resource is keyed on them.
@@ -228,26 +233,8 @@ impl CredentialActions {
             };
         }
         state!(
-            password,
-            mfa_enable,
-            mfa_hardware,
-            mfa_cancel,
-            mfa_resync,
-            mfa_remove,
-            git_create,
-            git_reset,
-            git_status,
-            git_delete,
-            ssh_upload,
-            ssh_status,
-            ssh_delete,
-            cert_upload,
-            cert_status,
-            cert_delete,
-            svc_create,
-            svc_reset,
-            svc_status,
-            svc_delete
+            password, mfa_enable, mfa_cancel, git_create, git_reset, git_status, git_delete, ssh_upload, ssh_status, ssh_delete,
+            svc_create, svc_reset, svc_status, svc_delete
         )
     }
 }

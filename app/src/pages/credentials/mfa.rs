@@ -3,7 +3,7 @@
 
 use super::access_keys::CredentialActions;
 use crate::api::mfa::*;
-use crate::components::{Confirm, ErrorView};
+use crate::components::{Confirm, ErrorView, SectionReauth};
 use crate::components::{BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::*;
 use crate::error::AppError;
@@ -14,44 +14,92 @@ fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) ->
     v.and_then(Result::err).filter(|e| *e != AppError::ReauthRequired)
 }
 
+/// The element-id tail of a device: the last part of its serial, as a place name (`?at=`).
+fn place_of(serial: &str) -> String {
+    let tail = serial.rsplit(['/', ':']).next().unwrap_or_default();
+    tail.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).take(60).collect()
+}
+
+/// The section, drawn on the server: the devices with their resync and remove forms, and the hardware
+/// token form, all posting with or without JavaScript (the page comes back with the answer). Only the
+/// enrolment of a virtual device is live ([`MfaEnrolment`], in the page's island): its seed is shown
+/// once and cannot survive a page load.
 #[component]
-pub fn MfaSection(devices: Vec<MfaDevice>) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+pub fn MfaSection(devices: Vec<MfaDevice>, enrolment: AnyView) -> impl IntoView {
+    let (resync, remove, hardware) = (ServerAction::<ResyncMfa>::new(), ServerAction::<RemoveMfa>::new(), ServerAction::<EnableMfa>::new());
+    let answers = [resync.value().get_untracked(), remove.value().get_untracked(), hardware.value().get_untracked()];
+    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
+    let list_error = error_of(remove.value().get_untracked()).or_else(|| error_of(resync.value().get_untracked()));
+    let query = crate::components::location::use_query_map();
+    let (done, open) = query.with_untracked(|q| (q.get("done").unwrap_or_default(), q.get("open").unwrap_or_default()));
     let count = devices.len();
-    let list_error = move || error_of(actions.mfa_remove.value().get()).or_else(|| error_of(actions.mfa_resync.value().get()));
-    let resynced = move || matches!(actions.mfa_resync.value().get(), Some(Ok(())));
-    // Enrolment needs JavaScript (the seed cannot survive a redirect); offer it once hydrated.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let suggested = {
-        let taken: Vec<String> = devices.iter().map(|d| d.serial.rsplit('/').next().unwrap_or_default().to_owned()).collect();
-        // Devices live under the person's own IAM path (mfa/<user>/<name>): the name need not repeat it.
-        let mut name = "phone".to_owned();
-        let mut n = 2;
-        while taken.contains(&name) {
-            name = format!("phone{n}");
-            n += 1;
-        }
-        name
-    };
     view! {
+        <SectionReauth place="mfa" asks/>
         <p class="mb-3 text-sm text-slate-700" data-testid="mfa-count">{format!("{count} of {MAX_MFA_DEVICES} MFA devices")}</p>
-        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
-        {move || resynced().then(|| view! { <p class="mb-3 text-sm text-emerald-800" role="status">"Device resynchronised."</p> })}
+        {list_error.map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {done.starts_with("mfa-resync-").then(|| view! { <p class="mb-3 text-sm text-emerald-800" role="status">"Device resynchronised."</p> })}
+        {(done == "mfa-enrolment").then(|| view! {
+            <p class="mb-3 text-sm font-medium text-emerald-800" role="status" data-testid="mfa-enabled">"MFA device assigned. The AWS console will ask for its code at your next sign-in."</p>
+        })}
+        {(done == "add-hardware").then(|| view! {
+            <p class="mb-3 text-sm font-medium text-emerald-800" role="status" data-testid="hardware-enabled">"Hardware token assigned. The AWS console will ask for its code at your next sign-in."</p>
+        })}
         {if devices.is_empty() {
             view! { <p class="text-sm text-amber-900" data-testid="no-mfa">"No MFA device: your console sign-in is protected by your password alone."</p> }.into_any()
         } else {
             view! {
                 <ul class="divide-y divide-slate-100 text-sm">
-                    {devices.into_iter().map(|d| view! { <DeviceRow d/> }).collect_view()}
+                    {devices.into_iter().map(|d| view! { <DeviceRow d open=open.clone()/> }).collect_view()}
                 </ul>
             }.into_any()
         }}
+        {(count < MAX_MFA_DEVICES).then_some(enrolment)}
+        {(count < MAX_MFA_DEVICES).then(|| view! { <HardwareToken hardware open=open == "add-hardware"/> })}
+        <details class="mt-4 text-sm text-slate-700" data-testid="passkey-note">
+            <summary class="cursor-pointer font-medium text-indigo-700">"Passkeys and security keys"</summary>
+            <div class="mt-2 grid gap-2">
+                <p>"AWS lets you register a passkey or FIDO security key only on the AWS console, not through its API, so keydesk cannot enrol one for you. Register it on the console's "
+                    <a class="text-indigo-700 underline" href="https://console.aws.amazon.com/iam/home#/security_credentials" rel="noreferrer" target="_blank">"My security credentials"</a>
+                    " page; it then appears here, and you can remove it here."</p>
+                <p>"A passkey gives no one-time code, so it cannot answer "<code class="font-mono text-xs">"aws sts get-session-token --token-code"</code>
+                    ". If you use the AWS CLI with MFA, keep an authenticator app or hardware TOTP token as well."</p>
+            </div>
+        </details>
+    }
+}
+
+/// The name a new virtual device is offered: "phone", or the first "phoneN" not taken.
+pub fn suggested_name(devices: &[MfaDevice]) -> String {
+    let taken: Vec<&str> = devices.iter().map(|d| d.serial.rsplit('/').next().unwrap_or_default()).collect();
+    // Devices live under the person's own IAM path (mfa/<user>/<name>): the name need not repeat it.
+    let mut name = "phone".to_owned();
+    let mut n = 2;
+    while taken.contains(&name.as_str()) {
+        name = format!("phone{n}");
+        n += 1;
+    }
+    name
+}
+
+/// The live part: "Assign a virtual MFA device", the QR code and seed, and the two codes. Its success
+/// loads the page anew, which then lists the device and says it was assigned.
+#[component]
+pub fn MfaEnrolment(suggested: String) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    // Enrolment needs JavaScript (the seed cannot survive a redirect); offer it once hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    Effect::new(move |_| {
+        if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) {
+            crate::components::browser::show_answer("mfa-enrolment", "mfa");
+        }
+    });
+    view! {
         <Enrolment/>
         {move || (!hydrated.get()).then(|| view! {
             <p class="mt-4 text-sm text-slate-600">"Assigning an MFA device needs JavaScript: the secret seed is shown once and cannot survive a page reload."</p>
         })}
-        {let suggested = suggested.clone(); move || (hydrated.get() && count < MAX_MFA_DEVICES && !matches!(actions.mfa_start.value().get(), Some(Ok(_)))).then(|| {
+        {move || (hydrated.get() && !matches!(actions.mfa_start.value().get(), Some(Ok(_)))).then(|| {
             let suggested = suggested.clone();
             view! {
                 <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-mfa">
@@ -67,25 +115,15 @@ pub fn MfaSection(devices: Vec<MfaDevice>) -> impl IntoView {
                 </details>
             }
         })}
-        {(count < MAX_MFA_DEVICES).then(|| view! { <HardwareToken/> })}
-        <details class="mt-4 text-sm text-slate-700" data-testid="passkey-note">
-            <summary class="cursor-pointer font-medium text-indigo-700">"Passkeys and security keys"</summary>
-            <div class="mt-2 grid gap-2">
-                <p>"AWS lets you register a passkey or FIDO security key only on the AWS console, not through its API, so keydesk cannot enrol one for you. Register it on the console's "
-                    <a class="text-indigo-700 underline" href="https://console.aws.amazon.com/iam/home#/security_credentials" rel="noreferrer" target="_blank">"My security credentials"</a>
-                    " page; it then appears here, and you can remove it here."</p>
-                <p>"A passkey gives no one-time code, so it cannot answer "<code class="font-mono text-xs">"aws sts get-session-token --token-code"</code>
-                    ". If you use the AWS CLI with MFA, keep an authenticator app or hardware TOTP token as well."</p>
-            </div>
-        </details>
     }
 }
 
 #[component]
-fn DeviceRow(d: MfaDevice) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+fn DeviceRow(d: MfaDevice, open: String) -> impl IntoView {
     let serial = d.serial.clone();
     let (serial_resync, serial_remove) = (serial.clone(), serial.clone());
+    let place = place_of(&serial);
+    let (resync_at, remove_at) = (format!("mfa-resync-{place}"), format!("mfa-remove-{place}"));
     // Signed in through the identity provider, there is no keydesk password: a sign-in there within
     // the last two minutes is asked instead (the step-up prompt offers it).
     let via_provider = use_context::<crate::domain::Frame>().is_some_and(|f| f.signed_in_with == crate::domain::SignedInWith::Provider);
@@ -95,8 +133,12 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
     } else {
         format!("After removing {serial}, your console sign-in no longer asks for its codes. Enter your {password_name} to confirm it is you (asked every time, however recently you signed in).")
     };
-    let password_id = format!("mfa-remove-password-{}", serial.rsplit(['/', ':']).next().unwrap_or_default());
+    let password_id = format!("mfa-remove-password-{place}");
     let password_for = password_id.clone();
+    let resync_open = open == resync_at;
+    let remove_open = open == remove_at;
+    let resync_action = format!("{}?at={resync_at}", <ResyncMfa as leptos::server_fn::ServerFn>::PATH);
+    let remove_action = format!("{}?at={remove_at}", <RemoveMfa as leptos::server_fn::ServerFn>::PATH);
     view! {
         <li class="grid gap-2 py-3" data-testid="mfa-row">
             <div class="flex flex-wrap items-center justify-between gap-2">
@@ -105,17 +147,17 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
             </div>
             <div class="flex flex-wrap items-start gap-3">
                 {d.kind().gives_codes().then(|| view! {
-                    <details class="text-sm">
+                    <details class="text-sm" id=resync_at open=resync_open>
                         <summary class="cursor-pointer text-indigo-700 underline">"Resync"</summary>
-                        <ActionForm action=actions.mfa_resync attr:class="mt-2 flex flex-wrap items-end gap-2">
+                        <form method="post" action=resync_action class="mt-2 flex flex-wrap items-end gap-2">
                             <input type="hidden" name="serial" value=serial_resync/>
                             <CodeInputs/>
                             <button type="submit" class=SECONDARY>"Resync"</button>
-                        </ActionForm>
+                        </form>
                     </details>
                 })}
-                <Confirm label="Remove" consequence danger=true testid="mfa-remove">
-                    <ActionForm action=actions.mfa_remove attr:class="flex flex-wrap items-end gap-2">
+                <Confirm label="Remove" consequence danger=true testid="mfa-remove" id=remove_at open=remove_open>
+                    <form method="post" action=remove_action class="flex flex-wrap items-end gap-2">
                         <input type="hidden" name="serial" value=serial_remove/>
                         {if via_provider {
                             view! { <input type="hidden" name="password" value=""/> }.into_any()
@@ -126,9 +168,8 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
                                         class=format!("mt-1 {INPUT}") data-testid="mfa-remove-password"/></label>
                             }.into_any()
                         }}
-                        <button type="submit" class=DANGER data-testid="mfa-remove-confirm"
-                            disabled=move || actions.mfa_remove.pending().get()>"Remove the device"</button>
-                    </ActionForm>
+                        <button type="submit" class=DANGER data-testid="mfa-remove-confirm">"Remove the device"</button>
+                    </form>
                 </Confirm>
             </div>
         </li>
@@ -136,28 +177,25 @@ fn DeviceRow(d: MfaDevice) -> impl IntoView {
 }
 
 /// Assign a hardware TOTP token by the serial number printed on it and two consecutive codes. No
-/// secret is involved, so this works without JavaScript too.
+/// secret is involved, so it is a plain form: with or without JavaScript, the page comes back with
+/// the answer (open again after a refusal).
 #[component]
-fn HardwareToken() -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
-    let error = move || error_of(actions.mfa_hardware.value().get());
-    let done = move || matches!(actions.mfa_hardware.value().get(), Some(Ok(())));
+fn HardwareToken(hardware: ServerAction<EnableMfa>, open: bool) -> impl IntoView {
+    let error = error_of(hardware.value().get_untracked()).filter(|_| open);
+    let action = format!("{}?at=add-hardware", <EnableMfa as leptos::server_fn::ServerFn>::PATH);
     view! {
-        {move || done().then(|| view! {
-            <p class="mt-4 text-sm font-medium text-emerald-800" role="status" data-testid="hardware-enabled">"Hardware token assigned. The AWS console will ask for its code at your next sign-in."</p>
-        })}
-        <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-hardware" open=move || error().is_some()>
+        <details id="add-hardware" class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-hardware" open=open>
             <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Assign a hardware TOTP token"</summary>
             <div class="px-4 pb-4">
                 <p class="text-sm text-slate-600">"A key-fob or display card that shows 6-digit codes, bought for use with AWS. Press its button twice and enter both codes."</p>
-                <ActionForm action=actions.mfa_hardware attr:class="mt-2 flex flex-wrap items-end gap-2">
+                <form method="post" action=action class="mt-2 flex flex-wrap items-end gap-2">
                     <label class="text-xs text-slate-700" for="hardware-serial">"Serial number"
                         <input id="hardware-serial" name="serial" required minlength="9" maxlength="256" autocomplete="off" spellcheck="false"
                             placeholder="GAHT12345678" class=format!("block w-44 {INPUT} font-mono") data-testid="hardware-serial"/></label>
                     <CodeInputs/>
-                    <button type="submit" class=BUTTON disabled=move || actions.mfa_hardware.pending().get() data-testid="hardware-enable">"Assign token"</button>
-                </ActionForm>
-                {move || error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+                    <button type="submit" class=BUTTON data-testid="hardware-enable">"Assign token"</button>
+                </form>
+                {error.map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
             </div>
         </details>
     }
@@ -193,9 +231,6 @@ fn Enrolment() -> impl IntoView {
     let enrolment = move || actions.mfa_start.value().get().and_then(Result::ok);
     let enable_error = move || error_of(actions.mfa_enable.value().get());
     view! {
-        {move || matches!(actions.mfa_enable.value().get(), Some(Ok(()))).then(|| view! {
-            <p class="mt-4 text-sm font-medium text-emerald-800" role="status" data-testid="mfa-enabled">"MFA device assigned. The AWS console will ask for its code at your next sign-in."</p>
-        })}
         {move || enrolment().map(|e| {
             let seed = e.seed.expose().to_owned();
             let grouped = seed.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");

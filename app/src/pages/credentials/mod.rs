@@ -11,7 +11,7 @@ mod rotation;
 mod services;
 pub(crate) mod temporary;
 
-use self::access_keys::{AccessKeysSection, CredentialActions};
+use self::access_keys::{AccessKeysSection, CredentialActions, ReauthSection};
 use self::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
 use self::mfa::MfaSection;
 use self::password::PasswordSection;
@@ -32,56 +32,210 @@ pub fn CredentialsPage() -> impl IntoView {
         <Title text="My security credentials"/>
         <Shell>
             <Gate>
-                <IslandScripts/><Overview frame=gate_frame()/>
+                <Overview/>
             </Gate>
         </Shell>
     }
 }
 
-/// The page's island: everything on it changes in place.
+/// The page, drawn on the server: the person's credentials are read once, and each section's live part
+/// is an island of its own ([`Section`], [`Temporary`]) with that section's data as its props.
+#[component]
+fn Overview() -> impl IntoView {
+    let frame = gate_frame();
+    let overview = Resource::new(|| (), |_| get_my_credentials());
+    // The work roles the person may use: read once, for the temporary-credentials section and the
+    // access-key wizard's "temporary credentials instead".
+    let roles = Resource::new(|| (), |_| crate::api::temporary::get_my_work_roles());
+    view! {
+        <IslandScripts/>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
+            {move || {
+                let frame = frame.clone();
+                Suspend::new(async move {
+                    let (overview, roles) = (overview.await, roles.await);
+                    let instead: Vec<String> =
+                        roles.as_ref().map(|r| r.offers.iter().map(|o| o.display_name.clone()).collect()).unwrap_or_default();
+                    let temporary = match roles {
+                        Ok(mine) if mine.offers.is_empty() => ().into_any(),
+                        Ok(mine) => view! { <Temporary frame=frame.clone() roles=mine/> }.into_any(),
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    };
+                    let body = match overview {
+                        Err(crate::error::AppError::NoIamUser { user }) => view! { <NoIamUser user/> }.into_any(),
+                        Err(error) => view! {
+                            <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
+                            <div class="mt-6"><ErrorView error/></div>
+                        }.into_any(),
+                        Ok(o) => view! { <OverviewBody o frame instead/> }.into_any(),
+                    };
+                    // Shown also to people with no IAM user.
+                    view! { {body}<div class="mt-6 grid gap-6">{temporary}</div> }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// One section's share of the overview: the props of its island, and what the island takes anew from
+/// the overview each time an action changes something.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Part {
+    Attention(Vec<Attention>),
+    Password {
+        password: PasswordView,
+        iam_user: String,
+    },
+    AccessKeys {
+        keys: Vec<AccessKeyView>,
+        iam_user: String,
+        instead: Vec<String>,
+    },
+    /// The enrolment of a virtual MFA device (the device list is drawn on the server).
+    MfaEnrolment {
+        suggested: String,
+    },
+    CodeCommit {
+        git: Result<Vec<crate::api::codecommit::GitCredentialView>, crate::error::AppError>,
+        ssh: Result<Vec<crate::api::codecommit::SshKeyView>, crate::error::AppError>,
+        region: String,
+        git_managed: Option<String>,
+        ssh_managed: Option<String>,
+    },
+    Services {
+        creds: Result<Vec<crate::api::services::ServiceCredentialView>, crate::error::AppError>,
+        max_days: u32,
+    },
+}
+
+impl Part {
+    /// The same section's share of a newer overview. What the overview does not hold (the roles
+    /// behind "temporary credentials instead") is kept; a section that is no longer there (a password
+    /// that went away) keeps what it showed.
+    fn refreshed(&self, o: &CredentialsOverview) -> Part {
+        match self {
+            Part::Attention(_) => Part::Attention(o.needs_attention()),
+            Part::Password { iam_user, .. } => match &o.password {
+                Some(password) => Part::Password { password: password.clone(), iam_user: iam_user.clone() },
+                None => self.clone(),
+            },
+            Part::AccessKeys { iam_user, instead, .. } => {
+                Part::AccessKeys { keys: o.access_keys.clone(), iam_user: iam_user.clone(), instead: instead.clone() }
+            }
+            Part::MfaEnrolment { .. } => self.clone(),
+            Part::CodeCommit { region, git_managed, ssh_managed, .. } => Part::CodeCommit {
+                git: o.git_credentials.clone(),
+                ssh: o.ssh_keys.clone(),
+                region: region.clone(),
+                git_managed: git_managed.clone(),
+                ssh_managed: ssh_managed.clone(),
+            },
+            Part::Services { max_days, .. } => Part::Services { creds: o.service_credentials.clone(), max_days: *max_days },
+        }
+    }
+
+    /// Whose actions this section's password prompt answers for.
+    fn reauth(&self) -> ReauthSection {
+        match self {
+            Part::Attention(_) => ReauthSection::None,
+            Part::Password { .. } => ReauthSection::Password,
+            Part::AccessKeys { .. } => ReauthSection::AccessKeys,
+            Part::MfaEnrolment { .. } => ReauthSection::Mfa,
+            Part::CodeCommit { .. } => ReauthSection::CodeCommit,
+            Part::Services { .. } => ReauthSection::Services,
+        }
+    }
+
+    fn view(self) -> AnyView {
+        match self {
+            Part::Attention(items) => view! { <AttentionSummary items/> }.into_any(),
+            Part::Password { password, iam_user } => view! { <PasswordSection password iam_user/> }.into_any(),
+            Part::AccessKeys { keys, iam_user, .. } => view! { <AccessKeysSection keys iam_user/> }.into_any(),
+            Part::MfaEnrolment { suggested } => view! { <self::mfa::MfaEnrolment suggested/> }.into_any(),
+            Part::CodeCommit { git, ssh, region, git_managed, ssh_managed } => {
+                view! { <CodeCommitSection git ssh region git_managed ssh_managed/> }.into_any()
+            }
+            Part::Services { creds, max_days } => view! { <self::services::ServiceCredentialsSection creds max_days/> }.into_any(),
+        }
+    }
+}
+
+/// The newest overview the page has read since it was drawn, shared by the page's islands: an action
+/// in one section reads the overview again, and every section (and the attention summary) shows it.
+/// Only in the browser; on the server each island draws its props.
+#[cfg(feature = "hydrate")]
+fn latest_overview() -> Option<ArcRwSignal<Option<CredentialsOverview>>> {
+    thread_local! {
+        static LATEST: ArcRwSignal<Option<CredentialsOverview>> = ArcRwSignal::new(None);
+    }
+    Some(LATEST.with(Clone::clone))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn latest_overview() -> Option<ArcRwSignal<Option<CredentialsOverview>>> {
+    None
+}
+
+/// A section's island: its actions, its password confirmation, and its part of the overview, read
+/// again after each change it makes.
 #[island]
-fn Overview(frame: Frame) -> impl IntoView {
+fn Section(frame: Frame, part: Part) -> impl IntoView {
     provide_context(frame);
     let actions = CredentialActions::new();
     provide_context(actions);
     provide_context(CloneTargetState::new());
-    // The work roles the person may use: read once, by the temporary-credentials section and by the
-    // access-key wizard's "temporary credentials instead".
-    provide_context(self::temporary::MyRoles(Resource::new(|| (), |_| crate::api::temporary::get_my_work_roles())));
-    let overview = Resource::new(move || actions.changes(), |_| get_my_credentials());
-    // The password and MFA actions refresh the page from here: keyed into the resource's source, their
-    // completions did not refetch it in Chromium (the key actions do; cause not pinned down, the browser
-    // tests cover both), so an effect of the page, which outlives every section, refetches explicitly.
-    Effect::new(move |previous: Option<Vec<(usize, bool)>>| {
-        let now = actions.self_changes();
-        // An action completed since the last run, and succeeded: a refusal changes nothing to show.
-        let succeeded = previous.is_some_and(|p| p.iter().zip(&now).any(|((before, _), (after, ok))| before != after && *ok));
-        if succeeded {
-            overview.refetch();
+    if let Part::AccessKeys { instead, .. } = &part {
+        provide_context(self::temporary::Instead(instead.clone()));
+    }
+    let reauth = part.reauth();
+    let latest = latest_overview();
+    let refresh = {
+        let latest = latest.clone();
+        move || {
+            let latest = latest.clone();
+            leptos::task::spawn_local(async move {
+                // A failed read keeps what the page shows: the next change or a reload reads again.
+                if let (Ok(o), Some(latest)) = (get_my_credentials().await, latest) {
+                    latest.set(Some(o));
+                }
+            });
         }
-        now
+    };
+    // Read again after every completed access-key action (a refused one may still have changed the
+    // list: a key created by another tab), and after every other action that succeeded: a refusal
+    // (IAM's reuse rule, a bad key) keeps the section, and so what was typed in its form.
+    Effect::new(move |previous: Option<([usize; 3], Vec<(usize, bool)>)>| {
+        let (keys, others) = (actions.changes(), actions.self_changes());
+        if let Some((keys_before, others_before)) = &previous {
+            let succeeded = others_before.iter().zip(&others).any(|((before, _), (after, ok))| before != after && *ok);
+            if *keys_before != keys || succeeded {
+                refresh();
+            }
+        }
+        (keys, others)
+    });
+    let dialogs = match &part {
+        Part::CodeCommit { .. } => view! { <GitSecretDialog/> }.into_any(),
+        Part::Services { .. } => view! { <self::services::ServiceSecretDialog/> }.into_any(),
+        _ => ().into_any(),
+    };
+    // Memoised: a section whose share did not change is not drawn again (what is typed in it stays).
+    let shown = Memo::new(move |_| match latest.as_ref().and_then(|l| l.get()) {
+        Some(o) => part.refreshed(&o),
+        None => part.clone(),
     });
     view! {
-        <Show when=move || actions.needs_reauth()><ReauthPrompt confirm=actions.confirm/></Show>
-        <GitSecretDialog/>
-        <self::services::ServiceSecretDialog/>
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Err(crate::error::AppError::NoIamUser { user }) => view! { <NoIamUser user/> }.into_any(),
-                    Err(error) => view! {
-                        <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
-                        <div class="mt-6"><ErrorView error/></div>
-                    }.into_any(),
-                    Ok(o) => view! { <OverviewBody o/> }.into_any(),
-                }
-            })}
-        </Transition>
-        // Outside the overview's Transition, so the overview's refetch after every change does not make
-        // it anew (a resource created inside a Transition's refetch held that Transition pending: the
-        // page stopped showing changes). Shown also to people with no IAM user.
-        <div class="mt-6 grid gap-6"><self::temporary::TemporaryCredentialsSection/></div>
+        <Show when=move || actions.needs_reauth(reauth)><ReauthPrompt confirm=actions.confirm/></Show>
+        {dialogs}
+        {move || shown.get().view()}
     }
+}
+
+/// The temporary-credentials section's island.
+#[island]
+fn Temporary(frame: Frame, roles: crate::domain::temporary::MyWorkRoles) -> impl IntoView {
+    provide_context(frame);
+    view! { <self::temporary::TemporaryCredentialsSection roles/> }
 }
 
 /// Signed in, but with no IAM user: what that means and what to do instead (keydesk never creates IAM
@@ -106,18 +260,49 @@ fn NoIamUser(user: String) -> impl IntoView {
 }
 
 #[component]
-fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
+fn OverviewBody(o: CredentialsOverview, frame: Frame, instead: Vec<String>) -> impl IntoView {
     let name = o.user.name.to_string();
     let (name1, name2) = (name.clone(), name.clone());
-    let entitled = o.entitled.clone();
-    let (may_keys, may_mfa) = (entitled.contains(&Capability::AccessKeys), entitled.contains(&Capability::Mfa));
-    let may_certs = entitled.contains(&Capability::SigningCertificates);
-    let may_services = entitled.contains(&Capability::ServiceCredentials);
-    let managed = |c: Capability| (!entitled.contains(&c)).then(|| o.ask.clone());
+    let island = |part: Part| view! { <Section frame=frame.clone() part/> }.into_any();
+    let managed_notice = |cap: Capability| view! { <ManagedNotice cap ask=o.ask.clone()/> }.into_any();
+    let may = |c: Capability| o.entitled.contains(&c);
+    let managed = |c: Capability| (!may(c)).then(|| o.ask.clone());
     let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
-    let ask = o.ask.clone();
-    let (ask1, ask2, ask3, ask4, ask5) = (ask.clone(), ask.clone(), ask.clone(), ask.clone(), ask.clone());
-    let max_days = o.api_key_max_days;
+    let attention = island(Part::Attention(o.needs_attention()));
+    let password = match o.password.clone() {
+        Some(password) => island(Part::Password { password, iam_user: name1 }),
+        None => managed_notice(Capability::ConsolePassword),
+    };
+    let keys = match may(Capability::AccessKeys) {
+        true => island(Part::AccessKeys { keys: o.access_keys.clone(), iam_user: name2, instead }),
+        false => managed_notice(Capability::AccessKeys),
+    };
+    let mfa = match may(Capability::Mfa) {
+        true => match o.mfa_devices.clone() {
+            Ok(devices) => {
+                let enrolment = island(Part::MfaEnrolment { suggested: self::mfa::suggested_name(&devices) });
+                view! { <MfaSection devices enrolment/> }.into_any()
+            }
+            Err(error) => view! { <ErrorView error/> }.into_any(),
+        },
+        false => managed_notice(Capability::Mfa),
+    };
+    let codecommit = island(Part::CodeCommit {
+        git: o.git_credentials.clone(),
+        ssh: o.ssh_keys.clone(),
+        region: o.codecommit_region.clone(),
+        git_managed,
+        ssh_managed,
+    });
+    let certs = match may(Capability::SigningCertificates) {
+        // Drawn on the server: nothing in it is live.
+        true => view! { <self::certificates::SigningCertsSection certs=o.signing_certs.clone()/> }.into_any(),
+        false => managed_notice(Capability::SigningCertificates),
+    };
+    let services = match may(Capability::ServiceCredentials) {
+        true => island(Part::Services { creds: o.service_credentials.clone(), max_days: o.api_key_max_days }),
+        false => managed_notice(Capability::ServiceCredentials),
+    };
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -137,50 +322,31 @@ fn OverviewBody(o: CredentialsOverview) -> impl IntoView {
                 <p class="mt-2 text-xs">"Not expected? Contact your security team."</p>
             </section>
         })}
-        <AttentionSummary items=o.needs_attention()/>
+        {attention}
         <div class="mt-6 grid gap-6">
             <SectionCard id="password" title="Console password"
                 subtitle="The password you use to sign in to the AWS Management Console.">
-                {match o.password {
-                    Some(password) => view! { <PasswordSection password iam_user=name1/> }.into_any(),
-                    None => view! { <ManagedNotice cap=Capability::ConsolePassword ask=ask1/> }.into_any(),
-                }}
+                {password}
             </SectionCard>
             <SectionCard id="access-keys" title="Access keys"
                 subtitle="Long-term credentials for the AWS CLI, SDKs and API calls. IAM allows 2 per user, active or not.">
-                {if may_keys {
-                    view! { <AccessKeysSection keys=o.access_keys iam_user=name2/> }.into_any()
-                } else {
-                    view! { <ManagedNotice cap=Capability::AccessKeys ask=ask2/> }.into_any()
-                }}
+                {keys}
             </SectionCard>
             <SectionCard id="mfa" title="Multi-factor authentication (MFA)"
                 subtitle="Devices that protect your console sign-in. IAM allows up to 8.">
-                {match o.mfa_devices {
-                    _ if !may_mfa => view! { <ManagedNotice cap=Capability::Mfa ask=ask3/> }.into_any(),
-                    Ok(devices) => view! { <MfaSection devices/> }.into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }}
+                {mfa}
             </SectionCard>
             <SectionCard id="codecommit" title="AWS CodeCommit credentials"
                 subtitle="HTTPS Git credentials and SSH public keys for CodeCommit repositories.">
-                <CodeCommitSection git=o.git_credentials ssh=o.ssh_keys region=o.codecommit_region git_managed ssh_managed/>
+                {codecommit}
             </SectionCard>
             <SectionCard id="signing-certificates" title="X.509 signing certificates"
                 subtitle="Certificates that sign requests to the few AWS services that still accept them. IAM allows 2 per user.">
-                {if may_certs {
-                    view! { <self::certificates::SigningCertsSection certs=o.signing_certs/> }.into_any()
-                } else {
-                    view! { <ManagedNotice cap=Capability::SigningCertificates ask=ask4/> }.into_any()
-                }}
+                {certs}
             </SectionCard>
             <SectionCard id="service-credentials" title="Other service credentials"
                 subtitle="Credentials that work for one AWS service only: Amazon Keyspaces, Amazon Bedrock and CloudWatch Logs. IAM allows 2 per service.">
-                {if may_services {
-                    view! { <self::services::ServiceCredentialsSection creds=o.service_credentials max_days/> }.into_any()
-                } else {
-                    view! { <ManagedNotice cap=Capability::ServiceCredentials ask=ask5/> }.into_any()
-                }}
+                {services}
             </SectionCard>
         </div>
     }

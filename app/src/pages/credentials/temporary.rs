@@ -9,7 +9,7 @@ use crate::components::{
 };
 use crate::components::{Snippet, SECONDARY};
 use crate::domain::fmt_utc;
-use crate::domain::temporary::{formats, human_duration, IssuedSession, SsoSetup, WorkRoleOffer};
+use crate::domain::temporary::{formats, human_duration, IssuedSession, MyWorkRoles, SsoSetup, WorkRoleOffer};
 use crate::error::AppError;
 use crate::paths::NEW_TEMPORARY_PATH;
 use leptos::prelude::*;
@@ -24,72 +24,51 @@ fn default_duration(durations: &[u32]) -> u32 {
     }
 }
 
-/// The roles the person may use, read once per page (provided by the credentials page).
-#[derive(Clone, Copy)]
-pub struct MyRoles(pub Resource<Result<crate::domain::temporary::MyWorkRoles, AppError>>);
+/// The names of the roles the person may use, for the access-key wizard's "temporary credentials
+/// instead" (provided by the access-key section's island; read once per page, on the server).
+#[derive(Clone, Debug, Default)]
+pub struct Instead(pub Vec<String>);
 
 /// Where the access-key wizard points people who could use temporary credentials instead: the roles
 /// they may use, linked to the section (nothing when they may use none).
 #[component]
 pub fn TemporaryInstead() -> impl IntoView {
-    let Some(MyRoles(roles)) = use_context::<MyRoles>() else { return ().into_any() };
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let names: Vec<String> = roles.await.map(|m| m.offers.into_iter().map(|o| o.display_name).collect()).unwrap_or_default();
-                (!names.is_empty()).then(|| view! {
-                    <p class="mt-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" data-testid="temporary-instead">
-                        "Safest here: temporary credentials instead of a key. You may use "{names.join(", ")}" — "
-                        <a href="#temporary-credentials" class="font-medium underline">"get temporary credentials"</a>
-                        " for as long as the task needs (up to each role's limit), in the shell, credentials-file or credential_process format, with nothing to leak or rotate."
-                    </p>
-                })
-            })}
-        </Transition>
-    }
-    .into_any()
+    let names = use_context::<Instead>().map(|Instead(names)| names).unwrap_or_default();
+    (!names.is_empty()).then(|| view! {
+        <p class="mt-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" data-testid="temporary-instead">
+            "Safest here: temporary credentials instead of a key. You may use "{names.join(", ")}" — "
+            <a href="#temporary-credentials" class="font-medium underline">"get temporary credentials"</a>
+            " for as long as the task needs (up to each role's limit), in the shell, credentials-file or credential_process format, with nothing to leak or rotate."
+        </p>
+    })
 }
 
-/// The section, when the person may use at least one role (nothing otherwise). The credentials page
-/// provides the roles ([`MyRoles`]), which the access-key wizard reads too.
+/// The section, for the roles the person may use (the credentials page shows it when there is one).
 #[component]
-pub fn TemporaryCredentialsSection() -> impl IntoView {
-    let MyRoles(offers) = expect_context::<MyRoles>();
+pub fn TemporaryCredentialsSection(roles: MyWorkRoles) -> impl IntoView {
     let issue = ServerAction::<IssueTemporaryCredentials>::new();
     // The last request, for "get new ones for the same role" (the reason included: the same task).
     let last = StoredValue::new(None::<IssueTemporaryCredentials>);
     let confirm = ServerAction::<ConfirmPassword>::new();
     let asks = Signal::derive(move || matches!(issue.value().get(), Some(Err(AppError::ReauthRequired))));
     let error = move || issue.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let MyWorkRoles { offers: list, identity_center: sso } = roles;
     view! {
         <IssuedDialog issue last/>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match offers.await {
-                    Ok(mine) if mine.offers.is_empty() => ().into_any(),
-                    Ok(mine) => {
-                        let (list, sso) = (mine.offers, mine.identity_center);
-                        view! {
-                        <SectionCard id="temporary-credentials" title="Temporary credentials"
-                            subtitle="Short-lived credentials for the AWS roles you may use: nothing long-term to leak or rotate. Prefer them to access keys for the CLI and code on your machine.">
-                            <InlineReauth confirm asks message="Issuing credentials needs a recent sign-in. Confirm your password, then ask again."/>
-                            {move || error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
-                            {list.iter().any(|o| o.chained).then(|| view! {
-                                <p class="mb-3 text-sm text-slate-600" data-testid="chained-note">
-                                    "keydesk itself runs on an AWS role, so AWS limits these sessions to one hour (role chaining)."
-                                </p>
-                            })}
-                            <ul class="divide-y divide-slate-100" data-testid="work-roles">
-                                {list.into_iter().map(|offer| view! { <OfferRow offer issue last/> }).collect_view()}
-                            </ul>
-                            {sso.map(|setup| view! { <IdentityCenterSetup setup/> })}
-                        </SectionCard>
-                    }.into_any()
-                    }
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
+        <SectionCard id="temporary-credentials" title="Temporary credentials"
+            subtitle="Short-lived credentials for the AWS roles you may use: nothing long-term to leak or rotate. Prefer them to access keys for the CLI and code on your machine.">
+            <InlineReauth confirm asks message="Issuing credentials needs a recent sign-in. Confirm your password, then ask again."/>
+            {move || error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+            {list.iter().any(|o| o.chained).then(|| view! {
+                <p class="mb-3 text-sm text-slate-600" data-testid="chained-note">
+                    "keydesk itself runs on an AWS role, so AWS limits these sessions to one hour (role chaining)."
+                </p>
             })}
-        </Transition>
+            <ul class="divide-y divide-slate-100" data-testid="work-roles">
+                {list.into_iter().map(|offer| view! { <OfferRow offer issue last/> }).collect_view()}
+            </ul>
+            {sso.map(|setup| view! { <IdentityCenterSetup setup/> })}
+        </SectionCard>
     }
 }
 

@@ -31,6 +31,11 @@ pub fn form_section(endpoint: &str) -> Option<&'static str> {
         "mark_notifications_read" => Some("notifications"),
         "upload_signing_cert" | "set_signing_cert_status" | "delete_signing_cert" => Some("signing-certificates"),
         "resync_mfa" | "remove_mfa" | "enable_mfa" => Some("mfa"),
+        "set_service_credential_status" | "delete_service_credential" => Some("service-credentials"),
+        "set_git_credential_status" | "delete_git_credential" => Some("git-credentials"),
+        "set_ssh_key_status" | "delete_ssh_key" | "upload_ssh_key" => Some("ssh-keys"),
+        "change_password" => Some("password"),
+        "set_access_key_status" | "delete_access_key" => Some("access-keys"),
         _ => None,
     }
 }
@@ -38,7 +43,7 @@ pub fn form_section(endpoint: &str) -> Option<&'static str> {
 /// The server functions whose success a server-drawn page states in a line of its own when the
 /// answer comes back (`?done=<endpoint>`): the rest show their success in what the page then lists.
 pub fn reports_done(endpoint: &str) -> bool {
-    matches!(endpoint, "upload_signing_cert" | "resync_mfa" | "enable_mfa")
+    matches!(endpoint, "upload_signing_cert" | "resync_mfa" | "enable_mfa" | "upload_ssh_key" | "change_password")
 }
 
 /// Whether `id` may name a place on a page in a form's address (`?at=<id>`): an element id as keydesk

@@ -24,8 +24,8 @@ pub fn reload() {
 
 /// Load the page anew to show what an action in an island did, as a server-drawn form's answer does
 /// (`server/src/url_errors.rs`): the address keeps its own query, forgets the previous answer, says
-/// `done=<done>` for the page's fixed message, and lands on `#<place>`.
-pub fn show_answer(_done: &str, _place: &str) {
+/// `done=<done>` (if any) for the page's fixed message, and lands on `#<place>`.
+pub fn show_answer(_done: Option<&str>, _place: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(w) = web_sys::window() {
         let location = w.location();
@@ -35,10 +35,10 @@ pub fn show_answer(_done: &str, _place: &str) {
             .split('&')
             .filter(|p| !p.is_empty() && !["done=", "open=", "__path=", "__err="].iter().any(|n| p.starts_with(n)))
             .collect();
-        let done = format!("done={_done}");
-        kept.push(&done);
+        let done = _done.map(|d| format!("done={d}"));
+        kept.extend(done.as_deref());
         let path = location.pathname().unwrap_or_else(|_| "/".into());
-        let query = format!("?{}", kept.join("&"));
+        let query = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
         if query == search {
             // The same address again would only scroll: land on the place, then load it anew.
             let _ = location.set_hash(_place);

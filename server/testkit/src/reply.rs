@@ -51,6 +51,22 @@ impl Reply {
         })
     }
 
+    /// The proof this redirect sets for the refusal in its address (`name=value`): a page shows a
+    /// refusal from its address only to the browser that was sent it (`server/src/url_errors.rs`).
+    pub fn error_proof(&self) -> Option<String> {
+        self.set_cookie_headers().into_iter().find_map(|c| {
+            let pair = c.split(';').next()?.trim();
+            (pair.starts_with("keydesk-err=") || pair.starts_with("__Host-keydesk-err=")).then(|| pair.to_owned())
+        })
+    }
+
+    /// The page a form's answer redirects to, as a path (no origin, no fragment).
+    pub fn answer_path(&self) -> Option<&str> {
+        let location = self.location()?;
+        let path = location.find("://").map_or(location, |i| location[i + 3..].find('/').map_or("/", |j| &location[i + 3 + j..]));
+        Some(path.split('#').next().unwrap_or(path))
+    }
+
     pub fn set_cookie_headers(&self) -> Vec<String> {
         self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
     }

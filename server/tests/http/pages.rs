@@ -431,3 +431,45 @@ async fn only_pages_with_islands_load_the_wasm() {
     }
     assert_eq!(seen, (7, 6));
 }
+
+/// #28: on "My security credentials" only the live parts are islands, each with its own props; the
+/// lists, badges, notices and forms that post are drawn on the server, outside every island (before,
+/// the whole page was one island, and every table of it was hydrated in the browser).
+#[tokio::test]
+async fn the_credentials_page_hydrates_only_its_live_parts() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let body = app.get(Some(&cookie), "/").await.body;
+    // What is outside the islands: cut every `<leptos-island …>…</leptos-island>` out of the page
+    // (islands are not nested here).
+    let mut outside = String::new();
+    let mut rest = body.as_str();
+    let mut islands = 0;
+    while let Some(start) = rest.find("<leptos-island") {
+        outside.push_str(&rest[..start]);
+        let end = rest[start..].find("</leptos-island>").expect("a closed island") + start;
+        assert!(!rest[start + 1..end].contains("<leptos-island"), "islands are not nested");
+        rest = &rest[end + "</leptos-island>".len()..];
+        islands += 1;
+    }
+    outside.push_str(rest);
+    for drawn in [
+        r#"data-testid="password-status""#,
+        r#"data-testid="key-count""#,
+        r#"data-testid="mfa-count""#,
+        r#"data-testid="add-hardware""#,
+        r#"data-testid="git-count""#,
+        r#"data-testid="ssh-count""#,
+        r#"data-testid="cert-upload""#,
+        r#"data-testid="svc-count""#,
+    ] {
+        assert!(outside.contains(drawn), "{drawn} is drawn on the server, outside the islands");
+    }
+    // The change form, the key wizard, the MFA enrolment, Git's generate, the SSH upload and three
+    // services' generate (alice has no work role here, so no temporary credentials).
+    assert_eq!(islands, 8, "the live parts");
+    for live in [r#"data-testid="change-password-submit""#, r#"data-testid="create-key""#, r#"data-testid="ssh-upload""#] {
+        assert!(!outside.contains(live), "{live} is in an island");
+    }
+}

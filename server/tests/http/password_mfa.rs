@@ -348,14 +348,6 @@ async fn mfa_forms_drawn_on_the_server_come_back_with_their_answer() {
         req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static(referer));
         app.send(req)
     };
-    let proof_of = |r: &Reply| {
-        r.set_cookie_headers()
-            .into_iter()
-            .find(|c| c.starts_with("keydesk-err=") || c.starts_with("__Host-keydesk-err="))
-            .map(|c| format!("{cookie}; {}", c.split(';').next().unwrap()))
-            .expect("a proof cookie")
-    };
-
     let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
     // The page's address still holds an earlier answer: it is forgotten.
     let assigned = post(
@@ -379,8 +371,8 @@ async fn mfa_forms_drawn_on_the_server_come_back_with_their_answer() {
     let location = refused.location().unwrap().to_owned();
     assert!(location.contains("__err=") && location.ends_with("&open=mfa-remove-gaht10000001#mfa-remove-gaht10000001"), "{location}");
     assert!(!location.contains("done="), "{location}");
-    let path = location.trim_start_matches("http://127.0.0.1:3000");
-    let page = app.get(Some(&proof_of(&refused)), path.split('#').next().unwrap()).await;
+    let proof = format!("{cookie}; {}", refused.error_proof().expect("a proof"));
+    let page = app.get(Some(&proof), refused.answer_path().unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
     let panel = page.body.split(r#"id="mfa-remove-gaht10000001""#).nth(1).expect("the device's removal panel");
     assert!(panel.split('>').next().unwrap().contains("open"), "open again: {}", &panel[..80]);

@@ -177,3 +177,28 @@ async fn an_ambiguous_create_deletes_the_key_nobody_saw() {
     let outcomes: Vec<String> = audit_trail(&app, "service_credential.").await.into_iter().map(|(a, o)| format!("{a}:{o}")).collect();
     assert!(outcomes.contains(&"service_credential.create:orphan_deleted".to_owned()), "{outcomes:?}");
 }
+
+/// The service-credential lists are drawn on the server and their forms post: a refused deletion
+/// comes back beside the service it was for (`?at=svc-<slug>`), not in every service's block.
+#[tokio::test]
+async fn a_refused_deletion_comes_back_beside_its_service() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    let cookie = app.sign_in("alice", PASSWORD).await.unwrap();
+    let created: CreatedServiceCredential = serde_json::from_str(&create(&app, &cookie, "keyspaces", None).await.body).unwrap();
+    let id = created.credential.id.to_string();
+    let form = [("service", "keyspaces"), ("credential_id", id.as_str()), ("confirm", "not-the-user-name")];
+    let mut req = form_request(Some(&cookie), "/api/delete_service_credential?at=svc-keyspaces", "text/html", &form);
+    req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/"));
+    let refused = app.send(req).await;
+    let location = refused.location().unwrap();
+    assert!(location.contains("__err=") && location.ends_with("&open=svc-keyspaces#svc-keyspaces"), "{location}");
+    let proof = format!("{cookie}; {}", refused.error_proof().expect("a proof"));
+    let page = app.get(Some(&proof), refused.answer_path().unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let keyspaces = page.body.split(r#" id="svc-keyspaces""#).nth(1).expect("the Keyspaces block");
+    let (keyspaces, others) = keyspaces.split_once(r#" id="svc-bedrock""#).expect("then the Bedrock block");
+    assert!(keyspaces.contains("Type the user name"), "the refusal is beside Keyspaces");
+    assert!(!others.contains("Type the user name"), "and nowhere else");
+    assert_eq!(overview(&app, &cookie).await.0.service_credentials.unwrap().len(), 1, "nothing deleted");
+}

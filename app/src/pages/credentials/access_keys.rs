@@ -6,7 +6,8 @@ use super::new_key::NEW_KEY_PATH;
 use crate::api::access_keys::*;
 use crate::api::credentials::{AccessKeyView, RotationDue, MAX_ACCESS_KEYS};
 use crate::components::{
-    code_spans, typed_delete, Confirm, ErrorView, OneTimeSecretDialog, SecretField, SecretSnippet, BUTTON, DANGER, INPUT, SECONDARY, TH,
+    code_spans, typed_delete, Confirm, ErrorView, OneTimeSecretDialog, SecretField, SecretSnippet, SectionReauth, BUTTON, DANGER, INPUT,
+    SECONDARY, TH,
 };
 use crate::domain::deadlines::{KeyDeadline, Stage};
 use crate::domain::export::{access_key_csv, snippets};
@@ -20,8 +21,6 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 pub struct CredentialActions {
     pub create: ServerAction<CreateAccessKey>,
-    pub set_status: ServerAction<SetAccessKeyStatus>,
-    pub delete: ServerAction<DeleteAccessKey>,
     pub confirm: ServerAction<ConfirmPassword>,
     pub password: ServerAction<crate::api::password::ChangePassword>,
     pub mfa_start: ServerAction<crate::api::mfa::StartMfaEnrolment>,
@@ -29,17 +28,9 @@ pub struct CredentialActions {
     pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
     pub git_create: ServerAction<crate::api::codecommit::CreateGitCredential>,
     pub git_reset: ServerAction<crate::api::codecommit::ResetGitCredential>,
-    pub git_status: ServerAction<crate::api::codecommit::SetGitCredentialStatus>,
-    pub git_delete: ServerAction<crate::api::codecommit::DeleteGitCredential>,
     pub ssh_upload: ServerAction<crate::api::codecommit::UploadSshKey>,
-    pub ssh_status: ServerAction<crate::api::codecommit::SetSshKeyStatus>,
-    pub ssh_delete: ServerAction<crate::api::codecommit::DeleteSshKey>,
     pub svc_create: ServerAction<crate::api::services::CreateServiceCredential>,
     pub svc_reset: ServerAction<crate::api::services::ResetServiceCredential>,
-    pub svc_status: ServerAction<crate::api::services::SetServiceCredentialStatus>,
-    pub svc_delete: ServerAction<crate::api::services::DeleteServiceCredential>,
-    /// The service (slug) the latest service-credential action was for: its errors show there only.
-    pub svc_last: RwSignal<Option<String>>,
 }
 
 /// After a successful password confirmation, run again the action that asked for it, with the input
@@ -92,7 +83,8 @@ pub enum ReauthSection {
     Password,
     AccessKeys,
     Mfa,
-    CodeCommit,
+    Git,
+    SshUpload,
     Services,
 }
 
@@ -100,8 +92,6 @@ impl CredentialActions {
     pub fn new() -> Self {
         let actions = CredentialActions {
             create: ServerAction::new(),
-            set_status: ServerAction::new(),
-            delete: ServerAction::new(),
             confirm: ServerAction::new(),
             password: ServerAction::new(),
             mfa_start: ServerAction::new(),
@@ -109,45 +99,16 @@ impl CredentialActions {
             mfa_cancel: ServerAction::new(),
             git_create: ServerAction::new(),
             git_reset: ServerAction::new(),
-            git_status: ServerAction::new(),
-            git_delete: ServerAction::new(),
             ssh_upload: ServerAction::new(),
-            ssh_status: ServerAction::new(),
-            ssh_delete: ServerAction::new(),
             svc_create: ServerAction::new(),
             svc_reset: ServerAction::new(),
-            svc_status: ServerAction::new(),
-            svc_delete: ServerAction::new(),
-            svc_last: RwSignal::new(None),
         };
-        let svc_last = actions.svc_last;
-        Effect::new(move |_| {
-            let latest = [
-                actions.svc_create.input().get().map(|i| i.service),
-                actions.svc_reset.input().get().map(|i| i.service),
-                actions.svc_status.input().get().map(|i| i.service),
-                actions.svc_delete.input().get().map(|i| i.service),
-            ];
-            if let Some(slug) = latest.into_iter().flatten().next() {
-                svc_last.set(Some(slug));
-            }
-        });
-        one_message_per_section!(actions.set_status, actions.delete);
         one_message_per_section!(actions.mfa_enable, actions.mfa_cancel);
-        one_message_per_section!(actions.git_status, actions.git_delete);
-        one_message_per_section!(actions.ssh_upload, actions.ssh_status, actions.ssh_delete);
-        one_message_per_section!(actions.svc_status, actions.svc_delete);
         replay_after_confirm!(actions.confirm, actions.git_create);
         replay_after_confirm!(actions.confirm, actions.git_reset);
-        replay_after_confirm!(actions.confirm, actions.git_status);
-        replay_after_confirm!(actions.confirm, actions.git_delete);
         replay_after_confirm!(actions.confirm, actions.ssh_upload);
-        replay_after_confirm!(actions.confirm, actions.ssh_status);
-        replay_after_confirm!(actions.confirm, actions.ssh_delete);
         replay_after_confirm!(actions.confirm, actions.svc_create);
         replay_after_confirm!(actions.confirm, actions.svc_reset);
-        replay_after_confirm!(actions.confirm, actions.svc_status);
-        replay_after_confirm!(actions.confirm, actions.svc_delete);
         // After a successful password confirmation, run the create that asked for it again.
         let pending_create = StoredValue::new(None::<CreateAccessKey>);
         Effect::new(move |_| {
@@ -187,55 +148,25 @@ impl CredentialActions {
         match section {
             ReauthSection::None => false,
             ReauthSection::Password => asks(self.password.value().get()),
-            ReauthSection::AccessKeys => {
-                matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
-                    || asks(self.set_status.value().get())
-                    || asks(self.delete.value().get())
-            }
+            ReauthSection::AccessKeys => matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed,
             // Only the enrolment's own answers: `enable_mfa` in the address is the hardware token's form,
             // which is drawn on the server and has its own prompt (an action run here has a version).
             ReauthSection::Mfa => {
                 matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
                     || asks(self.mfa_enable.value().get()) && self.mfa_enable.version().get() > 0
             }
-            ReauthSection::CodeCommit => {
-                (asks(self.git_create.value().get().map(|r| r.map(drop)))
-                    || asks(self.git_reset.value().get().map(|r| r.map(drop)))
-                    || asks(self.git_status.value().get())
-                    || asks(self.git_delete.value().get())
-                    || asks(self.ssh_upload.value().get().map(|r| r.map(drop)))
-                    || asks(self.ssh_status.value().get())
-                    || asks(self.ssh_delete.value().get()))
+            // JavaScript only: no other island of the page sees these answers.
+            ReauthSection::Git => {
+                (asks(self.git_create.value().get().map(|r| r.map(drop))) || asks(self.git_reset.value().get().map(|r| r.map(drop))))
                     && !confirmed
             }
+            // Also posted without JavaScript: an answer in the address is this island's alone.
+            ReauthSection::SshUpload => asks(self.ssh_upload.value().get().map(|r| r.map(drop))) && !confirmed,
             ReauthSection::Services => {
-                (asks(self.svc_create.value().get().map(|r| r.map(drop)))
-                    || asks(self.svc_reset.value().get().map(|r| r.map(drop)))
-                    || asks(self.svc_status.value().get())
-                    || asks(self.svc_delete.value().get()))
+                (asks(self.svc_create.value().get().map(|r| r.map(drop))) || asks(self.svc_reset.value().get().map(|r| r.map(drop))))
                     && !confirmed
             }
         }
-    }
-
-    /// Versions of the access-key actions; the page's resource is keyed on them.
-    pub fn changes(&self) -> [usize; 3] {
-        [self.create.version().get(), self.set_status.version().get(), self.delete.version().get()]
-    }
-
-    /// The password, MFA, CodeCommit, certificate and service-credential actions: each one's version
-    /// and whether its last completion succeeded. The page refetches after a success only: a refusal
-    /// (IAM's reuse rule, a bad key) keeps the section, and so what was typed in its form.
-    pub fn self_changes(&self) -> Vec<(usize, bool)> {
-        macro_rules! state {
-            ($($a:ident),+) => {
-                vec![$((self.$a.version().get(), self.$a.value().with(|v| matches!(v, Some(Ok(_)))))),+]
-            };
-        }
-        state!(
-            password, mfa_enable, mfa_cancel, git_create, git_reset, git_status, git_delete, ssh_upload, ssh_status, ssh_delete,
-            svc_create, svc_reset, svc_status, svc_delete
-        )
     }
 }
 
@@ -245,54 +176,53 @@ impl Default for CredentialActions {
     }
 }
 
+/// The section, drawn on the server: the keys with their activate/deactivate and delete forms, which
+/// post with or without JavaScript (the page comes back with the answer), and the rotation guide of
+/// `?rotate=`. What is live is an island: the create wizard and the one-time secret
+/// ([`KeyCreate`]), and the guide's own create and last-use watch.
 #[component]
-pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String, instead: Vec<String>) -> impl IntoView {
+    let (set_status, delete) = (ServerAction::<SetAccessKeyStatus>::new(), ServerAction::<DeleteAccessKey>::new());
+    let answers = [set_status.value().get_untracked(), delete.value().get_untracked()];
+    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
+    let action_error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
     let used = keys.len();
     let full = used >= MAX_ACCESS_KEYS;
     let th = TH;
-    let action_error = move || {
-        [actions.set_status.value().get(), actions.delete.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err().filter(|e| *e != AppError::ReauthRequired))
-    };
     let query = crate::components::location::use_query_map();
+    let (rotate, rotate_ending, done) = query.with_untracked(|q| (q.get("rotate"), q.get("rotate-ending"), q.get("done")));
     // A reminder's link names the key by its last 4 characters only (it travels by e-mail): find it
     // among this person's active keys.
-    let active_ids: Vec<AccessKeyId> = keys.iter().filter(|k| k.key.status.is_active()).map(|k| k.key.id.clone()).collect();
-    let rotate_param = move || {
-        query.with(|q| q.get("rotate")).and_then(|id| AccessKeyId::parse(&id).ok()).or_else(|| {
-            let end = query.with(|q| q.get("rotate-ending"))?;
-            let mut found = active_ids.iter().filter(|id| end.len() == 4 && id.as_str().ends_with(end.as_str()));
-            match (found.next(), found.next()) {
-                (Some(one), None) => Some(one.clone()),
-                _ => None,
-            }
-        })
-    };
-    // Follows the URL: "Close the guide" only changes the query, and the rows' Rotate links come back.
-    let rotating = Signal::derive({
-        let rotate_param = rotate_param.clone();
-        move || rotate_param().is_some()
+    let rotating = rotate.and_then(|id| AccessKeyId::parse(&id).ok()).or_else(|| {
+        let end = rotate_ending?;
+        let mut found = keys.iter().filter(|k| k.key.status.is_active() && end.len() == 4 && k.key.id.as_str().ends_with(end.as_str()));
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one.key.id.clone()),
+            _ => None,
+        }
     });
-    // Re-rendered whenever the query changes (the guide's links only change the query).
-    let guide_keys = StoredValue::new(keys.clone());
-    let guide = move || rotate_param().map(|old| view! { <super::rotation::RotationGuide old keys=guide_keys.get_value()/> });
+    let guide = rotating.clone().map(|old| view! { <super::rotation::RotationGuide old keys=keys.clone() iam_user=iam_user.clone()/> });
+    let create = super::section_island(super::Part::KeyCreate { full, iam_user, instead });
     view! {
+        <SectionReauth place="access-keys" asks/>
         {guide}
-        <SecretView iam_user=iam_user.clone()/>
-        {move || action_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {(done.as_deref() == Some("create_access_key")).then(|| view! {
+            <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
+                "The secret access key is gone for good: keydesk never stored it. If you did not save it, deactivate that key and create a new one."
+            </p>
+        })}
+        {action_error.map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
             <p class="text-sm text-slate-700" data-testid="key-count">
                 {format!("{used} of {MAX_ACCESS_KEYS} access keys used")}
                 {full.then(|| view! { <span class="text-slate-500">" — inactive keys count too; delete one to make room."</span> })}
             </p>
         </div>
-        <CreateWizard full/>
+        {create}
         {if keys.is_empty() {
             view! { <p class="mt-4 text-sm text-slate-600">"You have no access keys. Prefer temporary credentials (aws configure sso) where you can."</p> }.into_any()
         } else {
+            let rotating = rotating.is_some();
             view! {
                 <div class="mt-4 overflow-x-auto">
                     <table class="min-w-full divide-y divide-slate-200 text-sm">
@@ -306,12 +236,21 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String) -> impl Int
                             <th scope="col" class=th><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody class="divide-y divide-slate-100">
-                            {keys.into_iter().map(|k| view! { <AccessKeyRow k rotating/> }.into_any()).collect_view()}
+                            {keys.into_iter().map(|k| view! { <AccessKeyRow k rotating set_status delete/> }.into_any()).collect_view()}
                         </tbody>
                     </table>
                 </div>
             }.into_any()
         }}
+    }
+}
+
+/// The create wizard and the new key's one-time secret: the island of the access-key section.
+#[component]
+pub fn KeyCreate(full: bool, iam_user: String) -> impl IntoView {
+    view! {
+        <SecretView iam_user/>
+        <CreateWizard full/>
     }
 }
 
@@ -395,28 +334,18 @@ fn CreateWizard(full: bool) -> impl IntoView {
     }
 }
 
-/// The new key's one-time dialog, fed by the create action; "Done" forgets the secret for good.
+/// The new key's one-time dialog, fed by the create action. "Done" forgets the secret for good and
+/// loads the page anew, which lists the key and says the secret is gone.
 #[component]
-fn SecretView(iam_user: String) -> impl IntoView {
+pub(super) fn SecretView(iam_user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let closed = RwSignal::new(false);
     let created = move || actions.create.value().get().and_then(Result::ok);
-    Effect::new(move |_| {
-        if created().is_some() {
-            closed.set(false);
-        }
-    });
     // Forget the secret: the action's value is the only place it lived.
     let forget = Callback::new(move |()| {
         actions.create.value().set(None);
-        closed.set(true);
+        crate::components::browser::show_answer(Some("create_access_key"), "access-keys");
     });
     view! {
-        {move || closed.get().then(|| view! {
-            <p class="mb-4 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700" data-testid="secret-gone">
-                "The secret access key is gone for good: keydesk never stored it. If you did not save it, deactivate that key and create a new one."
-            </p>
-        })}
         {move || created().map(|k| {
             let (file, csv) = access_key_csv(&iam_user, &k);
             let snip = snippets(&k.key.id, &k.secret, "default", "us-east-1");
@@ -451,8 +380,12 @@ fn deadline_line(d: KeyDeadline) -> impl IntoView {
 }
 
 #[component]
-fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+fn AccessKeyRow(
+    k: AccessKeyView,
+    rotating: bool,
+    set_status: ServerAction<SetAccessKeyStatus>,
+    delete: ServerAction<DeleteAccessKey>,
+) -> impl IntoView {
     let mut flags = Vec::new();
     match k.rotation_due() {
         Some(RotationDue::PastDeadline(due)) => {
@@ -494,12 +427,9 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
             <td class="py-2 pr-4 align-top">{k.description.unwrap_or_default()}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {
-                        let href = format!("/?rotate={id}");
-                        move || (active && !rotating.get()).then(|| view! {
-                            <a href=href.clone() class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
-                        })
-                    }
+                    {(active && !rotating).then(|| view! {
+                        <a href=format!("/?rotate={id}") class="text-xs font-medium text-indigo-700 underline" data-testid="rotate-key">"Rotate without downtime"</a>
+                    })}
                     {match held.is_some() {
                         // Held after a leak: no Activate button; the flag row below says what to do.
                         true => view! {
@@ -507,7 +437,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                         }.into_any(),
                         false if active => view! {
                             <Confirm label="Deactivate" consequence testid="toggle-key">
-                                <ActionForm action=actions.set_status>
+                                <ActionForm action=set_status>
                                     <input type="hidden" name="key_id" value=id.clone()/>
                                     <input type="hidden" name="active" value="false"/>
                                     <button type="submit" class=DANGER data-testid="toggle-key-confirm">"Deactivate it"</button>
@@ -515,7 +445,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                             </Confirm>
                         }.into_any(),
                         false => view! {
-                            <ActionForm action=actions.set_status>
+                            <ActionForm action=set_status>
                                 <input type="hidden" name="key_id" value=id.clone()/>
                                 <input type="hidden" name="active" value="true"/>
                                 <button type="submit" class=SECONDARY data-testid="toggle-key">"Activate"</button>
@@ -523,7 +453,7 @@ fn AccessKeyRow(k: AccessKeyView, rotating: Signal<bool>) -> impl IntoView {
                         }.into_any(),
                     }}
                     {(!active).then(|| view! {
-                        <ActionForm action=actions.delete attr:class="flex items-center gap-2">
+                        <ActionForm action=delete attr:class="flex items-center gap-2">
                             <input type="hidden" name="key_id" value=id_for_delete/>
                             {typed_delete("the key id".into(), format!("confirm-{id_label}"), "delete-confirm", "delete-key")}
                         </ActionForm>

@@ -8,7 +8,7 @@ use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
 use crate::components::status_badge;
 use crate::components::{status_button, status_form, typed_delete, BUTTON, DANGER, INPUT, TH};
-use crate::components::{Confirm, CopyButton, ErrorView, ManagedNotice, OneTimeSecretDialog, SecretField};
+use crate::components::{Confirm, CopyButton, ErrorView, ManagedNotice, OneTimeSecretDialog, SecretField, SectionReauth};
 use crate::domain::codecommit::{https_clone, ssh_clone, ssh_config, CREDENTIAL_HELPERS};
 use crate::domain::entitlements::Capability;
 use crate::domain::export::git_credentials_csv;
@@ -44,6 +44,10 @@ impl Default for CloneTargetState {
     }
 }
 
+/// The section, drawn on the server: the lists with their activate/deactivate and delete forms, which
+/// post with or without JavaScript (the page comes back with the answer beside the list it was for).
+/// What is live is an island: generating and resetting a Git password (shown once), the SSH key
+/// upload (its fingerprint checked while typing) and each key's SSH config and clone command.
 #[component]
 pub fn CodeCommitSection(
     git: Result<Vec<GitCredentialView>, AppError>,
@@ -54,28 +58,37 @@ pub fn CodeCommitSection(
     /// Whom to ask, when the employee may not manage SSH keys (shown instead of them).
     ssh_managed: Option<String>,
 ) -> impl IntoView {
-    // The configured region is the starting value of the page-owned clone target.
-    let target = expect_context::<CloneTargetState>();
-    if target.region.with_untracked(String::is_empty) {
-        target.region.set(region);
-    }
+    let (git_status, git_delete) = (ServerAction::<SetGitCredentialStatus>::new(), ServerAction::<DeleteGitCredential>::new());
+    let (ssh_status, ssh_delete) = (ServerAction::<SetSshKeyStatus>::new(), ServerAction::<DeleteSshKey>::new());
+    let answers = [
+        git_status.value().get_untracked(),
+        git_delete.value().get_untracked(),
+        ssh_status.value().get_untracked(),
+        ssh_delete.value().get_untracked(),
+    ];
+    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
+    let error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let open = crate::components::location::use_query_map().with_untracked(|q| q.get("open")).unwrap_or_default();
+    let error_at = move |place: &str| error.clone().filter(|_| open == place);
+    let (git_error, ssh_error) = (error_at("git-credentials"), error_at("ssh-keys"));
     view! {
+        <SectionReauth place="codecommit" asks/>
         <div class="grid gap-8">
-            <section aria-labelledby="git-heading">
+            <section id="git-credentials" aria-labelledby="git-heading">
                 <h3 id="git-heading" class="text-base font-semibold text-slate-900">"HTTPS Git credentials"</h3>
                 <p class="mt-1 text-sm text-slate-600">"A user name and password for HTTPS connections to CodeCommit. IAM allows 2 per user."</p>
                 <div class="mt-3">{match git {
                     _ if git_managed.is_some() => view! { <ManagedNotice cap=Capability::GitCredentials ask=git_managed.unwrap_or_default()/> }.into_any(),
-                    Ok(creds) => view! { <GitCredentials creds/> }.into_any(),
+                    Ok(creds) => view! { <GitCredentials creds region=region.clone() error=git_error/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}</div>
             </section>
-            <section aria-labelledby="ssh-heading">
+            <section id="ssh-keys" aria-labelledby="ssh-heading">
                 <h3 id="ssh-heading" class="text-base font-semibold text-slate-900">"SSH public keys"</h3>
                 <p class="mt-1 text-sm text-slate-600">"RSA public keys (2048 bits or more) for SSH connections to CodeCommit. IAM allows 5 per user."</p>
                 <div class="mt-3">{match ssh {
                     _ if ssh_managed.is_some() => view! { <ManagedNotice cap=Capability::SshKeys ask=ssh_managed.unwrap_or_default()/> }.into_any(),
-                    Ok(keys) => view! { <SshKeys keys/> }.into_any(),
+                    Ok(keys) => view! { <SshKeys keys region error=ssh_error/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }}</div>
             </section>
@@ -108,40 +121,19 @@ fn code_block(text: String, testid: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn GitCredentials(creds: Vec<GitCredentialView>) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+fn GitCredentials(creds: Vec<GitCredentialView>, region: String, error: Option<AppError>) -> impl IntoView {
     let used = creds.len();
     let full = used >= MAX_GIT_CREDENTIALS;
-    // Generating and resetting need JavaScript: the password cannot survive the no-JS redirect.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let list_error = move || {
-        error_of(actions.git_status.value().get())
-            .or_else(|| error_of(actions.git_delete.value().get()))
-            .or_else(|| error_of(actions.git_reset.value().get()))
-    };
-    let create_error = move || error_of(actions.git_create.value().get());
+    let generate = super::section_island(super::Part::GitGenerate { full, region: region.clone() });
     view! {
-        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {error.map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
             <p class="text-sm text-slate-700" data-testid="git-count">
                 {format!("{used} of {MAX_GIT_CREDENTIALS} HTTPS Git credentials used")}
                 {full.then(|| view! { <span class="text-slate-500">" — inactive ones count too."</span> })}
             </p>
-            {move || if hydrated.get() {
-                view! {
-                    <button type="button" class=BUTTON data-testid="git-generate"
-                        disabled=move || full || actions.git_create.pending().get()
-                        title=if full { "You already have 2 HTTPS Git credentials: delete one first" } else { "" }
-                        on:click=move |_| { actions.git_create.dispatch(CreateGitCredential {}); }>
-                        {move || if actions.git_create.pending().get() { "Generating…" } else { "Generate credentials" }}
-                    </button>
-                }.into_any()
-            } else {
-                view! { <p class="text-xs text-slate-500">"Generating or resetting a password needs JavaScript: it is shown once."</p> }.into_any()
-            }}
+            {generate}
         </div>
-        {move || create_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
         {if creds.is_empty() {
             view! { <p class="text-sm text-slate-600">"You have no HTTPS Git credentials."</p> }.into_any()
         } else {
@@ -157,7 +149,7 @@ fn GitCredentials(creds: Vec<GitCredentialView>) -> impl IntoView {
                             <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody class="divide-y divide-slate-100">
-                            {creds.into_iter().map(|c| view! { <GitRow c hydrated/> }).collect_view()}
+                            {creds.into_iter().map(|c| view! { <GitRow c region=region.clone()/> }).collect_view()}
                         </tbody>
                     </table>
                 </div>
@@ -166,20 +158,81 @@ fn GitCredentials(creds: Vec<GitCredentialView>) -> impl IntoView {
     }
 }
 
+/// "Generate credentials": the password is shown once, so it needs JavaScript (it says so before).
 #[component]
-fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
+pub fn GitGenerate(full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let create_error = move || error_of(actions.git_create.value().get());
+    view! {
+        <GitSecretDialog/>
+        {move || if hydrated.get() {
+            view! {
+                <button type="button" class=BUTTON data-testid="git-generate"
+                    disabled=move || full || actions.git_create.pending().get()
+                    title=if full { "You already have 2 HTTPS Git credentials: delete one first" } else { "" }
+                    on:click=move |_| { actions.git_create.dispatch(CreateGitCredential {}); }>
+                    {move || if actions.git_create.pending().get() { "Generating…" } else { "Generate credentials" }}
+                </button>
+            }.into_any()
+        } else {
+            view! { <p class="text-xs text-slate-500">"Generating or resetting a password needs JavaScript: it is shown once."</p> }.into_any()
+        }}
+        {move || create_error().map(|error| view! { <div class="mt-3 w-full"><ErrorView error/></div> })}
+    }
+}
+
+/// A credential's "Reset password": the new password is shown once, so it needs JavaScript.
+#[component]
+pub fn GitReset(id: String, user: String) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let consequence = format!("The current password of {user} stops working at once; the new one is shown once.");
+    let reset = Callback::new(move |()| {
+        actions.git_reset.dispatch(ResetGitCredential { credential_id: id.clone() });
+    });
+    let reset_error = move || error_of(actions.git_reset.value().get());
+    let pending = actions.git_reset.pending();
+    view! {
+        <GitSecretDialog/>
+        {move || hydrated.get().then(|| reset_behind_confirm("Reset password", "Reset the password".into(), consequence.clone(), "git-reset", pending, reset))}
+        {move || reset_error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+    }
+}
+
+/// A reset's button behind its in-page confirmation (`<testid>`, `<testid>-confirm`): the new secret
+/// is shown once, so it is offered only once the page is interactive.
+pub(super) fn reset_behind_confirm(
+    label: impl Into<String>,
+    words: String,
+    consequence: String,
+    testid: &'static str,
+    pending: Memo<bool>,
+    reset: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Confirm label=label.into() consequence testid>
+            <button type="button" class=DANGER on:click=move |_| reset.run(()) data-testid=format!("{testid}-confirm")
+                disabled=move || pending.get()>{words}</button>
+        </Confirm>
+    }
+}
+
+/// A server-drawn form's address in this section's `list` (`git-credentials`, `ssh-keys`).
+fn posts_to<S: leptos::server_fn::ServerFn>(list: &str) -> String {
+    format!("{}?at={list}", S::PATH)
+}
+
+#[component]
+fn GitRow(c: GitCredentialView, region: String) -> impl IntoView {
     let id = c.credential.id.to_string();
     let user = c.credential.service_user_name.clone();
     let active = c.credential.status.is_active();
     let toggle_consequence = format!("Git clients that use {user} stop working at once. You can reactivate them.");
-    let reset_id = id.clone();
-    let reset_consequence = format!("The current password of {user} stops working at once; the new one is shown once.");
-    let reset = move |_| {
-        actions.git_reset.dispatch(ResetGitCredential { credential_id: reset_id.clone() });
-    };
     let confirm_id = format!("git-confirm-{id}");
-    let (status_id, delete_id) = (id.clone(), id.clone());
+    let reset = super::section_island(super::Part::GitReset { id: id.clone(), user: user.clone(), region });
     view! {
         <tr data-testid="git-row">
             <td class="py-2 pr-4 align-top font-mono" data-testid="git-user">{user.clone()}</td>
@@ -189,25 +242,17 @@ fn GitRow(c: GitCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
             <td class="py-2 pr-4 align-top tabular-nums">{format!("{} days", c.age_days)}</td>
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {move || {
-                        let (reset, consequence) = (reset.clone(), reset_consequence.clone());
-                        hydrated.get().then(move || view! {
-                            <Confirm label="Reset password" consequence testid="git-reset">
-                                <button type="button" class=DANGER on:click=reset data-testid="git-reset-confirm"
-                                    disabled=move || actions.git_reset.pending().get()>"Reset the password"</button>
-                            </Confirm>
-                        })
-                    }}
+                    {reset}
                     {status_form(active, toggle_consequence, "git-toggle", view! {
-                        <ActionForm action=actions.git_status>
-                            <input type="hidden" name="credential_id" value=status_id/>
+                        <form method="post" action={posts_to::<SetGitCredentialStatus>("git-credentials")}>
+                            <input type="hidden" name="credential_id" value=id.clone()/>
                             {status_button(active, "git-toggle", "Deactivate them")}
-                        </ActionForm>
+                        </form>
                     })}
-                    <ActionForm action=actions.git_delete attr:class="flex items-center gap-2">
-                        <input type="hidden" name="credential_id" value=delete_id/>
+                    <form method="post" action={posts_to::<DeleteGitCredential>("git-credentials")} class="flex items-center gap-2">
+                        <input type="hidden" name="credential_id" value=id.clone()/>
                         {typed_delete("the Git user name".into(), confirm_id, "git-delete-confirm", "git-delete")}
-                    </ActionForm>
+                    </form>
                 </div>
             </td>
         </tr>
@@ -241,14 +286,17 @@ pub(super) fn newest_secret(
     (current, forget)
 }
 
-/// The one-time view of a generated or reset Git password. It is rendered by the page itself, outside
-/// the sections that are re-rendered after each change, so nothing it shows or remembers belongs to a
-/// view that may be replaced while it is open.
+/// The one-time view of a generated or reset Git password, in the island that made it. Closing it
+/// forgets the password and loads the page anew, which lists the change.
 #[component]
-pub fn GitSecretDialog() -> impl IntoView {
+fn GitSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
     let (current, forget) = newest_secret(actions.git_create.value(), actions.git_reset.value());
+    let forget = Callback::new(move |()| {
+        forget.run(());
+        crate::components::browser::show_answer(None, "git-credentials");
+    });
     move || {
         current().map(|(c, created)| {
             // The Git user name is `<IAM user>-at-<account id>`; the console names the file after the IAM user.
@@ -309,17 +357,17 @@ fn preview(text: &str) -> Preview {
 }
 
 #[component]
-fn SshKeys(keys: Vec<SshKeyView>) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+fn SshKeys(keys: Vec<SshKeyView>, region: String, error: Option<AppError>) -> impl IntoView {
     let used = keys.len();
     let full = used >= MAX_SSH_KEYS;
-    let list_error = move || error_of(actions.ssh_status.value().get()).or_else(|| error_of(actions.ssh_delete.value().get()));
-    let uploaded = move || actions.ssh_upload.value().get().and_then(Result::ok);
+    // Back from an upload: the newest key is the one just uploaded.
+    let uploaded = crate::components::location::use_query_map().with_untracked(|q| q.get("done")).as_deref() == Some("upload_ssh_key");
+    let newest = uploaded.then(|| keys.iter().max_by_key(|k| k.key.uploaded_at).map(|k| k.key.id.to_string())).flatten();
     view! {
-        {move || list_error().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
-        {move || uploaded().map(|k| view! {
+        {error.map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+        {newest.map(|id| view! {
             <div class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="ssh-uploaded">
-                "Uploaded. Your SSH user name for CodeCommit is " <span class="font-mono font-semibold">{k.key.id.to_string()}</span>
+                "Uploaded. Your SSH user name for CodeCommit is " <span class="font-mono font-semibold">{id}</span>
                 " — open “SSH config” on its row for the ~/.ssh/config block."
             </div>
         })}
@@ -330,7 +378,7 @@ fn SshKeys(keys: Vec<SshKeyView>) -> impl IntoView {
         {if full {
             view! { <p class="mb-3 text-sm text-slate-600">"Upload unavailable: you already have 5 keys. Delete one first."</p> }.into_any()
         } else {
-            view! { <UploadForm/> }.into_any()
+            super::section_island(super::Part::SshUpload)
         }}
         {if keys.is_empty() {
             view! { <p class="mt-4 text-sm text-slate-600">"You have no SSH public keys."</p> }.into_any()
@@ -346,7 +394,7 @@ fn SshKeys(keys: Vec<SshKeyView>) -> impl IntoView {
                             <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
                         <tbody class="divide-y divide-slate-100">
-                            {keys.into_iter().map(|k| view! { <SshRow k/> }).collect_view()}
+                            {keys.into_iter().map(|k| view! { <SshRow k region=region.clone()/> }).collect_view()}
                         </tbody>
                     </table>
                 </div>
@@ -355,9 +403,16 @@ fn SshKeys(keys: Vec<SshKeyView>) -> impl IntoView {
     }
 }
 
+/// The upload form, live: the same parser as the server's says what the pasted key is while it is
+/// typed, and a private key is cleared before it can be sent. A successful upload loads the page anew.
 #[component]
-fn UploadForm() -> impl IntoView {
+pub fn UploadForm() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
+    Effect::new(move |_| {
+        if matches!(actions.ssh_upload.value().get(), Some(Ok(_))) {
+            crate::components::browser::show_answer(Some("upload_ssh_key"), "ssh-keys");
+        }
+    });
     let text = RwSignal::new(String::new());
     let file_note = RwSignal::new(None::<String>);
     let hydrated = RwSignal::new(false);
@@ -405,8 +460,6 @@ fn UploadForm() -> impl IntoView {
             });
         }
     };
-    // No effect resets the form after an upload: the section is re-rendered from the new list, which
-    // gives a fresh, empty form (an effect here could outlive the view it belongs to).
     view! {
         <details class="rounded-lg border border-slate-200 bg-slate-50 open:bg-white" open=open data-testid="ssh-upload">
             <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Upload SSH public key"</summary>
@@ -445,17 +498,13 @@ fn UploadForm() -> impl IntoView {
 }
 
 #[component]
-fn SshRow(k: SshKeyView) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
-    let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
+fn SshRow(k: SshKeyView, region: String) -> impl IntoView {
     let id = k.key.id.to_string();
     let active = k.key.status.is_active();
     let toggle_consequence = format!("Git over SSH with {id} stops working at once. You can reactivate it.");
-    let identity = RwSignal::new("~/.ssh/codecommit_rsa".to_owned());
-    let config_id = id.clone();
     let confirm_id = format!("ssh-confirm-{id}");
-    let (status_id, delete_id) = (id.clone(), id.clone());
     let details = format!("{}{} days old", k.bits.map(|b| format!("RSA {b} bits · ")).unwrap_or_default(), k.age_days);
+    let config = super::section_island(super::Part::SshConfig { id: id.clone(), region });
     view! {
         <tr data-testid="ssh-row">
             <td class="py-2 pr-4 align-top font-mono" data-testid="ssh-id">{id.clone()}</td>
@@ -469,33 +518,42 @@ fn SshRow(k: SshKeyView) -> impl IntoView {
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
                     {status_form(active, toggle_consequence, "ssh-toggle", view! {
-                        <ActionForm action=actions.ssh_status>
-                            <input type="hidden" name="key_id" value=status_id/>
+                        <form method="post" action={posts_to::<SetSshKeyStatus>("ssh-keys")}>
+                            <input type="hidden" name="key_id" value=id.clone()/>
                             {status_button(active, "ssh-toggle", "Deactivate the key")}
-                        </ActionForm>
+                        </form>
                     })}
-                    <ActionForm action=actions.ssh_delete attr:class="flex items-center gap-2">
-                        <input type="hidden" name="key_id" value=delete_id/>
+                    <form method="post" action={posts_to::<DeleteSshKey>("ssh-keys")} class="flex items-center gap-2">
+                        <input type="hidden" name="key_id" value=id.clone()/>
                         {typed_delete("the SSH key id".into(), confirm_id, "ssh-delete-confirm", "ssh-delete")}
-                    </ActionForm>
+                    </form>
                 </div>
             </td>
         </tr>
         <tr>
-            <td colspan="5" class="pb-3">
-                <details class="text-sm" data-testid="ssh-config">
-                    <summary class="cursor-pointer text-xs font-medium text-indigo-700">"SSH config and clone command"</summary>
-                    <div class="mt-2 grid gap-2">
-                        <label class="text-xs text-slate-700">"Private key file"
-                            <input class=format!("ml-1 w-64 {SMALL_INPUT}") prop:value=move || identity.get()
-                                on:input=move |ev| identity.set(event_target_value(&ev))/></label>
-                        <p class="text-xs text-slate-600">"Add to ~/.ssh/config:"</p>
-                        {move || code_block(ssh_config(&config_id, &identity.get()), "ssh-config-block")}
-                        <CloneTarget region repo/>
-                        {move || code_block(ssh_clone(&region.get(), &repo.get()), "ssh-clone")}
-                    </div>
-                </details>
-            </td>
+            <td colspan="5" class="pb-3">{config}</td>
         </tr>
+    }
+}
+
+/// A key's `~/.ssh/config` block and clone command, following the private key file, region and
+/// repository typed beside them.
+#[component]
+pub fn SshConfig(id: String) -> impl IntoView {
+    let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
+    let identity = RwSignal::new("~/.ssh/codecommit_rsa".to_owned());
+    view! {
+        <details class="text-sm" data-testid="ssh-config">
+            <summary class="cursor-pointer text-xs font-medium text-indigo-700">"SSH config and clone command"</summary>
+            <div class="mt-2 grid gap-2">
+                <label class="text-xs text-slate-700">"Private key file"
+                    <input class=format!("ml-1 w-64 {SMALL_INPUT}") prop:value=move || identity.get()
+                        on:input=move |ev| identity.set(event_target_value(&ev))/></label>
+                <p class="text-xs text-slate-600">"Add to ~/.ssh/config:"</p>
+                {move || code_block(ssh_config(&id, &identity.get()), "ssh-config-block")}
+                <CloneTarget region repo/>
+                {move || code_block(ssh_clone(&region.get(), &repo.get()), "ssh-clone")}
+            </div>
+        </details>
     }
 }

@@ -91,7 +91,7 @@ pub fn MfaEnrolment(suggested: String) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     Effect::new(move |_| {
         if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) {
-            crate::components::browser::show_answer("mfa-enrolment", "mfa");
+            crate::components::browser::show_answer(Some("mfa-enrolment"), "mfa");
         }
     });
     view! {

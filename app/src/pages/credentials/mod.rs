@@ -12,7 +12,7 @@ mod services;
 pub(crate) mod temporary;
 
 use self::access_keys::{AccessKeysSection, CredentialActions, ReauthSection};
-use self::codecommit::{CloneTargetState, CodeCommitSection, GitSecretDialog};
+use self::codecommit::{CloneTargetState, CodeCommitSection};
 use self::mfa::MfaSection;
 use self::password::PasswordSection;
 use crate::api::credentials::*;
@@ -67,7 +67,7 @@ fn Overview() -> impl IntoView {
                             <h1 class="text-2xl font-semibold tracking-tight">"My security credentials"</h1>
                             <div class="mt-6"><ErrorView error/></div>
                         }.into_any(),
-                        Ok(o) => view! { <OverviewBody o frame instead/> }.into_any(),
+                        Ok(o) => view! { <OverviewBody o instead/> }.into_any(),
                     };
                     // Shown also to people with no IAM user.
                     view! { {body}<div class="mt-6 grid gap-6">{temporary}</div> }
@@ -77,157 +77,94 @@ fn Overview() -> impl IntoView {
     }
 }
 
-/// One section's share of the overview: the props of its island, and what the island takes anew from
-/// the overview each time an action changes something.
+/// The live parts of the page, each an island of its own ([`Section`]) with what it needs as props;
+/// everything around them is drawn on the server. A part whose action changes what the page lists
+/// loads the page anew when it is done (`components::browser::show_answer`), so the server draws the
+/// change, with the same words a form posted without JavaScript comes back with.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Part {
-    Attention(Vec<Attention>),
-    Password {
-        password: PasswordView,
-        iam_user: String,
-    },
-    AccessKeys {
-        keys: Vec<AccessKeyView>,
-        iam_user: String,
-        instead: Vec<String>,
-    },
+    /// The console password's change form (the password's state is drawn on the server).
+    PasswordForm { policy: crate::domain::password_policy::EffectivePolicy, block_weak: bool, iam_user: String, autofocus: bool },
+    /// The access-key create wizard and the new key's one-time secret.
+    KeyCreate { full: bool, iam_user: String, instead: Vec<String> },
+    /// The rotation guide's step 1: the replacement key, created in the guide.
+    KeyCreateInGuide { old: AccessKeyId, iam_user: String },
+    /// The rotation guide's step 2: both keys' last use, read again without a reload.
+    KeyWatch { old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView> },
     /// The enrolment of a virtual MFA device (the device list is drawn on the server).
-    MfaEnrolment {
-        suggested: String,
-    },
-    CodeCommit {
-        git: Result<Vec<crate::api::codecommit::GitCredentialView>, crate::error::AppError>,
-        ssh: Result<Vec<crate::api::codecommit::SshKeyView>, crate::error::AppError>,
-        region: String,
-        git_managed: Option<String>,
-        ssh_managed: Option<String>,
-    },
-    Services {
-        creds: Result<Vec<crate::api::services::ServiceCredentialView>, crate::error::AppError>,
-        max_days: u32,
-    },
+    MfaEnrolment { suggested: String },
+    /// "Generate credentials" for CodeCommit over HTTPS; `region` starts the clone command the
+    /// one-time dialog shows.
+    GitGenerate { full: bool, region: String },
+    /// A Git credential's "Reset password".
+    GitReset { id: String, user: String, region: String },
+    /// The SSH public key upload.
+    SshUpload,
+    /// An SSH key's config block and clone command.
+    SshConfig { id: String, region: String },
+    /// A service's "Generate".
+    ServiceGenerate { slug: String, max_days: u32, full: bool },
+    /// A service credential's "Reset".
+    ServiceReset { slug: String, id: String, public: String },
 }
 
 impl Part {
-    /// The same section's share of a newer overview. What the overview does not hold (the roles
-    /// behind "temporary credentials instead") is kept; a section that is no longer there (a password
-    /// that went away) keeps what it showed.
-    fn refreshed(&self, o: &CredentialsOverview) -> Part {
-        match self {
-            Part::Attention(_) => Part::Attention(o.needs_attention()),
-            Part::Password { iam_user, .. } => match &o.password {
-                Some(password) => Part::Password { password: password.clone(), iam_user: iam_user.clone() },
-                None => self.clone(),
-            },
-            Part::AccessKeys { iam_user, instead, .. } => {
-                Part::AccessKeys { keys: o.access_keys.clone(), iam_user: iam_user.clone(), instead: instead.clone() }
-            }
-            Part::MfaEnrolment { .. } => self.clone(),
-            Part::CodeCommit { region, git_managed, ssh_managed, .. } => Part::CodeCommit {
-                git: o.git_credentials.clone(),
-                ssh: o.ssh_keys.clone(),
-                region: region.clone(),
-                git_managed: git_managed.clone(),
-                ssh_managed: ssh_managed.clone(),
-            },
-            Part::Services { max_days, .. } => Part::Services { creds: o.service_credentials.clone(), max_days: *max_days },
-        }
-    }
-
-    /// Whose actions this section's password prompt answers for.
+    /// Whose actions this part's password prompt answers for.
     fn reauth(&self) -> ReauthSection {
         match self {
-            Part::Attention(_) => ReauthSection::None,
-            Part::Password { .. } => ReauthSection::Password,
-            Part::AccessKeys { .. } => ReauthSection::AccessKeys,
+            Part::PasswordForm { .. } => ReauthSection::Password,
+            Part::KeyCreate { .. } | Part::KeyCreateInGuide { .. } => ReauthSection::AccessKeys,
             Part::MfaEnrolment { .. } => ReauthSection::Mfa,
-            Part::CodeCommit { .. } => ReauthSection::CodeCommit,
-            Part::Services { .. } => ReauthSection::Services,
+            Part::GitGenerate { .. } | Part::GitReset { .. } => ReauthSection::Git,
+            Part::SshUpload => ReauthSection::SshUpload,
+            Part::ServiceGenerate { .. } | Part::ServiceReset { .. } => ReauthSection::Services,
+            Part::KeyWatch { .. } | Part::SshConfig { .. } => ReauthSection::None,
         }
     }
 
     fn view(self) -> AnyView {
         match self {
-            Part::Attention(items) => view! { <AttentionSummary items/> }.into_any(),
-            Part::Password { password, iam_user } => view! { <PasswordSection password iam_user/> }.into_any(),
-            Part::AccessKeys { keys, iam_user, .. } => view! { <AccessKeysSection keys iam_user/> }.into_any(),
-            Part::MfaEnrolment { suggested } => view! { <self::mfa::MfaEnrolment suggested/> }.into_any(),
-            Part::CodeCommit { git, ssh, region, git_managed, ssh_managed } => {
-                view! { <CodeCommitSection git ssh region git_managed ssh_managed/> }.into_any()
+            Part::PasswordForm { policy, block_weak, iam_user, autofocus } => {
+                view! { <self::password::ChangeForm policy block_weak iam_user autofocus/> }.into_any()
             }
-            Part::Services { creds, max_days } => view! { <self::services::ServiceCredentialsSection creds max_days/> }.into_any(),
+            Part::KeyCreate { full, iam_user, .. } => view! { <self::access_keys::KeyCreate full iam_user/> }.into_any(),
+            Part::KeyCreateInGuide { old, iam_user } => view! { <self::rotation::CreateInGuide old iam_user/> }.into_any(),
+            Part::KeyWatch { old, new_key, base, keys } => view! { <self::rotation::WatchOldKey old new_key base keys/> }.into_any(),
+            Part::MfaEnrolment { suggested } => view! { <self::mfa::MfaEnrolment suggested/> }.into_any(),
+            Part::GitGenerate { full, .. } => view! { <self::codecommit::GitGenerate full/> }.into_any(),
+            Part::GitReset { id, user, .. } => view! { <self::codecommit::GitReset id user/> }.into_any(),
+            Part::SshUpload => view! { <self::codecommit::UploadForm/> }.into_any(),
+            Part::SshConfig { id, .. } => view! { <self::codecommit::SshConfig id/> }.into_any(),
+            Part::ServiceGenerate { slug, max_days, full } => view! { <self::services::ServiceGenerate slug max_days full/> }.into_any(),
+            Part::ServiceReset { slug, id, public } => view! { <self::services::ServiceReset slug id public/> }.into_any(),
         }
     }
 }
 
-/// The newest overview the page has read since it was drawn, shared by the page's islands: an action
-/// in one section reads the overview again, and every section (and the attention summary) shows it.
-/// Only in the browser; on the server each island draws its props.
-#[cfg(feature = "hydrate")]
-fn latest_overview() -> Option<ArcRwSignal<Option<CredentialsOverview>>> {
-    thread_local! {
-        static LATEST: ArcRwSignal<Option<CredentialsOverview>> = ArcRwSignal::new(None);
-    }
-    Some(LATEST.with(Clone::clone))
+/// A part's island, inside a page drawn on the server (which provides the frame).
+pub(crate) fn section_island(part: Part) -> AnyView {
+    view! { <Section frame=gate_frame() part/> }.into_any()
 }
 
-#[cfg(not(feature = "hydrate"))]
-fn latest_overview() -> Option<ArcRwSignal<Option<CredentialsOverview>>> {
-    None
-}
-
-/// A section's island: its actions, its password confirmation, and its part of the overview, read
-/// again after each change it makes.
+/// A live part's island: its actions and its own password confirmation (over the page, replaying the
+/// action that asked for it).
 #[island]
 fn Section(frame: Frame, part: Part) -> impl IntoView {
     provide_context(frame);
     let actions = CredentialActions::new();
     provide_context(actions);
-    provide_context(CloneTargetState::new());
-    if let Part::AccessKeys { instead, .. } = &part {
+    let clone_target = CloneTargetState::new();
+    if let Part::GitGenerate { region, .. } | Part::GitReset { region, .. } | Part::SshConfig { region, .. } = &part {
+        clone_target.region.set(region.clone());
+    }
+    provide_context(clone_target);
+    if let Part::KeyCreate { instead, .. } = &part {
         provide_context(self::temporary::Instead(instead.clone()));
     }
     let reauth = part.reauth();
-    let latest = latest_overview();
-    let refresh = {
-        let latest = latest.clone();
-        move || {
-            let latest = latest.clone();
-            leptos::task::spawn_local(async move {
-                // A failed read keeps what the page shows: the next change or a reload reads again.
-                if let (Ok(o), Some(latest)) = (get_my_credentials().await, latest) {
-                    latest.set(Some(o));
-                }
-            });
-        }
-    };
-    // Read again after every completed access-key action (a refused one may still have changed the
-    // list: a key created by another tab), and after every other action that succeeded: a refusal
-    // (IAM's reuse rule, a bad key) keeps the section, and so what was typed in its form.
-    Effect::new(move |previous: Option<([usize; 3], Vec<(usize, bool)>)>| {
-        let (keys, others) = (actions.changes(), actions.self_changes());
-        if let Some((keys_before, others_before)) = &previous {
-            let succeeded = others_before.iter().zip(&others).any(|((before, _), (after, ok))| before != after && *ok);
-            if *keys_before != keys || succeeded {
-                refresh();
-            }
-        }
-        (keys, others)
-    });
-    let dialogs = match &part {
-        Part::CodeCommit { .. } => view! { <GitSecretDialog/> }.into_any(),
-        Part::Services { .. } => view! { <self::services::ServiceSecretDialog/> }.into_any(),
-        _ => ().into_any(),
-    };
-    // Memoised: a section whose share did not change is not drawn again (what is typed in it stays).
-    let shown = Memo::new(move |_| match latest.as_ref().and_then(|l| l.get()) {
-        Some(o) => part.refreshed(&o),
-        None => part.clone(),
-    });
     view! {
         <Show when=move || actions.needs_reauth(reauth)><ReauthPrompt confirm=actions.confirm/></Show>
-        {dialogs}
-        {move || shown.get().view()}
+        {part.view()}
     }
 }
 
@@ -260,21 +197,21 @@ fn NoIamUser(user: String) -> impl IntoView {
 }
 
 #[component]
-fn OverviewBody(o: CredentialsOverview, frame: Frame, instead: Vec<String>) -> impl IntoView {
+fn OverviewBody(o: CredentialsOverview, instead: Vec<String>) -> impl IntoView {
     let name = o.user.name.to_string();
     let (name1, name2) = (name.clone(), name.clone());
-    let island = |part: Part| view! { <Section frame=frame.clone() part/> }.into_any();
+    let island = section_island;
     let managed_notice = |cap: Capability| view! { <ManagedNotice cap ask=o.ask.clone()/> }.into_any();
     let may = |c: Capability| o.entitled.contains(&c);
     let managed = |c: Capability| (!may(c)).then(|| o.ask.clone());
     let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
-    let attention = island(Part::Attention(o.needs_attention()));
+    let attention = view! { <AttentionSummary items=o.needs_attention()/> };
     let password = match o.password.clone() {
-        Some(password) => island(Part::Password { password, iam_user: name1 }),
+        Some(password) => view! { <PasswordSection password iam_user=name1/> }.into_any(),
         None => managed_notice(Capability::ConsolePassword),
     };
     let keys = match may(Capability::AccessKeys) {
-        true => island(Part::AccessKeys { keys: o.access_keys.clone(), iam_user: name2, instead }),
+        true => view! { <AccessKeysSection keys=o.access_keys.clone() iam_user=name2 instead/> }.into_any(),
         false => managed_notice(Capability::AccessKeys),
     };
     let mfa = match may(Capability::Mfa) {
@@ -287,20 +224,16 @@ fn OverviewBody(o: CredentialsOverview, frame: Frame, instead: Vec<String>) -> i
         },
         false => managed_notice(Capability::Mfa),
     };
-    let codecommit = island(Part::CodeCommit {
-        git: o.git_credentials.clone(),
-        ssh: o.ssh_keys.clone(),
-        region: o.codecommit_region.clone(),
-        git_managed,
-        ssh_managed,
-    });
+    let (git, ssh, region) = (o.git_credentials.clone(), o.ssh_keys.clone(), o.codecommit_region.clone());
+    let codecommit = view! { <CodeCommitSection git ssh region git_managed ssh_managed/> }.into_any();
     let certs = match may(Capability::SigningCertificates) {
         // Drawn on the server: nothing in it is live.
         true => view! { <self::certificates::SigningCertsSection certs=o.signing_certs.clone()/> }.into_any(),
         false => managed_notice(Capability::SigningCertificates),
     };
     let services = match may(Capability::ServiceCredentials) {
-        true => island(Part::Services { creds: o.service_credentials.clone(), max_days: o.api_key_max_days }),
+        true => view! { <self::services::ServiceCredentialsSection creds=o.service_credentials.clone() max_days=o.api_key_max_days/> }
+            .into_any(),
         false => managed_notice(Capability::ServiceCredentials),
     };
     view! {

@@ -3,6 +3,7 @@
 
 use super::access_keys::CredentialActions;
 use crate::api::credentials::{PasswordView, PASSWORD_WARN_DAYS};
+use crate::api::password::ChangePassword;
 use crate::components::badge;
 use crate::components::ErrorView;
 use crate::components::{BUTTON, INPUT};
@@ -76,11 +77,15 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
     };
     let has_profile = password.profile.is_some();
     let words = policy_words(&password.policy);
-    // Open the form when it must be used now, or when it has an answer to show (also after a
-    // JavaScript-free post, whose error comes back in the URL).
-    let actions = expect_context::<CredentialActions>();
-    let open = move || reset || actions.password.value().with(|v| matches!(v, Some(Err(e)) if *e != AppError::ReauthRequired));
+    // Open the form when it must be used now, or when a JavaScript-free post of it was refused (the
+    // refusal comes back in the address). With JavaScript the form answers in place.
+    let refused = matches!(ServerAction::<ChangePassword>::new().value().get_untracked(), Some(Err(e)) if e != AppError::ReauthRequired);
+    let open = reset || refused;
+    let changed = crate::components::location::use_query_map().with_untracked(|q| q.get("done")).as_deref() == Some("change_password");
     view! {
+        {changed.then(|| view! {
+            <p class="mb-4 text-sm font-medium text-emerald-800" role="status" data-testid="password-changed">"Password changed. Use it at your next AWS console sign-in."</p>
+        })}
         {reset.then(|| view! {
             <p class="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-300" role="status" data-testid="reset-required">
                 "Your password was reset by the help desk. Choose a new one now: until you do, the AWS console will ask for it at your next sign-in."
@@ -101,16 +106,23 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
                     <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">
                         {if has_profile { "Change password" } else { "Create a console password" }}
                     </summary>
-                    <ChangeForm policy=password.policy.clone() block_weak=password.block_weak iam_user autofocus=reset/>
+                    {super::section_island(super::Part::PasswordForm { policy: password.policy.clone(), block_weak: password.block_weak, iam_user, autofocus: reset })}
                 </details>
             }.into_any(),
         }}
     }
 }
 
+/// The change form, live: its checklist ticks as the password is typed. A change loads the page anew,
+/// which says so and shows the password's new age; a refusal answers in place, keeping what was typed.
 #[component]
-fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autofocus: bool) -> impl IntoView {
+pub fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autofocus: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
+    Effect::new(move |_| {
+        if matches!(actions.password.value().get(), Some(Ok(()))) {
+            crate::components::browser::show_answer(Some("change_password"), "password");
+        }
+    });
     let pw = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let policy = StoredValue::new(policy);
@@ -135,7 +147,6 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
         policy.with_value(|p| user.with_value(|u| refusal(p, &pw.get(), &repeat.get(), u, block_weak)))
     };
     let error = move || actions.password.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
-    let done = move || matches!(actions.password.value().get(), Some(Ok(())));
     // Without JavaScript the button stays enabled and the server answers with the same words.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -155,7 +166,6 @@ fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autof
                         class=INPUT on:input=move |ev| repeat.set(event_target_value(&ev)) prop:value=move || repeat.get()/>
                 </div>
                 {move || error().map(|error| view! { <ErrorView error/> })}
-                {move || done().then(|| view! { <p class="text-sm font-medium text-emerald-800" role="status" data-testid="password-changed">"Password changed. Use it at your next AWS console sign-in."</p> })}
                 <div>
                     <button type="submit" class=BUTTON data-testid="change-password-submit"
                         disabled=move || actions.password.pending().get() || (hydrated.get() && refused().is_some())>

@@ -15,9 +15,9 @@ use leptos::prelude::*;
 /// The rotation guide for `?rotate=<old key id>[&new=<replacement>]`: every step derived from the keys
 /// IAM lists now and the replacement the person named.
 #[component]
-pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl IntoView {
+pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
     use crate::domain::rotation::{progress, Progress, Step, STEPS};
-    let actions = expect_context::<CredentialActions>();
+    let (set_status, delete) = (ServerAction::<SetAccessKeyStatus>::new(), ServerAction::<DeleteAccessKey>::new());
     let query = crate::components::location::use_query_map();
     let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
     let (watched, verified) = (flag("watched"), flag("verified"));
@@ -35,21 +35,6 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
         Progress::At { new_key: Some(new), .. } => format!("/?rotate={old}&new={new}"),
         _ => format!("/?rotate={old}"),
     };
-    // A key created in the guide is the replacement: name it in the address, so every later step (and a
-    // reload) knows it.
-    #[cfg(feature = "hydrate")]
-    {
-        let old = old.clone();
-        let navigate = crate::components::location::use_replace_address();
-        Effect::new(move |_| {
-            let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
-            let Some(new) = created else { return };
-            let named_now = query.with_untracked(|q| q.get("new"));
-            if query.with_untracked(|q| q.get("rotate")).as_deref() == Some(old.as_str()) && named_now.as_deref() != Some(new.as_str()) {
-                navigate(&format!("/?rotate={old}&new={new}"));
-            }
-        });
-    }
     let body = match state {
         Progress::Blocked => view! {
             <p>"Both key slots are taken, and your other key is not a replacement for this one. Delete your other, inactive key first (or deactivate one you no longer need), then create the new one here."</p>
@@ -69,13 +54,13 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
                 <p class="mt-2 text-slate-600">"If it serves something else, it must stay: IAM allows two keys, so deactivate and delete a key you no longer need before rotating this one."</p>
             }.into_any()
         }
-        Progress::At { step: Step::CreateNew, .. } => view! { <CreateInGuide old=old.clone()/> }.into_any(),
+        Progress::At { step: Step::CreateNew, .. } => super::section_island(super::Part::KeyCreateInGuide { old: old.clone(), iam_user }),
         Progress::At { step: Step::UpdateAndWatch, new_key } => {
             let new_key = new_key.unwrap_or_else(|| old.clone());
-            view! { <WatchOldKey old=old.clone() new_key base=base.clone() keys=keys.clone()/> }.into_any()
+            super::section_island(super::Part::KeyWatch { old: old.clone(), new_key, base: base.clone(), keys: keys.clone() })
         }
         Progress::At { step: Step::Deactivate, .. } => view! {
-            <ActionForm action=actions.set_status>
+            <ActionForm action=set_status>
                 <input type="hidden" name="key_id" value=old.to_string()/>
                 <input type="hidden" name="active" value="false"/>
                 <button type="submit" class=BUTTON data-testid="rotate-deactivate">{format!("Deactivate {old}")}</button>
@@ -85,7 +70,7 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
             <p>"Check your applications, jobs and scripts. Anything still using the old key now fails with InvalidClientTokenId."</p>
             <div class="mt-2 flex flex-wrap gap-2">
                 <a href=format!("{base}&watched=1&verified=1") class=BUTTON data-testid="rotate-verified">"Everything works"</a>
-                <ActionForm action=actions.set_status>
+                <ActionForm action=set_status>
                     <input type="hidden" name="key_id" value=old.to_string()/>
                     <input type="hidden" name="active" value="true"/>
                     <button type="submit" class=SECONDARY>"Something broke: reactivate the old key"</button>
@@ -93,7 +78,7 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
             </div>
         }.into_any(),
         Progress::At { step: Step::Delete, .. } => view! {
-            <ActionForm action=actions.delete attr:class="flex flex-wrap items-center gap-2">
+            <ActionForm action=delete attr:class="flex flex-wrap items-center gap-2">
                 <input type="hidden" name="key_id" value=old.to_string()/>
                 <input name="confirm" required placeholder="Type the old key id" aria-label="Type the old key id to confirm"
                     class="w-60 rounded-md border border-slate-300 px-2 py-1 font-mono text-xs" data-testid="rotate-delete-confirm"/>
@@ -121,8 +106,21 @@ pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>) -> impl 
 /// Step 1 inside the guide: create the replacement here (with JavaScript the create action, whose
 /// one-time dialog opens over the page; without it the one-time page, which links back to step 2).
 #[component]
-fn CreateInGuide(old: AccessKeyId) -> impl IntoView {
+pub fn CreateInGuide(old: AccessKeyId, iam_user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
+    // The key created here is the replacement: name it in the address at once, under the open dialog,
+    // so closing the dialog (which loads the page anew) and any later reload are at step 2.
+    #[cfg(feature = "hydrate")]
+    {
+        let old = old.clone();
+        let navigate = crate::components::location::use_replace_address();
+        Effect::new(move |_| {
+            let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
+            if let Some(new) = created {
+                navigate(&format!("/?rotate={old}&new={new}"));
+            }
+        });
+    }
     let description = format!("replaces {old}");
     let dispatch_description = description.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -131,6 +129,7 @@ fn CreateInGuide(old: AccessKeyId) -> impl IntoView {
     };
     let error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     view! {
+        <super::access_keys::SecretView iam_user/>
         <p>"Create the replacement key now. The old key keeps working while you switch your applications over."</p>
         <form method="post" action=NEW_KEY_PATH class="mt-2 flex flex-wrap items-center gap-2" on:submit=submit>
             <input type="hidden" name="description" value=description/>
@@ -147,7 +146,7 @@ fn CreateInGuide(old: AccessKeyId) -> impl IntoView {
 /// one-time secret on screen is not lost), and a warning when the old key was used after the new one
 /// was made.
 #[component]
-fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView>) -> impl IntoView {
+pub fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView>) -> impl IntoView {
     use crate::domain::rotation::old_key_still_used;
     let tick = RwSignal::new(0_u32);
     let hydrated = RwSignal::new(false);

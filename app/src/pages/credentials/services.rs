@@ -4,33 +4,44 @@
 //! activate/deactivate and delete. The secret is shown once, in a dialog owned by the page.
 
 use super::access_keys::CredentialActions;
-use super::codecommit::newest_secret;
+use super::codecommit::{newest_secret, reset_behind_confirm};
 use crate::api::services::*;
 use crate::components::{badge, status_badge, typed_delete};
 use crate::components::{status_button, status_form};
-use crate::components::{Confirm, ErrorView, OneTimeSecretDialog, SecretField};
-use crate::components::{BUTTON, DANGER, INPUT, TH};
+use crate::components::{ErrorView, OneTimeSecretDialog, SecretField, SectionReauth};
+use crate::components::{BUTTON, INPUT, TH};
 use crate::domain::services::{CredentialShape, ServiceSpec, PER_SERVICE};
 use crate::domain::*;
 use crate::error::AppError;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 fn error_of<T: Clone + Send + Sync + 'static>(v: Option<Result<T, AppError>>) -> Option<AppError> {
     v.and_then(Result::err).filter(|e| *e != AppError::ReauthRequired)
 }
 
+/// The section, drawn on the server: each service's list, with its activate/deactivate and delete
+/// forms posting with or without JavaScript (the page comes back with the answer, beside the service it
+/// was for). Generating and resetting show a secret once, so they are islands ([`ServiceGenerate`],
+/// [`ServiceReset`]); closing the secret's dialog loads the page anew with the change listed.
 #[component]
 pub fn ServiceCredentialsSection(creds: Result<Vec<ServiceCredentialView>, AppError>, max_days: u32) -> impl IntoView {
     let creds = match creds {
         Ok(c) => c,
         Err(error) => return view! { <ErrorView error/> }.into_any(),
     };
+    let (status, delete) = (ServerAction::<SetServiceCredentialStatus>::new(), ServerAction::<DeleteServiceCredential>::new());
+    let answers = [status.value().get_untracked(), delete.value().get_untracked()];
+    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
+    let error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    // The refusal shows beside the service whose form was refused (`?at=svc-<slug>`).
+    let open = crate::components::location::use_query_map().with_untracked(|q| q.get("open")).unwrap_or_default();
     view! {
+        <SectionReauth place="service-credentials" asks/>
         <div class="grid gap-8">
             {ServiceSpec::generic().map(|spec| {
                 let mine: Vec<ServiceCredentialView> = creds.iter().filter(|c| c.credential.service_name == spec.service_name).cloned().collect();
-                view! { <ServiceBlock spec mine max_days/> }
+                let error = error.clone().filter(|_| open == format!("svc-{}", spec.slug));
+                view! { <ServiceBlock spec mine max_days error/> }
             }).collect_view()}
         </div>
     }
@@ -38,68 +49,27 @@ pub fn ServiceCredentialsSection(creds: Result<Vec<ServiceCredentialView>, AppEr
 }
 
 #[component]
-fn ServiceBlock(spec: &'static ServiceSpec, mine: Vec<ServiceCredentialView>, max_days: u32) -> impl IntoView {
-    let actions = expect_context::<CredentialActions>();
+fn ServiceBlock(spec: &'static ServiceSpec, mine: Vec<ServiceCredentialView>, max_days: u32, error: Option<AppError>) -> impl IntoView {
     let slug = spec.slug;
     let used = mine.len();
     let full = used >= PER_SERVICE;
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let days = RwSignal::new(max_days.min(30).to_string());
-    // Errors show beside the service the latest action was for, not in every block.
-    let here = move || actions.svc_last.get().is_some_and(|s| s == slug);
-    let create_error = move || here().then(|| error_of(actions.svc_create.value().get())).flatten();
-    let list_error = move || {
-        here()
-            .then(|| {
-                error_of(actions.svc_status.value().get())
-                    .or_else(|| error_of(actions.svc_delete.value().get()))
-                    .or_else(|| error_of(actions.svc_reset.value().get()))
-            })
-            .flatten()
-    };
+    let place = format!("svc-{slug}");
     let heading = format!("svc-{slug}-heading");
     let heading_ref = heading.clone();
-    let generate = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let age_days = spec.expires().then(|| days.get_untracked());
-        actions.svc_create.dispatch(CreateServiceCredential { service: slug.to_owned(), age_days });
-    };
+    let generate = super::section_island(super::Part::ServiceGenerate { slug: slug.to_owned(), max_days, full });
     view! {
-        <section aria-labelledby=heading_ref data-testid=format!("svc-{slug}")>
+        <section id=place aria-labelledby=heading_ref data-testid=format!("svc-{slug}")>
             <h3 id=heading class="text-base font-semibold text-slate-900">{spec.label}</h3>
             <p class="mt-1 text-sm text-slate-600">{spec.help}" "
                 <a href=spec.docs target="_blank" rel="noreferrer" class="text-indigo-700 underline">"AWS documentation"</a></p>
-            {move || list_error().map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
+            {error.map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
             <div class="mt-3 flex flex-wrap items-end justify-between gap-3">
                 <p class="text-sm text-slate-700" data-testid="svc-count">
                     {format!("{used} of {PER_SERVICE} {} used", spec.plural())}
                     {full.then(|| view! { <span class="text-slate-500">" — inactive and expired ones count too; delete one first."</span> })}
                 </p>
-                {move || if !hydrated.get() {
-                    view! { <p class="text-xs text-slate-500">"Generating or resetting needs JavaScript: the secret is shown once."</p> }.into_any()
-                } else if full {
-                    ().into_any()
-                } else {
-                    let days_id = format!("svc-{slug}-days");
-                    view! {
-                        <form class="flex flex-wrap items-end gap-2" on:submit=generate>
-                            {spec.expires().then(|| view! {
-                                <label class="grid gap-1 text-xs font-medium text-slate-700" for=days_id.clone()>
-                                    {format!("Expires after (days, at most {max_days})")}
-                                    <input id=days_id.clone() type="number" min="1" max=max_days.to_string() required
-                                        class=format!("w-28 {INPUT}") prop:value=move || days.get() value=days.get_untracked()
-                                        on:input=move |ev| days.set(event_target_value(&ev)) data-testid="svc-days"/>
-                                </label>
-                            })}
-                            <button type="submit" class=BUTTON data-testid="svc-generate" disabled=move || actions.svc_create.pending().get()>
-                                {move || if actions.svc_create.pending().get() { "Generating…".to_owned() } else { format!("Generate {}", spec.noun) }}
-                            </button>
-                        </form>
-                    }.into_any()
-                }}
+                {generate}
             </div>
-            {move || create_error().map(|error| view! { <div class="mt-3"><ErrorView error/></div> })}
             {if mine.is_empty() {
                 view! { <p class="mt-3 text-sm text-slate-600">{format!("You have no {}.", spec.plural())}</p> }.into_any()
             } else {
@@ -116,7 +86,7 @@ fn ServiceBlock(spec: &'static ServiceSpec, mine: Vec<ServiceCredentialView>, ma
                                 <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
                             </tr></thead>
                             <tbody class="divide-y divide-slate-100">
-                                {mine.into_iter().map(|c| view! { <ServiceRow spec c hydrated/> }).collect_view()}
+                                {mine.into_iter().map(|c| view! { <ServiceRow spec c/> }).collect_view()}
                             </tbody>
                         </table>
                     </div>
@@ -126,22 +96,87 @@ fn ServiceBlock(spec: &'static ServiceSpec, mine: Vec<ServiceCredentialView>, ma
     }
 }
 
+/// A service's "Generate" form: the secret is shown once, so it needs JavaScript (it says so before).
 #[component]
-fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: RwSignal<bool>) -> impl IntoView {
+pub fn ServiceGenerate(slug: String, max_days: u32, full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
+    let Some(spec) = ServiceSpec::by_slug(&slug) else { return ().into_any() };
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let days = RwSignal::new(max_days.min(30).to_string());
+    let create_error = move || error_of(actions.svc_create.value().get());
+    let generate = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let age_days = spec.expires().then(|| days.get_untracked());
+        actions.svc_create.dispatch(CreateServiceCredential { service: spec.slug.to_owned(), age_days });
+    };
+    view! {
+        <ServiceSecretDialog/>
+        {move || if !hydrated.get() {
+            view! { <p class="text-xs text-slate-500">"Generating or resetting needs JavaScript: the secret is shown once."</p> }.into_any()
+        } else if full {
+            ().into_any()
+        } else {
+            let days_id = format!("svc-{}-days", spec.slug);
+            view! {
+                <form class="flex flex-wrap items-end gap-2" on:submit=generate>
+                    {spec.expires().then(|| view! {
+                        <label class="grid gap-1 text-xs font-medium text-slate-700" for=days_id.clone()>
+                            {format!("Expires after (days, at most {max_days})")}
+                            <input id=days_id.clone() type="number" min="1" max=max_days.to_string() required
+                                class=format!("w-28 {INPUT}") prop:value=move || days.get() value=days.get_untracked()
+                                on:input=move |ev| days.set(event_target_value(&ev)) data-testid="svc-days"/>
+                        </label>
+                    })}
+                    <button type="submit" class=BUTTON data-testid="svc-generate" disabled=move || actions.svc_create.pending().get()>
+                        {move || if actions.svc_create.pending().get() { "Generating…".to_owned() } else { format!("Generate {}", spec.noun) }}
+                    </button>
+                </form>
+            }.into_any()
+        }}
+        {move || create_error().map(|error| view! { <div class="mt-3 w-full"><ErrorView error/></div> })}
+    }
+    .into_any()
+}
+
+/// A credential's "Reset": the new secret is shown once, so it needs JavaScript (absent before).
+#[component]
+pub fn ServiceReset(slug: String, id: String, public: String) -> impl IntoView {
+    let actions = expect_context::<CredentialActions>();
+    let Some(spec) = ServiceSpec::by_slug(&slug) else { return ().into_any() };
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let secret_word = if spec.expires() { "secret" } else { "password" };
+    let consequence = format!("The current {secret_word} of {public} stops working at once; the new one is shown once.");
+    let reset = Callback::new(move |()| {
+        actions.svc_reset.dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: id.clone() });
+    });
+    let reset_error = move || error_of(actions.svc_reset.value().get());
+    let pending = actions.svc_reset.pending();
+    view! {
+        <ServiceSecretDialog/>
+        {move || {
+            let (label, words) = (format!("Reset {secret_word}"), format!("Reset the {secret_word}"));
+            hydrated.get().then(|| reset_behind_confirm(label, words, consequence.clone(), "svc-reset", pending, reset))
+        }}
+        {move || reset_error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView) -> impl IntoView {
     let id = c.credential.id.to_string();
     let public = c.credential.public_part().to_owned();
     let active = c.credential.status.is_active();
     let expired = c.credential.status == Status::Expired;
-    let secret_word = if spec.expires() { "secret" } else { "password" };
-    let reset_consequence = format!("The current {secret_word} of {public} stops working at once; the new one is shown once.");
-    let reset_id = id.clone();
-    let reset = move |_| {
-        actions.svc_reset.dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: reset_id.clone() });
-    };
     let toggle_consequence = format!("Clients that use {public} stop working at once. You can reactivate it.");
     let confirm_id = format!("svc-confirm-{id}");
-    let (status_id, delete_id) = (id.clone(), id.clone());
+    let at = format!("?at=svc-{}", spec.slug);
+    let status_action = format!("{}{at}", <SetServiceCredentialStatus as leptos::server_fn::ServerFn>::PATH);
+    let delete_action = format!("{}{at}", <DeleteServiceCredential as leptos::server_fn::ServerFn>::PATH);
+    let reset = (!expired)
+        .then(|| super::section_island(super::Part::ServiceReset { slug: spec.slug.to_owned(), id: id.clone(), public: public.clone() }));
     let expiry = c.credential.expires_at.map(|at| {
         let note = match c.expires_in_days {
             Some(d) if d < 0 || expired => "expired".to_owned(),
@@ -165,39 +200,35 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView, hydrated: Rw
             })}
             <td class="py-2 align-top">
                 <div class="flex flex-col items-end gap-2">
-                    {move || {
-                        let (reset, consequence) = (reset.clone(), reset_consequence.clone());
-                        (hydrated.get() && !expired).then(move || view! {
-                            <Confirm label=format!("Reset {secret_word}") consequence testid="svc-reset">
-                                <button type="button" class=DANGER on:click=reset data-testid="svc-reset-confirm"
-                                    disabled=move || actions.svc_reset.pending().get()>{format!("Reset the {secret_word}")}</button>
-                            </Confirm>
-                        })
-                    }}
+                    {reset}
                     {(!expired).then(|| status_form(active, toggle_consequence, "svc-toggle", view! {
-                        <ActionForm action=actions.svc_status>
+                        <form method="post" action=status_action>
                             <input type="hidden" name="service" value=spec.slug/>
-                            <input type="hidden" name="credential_id" value=status_id.clone()/>
+                            <input type="hidden" name="credential_id" value=id.clone()/>
                             {status_button(active, "svc-toggle", "Deactivate it")}
-                        </ActionForm>
+                        </form>
                     }))}
-                    <ActionForm action=actions.svc_delete attr:class="flex items-center gap-2">
+                    <form method="post" action=delete_action class="flex items-center gap-2">
                         <input type="hidden" name="service" value=spec.slug/>
-                        <input type="hidden" name="credential_id" value=delete_id/>
+                        <input type="hidden" name="credential_id" value=id.clone()/>
                         {typed_delete(format!("the {}", spec.public_label()), confirm_id, "svc-delete-confirm", "svc-delete")}
-                    </ActionForm>
+                    </form>
                 </div>
             </td>
         </tr>
     }
 }
 
-/// The one-time view of a generated or reset service credential (rendered by the page, outside the
-/// sections that are re-rendered after each change).
+/// The one-time view of a generated or reset service credential, in the island that made it. Closing
+/// it forgets the secret and loads the page anew, which lists the change.
 #[component]
-pub fn ServiceSecretDialog() -> impl IntoView {
+fn ServiceSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let (current, forget) = newest_secret(actions.svc_create.value(), actions.svc_reset.value());
+    let forget = Callback::new(move |()| {
+        forget.run(());
+        crate::components::browser::show_answer(None, "service-credentials");
+    });
     move || {
         current().and_then(|(c, created)| {
             let spec = ServiceSpec::by_service_name(&c.credential.service_name)?;

@@ -102,7 +102,7 @@ impl AccessKeyView {
 }
 
 /// How urgent an item of "Needs your attention" is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {
     /// Past a deadline or unprotected now.
     Now,
@@ -111,11 +111,11 @@ pub enum Urgency {
 }
 
 /// One line of the page's "Needs your attention" summary, linking to the section that fixes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attention {
     pub urgency: Urgency,
     /// The section's id on the page (`password`, `access-keys`, `mfa`).
-    pub section: String,
+    pub section: &'static str,
     pub text: String,
 }
 
@@ -128,7 +128,7 @@ impl CredentialsOverview {
     /// password with no MFA device (CIS 1.10). Empty when all is well.
     pub fn needs_attention(&self) -> Vec<Attention> {
         let mut out = Vec::new();
-        let mut add = |urgency, section: &str, text: String| out.push(Attention { urgency, section: section.to_owned(), text });
+        let mut add = |urgency, section, text: String| out.push(Attention { urgency, section, text });
         let password = self.password.as_ref().filter(|p| p.profile.is_some());
         if let Some(p) = password {
             match p.expires_in_days {

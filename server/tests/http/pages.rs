@@ -395,10 +395,14 @@ async fn only_pages_with_islands_load_the_wasm() {
     for (name, role) in [("alice", Role::Employee), ("carol", Role::Helpdesk), ("dave", Role::Admin)] {
         app.add_account(name, role).await;
     }
+    // zed acts for an IAM user that does not exist, and has no work role: nothing on "My security
+    // credentials" is live for them.
+    app.add_account_acting_for("zed", Role::Employee, "nobody-here").await;
     let mut seen = (0, 0);
     for (who, path, islands) in [
         (None, "/sign-in", true),
         (Some("alice"), "/", true),
+        (Some("zed"), "/", false),
         (Some("alice"), "/activity", true),
         (Some("alice"), "/access-keys/new", false),
         (Some("alice"), "/temporary-credentials/new", false),
@@ -429,7 +433,7 @@ async fn only_pages_with_islands_load_the_wasm() {
             assert!(!body.contains("modulepreload") && !body.contains(".wasm"), "{who:?} {path}: the WASM is named");
         }
     }
-    assert_eq!(seen, (7, 6));
+    assert_eq!(seen, (7, 7));
 }
 
 /// #28: on "My security credentials" only the live parts are islands, each with its own props; the

@@ -47,18 +47,22 @@ fn Overview() -> impl IntoView {
     // The work roles the person may use: read once, for the temporary-credentials section and the
     // access-key wizard's "temporary credentials instead".
     let roles = Resource::new(|| (), |_| crate::api::temporary::get_my_work_roles());
+    let live = LiveParts::default();
+    provide_context(live.clone());
     view! {
-        <IslandScripts/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading your credentials…"</p> }>
             {move || {
-                let frame = frame.clone();
+                let (frame, live) = (frame.clone(), live.clone());
                 Suspend::new(async move {
                     let (overview, roles) = (overview.await, roles.await);
                     let instead: Vec<String> =
                         roles.as_ref().map(|r| r.offers.iter().map(|o| o.display_name.clone()).collect()).unwrap_or_default();
                     let temporary = match roles {
                         Ok(mine) if mine.offers.is_empty() => ().into_any(),
-                        Ok(mine) => view! { <Temporary frame=frame.clone() roles=mine/> }.into_any(),
+                        Ok(mine) => {
+                            live.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                            view! { <Temporary frame=frame.clone() roles=mine/> }.into_any()
+                        }
                         Err(error) => view! { <ErrorView error/> }.into_any(),
                     };
                     let body = match overview {
@@ -69,8 +73,11 @@ fn Overview() -> impl IntoView {
                         }.into_any(),
                         Ok(o) => view! { <OverviewBody o instead/> }.into_any(),
                     };
+                    // The WASM only if something is live: an employee with no IAM user and no work role,
+                    // or who manages nothing here, gets a page with nothing to start.
+                    let scripts = live.0.load(std::sync::atomic::Ordering::Relaxed).then(|| view! { <IslandScripts/> });
                     // Shown also to people with no IAM user.
-                    view! { {body}<div class="mt-6 grid gap-6">{temporary}</div> }
+                    view! { {scripts}{body}<div class="mt-6 grid gap-6">{temporary}</div> }
                 })
             }}
         </Suspense>
@@ -141,8 +148,16 @@ impl Part {
     }
 }
 
+/// Whether the page drawn so far has a live part (set by [`section_island`], read once the page's
+/// sections are built): the page names the WASM only then.
+#[derive(Clone, Default)]
+struct LiveParts(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
 /// A part's island, inside a page drawn on the server (which provides the frame).
 pub(crate) fn section_island(part: Part) -> AnyView {
+    if let Some(live) = use_context::<LiveParts>() {
+        live.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     view! { <Section frame=gate_frame() part/> }.into_any()
 }
 

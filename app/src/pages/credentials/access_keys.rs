@@ -1,5 +1,5 @@
-//! The access-keys section of "My security credentials": the table, the create wizard, the one-time
-//! secret view, the re-authentication prompt and the activate/deactivate/delete actions.
+//! The access-keys section of "My security credentials": the table with its activate/deactivate and
+//! delete forms (drawn on the server), and the live create wizard with its one-time secret view.
 //! The secret lives only in the create action's value; closing the view clears it for good.
 
 use super::new_key::NEW_KEY_PATH;
@@ -16,8 +16,9 @@ use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-/// Every action of "My security credentials", created by the page so its resource can follow their
-/// versions and one re-authentication dialog can serve them all.
+/// The actions of the live parts of "My security credentials" (the forms drawn on the server post
+/// without one). Each island makes its own set, with its own password prompt ([`Self::needs_reauth`]),
+/// which replays the action that asked for it.
 #[derive(Clone, Copy)]
 pub struct CredentialActions {
     pub create: ServerAction<CreateAccessKey>,

@@ -20,7 +20,7 @@ pub mod stats;
 
 pub use fixtures::*;
 pub use harness::*;
-pub use reply::{form_request, urlencode, Reply};
+pub use reply::{form_request, page_form_request, urlencode, Reply};
 
 /// The value of the environment variable `$var`, or — when it is not set — a note naming what is
 /// skipped and `return Default::default()` from the calling function (`()` for a test, `None` for a

@@ -94,6 +94,14 @@ pub fn form_request(cookie: Option<&str>, path: &str, accept: &str, form: &[(&st
     req.body(Body::from(body)).unwrap()
 }
 
+/// The post a browser without JavaScript sends from a form on `page` (its Referer): the server
+/// function's answer is a redirect back to that page.
+pub fn page_form_request(cookie: Option<&str>, path: &str, page: &'static str, form: &[(&str, &str)]) -> Request<Body> {
+    let mut req = form_request(cookie, path, "text/html", form);
+    req.headers_mut().insert(header::REFERER, HeaderValue::from_static(page));
+    req
+}
+
 /// Percent-encode everything but RFC 3986's unreserved characters.
 pub fn urlencode(s: &str) -> String {
     s.bytes()

@@ -135,9 +135,8 @@ async fn errors_in_links_show_only_for_their_own_browser() {
     assert!(!r.body.contains("555 0100"));
 
     // A real failure, posted without JavaScript: redirected with its error and the proof.
-    let mut req = form_request(None, "/api/sign_in", "text/html", &[("username", "alice"), ("password", "wrong-password-1")]);
-    req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/sign-in"));
-    let post = app.send(req).await;
+    let form = [("username", "alice"), ("password", "wrong-password-1")];
+    let post = app.send(page_form_request(None, "/api/sign_in", "http://127.0.0.1:3000/sign-in", &form)).await;
     let location = post.location().expect("redirected back").to_owned();
     assert!(location.contains("__err="), "{location}");
     let proof = post

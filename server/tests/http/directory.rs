@@ -29,9 +29,7 @@ async fn the_sign_in_page_asks_for_the_directory_account_and_posts_without_javas
     // A plain form post (no JavaScript): a wrong password comes back to the page with the error; the
     // right one lands signed in on the credentials page.
     let post = |password: &'static str| {
-        let mut req = form_request(None, "/api/directory_sign_in", "text/html", &[("username", "erin"), ("password", password)]);
-        req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/sign-in"));
-        req
+        page_form_request(None, "/api/directory_sign_in", "http://127.0.0.1:3000/sign-in", &[("username", "erin"), ("password", password)])
     };
     let wrong = app.send(post("nope")).await;
     assert!(wrong.location().is_some_and(|l| l.contains("__err=")), "the error is carried back: {:?}", wrong.location());

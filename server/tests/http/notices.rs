@@ -431,9 +431,7 @@ async fn a_posted_exemption_comes_back_to_its_section() {
     app.add_account("alice", Role::Employee).await;
     let cookie = app.sign_in("dave", PASSWORD).await.unwrap();
     let post = |endpoint: &'static str, form: &'static [(&'static str, &'static str)]| {
-        let mut req = form_request(Some(&cookie), &format!("/api/{endpoint}"), "text/html", form);
-        req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/admin"));
-        app.send(req)
+        app.send(page_form_request(Some(&cookie), &format!("/api/{endpoint}"), "http://127.0.0.1:3000/admin", form))
     };
     let done = post("set_key_exemption", &[("user", "alice"), ("reason", "migration to roles in progress"), ("until", "2027-03-01")]).await;
     assert_eq!(done.location(), Some("http://127.0.0.1:3000/admin#deadlines"));

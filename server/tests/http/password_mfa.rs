@@ -344,9 +344,7 @@ async fn mfa_forms_drawn_on_the_server_come_back_with_their_answer() {
     iam.register_hardware_token("GAHT10000001", SEED).await.unwrap();
     let post = |path: &'static str, form: Vec<(&'static str, String)>, referer: &'static str| {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut req = form_request(Some(&cookie), path, "text/html", &form);
-        req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static(referer));
-        app.send(req)
+        app.send(page_form_request(Some(&cookie), path, referer, &form))
     };
     let (c1, c2) = totp_codes(SEED, app.clock.now(), 0);
     // The page's address still holds an earlier answer: it is forgotten.

@@ -188,9 +188,9 @@ async fn a_refused_deletion_comes_back_beside_its_service() {
     let created: CreatedServiceCredential = serde_json::from_str(&create(&app, &cookie, "keyspaces", None).await.body).unwrap();
     let id = created.credential.id.to_string();
     let form = [("service", "keyspaces"), ("credential_id", id.as_str()), ("confirm", "not-the-user-name")];
-    let mut req = form_request(Some(&cookie), "/api/delete_service_credential?at=svc-keyspaces", "text/html", &form);
-    req.headers_mut().insert(http::header::REFERER, http::HeaderValue::from_static("http://127.0.0.1:3000/"));
-    let refused = app.send(req).await;
+    let refused = app
+        .send(page_form_request(Some(&cookie), "/api/delete_service_credential?at=svc-keyspaces", "http://127.0.0.1:3000/", &form))
+        .await;
     let location = refused.location().unwrap();
     assert!(location.contains("__err=") && location.ends_with("&open=svc-keyspaces#svc-keyspaces"), "{location}");
     let proof = format!("{cookie}; {}", refused.error_proof().expect("a proof"));

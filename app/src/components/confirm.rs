@@ -24,8 +24,7 @@ pub fn Confirm(
     children: Children,
 ) -> impl IntoView {
     let details = NodeRef::<leptos::html::Details>::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = super::use_hydrated();
     let close = move || {
         #[cfg(feature = "hydrate")]
         if let Some(d) = details.get_untracked() {

@@ -1,6 +1,7 @@
 //! Building blocks shared by the pages: the layout frame (header, navigation, demo badge), the access
 //! gate that redirects anonymous visitors and refuses the wrong role, and the error view.
 
+pub mod answer;
 pub mod browser;
 mod confirm;
 mod error_view;
@@ -18,6 +19,14 @@ pub use step_up::{own_password_name, InlineReauth, NoJsPasswordPrompt, ReauthPro
 
 use leptos::prelude::*;
 
+/// Whether this part runs in the browser yet: false when drawn on the server and until it is hydrated,
+/// then true (effects run only in the browser). What needs JavaScript is offered only once it works.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set) = signal(false);
+    Effect::new(move |_| set.set(true));
+    hydrated
+}
+
 /// A Copy button that says "Copied" — also to screen readers — once `text` is on the clipboard, and
 /// then runs `on_copied`. Rendered only once the page is hydrated: without JavaScript it could not copy.
 #[component]
@@ -26,8 +35,7 @@ pub fn CopyButton(
     #[prop(into)] label: String,
     #[prop(optional)] on_copied: Option<Callback<()>>,
 ) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = use_hydrated();
     let copied = RwSignal::new(false);
     let copy = move |_| {
         if browser::copy(&text.get_untracked()) {

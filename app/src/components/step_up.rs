@@ -83,9 +83,8 @@ pub fn SectionReauth(
     place: &'static str,
     asks: bool,
 ) -> impl IntoView {
-    let query = super::location::use_query_map();
-    let refused = query.with_untracked(|q| q.get("open")).is_some_and(|open| open == place)
-        && query.with_untracked(|q| q.get("__path")).is_some_and(|p| p.ends_with("/confirm_password"));
+    let refused = super::answer::use_answer().open == place
+        && super::location::use_query_map().with_untracked(|q| q.get("__path")).is_some_and(|p| p.ends_with("/confirm_password"));
     if !(asks || refused) {
         return ().into_any();
     }
@@ -95,7 +94,7 @@ pub fn SectionReauth(
         }
         .into_any();
     }
-    let action = format!("{}?at={place}", <ConfirmPassword as leptos::server_fn::ServerFn>::PATH);
+    let action = super::answer::posts_to::<ConfirmPassword>(place);
     view! {
         <div class="mb-4 rounded-lg border border-indigo-200 bg-indigo-50 p-4" data-testid="reauth">
             <p class="text-sm text-indigo-900">{format!("Changing credentials needs a recent sign-in. Enter your {}, then repeat the action.", own_password_name())}</p>

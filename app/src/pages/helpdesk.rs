@@ -123,8 +123,11 @@ fn Desk(frame: crate::domain::Frame) -> impl IntoView {
     let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
     let actions = desk_actions();
     provide_context(actions);
-    let case = CaseReason { reason: RwSignal::new(String::new()), ticket: RwSignal::new(String::new()), hydrated: RwSignal::new(false) };
-    Effect::new(move |_| case.hydrated.set(true));
+    let case = CaseReason {
+        reason: RwSignal::new(String::new()),
+        ticket: RwSignal::new(String::new()),
+        hydrated: crate::components::use_hydrated(),
+    };
     // Another person, another case.
     Effect::new(move |previous: Option<String>| {
         let now = q.get();
@@ -219,7 +222,7 @@ fn Desk(frame: crate::domain::Frame) -> impl IntoView {
 struct CaseReason {
     reason: RwSignal<String>,
     ticket: RwSignal<String>,
-    hydrated: RwSignal<bool>,
+    hydrated: ReadSignal<bool>,
 }
 
 /// The reason and ticket of one action. With JavaScript they come from the case's fields (hidden
@@ -363,8 +366,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
     let (u1, u2, u3, u4) = (user.clone(), user.clone(), user.clone(), user.clone());
     // The generated password exists only in the action's answer: without JavaScript the form's redirect
     // would lose it after the reset, so the reset is offered once the page is hydrated.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     view! {
         <div class="mt-6 grid gap-5" data-testid="desk-user">
             {found_by.map(|k| view! {

@@ -184,9 +184,7 @@ impl Default for CredentialActions {
 #[component]
 pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String, instead: Vec<String>) -> impl IntoView {
     let (set_status, delete) = (ServerAction::<SetAccessKeyStatus>::new(), ServerAction::<DeleteAccessKey>::new());
-    let answers = [set_status.value().get_untracked(), delete.value().get_untracked()];
-    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
-    let action_error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let (asks, action_error) = crate::components::answer::refusal([set_status.value().get_untracked(), delete.value().get_untracked()]);
     let used = keys.len();
     let full = used >= MAX_ACCESS_KEYS;
     let th = TH;
@@ -202,7 +200,9 @@ pub fn AccessKeysSection(keys: Vec<AccessKeyView>, iam_user: String, instead: Ve
             _ => None,
         }
     });
-    let guide = rotating.clone().map(|old| view! { <super::rotation::RotationGuide old keys=keys.clone() iam_user=iam_user.clone()/> });
+    let guide = rotating
+        .clone()
+        .map(|old| view! { <super::rotation::RotationGuide old keys=keys.clone() iam_user=iam_user.clone() set_status delete/> });
     let create = super::section_island(super::Part::KeyCreate { full, iam_user, instead });
     view! {
         <SectionReauth place="access-keys" asks/>

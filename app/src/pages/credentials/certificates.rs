@@ -3,6 +3,7 @@
 //! is wrong; a pasted private key is refused and never shown again.
 
 use crate::api::credentials::{DeleteSigningCert, SetSigningCertStatus, UploadSigningCert};
+use crate::components::answer::{refusal, use_answer};
 use crate::components::status_badge;
 use crate::components::{typed_delete, BUTTON};
 use crate::components::{ErrorView, SectionReauth};
@@ -25,12 +26,10 @@ pub fn SigningCertsSection(certs: Result<Vec<SigningCertView>, AppError>) -> imp
     let (upload, status, delete) =
         (ServerAction::<UploadSigningCert>::new(), ServerAction::<SetSigningCertStatus>::new(), ServerAction::<DeleteSigningCert>::new());
     let upload_answer = upload.value().get_untracked().map(|r| r.map(drop));
-    let answers = [upload_answer.clone(), status.value().get_untracked(), delete.value().get_untracked()];
-    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
-    let error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let (asks, error) = refusal([upload_answer.clone(), status.value().get_untracked(), delete.value().get_untracked()]);
     // A refused upload comes back open (the box is empty: a pasted private key must not linger).
     let upload_refused = matches!(upload_answer, Some(Err(_)));
-    let uploaded = crate::components::location::use_query_map().with_untracked(|q| q.get("done")).as_deref() == Some("upload_signing_cert");
+    let uploaded = use_answer().done == "upload_signing_cert";
     let used = certs.len();
     view! {
         <SectionReauth place="signing-certificates" asks/>

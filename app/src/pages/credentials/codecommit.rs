@@ -6,6 +6,7 @@
 use super::access_keys::CredentialActions;
 use crate::api::codecommit::*;
 use crate::api::credentials::{MAX_GIT_CREDENTIALS, MAX_SSH_KEYS};
+use crate::components::answer::{posts_to, refusal, use_answer};
 use crate::components::status_badge;
 use crate::components::{status_button, status_form, typed_delete, BUTTON, DANGER, INPUT, TH};
 use crate::components::{Confirm, CopyButton, ErrorView, ManagedNotice, OneTimeSecretDialog, SecretField, SectionReauth};
@@ -60,15 +61,13 @@ pub fn CodeCommitSection(
 ) -> impl IntoView {
     let (git_status, git_delete) = (ServerAction::<SetGitCredentialStatus>::new(), ServerAction::<DeleteGitCredential>::new());
     let (ssh_status, ssh_delete) = (ServerAction::<SetSshKeyStatus>::new(), ServerAction::<DeleteSshKey>::new());
-    let answers = [
+    let (asks, error) = refusal([
         git_status.value().get_untracked(),
         git_delete.value().get_untracked(),
         ssh_status.value().get_untracked(),
         ssh_delete.value().get_untracked(),
-    ];
-    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
-    let error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
-    let open = crate::components::location::use_query_map().with_untracked(|q| q.get("open")).unwrap_or_default();
+    ]);
+    let open = use_answer().open;
     let error_at = move |place: &str| error.clone().filter(|_| open == place);
     let (git_error, ssh_error) = (error_at("git-credentials"), error_at("ssh-keys"));
     view! {
@@ -162,8 +161,7 @@ fn GitCredentials(creds: Vec<GitCredentialView>, region: String, error: Option<A
 #[component]
 pub fn GitGenerate(full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let create_error = move || error_of(actions.git_create.value().get());
     view! {
         <GitSecretDialog/>
@@ -187,8 +185,7 @@ pub fn GitGenerate(full: bool) -> impl IntoView {
 #[component]
 pub fn GitReset(id: String, user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let consequence = format!("The current password of {user} stops working at once; the new one is shown once.");
     let reset = Callback::new(move |()| {
         actions.git_reset.dispatch(ResetGitCredential { credential_id: id.clone() });
@@ -218,11 +215,6 @@ pub(super) fn reset_behind_confirm(
                 disabled=move || pending.get()>{words}</button>
         </Confirm>
     }
-}
-
-/// A server-drawn form's address in this section's `list` (`git-credentials`, `ssh-keys`).
-fn posts_to<S: leptos::server_fn::ServerFn>(list: &str) -> String {
-    format!("{}?at={list}", S::PATH)
 }
 
 #[component]
@@ -361,7 +353,7 @@ fn SshKeys(keys: Vec<SshKeyView>, region: String, error: Option<AppError>) -> im
     let used = keys.len();
     let full = used >= MAX_SSH_KEYS;
     // Back from an upload: the newest key is the one just uploaded.
-    let uploaded = crate::components::location::use_query_map().with_untracked(|q| q.get("done")).as_deref() == Some("upload_ssh_key");
+    let uploaded = use_answer().done == "upload_ssh_key";
     let newest = uploaded.then(|| keys.iter().max_by_key(|k| k.key.uploaded_at).map(|k| k.key.id.to_string())).flatten();
     view! {
         {error.map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
@@ -415,8 +407,7 @@ pub fn UploadForm() -> impl IntoView {
     });
     let text = RwSignal::new(String::new());
     let file_note = RwSignal::new(None::<String>);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let state = Memo::new(move |_| text.with(|t| preview(t)));
     // A private key never stays in the form: it is cleared as soon as it is recognised.
     // The warning lasts until a public key is in the field. Not "until the next input": a pasted

@@ -3,6 +3,7 @@
 
 use super::access_keys::CredentialActions;
 use crate::api::mfa::*;
+use crate::components::answer::{posts_to, refusal, use_answer, Answer};
 use crate::components::{Confirm, ErrorView, SectionReauth};
 use crate::components::{BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::*;
@@ -27,11 +28,10 @@ fn place_of(serial: &str) -> String {
 #[component]
 pub fn MfaSection(devices: Vec<MfaDevice>, enrolment: AnyView) -> impl IntoView {
     let (resync, remove, hardware) = (ServerAction::<ResyncMfa>::new(), ServerAction::<RemoveMfa>::new(), ServerAction::<EnableMfa>::new());
-    let answers = [resync.value().get_untracked(), remove.value().get_untracked(), hardware.value().get_untracked()];
-    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
-    let list_error = error_of(remove.value().get_untracked()).or_else(|| error_of(resync.value().get_untracked()));
-    let query = crate::components::location::use_query_map();
-    let (done, open) = query.with_untracked(|q| (q.get("done").unwrap_or_default(), q.get("open").unwrap_or_default()));
+    // The hardware token's refusal shows in its own form, the list's above the list.
+    let (list_asks, list_error) = refusal([remove.value().get_untracked(), resync.value().get_untracked()]);
+    let asks = list_asks || matches!(hardware.value().get_untracked(), Some(Err(AppError::ReauthRequired)));
+    let Answer { done, open } = use_answer();
     let count = devices.len();
     view! {
         <SectionReauth place="mfa" asks/>
@@ -87,8 +87,7 @@ pub fn suggested_name(devices: &[MfaDevice]) -> String {
 pub fn MfaEnrolment(suggested: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     // Enrolment needs JavaScript (the seed cannot survive a redirect); offer it once hydrated.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     Effect::new(move |_| {
         if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) {
             crate::components::browser::show_answer(Some("mfa-enrolment"), "mfa");
@@ -137,8 +136,7 @@ fn DeviceRow(d: MfaDevice, open: String) -> impl IntoView {
     let password_for = password_id.clone();
     let resync_open = open == resync_at;
     let remove_open = open == remove_at;
-    let resync_action = format!("{}?at={resync_at}", <ResyncMfa as leptos::server_fn::ServerFn>::PATH);
-    let remove_action = format!("{}?at={remove_at}", <RemoveMfa as leptos::server_fn::ServerFn>::PATH);
+    let (resync_action, remove_action) = (posts_to::<ResyncMfa>(&resync_at), posts_to::<RemoveMfa>(&remove_at));
     view! {
         <li class="grid gap-2 py-3" data-testid="mfa-row">
             <div class="flex flex-wrap items-center justify-between gap-2">
@@ -182,7 +180,7 @@ fn DeviceRow(d: MfaDevice, open: String) -> impl IntoView {
 #[component]
 fn HardwareToken(hardware: ServerAction<EnableMfa>, open: bool) -> impl IntoView {
     let error = error_of(hardware.value().get_untracked()).filter(|_| open);
-    let action = format!("{}?at=add-hardware", <EnableMfa as leptos::server_fn::ServerFn>::PATH);
+    let action = posts_to::<EnableMfa>("add-hardware");
     view! {
         <details id="add-hardware" class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-hardware" open=open>
             <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Assign a hardware TOTP token"</summary>

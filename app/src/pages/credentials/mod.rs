@@ -213,42 +213,53 @@ fn NoIamUser(user: String) -> impl IntoView {
 
 #[component]
 fn OverviewBody(o: CredentialsOverview, instead: Vec<String>) -> impl IntoView {
-    let name = o.user.name.to_string();
-    let (name1, name2) = (name.clone(), name.clone());
-    let island = section_island;
-    let managed_notice = |cap: Capability| view! { <ManagedNotice cap ask=o.ask.clone()/> }.into_any();
-    let may = |c: Capability| o.entitled.contains(&c);
-    let managed = |c: Capability| (!may(c)).then(|| o.ask.clone());
-    let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
     let attention = view! { <AttentionSummary items=o.needs_attention()/> };
-    let password = match o.password.clone() {
-        Some(password) => view! { <PasswordSection password iam_user=name1/> }.into_any(),
+    // Each list goes to its section as it is (no copies: this is every page load's work).
+    let CredentialsOverview {
+        user,
+        entitled,
+        ask,
+        password,
+        access_keys,
+        mfa_devices,
+        git_credentials,
+        ssh_keys,
+        signing_certs,
+        helpdesk_actions,
+        codecommit_region,
+        service_credentials,
+        api_key_max_days,
+    } = o;
+    let name = user.name.to_string();
+    let may = |c: Capability| entitled.contains(&c);
+    let managed_notice = |cap: Capability| view! { <ManagedNotice cap ask=ask.clone()/> }.into_any();
+    let managed = |c: Capability| (!may(c)).then(|| ask.clone());
+    let (git_managed, ssh_managed) = (managed(Capability::GitCredentials), managed(Capability::SshKeys));
+    let password = match password {
+        Some(password) => view! { <PasswordSection password iam_user=name.clone()/> }.into_any(),
         None => managed_notice(Capability::ConsolePassword),
     };
     let keys = match may(Capability::AccessKeys) {
-        true => view! { <AccessKeysSection keys=o.access_keys.clone() iam_user=name2 instead/> }.into_any(),
+        true => view! { <AccessKeysSection keys=access_keys iam_user=name.clone() instead/> }.into_any(),
         false => managed_notice(Capability::AccessKeys),
     };
-    let mfa = match may(Capability::Mfa) {
-        true => match o.mfa_devices.clone() {
-            Ok(devices) => {
-                let enrolment = island(Part::MfaEnrolment { suggested: self::mfa::suggested_name(&devices) });
-                view! { <MfaSection devices enrolment/> }.into_any()
-            }
-            Err(error) => view! { <ErrorView error/> }.into_any(),
-        },
-        false => managed_notice(Capability::Mfa),
+    let mfa = match (may(Capability::Mfa), mfa_devices) {
+        (false, _) => managed_notice(Capability::Mfa),
+        (true, Ok(devices)) => {
+            let enrolment = section_island(Part::MfaEnrolment { suggested: self::mfa::suggested_name(&devices) });
+            view! { <MfaSection devices enrolment/> }.into_any()
+        }
+        (true, Err(error)) => view! { <ErrorView error/> }.into_any(),
     };
-    let (git, ssh, region) = (o.git_credentials.clone(), o.ssh_keys.clone(), o.codecommit_region.clone());
-    let codecommit = view! { <CodeCommitSection git ssh region git_managed ssh_managed/> }.into_any();
+    let codecommit =
+        view! { <CodeCommitSection git=git_credentials ssh=ssh_keys region=codecommit_region git_managed ssh_managed/> }.into_any();
     let certs = match may(Capability::SigningCertificates) {
         // Drawn on the server: nothing in it is live.
-        true => view! { <self::certificates::SigningCertsSection certs=o.signing_certs.clone()/> }.into_any(),
+        true => view! { <self::certificates::SigningCertsSection certs=signing_certs/> }.into_any(),
         false => managed_notice(Capability::SigningCertificates),
     };
     let services = match may(Capability::ServiceCredentials) {
-        true => view! { <self::services::ServiceCredentialsSection creds=o.service_credentials.clone() max_days=o.api_key_max_days/> }
-            .into_any(),
+        true => view! { <self::services::ServiceCredentialsSection creds=service_credentials max_days=api_key_max_days/> }.into_any(),
         false => managed_notice(Capability::ServiceCredentials),
     };
     view! {
@@ -256,13 +267,13 @@ fn OverviewBody(o: CredentialsOverview, instead: Vec<String>) -> impl IntoView {
         <p class="mt-1 text-sm text-slate-600">
             "IAM user " <span class="font-mono font-medium text-slate-800" data-testid="iam-user">{name}</span>
             <span class="mx-2 text-slate-300">"|"</span>
-            <span class="break-all font-mono text-xs text-slate-500" data-testid="iam-arn">{o.user.arn.clone()}</span>
+            <span class="break-all font-mono text-xs text-slate-500" data-testid="iam-arn">{user.arn}</span>
         </p>
-        {(!o.helpdesk_actions.is_empty()).then(|| view! {
+        {(!helpdesk_actions.is_empty()).then(|| view! {
             <section aria-label="Help-desk actions" class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="helpdesk-notices">
                 <h2 class="font-semibold">"The help desk changed your credentials"</h2>
                 <ul class="mt-2 grid gap-1">
-                    {o.helpdesk_actions.iter().map(|n| view! {
+                    {helpdesk_actions.iter().map(|n| view! {
                         <li data-testid="helpdesk-notice">{format!("{} UTC — {} {}", fmt_utc(n.at), n.actor, n.what)}
                             {n.reason.clone().map(|r| view! { <span class="text-amber-900">{format!(" · reason: {r}")}</span> })}</li>
                     }).collect_view()}

@@ -81,7 +81,7 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
     // refusal comes back in the address). With JavaScript the form answers in place.
     let refused = matches!(ServerAction::<ChangePassword>::new().value().get_untracked(), Some(Err(e)) if e != AppError::ReauthRequired);
     let open = reset || refused;
-    let changed = crate::components::location::use_query_map().with_untracked(|q| q.get("done")).as_deref() == Some("change_password");
+    let changed = crate::components::answer::use_answer().done == "change_password";
     view! {
         {changed.then(|| view! {
             <p class="mb-4 text-sm font-medium text-emerald-800" role="status" data-testid="password-changed">"Password changed. Use it at your next AWS console sign-in."</p>
@@ -148,8 +148,7 @@ pub fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, a
     };
     let error = move || actions.password.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     // Without JavaScript the button stays enabled and the server answers with the same words.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let tick = |met: bool| if met { ("✓", "text-emerald-700") } else { ("○", "text-slate-500") };
     view! {
         <ActionForm action=actions.password attr:class="grid gap-4 px-4 pb-4 sm:grid-cols-2">

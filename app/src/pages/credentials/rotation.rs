@@ -15,9 +15,15 @@ use leptos::prelude::*;
 /// The rotation guide for `?rotate=<old key id>[&new=<replacement>]`: every step derived from the keys
 /// IAM lists now and the replacement the person named.
 #[component]
-pub(super) fn RotationGuide(old: AccessKeyId, keys: Vec<AccessKeyView>, iam_user: String) -> impl IntoView {
+pub(super) fn RotationGuide(
+    old: AccessKeyId,
+    keys: Vec<AccessKeyView>,
+    iam_user: String,
+    /// The section's own forms' actions: the guide's deactivate and delete steps post the same way.
+    set_status: ServerAction<SetAccessKeyStatus>,
+    delete: ServerAction<DeleteAccessKey>,
+) -> impl IntoView {
     use crate::domain::rotation::{progress, Progress, Step, STEPS};
-    let (set_status, delete) = (ServerAction::<SetAccessKeyStatus>::new(), ServerAction::<DeleteAccessKey>::new());
     let query = crate::components::location::use_query_map();
     let flag = move |name: &str| query.with_untracked(|q| q.get(name).is_some_and(|v| v == "1"));
     let (watched, verified) = (flag("watched"), flag("verified"));
@@ -149,8 +155,7 @@ pub fn CreateInGuide(old: AccessKeyId, iam_user: String) -> impl IntoView {
 pub fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: Vec<AccessKeyView>) -> impl IntoView {
     use crate::domain::rotation::old_key_still_used;
     let tick = RwSignal::new(0_u32);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     #[cfg(feature = "hydrate")]
     {
         if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(60)) {

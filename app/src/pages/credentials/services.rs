@@ -6,6 +6,7 @@
 use super::access_keys::CredentialActions;
 use super::codecommit::{newest_secret, reset_behind_confirm};
 use crate::api::services::*;
+use crate::components::answer::{posts_to, refusal, use_answer};
 use crate::components::{badge, status_badge, typed_delete};
 use crate::components::{status_button, status_form};
 use crate::components::{ErrorView, OneTimeSecretDialog, SecretField, SectionReauth};
@@ -30,11 +31,9 @@ pub fn ServiceCredentialsSection(creds: Result<Vec<ServiceCredentialView>, AppEr
         Err(error) => return view! { <ErrorView error/> }.into_any(),
     };
     let (status, delete) = (ServerAction::<SetServiceCredentialStatus>::new(), ServerAction::<DeleteServiceCredential>::new());
-    let answers = [status.value().get_untracked(), delete.value().get_untracked()];
-    let asks = answers.iter().any(|a| matches!(a, Some(Err(AppError::ReauthRequired))));
-    let error = answers.into_iter().flatten().find_map(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let (asks, error) = refusal([status.value().get_untracked(), delete.value().get_untracked()]);
     // The refusal shows beside the service whose form was refused (`?at=svc-<slug>`).
-    let open = crate::components::location::use_query_map().with_untracked(|q| q.get("open")).unwrap_or_default();
+    let open = use_answer().open;
     view! {
         <SectionReauth place="service-credentials" asks/>
         <div class="grid gap-8">
@@ -101,8 +100,7 @@ fn ServiceBlock(spec: &'static ServiceSpec, mine: Vec<ServiceCredentialView>, ma
 pub fn ServiceGenerate(slug: String, max_days: u32, full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let Some(spec) = ServiceSpec::by_slug(&slug) else { return ().into_any() };
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let days = RwSignal::new(max_days.min(30).to_string());
     let create_error = move || error_of(actions.svc_create.value().get());
     let generate = move |ev: leptos::ev::SubmitEvent| {
@@ -144,8 +142,7 @@ pub fn ServiceGenerate(slug: String, max_days: u32, full: bool) -> impl IntoView
 pub fn ServiceReset(slug: String, id: String, public: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let Some(spec) = ServiceSpec::by_slug(&slug) else { return ().into_any() };
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let secret_word = if spec.expires() { "secret" } else { "password" };
     let consequence = format!("The current {secret_word} of {public} stops working at once; the new one is shown once.");
     let reset = Callback::new(move |()| {
@@ -172,9 +169,8 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView) -> impl Into
     let expired = c.credential.status == Status::Expired;
     let toggle_consequence = format!("Clients that use {public} stop working at once. You can reactivate it.");
     let confirm_id = format!("svc-confirm-{id}");
-    let at = format!("?at=svc-{}", spec.slug);
-    let status_action = format!("{}{at}", <SetServiceCredentialStatus as leptos::server_fn::ServerFn>::PATH);
-    let delete_action = format!("{}{at}", <DeleteServiceCredential as leptos::server_fn::ServerFn>::PATH);
+    let place = format!("svc-{}", spec.slug);
+    let (status_action, delete_action) = (posts_to::<SetServiceCredentialStatus>(&place), posts_to::<DeleteServiceCredential>(&place));
     let reset = (!expired)
         .then(|| super::section_island(super::Part::ServiceReset { slug: spec.slug.to_owned(), id: id.clone(), public: public.clone() }));
     let expiry = c.credential.expires_at.map(|at| {

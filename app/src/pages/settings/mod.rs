@@ -139,8 +139,7 @@ fn PolicyForm(current: EffectivePolicy, prefill: PolicyInput, actions: PolicyAct
         }
         hard.set(false);
     };
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let is_custom = matches!(current, EffectivePolicy::Custom(_));
     let saved = move || match actions.save.value().get() {
         Some(Ok(changes)) if changes.is_empty() => Some("Nothing changed: the policy already had these values.".to_owned()),

@@ -174,6 +174,14 @@ pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
     page_read("my_credentials", |port, cx| async move { port.my_credentials(&cx).await }).await
 }
 
+/// The caller's access keys alone, for the rotation guide's last-use watch: the browser reads them
+/// again every minute, and needs neither the rest of the overview nor the code to decode it.
+#[server(endpoint = "get_my_access_keys")]
+pub async fn get_my_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
+    use crate::ssr::*;
+    page_read("my_credentials", |port, cx| async move { port.my_credentials(&cx).await }).await.map(|o| o.access_keys)
+}
+
 /// Upload an X.509 signing certificate (PEM).
 #[server(endpoint = "upload_signing_cert")]
 pub async fn upload_signing_cert(certificate: String) -> Result<crate::domain::signing_cert::SigningCertView, AppError> {

@@ -40,14 +40,39 @@ async fn creating_a_key_needs_a_recent_password_confirmation_which_rotates_the_s
     let page = app.get(Some(&stepped_up), "/").await;
     assert!(page.body.contains(created.key.id.as_str()) && page.body.contains("laptop CLI"));
     assert!(!page.body.contains(&secret));
-    let api = app.server_fn(Some(&stepped_up), "get_my_credentials", &[]).await;
-    assert!(!api.body.contains(&secret));
+    for read in ["get_my_credentials", "get_my_access_keys"] {
+        let api = app.server_fn(Some(&stepped_up), read, &[]).await;
+        assert_eq!(api.status, StatusCode::OK, "{read}: {}", api.body);
+        assert!(api.body.contains(created.key.id.as_str()) && !api.body.contains(&secret), "{read}");
+    }
     let everything: Vec<(Option<String>, Option<String>)> =
         sqlx::query_as("SELECT subject, detail FROM audit_events").fetch_all(&app.portal.db.pool).await.unwrap();
     assert!(!format!("{everything:?}").contains(&secret), "no secret in the audit log");
     let sessions: Vec<String> = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(&app.portal.db.pool).await.unwrap();
     assert!(!sessions.concat().contains(&secret), "no secret in the session store");
     assert_eq!(audit(&app).await, [("access_key.create".into(), "pending".into()), ("access_key.create".into(), "success".into())]);
+}
+
+/// The rotation guide's watch reads the caller's keys alone: theirs, nobody else's, and only when
+/// signed in.
+#[tokio::test]
+async fn the_key_list_read_is_the_callers_own() {
+    let app = TestApp::new().await;
+    app.add_account("alice", Role::Employee).await;
+    app.add_account("bob", Role::Employee).await;
+    let alice = app.sign_in("alice", PASSWORD).await.unwrap();
+    let bob = app.sign_in("bob", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&alice), "create_access_key", &[("description", "watched")]).await;
+    let id = serde_json::from_str::<CreatedAccessKey>(&r.body).unwrap().key.id.to_string();
+    let keys = |body: &str| -> Vec<String> {
+        serde_json::from_str::<Vec<app::api::credentials::AccessKeyView>>(body).unwrap().into_iter().map(|k| k.key.id.to_string()).collect()
+    };
+    let r = app.server_fn(Some(&alice), "get_my_access_keys", &[]).await;
+    assert_eq!(keys(&r.body), [id]);
+    let r = app.server_fn(Some(&bob), "get_my_access_keys", &[]).await;
+    assert_eq!(keys(&r.body), Vec::<String>::new());
+    let r = app.server_fn(None, "get_my_access_keys", &[]).await;
+    assert_eq!((r.status, r.app_error()), (StatusCode::UNAUTHORIZED, AppError::NotSignedIn));
 }
 
 #[tokio::test]

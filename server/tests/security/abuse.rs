@@ -205,6 +205,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "get_frame",
     "get_my_work_roles",
     "get_my_credentials",
+    "get_my_access_keys",
     "get_activity",
     "get_password_policy",
     "get_entitlements",

@@ -173,8 +173,8 @@ pub fn WatchOldKey(old: AccessKeyId, new_key: AccessKeyId, base: String, keys: V
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(o) = crate::api::credentials::get_my_credentials().await {
-                fresh.set(Some((o.access_keys, n)));
+            if let Ok(keys) = crate::api::credentials::get_my_access_keys().await {
+                fresh.set(Some((keys, n)));
             }
         });
     });

@@ -178,8 +178,7 @@ pub async fn get_my_credentials() -> Result<CredentialsOverview, AppError> {
 /// again every minute, and needs neither the rest of the overview nor the code to decode it.
 #[server(endpoint = "get_my_access_keys")]
 pub async fn get_my_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
-    use crate::ssr::*;
-    page_read("my_credentials", |port, cx| async move { port.my_credentials(&cx).await }).await.map(|o| o.access_keys)
+    get_my_credentials().await.map(|o| o.access_keys)
 }
 
 /// Upload an X.509 signing certificate (PEM).

@@ -125,6 +125,18 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// The header by which a server function names the fixed line its answer's page shows
+/// (`server/src/url_errors.rs` turns it into `done=<place>` and does not send it on).
+pub const ANSWER_DONE_HEADER: &str = "x-keydesk-done";
+
+/// Name the fixed success line (`done=<place>`) of this answer's page, for an outcome the endpoint alone
+/// does not tell (a help-desk action filed for a second person rather than done).
+pub fn answer_done(place: &'static str) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(http::HeaderName::from_static(ANSWER_DONE_HEADER), http::HeaderValue::from_static(place));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

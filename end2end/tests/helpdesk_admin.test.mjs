@@ -134,3 +134,26 @@ test('admin review: filter, sort and export the filtered rows', async () => {
   await page.waitForSelector('[data-testid=review-notice]');
   await ctx.close();
 });
+
+test('JS off: each help-desk form asks its own reason, the case comes back, and a filed request says so', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const desk = await ctx.newPage();
+  await signIn(desk, server.url, 'carol', { js: false });
+  await desk.goto(`${server.url}/helpdesk?q=heidi`);
+  // The case's one pair of fields needs JavaScript to reach every form: without it, each form asks.
+  assert.equal(await desk.locator('[data-testid=desk-case]').isVisible(), false);
+  const id = await desk.locator('[data-testid=desk-key]').first().getAttribute('data-key');
+  const row = desk.locator(`[data-testid=desk-key][data-key=${id}]`);
+  await row.locator('input[name=reason]').first().fill('Key found in a public gist');
+  await row.locator('input[name=ticket]').first().fill('SEC-9');
+  await Promise.all([desk.waitForURL(/q=heidi#find-user$/), row.locator('[data-testid=desk-toggle-key]').click()]);
+  await row.getByText('Inactive', { exact: true }).waitFor();
+  // The page came back with the case: the next form for heidi offers the same reason and ticket.
+  assert.equal(await row.locator('input[name=reason]').first().inputValue(), 'Key found in a public gist');
+  assert.equal(await row.locator('input[name=ticket]').first().inputValue(), 'SEC-9');
+  // Reactivating needs a second person in the demo: the page says the request is filed, and lists it.
+  await Promise.all([desk.waitForURL(/done=desk-requested/), row.locator('[data-testid=desk-toggle-key]').click()]);
+  assert.match(await desk.textContent('[data-testid=desk-requested]'), /needs a second person/);
+  assert.match(await desk.textContent('[data-testid=desk-request][data-state=pending]'), new RegExp(`carol asks to reactivate .*${id}`));
+  await ctx.close();
+});

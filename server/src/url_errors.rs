@@ -107,10 +107,14 @@ pub async fn only_own_url_errors(State(portal): State<Arc<Portal>>, req: Request
 /// A redirect back to a page (a form's answer to `endpoint`), rewritten to say the answer: the
 /// previous answer's `done`/`open` dropped, this one's added, and the place to land on.
 fn to_answer(res: &mut Response, endpoint: &str, at: Option<&str>) {
+    // A server function's own name for its success line (`app::ssr::answer_done`): for this rewrite
+    // only, never sent to the browser.
+    let named = res.headers_mut().remove(app::ssr::ANSWER_DONE_HEADER);
     if !res.status().is_redirection() {
         return;
     }
-    let answered = res.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| answer_location(l, endpoint, at));
+    let named = named.as_ref().and_then(|v| v.to_str().ok()).filter(|d| app::paths::is_place(d));
+    let answered = res.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| answer_location(l, endpoint, at, named));
     if let Some(v) = answered.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(LOCATION, v);
     }
@@ -118,7 +122,7 @@ fn to_answer(res: &mut Response, endpoint: &str, at: Option<&str>) {
 
 /// The page address a form's answer goes back to (see the module's documentation); `None` leaves the
 /// redirect as it is (a form outside the map, or a redirect that already names a place).
-fn answer_location(location: &str, endpoint: &str, at: Option<&str>) -> Option<String> {
+fn answer_location(location: &str, endpoint: &str, at: Option<&str>, named: Option<&str>) -> Option<String> {
     if location.contains('#') {
         return None;
     }
@@ -133,9 +137,10 @@ fn answer_location(location: &str, endpoint: &str, at: Option<&str>) -> Option<S
     kept.retain(|p| !p.starts_with("__path=") && !p.starts_with("__err="));
     let refused = error.is_some();
     kept.extend(error_path.into_iter().chain(error));
-    match (refused, at) {
-        (true, Some(at)) => kept.push(format!("open={at}")),
-        (false, _) if app::paths::reports_done(endpoint) => kept.push(format!("done={}", at.unwrap_or(endpoint))),
+    match (refused, at, named) {
+        (true, Some(at), _) => kept.push(format!("open={at}")),
+        (false, _, Some(named)) => kept.push(format!("done={named}")),
+        (false, _, None) if app::paths::reports_done(endpoint) => kept.push(format!("done={}", at.unwrap_or(endpoint))),
         _ => {}
     }
     // Leptos leaves an empty query (`/admin?`) where it stripped an earlier error: not kept.
@@ -158,25 +163,37 @@ mod tests {
     #[test]
     fn an_answer_lands_on_its_place_and_says_what_happened() {
         // A form in the map, no place of its own: its section, as it came.
-        assert_eq!(answer_location("/admin?", "set_key_exemption", None).as_deref(), Some("/admin#deadlines"));
+        assert_eq!(answer_location("/admin?", "set_key_exemption", None, None).as_deref(), Some("/admin#deadlines"));
         // A refusal of a row's form opens that row's form again; a success forgets the last answer.
         assert_eq!(
-            answer_location("/?x=1&done=resync_mfa&__path=/api/remove_mfa&__err=e", "remove_mfa", Some("mfa-remove-p")).as_deref(),
+            answer_location("/?x=1&done=resync_mfa&__path=/api/remove_mfa&__err=e", "remove_mfa", Some("mfa-remove-p"), None).as_deref(),
             Some("/?x=1&__path=/api/remove_mfa&__err=e&open=mfa-remove-p#mfa-remove-p")
         );
-        assert_eq!(answer_location("/?open=mfa-remove-p", "remove_mfa", Some("mfa-remove-p")).as_deref(), Some("/#mfa-remove-p"));
+        assert_eq!(answer_location("/?open=mfa-remove-p", "remove_mfa", Some("mfa-remove-p"), None).as_deref(), Some("/#mfa-remove-p"));
         // A refusal after a refusal: only the last one is in the answer.
         assert_eq!(
-            answer_location("/?__path=/api/a&__err=1&__path=/api/confirm_password&__err=2", "confirm_password", Some("mfa")).as_deref(),
+            answer_location("/?__path=/api/a&__err=1&__path=/api/confirm_password&__err=2", "confirm_password", Some("mfa"), None)
+                .as_deref(),
             Some("/?__path=/api/confirm_password&__err=2&open=mfa#mfa")
         );
         // An endpoint that reports its success says so.
         assert_eq!(
-            answer_location("/?open=x", "upload_signing_cert", None).as_deref(),
+            answer_location("/?open=x", "upload_signing_cert", None, None).as_deref(),
             Some("/?done=upload_signing_cert#signing-certificates")
         );
+        // A success the server function named itself (a help-desk action filed for a second person):
+        // that line, even for an endpoint that otherwise reports nothing; a refusal still opens the form.
+        assert_eq!(
+            answer_location("/helpdesk?q=alice", "helpdesk_set_key_status", Some("find-user"), Some("desk-requested")).as_deref(),
+            Some("/helpdesk?q=alice&done=desk-requested#find-user")
+        );
+        assert_eq!(
+            answer_location("/helpdesk?q=a&__path=/api/x&__err=e", "helpdesk_set_key_status", Some("find-user"), Some("desk-requested"))
+                .as_deref(),
+            Some("/helpdesk?q=a&__path=/api/x&__err=e&open=find-user#find-user")
+        );
         // Outside the map and with no place: left alone; a place already named: left alone.
-        assert_eq!(answer_location("/?done=resync_mfa", "get_my_credentials", None), None);
-        assert_eq!(answer_location("/#top", "remove_mfa", Some("mfa")), None);
+        assert_eq!(answer_location("/?done=resync_mfa", "get_my_credentials", None, None), None);
+        assert_eq!(answer_location("/#top", "remove_mfa", Some("mfa"), None), None);
     }
 }

@@ -122,7 +122,36 @@ pub async fn helpdesk_set_key_status(
     use crate::{api::port, ssr::*};
     let status = if active { SetStatus::Active } else { SetStatus::Inactive };
     let action = HelpdeskAction::KeyStatus { key_id, status };
-    respond(port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(ActOutcome::requested))
+    respond(
+        port()?.helpdesk_act(&ctx()?, &user, action, &reason, ticket.as_deref()).await.map(ActOutcome::requested).inspect(said_requested),
+    )
+}
+
+/// A filed request's answer, for a form posted from a page drawn on the server: the page says so in a
+/// fixed line (the request itself is listed below it).
+#[cfg(feature = "ssr")]
+fn said_requested(requested: &Option<String>) {
+    if requested.is_some() {
+        crate::ssr::answer_done(REQUESTED_PLACE);
+    }
+}
+
+/// The `done=` of an action filed for a second person's approval.
+pub const REQUESTED_PLACE: &str = "desk-requested";
+
+/// The case the help desk is working on in this session: the reason and ticket last sent with an
+/// action for `person`, offered again for the next one (asked once per case, not per action).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseNote {
+    pub reason: String,
+    pub ticket: String,
+}
+
+/// The reason and ticket this session last gave for an action on `person` (empty for another person).
+#[server(endpoint = "helpdesk_case_note")]
+pub async fn helpdesk_case_note(person: String) -> Result<CaseNote, AppError> {
+    use crate::{api::port, ssr::*};
+    respond(port()?.helpdesk_case_note(&ctx()?, &person).await)
 }
 
 /// Delete someone's inactive access key (an active one must be deactivated first).
@@ -197,7 +226,8 @@ pub async fn helpdesk_remove_mfa(user: String, serial: String, reason: String, t
         port()?
             .helpdesk_act(&ctx()?, &user, HelpdeskAction::RemoveMfa { serial }, &reason, ticket.as_deref())
             .await
-            .map(ActOutcome::requested),
+            .map(ActOutcome::requested)
+            .inspect(said_requested),
     )
 }
 
@@ -221,6 +251,8 @@ pub struct RequestView {
     pub outcome: Option<String>,
     /// Filed by the viewer (who may not decide it).
     pub mine: bool,
+    /// Approving it answers with a generated password, shown once (so it is approved in place).
+    pub answers_secret: bool,
 }
 
 /// Requests waiting for a second person, then the latest decided ones (help desk and administrators).
@@ -332,6 +364,9 @@ mod port {
             reason: &str,
             ticket: Option<&str>,
         ) -> Result<crate::api::helpdesk::ActOutcome, AppError>;
+
+        /// Help desk: the reason and ticket this session last sent with an action on `person`.
+        async fn helpdesk_case_note(&self, cx: &Ctx, person: &str) -> Result<crate::api::helpdesk::CaseNote, AppError>;
 
         /// Four-eyes requests: pending ones first, then the latest decided (help desk and admins).
         async fn helpdesk_requests(&self, cx: &Ctx) -> Result<Vec<crate::api::helpdesk::RequestView>, AppError>;

@@ -49,6 +49,28 @@ pub fn show_answer(_done: Option<&str>, _place: &str) {
     }
 }
 
+/// Add fields to every form of the page marked with the attribute `marker` as it is sent: the
+/// `formdata` event, which a native submission and `new FormData(form)` (Leptos' `ActionForm`) both
+/// fire, so forms drawn on the server and forms in other islands alike. `fields` says what to set.
+#[cfg(feature = "hydrate")]
+pub fn on_form_data(marker: &'static str, fields: impl Fn() -> Vec<(&'static str, String)> + 'static) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let marked = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|form| form.has_attribute(marker));
+        let data = js_sys::Reflect::get(&ev, &"formData".into()).ok().and_then(|d| d.dyn_into::<web_sys::FormData>().ok());
+        if let (true, Some(data)) = (marked, data) {
+            for (name, value) in fields() {
+                let _ = data.set_with_str(name, &value);
+            }
+        }
+    });
+    if document.add_event_listener_with_callback("formdata", listener.as_ref().unchecked_ref()).is_ok() {
+        // Listens as long as the page: the island that set it up lives as long.
+        listener.forget();
+    }
+}
+
 /// Offer `body` as a file download (a Blob URL, revoked right after the click).
 pub fn download(_file_name: &str, _mime: &str, _body: &str) -> bool {
     #[cfg(feature = "hydrate")]

@@ -3,54 +3,29 @@
 //! works without JavaScript), then act with a reason: deactivate or reactivate a key (the leaked-key
 //! path) and delete it once inactive, reset the console password to a generated one, remove a lost MFA
 //! device, deactivate an HTTPS Git credential or an SSH key.
+//!
+//! The page is drawn on the server and its forms post with or without JavaScript: the page comes back
+//! with the answer (`server/src/url_errors.rs`). What must answer in place is an island: the case's
+//! reason and ticket ([`CaseFields`], asked once per person and sent with every action's form), the
+//! reset with its generated password, the approval of a request (which may answer with one), and the
+//! revocation of temporary credentials (whose answer names the roles).
 
 use crate::api::access_keys::ConfirmPassword;
 use crate::api::helpdesk::*;
-use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, SectionCard, Shell};
+use crate::components::answer::{posts_to, refusal, use_answer};
+use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, SectionCard, SectionReauth, Shell};
 use crate::components::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
-use crate::domain::{fmt_utc, Role};
+use crate::domain::{fmt_utc, Frame, Role};
 use crate::error::AppError;
 use crate::pages::IslandScripts;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[derive(Clone, Copy)]
-struct DeskActions {
-    key: ServerAction<HelpdeskSetKeyStatus>,
-    delete: ServerAction<HelpdeskDeleteKey>,
-    codecommit: ServerAction<HelpdeskDeactivateCodecommit>,
-    reset: ServerAction<HelpdeskResetPassword>,
-    mfa: ServerAction<HelpdeskRemoveMfa>,
-    notify: ServerAction<HelpdeskNotifyLeak>,
-    detach: ServerAction<HelpdeskDetachQuarantine>,
-    decide: ServerAction<HelpdeskDecide>,
-    revoke: ServerAction<HelpdeskRevokeTemporary>,
-    confirm: ServerAction<ConfirmPassword>,
-}
-
-impl DeskActions {
-    fn error(&self) -> Option<AppError> {
-        let e = |v: Option<AppError>| v;
-        e(self.key.value().get().and_then(Result::err))
-            .or_else(|| self.reset.value().get().and_then(Result::err))
-            .or_else(|| self.mfa.value().get().and_then(Result::err))
-            .or_else(|| self.delete.value().get().and_then(Result::err))
-            .or_else(|| self.codecommit.value().get().and_then(Result::err))
-            .or_else(|| self.notify.value().get().and_then(Result::err))
-            .or_else(|| self.detach.value().get().and_then(Result::err))
-            .or_else(|| self.decide.value().get().and_then(Result::err))
-            .or_else(|| self.revoke.value().get().and_then(Result::err))
-    }
-
-    /// The message of a request just filed (the action needs a second person), if any.
-    fn requested(&self) -> Option<String> {
-        let reset = self.reset.value().get().and_then(Result::ok).and_then(|o| o.requested);
-        reset
-            .or_else(|| self.key.value().get().and_then(Result::ok).flatten())
-            .or_else(|| self.mfa.value().get().and_then(Result::ok).flatten())
-    }
-}
+/// Where the help desk's forms land, and whose refusals the desk's password prompt answers for.
+const DESK_PLACE: &str = "find-user";
+/// Where the four-eyes requests are (the administrators' card, the help desk's list).
+const REQUESTS_PLACE: &str = "requests";
 
 #[component]
 pub fn HelpdeskPage() -> impl IntoView {
@@ -60,249 +35,187 @@ pub fn HelpdeskPage() -> impl IntoView {
             <Gate any_of=&[Role::Helpdesk, Role::Admin]>
                 <h1 class="text-2xl font-semibold tracking-tight">"Help desk"</h1>
                 <div class="mt-6 grid gap-6">
-                    {move || {
-                        let admin = crate::components::use_session().frame.get().and_then(Result::ok).and_then(|f| f.viewer).is_some_and(|v| v.role.is_admin());
+                    {
+                        let admin = use_context::<Frame>().and_then(|f| f.viewer).is_some_and(|v| v.role.is_admin());
                         if admin {
                             view! {
-                                <SectionCard id="requests" title="Requests needing a second person"
+                                <SectionCard id=REQUESTS_PLACE title="Requests needing a second person"
                                     subtitle="Help-desk actions under four eyes wait here for another person's approval. Approving executes them once; each step is audited and told to the person.">
-                                    <IslandScripts/><AdminRequests frame=crate::components::gate_frame()/>
+                                    <Requests admin=true/>
                                 </SectionCard>
                             }.into_any()
                         } else {
                             view! {
-                                <SectionCard id="find-user" title="Find a user"
+                                <SectionCard id=DESK_PLACE title="Find a user"
                                     subtitle="By IAM user name, or paste a leaked access key id (AKIA…) to find its owner. Every action needs a reason, which the person sees.">
-                                    <IslandScripts/><Desk frame=crate::components::gate_frame()/>
+                                    <Desk/>
                                 </SectionCard>
                             }.into_any()
                         }
-                    }}
+                    }
                 </div>
             </Gate>
         </Shell>
     }
 }
 
-fn desk_actions() -> DeskActions {
-    DeskActions {
-        key: ServerAction::new(),
-        delete: ServerAction::new(),
-        codecommit: ServerAction::new(),
-        reset: ServerAction::new(),
-        mfa: ServerAction::new(),
-        notify: ServerAction::new(),
-        detach: ServerAction::new(),
-        decide: ServerAction::new(),
-        revoke: ServerAction::new(),
-        confirm: ServerAction::new(),
-    }
+/// The refusals of the desk's server-drawn forms, as the page is drawn: whether one asks for a
+/// password confirmation, and the first other.
+fn desk_refusal() -> (bool, Option<AppError>) {
+    let v = |r: Option<Result<(), AppError>>| r;
+    refusal([
+        v(ServerAction::<HelpdeskSetKeyStatus>::new().value().get_untracked().map(|r| r.map(drop))),
+        v(ServerAction::<HelpdeskDeleteKey>::new().value().get_untracked()),
+        v(ServerAction::<HelpdeskDeactivateCodecommit>::new().value().get_untracked()),
+        v(ServerAction::<HelpdeskRemoveMfa>::new().value().get_untracked().map(|r| r.map(drop))),
+        v(ServerAction::<HelpdeskNotifyLeak>::new().value().get_untracked()),
+        v(ServerAction::<HelpdeskDetachQuarantine>::new().value().get_untracked()),
+    ])
 }
 
-/// What an administrator sees here: the requests, with the password confirmation and the generated
-/// password of an approved reset.
-#[island]
-fn AdminRequests(frame: crate::domain::Frame) -> impl IntoView {
-    provide_context(frame);
-    let actions = desk_actions();
-    provide_context(actions);
-    let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
-    view! {
-        <InlineReauth confirm=actions.confirm asks message="Approving needs a recent sign-in. Confirm your password, then approve again."/>
-        {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
-        <GeneratedPassword/>
-        <Requests empty_note=true/>
-    }
-}
-
-/// The help desk's island: search, cases and actions change in place.
-#[island]
-fn Desk(frame: crate::domain::Frame) -> impl IntoView {
-    provide_context(frame);
-    let params = crate::components::location::use_query_map();
-    let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
-    let actions = desk_actions();
-    provide_context(actions);
-    let case = CaseReason {
-        reason: RwSignal::new(String::new()),
-        ticket: RwSignal::new(String::new()),
-        hydrated: crate::components::use_hydrated(),
-    };
-    // Another person, another case.
-    Effect::new(move |previous: Option<String>| {
-        let now = q.get();
-        if previous.is_some_and(|p| p != now) {
-            case.reason.set(String::new());
-            case.ticket.set(String::new());
-        }
-        now
-    });
-    provide_context(case);
-    let found = Resource::new(
-        move || {
-            (
-                q.get(),
-                actions.key.version().get(),
-                actions.mfa.version().get(),
-                actions.reset.version().get(),
-                actions.delete.version().get(),
-                actions.codecommit.version().get(),
-                actions.notify.version().get(),
-                actions.detach.version().get(),
-                actions.decide.version().get(),
-            )
-        },
-        |(q, ..)| async move {
-            // A temporary key id (ASIA…) is a case of temporary credentials, not of an IAM user.
-            if q.trim().is_empty() || q.trim().starts_with("ASIA") {
-                None
-            } else {
-                Some(helpdesk_find(q).await)
-            }
-        },
-    );
-    let temporary = Resource::new(
-        move || (q.get(), actions.revoke.version().get()),
-        |(q, _)| async move {
-            if q.trim().is_empty() {
-                None
-            } else {
-                Some(helpdesk_temporary_case(q).await)
-            }
-        },
-    );
-    let asks = Signal::derive(move || matches!(actions.error(), Some(AppError::ReauthRequired)));
+/// The help desk's search and the case on screen, drawn on the server.
+#[component]
+fn Desk() -> impl IntoView {
+    let q = crate::components::location::use_query_map().with_untracked(|p| p.get("q").unwrap_or_default());
+    let by_temporary_key = q.trim().starts_with("ASIA");
+    let looked_up = !q.trim().is_empty();
+    let (asks, error) = desk_refusal();
+    let requested = use_answer().done == REQUESTED_PLACE;
+    let q_field = q.clone();
     view! {
         <form method="get" action=crate::paths::HELPDESK_PATH role="search" class="flex flex-wrap items-end gap-2">
             <label class="text-sm">
                 <span class="block font-medium text-slate-800">"User name, access key id or temporary key id (ASIA…)"</span>
-                <input name="q" value=q.get_untracked() required autofocus class=format!("mt-1 w-80 font-mono {INPUT}") data-testid="desk-query"/>
+                <input name="q" value=q_field required autofocus class=format!("mt-1 w-80 font-mono {INPUT}") data-testid="desk-query"/>
             </label>
             <button type="submit" class=BUTTON data-testid="desk-find">"Find"</button>
         </form>
-        <InlineReauth confirm=actions.confirm asks message="Help-desk actions need a recent sign-in. Confirm your password, then repeat the action."/>
-        {move || actions.error().filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
-        {move || actions.requested().map(|m| view! {
-            <p class="mt-4 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" role="status" data-testid="desk-requested">{m}</p>
+        <div class="mt-4"><SectionReauth place=DESK_PLACE asks/></div>
+        {error.map(|error| view! { <div class="mt-4"><ErrorView error/></div> })}
+        {requested.then(|| view! {
+            <p class="mt-4 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" role="status" data-testid="desk-requested">
+                "This needs a second person: the request is filed and listed below. Another help-desk member or an administrator must approve it; until then nothing changes."
+            </p>
         })}
-        <GeneratedPassword/>
-        <Requests/>
-        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Looking up…"</p> }>
-            {move || Suspend::new(async move {
-                match found.await {
-                    None => ().into_any(),
-                    Some(Err(error)) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Some(Ok(view)) => view! { <UserCard view/> }.into_any(),
-                }
-            })}
-        </Transition>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let by_key = q.get_untracked().trim().starts_with("ASIA");
-                let case = temporary.await;
-                // The user card above asks for the case's reason when it offers actions; else this one does.
-                let user_card_asks = !by_key && found.await.is_some_and(|r| r.is_ok_and(|v| v.protected.is_none()));
-                match case {
-                    None => ().into_any(),
-                    // Looked up by name: only worth a card when keydesk issued them something lately.
-                    Some(Ok(case)) if case.sessions.is_empty() && !by_key => ().into_any(),
-                    Some(Ok(case)) => view! { <TemporaryCaseCard case ask_reason=!user_card_asks/> }.into_any(),
-                    Some(Err(error)) if by_key => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Some(Err(_)) => ().into_any(),
-                }
-            })}
-        </Transition>
+        <Requests admin=false/>
+        <Suspense fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Looking up…"</p> }>
+            {move || {
+                let q = q.clone();
+                Suspend::new(async move {
+                    // A temporary key id (ASIA…) is a case of temporary credentials, not of an IAM user.
+                    if !looked_up || by_temporary_key {
+                        return if looked_up { view! { <TemporaryCase q ask_reason=true/> }.into_any() } else { ().into_any() };
+                    }
+                    match helpdesk_find(q.clone()).await {
+                        Err(error) => view! { <div class="mt-4"><ErrorView error/></div><TemporaryCase q ask_reason=true/> }.into_any(),
+                        Ok(view) => {
+                            let note = helpdesk_case_note(view.user.name.to_string()).await.unwrap_or_default();
+                            // The user card asks for the case's reason when it offers actions; else the
+                            // temporary-credentials card does.
+                            let ask_reason = view.protected.is_some();
+                            view! { <UserCard view note/><TemporaryCase q ask_reason/> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
-/// The reason and ticket of the case on screen: asked once, above the person's credentials, and sent
-/// with every action taken for that case. Owned by the desk (not the card, which is re-rendered after
-/// each action), and emptied when another person is looked up.
-#[derive(Clone, Copy)]
-struct CaseReason {
-    reason: RwSignal<String>,
-    ticket: RwSignal<String>,
-    hydrated: ReadSignal<bool>,
-}
-
-/// The reason and ticket of one action. With JavaScript they come from the case's fields (hidden
-/// inputs that follow them); without it each form asks, as a form can only send its own inputs.
-fn reason_fields(id: String) -> impl IntoView {
-    let case = expect_context::<CaseReason>();
-    move || {
-        if case.hydrated.get() {
-            view! {
-                <input type="hidden" name="reason" prop:value=move || case.reason.get()/>
-                <input type="hidden" name="ticket" prop:value=move || case.ticket.get()/>
-            }
-            .into_any()
-        } else {
-            view! {
-                <label class="text-xs text-slate-700">"Reason (the person sees it)"
-                    <input name="reason" required maxlength="500" class=format!("block w-72 {INPUT}") id=format!("reason-{id}") data-testid="desk-reason"/></label>
-                <label class="text-xs text-slate-700">"Ticket (optional)"
-                    <input name="ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"/></label>
-            }
-            .into_any()
-        }
-    }
-}
-
-/// The case's reason and ticket, once per person looked up (with JavaScript), checked as the person
-/// types by the same rule the server applies.
+/// The temporary-credentials case of the person looked up (or of the pasted `ASIA…` key id).
 #[component]
-fn CaseFields() -> impl IntoView {
-    let case = expect_context::<CaseReason>();
-    let verdict = move || case.reason.with(|r| crate::domain::check_reason(r).map(drop));
-    move || {
-        case.hydrated.get().then(|| {
-            view! {
-                <fieldset class="rounded-lg border border-slate-200 bg-white p-4" data-testid="desk-case">
-                    <legend class="px-1 text-sm font-semibold">"This case"</legend>
-                    <p class="text-xs text-slate-600">"Every action below is recorded with this reason and ticket, and the person sees the reason."</p>
-                    <div class="mt-2 flex flex-wrap items-end gap-3">
-                        <label class="text-xs text-slate-700" for="case-reason">"Reason (the person sees it)"
-                            <input id="case-reason" maxlength="500" class=format!("block w-80 max-w-full {INPUT}") data-testid="desk-reason"
-                                prop:value=move || case.reason.get() on:input=move |ev| case.reason.set(event_target_value(&ev))
-                                aria-describedby="case-reason-check"/></label>
-                        <label class="text-xs text-slate-700" for="case-ticket">"Ticket (optional)"
-                            <input id="case-ticket" maxlength="100" class=format!("block w-32 {INPUT}") data-testid="desk-ticket"
-                                prop:value=move || case.ticket.get() on:input=move |ev| case.ticket.set(event_target_value(&ev))/></label>
-                    </div>
-                    <p id="case-reason-check" class="mt-1 text-xs" aria-live="polite" data-testid="desk-reason-check">
-                        {move || match (case.reason.with(String::is_empty), verdict()) {
-                            (true, _) => view! { <span class="text-slate-500">"Say why before you act: a few words the person will understand."</span> }.into_any(),
-                            (false, Ok(())) => view! { <span class="text-emerald-800">"✓ Reason given"</span> }.into_any(),
-                            (false, Err(why)) => view! { <span class="text-red-700">{why}</span> }.into_any(),
-                        }}
-                    </p>
-                </fieldset>
-            }
-        })
+fn TemporaryCase(q: String, ask_reason: bool) -> impl IntoView {
+    let by_key = q.trim().starts_with("ASIA");
+    let case = Resource::new(|| (), move |_| helpdesk_temporary_case(q.clone()));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match case.await {
+                    // Looked up by name: only worth a card when keydesk issued them something lately.
+                    Ok(case) if case.sessions.is_empty() && !by_key => ().into_any(),
+                    Ok(case) => {
+                        let note = helpdesk_case_note(case.person.clone()).await.unwrap_or_default();
+                        view! { <TemporaryCaseCard case ask_reason note/> }.into_any()
+                    }
+                    Err(error) if by_key => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Err(_) => ().into_any(),
+                }
+            })}
+        </Suspense>
     }
+}
+
+/// The reason and ticket of one action without JavaScript: each form asks (a form can only send its
+/// own inputs), offering the case's last ones. With JavaScript they are not there at all (`noscript`):
+/// the case's fields ([`CaseFields`]) are asked once and put into every form marked `data-case` as it
+/// is sent.
+fn reason_fields(id: &str, note: &CaseNote) -> impl IntoView {
+    view! {
+        // Without JavaScript its inputs sit side by side with the form's button, as if the `noscript`
+        // were not there; with it, the browser shows none of it (only then may it be `contents`).
+        <noscript class="[@media(scripting:none)]:contents">
+            <label class="w-72 max-w-full text-xs text-slate-700">"Reason (the person sees it)"
+                <input name="reason" required maxlength="500" value=note.reason.clone() class=INPUT id=format!("reason-{id}")/></label>
+            <label class="w-32 text-xs text-slate-700">"Ticket (optional)"
+                <input name="ticket" maxlength="100" value=note.ticket.clone() class=INPUT/></label>
+        </noscript>
+    }
+}
+
+/// The case's reason and ticket, once per person looked up, checked as the person types by the same
+/// rule the server applies, and sent with every form of the page marked `data-case` (a `formdata`
+/// listener: the forms are drawn on the server, or are other islands). Hidden until the page is
+/// hydrated: without JavaScript each form asks itself. It starts with what this session last sent for
+/// this person (`note`), so the reason survives each action's page load.
+#[island]
+fn CaseFields(note: CaseNote) -> impl IntoView {
+    // Drawn by the server with the value (a property is not), kept by the signal once hydrated.
+    let (first_reason, first_ticket) = (note.reason.clone(), note.ticket.clone());
+    let reason = RwSignal::new(note.reason);
+    let ticket = RwSignal::new(note.ticket);
+    let hydrated = crate::components::use_hydrated();
+    #[cfg(feature = "hydrate")]
+    crate::components::browser::on_form_data("data-case", move || {
+        vec![("reason", reason.try_get_untracked().unwrap_or_default()), ("ticket", ticket.try_get_untracked().unwrap_or_default())]
+    });
+    let verdict = move || reason.with(|r| crate::domain::check_reason(r).map(drop));
+    view! {
+        <fieldset class="min-w-0 rounded-lg border border-slate-200 bg-white p-4" data-testid="desk-case" hidden=move || !hydrated.get()>
+            <legend class="px-1 text-sm font-semibold">"This case"</legend>
+            <p class="text-xs text-slate-600">"Every action below is recorded with this reason and ticket, and the person sees the reason."</p>
+            <div class="mt-2 flex flex-wrap items-end gap-3">
+                <label class="w-80 max-w-full text-xs text-slate-700" for="case-reason">"Reason (the person sees it)"
+                    <input id="case-reason" maxlength="500" class=INPUT data-testid="desk-reason"
+                        value=first_reason prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))
+                        aria-describedby="case-reason-check"/></label>
+                <label class="w-32 text-xs text-slate-700" for="case-ticket">"Ticket (optional)"
+                    <input id="case-ticket" maxlength="100" class=INPUT data-testid="desk-ticket"
+                        value=first_ticket prop:value=move || ticket.get() on:input=move |ev| ticket.set(event_target_value(&ev))/></label>
+            </div>
+            <p id="case-reason-check" class="mt-1 text-xs" aria-live="polite" data-testid="desk-reason-check">
+                {move || match (reason.with(String::is_empty), verdict()) {
+                    (true, _) => view! { <span class="text-slate-500">"Say why before you act: a few words the person will understand."</span> }.into_any(),
+                    (false, Ok(())) => view! { <span class="text-emerald-800">"✓ Reason given"</span> }.into_any(),
+                    (false, Err(why)) => view! { <span class="text-red-700">{why}</span> }.into_any(),
+                }}
+            </p>
+        </fieldset>
+    }
+}
+
+/// The case's fields, with the page's WASM.
+fn case_fields(note: CaseNote) -> impl IntoView {
+    view! { <IslandScripts/><CaseFields note/> }
 }
 
 /// A person's temporary credentials from keydesk's ledger (the last 12 hours), the session a pasted
 /// key id named, and revocation of the live ones.
 #[component]
-fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: bool) -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
+fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: bool, note: CaseNote) -> impl IntoView {
     let crate::domain::temporary::TemporaryCase { person, found, sessions, roles } = case;
-    let done = move || {
-        actions.revoke.value().get().and_then(Result::ok).map(|o| {
-            let mut text = if o.revoked.is_empty() { String::new() } else { format!("Revoked for {}: ", o.revoked.join(", ")) };
-            if !o.revoked.is_empty() {
-                text.push_str("AWS refuses their earlier sessions within minutes; credentials issued from now on work.");
-            }
-            if !o.failed.is_empty() {
-                text.push_str(&format!(" Not revoked: {}.", o.failed.join("; ")));
-            }
-            text
-        })
-    };
     let can_revoke = !roles.is_empty();
     view! {
-        <section class="mt-6 grid gap-4 rounded-lg border border-slate-200 p-4" data-testid="desk-temporary" aria-labelledby="desk-temporary-title">
+        <section class="mt-6 grid gap-4 rounded-lg border border-slate-200 p-4 [&>leptos-island]:contents" data-testid="desk-temporary" aria-labelledby="desk-temporary-title">
             <h3 id="desk-temporary-title" class="text-base font-semibold">"Temporary credentials of "<span class="font-mono">{person.clone()}</span></h3>
             {found.map(|s| view! {
                 <p class="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200 [overflow-wrap:anywhere]" data-testid="desk-temporary-found">
@@ -313,7 +226,6 @@ fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: 
                     )}
                 </p>
             })}
-            {move || done().map(|m| view! { <p class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="desk-revoked">{m}</p> })}
             {if sessions.is_empty() {
                 view! { <p class="text-sm text-slate-600">"keydesk issued them no temporary credentials in the last 12 hours."</p> }.into_any()
             } else {
@@ -339,18 +251,8 @@ fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: 
                 }.into_any()
             }}
             {can_revoke.then(|| view! {
-                {ask_reason.then(|| view! { <CaseFields/> })}
-                <ActionForm action=actions.revoke attr:class="flex flex-wrap items-end gap-3" attr:data-testid="desk-revoke-form">
-                    <input type="hidden" name="person" value=person.clone()/>
-                    <label class="text-xs text-slate-700" for="revoke-role">"Revoke their sessions of"
-                        <select id="revoke-role" name="role" class=format!("block {INPUT}") data-testid="desk-revoke-role">
-                            <option value="all">"every role they hold a session of"</option>
-                            {roles.into_iter().map(|(arn, name)| view! { <option value=arn>{name}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    {reason_fields("revoke".into())}
-                    <button type="submit" class=DANGER data-testid="desk-revoke">"Revoke"</button>
-                </ActionForm>
+                {ask_reason.then(|| case_fields(note.clone()))}
+                <IslandScripts/><RevokeTemporary frame=crate::components::gate_frame() person=person.clone() roles/>
                 <p class="text-xs text-slate-600">"A deny on each role for their sessions issued until now (AWS's standard revocation, narrowed to this person). It takes effect within minutes; new credentials they get afterwards work, so also remove what lets them get more if that is the point. keydesk removes the deny once the longest session it could match has expired."</p>
             })}
         </section>
@@ -358,17 +260,15 @@ fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: 
 }
 
 #[component]
-fn UserCard(view: HelpdeskView) -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
+fn UserCard(view: HelpdeskView, note: CaseNote) -> impl IntoView {
     let user = view.user.name.to_string();
     let can_act = view.protected.is_none();
     let found_by = view.found_by_key.clone();
     let (u1, u2, u3, u4) = (user.clone(), user.clone(), user.clone(), user.clone());
-    // The generated password exists only in the action's answer: without JavaScript the form's redirect
-    // would lose it after the reset, so the reset is offered once the page is hydrated.
-    let hydrated = crate::components::use_hydrated();
+    // An island's wrapper is no grid item of its own: its content is (so the case's fields, hidden
+    // without JavaScript, leave no gap).
     view! {
-        <div class="mt-6 grid gap-5" data-testid="desk-user">
+        <div class="mt-6 grid gap-5 [&>leptos-island]:contents" data-testid="desk-user">
             {found_by.map(|k| view! {
                 <p class="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200" data-testid="desk-owner">
                     "Access key " <span class="font-mono">{k}</span> " belongs to " <strong class="font-mono">{user.clone()}</strong> "."
@@ -381,8 +281,8 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     <p class="mt-1 text-xs text-slate-600" data-testid="desk-groups">{format!("IAM groups: {}", view.groups.join(", "))}</p>
                 })}
             </div>
-            {can_act.then(|| view! { <CaseFields/> })}
-            {view.case.clone().map(|case| view! { <LeakCasePanel case user=user.clone() can_act quarantined=view.quarantined/> })}
+            {can_act.then(|| case_fields(note.clone()))}
+            {view.case.clone().map(|case| view! { <LeakCasePanel case user=user.clone() can_act quarantined=view.quarantined note=note.clone()/> })}
             {(view.quarantined == Some(true) && view.case.is_none()).then(|| view! {
                 <p class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-red-200" data-testid="desk-quarantined">
                     "AWS quarantined this user (AWSCompromisedKeyQuarantineV3): it found one of their access keys exposed. Search for the leaked key id to work the case."
@@ -423,22 +323,22 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                                         <span class="block text-xs text-slate-600">{format!("{} days old · {used}", k.age_days)}</span>
                                     </div>
                                     {can_act.then(|| view! {
-                                        <ActionForm action=actions.key attr:class="flex flex-wrap items-end gap-2">
+                                        <form method="post" action={posts_to::<HelpdeskSetKeyStatus>(DESK_PLACE)} data-case="" class="flex flex-wrap items-end gap-2">
                                             <input type="hidden" name="user" value=u/>
                                             <input type="hidden" name="key_id" value=id.clone()/>
                                             <input type="hidden" name="active" value=(!active).to_string()/>
-                                            {reason_fields(id.clone())}
+                                            {reason_fields(&id, &note)}
                                             <button type="submit" class=if active { DANGER } else { SECONDARY } data-testid="desk-toggle-key">
                                                 {if active { "Deactivate" } else { "Reactivate" }}</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                     {(can_act && !active).then(|| view! {
-                                        <ActionForm action=actions.delete attr:class="flex w-full flex-wrap items-end justify-end gap-2">
+                                        <form method="post" action={posts_to::<HelpdeskDeleteKey>(DESK_PLACE)} data-case="" class="flex w-full flex-wrap items-end justify-end gap-2">
                                             <input type="hidden" name="user" value=del_user/>
                                             <input type="hidden" name="key_id" value=del_id.clone()/>
-                                            {reason_fields(format!("delete-{del_id}"))}
+                                            {reason_fields(&format!("delete-{del_id}"), &note)}
                                             <button type="submit" class=DANGER data-testid="desk-delete-key">"Delete inactive key"</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                 </li>
                             }
@@ -453,19 +353,9 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     Some(p) if p.reset_required => format!("Set {} UTC · must be changed at next sign-in", fmt_utc(p.created_at)),
                     Some(p) => format!("Set {} UTC", fmt_utc(p.created_at)),
                 }}</p>
-                {let has_password = view.login_profile.is_some(); move || { let u2 = u2.clone(); (can_act && has_password && hydrated.get()).then(move || view! {
-                    <ActionForm action=actions.reset attr:class="mt-2 flex flex-wrap items-end gap-2">
-                        <input type="hidden" name="user" value=u2/>
-                        {reason_fields("password".into())}
-                        <button type="submit" class=SECONDARY data-testid="desk-reset-password">"Reset to a generated password"</button>
-                    </ActionForm>
-                    <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in."</p>
-                })}}
+                {(can_act && view.login_profile.is_some()).then(|| view! { <IslandScripts/><ResetPassword frame=crate::components::gate_frame() user=u2/> })}
                 {(can_act && view.login_profile.is_none()).then(|| view! {
                     <p class="mt-1 text-xs text-slate-500" data-testid="desk-no-password">"The help desk resets console passwords; it does not create one where there is none. Ask an AWS administrator."</p>
-                })}
-                {let has_password = view.login_profile.is_some(); move || (can_act && has_password && !hydrated.get()).then(|| view! {
-                    <p class="mt-1 text-xs text-slate-500">"Resetting a password needs JavaScript: the generated password is shown once."</p>
                 })}
             </section>
             <section>
@@ -478,12 +368,12 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                                 <li class="flex flex-wrap items-end justify-between gap-3 py-3">
                                     <span class="font-mono text-xs">{d.serial.clone()}</span>
                                     {can_act.then(|| view! {
-                                        <ActionForm action=actions.mfa attr:class="flex flex-wrap items-end gap-2">
+                                        <form method="post" action={posts_to::<HelpdeskRemoveMfa>(DESK_PLACE)} data-case="" class="flex flex-wrap items-end gap-2">
                                             <input type="hidden" name="user" value=u/>
                                             <input type="hidden" name="serial" value=d.serial.clone()/>
-                                            {reason_fields("mfa".into())}
+                                            {reason_fields("mfa", &note)}
                                             <button type="submit" class=DANGER data-testid="desk-remove-mfa">"Remove lost device"</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                 </li>
                             }
@@ -491,7 +381,7 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
                     </ul>
                 }.into_any() }}
             </section>
-            <CodeCommitCredentials git=view.git_credentials ssh=view.ssh_keys user=u4 can_act/>
+            <CodeCommitCredentials git=view.git_credentials ssh=view.ssh_keys user=u4 can_act note=note.clone()/>
         </div>
     }
 }
@@ -499,9 +389,14 @@ fn UserCard(view: HelpdeskView) -> impl IntoView {
 /// The leaked-key case: the key's state and last use, the quarantine, and the guided steps with the one
 /// to take now (each audited with a reason, which the owner sees).
 #[component]
-fn LeakCasePanel(case: crate::domain::leak::LeakCase, user: String, can_act: bool, quarantined: Option<bool>) -> impl IntoView {
+fn LeakCasePanel(
+    case: crate::domain::leak::LeakCase,
+    user: String,
+    can_act: bool,
+    quarantined: Option<bool>,
+    note: CaseNote,
+) -> impl IntoView {
     use crate::domain::leak::{LeakStep, StepState};
-    let actions = expect_context::<DeskActions>();
     let steps = case.steps();
     let summary = case.summary();
     let key_id = case.key_id.clone();
@@ -522,38 +417,38 @@ fn LeakCasePanel(case: crate::domain::leak::LeakCase, user: String, can_act: boo
         let (user, key) = (user.clone(), key_id.clone());
         match step {
             LeakStep::Deactivate => view! {
-                <ActionForm action=actions.key attr:class="mt-2 flex flex-wrap items-end gap-2">
+                <form method="post" action={posts_to::<HelpdeskSetKeyStatus>(DESK_PLACE)} data-case="" class="mt-2 flex flex-wrap items-end gap-2">
                     <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
                     <input type="hidden" name="active" value="false"/>
-                    {reason_fields("case-deactivate".into())}
+                    {reason_fields("case-deactivate", &note)}
                     <button type="submit" class=DANGER data-testid="case-deactivate">"Deactivate now"</button>
-                </ActionForm>
+                </form>
             }.into_any(),
             LeakStep::Notify => view! {
-                <ActionForm action=actions.notify attr:class="mt-2 flex flex-wrap items-end gap-2">
+                <form method="post" action={posts_to::<HelpdeskNotifyLeak>(DESK_PLACE)} data-case="" class="mt-2 flex flex-wrap items-end gap-2">
                     <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
-                    {reason_fields("case-notify".into())}
+                    {reason_fields("case-notify", &note)}
                     <button type="submit" class=BUTTON data-testid="case-notify">"Notify the owner"</button>
-                </ActionForm>
+                </form>
                 <p class="mt-1 text-xs text-slate-500">"The owner gets a notice (and e-mail) that opens keydesk's rotation guide for this key."</p>
             }.into_any(),
             LeakStep::Delete => view! {
-                <ActionForm action=actions.delete attr:class="mt-2 flex flex-wrap items-end gap-2">
+                <form method="post" action={posts_to::<HelpdeskDeleteKey>(DESK_PLACE)} data-case="" class="mt-2 flex flex-wrap items-end gap-2">
                     <input type="hidden" name="user" value=user/><input type="hidden" name="key_id" value=key/>
-                    {reason_fields("case-delete".into())}
+                    {reason_fields("case-delete", &note)}
                     <button type="submit" class=DANGER data-testid="case-delete">"Delete the leaked key"</button>
-                </ActionForm>
+                </form>
             }.into_any(),
             LeakStep::Detach => view! {
-                <ActionForm action=actions.detach attr:class="mt-2 flex flex-wrap items-end gap-2">
+                <form method="post" action={posts_to::<HelpdeskDetachQuarantine>(DESK_PLACE)} data-case="" class="mt-2 flex flex-wrap items-end gap-2">
                     <input type="hidden" name="user" value=user/>
-                    {reason_fields("case-detach".into())}
+                    {reason_fields("case-detach", &note)}
                     <label class="flex items-center gap-2 text-xs text-slate-700">
                         <input type="checkbox" name="confirm" value="yes" required data-testid="case-detach-confirm"/>
                         "The leaked key is deleted and the owner works with a new one"
                     </label>
                     <button type="submit" class=DANGER data-testid="case-detach">"Lift the quarantine"</button>
-                </ActionForm>
+                </form>
             }.into_any(),
             LeakStep::Replace => ().into_any(),
         }
@@ -597,8 +492,8 @@ fn CodeCommitCredentials(
     ssh: Result<Vec<crate::domain::SshKeySummary>, String>,
     user: String,
     can_act: bool,
+    note: CaseNote,
 ) -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
     let row = move |kind: &'static str, id: String, label: String, status: crate::domain::Status, created: String| {
         let active = status.is_active();
         let user = user.clone();
@@ -611,13 +506,13 @@ fn CodeCommitCredentials(
                     <span class="block text-xs text-slate-600">{sub}</span>
                 </div>
                 {(can_act && active).then(|| view! {
-                    <ActionForm action=actions.codecommit attr:class="flex flex-wrap items-end gap-2">
+                    <form method="post" action={posts_to::<HelpdeskDeactivateCodecommit>(DESK_PLACE)} data-case="" class="flex flex-wrap items-end gap-2">
                         <input type="hidden" name="user" value=user/>
                         <input type="hidden" name="kind" value=kind/>
                         <input type="hidden" name="id" value=form_id.clone()/>
-                        {reason_fields(format!("{kind}-{form_id}"))}
+                        {reason_fields(&format!("{kind}-{form_id}"), &note)}
                         <button type="submit" class=DANGER data-testid=format!("desk-deactivate-{kind}")>"Deactivate"</button>
-                    </ActionForm>
+                    </form>
                 })}
             </li>
         }
@@ -649,104 +544,252 @@ fn CodeCommitCredentials(
     }
 }
 
+/// The reset of a console password to a generated one: live, since the password exists only in the
+/// answer (a form's redirect would lose it), so offered once the page is hydrated. A reset filed for a
+/// second person loads the page anew, which says so and lists the request.
+#[island]
+fn ResetPassword(frame: Frame, user: String) -> impl IntoView {
+    provide_context(frame);
+    let reset = ServerAction::<HelpdeskResetPassword>::new();
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let hydrated = crate::components::use_hydrated();
+    Effect::new(move |_| {
+        if reset.value().with(|v| matches!(v, Some(Ok(o)) if o.requested.is_some())) {
+            crate::components::browser::show_answer(Some(REQUESTED_PLACE), DESK_PLACE);
+        }
+    });
+    let asks = Signal::derive(move || matches!(reset.value().get(), Some(Err(AppError::ReauthRequired))));
+    let forget = Callback::new(move |()| {
+        reset.value().set(None);
+        crate::components::browser::show_answer(None, DESK_PLACE);
+    });
+    view! {
+        {move || (!hydrated.get()).then(|| view! {
+            <p class="mt-1 text-xs text-slate-500">"Resetting a password needs JavaScript: the generated password is shown once."</p>
+        })}
+        {move || hydrated.get().then(|| {
+            let user = user.clone();
+            view! {
+                <InlineReauth confirm asks message="Help-desk actions need a recent sign-in. Confirm your password, then repeat the action."/>
+                <ActionForm action=reset attr:class="mt-2 flex flex-wrap items-end gap-2" attr:data-case="">
+                    <input type="hidden" name="user" value=user/>
+                    <button type="submit" class=SECONDARY disabled=move || reset.pending().get() data-testid="desk-reset-password">"Reset to a generated password"</button>
+                </ActionForm>
+                <p class="mt-1 text-xs text-slate-500">"keydesk generates a password that meets the policy and shows it to you once; the person must change it at their next sign-in."</p>
+            }
+        })}
+        {move || reset.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
+        {move || reset.value().get().and_then(Result::ok).and_then(|o| o.password).map(|pw| view! { <GeneratedPassword pw forget/> })}
+    }
+}
+
 /// The generated password, once, with the hand-over advice; "Done" forgets it.
 #[component]
-fn GeneratedPassword() -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
-    let forget = Callback::new(move |()| {
-        actions.reset.value().set(None);
-        actions.decide.value().set(None);
-    });
-    move || {
-        let reset = actions.reset.value().get().and_then(Result::ok).and_then(|o| o.password);
-        reset.or_else(|| actions.decide.value().get().and_then(Result::ok).flatten()).map(|pw| {
-            let fields =
-                vec![SecretField { label: "Generated password", value: pw.expose().to_owned(), secret: true, testid: "desk-generated-password" }];
-            view! {
-                <OneTimeSecretDialog title="The new console password"
-                    intro="Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."
-                    fields what="generated password" testid="desk-generated" prefix="desk" on_close=forget/>
-            }
-        })
-    }
-}
-
-/// Four-eyes requests: those waiting for a second person (approve or reject, not one's own), then the
-/// latest decided ones with who decided and how it ended.
-#[component]
-fn Requests(
-    /// The administrators' view: the list alone, and "No requests." when there are none.
-    #[prop(optional)]
-    empty_note: bool,
-) -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
-    let list = Resource::new(
-        move || (actions.key.version().get(), actions.mfa.version().get(), actions.reset.version().get(), actions.decide.version().get()),
-        |_| helpdesk_requests(),
-    );
+fn GeneratedPassword(pw: crate::domain::OneTimeSecret, forget: Callback<()>) -> impl IntoView {
+    let fields =
+        vec![SecretField { label: "Generated password", value: pw.expose().to_owned(), secret: true, testid: "desk-generated-password" }];
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Err(error) => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
-                    Ok(rows) if rows.is_empty() => empty_note.then(|| view! { <p class="text-sm text-slate-600" data-testid="desk-no-requests">"No requests."</p> }).into_any(),
-                    Ok(rows) => {
-                        let list = view! {
-                            <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
-                                {rows.into_iter().map(|r| view! { <RequestRow r/> }).collect_view()}
-                            </ul>
-                        };
-                        if empty_note {
-                            // Inside the administrators' own card, which has the heading: the list alone.
-                            list.into_any()
-                        } else {
-                            view! {
-                                <section aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4">
-                                    <h3 id="requests-heading" class="mb-2 text-base font-semibold">"Requests needing a second person"</h3>
-                                    {list}
-                                </section>
-                            }.into_any()
-                        }
-                    }
-                }
-            })}
-        </Transition>
+        <OneTimeSecretDialog title="The new console password"
+            intro="Hand this password over through a separate channel (phone, in person). It is shown once; the person must change it at their next console sign-in."
+            fields what="generated password" testid="desk-generated" prefix="desk" on_close=forget/>
     }
 }
 
-#[component]
-fn RequestRow(r: RequestView) -> impl IntoView {
-    let actions = expect_context::<DeskActions>();
-    let pending = r.state == "pending";
-    let (approve_id, reject_id) = (r.id.clone(), r.id.clone());
-    let status = match r.state.as_str() {
-        "pending" if r.mine => format!("waiting for another person until {} UTC", fmt_utc(r.expires_at)),
-        "pending" => format!("waiting for approval until {} UTC", fmt_utc(r.expires_at)),
-        "executed" => format!("approved by {} and done", r.decided_by.clone().unwrap_or_default()),
-        "failed" => {
-            format!("approved by {}, but it failed: {}", r.decided_by.clone().unwrap_or_default(), r.outcome.clone().unwrap_or_default())
-        }
-        "rejected" => format!("rejected by {}", r.decided_by.clone().unwrap_or_default()),
-        "lapsed" => "lapsed: nobody approved it in time".to_owned(),
-        other => other.to_owned(),
+/// Revoking a person's temporary credentials: live, since its answer names the roles revoked (and any
+/// that could not be). Without JavaScript the form asks for its own reason and posts; the page comes
+/// back with a refusal, if any.
+#[island]
+fn RevokeTemporary(frame: Frame, person: String, roles: Vec<(String, String)>) -> impl IntoView {
+    provide_context(frame);
+    let revoke = ServerAction::<HelpdeskRevokeTemporary>::new();
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let hydrated = crate::components::use_hydrated();
+    let asks = Signal::derive(move || matches!(revoke.value().get(), Some(Err(AppError::ReauthRequired))));
+    let done = move || {
+        revoke.value().get().and_then(Result::ok).map(|o| {
+            let mut text = if o.revoked.is_empty() { String::new() } else { format!("Revoked for {}: ", o.revoked.join(", ")) };
+            if !o.revoked.is_empty() {
+                text.push_str("AWS refuses their earlier sessions within minutes; credentials issued from now on work.");
+            }
+            if !o.failed.is_empty() {
+                text.push_str(&format!(" Not revoked: {}.", o.failed.join("; ")));
+            }
+            text
+        })
     };
     view! {
-        <li class="grid gap-1 py-3" data-testid="desk-request" data-state=r.state.clone() data-id=r.id.clone()>
-            <span><strong>{r.requested_by.clone()}</strong>" asks to "<span data-testid="desk-request-what">{r.what.clone()}</span></span>
-            <span class="text-xs text-slate-600">{format!("Reason: {}{} · filed {} UTC · ", r.reason, r.ticket.clone().map(|t| format!(" (ticket {t})")).unwrap_or_default(), fmt_utc(r.requested_at))}
-                <span data-testid="desk-request-state">{status}</span></span>
-            {(pending && !r.mine).then(|| view! {
-                <div class="mt-1 flex flex-wrap gap-2">
-                    <ActionForm action=actions.decide>
-                        <input type="hidden" name="id" value=approve_id/><input type="hidden" name="approve" value="true"/>
-                        <button type="submit" class=BUTTON data-testid="desk-approve">"Approve and execute"</button>
-                    </ActionForm>
-                    <ActionForm action=actions.decide>
-                        <input type="hidden" name="id" value=reject_id/><input type="hidden" name="approve" value="false"/>
-                        <button type="submit" class=SECONDARY data-testid="desk-reject">"Reject"</button>
-                    </ActionForm>
-                </div>
+        <InlineReauth confirm asks message="Help-desk actions need a recent sign-in. Confirm your password, then repeat the action."/>
+        {move || revoke.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <ErrorView error/> })}
+        {move || done().map(|m| view! { <p class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" role="status" data-testid="desk-revoked">{m}</p> })}
+        <ActionForm action=revoke attr:class="flex flex-wrap items-end gap-3" attr:data-testid="desk-revoke-form" attr:data-case="">
+            <input type="hidden" name="person" value=person/>
+            <label class="text-xs text-slate-700" for="revoke-role">"Revoke their sessions of"
+                <select id="revoke-role" name="role" class=format!("block {INPUT}") data-testid="desk-revoke-role">
+                    <option value="all">"every role they hold a session of"</option>
+                    {roles.into_iter().map(|(arn, name)| view! { <option value=arn>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            // Without JavaScript the form asks itself; with it, the case's fields fill these in.
+            {move || (!hydrated.get()).then(|| view! {
+                <label class="w-72 max-w-full text-xs text-slate-700">"Reason (the person sees it)"
+                    <input name="reason" required maxlength="500" class=INPUT id="reason-revoke"/></label>
+                <label class="w-32 text-xs text-slate-700">"Ticket (optional)"
+                    <input name="ticket" maxlength="100" class=INPUT/></label>
             })}
+            <button type="submit" class=DANGER disabled=move || revoke.pending().get() data-testid="desk-revoke">"Revoke"</button>
+        </ActionForm>
+    }
+}
+
+/// Four-eyes requests, drawn on the server: those waiting for a second person (approve or reject, not
+/// one's own, each an island: approving may answer with a generated password), then the latest decided
+/// ones with who decided and how it ended.
+#[component]
+fn Requests(
+    /// The administrators' view: the list alone (inside their card), and "No requests." when empty.
+    admin: bool,
+) -> impl IntoView {
+    let list = Resource::new(|| (), |_| helpdesk_requests());
+    let (asks, error) = refusal([ServerAction::<HelpdeskDecide>::new().value().get_untracked().map(|r| r.map(drop))]);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || { let error = error.clone(); Suspend::new(async move {
+                let rows = match list.await {
+                    Err(error) => return view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
+                    Ok(rows) if rows.is_empty() => {
+                        return admin.then(|| view! { <p class="text-sm text-slate-600" data-testid="desk-no-requests">"No requests."</p> }).into_any();
+                    }
+                    Ok(rows) => rows,
+                };
+                let list = view! {
+                    <SectionReauth place=REQUESTS_PLACE asks/>
+                    {error.clone().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
+                    <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
+                        {rows.into_iter().map(|r| if r.state == "pending" && !r.mine {
+                            view! { <IslandScripts/><PendingRequest frame=crate::components::gate_frame() r/> }.into_any()
+                        } else {
+                            view! { <RequestRow r/> }.into_any()
+                        }).collect_view()}
+                    </ul>
+                };
+                if admin {
+                    list.into_any()
+                } else {
+                    view! {
+                        <section id=REQUESTS_PLACE aria-labelledby="requests-heading" class="mt-6 rounded-xl border border-slate-200 p-4">
+                            <h3 id="requests-heading" class="mb-2 text-base font-semibold">"Requests needing a second person"</h3>
+                            {list}
+                        </section>
+                    }.into_any()
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+/// What a request is and where it stands.
+fn request_status(r: &RequestView) -> String {
+    let by = || r.decided_by.clone().unwrap_or_default();
+    match r.state.as_str() {
+        "pending" if r.mine => format!("waiting for another person until {} UTC", fmt_utc(r.expires_at)),
+        "pending" => format!("waiting for approval until {} UTC", fmt_utc(r.expires_at)),
+        "executed" => format!("approved by {} and done", by()),
+        "failed" => format!("approved by {}, but it failed: {}", by(), r.outcome.clone().unwrap_or_default()),
+        "rejected" => format!("rejected by {}", by()),
+        "lapsed" => "lapsed: nobody approved it in time".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Who asks for what, and why.
+fn request_summary(r: &RequestView) -> impl IntoView {
+    view! {
+        <span><strong>{r.requested_by.clone()}</strong>" asks to "<span data-testid="desk-request-what">{r.what.clone()}</span></span>
+    }
+}
+
+fn request_filed(r: &RequestView) -> String {
+    format!(
+        "Reason: {}{} · filed {} UTC · ",
+        r.reason,
+        r.ticket.clone().map(|t| format!(" (ticket {t})")).unwrap_or_default(),
+        fmt_utc(r.requested_at)
+    )
+}
+
+/// A request nobody here can decide now (one's own, or decided): drawn on the server.
+#[component]
+fn RequestRow(r: RequestView) -> impl IntoView {
+    view! {
+        <li class="grid gap-1 py-3" data-testid="desk-request" data-state=r.state.clone() data-id=r.id.clone()>
+            {request_summary(&r)}
+            <span class="text-xs text-slate-600">{request_filed(&r)}<span data-testid="desk-request-state">{request_status(&r)}</span></span>
+        </li>
+    }
+}
+
+/// A request waiting for the viewer's decision. Approving executes it and may answer with a generated
+/// password, shown here once (so a reset's approval needs JavaScript); the decision's row then says how
+/// it ended, and the page is loaded anew once the password is put away. Rejecting posts with or without
+/// JavaScript.
+#[island]
+fn PendingRequest(frame: Frame, r: RequestView) -> impl IntoView {
+    provide_context(frame);
+    let decide = ServerAction::<HelpdeskDecide>::new();
+    // A refusal in the address (a rejection posted without JavaScript) is the list's to show, once.
+    decide.value().set(None);
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let hydrated = crate::components::use_hydrated();
+    let me = use_context::<Frame>().and_then(|f| f.viewer).map(|v| v.user.to_string()).unwrap_or_default();
+    let (approve_id, reject_id) = (r.id.clone(), r.id.clone());
+    let answers_secret = r.answers_secret;
+    // Decided here: executed (or rejected) with no password to show, the server draws the row anew.
+    Effect::new(move |_| {
+        if decide.value().with(|v| matches!(v, Some(Ok(None)))) {
+            crate::components::browser::show_answer(None, REQUESTS_PLACE);
+        }
+    });
+    let decided = move || decide.value().with(|v| matches!(v, Some(Ok(Some(_)))));
+    let state = move || if decided() { "executed".to_owned() } else { "pending".to_owned() };
+    let status = {
+        let r = r.clone();
+        move || if decided() { format!("approved by {me} and done") } else { request_status(&r) }
+    };
+    let asks = Signal::derive(move || matches!(decide.value().get(), Some(Err(AppError::ReauthRequired))));
+    let forget = Callback::new(move |()| {
+        decide.value().set(None);
+        crate::components::browser::show_answer(None, REQUESTS_PLACE);
+    });
+    view! {
+        <li class="grid gap-1 py-3" data-testid="desk-request" data-state=state data-id=r.id.clone()>
+            {request_summary(&r)}
+            <span class="text-xs text-slate-600">{request_filed(&r)}<span data-testid="desk-request-state">{status}</span></span>
+            <InlineReauth confirm asks message="Deciding needs a recent sign-in. Confirm your password, then decide again."/>
+            {move || decide.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired).map(|error| view! { <ErrorView error/> })}
+            {move || (!decided()).then(|| {
+                let (approve_id, reject_id) = (approve_id.clone(), reject_id.clone());
+                view! {
+                    <div class="mt-1 flex flex-wrap items-center gap-2">
+                        {move || (hydrated.get() || !answers_secret).then(|| {
+                            let approve_id = approve_id.clone();
+                            view! {
+                                <ActionForm action=decide>
+                                    <input type="hidden" name="id" value=approve_id/><input type="hidden" name="approve" value="true"/>
+                                    <button type="submit" class=BUTTON disabled=move || decide.pending().get() data-testid="desk-approve">"Approve and execute"</button>
+                                </ActionForm>
+                            }
+                        })}
+                        <ActionForm action=decide>
+                            <input type="hidden" name="id" value=reject_id/><input type="hidden" name="approve" value="false"/>
+                            <button type="submit" class=SECONDARY disabled=move || decide.pending().get() data-testid="desk-reject">"Reject"</button>
+                        </ActionForm>
+                        {move || (!hydrated.get() && answers_secret).then(|| view! {
+                            <span class="text-xs text-slate-500">"Approving needs JavaScript: the generated password is shown once."</span>
+                        })}
+                    </div>
+                }
+            })}
+            {move || decide.value().get().and_then(Result::ok).flatten().map(|pw| view! { <GeneratedPassword pw forget/> })}
         </li>
     }
 }

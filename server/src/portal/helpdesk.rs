@@ -26,6 +26,16 @@ pub(crate) fn generated_password(policy: &EffectivePolicy, user: &IamUserName) -
     password_policy::generate(policy, user.as_str(), |n| rng.gen_range(0..n))
 }
 
+/// The session key of the case the help desk is working on ([`Portal::remember_case`]).
+const CASE_KEY: &str = "helpdesk.case";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CaseMemo {
+    person: String,
+    reason: String,
+    ticket: String,
+}
+
 impl Portal {
     /// A help-desk action's reason (checked as the person will read it) and optional ticket reference.
     pub(crate) fn case_reason<'a>(reason: &'a str, ticket: Option<&'a str>) -> Result<(&'a str, Option<&'a str>), AppError> {
@@ -35,6 +45,19 @@ impl Portal {
             return Err(AppError::invalid("ticket", "A ticket reference has at most 100 characters."));
         }
         Ok((reason, ticket))
+    }
+
+    /// Remember the case's reason and ticket in this session for `person`: the help desk's page offers
+    /// them again with the next action for the same person (asked once per case). Kept even if the
+    /// action is then refused (a password confirmation first), so nothing typed is lost; never a
+    /// secret, and also in the audit log with the action.
+    pub(crate) async fn remember_case(req: &Parts, person: &str, reason: &str, ticket: Option<&str>) {
+        let note = CaseMemo { person: person.to_owned(), reason: reason.to_owned(), ticket: ticket.unwrap_or_default().to_owned() };
+        if let Some(session) = req.extensions.get::<tower_sessions::Session>() {
+            if let Err(e) = session.insert(CASE_KEY, note).await {
+                tracing::warn!(error = %e, "could not remember the help-desk case in the session");
+            }
+        }
     }
 
     pub(crate) fn helpdesk_caller(&self, who: &Principal) -> Result<Caller, AppError> {
@@ -376,6 +399,7 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
         let caller = self.helpdesk_caller(who)?;
         let target = IamUserName::parse(user.trim()).map_err(|m| AppError::invalid("user", m.to_string()))?;
         let (reason, ticket) = Self::case_reason(reason, ticket)?;
+        Self::remember_case(req, target.as_str(), reason, ticket).await;
         let (name, subject) = match &action {
             HelpdeskAction::KeyStatus { key_id, status } => {
                 let id = AccessKeyId::parse(key_id.trim()).map_err(|m| AppError::invalid("key_id", m))?;
@@ -415,6 +439,18 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
         self.audited_helpdesk_call(req, who, &caller, &target, &action, name, subject, reason, detail).await.map(ActOutcome::Done)
     }
 
+    async fn helpdesk_case_note(&self, cx: &Ctx, person: &str) -> Result<app::api::helpdesk::CaseNote, AppError> {
+        self.helpdesk_caller(&cx.who)?;
+        let memo = match cx.req.extensions.get::<tower_sessions::Session>() {
+            Some(session) => session.get::<CaseMemo>(CASE_KEY).await.map_err(|e| internal("reading the session failed", e))?,
+            None => None,
+        };
+        Ok(memo
+            .filter(|m| m.person == person.trim())
+            .map(|m| app::api::helpdesk::CaseNote { reason: m.reason, ticket: m.ticket })
+            .unwrap_or_default())
+    }
+
     async fn helpdesk_requests(&self, cx: &Ctx) -> Result<Vec<app::api::helpdesk::RequestView>, AppError> {
         let who = &cx.who;
         Self::may_decide(who)?;
@@ -426,6 +462,7 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
             .map(|r| RequestView {
                 what: describe(&r.action, r.subject.as_deref(), &r.target_user),
                 mine: r.requested_by == me,
+                answers_secret: r.action == "helpdesk.password.reset",
                 id: r.id,
                 target_user: r.target_user,
                 reason: r.reason,

@@ -145,6 +145,7 @@ impl Portal {
         self.helpdesk_caller(who)?;
         let (reason, ticket) = Self::case_reason(reason, ticket)?;
         let person = PortalUserName::parse(person.trim()).map_err(|m| AppError::invalid("person", m.to_string()))?;
+        Self::remember_case(req, person.as_str(), reason, ticket).await;
         self.require_fresh_auth(who)?;
         let case = self.temporary_case(cx, person.as_str()).await?;
         // Only roles the ledger shows the person holding a live session of: the help desk never writes

@@ -683,3 +683,66 @@ async fn one_person_with_two_accounts_cannot_approve_their_own_request() {
         assert!(matches!(r.app_error(), AppError::NotAllowed { .. }), "{}", r.body);
     }
 }
+
+/// The help desk's page is drawn on the server and its forms post with or without JavaScript, so each
+/// action loads the page anew. The case's reason and ticket, sent with one action, come back with the
+/// page for the same person (asked once per case, nothing typed lost), and not for another person; an
+/// action filed for a second person comes back saying so, in the page's own words.
+#[tokio::test]
+async fn the_desk_keeps_its_case_across_actions_and_says_when_a_second_person_is_needed() {
+    let d = desk_with(&[]).await;
+    let app = &d.app;
+    let id = d.key.key.id.to_string();
+    let post = |form: Vec<(&'static str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.send(page_form_request(
+            Some(&d.carol),
+            "/api/helpdesk_set_key_status?at=find-user",
+            "http://127.0.0.1:3000/helpdesk?q=alice",
+            &form,
+        ))
+    };
+    let case = |active: &str| {
+        vec![
+            ("user", "alice".to_owned()),
+            ("key_id", id.clone()),
+            ("active", active.to_owned()),
+            ("reason", "Key found in a public gist".to_owned()),
+            ("ticket", "SEC-9".to_owned()),
+        ]
+    };
+    let fresh = app.get(Some(&d.carol), "/helpdesk?q=alice").await;
+    assert!(!fresh.body.contains("Key found in a public gist"), "nothing to offer before the first action");
+
+    // Deactivating is immediate: back to the case, no line of its own (the list shows it).
+    let done = post(case("false")).await;
+    assert_eq!(done.location(), Some("http://127.0.0.1:3000/helpdesk?q=alice#find-user"));
+    let page = app.get(Some(&d.carol), "/helpdesk?q=alice").await;
+    assert!(page.body.contains(r#"value="Key found in a public gist""#), "the case's reason comes back");
+    assert!(page.body.contains(r#"value="SEC-9""#), "and its ticket");
+    let carol = d.carol.as_str();
+    let note = |person: &'static str| async move {
+        let r = app.server_fn(Some(carol), "helpdesk_case_note", &[("person", person)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        serde_json::from_str::<app::api::helpdesk::CaseNote>(&r.body).unwrap()
+    };
+    assert_eq!(note("alice").await.reason, "Key found in a public gist");
+    assert_eq!(note("bob").await, Default::default(), "another person, another case");
+    let bob = app.get(Some(&d.carol), "/helpdesk?q=bob").await;
+    assert!(!bob.body.contains("Key found in a public gist"));
+    // Only the help desk's own session: another help-desk member starts empty, employees get nothing.
+    let erin = app.sign_in("erin", PASSWORD).await.unwrap();
+    let r = app.server_fn(Some(&erin), "helpdesk_case_note", &[("person", "alice")]).await;
+    assert_eq!(serde_json::from_str::<app::api::helpdesk::CaseNote>(&r.body).unwrap(), Default::default());
+    let r = app.server_fn(Some(&d.alice), "helpdesk_case_note", &[("person", "alice")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Reactivating needs a second person: the answer says so, and the page states it in a fixed line.
+    let filed = post(case("true")).await;
+    assert_eq!(filed.location(), Some("http://127.0.0.1:3000/helpdesk?q=alice&done=desk-requested#find-user"));
+    assert!(filed.headers.get(app::ssr::ANSWER_DONE_HEADER).is_none(), "the function's note to the rewrite stays inside");
+    let page = app.get(Some(&d.carol), "/helpdesk?q=alice&done=desk-requested").await;
+    assert!(page.body.contains(r#"data-testid="desk-requested""#) && page.body.contains("needs a second person"));
+    assert!(page.body.contains("reactivate"), "the request is listed: {}", page.body.len());
+    assert!(!app.get(Some(&d.carol), "/helpdesk?q=alice").await.body.contains(r#"data-testid="desk-requested""#));
+}

@@ -221,6 +221,7 @@ const NOT_SENSITIVE: &[&str] = &[
     "helpdesk_find",
     "helpdesk_temporary_case",
     "helpdesk_requests",
+    "helpdesk_case_note",
 ];
 
 /// Sensitive functions that take the password with the request itself, whatever the step-up window.

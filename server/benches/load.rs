@@ -291,9 +291,10 @@ async fn binary_idle_rss(site: &Path) -> Option<u64> {
     None
 }
 
-/// The median hydration time `end2end/bench/hydration.mjs` prints for `page` as `user` (its output is
-/// echoed), or None when it could not run.
-fn hydration_median(script: &Path, root: &Path, addr: std::net::SocketAddr, user: &str, password: &str, page: &str) -> Option<f64> {
+/// The medians `end2end/bench/hydration.mjs` prints for `page` as `user` (its output is echoed): to
+/// interactive, and to the document alone parsed (the page's floor with no script); None when it
+/// could not run.
+fn hydration_median(script: &Path, root: &Path, addr: std::net::SocketAddr, user: &str, password: &str, page: &str) -> Option<(f64, f64)> {
     let out = std::process::Command::new("node")
         .arg(script)
         .args([&format!("http://{addr}"), user, password, "10", page])
@@ -306,7 +307,8 @@ fn hydration_median(script: &Path, root: &Path, addr: std::net::SocketAddr, user
             if !o.status.success() {
                 eprintln!("{}", String::from_utf8_lossy(&o.stderr));
             }
-            text.lines().find_map(|l| l.strip_prefix("hydration median: ")?.strip_suffix(" ms")?.parse::<f64>().ok())
+            let median = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_suffix(" ms")?.parse::<f64>().ok());
+            Some((median("hydration median: ")?, median("document median: ")?))
         }
         Err(e) => {
             eprintln!("node: {e}");
@@ -655,7 +657,16 @@ async fn main() {
         let hydration = if site_built && chromium { hydration_median(&script, &root, addr, user, password, page) } else { None };
         let what = format!("hydration of {page} as the {role}, navigation start to the app's mark (Chromium, median of 10)");
         rows.push(match hydration {
-            Some(median) => row(what, "≤ 60 ms", format!("{median:.0} ms"), Some(median <= 60.0)),
+            // The page has nothing to start: interactive once parsed.
+            Some((median, parsed)) if median == parsed => {
+                row(what, "≤ 60 ms", format!("{median:.0} ms: no island, no WASM; interactive once parsed"), Some(median <= 60.0))
+            }
+            Some((median, parsed)) => row(
+                what,
+                "≤ 60 ms",
+                format!("{median:.0} ms (the document alone, parsed: {parsed:.0} ms; the WASM's start and the islands: the rest)"),
+                Some(median <= 60.0),
+            ),
             None => row(what, "≤ 60 ms", "not measured: needs .ci/build-site, node and /usr/bin/chromium", None),
         });
     }

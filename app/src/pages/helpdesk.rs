@@ -62,14 +62,13 @@ pub fn HelpdeskPage() -> impl IntoView {
 /// The refusals of the desk's server-drawn forms, as the page is drawn: whether one asks for a
 /// password confirmation, and the first other.
 fn desk_refusal() -> (bool, Option<AppError>) {
-    let v = |r: Option<Result<(), AppError>>| r;
     refusal([
-        v(ServerAction::<HelpdeskSetKeyStatus>::new().value().get_untracked().map(|r| r.map(drop))),
-        v(ServerAction::<HelpdeskDeleteKey>::new().value().get_untracked()),
-        v(ServerAction::<HelpdeskDeactivateCodecommit>::new().value().get_untracked()),
-        v(ServerAction::<HelpdeskRemoveMfa>::new().value().get_untracked().map(|r| r.map(drop))),
-        v(ServerAction::<HelpdeskNotifyLeak>::new().value().get_untracked()),
-        v(ServerAction::<HelpdeskDetachQuarantine>::new().value().get_untracked()),
+        ServerAction::<HelpdeskSetKeyStatus>::new().value().get_untracked().map(|r| r.map(drop)),
+        ServerAction::<HelpdeskDeleteKey>::new().value().get_untracked(),
+        ServerAction::<HelpdeskDeactivateCodecommit>::new().value().get_untracked(),
+        ServerAction::<HelpdeskRemoveMfa>::new().value().get_untracked().map(|r| r.map(drop)),
+        ServerAction::<HelpdeskNotifyLeak>::new().value().get_untracked(),
+        ServerAction::<HelpdeskDetachQuarantine>::new().value().get_untracked(),
     ])
 }
 

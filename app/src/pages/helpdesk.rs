@@ -133,8 +133,9 @@ fn TemporaryCase(q: String, ask_reason: bool) -> impl IntoView {
                     // Looked up by name: only worth a card when keydesk issued them something lately.
                     Ok(case) if case.sessions.is_empty() && !by_key => ().into_any(),
                     Ok(case) => {
-                        let note = helpdesk_case_note(case.person.clone()).await.unwrap_or_default();
-                        view! { <TemporaryCaseCard case ask_reason note/> }.into_any()
+                        // The case's reason is read only where this card asks for it.
+                        let ask = if ask_reason { Some(helpdesk_case_note(case.person.clone()).await.unwrap_or_default()) } else { None };
+                        view! { <TemporaryCaseCard case ask/> }.into_any()
                     }
                     Err(error) if by_key => view! { <div class="mt-4"><ErrorView error/></div> }.into_any(),
                     Err(_) => ().into_any(),
@@ -152,12 +153,17 @@ fn reason_fields(id: &str, note: &CaseNote) -> impl IntoView {
     view! {
         // Without JavaScript its inputs sit side by side with the form's button, as if the `noscript`
         // were not there; with it, the browser shows none of it (only then may it be `contents`).
-        <noscript class="[@media(scripting:none)]:contents">
-            <label class="w-72 max-w-full text-xs text-slate-700">"Reason (the person sees it)"
-                <input name="reason" required maxlength="500" value=note.reason.clone() class=INPUT id=format!("reason-{id}")/></label>
-            <label class="w-32 text-xs text-slate-700">"Ticket (optional)"
-                <input name="ticket" maxlength="100" value=note.ticket.clone() class=INPUT/></label>
-        </noscript>
+        <noscript class="[@media(scripting:none)]:contents">{reason_inputs(id, note)}</noscript>
+    }
+}
+
+/// One form's own reason and ticket inputs, starting with `note`'s.
+fn reason_inputs(id: &str, note: &CaseNote) -> impl IntoView {
+    view! {
+        <label class="w-72 max-w-full text-xs text-slate-700">"Reason (the person sees it)"
+            <input name="reason" required maxlength="500" value=note.reason.clone() class=INPUT id=format!("reason-{id}")/></label>
+        <label class="w-32 text-xs text-slate-700">"Ticket (optional)"
+            <input name="ticket" maxlength="100" value=note.ticket.clone() class=INPUT/></label>
     }
 }
 
@@ -210,7 +216,11 @@ fn case_fields(note: CaseNote) -> impl IntoView {
 /// A person's temporary credentials from keydesk's ledger (the last 12 hours), the session a pasted
 /// key id named, and revocation of the live ones.
 #[component]
-fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: bool, note: CaseNote) -> impl IntoView {
+fn TemporaryCaseCard(
+    case: crate::domain::temporary::TemporaryCase,
+    /// The case's reason and ticket so far, when this card asks for them (no user card above does).
+    ask: Option<CaseNote>,
+) -> impl IntoView {
     let crate::domain::temporary::TemporaryCase { person, found, sessions, roles } = case;
     let can_revoke = !roles.is_empty();
     view! {
@@ -250,7 +260,7 @@ fn TemporaryCaseCard(case: crate::domain::temporary::TemporaryCase, ask_reason: 
                 }.into_any()
             }}
             {can_revoke.then(|| view! {
-                {ask_reason.then(|| case_fields(note.clone()))}
+                {ask.map(case_fields)}
                 <IslandScripts/><RevokeTemporary frame=crate::components::gate_frame() person=person.clone() roles/>
                 <p class="text-xs text-slate-600">"A deny on each role for their sessions issued until now (AWS's standard revocation, narrowed to this person). It takes effect within minutes; new credentials they get afterwards work, so also remove what lets them get more if that is the point. keydesk removes the deny once the longest session it could match has expired."</p>
             })}
@@ -629,12 +639,7 @@ fn RevokeTemporary(frame: Frame, person: String, roles: Vec<(String, String)>) -
                 </select>
             </label>
             // Without JavaScript the form asks itself; with it, the case's fields fill these in.
-            {move || (!hydrated.get()).then(|| view! {
-                <label class="w-72 max-w-full text-xs text-slate-700">"Reason (the person sees it)"
-                    <input name="reason" required maxlength="500" class=INPUT id="reason-revoke"/></label>
-                <label class="w-32 text-xs text-slate-700">"Ticket (optional)"
-                    <input name="ticket" maxlength="100" class=INPUT/></label>
-            })}
+            {move || (!hydrated.get()).then(|| reason_inputs("revoke", &CaseNote::default()))}
             <button type="submit" class=DANGER disabled=move || revoke.pending().get() data-testid="desk-revoke">"Revoke"</button>
         </ActionForm>
     }

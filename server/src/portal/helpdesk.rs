@@ -53,7 +53,7 @@ impl Portal {
     /// secret, and also in the audit log with the action.
     pub(crate) async fn remember_case(req: &Parts, person: &str, reason: &str, ticket: Option<&str>) {
         let note = CaseMemo { person: person.to_owned(), reason: reason.to_owned(), ticket: ticket.unwrap_or_default().to_owned() };
-        if let Some(session) = req.extensions.get::<tower_sessions::Session>() {
+        if let Ok(session) = super::session_of(req) {
             if let Err(e) = session.insert(CASE_KEY, note).await {
                 tracing::warn!(error = %e, "could not remember the help-desk case in the session");
             }
@@ -441,9 +441,9 @@ impl app::api::helpdesk::HelpdeskPort for Portal {
 
     async fn helpdesk_case_note(&self, cx: &Ctx, person: &str) -> Result<app::api::helpdesk::CaseNote, AppError> {
         self.helpdesk_caller(&cx.who)?;
-        let memo = match cx.req.extensions.get::<tower_sessions::Session>() {
-            Some(session) => session.get::<CaseMemo>(CASE_KEY).await.map_err(|e| internal("reading the session failed", e))?,
-            None => None,
+        let memo = match super::session_of(&cx.req) {
+            Ok(session) => session.get::<CaseMemo>(CASE_KEY).await.map_err(|e| internal("reading the session failed", e))?,
+            Err(_) => None,
         };
         Ok(memo
             .filter(|m| m.person == person.trim())

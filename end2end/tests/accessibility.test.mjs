@@ -180,6 +180,8 @@ test('the step-up dialog: axe finds nothing serious, and it is answered with the
     await page.keyboard.type('coral-meadow-quartz');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=reauth]', { state: 'detached' });
+    // The create that asked runs again by itself once the password is confirmed: no second click.
+    await page.waitForSelector('[data-testid=secret-view]');
     console.log('accessibility: the step-up dialog has 0 serious or critical violations and is answered by keyboard alone');
     await ctx.close();
   } finally {

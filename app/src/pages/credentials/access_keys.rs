@@ -17,21 +17,30 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// The actions of the live parts of "My security credentials" (the forms drawn on the server post
-/// without one). Each island makes its own set, with its own password prompt ([`Self::needs_reauth`]),
+/// without one). Each island has its own set, with its own password prompt ([`Self::needs_reauth`]),
 /// which replays the action that asked for it.
+///
+/// An action is made when its part first asks for it, under the island's owner (so it lives as long
+/// as the island): a part uses one to four of the eleven, and making all eleven in every island was
+/// a sixth of the page's server render (docs/performance.md, step seven).
 #[derive(Clone, Copy)]
-pub struct CredentialActions {
-    pub create: ServerAction<CreateAccessKey>,
-    pub confirm: ServerAction<ConfirmPassword>,
-    pub password: ServerAction<crate::api::password::ChangePassword>,
-    pub mfa_start: ServerAction<crate::api::mfa::StartMfaEnrolment>,
-    pub mfa_enable: ServerAction<crate::api::mfa::EnableMfa>,
-    pub mfa_cancel: ServerAction<crate::api::mfa::CancelMfaEnrolment>,
-    pub git_create: ServerAction<crate::api::codecommit::CreateGitCredential>,
-    pub git_reset: ServerAction<crate::api::codecommit::ResetGitCredential>,
-    pub ssh_upload: ServerAction<crate::api::codecommit::UploadSshKey>,
-    pub svc_create: ServerAction<crate::api::services::CreateServiceCredential>,
-    pub svc_reset: ServerAction<crate::api::services::ResetServiceCredential>,
+pub struct CredentialActions(StoredValue<Slots>);
+
+/// The actions made so far, and the island's owner they are made under.
+#[derive(Default)]
+struct Slots {
+    owner: Option<Owner>,
+    create: Option<ServerAction<CreateAccessKey>>,
+    confirm: Option<ServerAction<ConfirmPassword>>,
+    password: Option<ServerAction<crate::api::password::ChangePassword>>,
+    mfa_start: Option<ServerAction<crate::api::mfa::StartMfaEnrolment>>,
+    mfa_enable: Option<ServerAction<crate::api::mfa::EnableMfa>>,
+    mfa_cancel: Option<ServerAction<crate::api::mfa::CancelMfaEnrolment>>,
+    git_create: Option<ServerAction<crate::api::codecommit::CreateGitCredential>>,
+    git_reset: Option<ServerAction<crate::api::codecommit::ResetGitCredential>>,
+    ssh_upload: Option<ServerAction<crate::api::codecommit::UploadSshKey>>,
+    svc_create: Option<ServerAction<crate::api::services::CreateServiceCredential>>,
+    svc_reset: Option<ServerAction<crate::api::services::ResetServiceCredential>>,
 }
 
 /// After a successful password confirmation, run again the action that asked for it, with the input
@@ -57,26 +66,6 @@ macro_rules! replay_after_confirm {
     }};
 }
 
-/// A section's message lasts until its next action: when one of these actions is dispatched, the
-/// answers of all of them (a success line, an error) are forgotten, so "MFA device assigned" does not
-/// stand beside a device just removed. Actions whose answer is a one-time secret or an enrolment in
-/// progress are not listed: those answers are state, not messages.
-macro_rules! one_message_per_section {
-    ($($action:expr),+ $(,)?) => {{
-        let clear = move || {
-            $( $action.value().set(None); )+
-        };
-        $(
-            let dispatched = $action;
-            Effect::new(move |_| {
-                if dispatched.input().get().is_some() {
-                    clear();
-                }
-            });
-        )+
-    }};
-}
-
 /// Whose actions a section's password prompt answers for (see [`CredentialActions::needs_reauth`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReauthSection {
@@ -89,82 +78,103 @@ pub enum ReauthSection {
     Services,
 }
 
+/// The accessor of one action: made on first use under the island's owner, then `$wire` (run under
+/// that owner too) sets up what the action does with the others.
+macro_rules! lazy_action {
+    ($(#[$doc:meta])* $name:ident: $ty:ty, |$this:ident, $action:ident| $wire:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> ServerAction<$ty> {
+            if let Some(made) = self.0.with_value(|s| s.$name) {
+                return made;
+            }
+            let $action = self.under_owner(ServerAction::<$ty>::new);
+            self.0.update_value(|s| s.$name = Some($action));
+            let $this = *self;
+            self.under_owner(move || $wire);
+            $action
+        }
+    };
+}
+
 impl CredentialActions {
+    /// The island's set: nothing made yet.
     pub fn new() -> Self {
-        let actions = CredentialActions {
-            create: ServerAction::new(),
-            confirm: ServerAction::new(),
-            password: ServerAction::new(),
-            mfa_start: ServerAction::new(),
-            mfa_enable: ServerAction::new(),
-            mfa_cancel: ServerAction::new(),
-            git_create: ServerAction::new(),
-            git_reset: ServerAction::new(),
-            ssh_upload: ServerAction::new(),
-            svc_create: ServerAction::new(),
-            svc_reset: ServerAction::new(),
-        };
-        one_message_per_section!(actions.mfa_enable, actions.mfa_cancel);
-        replay_after_confirm!(actions.confirm, actions.git_create);
-        replay_after_confirm!(actions.confirm, actions.git_reset);
-        replay_after_confirm!(actions.confirm, actions.ssh_upload);
-        replay_after_confirm!(actions.confirm, actions.svc_create);
-        replay_after_confirm!(actions.confirm, actions.svc_reset);
-        // After a successful password confirmation, run the create that asked for it again.
-        let pending_create = StoredValue::new(None::<CreateAccessKey>);
-        Effect::new(move |_| {
-            if let Some(input) = actions.create.input().get() {
-                pending_create.set_value(Some(input));
-            }
-        });
-        let pending_start = StoredValue::new(None::<crate::api::mfa::StartMfaEnrolment>);
-        Effect::new(move |_| {
-            if let Some(input) = actions.mfa_start.input().get() {
-                pending_start.set_value(Some(input));
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(())) = actions.confirm.value().get() {
-                if let Some(Err(AppError::ReauthRequired)) = actions.create.value().get_untracked() {
-                    if let Some(input) = pending_create.get_value() {
-                        actions.create.dispatch(input);
-                    }
-                }
-                if let Some(Err(AppError::ReauthRequired)) = actions.mfa_start.value().get_untracked() {
-                    if let Some(input) = pending_start.get_value() {
-                        actions.mfa_start.dispatch(input);
-                    }
-                }
-            }
-        });
-        actions
+        CredentialActions(StoredValue::new(Slots { owner: Owner::current(), ..Slots::default() }))
     }
+
+    /// Run `f` under the island's owner, tracking nothing (a part may first ask for an action while
+    /// a reactive closure of its view runs).
+    fn under_owner<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self.0.with_value(|s| s.owner.clone()) {
+            Some(owner) => owner.with(|| untrack(f)),
+            None => untrack(f),
+        }
+    }
+
+    lazy_action!(
+        /// The password confirmation every other action's step-up answers with.
+        confirm: ConfirmPassword,
+        |_this, _action| ()
+    );
+    lazy_action!(create: CreateAccessKey, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(password: crate::api::password::ChangePassword, |_this, _action| ());
+    lazy_action!(mfa_start: crate::api::mfa::StartMfaEnrolment, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(
+        /// A section's message lasts until its next action: when enabling or cancelling is
+        /// dispatched, both answers are forgotten, so "MFA device assigned" does not stand beside a
+        /// device just removed.
+        mfa_enable: crate::api::mfa::EnableMfa,
+        |this, a| {
+            let cancel = this.mfa_cancel();
+            Effect::new(move |_| {
+                if a.input().get().is_some() || cancel.input().get().is_some() {
+                    a.value().set(None);
+                    cancel.value().set(None);
+                }
+            });
+        }
+    );
+    lazy_action!(
+        /// Made with [`Self::mfa_enable`], whose wiring covers both.
+        mfa_cancel: crate::api::mfa::CancelMfaEnrolment,
+        |this, _action| {
+            this.mfa_enable();
+        }
+    );
+    lazy_action!(git_create: crate::api::codecommit::CreateGitCredential, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(git_reset: crate::api::codecommit::ResetGitCredential, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(ssh_upload: crate::api::codecommit::UploadSshKey, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(svc_create: crate::api::services::CreateServiceCredential, |this, a| replay_after_confirm!(this.confirm(), a));
+    lazy_action!(svc_reset: crate::api::services::ResetServiceCredential, |this, a| replay_after_confirm!(this.confirm(), a));
 
     /// True while an action of `section` asks for a password confirmation. Each section's island has
     /// its own prompt, so only its own actions count: an error in the address (a JavaScript-free post)
     /// is seen by every island's actions.
     pub fn needs_reauth(&self, section: ReauthSection) -> bool {
         let asks = |v: Option<Result<(), AppError>>| matches!(v, Some(Err(AppError::ReauthRequired)));
-        let confirmed = matches!(self.confirm.value().get(), Some(Ok(())));
+        if section == ReauthSection::None {
+            return false;
+        }
+        let confirmed = matches!(self.confirm().value().get(), Some(Ok(())));
         match section {
             ReauthSection::None => false,
-            ReauthSection::Password => asks(self.password.value().get()),
-            ReauthSection::AccessKeys => matches!(self.create.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed,
+            ReauthSection::Password => asks(self.password().value().get()),
+            ReauthSection::AccessKeys => matches!(self.create().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed,
             // Only the enrolment's own answers: `enable_mfa` in the address is the hardware token's form,
             // which is drawn on the server and has its own prompt (an action run here has a version).
             ReauthSection::Mfa => {
-                matches!(self.mfa_start.value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
-                    || asks(self.mfa_enable.value().get()) && self.mfa_enable.version().get() > 0
+                matches!(self.mfa_start().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
+                    || asks(self.mfa_enable().value().get()) && self.mfa_enable().version().get() > 0
             }
             // JavaScript only: no other island of the page sees these answers.
             ReauthSection::Git => {
-                (asks(self.git_create.value().get().map(|r| r.map(drop))) || asks(self.git_reset.value().get().map(|r| r.map(drop))))
+                (asks(self.git_create().value().get().map(|r| r.map(drop))) || asks(self.git_reset().value().get().map(|r| r.map(drop))))
                     && !confirmed
             }
             // Also posted without JavaScript: an answer in the address is this island's alone.
-            ReauthSection::SshUpload => asks(self.ssh_upload.value().get().map(|r| r.map(drop))) && !confirmed,
+            ReauthSection::SshUpload => asks(self.ssh_upload().value().get().map(|r| r.map(drop))) && !confirmed,
             ReauthSection::Services => {
-                (asks(self.svc_create.value().get().map(|r| r.map(drop))) || asks(self.svc_reset.value().get().map(|r| r.map(drop))))
+                (asks(self.svc_create().value().get().map(|r| r.map(drop))) || asks(self.svc_reset().value().get().map(|r| r.map(drop))))
                     && !confirmed
             }
         }
@@ -283,14 +293,14 @@ const USE_CASES: &[(&str, &str, &str)] = &[
 #[component]
 fn CreateWizard(full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let create_error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let create_error = move || actions.create().value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     // With JavaScript the wizard runs the server action and the secret stays in this page's memory.
     // Without it the browser posts to NEW_KEY_PATH, which answers with the one-time page itself.
     let description = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = description.get_untracked().map(|i| i.value()).unwrap_or_default();
-        actions.create.dispatch(CreateAccessKey { description: Some(text) });
+        actions.create().dispatch(CreateAccessKey { description: Some(text) });
     };
     view! {
         <details class="group rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="create-key">
@@ -326,8 +336,8 @@ fn CreateWizard(full: bool) -> impl IntoView {
                         <p class="mt-1 text-xs text-slate-500">"Saved as a tag on your IAM user, as the AWS console does."</p>
                     </div>
                     {move || create_error().map(|error| view! { <ErrorView error/> })}
-                    <button type="submit" class=BUTTON disabled=move || actions.create.pending().get()>
-                        {move || if actions.create.pending().get() { "Creating…" } else { "Create access key" }}
+                    <button type="submit" class=BUTTON disabled=move || actions.create().pending().get()>
+                        {move || if actions.create().pending().get() { "Creating…" } else { "Create access key" }}
                     </button>
                 </form>
             })}
@@ -340,10 +350,10 @@ fn CreateWizard(full: bool) -> impl IntoView {
 #[component]
 pub(super) fn SecretView(iam_user: String) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let created = move || actions.create.value().get().and_then(Result::ok);
+    let created = move || actions.create().value().get().and_then(Result::ok);
     // Forget the secret: the action's value is the only place it lived.
     let forget = Callback::new(move |()| {
-        actions.create.value().set(None);
+        actions.create().value().set(None);
         crate::components::browser::show_answer(Some("create_access_key"), "access-keys");
     });
     view! {

@@ -162,16 +162,16 @@ fn GitCredentials(creds: Vec<GitCredentialView>, region: String, error: Option<A
 pub fn GitGenerate(full: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let hydrated = crate::components::use_hydrated();
-    let create_error = move || error_of(actions.git_create.value().get());
+    let create_error = move || error_of(actions.git_create().value().get());
     view! {
         <GitSecretDialog/>
         {move || if hydrated.get() {
             view! {
                 <button type="button" class=BUTTON data-testid="git-generate"
-                    disabled=move || full || actions.git_create.pending().get()
+                    disabled=move || full || actions.git_create().pending().get()
                     title=if full { "You already have 2 HTTPS Git credentials: delete one first" } else { "" }
-                    on:click=move |_| { actions.git_create.dispatch(CreateGitCredential {}); }>
-                    {move || if actions.git_create.pending().get() { "Generating…" } else { "Generate credentials" }}
+                    on:click=move |_| { actions.git_create().dispatch(CreateGitCredential {}); }>
+                    {move || if actions.git_create().pending().get() { "Generating…" } else { "Generate credentials" }}
                 </button>
             }.into_any()
         } else {
@@ -188,10 +188,10 @@ pub fn GitReset(id: String, user: String) -> impl IntoView {
     let hydrated = crate::components::use_hydrated();
     let consequence = format!("The current password of {user} stops working at once; the new one is shown once.");
     let reset = Callback::new(move |()| {
-        actions.git_reset.dispatch(ResetGitCredential { credential_id: id.clone() });
+        actions.git_reset().dispatch(ResetGitCredential { credential_id: id.clone() });
     });
-    let reset_error = move || error_of(actions.git_reset.value().get());
-    let pending = actions.git_reset.pending();
+    let reset_error = move || error_of(actions.git_reset().value().get());
+    let pending = actions.git_reset().pending();
     view! {
         <GitSecretDialog/>
         {move || hydrated.get().then(|| reset_behind_confirm("Reset password", "Reset the password".into(), consequence.clone(), "git-reset", pending, reset))}
@@ -284,7 +284,7 @@ pub(super) fn newest_secret(
 fn GitSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     let CloneTargetState { region, repo } = expect_context::<CloneTargetState>();
-    let (current, forget) = newest_secret(actions.git_create.value(), actions.git_reset.value());
+    let (current, forget) = newest_secret(actions.git_create().value(), actions.git_reset().value());
     let forget = Callback::new(move |()| {
         forget.run(());
         crate::components::browser::show_answer(None, "git-credentials");
@@ -401,7 +401,7 @@ fn SshKeys(keys: Vec<SshKeyView>, region: String, error: Option<AppError>) -> im
 pub fn UploadForm() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     Effect::new(move |_| {
-        if matches!(actions.ssh_upload.value().get(), Some(Ok(_))) {
+        if matches!(actions.ssh_upload().value().get(), Some(Ok(_))) {
             crate::components::browser::show_answer(Some("upload_ssh_key"), "ssh-keys");
         }
     });
@@ -423,7 +423,7 @@ pub fn UploadForm() -> impl IntoView {
             _ => {}
         }
     });
-    let server_error = move || error_of(actions.ssh_upload.value().get());
+    let server_error = move || error_of(actions.ssh_upload().value().get());
     let open = move || server_error().is_some() || !text.with(String::is_empty) || file_note.with(Option::is_some);
     let on_file = move |_ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -454,7 +454,7 @@ pub fn UploadForm() -> impl IntoView {
     view! {
         <details class="rounded-lg border border-slate-200 bg-slate-50 open:bg-white" open=open data-testid="ssh-upload">
             <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Upload SSH public key"</summary>
-            <ActionForm action=actions.ssh_upload attr:class="space-y-3 px-4 pb-4">
+            <ActionForm action=actions.ssh_upload() attr:class="space-y-3 px-4 pb-4">
                 <div>
                     <label for="ssh-public-key" class="block text-sm font-medium text-slate-800">"Public key"</label>
                     <p class="text-xs text-slate-500">"Paste the contents of your .pub file (ssh-rsa …), or a PEM / RFC 4716 public key. Make one with: ssh-keygen -t rsa -b 4096 -f ~/.ssh/codecommit_rsa"</p>
@@ -480,8 +480,8 @@ pub fn UploadForm() -> impl IntoView {
                 </div>
                 {move || server_error().map(|error| view! { <ErrorView error/> })}
                 <button type="submit" class=BUTTON data-testid="ssh-upload-submit"
-                    disabled=move || actions.ssh_upload.pending().get() || (hydrated.get() && !matches!(state.get(), Preview::Valid { .. }))>
-                    {move || if actions.ssh_upload.pending().get() { "Uploading…" } else { "Upload" }}
+                    disabled=move || actions.ssh_upload().pending().get() || (hydrated.get() && !matches!(state.get(), Preview::Valid { .. }))>
+                    {move || if actions.ssh_upload().pending().get() { "Uploading…" } else { "Upload" }}
                 </button>
             </ActionForm>
         </details>

@@ -89,7 +89,7 @@ pub fn MfaEnrolment(suggested: String) -> impl IntoView {
     // Enrolment needs JavaScript (the seed cannot survive a redirect); offer it once hydrated.
     let hydrated = crate::components::use_hydrated();
     Effect::new(move |_| {
-        if matches!(actions.mfa_enable.value().get(), Some(Ok(()))) {
+        if matches!(actions.mfa_enable().value().get(), Some(Ok(()))) {
             crate::components::browser::show_answer(Some("mfa-enrolment"), "mfa");
         }
     });
@@ -98,19 +98,19 @@ pub fn MfaEnrolment(suggested: String) -> impl IntoView {
         {move || (!hydrated.get()).then(|| view! {
             <p class="mt-4 text-sm text-slate-600">"Assigning an MFA device needs JavaScript: the secret seed is shown once and cannot survive a page reload."</p>
         })}
-        {move || (hydrated.get() && !matches!(actions.mfa_start.value().get(), Some(Ok(_)))).then(|| {
+        {move || (hydrated.get() && !matches!(actions.mfa_start().value().get(), Some(Ok(_)))).then(|| {
             let suggested = suggested.clone();
             view! {
                 <details class="mt-4 rounded-lg border border-slate-200 bg-slate-50 open:bg-white" data-testid="add-mfa">
                     <summary class="cursor-pointer list-none rounded-lg px-4 py-3 text-sm font-semibold text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">"Assign a virtual MFA device"</summary>
-                    <ActionForm action=actions.mfa_start attr:class="flex flex-wrap items-end gap-2 px-4 pb-4">
+                    <ActionForm action=actions.mfa_start() attr:class="flex flex-wrap items-end gap-2 px-4 pb-4">
                         <label class="text-sm">
                             <span class="block font-medium text-slate-800">"Device name"</span>
                             <input name="device_name" value=suggested required maxlength="226" class=format!("{INPUT} w-64 font-mono") data-testid="mfa-name"/>
                         </label>
-                        <button type="submit" class=BUTTON disabled=move || actions.mfa_start.pending().get() data-testid="mfa-start">"Continue"</button>
+                        <button type="submit" class=BUTTON disabled=move || actions.mfa_start().pending().get() data-testid="mfa-start">"Continue"</button>
                     </ActionForm>
-                    {move || error_of(actions.mfa_start.value().get()).map(|error| view! { <div class="px-4 pb-4"><ErrorView error/></div> })}
+                    {move || error_of(actions.mfa_start().value().get()).map(|error| view! { <div class="px-4 pb-4"><ErrorView error/></div> })}
                 </details>
             }
         })}
@@ -218,16 +218,16 @@ fn Enrolment() -> impl IntoView {
     let show_seed = RwSignal::new(false);
     // Forget the seed as soon as the device is enabled or the enrolment is cancelled.
     Effect::new(move |_| {
-        let enabled = matches!(actions.mfa_enable.value().get(), Some(Ok(())));
-        if (enabled || matches!(actions.mfa_cancel.value().get(), Some(Ok(()))))
-            && actions.mfa_start.value().with_untracked(Option::is_some)
+        let enabled = matches!(actions.mfa_enable().value().get(), Some(Ok(())));
+        if (enabled || matches!(actions.mfa_cancel().value().get(), Some(Ok(()))))
+            && actions.mfa_start().value().with_untracked(Option::is_some)
         {
-            actions.mfa_start.value().set(None);
+            actions.mfa_start().value().set(None);
             show_seed.set(false);
         }
     });
-    let enrolment = move || actions.mfa_start.value().get().and_then(Result::ok);
-    let enable_error = move || error_of(actions.mfa_enable.value().get());
+    let enrolment = move || actions.mfa_start().value().get().and_then(Result::ok);
+    let enable_error = move || error_of(actions.mfa_enable().value().get());
     view! {
         {move || enrolment().map(|e| {
             let seed = e.seed.expose().to_owned();
@@ -253,14 +253,14 @@ fn Enrolment() -> impl IntoView {
                         </li>
                         <li>
                             <p class="font-medium">"2. Enter two consecutive codes from the app"</p>
-                            <ActionForm action=actions.mfa_enable attr:class="mt-2 flex flex-wrap items-end gap-2">
+                            <ActionForm action=actions.mfa_enable() attr:class="mt-2 flex flex-wrap items-end gap-2">
                                 <input type="hidden" name="serial" value=serial.clone()/>
                                 <CodeInputs/>
-                                <button type="submit" class=BUTTON disabled=move || actions.mfa_enable.pending().get() data-testid="mfa-enable">"Assign MFA"</button>
+                                <button type="submit" class=BUTTON disabled=move || actions.mfa_enable().pending().get() data-testid="mfa-enable">"Assign MFA"</button>
                             </ActionForm>
                             {move || enable_error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}
                             <button type="button" class=format!("mt-3 {SECONDARY}") data-testid="mfa-cancel"
-                                on:click=move |_| { actions.mfa_cancel.dispatch(CancelMfaEnrolment { serial: cancel_serial.clone() }); }>"Cancel"</button>
+                                on:click=move |_| { actions.mfa_cancel().dispatch(CancelMfaEnrolment { serial: cancel_serial.clone() }); }>"Cancel"</button>
                         </li>
                     </ol>
                 </div>

@@ -178,7 +178,7 @@ fn Section(frame: Frame, part: Part) -> impl IntoView {
     }
     let reauth = part.reauth();
     view! {
-        <Show when=move || actions.needs_reauth(reauth)><ReauthPrompt confirm=actions.confirm/></Show>
+        <Show when=move || actions.needs_reauth(reauth)><ReauthPrompt confirm=actions.confirm()/></Show>
         {part.view()}
     }
 }

@@ -119,7 +119,7 @@ pub fn PasswordSection(password: PasswordView, iam_user: String) -> impl IntoVie
 pub fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, autofocus: bool) -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
     Effect::new(move |_| {
-        if matches!(actions.password.value().get(), Some(Ok(()))) {
+        if matches!(actions.password().value().get(), Some(Ok(()))) {
             crate::components::browser::show_answer(Some("change_password"), "password");
         }
     });
@@ -146,12 +146,12 @@ pub fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, a
         list_ready.track();
         policy.with_value(|p| user.with_value(|u| refusal(p, &pw.get(), &repeat.get(), u, block_weak)))
     };
-    let error = move || actions.password.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let error = move || actions.password().value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     // Without JavaScript the button stays enabled and the server answers with the same words.
     let hydrated = crate::components::use_hydrated();
     let tick = |met: bool| if met { ("✓", "text-emerald-700") } else { ("○", "text-slate-500") };
     view! {
-        <ActionForm action=actions.password attr:class="grid gap-4 px-4 pb-4 sm:grid-cols-2">
+        <ActionForm action=actions.password() attr:class="grid gap-4 px-4 pb-4 sm:grid-cols-2">
             <div class="grid gap-3">
                 <div>
                     <label for="new-password" class="block text-sm font-medium text-slate-800">"New password"</label>
@@ -167,8 +167,8 @@ pub fn ChangeForm(policy: EffectivePolicy, block_weak: bool, iam_user: String, a
                 {move || error().map(|error| view! { <ErrorView error/> })}
                 <div>
                     <button type="submit" class=BUTTON data-testid="change-password-submit"
-                        disabled=move || actions.password.pending().get() || (hydrated.get() && refused().is_some())>
-                        {move || if actions.password.pending().get() { "Saving…" } else { "Set new password" }}
+                        disabled=move || actions.password().pending().get() || (hydrated.get() && refused().is_some())>
+                        {move || if actions.password().pending().get() { "Saving…" } else { "Set new password" }}
                     </button>
                 </div>
             </div>

@@ -121,7 +121,7 @@ pub fn CreateInGuide(old: AccessKeyId, iam_user: String) -> impl IntoView {
         let old = old.clone();
         let navigate = crate::components::location::use_replace_address();
         Effect::new(move |_| {
-            let created = actions.create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
+            let created = actions.create().value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|k| k.key.id.clone()));
             if let Some(new) = created {
                 navigate(&format!("/?rotate={old}&new={new}"));
             }
@@ -131,17 +131,17 @@ pub fn CreateInGuide(old: AccessKeyId, iam_user: String) -> impl IntoView {
     let dispatch_description = description.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        actions.create.dispatch(CreateAccessKey { description: Some(dispatch_description.clone()) });
+        actions.create().dispatch(CreateAccessKey { description: Some(dispatch_description.clone()) });
     };
-    let error = move || actions.create.value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
+    let error = move || actions.create().value().get().and_then(Result::err).filter(|e| *e != AppError::ReauthRequired);
     view! {
         <super::access_keys::SecretView iam_user/>
         <p>"Create the replacement key now. The old key keeps working while you switch your applications over."</p>
         <form method="post" action=NEW_KEY_PATH class="mt-2 flex flex-wrap items-center gap-2" on:submit=submit>
             <input type="hidden" name="description" value=description/>
             <input type="hidden" name="rotate" value=old.to_string()/>
-            <button type="submit" class=BUTTON data-testid="rotate-create" disabled=move || actions.create.pending().get()>
-                {move || if actions.create.pending().get() { "Creating…" } else { "Create the new key" }}
+            <button type="submit" class=BUTTON data-testid="rotate-create" disabled=move || actions.create().pending().get()>
+                {move || if actions.create().pending().get() { "Creating…" } else { "Create the new key" }}
             </button>
         </form>
         {move || error().map(|error| view! { <div class="mt-2"><ErrorView error/></div> })}

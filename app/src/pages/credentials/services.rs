@@ -102,11 +102,11 @@ pub fn ServiceGenerate(slug: String, max_days: u32, full: bool) -> impl IntoView
     let Some(spec) = ServiceSpec::by_slug(&slug) else { return ().into_any() };
     let hydrated = crate::components::use_hydrated();
     let days = RwSignal::new(max_days.min(30).to_string());
-    let create_error = move || error_of(actions.svc_create.value().get());
+    let create_error = move || error_of(actions.svc_create().value().get());
     let generate = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let age_days = spec.expires().then(|| days.get_untracked());
-        actions.svc_create.dispatch(CreateServiceCredential { service: spec.slug.to_owned(), age_days });
+        actions.svc_create().dispatch(CreateServiceCredential { service: spec.slug.to_owned(), age_days });
     };
     view! {
         <ServiceSecretDialog/>
@@ -126,8 +126,8 @@ pub fn ServiceGenerate(slug: String, max_days: u32, full: bool) -> impl IntoView
                                 on:input=move |ev| days.set(event_target_value(&ev)) data-testid="svc-days"/>
                         </label>
                     })}
-                    <button type="submit" class=BUTTON data-testid="svc-generate" disabled=move || actions.svc_create.pending().get()>
-                        {move || if actions.svc_create.pending().get() { "Generating…".to_owned() } else { format!("Generate {}", spec.noun) }}
+                    <button type="submit" class=BUTTON data-testid="svc-generate" disabled=move || actions.svc_create().pending().get()>
+                        {move || if actions.svc_create().pending().get() { "Generating…".to_owned() } else { format!("Generate {}", spec.noun) }}
                     </button>
                 </form>
             }.into_any()
@@ -146,10 +146,10 @@ pub fn ServiceReset(slug: String, id: String, public: String) -> impl IntoView {
     let secret_word = if spec.expires() { "secret" } else { "password" };
     let consequence = format!("The current {secret_word} of {public} stops working at once; the new one is shown once.");
     let reset = Callback::new(move |()| {
-        actions.svc_reset.dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: id.clone() });
+        actions.svc_reset().dispatch(ResetServiceCredential { service: spec.slug.to_owned(), credential_id: id.clone() });
     });
-    let reset_error = move || error_of(actions.svc_reset.value().get());
-    let pending = actions.svc_reset.pending();
+    let reset_error = move || error_of(actions.svc_reset().value().get());
+    let pending = actions.svc_reset().pending();
     view! {
         <ServiceSecretDialog/>
         {move || {
@@ -220,7 +220,7 @@ fn ServiceRow(spec: &'static ServiceSpec, c: ServiceCredentialView) -> impl Into
 #[component]
 fn ServiceSecretDialog() -> impl IntoView {
     let actions = expect_context::<CredentialActions>();
-    let (current, forget) = newest_secret(actions.svc_create.value(), actions.svc_reset.value());
+    let (current, forget) = newest_secret(actions.svc_create().value(), actions.svc_reset().value());
     let forget = Callback::new(move |()| {
         forget.run(());
         crate::components::browser::show_answer(None, "service-credentials");

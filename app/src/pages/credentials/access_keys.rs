@@ -21,8 +21,8 @@ use leptos::prelude::*;
 /// which replays the action that asked for it.
 ///
 /// An action is made when its part first asks for it, under the island's owner (so it lives as long
-/// as the island): a part uses one to four of the eleven, and making all eleven in every island was
-/// a sixth of the page's server render (docs/performance.md, step seven).
+/// as the island): a part uses one to four of the eleven, and making all eleven in every island took
+/// over a third of the page body's server render (docs/performance.md, step eight).
 #[derive(Clone, Copy)]
 pub struct CredentialActions(StoredValue<Slots>);
 

@@ -112,6 +112,8 @@ try {
       const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('_bg.wasm'));
       return { received: nav.responseEnd, parsed, read: wasm?.responseEnd ?? NaN, ready: mark('keydesk-wasm-ready'), hydrated, live: true };
     }, null, { timeout: 30_000 }).then((h) => h.jsonValue());
+    // A live page without the WASM's resource entry would be reported as a page with no island.
+    if (t.live && Number.isNaN(t.read)) throw new Error(`${path}: islands hydrated, but no _bg.wasm resource entry was recorded`);
     loads.push(t);
     const parts = t.live ? `page received ${t.received.toFixed(0)}, parsed ${t.parsed.toFixed(0)}, WASM read ${t.read.toFixed(0)}, WASM ready ${t.ready.toFixed(0)}`
       : `no island, nothing to start: page received ${t.received.toFixed(0)}, parsed ${t.parsed.toFixed(0)}`;

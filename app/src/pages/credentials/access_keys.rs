@@ -152,30 +152,28 @@ impl CredentialActions {
     /// is seen by every island's actions.
     pub fn needs_reauth(&self, section: ReauthSection) -> bool {
         let asks = |v: Option<Result<(), AppError>>| matches!(v, Some(Err(AppError::ReauthRequired)));
-        if section == ReauthSection::None {
-            return false;
-        }
-        let confirmed = matches!(self.confirm().value().get(), Some(Ok(())));
+        // Read only where an action asks, so a part with no prompt makes no confirmation action.
+        let confirmed = || matches!(self.confirm().value().get(), Some(Ok(())));
         match section {
             ReauthSection::None => false,
             ReauthSection::Password => asks(self.password().value().get()),
-            ReauthSection::AccessKeys => matches!(self.create().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed,
+            ReauthSection::AccessKeys => matches!(self.create().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed(),
             // Only the enrolment's own answers: `enable_mfa` in the address is the hardware token's form,
             // which is drawn on the server and has its own prompt (an action run here has a version).
             ReauthSection::Mfa => {
-                matches!(self.mfa_start().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed
+                matches!(self.mfa_start().value().get(), Some(Err(AppError::ReauthRequired))) && !confirmed()
                     || asks(self.mfa_enable().value().get()) && self.mfa_enable().version().get() > 0
             }
             // JavaScript only: no other island of the page sees these answers.
             ReauthSection::Git => {
                 (asks(self.git_create().value().get().map(|r| r.map(drop))) || asks(self.git_reset().value().get().map(|r| r.map(drop))))
-                    && !confirmed
+                    && !confirmed()
             }
             // Also posted without JavaScript: an answer in the address is this island's alone.
-            ReauthSection::SshUpload => asks(self.ssh_upload().value().get().map(|r| r.map(drop))) && !confirmed,
+            ReauthSection::SshUpload => asks(self.ssh_upload().value().get().map(|r| r.map(drop))) && !confirmed(),
             ReauthSection::Services => {
                 (asks(self.svc_create().value().get().map(|r| r.map(drop))) || asks(self.svc_reset().value().get().map(|r| r.map(drop))))
-                    && !confirmed
+                    && !confirmed()
             }
         }
     }

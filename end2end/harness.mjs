@@ -10,6 +10,9 @@ import { chromium } from 'playwright-core';
 const root = resolve(import.meta.dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
 
+/// The built site the servers serve (`.ci/build-site`).
+export const SITE_ROOT = process.env.KEYDESK_SITE_ROOT || join(targetDir, 'site');
+
 export const DEMO = {
   alice: 'amber-falcon-river',
   bob: 'birch-canyon-ember',
@@ -31,13 +34,13 @@ const databaseArgs = (dir) => ['--database-url', `sqlite://${join(dir, 'portal.d
 
 /// Start keydesk on a free loopback port with fresh databases in a new directory. `demo: false` starts
 /// it without demo data (the AWS backend refuses `--demo`); `before(dir)` runs first, e.g. to add
-/// portal accounts with `keydeskCli`.
-export async function startServer(extraArgs = [], { demo = true, before: prepare, port: chosen } = {}) {
+/// portal accounts with `keydeskCli`; `site` serves another built site than [`SITE_ROOT`].
+export async function startServer(extraArgs = [], { demo = true, before: prepare, port: chosen, site = SITE_ROOT } = {}) {
   const port = chosen || await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'keydesk-e2e-'));
   if (prepare) await prepare(dir);
   const args = ['--listen', `127.0.0.1:${port}`, ...(demo ? ['--demo'] : []), ...databaseArgs(dir),
-    '--site-root', process.env.KEYDESK_SITE_ROOT || join(targetDir, 'site'),
+    '--site-root', site,
     ...extraArgs];
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KEYDESK_LOG: 'warn' } });
   let output = '';

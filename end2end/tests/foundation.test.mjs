@@ -1,7 +1,10 @@
 // Sign in, see your name, navigate, sign out — with JavaScript on and off — and prove hydration.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, hydrated, DEMO, tearDown } from '../harness.mjs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, signIn, hydrated, DEMO, SITE_ROOT, tearDown } from '../harness.mjs';
 
 let server; let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -82,7 +85,7 @@ test('unknown pages answer 404 with a way back', async () => {
   await ctx.close();
 });
 
-test('only pages with an island download the WASM, and its islands hydrate', async () => {
+test('only pages with an island download a WASM, their family\'s, and its islands hydrate', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const fetched = [];
@@ -98,10 +101,38 @@ test('only pages with an island download the WASM, and its islands hydrate', asy
   assert.equal(await page.getAttribute('html', 'data-hydrated'), null);
   // The help desk's search is a plain form: nothing to start until a case is open.
   assert.deepEqual(await load('/helpdesk'), { wasm: 0, scripts: 0 }, 'the help desk without a case');
-  // A person's case has islands (its reason, the reset); the page downloads the WASM once and hydrates.
+  // A person's case has islands (its reason, the reset); the page downloads the WASM once, its own
+  // family's (the help desk's islands only), and hydrates.
   assert.deepEqual(await load('/helpdesk?q=alice'), { wasm: 1, scripts: 1 }, "the help desk with alice's case");
+  assert.match(fetched.find((p) => p.endsWith('.wasm')), /-helpdesk_bg\.wasm$/);
   await hydrated(page);
   await ctx.close();
+});
+
+test("a page whose family's WASM lacks its island is not marked hydrated, and the console says which", async () => {
+  // A site whose admin family holds the sign-in page's WASM: what a page naming the wrong family loads.
+  const site = mkdtempSync(join(tmpdir(), 'keydesk-site-'));
+  cpSync(SITE_ROOT, site, { recursive: true });
+  const name = readFileSync(join(site, 'assets.txt'), 'utf8').trim();
+  for (const file of ['.js', '_bg.wasm']) {
+    for (const encoding of ['', '.br', '.gz']) {
+      copyFileSync(join(site, 'pkg', `${name}-sign-in${file}${encoding}`), join(site, 'pkg', `${name}-admin${file}${encoding}`));
+    }
+  }
+  const broken = await startServer([], { site });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, broken.url, 'dave');
+    const said = page.waitForEvent('console', { predicate: (m) => m.type() === 'error' && m.text().includes('holds no island') });
+    await page.goto(`${broken.url}/admin`);
+    assert.match((await said).text(), /the admin WASM holds no island.*RefreshReport/);
+    assert.ok(await page.evaluate(() => performance.getEntriesByName('keydesk-wasm-ready').length === 1), 'the WASM started');
+    assert.equal(await page.getAttribute('html', 'data-hydrated'), null, 'a page with a missing island is not marked hydrated');
+    await page.context().close();
+  } finally {
+    await broken.stop();
+    rmSync(site, { recursive: true, force: true });
+  }
 });
 
 test('demo accounts were printed at start-up', () => {

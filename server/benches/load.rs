@@ -651,14 +651,29 @@ async fn main() {
     ));
 
     memory("the sign-in hammer");
-    // 5. The WASM bundle.
+    // 5. The WASM: one per family of pages (app::pages::Bundle). A page loads its family's alone; the
+    // whole app is all of them.
     match server::http::site_assets(&site) {
         Ok(name) => {
-            let wasm = site.join("pkg").join(format!("{name}_bg.wasm"));
-            let raw = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
-            let gz = gzip9(&wasm).unwrap_or(0);
+            let sizes: Vec<(&str, u64, u64)> = app::pages::Bundle::ALL
+                .iter()
+                .map(|b| {
+                    let wasm = site.join("pkg").join(&b.files(&name)[1]);
+                    (b.name(), std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0), gzip9(&wasm).unwrap_or(0))
+                })
+                .collect();
+            let each =
+                sizes.iter().map(|(family, raw, gz)| format!("{family} {} KB ({} KB raw)", gz / 1000, raw / 1000)).collect::<Vec<_>>();
+            let largest = sizes.iter().map(|s| s.2).max().unwrap_or(0);
+            let (raw, gz) = sizes.iter().fold((0, 0), |(r, g), s| (r + s.1, g + s.2));
             rows.push(row(
-                "WASM bundle (release, wasm-opt -Oz)",
+                "WASM a page loads: its family's (release, wasm-opt -Oz, gzip -9)",
+                "≤ 200 KB gzipped",
+                format!("largest {} KB: {}", largest / 1000, each.join(", ")),
+                Some(largest <= 200_000),
+            ));
+            rows.push(row(
+                "WASM of the whole app: every family's together",
                 "≤ 200 KB gzipped",
                 format!("{} KB raw, {} KB gzip -9", raw / 1000, gz / 1000),
                 Some(gz <= 200_000),

@@ -126,6 +126,9 @@ pub async fn run(config: &Config, line: &mut dyn FnMut(String)) -> bool {
             return false;
         }
     }
-    let site = crate::http::site_assets(&s.site_root).map(|name| format!("{} has {name}.js", s.site_root.join("pkg").display()));
+    let site = crate::http::site_assets(&s.site_root).map(|name| {
+        let families = app::pages::Bundle::ALL.map(|b| b.name()).join(", ");
+        format!("{} has {name}'s scripts ({families})", s.site_root.join("pkg").display())
+    });
     step("site", site)
 }

@@ -225,7 +225,8 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_SMTP_FROM")]
     pub smtp_from: Option<String>,
 
-    /// Directory with the built site (pkg/keydesk.js, pkg/keydesk_bg.wasm, pkg/keydesk.css, favicon).
+    /// Directory with the built site (assets.txt, pkg/keydesk-<hash>.css, each family's
+    /// pkg/keydesk-<hash>-<family>.js and _bg.wasm, favicon).
     #[arg(long, env = "KEYDESK_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 

@@ -142,8 +142,7 @@ fn an_unreachable_aws_endpoint_fails_start_up_with_one_line() {
 fn deployment() -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
+    testkit::unbuilt_site(&site);
     let db = format!("sqlite://{}", dir.path().join("p.db").display());
     let iam = format!("sqlite://{}", dir.path().join("i.db").display());
     let args = ["--database-url", &db, "--embedded-iam-database-url", &iam, "--site-root", site.to_str().unwrap()];

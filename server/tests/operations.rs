@@ -55,8 +55,7 @@ impl Keydesk {
     /// keydesk on the given portal and embedded-IAM databases (several processes may share them).
     fn start_on(dir: tempfile::TempDir, db: &str, iam: &str, extra: &[&str]) -> Keydesk {
         let site = dir.path().join("site");
-        std::fs::create_dir_all(site.join("pkg")).unwrap();
-        std::fs::write(site.join("pkg").join("keydesk.js"), "// built").unwrap();
+        testkit::unbuilt_site(&site);
         let addr = free_port();
         let listen = addr.to_string();
         let args = [

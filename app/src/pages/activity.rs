@@ -10,7 +10,7 @@ use crate::domain::fmt_utc;
 use crate::domain::notices::NoticeKind;
 use crate::domain::viewer::browser_summary;
 use crate::error::AppError;
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,12 +58,12 @@ fn Activity() -> impl IntoView {
                             </SectionCard>
                             <SectionCard id="sessions" title="Sessions"
                                 subtitle="Where you are signed in to keydesk now. Sign out any you do not recognise.">
-                                <IslandScripts/><SessionsIsland sessions frame=crate::components::gate_frame()/>
+                                <IslandScripts bundle=Bundle::Activity/><SessionsIsland sessions frame=crate::components::gate_frame()/>
                             </SectionCard>
                             {own_password.then(|| view! {
                                 <SectionCard id="portal-password" title="Your keydesk password"
                                     subtitle="The password you sign in to keydesk with (not your AWS console password).">
-                                    <IslandScripts/><PortalPassword/>
+                                    <IslandScripts bundle=Bundle::Activity/><PortalPassword/>
                                 </SectionCard>
                             })}
                             {(!temporary.is_empty()).then(|| view! {
@@ -146,7 +146,8 @@ fn Notifications(a: ActivityView, read: ServerAction<MarkNotificationsRead>) -> 
 
 /// The sessions and their sign-out, in place: the answer says how many were signed out, and the list
 /// is read again.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-activity"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-activity")), component)]
 fn SessionsIsland(sessions: Vec<SessionView>, frame: crate::domain::Frame) -> impl IntoView {
     provide_context(frame);
     let end = ServerAction::<EndSessions>::new();
@@ -226,7 +227,8 @@ fn Sessions(sessions: Vec<SessionView>, end: ServerAction<EndSessions>) -> impl 
 }
 
 /// An island: the answer (changed, and how many sessions were signed out) shows in place.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-activity"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-activity")), component)]
 fn PortalPassword() -> impl IntoView {
     let change = ServerAction::<ChangePortalPassword>::new();
     let done = move || match change.value().get() {

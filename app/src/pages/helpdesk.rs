@@ -17,7 +17,7 @@ use crate::components::{ErrorView, Gate, OneTimeSecretDialog, SecretField, Secti
 use crate::components::{InlineReauth, BUTTON, DANGER, INPUT, SECONDARY};
 use crate::domain::{fmt_utc, Frame, Role};
 use crate::error::AppError;
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -172,7 +172,8 @@ fn reason_inputs(id: &str, note: &CaseNote) -> impl IntoView {
 /// listener: the forms are drawn on the server, or are other islands). Hidden until the page is
 /// hydrated: without JavaScript each form asks itself. It starts with what this session last sent for
 /// this person (`note`), so the reason survives each action's page load.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-helpdesk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-helpdesk")), component)]
 fn CaseFields(note: CaseNote) -> impl IntoView {
     // Drawn by the server with the value (a property is not), kept by the signal once hydrated.
     let (first_reason, first_ticket) = (note.reason.clone(), note.ticket.clone());
@@ -210,7 +211,7 @@ fn CaseFields(note: CaseNote) -> impl IntoView {
 
 /// The case's fields, with the page's WASM.
 fn case_fields(note: CaseNote) -> impl IntoView {
-    view! { <IslandScripts/><CaseFields note/> }
+    view! { <IslandScripts bundle=Bundle::Helpdesk/><CaseFields note/> }
 }
 
 /// A person's temporary credentials from keydesk's ledger (the last 12 hours), the session a pasted
@@ -261,7 +262,7 @@ fn TemporaryCaseCard(
             }}
             {can_revoke.then(|| view! {
                 {ask.map(case_fields)}
-                <IslandScripts/><RevokeTemporary frame=crate::components::gate_frame() person=person.clone() roles/>
+                <IslandScripts bundle=Bundle::Helpdesk/><RevokeTemporary frame=crate::components::gate_frame() person=person.clone() roles/>
                 <p class="text-xs text-slate-600">"A deny on each role for their sessions issued until now (AWS's standard revocation, narrowed to this person). It takes effect within minutes; new credentials they get afterwards work, so also remove what lets them get more if that is the point. keydesk removes the deny once the longest session it could match has expired."</p>
             })}
         </section>
@@ -362,7 +363,7 @@ fn UserCard(view: HelpdeskView, note: CaseNote) -> impl IntoView {
                     Some(p) if p.reset_required => format!("Set {} UTC · must be changed at next sign-in", fmt_utc(p.created_at)),
                     Some(p) => format!("Set {} UTC", fmt_utc(p.created_at)),
                 }}</p>
-                {(can_act && view.login_profile.is_some()).then(|| view! { <IslandScripts/><ResetPassword frame=crate::components::gate_frame() user=u2/> })}
+                {(can_act && view.login_profile.is_some()).then(|| view! { <IslandScripts bundle=Bundle::Helpdesk/><ResetPassword frame=crate::components::gate_frame() user=u2/> })}
                 {(can_act && view.login_profile.is_none()).then(|| view! {
                     <p class="mt-1 text-xs text-slate-500" data-testid="desk-no-password">"The help desk resets console passwords; it does not create one where there is none. Ask an AWS administrator."</p>
                 })}
@@ -556,7 +557,8 @@ fn CodeCommitCredentials(
 /// The reset of a console password to a generated one: live, since the password exists only in the
 /// answer (a form's redirect would lose it), so offered once the page is hydrated. A reset filed for a
 /// second person loads the page anew, which says so and lists the request.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-helpdesk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-helpdesk")), component)]
 fn ResetPassword(frame: Frame, user: String) -> impl IntoView {
     provide_context(frame);
     let reset = ServerAction::<HelpdeskResetPassword>::new();
@@ -607,7 +609,8 @@ fn GeneratedPassword(pw: crate::domain::OneTimeSecret, forget: Callback<()>) -> 
 /// Revoking a person's temporary credentials: live, since its answer names the roles revoked (and any
 /// that could not be). Without JavaScript the form asks for its own reason and posts; the page comes
 /// back with a refusal, if any.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-helpdesk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-helpdesk")), component)]
 fn RevokeTemporary(frame: Frame, person: String, roles: Vec<(String, String)>) -> impl IntoView {
     provide_context(frame);
     let revoke = ServerAction::<HelpdeskRevokeTemporary>::new();
@@ -670,7 +673,7 @@ fn Requests(
                     {error.clone().map(|error| view! { <div class="mb-3"><ErrorView error/></div> })}
                     <ul class="divide-y divide-slate-100 text-sm" data-testid="desk-requests">
                         {rows.into_iter().map(|r| if r.state == "pending" && !r.mine {
-                            view! { <IslandScripts/><PendingRequest frame=crate::components::gate_frame() r/> }.into_any()
+                            view! { <IslandScripts bundle=Bundle::Helpdesk/><PendingRequest frame=crate::components::gate_frame() r/> }.into_any()
                         } else {
                             view! { <RequestRow r/> }.into_any()
                         }).collect_view()}
@@ -736,7 +739,8 @@ fn RequestRow(r: RequestView) -> impl IntoView {
 /// password, shown here once (so a reset's approval needs JavaScript); the decision's row then says how
 /// it ended, and the page is loaded anew once the password is put away. Rejecting posts with or without
 /// JavaScript.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-helpdesk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-helpdesk")), component)]
 fn PendingRequest(frame: Frame, r: RequestView) -> impl IntoView {
     provide_context(frame);
     let decide = ServerAction::<HelpdeskDecide>::new();

@@ -73,37 +73,87 @@ struct ScriptsFor {
     allowed: bool,
 }
 
-/// Rendered on the server next to every island (outside it): puts the scripts that start the WASM and
-/// hydrate the page's islands into the head, through the meta context. A page that renders no island
-/// has none of them, and downloads no WASM.
+/// The WASM a page loads: one per family of pages, holding only that family's islands, so a page
+/// downloads, decodes and compiles none of the others' code (docs/architecture.md, "One WASM per
+/// family of pages"). `.ci/build-site` builds each with the `frontend` feature of its [`Bundle::name`]
+/// (which turns on the `app` feature `islands-<name>`); an island is compiled as one only in the
+/// builds of the families whose pages render it, and as a plain component elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bundle {
+    /// "My security credentials" and its one-time pages: the live parts and temporary credentials.
+    Credentials,
+    /// The sign-in pages' password form.
+    SignIn,
+    /// A help-desk case's live parts.
+    Helpdesk,
+    /// The account settings' editors.
+    Settings,
+    /// "My activity": the sessions list and the keydesk-password form.
+    Activity,
+    /// The credential review's progress and "Refresh".
+    Admin,
+}
+
+impl Bundle {
+    /// Every family, as `.ci/build-site` builds them.
+    pub const ALL: [Bundle; 6] = [Bundle::Credentials, Bundle::SignIn, Bundle::Helpdesk, Bundle::Settings, Bundle::Activity, Bundle::Admin];
+
+    /// The family's name: the `frontend` feature that builds it, and the suffix of its script and WASM
+    /// (`pkg/<output_name>-<name>.js`, `pkg/<output_name>-<name>_bg.wasm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Bundle::Credentials => "credentials",
+            Bundle::SignIn => "sign-in",
+            Bundle::Helpdesk => "helpdesk",
+            Bundle::Settings => "settings",
+            Bundle::Activity => "activity",
+            Bundle::Admin => "admin",
+        }
+    }
+
+    /// The family's script and WASM under the site's `pkg` directory.
+    pub fn files(self, output_name: &str) -> [String; 2] {
+        let name = self.name();
+        [format!("{output_name}-{name}.js"), format!("{output_name}-{name}_bg.wasm")]
+    }
+}
+
+/// Rendered on the server next to every island (outside it): puts the scripts that start the WASM of
+/// the island's family (`bundle`) and hydrate the page's islands into the head, through the meta
+/// context. A page that renders no island has none of them, and downloads no WASM.
 ///
 /// Each island's copy is registered when it is rendered to HTML: a view Leptos builds and throws away
 /// (a `Suspense` builds its children once to find their resources) registers nothing, so the copies
 /// cannot be counted while building. A page with two islands has the scripts twice, and the script
-/// starts the WASM only once.
+/// starts the WASM only once; a page's islands are all of one family.
 ///
 /// What Leptos's `HydrationScripts` renders in islands mode (its island walk written out here), with
 /// `crossorigin="anonymous"` on the two resource hints: Leptos puts the CSP nonce there, where a
 /// page's markup can read it back and CSS selectors can match it (browsers hide only the `nonce`
-/// attribute itself). The script and WASM names are the build's content-hashed ones (`output_name`,
-/// `<output_name>_bg.wasm`).
+/// attribute itself). The script and WASM names are the build's content-hashed ones
+/// ([`Bundle::files`]).
 #[component]
-pub fn IslandScripts() -> impl IntoView {
+pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
     let options = use_context::<ScriptsFor>().filter(|s| s.allowed)?.options;
-    let js = format!("/{}/{}.js", options.site_pkg_dir, options.output_name);
-    let wasm = format!("/{}/{}_bg.wasm", options.site_pkg_dir, options.output_name);
+    let [js, wasm] = bundle.files(&options.output_name).map(|file| format!("/{}/{file}", options.site_pkg_dir));
     // After the WASM has started, hydrate each `<leptos-island>` in the page's order with the function
     // the WASM exports under its `data-component` name (an island inside an island is hydrated by the
     // outer one), then say so: a `data-hydrated` attribute for tests and a `performance.mark` for the
     // hydration benchmark, which also reads the mark set once the WASM is compiled and instantiated.
+    // An island the family's WASM does not hold is a build error shown in the console, and the page is
+    // then not marked hydrated (the browser suite waits for the mark on every page with islands).
     let start = format!(
         "if (!window.keydeskStarted) {{ window.keydeskStarted = true; \
          import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); performance.mark('keydesk-wasm-ready'); m.hydrate(); \
+         const missing = []; \
          const walk = async (node) => {{ for (const el of node.children) {{ \
            if (el.tagName === 'LEPTOS-ISLAND') {{ const f = m[el.dataset.component]; \
-             if (f) {{ const r = f(el); if (r && r.then) await r; }} else console.warn('keydesk: no island', el.dataset.component); }} \
+             if (f) {{ const r = f(el); if (r && r.then) await r; }} else missing.push(el.dataset.component); }} \
            else await walk(el); }} }}; \
-         await walk(document.body); document.documentElement.setAttribute('data-hydrated', 'true'); performance.mark('keydesk-hydrated'); }}); }}"
+         await walk(document.body); \
+         if (missing.length) {{ console.error('keydesk: the {} WASM holds no island', missing.join(', ')); return; }} \
+         document.documentElement.setAttribute('data-hydrated', 'true'); performance.mark('keydesk-hydrated'); }}); }}",
+        bundle.name()
     );
     Some(view! {
         <Link rel="modulepreload" href=js crossorigin="anonymous"/>

@@ -7,7 +7,7 @@
 use crate::api::auth::{DirectorySignIn, SignIn};
 use crate::components::{use_session, ErrorView};
 use crate::domain::{Frame, LocalPasswords, SignInOptions};
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use crate::paths::{BREAK_GLASS_PATH, IDP_SIGN_IN_PATH, SIGN_IN_PATH};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -65,7 +65,7 @@ pub fn SignInPage() -> impl IntoView {
                     <div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
                         {o.directory.clone().map(|name| view! {
                             <p class="mb-4 text-sm text-slate-700">{format!("Sign in with {name}: the user name and password you use at work.")}</p>
-                            <IslandScripts/><PasswordForm directory=true/>
+                            <IslandScripts bundle=Bundle::SignIn/><PasswordForm directory=true/>
                         })}
                         {provider.clone().map(|name| view! {
                             <a href=IDP_SIGN_IN_PATH rel="external" class=PRIMARY data-testid="idp-sign-in">
@@ -75,7 +75,7 @@ pub fn SignInPage() -> impl IntoView {
                         {(provider.is_some() && form).then(|| view! {
                             <p class="my-4 text-center text-xs uppercase tracking-wide text-slate-500">"or with a keydesk password"</p>
                         })}
-                        {form.then(|| view! { <IslandScripts/><PasswordForm directory=false/> })}
+                        {form.then(|| view! { <IslandScripts bundle=Bundle::SignIn/><PasswordForm directory=false/> })}
                         {(o.local == LocalPasswords::Off && provider.is_none() && o.directory.is_none()).then(|| view! {
                             <p class="text-sm text-slate-700">"Sign-in is not configured. Ask your administrator."</p>
                         })}
@@ -115,7 +115,7 @@ pub fn BreakGlassSignInPage() -> impl IntoView {
                                 "Only administrators can sign in here. Every break-glass sign-in is recorded and shown to every administrator."
                             </p>
                         })}
-                        <IslandScripts/><PasswordForm directory=false/>
+                        <IslandScripts bundle=Bundle::SignIn/><PasswordForm directory=false/>
                     </div>
                     <p class="mt-6 text-center text-xs text-slate-500">
                         <a href=SIGN_IN_PATH class="font-medium text-indigo-700 underline hover:text-indigo-600">"Back to sign-in"</a>
@@ -128,7 +128,8 @@ pub fn BreakGlassSignInPage() -> impl IntoView {
 
 /// User name and password, posted to the `sign_in` server function (a keydesk password) or, with
 /// `directory`, to `directory_sign_in` (the company directory's).
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-sign-in"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-sign-in")), component)]
 fn PasswordForm(directory: bool) -> impl IntoView {
     // Created here, under the routes, so that a JavaScript-free post's error (`?__err=…`) is picked up.
     if directory {

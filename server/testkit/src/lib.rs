@@ -22,6 +22,16 @@ pub use fixtures::*;
 pub use harness::*;
 pub use reply::{form_request, page_form_request, urlencode, Reply};
 
+/// A site directory `keydesk` starts with: `pkg/` holding each family's script under the plain name
+/// (`keydesk-<family>.js`, [`app::pages::Bundle::files`]), nothing else built. Returns `site`.
+pub fn unbuilt_site(site: &std::path::Path) -> &std::path::Path {
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    for bundle in app::pages::Bundle::ALL {
+        std::fs::write(site.join("pkg").join(&bundle.files("keydesk")[0]), "// built").unwrap();
+    }
+    site
+}
+
 /// The value of the environment variable `$var`, or — when it is not set — a note naming what is
 /// skipped and `return Default::default()` from the calling function (`()` for a test, `None` for a
 /// harness factory). Every "needs PostgreSQL / moto / the SMTP sink" test says so through this one rule.

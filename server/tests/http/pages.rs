@@ -217,7 +217,7 @@ async fn pages_are_compressed_secret_bearing_answers_are_not_and_bodies_are_boun
 
 /// A built site in the test's directory (`assets.txt` naming `name`, `files` under `pkg/`) and
 /// keydesk's router serving it.
-fn site_router<const N: usize>(app: &TestApp, name: &str, files: [(String, Vec<u8>); N]) -> (std::path::PathBuf, axum::Router) {
+fn site_router(app: &TestApp, name: &str, files: impl IntoIterator<Item = (String, Vec<u8>)>) -> (std::path::PathBuf, axum::Router) {
     let site = app.dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join(server::http::ASSETS_FILE), format!("{name}\n")).unwrap();
@@ -236,8 +236,11 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     use tower::ServiceExt;
     let app = TestApp::new().await;
     let name = "keydesk-0123456789abcdef";
-    let built = [format!("{name}.js"), format!("{name}_bg.wasm"), format!("{name}.css"), "keydesk.js".into()];
-    let (site, router) = site_router(&app, name, built.map(|f| (f, b"/* built */".to_vec())));
+    let mut built: Vec<String> = app::pages::Bundle::ALL.iter().flat_map(|b| b.files(name)).collect();
+    // Beside it, a development build's files under the plain name.
+    built.extend(app::pages::Bundle::ALL.iter().flat_map(|b| b.files("keydesk")));
+    built.push(format!("{name}.css"));
+    let (site, router) = site_router(&app, name, built.into_iter().map(|f| (f, b"/* built */".to_vec())));
     std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
     let get = |path: &str| {
         let req = Request::get(path).body(Body::empty()).unwrap();
@@ -252,17 +255,27 @@ async fn hashed_assets_are_immutable_and_pages_revalidate() {
     // The page names this build's script, WASM and stylesheet, and is revalidated itself.
     let (cache, page) = get("/sign-in").await;
     assert_eq!(cache.as_deref(), Some("no-cache, private"));
-    for file in [format!("/pkg/{name}.js"), format!("/pkg/{name}_bg.wasm"), format!("/pkg/{name}.css")] {
+    let [js, wasm] = app::pages::Bundle::SignIn.files(name);
+    for file in [format!("/pkg/{js}"), format!("/pkg/{wasm}"), format!("/pkg/{name}.css")] {
         assert!(page.contains(&file), "the page does not reference {file}");
         assert_eq!(get(&file).await.0.as_deref(), Some("public, max-age=31536000, immutable"), "{file}");
     }
+    // Every family's files are immutable; a family that does not exist is not.
+    for file in app::pages::Bundle::ALL.iter().flat_map(|b| b.files(name)) {
+        assert_eq!(get(&format!("/pkg/{file}")).await.0.as_deref(), Some("public, max-age=31536000, immutable"), "{file}");
+    }
+    assert_eq!(get(&format!("/pkg/{name}-nobody.js")).await.0.as_deref(), Some("no-cache"));
+    assert_eq!(get(&format!("/pkg/{name}.js")).await.0.as_deref(), Some("no-cache"));
     // Unhashed files and missing hashed ones are never cached as immutable.
-    assert_eq!(get("/pkg/keydesk.js").await.0.as_deref(), Some("no-cache"));
+    assert_eq!(get("/pkg/keydesk-sign-in.js").await.0.as_deref(), Some("no-cache"));
     assert_eq!(get("/pkg/keydesk-fedcba9876543210.js").await.0.as_deref(), Some("no-cache"));
     // The icon every page asks for is kept a day, not revalidated on every page view.
     assert_eq!(get("/favicon.svg").await.0.as_deref(), Some("public, max-age=86400"));
     // A site without hashes (a development build) still works under the plain name.
-    assert!(server::http::site_assets(app.dir.path()).unwrap_err().contains("keydesk.js is missing"));
+    assert!(server::http::site_assets(app.dir.path()).unwrap_err().contains("keydesk-credentials.js is missing"));
+    // A site that lacks one family's script is refused, naming it.
+    std::fs::remove_file(site.join("pkg").join(&app::pages::Bundle::Admin.files(name)[0])).unwrap();
+    assert!(server::http::site_assets(&site).unwrap_err().contains(&format!("{name}-admin.js is missing")));
     std::fs::remove_file(site.join(server::http::ASSETS_FILE)).unwrap();
     assert_eq!(server::http::site_assets(&site).unwrap(), "keydesk");
 }
@@ -278,7 +291,8 @@ async fn built_assets_go_out_precompressed() {
     use tower::ServiceExt;
     let app = TestApp::new().await;
     let name = "keydesk-00112233445566ff";
-    let wasm = format!("{name}_bg.wasm");
+    let [_, wasm] = app::pages::Bundle::Credentials.files(name);
+    let scripts = app::pages::Bundle::ALL.map(|b| (b.files(name)[0].clone(), b"/* built */".to_vec()));
     let (_, router) = site_router(
         &app,
         name,
@@ -287,8 +301,9 @@ async fn built_assets_go_out_precompressed() {
             (format!("{wasm}.br"), b"brotli made by the build".to_vec()),
             (format!("{wasm}.gz"), b"gzip made by the build".to_vec()),
             (format!("{name}.css"), vec![b'c'; 4096]),
-            (format!("{name}.js"), b"/* built */".to_vec()),
-        ],
+        ]
+        .into_iter()
+        .chain(scripts),
     );
     let get = |path: String, accept: &'static str| {
         let req = Request::get(path).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap();
@@ -388,7 +403,7 @@ async fn pages_get_a_strict_csp_with_a_fresh_nonce_and_other_answers_allow_nothi
 /// #28: a page loads the WASM exactly when it renders an island. Pages drawn only on the server (the
 /// audit log, the 404 page, the JavaScript-free key and temporary-credential pages, a refusal) carry no
 /// script, no resource hint and no reference to the WASM; every page with an island has them, once
-/// started however many islands it has.
+/// started however many islands it has, and names its own family's WASM only.
 #[tokio::test]
 async fn only_pages_with_islands_load_the_wasm() {
     let app = TestApp::new().await;
@@ -398,38 +413,45 @@ async fn only_pages_with_islands_load_the_wasm() {
     // zed acts for an IAM user that does not exist, and has no work role: nothing on "My security
     // credentials" is live for them.
     app.add_account_acting_for("zed", Role::Employee, "nobody-here").await;
+    use app::pages::Bundle;
     let mut seen = (0, 0);
-    for (who, path, islands) in [
-        (None, "/sign-in", true),
-        (Some("alice"), "/", true),
-        (Some("zed"), "/", false),
-        (Some("alice"), "/activity", true),
-        (Some("alice"), "/access-keys/new", false),
-        (Some("alice"), "/temporary-credentials/new", false),
-        (Some("alice"), "/admin", false),
-        (Some("alice"), "/no-such-page", false),
+    // The family of pages whose WASM each page loads (#28): its own islands and no other family's.
+    for (who, path, family) in [
+        (None, "/sign-in", Some(Bundle::SignIn)),
+        (Some("alice"), "/", Some(Bundle::Credentials)),
+        (Some("zed"), "/", None),
+        (Some("alice"), "/activity", Some(Bundle::Activity)),
+        (Some("alice"), "/access-keys/new", None),
+        (Some("alice"), "/temporary-credentials/new", None),
+        (Some("alice"), "/admin", None),
+        (Some("alice"), "/no-such-page", None),
         // The search alone is a plain form; a person's case has its reason's island.
-        (Some("carol"), "/helpdesk", false),
-        (Some("carol"), "/helpdesk?q=alice", true),
-        (Some("carol"), "/audit", false),
-        (Some("dave"), "/admin", true),
+        (Some("carol"), "/helpdesk", None),
+        (Some("carol"), "/helpdesk?q=alice", Some(Bundle::Helpdesk)),
+        (Some("carol"), "/audit", None),
+        (Some("dave"), "/admin", Some(Bundle::Admin)),
         // No request waits for a decision: nothing live.
-        (Some("dave"), "/helpdesk", false),
-        (Some("dave"), "/settings", true),
-        (Some("dave"), "/audit", false),
+        (Some("dave"), "/helpdesk", None),
+        (Some("dave"), "/settings", Some(Bundle::Settings)),
+        (Some("dave"), "/audit", None),
     ] {
         let cookie = match who {
             Some(name) => Some(app.sign_in(name, PASSWORD).await.unwrap()),
             None => None,
         };
         let body = app.get(cookie.as_deref(), path).await.body;
-        assert_eq!(body.contains("<leptos-island"), islands, "{who:?} {path}: islands");
+        assert_eq!(body.contains("<leptos-island"), family.is_some(), "{who:?} {path}: islands");
         let starts = body.matches("keydeskStarted = true").count();
         let scripts = body.matches(r#"type="module""#).count();
-        if islands {
+        if let Some(family) = family {
             seen.0 += 1;
             assert!(starts >= 1 && starts == scripts, "{who:?} {path}: {starts} start scripts, {scripts} module scripts");
             assert!(body.contains(r#"rel="modulepreload""#) && body.contains("_bg.wasm"), "{who:?} {path}: the hints");
+            // Every script and WASM the page names is its family's (the site here is unbuilt: `keydesk`).
+            let [js, wasm] = family.files("keydesk");
+            let named: Vec<&str> =
+                body.split("/pkg/").skip(1).filter_map(|s| s.split('"').next()).filter(|f| !f.ends_with(".css")).collect();
+            assert!(!named.is_empty() && named.iter().all(|f| *f == js || *f == wasm), "{who:?} {path}: {named:?}, not {family:?}'s");
         } else {
             seen.1 += 1;
             assert_eq!((starts, scripts), (0, 0), "{who:?} {path}: scripts on a page with no island");

@@ -5,7 +5,7 @@ use crate::api::admin::{get_credential_review, list_portal_accounts, RefreshCred
 use crate::components::{ErrorView, Gate, SectionCard, Shell};
 use crate::domain::review::{DetailsProgress, Filter, KeySlot, ReviewLine, ReviewQuery, SortKey, Verdict};
 use crate::domain::{fmt_utc, Role};
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -257,13 +257,14 @@ fn DetailsStatus(progress: DetailsProgress, query: ReviewQuery) -> impl IntoView
             })
             .into_any();
     }
-    view! { <IslandScripts/><DetailsWatch progress query/> }.into_any()
+    view! { <IslandScripts bundle=Bundle::Admin/><DetailsWatch progress query/> }.into_any()
 }
 
 /// The progress line of the per-user details, updated in place: it asks for the same page again every
 /// 1.5 s (the next question only once the last is answered) and loads the page anew when the details
 /// are all in, or stopped, so the table shows them. Without JavaScript the "Update" link does the same.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-admin"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-admin")), component)]
 fn DetailsWatch(progress: DetailsProgress, query: ReviewQuery) -> impl IntoView {
     let again = link(&query);
     let progress = RwSignal::new(progress);
@@ -309,7 +310,8 @@ fn DetailsWatch(progress: DetailsProgress, query: ReviewQuery) -> impl IntoView 
 
 /// Ask IAM for a new credential report: the answer loads the page anew. Without JavaScript the form
 /// posts, and the server function's answer sends the browser back to this page.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-admin"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-admin")), component)]
 fn RefreshReport() -> impl IntoView {
     let refresh = ServerAction::<RefreshCredentialReview>::new();
     Effect::new(move |_| {
@@ -365,7 +367,7 @@ fn ReviewTable(page: ReviewPage, query: ReviewQuery) -> impl IntoView {
             <div class="flex flex-wrap items-center gap-3">
                 <a href=csv_href class="text-indigo-700 underline" data-testid="review-export" download>"Export these rows (.csv)"</a>
                 <a href=REPORT_CSV_PATH class="text-indigo-700 underline" data-testid="review-raw" download>"IAM's credential report (.csv)"</a>
-                <IslandScripts/><RefreshReport/>
+                <IslandScripts bundle=Bundle::Admin/><RefreshReport/>
             </div>
         </div>
         {page.key_owner.map(|o| view! {

@@ -20,7 +20,7 @@ use crate::components::ReauthPrompt;
 use crate::components::{gate_frame, ErrorView, Gate, ManagedNotice, SectionCard, Shell};
 use crate::domain::entitlements::Capability;
 use crate::domain::*;
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -75,7 +75,7 @@ fn Overview() -> impl IntoView {
                     };
                     // The WASM only if something is live: an employee with no IAM user and no work role,
                     // or who manages nothing here, gets a page with nothing to start.
-                    let scripts = live.0.load(std::sync::atomic::Ordering::Relaxed).then(|| view! { <IslandScripts/> });
+                    let scripts = live.0.load(std::sync::atomic::Ordering::Relaxed).then(|| view! { <IslandScripts bundle=Bundle::Credentials/> });
                     // Shown also to people with no IAM user.
                     view! { {scripts}{body}<div class="mt-6 grid gap-6">{temporary}</div> }
                 })
@@ -163,7 +163,8 @@ pub(crate) fn section_island(part: Part) -> AnyView {
 
 /// A live part's island: its actions and its own password confirmation (over the page, replaying the
 /// action that asked for it).
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-credentials"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-credentials")), component)]
 fn Section(frame: Frame, part: Part) -> impl IntoView {
     provide_context(frame);
     let actions = CredentialActions::new();
@@ -184,7 +185,8 @@ fn Section(frame: Frame, part: Part) -> impl IntoView {
 }
 
 /// The temporary-credentials section's island.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-credentials"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-credentials")), component)]
 fn Temporary(frame: Frame, roles: crate::domain::temporary::MyWorkRoles) -> impl IntoView {
     provide_context(frame);
     view! { <self::temporary::TemporaryCredentialsSection roles/> }

@@ -17,7 +17,7 @@ use crate::domain::password_policy::{EffectivePolicy, PasswordPolicy};
 use crate::domain::policy_editor::{cis_check, CisSource, PolicyInput};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::pages::IslandScripts;
+use crate::pages::{Bundle, IslandScripts};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,14 +32,15 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Account settings"/>
         <Shell>
             <Gate role=Role::Admin>
-                <IslandScripts/><SettingsBody frame=crate::components::gate_frame()/>
+                <IslandScripts bundle=Bundle::Settings/><SettingsBody frame=crate::components::gate_frame()/>
             </Gate>
         </Shell>
     }
 }
 
 /// The page's island: each editor saves in place.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-settings"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-settings")), component)]
 fn SettingsBody(frame: crate::domain::Frame) -> impl IntoView {
     provide_context(frame);
     let actions = PolicyActions { save: ServerAction::new(), delete: ServerAction::new(), confirm: ServerAction::new() };

@@ -136,15 +136,20 @@ impl Bundle {
 pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
     let options = use_context::<ScriptsFor>().filter(|s| s.allowed)?.options;
     let [js, wasm] = bundle.files(&options.output_name).map(|file| format!("/{}/{file}", options.site_pkg_dir));
-    // After the WASM has started, hydrate each `<leptos-island>` in the page's order with the function
-    // the WASM exports under its `data-component` name (an island inside an island is hydrated by the
-    // outer one), then say so: a `data-hydrated` attribute for tests and a `performance.mark` for the
-    // hydration benchmark, which also reads the mark set once the WASM is compiled and instantiated.
+    // The script is `async`: it starts the WASM as soon as it is parsed, while the rest of the page
+    // is, and waits for the whole document only to hydrate (a deferred script started the WASM after
+    // the document's parse, behind its first style, layout and paint: docs/performance.md, step nine).
+    // After the WASM has started and the document is parsed, hydrate each `<leptos-island>` in the
+    // page's order with the function the WASM exports under its `data-component` name (an island
+    // inside an island is hydrated by the outer one), then say so: a `data-hydrated` attribute for
+    // tests and a `performance.mark` for the hydration benchmark, which also reads the mark set once
+    // the WASM is compiled and instantiated.
     // An island the family's WASM does not hold is a build error shown in the console, and the page is
     // then not marked hydrated (the browser suite waits for the mark on every page with islands).
     let start = format!(
         "if (!window.keydeskStarted) {{ window.keydeskStarted = true; \
-         import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); performance.mark('keydesk-wasm-ready'); m.hydrate(); \
+         const parsed = document.readyState === 'loading' ? new Promise((ok) => document.addEventListener('DOMContentLoaded', ok, {{ once: true }})) : null; \
+         import({js:?}).then(async (m) => {{ await m.default({{ module_or_path: {wasm:?} }}); performance.mark('keydesk-wasm-ready'); await parsed; m.hydrate(); \
          const missing = []; \
          const walk = async (node) => {{ for (const el of node.children) {{ \
            if (el.tagName === 'LEPTOS-ISLAND') {{ const f = m[el.dataset.component]; \
@@ -158,7 +163,7 @@ pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
     Some(view! {
         <Link rel="modulepreload" href=js crossorigin="anonymous"/>
         <Link rel="preload" href=wasm as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
-        <Script type_="module">{start}</Script>
+        <Script type_="module" async_="">{start}</Script>
     })
 }
 

@@ -78,7 +78,7 @@ struct ScriptsFor {
 /// family of pages"). `.ci/build-site` builds each with the `frontend` feature of its [`Bundle::name`]
 /// (which turns on the `app` feature `islands-<name>`); an island is compiled as one only in the
 /// builds of the families whose pages render it, and as a plain component elsewhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundle {
     /// "My security credentials" and its one-time pages: the live parts and temporary credentials.
     Credentials,

@@ -23,13 +23,12 @@ pub use harness::*;
 pub use reply::{form_request, page_form_request, urlencode, Reply};
 
 /// A site directory `keydesk` starts with: `pkg/` holding each family's script under the plain name
-/// (`keydesk-<family>.js`, [`app::pages::Bundle::files`]), nothing else built. Returns `site`.
-pub fn unbuilt_site(site: &std::path::Path) -> &std::path::Path {
+/// (`keydesk-<family>.js`, [`app::pages::Bundle::files`]), nothing else built.
+pub fn unbuilt_site(site: &std::path::Path) {
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     for bundle in app::pages::Bundle::ALL {
         std::fs::write(site.join("pkg").join(&bundle.files("keydesk")[0]), "// built").unwrap();
     }
-    site
 }
 
 /// The value of the environment variable `$var`, or — when it is not set — a note naming what is
